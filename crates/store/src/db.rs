@@ -1,0 +1,187 @@
+//! The database handle: SQLite or PostgreSQL behind one type.
+//!
+//! Guarantees: `Db::connect` selects the backend from the URL (`postgres://` or
+//! `postgresql://` for PostgreSQL, `sqlite:` or a plain path for SQLite, whose
+//! parent directory is created), applies that backend's migrations, and turns on
+//! the settings the rest of the code relies on (SQLite: WAL, foreign keys, a busy
+//! timeout, and write transactions that take the write lock at BEGIN so that two
+//! writers never deadlock on an upgrade).
+
+use crate::Result;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A pool on one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A write transaction on one of the two backends.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs the same expression against whichever pool `db` holds.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs the same expression against whichever connection `tx` holds
+/// (`$conn` is `&mut Connection`, usable as an executor).
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Like [`on_db!`] for statements that return no rows: yields the affected row count.
+#[macro_export]
+macro_rules! on_db_exec {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => ($body).map(|r| r.rows_affected()),
+            $crate::db::Db::Postgres($pool) => ($body).map(|r| r.rows_affected()),
+        }
+    };
+}
+
+/// Like [`on_tx!`] for statements that return no rows: yields the affected row count.
+#[macro_export]
+macro_rules! on_tx_exec {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                ($body).map(|r| r.rows_affected())
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                ($body).map(|r| r.rows_affected())
+            }
+        }
+    };
+}
+
+/// Which backend a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") { Backend::Postgres } else { Backend::Sqlite }
+    }
+}
+
+impl Db {
+    /// Connects and migrates. See the module header for the URL forms.
+    pub async fn connect(url: &str) -> Result<Db> {
+        let db = match Backend::of_url(url) {
+            Backend::Postgres => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                Db::Postgres(pool)
+            }
+            Backend::Sqlite => {
+                let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+                if let Some(parent) = std::path::Path::new(path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent)
+                            .map_err(|e| crate::Error::Invalid(format!("无法创建数据目录 {}：{e}", parent.display())))?;
+                    }
+                }
+                let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(15));
+                let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+                Db::Sqlite(pool)
+            }
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Begins a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Closes every connection (used before copying a SQLite file).
+    pub async fn close(&self) {
+        on_db!(self, p => p.close().await)
+    }
+
+    /// Reads a `meta` value.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        let sql = "SELECT value FROM meta WHERE key = $1";
+        Ok(on_db!(self, p => sqlx::query_scalar::<_, String>(sql).bind(key).fetch_optional(p).await)?)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Writes a `meta` value.
+    pub async fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        let sql = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        on_tx_exec!(self, c => sqlx::query(sql).bind(key).bind(value).execute(c).await)?;
+        Ok(())
+    }
+}

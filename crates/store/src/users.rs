@@ -1,0 +1,266 @@
+//! User accounts, login state and lockout.
+//!
+//! Guarantees:
+//! - Passwords are stored only as PBKDF2-HMAC-SM3 hashes; the hash never leaves
+//!   this module in audit rows or listings ([`UserView`]).
+//! - After [`MAX_FAILURES`] consecutive wrong passwords an account is locked for
+//!   [`LOCK_SECONDS`]; while locked even the right password is refused.
+//! - Every create, change, lock and unlock is audited.
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{Db, Tx};
+use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::{Principal, RegionCode, Role};
+use serde::Serialize;
+
+/// Consecutive failures that lock an account.
+pub const MAX_FAILURES: i64 = 5;
+/// How long a lock lasts.
+pub const LOCK_SECONDS: i64 = 15 * 60;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub region_code: String,
+    pub org_id: Option<i64>,
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: i64,
+    pub active: bool,
+    pub is_demo: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What may be shown or logged about a user (no password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub region_code: String,
+    pub org_id: Option<i64>,
+    pub active: bool,
+    pub locked: bool,
+    pub is_demo: bool,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        // Roles are written only through `Role::as_str`; an unknown value is
+        // treated as the least privileged role.
+        Role::parse(&self.role).unwrap_or(Role::Organization)
+    }
+
+    pub fn region(&self) -> RegionCode {
+        RegionCode::try_from(self.region_code.clone()).unwrap_or_else(|_| RegionCode::national())
+    }
+
+    pub fn principal(&self) -> Principal {
+        Principal { user_id: self.id, username: self.username.clone(), role: self.role(), region: self.region(), org_id: self.org_id }
+    }
+
+    pub fn view(&self) -> UserView {
+        UserView {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role.clone(),
+            region_code: self.region_code.clone(),
+            org_id: self.org_id,
+            active: self.active,
+            locked: self.locked_until > crate::now(),
+            is_demo: self.is_demo,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub region: RegionCode,
+    pub org_id: Option<i64>,
+    /// Already hashed with `duijie_domain::crypto::hash_password`.
+    pub password_hash: String,
+    pub is_demo: bool,
+}
+
+const COLUMNS: &str = "id, username, display_name, role, region_code, org_id, password_hash, failed_logins, \
+                       locked_until, active, is_demo, created_at, updated_at";
+
+/// Checks a username: 3–32 letters, digits, `_`, `-` or `.`.
+pub fn username_problem(name: &str) -> Option<&'static str> {
+    let ok_len = (3..=32).contains(&name.chars().count());
+    let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !ok_len || !ok_chars { Some("用户名应为 3–32 位字母、数字或 _ - .") } else { None }
+}
+
+pub async fn create(tx: &mut Tx, actor: &Actor, u: &NewUser) -> Result<i64> {
+    if let Some(p) = username_problem(&u.username) {
+        return Err(Error::Invalid(p.into()));
+    }
+    if u.role == Role::Organization && u.org_id.is_none() {
+        return Err(Error::Invalid("社会组织用户必须关联一个社会组织".into()));
+    }
+    if u.role != Role::Organization && u.org_id.is_some() {
+        return Err(Error::Invalid("政府部门用户不能关联社会组织".into()));
+    }
+    let now = crate::now();
+    let sql = "INSERT INTO users (username, display_name, role, region_code, org_id, password_hash, is_demo, created_at, updated_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) RETURNING id";
+    let res: std::result::Result<i64, sqlx::Error> = on_tx!(tx, c => sqlx::query_scalar(sql)
+        .bind(&u.username).bind(&u.display_name).bind(u.role.as_str()).bind(u.region.as_str())
+        .bind(u.org_id).bind(&u.password_hash).bind(u.is_demo).bind(now).fetch_one(c).await);
+    let id = match res.map_err(Error::from) {
+        Err(e) if e.is_unique_violation() => return Err(Error::Conflict(format!("用户名 {} 已存在", u.username))),
+        other => other?,
+    };
+    let after = get_tx(tx, id).await?.map(|u| serde_json::json!(u.view()));
+    audit::append(tx, actor, Change {
+        region: u.region.as_str(),
+        action: "user.create",
+        entity: "user",
+        entity_id: &id.to_string(),
+        before: None,
+        after,
+    })
+    .await?;
+    Ok(id)
+}
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<User>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1"));
+    Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<User>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+}
+
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE username = $1"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(username).fetch_optional(p).await)?)
+}
+
+/// Users whose unit lies in `region_like` (a `LIKE` pattern from a scope).
+pub async fn list(db: &Db, region_like: &str, limit: i64, offset: i64) -> Result<(Vec<User>, i64)> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE region_code LIKE $1 ORDER BY region_code, id LIMIT $2 OFFSET $3"
+    ));
+    let rows = on_db!(db, p => sqlx::query_as(sql).bind(region_like).bind(limit).bind(offset).fetch_all(p).await)?;
+    let count = "SELECT COUNT(*) FROM users WHERE region_code LIKE $1";
+    let total = on_db!(db, p => sqlx::query_scalar(count).bind(region_like).fetch_one(p).await)?;
+    Ok((rows, total))
+}
+
+/// The outcome of a login attempt.
+#[derive(Debug)]
+pub enum Login {
+    Ok(User),
+    /// Unknown user or wrong password (indistinguishable to the caller).
+    BadCredentials,
+    /// Locked until the given instant.
+    Locked(i64),
+    Disabled,
+}
+
+/// Checks a password and updates the failure counter and lock.
+pub async fn login(db: &Db, username: &str, password: &str) -> Result<Login> {
+    let Some(user) = by_username(db, username).await? else {
+        // Spend the same time as a real check so that usernames cannot be probed.
+        let pw = password.to_string();
+        let _ = tokio::task::spawn_blocking(move || duijie_domain::crypto::verify_password(&pw, DUMMY_HASH)).await;
+        return Ok(Login::BadCredentials);
+    };
+    let now = crate::now();
+    if user.locked_until > now {
+        return Ok(Login::Locked(user.locked_until));
+    }
+    let (pw, hash) = (password.to_string(), user.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || duijie_domain::crypto::verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    let actor = Actor { user_id: Some(user.id), name: user.username.clone(), unit: "登录".into() };
+    let mut tx = db.begin().await?;
+    if ok {
+        if !user.active {
+            return Ok(Login::Disabled);
+        }
+        if user.failed_logins != 0 {
+            let sql = "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1";
+            on_tx_exec!(&mut tx, c => sqlx::query(sql).bind(user.id).execute(c).await)?;
+        }
+        audit::append(&mut tx, &actor, Change {
+            region: &user.region_code, action: "user.login", entity: "user", entity_id: &user.id.to_string(), before: None, after: None,
+        })
+        .await?;
+        tx.commit().await?;
+        return Ok(Login::Ok(user));
+    }
+    let failures = user.failed_logins + 1;
+    let locked_until = if failures >= MAX_FAILURES { now + LOCK_SECONDS } else { 0 };
+    let new_count = if failures >= MAX_FAILURES { 0 } else { failures };
+    let sql = "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3";
+    on_tx_exec!(&mut tx, c => sqlx::query(sql).bind(new_count).bind(locked_until).bind(user.id).execute(c).await)?;
+    audit::append(&mut tx, &actor, Change {
+        region: &user.region_code,
+        action: if locked_until > 0 { "user.locked" } else { "user.login_failed" },
+        entity: "user",
+        entity_id: &user.id.to_string(),
+        before: None,
+        after: Some(serde_json::json!({"failed_logins": failures, "locked_until": locked_until})),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(if locked_until > 0 { Login::Locked(locked_until) } else { Login::BadCredentials })
+}
+
+/// A valid hash of a random password, used to equalise timing for unknown users.
+const DUMMY_HASH: &str = "pbkdf2-sm3$60000$00000000000000000000000000000000$0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What an administrator may change about an account.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub display_name: Option<String>,
+    pub active: Option<bool>,
+    /// A new password hash.
+    pub password_hash: Option<String>,
+    pub unlock: bool,
+}
+
+pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, ch: &UserChange) -> Result<()> {
+    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("用户不存在".into()))?;
+    let sql = "UPDATE users SET display_name = $1, active = $2, password_hash = $3, \
+               failed_logins = $4, locked_until = $5, updated_at = $6 WHERE id = $7";
+    let (failed, locked) = if ch.unlock || ch.password_hash.is_some() { (0, 0) } else { (before.failed_logins, before.locked_until) };
+    on_tx_exec!(tx, c => sqlx::query(sql)
+        .bind(ch.display_name.as_ref().unwrap_or(&before.display_name))
+        .bind(ch.active.unwrap_or(before.active))
+        .bind(ch.password_hash.as_ref().unwrap_or(&before.password_hash))
+        .bind(failed).bind(locked).bind(crate::now()).bind(id).execute(c).await)?;
+    if ch.active == Some(false) {
+        on_tx_exec!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(c).await)?;
+    }
+    let after = get_tx(tx, id).await?;
+    let mut after_json = serde_json::json!(after.map(|u| u.view()));
+    if ch.password_hash.is_some() {
+        after_json["password"] = serde_json::json!("已重置");
+    }
+    audit::append(tx, actor, Change {
+        region: &before.region_code,
+        action: "user.update",
+        entity: "user",
+        entity_id: &id.to_string(),
+        before: Some(serde_json::json!(before.view())),
+        after: Some(after_json),
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! The JSON API under `/api/v1`, for programs (a WeChat mini-program, a
+//! provincial data exchange).
+//!
+//! Guarantees: every route is registered through `utoipa_axum::routes!`, so
+//! `/api/openapi.json` describes every route that exists; every route but
+//! `POST /api/v1/auth/token` requires a bearer token; errors are
+//! `{code, message, fields}` with a Chinese message; request bodies that are not
+//! valid JSON get a 400 with that message, never a 500.
+
+pub mod auth;
+pub mod regions;
+pub mod users;
+
+use crate::AppState;
+use crate::error::{ApiError, AppError};
+use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "对接 Duijie API", description = "社会组织参与乡村振兴对接平台接口。除获取令牌外，所有接口都需要 `Authorization: Bearer <token>`。"),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "令牌"),
+        (name = "regions", description = "行政区划与认定"),
+        (name = "users", description = "用户管理"),
+        (name = "audit", description = "审计")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The OpenAPI router with every `/api/v1` route.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::token))
+        .routes(routes!(auth::me))
+        .routes(routes!(regions::search))
+        .routes(routes!(regions::get_region))
+        .routes(routes!(regions::list_designations, regions::add_designation))
+        .routes(routes!(regions::kinds))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::verify_audit))
+}
+
+/// The OpenAPI document (also used by the snapshot test).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+pub fn router() -> Router<AppState> {
+    let (api, doc) = api_routes().split_for_parts();
+    let ui = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+        .url("/api/openapi.json", doc)
+        .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"]).validator_url("none").try_it_out_enabled(true));
+    api.merge(ui).route("/api", get(|| async { axum::response::Redirect::to("/api/docs/") }))
+}
+
+/// A JSON body whose rejections are answered in the API's error format.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(ApiError(AppError::BadRequest(e.status(), format!("请求体不是有效的 JSON：{}", e.body_text())))),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! User administration and the audit check over the API.
+
+use super::ApiJson;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use duijie_domain::authz::{Action, Target, decide};
+use duijie_domain::{Decision, RegionCode, Role};
+use duijie_store::audit::{self, Verification};
+use duijie_store::users;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub region_code: String,
+    pub org_id: Option<i64>,
+    pub active: bool,
+    pub locked: bool,
+}
+
+impl From<users::UserView> for UserDto {
+    fn from(v: users::UserView) -> Self {
+        UserDto { id: v.id, username: v.username, display_name: v.display_name, role: v.role, region_code: v.region_code, org_id: v.org_id, active: v.active, locked: v.locked }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserPage {
+    pub total: i64,
+    pub items: Vec<UserDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Page size, at most 200 (default 50).
+    pub size: Option<i64>,
+}
+
+fn require_admin(user: &ApiUser) -> Result<String, ApiError> {
+    if user.principal.role != Role::Admin {
+        return Err(AppError::Forbidden.into());
+    }
+    user.principal.scope().region_like().ok_or_else(|| AppError::Forbidden.into())
+}
+
+/// Users whose unit lies in the administrator's region subtree.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageParams),
+    responses((status = 200, body = UserPage), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, user: ApiUser, Query(p): Query<PageParams>) -> Result<Json<UserPage>, ApiError> {
+    let like = require_admin(&user)?;
+    let size = p.size.unwrap_or(50).clamp(1, 200);
+    let page = p.page.unwrap_or(1).max(1);
+    let (rows, total) = users::list(&state.db, &like, size, (page - 1) * size).await?;
+    Ok(Json(UserPage { total, items: rows.into_iter().map(|u| u.view().into()).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub display_name: String,
+    /// admin, civil_affairs, rural_revitalization, supervisor, organization
+    pub role: String,
+    /// The unit's region code; "000000" for national.
+    pub region: String,
+    /// The organisation's credit code, for the organization role.
+    #[serde(default)]
+    pub org: String,
+    pub password: String,
+}
+
+/// Create a user in the administrator's region subtree.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest,
+    responses((status = 201, body = UserDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): ApiJson<NewUserRequest>) -> Result<(StatusCode, Json<UserDto>), ApiError> {
+    require_admin(&user)?;
+    let new = crate::pages::admin::check_new_user(&state, &user.principal, &r.username, &r.display_name, &r.role, &r.region, &r.org, &r.password)
+        .await
+        .map_err(AppError::Invalid)?;
+    let actor = duijie_store::Actor { user_id: Some(user.user.id), name: user.user.username.clone(), unit: user.user.display_name.clone() };
+    let mut tx = state.db.begin().await?;
+    let id = users::create(&mut tx, &actor, &new).await?;
+    tx.commit().await?;
+    let created = users::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(created.view().into())))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VerifyResult {
+    pub intact: bool,
+    /// Rows checked (when intact).
+    pub rows: Option<i64>,
+    /// First broken row (when broken).
+    pub broken_at: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Check the whole audit chain (national administrators).
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+    responses((status = 200, body = VerifyResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn verify_audit(State(state): State<AppState>, user: ApiUser) -> Result<Json<VerifyResult>, ApiError> {
+    match decide(&user.principal, Action::ViewAudit, Target::Region(&RegionCode::national())) {
+        Decision::Allow => {}
+        Decision::Forbidden => return Err(AppError::Forbidden.into()),
+        Decision::NotFound => return Err(AppError::NotFound.into()),
+    }
+    Ok(Json(match audit::verify(&state.db).await? {
+        Verification::Intact { rows } => VerifyResult { intact: true, rows: Some(rows), broken_at: None, reason: None },
+        Verification::Broken { seq, reason } => VerifyResult { intact: false, rows: None, broken_at: Some(seq), reason: Some(reason) },
+    }))
+}

@@ -1,0 +1,142 @@
+//! Who is asking: browser sessions, API bearer tokens, and CSRF-checked forms.
+//!
+//! Guarantees:
+//! - [`CurrentUser`] (pages) and [`ApiUser`] (API) are the only ways a handler
+//!   learns who the caller is, and so the only source of a `Principal` and its
+//!   `Scope`; both refuse expired sessions and disabled accounts.
+//! - [`Posted`] is the only form extractor for state-changing page requests: it
+//!   authenticates, checks the `_csrf` field against the session's token, and
+//!   turns malformed or oversized bodies into a Chinese message, never a 500.
+
+use crate::error::{ApiError, AppError};
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use duijie_domain::Principal;
+use duijie_store::sessions::{self, Kind};
+use duijie_store::users::User;
+use serde::de::DeserializeOwned;
+
+pub const SESSION_COOKIE: &str = "duijie_session";
+pub const LOGIN_CSRF_COOKIE: &str = "duijie_login_csrf";
+
+/// Reads one cookie from the request headers.
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value with the attributes every Duijie cookie carries.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
+    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// The logged-in browser user.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub principal: Principal,
+    /// The session's CSRF token, to embed in forms.
+    pub csrf: String,
+    /// The session token (for logout).
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(u) = parts.extensions.get::<CurrentUser>() {
+            return Ok(u.clone());
+        }
+        let token = cookie(parts, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+        let (session, user) = sessions::lookup(&state.db, &token, Kind::Web).await?.ok_or(AppError::Unauthenticated)?;
+        let current = CurrentUser { principal: user.principal(), user, csrf: session.csrf, token };
+        parts.extensions.insert(current.clone());
+        Ok(current)
+    }
+}
+
+/// The caller of an `/api/v1` route, by `Authorization: Bearer TOKEN`.
+#[derive(Debug, Clone)]
+pub struct ApiUser {
+    pub user: User,
+    pub principal: Principal,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let token = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()).ok_or(AppError::Unauthenticated)?;
+        let (_, user) = sessions::lookup(&state.db, token, Kind::Api).await?.ok_or(AppError::Unauthenticated)?;
+        Ok(ApiUser { principal: user.principal(), user })
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Reads a urlencoded body, mapping every failure to a Chinese message.
+async fn read_form<T: DeserializeOwned>(req: Request, limit: usize) -> Result<(Parts, String, T), AppError> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        AppError::BadRequest(StatusCode::PAYLOAD_TOO_LARGE, format!("提交的内容过大（上限 {} KB）", limit / 1024))
+    })?;
+    let token = serde_urlencoded::from_bytes::<CsrfField>(&bytes).map(|c| c.csrf).unwrap_or_default();
+    let form = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| AppError::bad(format!("表单内容无效：{e}")))?;
+    Ok((parts, token, form))
+}
+
+/// Largest ordinary form body.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// A CSRF-checked form posted by a logged-in user.
+pub struct Posted<T> {
+    pub user: CurrentUser,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for Posted<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, token, form) = read_form::<T>(req, FORM_LIMIT).await?;
+        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        if !duijie_domain::crypto::constant_time_eq(token.as_bytes(), user.csrf.as_bytes()) {
+            return Err(AppError::Csrf);
+        }
+        Ok(Posted { user, form })
+    }
+}
+
+/// The login form, checked against the pre-login CSRF cookie.
+pub struct LoginPosted<T> {
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for LoginPosted<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, token, form) = read_form::<T>(req, FORM_LIMIT).await?;
+        let expected = cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or_default();
+        if expected.is_empty() || !duijie_domain::crypto::constant_time_eq(token.as_bytes(), expected.as_bytes()) {
+            return Err(AppError::Csrf);
+        }
+        Ok(LoginPosted { form })
+    }
+}

@@ -1,0 +1,81 @@
+//! Duijie's HTTP face.
+//!
+//! Guarantees:
+//! - Pages (server-rendered, Simplified Chinese) and the `/api/v1` JSON API share
+//!   one router, one authorisation decision (`duijie_domain::authz::decide`) and
+//!   one error type; the API is described by `/api/openapi.json` and explorable
+//!   offline at `/api/docs`.
+//! - A handler can obtain a `Scope` only from an authenticated user ([`auth`]);
+//!   every form POST is CSRF-checked ([`auth::CsrfForm`]); every response carries
+//!   the security headers of [`security`].
+//! - Nothing is loaded from outside the server: styles and scripts are served
+//!   from the binary.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+pub mod security;
+
+use duijie_store::Db;
+use duijie_store::regions::RegionTree;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+pub use error::AppError;
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub cookie_secure: bool,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { cookie_secure: false, max_upload_bytes: 20 * 1024 * 1024 }
+    }
+}
+
+/// Shared state of the running platform.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub tree: Arc<RegionTree>,
+    pub config: Arc<WebConfig>,
+    /// Whether the demo data is present (pages show a 演示数据 banner).
+    pub demo: bool,
+    /// Uploaded imports waiting for the officer's confirmation, by token.
+    pub pending: Arc<Mutex<HashMap<String, pages::designations::PendingImport>>>,
+    /// Result of the last audit-chain check, shown to administrators.
+    pub last_audit_check: Arc<RwLock<Option<(i64, duijie_store::audit::Verification)>>>,
+}
+
+impl AppState {
+    /// Loads the region tree and builds the state.
+    pub async fn new(db: Db, config: WebConfig) -> Result<AppState, duijie_store::Error> {
+        let tree = RegionTree::load(&db).await?;
+        let demo = db.meta("demo_loaded").await?.is_some();
+        Ok(AppState {
+            db,
+            tree: Arc::new(tree),
+            config: Arc::new(config),
+            demo,
+            pending: Arc::default(),
+            last_audit_check: Arc::default(),
+        })
+    }
+}
+
+/// The whole application: pages, API, static files, health check.
+pub fn router(state: AppState) -> axum::Router {
+    let max_upload = state.config.max_upload_bytes;
+    pages::router()
+        .merge(api::router())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .layer(axum::extract::DefaultBodyLimit::max(max_upload))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}

@@ -1,0 +1,370 @@
+//! Administration: user accounts and the audit trail.
+//!
+//! Guarantees: only administrators reach these pages; an administrator sees and
+//! manages only users whose unit lies in their region subtree, creates users only
+//! there, and sees only audit rows of that subtree. Passwords are checked against
+//! the policy and hashed before they reach the store.
+
+use super::{Layout, Toast, done, fmt_time};
+use crate::auth::{CurrentUser, Posted};
+use crate::{AppError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use duijie_domain::authz::{Action, Target, decide};
+use duijie_domain::crypto::{hash_password, password_problem};
+use duijie_domain::{Decision, FieldError, RegionCode, Role};
+use duijie_store::audit::{self, Verification};
+use duijie_store::users::{self, NewUser, UserChange};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(list).post(create))
+        .route("/admin/users/new", get(new_form))
+        .route("/admin/users/{id}", get(edit_form).post(update))
+        .route("/admin/audit", get(audit_page))
+        .route("/admin/audit/verify", post(audit_verify))
+}
+
+fn require_admin(cu: &CurrentUser) -> Result<(), AppError> {
+    if cu.principal.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: &'static str,
+    pub unit: String,
+    pub active: bool,
+    pub locked: bool,
+    pub demo: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "users.html")]
+struct UsersPage {
+    layout: Layout,
+    rows: Vec<UserRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PageQuery {
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+const PAGE_SIZE: i64 = 20;
+
+fn region_label(state: &AppState, code: &str) -> String {
+    match RegionCode::try_from(code.to_string()) {
+        Ok(c) => state.tree.full_name(&c),
+        Err(_) => code.to_string(),
+    }
+}
+
+async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<PageQuery>) -> Result<UsersPage, AppError> {
+    require_admin(&cu)?;
+    let page = q.page.unwrap_or(1).max(1);
+    let like = cu.principal.scope().region_like().ok_or(AppError::Forbidden)?;
+    let (users, total) = users::list(&state.db, &like, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let rows = users
+        .iter()
+        .map(|u| {
+            let v = u.view();
+            UserRow {
+                id: u.id,
+                username: u.username.clone(),
+                display_name: u.display_name.clone(),
+                role: u.role().label(),
+                unit: region_label(&state, &u.region_code),
+                active: v.active,
+                locked: v.locked,
+                demo: u.is_demo,
+            }
+        })
+        .collect();
+    Ok(UsersPage { layout: Layout::new(&state, &cu, "users", q.ok).await, rows, total, page, pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+struct NewUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user_new.html")]
+struct NewUserPage {
+    layout: Layout,
+    form: NewUserForm,
+    errors: Vec<FieldError>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+impl NewUserPage {
+    /// The error for one field, shown under it.
+    fn err(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+fn roles() -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+}
+
+async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> Result<NewUserPage, AppError> {
+    require_admin(&cu)?;
+    let form = NewUserForm { region: cu.principal.region.to_string(), ..Default::default() };
+    Ok(NewUserPage { layout: Layout::new(&state, &cu, "users", None).await, form, errors: Vec::new(), roles: roles() })
+}
+
+/// Validates a new-user request for `admin`; shared by the page and the API.
+pub async fn check_new_user(
+    state: &AppState,
+    admin: &duijie_domain::Principal,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    region: &str,
+    org: &str,
+    password: &str,
+) -> Result<NewUser, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let username = username.trim();
+    if let Some(p) = users::username_problem(username) {
+        errors.push(FieldError::new("username", p));
+    }
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 60 {
+        errors.push(FieldError::new("display_name", "请填写姓名（60 字以内）"));
+    }
+    let role = Role::parse(role);
+    if role.is_none() {
+        errors.push(FieldError::new("role", "请选择角色"));
+    }
+    let region = match RegionCode::parse(region) {
+        Ok(c) if c.level() == duijie_domain::Level::National || state.tree.get(&c).is_some() => Some(c),
+        Ok(_) => {
+            errors.push(FieldError::new("region", "没有这个区划代码"));
+            None
+        }
+        Err(e) => {
+            errors.push(FieldError::new("region", e.to_string()));
+            None
+        }
+    };
+    if let Some(r) = &region {
+        if decide(admin, Action::ManageUser, Target::User { region: r, org_id: None }) != Decision::Allow {
+            errors.push(FieldError::new("region", "只能在本单位管辖范围内创建用户"));
+        }
+    }
+    let mut org_id = None;
+    if role == Some(Role::Organization) {
+        match duijie_store::orgs::by_credit_code(&state.db, org.trim().to_ascii_uppercase().as_str()).await {
+            Ok(Some(o)) => org_id = Some(o.id),
+            Ok(None) => errors.push(FieldError::new("org", "请填写已登记社会组织的统一社会信用代码")),
+            Err(_) => errors.push(FieldError::new("org", "暂时无法查询社会组织，请稍后再试")),
+        }
+    } else if !org.trim().is_empty() {
+        errors.push(FieldError::new("org", "政府部门用户不填写社会组织"));
+    }
+    if let Some(p) = password_problem(password) {
+        errors.push(FieldError::new("password", p));
+    }
+    match (errors.is_empty(), role, region) {
+        (true, Some(role), Some(region)) => {
+            let pw = password.to_string();
+            let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await.map_err(|_| vec![FieldError::new("password", "密码处理失败")])?;
+            Ok(NewUser { username: username.into(), display_name: display_name.into(), role, region, org_id, password_hash: hash, is_demo: false })
+        }
+        _ => Err(errors),
+    }
+}
+
+async fn create(State(state): State<AppState>, p: Posted<NewUserForm>) -> Result<Response, AppError> {
+    require_admin(&p.user)?;
+    let f = p.form.clone();
+    match check_new_user(&state, &p.user.principal, &f.username, &f.display_name, &f.role, &f.region, &f.org, &f.password).await {
+        Ok(new) => {
+            let mut tx = state.db.begin().await?;
+            match users::create(&mut tx, &super::designations::actor(&p.user), &new).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    Ok(done("/admin/users", &format!("用户 {} 已创建", new.username)))
+                }
+                Err(duijie_store::Error::Conflict(m)) => {
+                    let errors = vec![FieldError::new("username", m)];
+                    let page = NewUserPage { layout: Layout::new(&state, &p.user, "users", None).await, form: NewUserForm { password: String::new(), ..f }, errors, roles: roles() };
+                    Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page)))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(errors) => {
+            let page = NewUserPage { layout: Layout::new(&state, &p.user, "users", None).await, form: NewUserForm { password: String::new(), ..f }, errors, roles: roles() };
+            Ok(axum::response::IntoResponse::into_response((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page)))
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user_edit.html")]
+struct EditUserPage {
+    layout: Layout,
+    user: UserRow,
+    region: String,
+}
+
+async fn load_in_scope(state: &AppState, cu: &CurrentUser, id: i64) -> Result<users::User, AppError> {
+    let u = users::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let region = u.region();
+    match decide(&cu.principal, Action::ManageUser, Target::User { region: &region, org_id: u.org_id }) {
+        Decision::Allow => Ok(u),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn row_of(state: &AppState, u: &users::User) -> UserRow {
+    let v = u.view();
+    UserRow {
+        id: u.id,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role().label(),
+        unit: region_label(state, &u.region_code),
+        active: v.active,
+        locked: v.locked,
+        demo: u.is_demo,
+    }
+}
+
+async fn edit_form(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<EditUserPage, AppError> {
+    require_admin(&cu)?;
+    let u = load_in_scope(&state, &cu, id).await?;
+    Ok(EditUserPage { layout: Layout::new(&state, &cu, "users", t.ok).await, user: row_of(&state, &u), region: u.region().to_string() })
+}
+
+#[derive(serde::Deserialize)]
+struct UpdateForm {
+    #[serde(default)]
+    display_name: String,
+    /// "1" active, "0" disabled.
+    #[serde(default)]
+    active: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    unlock: String,
+}
+
+async fn update(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<UpdateForm>) -> Result<Response, AppError> {
+    require_admin(&p.user)?;
+    let u = load_in_scope(&state, &p.user, id).await?;
+    let mut change = UserChange { unlock: p.form.unlock == "1", ..Default::default() };
+    let name = p.form.display_name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(AppError::field("display_name", "请填写姓名（60 字以内）"));
+    }
+    change.display_name = Some(name.to_string());
+    change.active = match p.form.active.as_str() {
+        "1" => Some(true),
+        "0" if u.id == p.user.user.id => return Err(AppError::field("active", "不能停用自己的账号")),
+        "0" => Some(false),
+        _ => None,
+    };
+    if !p.form.new_password.is_empty() {
+        if let Some(problem) = password_problem(&p.form.new_password) {
+            return Err(AppError::field("new_password", problem));
+        }
+        let pw = p.form.new_password.clone();
+        change.password_hash = Some(tokio::task::spawn_blocking(move || hash_password(&pw)).await.map_err(|e| AppError::Internal(e.to_string()))?);
+    }
+    let mut tx = state.db.begin().await?;
+    users::update(&mut tx, &super::designations::actor(&p.user), id, &change).await?;
+    tx.commit().await?;
+    Ok(done(&format!("/admin/users/{id}"), "已保存"))
+}
+
+pub struct AuditLine {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub unit: String,
+    pub action: String,
+    pub entity: String,
+    pub region: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    rows: Vec<AuditLine>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    check: Option<(String, bool, String)>,
+}
+
+async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<PageQuery>) -> Result<AuditPage, AppError> {
+    if decide(&cu.principal, Action::ViewAudit, Target::Region(&cu.principal.region)) != Decision::Allow {
+        return Err(AppError::Forbidden);
+    }
+    let page = q.page.unwrap_or(1).max(1);
+    let like = cu.principal.scope().region_like().ok_or(AppError::Forbidden)?;
+    let (rows, total) = audit::recent(&state.db, &like, 50, (page - 1) * 50).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| AuditLine {
+            seq: r.seq,
+            at: fmt_time(r.at),
+            actor: r.actor,
+            unit: r.unit,
+            action: r.action,
+            entity: format!("{} #{}", r.entity, r.entity_id),
+            region: region_label(&state, &r.region_code),
+            before: r.before_json.unwrap_or_default(),
+            after: r.after_json.unwrap_or_default(),
+        })
+        .collect();
+    let check = state.last_audit_check.read().ok().and_then(|c| c.clone()).map(|(at, v)| match v {
+        Verification::Intact { rows } => (fmt_time(at), true, format!("审计链完整，共 {rows} 条记录")),
+        Verification::Broken { seq, reason } => (fmt_time(at), false, format!("审计链在第 {seq} 条处断开：{reason}")),
+    });
+    Ok(AuditPage { layout: Layout::new(&state, &cu, "audit", q.ok).await, rows, total, page, pages: ((total + 49) / 50).max(1), check })
+}
+
+#[derive(serde::Deserialize)]
+struct Empty {}
+
+async fn audit_verify(State(state): State<AppState>, p: Posted<Empty>) -> Result<Response, AppError> {
+    if decide(&p.user.principal, Action::ViewAudit, Target::Region(&RegionCode::national())) != Decision::Allow {
+        return Err(AppError::Forbidden);
+    }
+    let v = audit::verify(&state.db).await?;
+    if let Ok(mut slot) = state.last_audit_check.write() {
+        *slot = Some((duijie_store::now(), v));
+    }
+    Ok(done("/admin/audit", "校验完成"))
+}

@@ -1,0 +1,278 @@
+//! Changing designations: one county at a time, or a whole list imported from
+//! Excel/CSV with a preview before anything is written.
+//!
+//! Guarantees: each change is allowed by `authz` for that region; an import is
+//! checked row by row and shown to the officer first; only a preview without
+//! errors can be committed, by the same user, once; the commit is one
+//! transaction; every write is audited by the store.
+
+use super::{Layout, done};
+use crate::auth::{CurrentUser, Posted};
+use crate::{AppError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use duijie_domain::authz::{Action, Target, decide};
+use duijie_domain::{Decision, FieldError, RegionCode};
+use duijie_office::RowError;
+use duijie_store::designations::{self, Kind, NewDesignation};
+use duijie_store::{Actor, imports};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/regions/{code}/designations", post(add))
+        .route("/designations/{id}/end", post(end))
+        .route("/designations/import", get(import_form).post(import_upload))
+        .route("/designations/import/commit", post(import_commit))
+        .route("/designations/template.xlsx", get(template))
+}
+
+/// The audit actor for a logged-in user.
+pub fn actor(cu: &CurrentUser) -> Actor {
+    Actor { user_id: Some(cu.user.id), name: cu.user.username.clone(), unit: cu.user.display_name.clone() }
+}
+
+/// Checks the fields of a new designation, naming each bad field.
+pub fn validate_new(code: &RegionCode, kind: &str, valid_from: &str, source: &str, note: &str, kinds: &[Kind]) -> Result<NewDesignation, AppError> {
+    let mut errors = Vec::new();
+    if !kinds.iter().any(|k| k.key == kind) {
+        errors.push(FieldError::new("kind", "请选择认定类别"));
+    }
+    let date = if valid_from.trim().is_empty() {
+        None
+    } else {
+        let d = imports::parse_date(valid_from);
+        if d.is_none() {
+            errors.push(FieldError::new("valid_from", "认定日期格式应为 2021-08-27"));
+        }
+        d
+    };
+    if source.trim().is_empty() {
+        errors.push(FieldError::new("source", "请填写认定依据（文件名称或文号）"));
+    } else if source.chars().count() > 200 {
+        errors.push(FieldError::new("source", "认定依据不能超过 200 字"));
+    }
+    if note.chars().count() > 500 {
+        errors.push(FieldError::new("note", "备注不能超过 500 字"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(NewDesignation { region_code: code.as_str().into(), kind: kind.into(), valid_from: date, source: source.trim().into(), note: note.trim().into() })
+}
+
+#[derive(serde::Deserialize)]
+struct AddForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn add(State(state): State<AppState>, Path(raw): Path<String>, p: Posted<AddForm>) -> Result<Response, AppError> {
+    let code = super::regions::code_from_path(&raw)?;
+    match decide(&p.user.principal, Action::EditDesignation, Target::Region(&code)) {
+        Decision::Allow if state.tree.get(&code).is_some() => {}
+        Decision::Forbidden => return Err(AppError::Forbidden),
+        _ => return Err(AppError::NotFound),
+    }
+    let kinds = designations::kinds(&state.db).await?;
+    let new = validate_new(&code, &p.form.kind, &p.form.valid_from, &p.form.source, &p.form.note, &kinds)?;
+    let mut tx = state.db.begin().await?;
+    designations::add(&mut tx, &actor(&p.user), &new).await?;
+    tx.commit().await?;
+    Ok(done(&format!("/regions/{code}"), "认定已添加"))
+}
+
+#[derive(serde::Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn end(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<EndForm>) -> Result<Response, AppError> {
+    let d = designations::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let code = RegionCode::parse(&d.region_code).map_err(|_| AppError::NotFound)?;
+    match decide(&p.user.principal, Action::EditDesignation, Target::Region(&code)) {
+        Decision::Allow => {}
+        Decision::Forbidden => return Err(AppError::Forbidden),
+        Decision::NotFound => return Err(AppError::NotFound),
+    }
+    let reason = p.form.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::field("reason", "请填写撤销原因（例如依据的文件）"));
+    }
+    let mut tx = state.db.begin().await?;
+    designations::end(&mut tx, &actor(&p.user), id, reason).await?;
+    tx.commit().await?;
+    Ok(done(&format!("/regions/{code}"), "认定已撤销，记录保留在历史中"))
+}
+
+/// An uploaded list waiting for confirmation.
+pub struct PendingImport {
+    pub user_id: i64,
+    pub created: i64,
+    pub rows: Vec<NewDesignation>,
+}
+
+pub struct PreviewRow {
+    pub row: usize,
+    pub code: String,
+    pub name: String,
+    pub valid_from: String,
+    pub source: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "designation_import.html")]
+struct ImportPage {
+    layout: Layout,
+    kinds: Vec<Kind>,
+    file_name: String,
+    kind_name: String,
+    errors: Vec<RowError>,
+    preview: Vec<PreviewRow>,
+    token: String,
+    form_error: Option<String>,
+}
+
+/// Who may import at all: anyone who may edit designations somewhere in their own region.
+fn may_import(cu: &CurrentUser) -> Result<(), AppError> {
+    match decide(&cu.principal, Action::EditDesignation, Target::Region(&cu.principal.region)) {
+        Decision::Allow => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+async fn import_page(state: &AppState, cu: &CurrentUser, toast: Option<String>) -> Result<ImportPage, AppError> {
+    Ok(ImportPage {
+        layout: Layout::new(state, cu, "designations", toast).await,
+        kinds: designations::kinds(&state.db).await?,
+        file_name: String::new(),
+        kind_name: String::new(),
+        errors: Vec::new(),
+        preview: Vec::new(),
+        token: String::new(),
+        form_error: None,
+    })
+}
+
+async fn import_form(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<super::Toast>) -> Result<ImportPage, AppError> {
+    may_import(&cu)?;
+    import_page(&state, &cu, t.ok).await
+}
+
+async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: Multipart) -> Result<Response, AppError> {
+    may_import(&cu)?;
+    let (mut csrf, mut kind, mut source, mut file) = (String::new(), String::new(), String::new(), None);
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(AppError::BadRequest(e.status(), format!("上传失败：{}", e.body_text()))),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.status(), format!("上传失败：文件过大或传输中断（{}）", e.body_text())))?;
+        match name.as_str() {
+            "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "kind" => kind = String::from_utf8_lossy(&bytes).into_owned(),
+            "source" => source = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" => file = Some((file_name.unwrap_or_default(), bytes)),
+            _ => {}
+        }
+    }
+    if !duijie_domain::crypto::constant_time_eq(csrf.as_bytes(), cu.csrf.as_bytes()) {
+        return Err(AppError::Csrf);
+    }
+    let mut page = import_page(&state, &cu, None).await?;
+    let Some(kind_row) = page.kinds.iter().find(|k| k.key == kind).cloned() else {
+        page.form_error = Some("请选择认定类别".into());
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let Some((file_name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
+        page.form_error = Some("请选择要上传的文件".into());
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    page.file_name = file_name.clone();
+    page.kind_name = kind_row.name.clone();
+    let table = match duijie_office::read_table(&file_name, &bytes, &[imports::CODE_COLUMN]) {
+        Ok(t) => t,
+        Err(e) => {
+            page.form_error = Some(e.to_string());
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let plan = imports::plan_designations(&table, &state.tree, &cu.principal.region, &kind, &source);
+    page.preview = plan
+        .rows
+        .iter()
+        .map(|(row, d)| PreviewRow {
+            row: *row,
+            code: d.region_code.clone(),
+            name: RegionCode::parse(&d.region_code).map(|c| state.tree.full_name(&c)).unwrap_or_default(),
+            valid_from: d.valid_from.as_ref().map(super::fmt_date).unwrap_or_else(|| "—".into()),
+            source: d.source.clone(),
+        })
+        .collect();
+    page.errors = plan.errors;
+    if page.errors.is_empty() {
+        let token = duijie_domain::crypto::random_token();
+        let now = duijie_store::now();
+        let mut pending = state.pending.lock().map_err(|_| AppError::Internal("pending lock".into()))?;
+        pending.retain(|_, p| now - p.created < 1800 && p.user_id != cu.user.id);
+        pending.insert(token.clone(), PendingImport { user_id: cu.user.id, created: now, rows: plan.rows.into_iter().map(|(_, d)| d).collect() });
+        page.token = token;
+    }
+    let status = if page.errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, page).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct CommitForm {
+    #[serde(default)]
+    token: String,
+}
+
+async fn import_commit(State(state): State<AppState>, p: Posted<CommitForm>) -> Result<Response, AppError> {
+    may_import(&p.user)?;
+    let pending = {
+        let mut map = state.pending.lock().map_err(|_| AppError::Internal("pending lock".into()))?;
+        match map.get(&p.form.token) {
+            Some(pi) if pi.user_id == p.user.user.id => map.remove(&p.form.token),
+            _ => None,
+        }
+    };
+    let Some(pending) = pending else {
+        return Err(AppError::bad("导入预览已失效（超过 30 分钟或已提交），请重新上传文件"));
+    };
+    let mut tx = state.db.begin().await?;
+    let (added, unchanged) = designations::add_many(&mut tx, &actor(&p.user), &pending.rows).await?;
+    tx.commit().await?;
+    Ok(done("/designations/import", &format!("导入完成：新增 {added} 条，{unchanged} 条已存在未改动")))
+}
+
+async fn template(_cu: CurrentUser) -> Result<Response, AppError> {
+    let bytes = duijie_office::template::template_xlsx(
+        "区划认定名单导入模板",
+        &[("区划代码", true), ("名称", false), ("认定日期", false), ("依据", false), ("备注", false)],
+        &["530628", "彝良县", "2021-08-27", "关于公布国家乡村振兴重点帮扶县名单的通知", ""],
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"designation-template.xlsx\"; filename*=UTF-8''%E8%AE%A4%E5%AE%9A%E5%90%8D%E5%8D%95%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,137 @@
+//! Login, logout and the dashboard.
+//!
+//! Guarantees: the login form is CSRF-protected by a pre-login cookie; a wrong
+//! username and a wrong password get the same message; a locked account is told
+//! until when; a successful login replaces any previous session cookie; logout
+//! deletes the session server-side.
+
+use super::{Layout, Toast};
+use crate::auth::{CurrentUser, LOGIN_CSRF_COOKIE, LoginPosted, Posted, SESSION_COOKIE, set_cookie};
+use crate::{AppError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use duijie_domain::{Level, Role};
+use duijie_store::sessions::{self, Kind};
+use duijie_store::users::{self, Login};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/dashboard", get(dashboard))
+}
+
+async fn root(user: Result<CurrentUser, AppError>) -> Redirect {
+    Redirect::to(if user.is_ok() { "/dashboard" } else { "/login" })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    username: String,
+    error: Option<String>,
+    demo: bool,
+}
+
+fn login_response(state: &AppState, status: axum::http::StatusCode, username: String, error: Option<String>) -> Response {
+    let csrf = duijie_domain::crypto::random_token();
+    let page = LoginPage { csrf: csrf.clone(), username, error, demo: state.demo };
+    (status, [(header::SET_COOKIE, set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600))], page).into_response()
+}
+
+async fn login_page(State(state): State<AppState>) -> Response {
+    login_response(&state, axum::http::StatusCode::OK, String::new(), None)
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, LoginPosted { form }: LoginPosted<LoginForm>) -> Result<Response, AppError> {
+    use axum::http::StatusCode;
+    let username = form.username.trim().to_string();
+    if username.is_empty() || form.password.is_empty() {
+        return Ok(login_response(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some("请输入用户名和密码".into())));
+    }
+    let outcome = users::login(&state.db, &username, &form.password).await?;
+    let user = match outcome {
+        Login::Ok(u) => u,
+        Login::BadCredentials => {
+            return Ok(login_response(&state, StatusCode::UNAUTHORIZED, username, Some("用户名或密码错误".into())));
+        }
+        Login::Locked(until) => {
+            let msg = format!("连续多次密码错误，账号已锁定至 {}，请稍后再试或联系管理员解锁", super::fmt_time(until));
+            return Ok(login_response(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(msg)));
+        }
+        Login::Disabled => {
+            return Ok(login_response(&state, StatusCode::FORBIDDEN, username, Some("账号已停用，请联系管理员".into())));
+        }
+    };
+    let (token, _) = sessions::create(&state.db, user.id, Kind::Web).await?;
+    let cookie = set_cookie(&state, SESSION_COOKIE, &token, sessions::WEB_MAX_SECONDS);
+    let clear = set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0);
+    let mut res = Redirect::to("/dashboard").into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookie.parse().map_err(|_| AppError::Internal("cookie".into()))?);
+    res.headers_mut().append(header::SET_COOKIE, clear.parse().map_err(|_| AppError::Internal("cookie".into()))?);
+    Ok(res)
+}
+
+#[derive(serde::Deserialize)]
+struct Empty {}
+
+async fn logout(State(state): State<AppState>, posted: Posted<Empty>) -> Result<Response, AppError> {
+    sessions::delete(&state.db, &posted.user.token).await?;
+    let clear = set_cookie(&state, SESSION_COOKIE, "", 0);
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+}
+
+/// A designated county in the dashboard's list.
+struct KeyCounty {
+    code: String,
+    name: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    layout: Layout,
+    scope_name: String,
+    scope_code: String,
+    role_key: &'static str,
+    key_counties: Vec<KeyCounty>,
+    poverty_count: usize,
+    child_count: usize,
+}
+
+async fn dashboard(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Dashboard, AppError> {
+    let layout = Layout::new(&state, &cu, "dashboard", t.ok).await;
+    let region = if cu.principal.role == Role::Organization { duijie_domain::RegionCode::national() } else { cu.principal.region.clone() };
+    let like = format!("{}%", region.as_str());
+    let key = duijie_store::designations::current_of_kind(&state.db, "national_key", &like).await?;
+    let poverty = duijie_store::designations::current_of_kind(&state.db, "former_poverty", &like).await?;
+    let key_counties = key
+        .iter()
+        .filter_map(|d| duijie_domain::RegionCode::parse(&d.region_code).ok())
+        .map(|c| KeyCounty { name: state.tree.full_name(&c), code: c.as_str().to_string() })
+        .collect();
+    Ok(Dashboard {
+        layout,
+        scope_name: if region.level() == Level::National { "全国".into() } else { state.tree.full_name(&region) },
+        scope_code: region.to_string(),
+        role_key: cu.principal.role.as_str(),
+        key_counties,
+        poverty_count: poverty.len(),
+        child_count: state.tree.children(&region).len(),
+    })
+}

@@ -1,0 +1,107 @@
+//! Server-rendered pages for people, in Simplified Chinese.
+//!
+//! Guarantees: every page handler authenticates through `CurrentUser` or
+//! `Posted` (login and static files excepted), asks `authz::decide` before
+//! showing or changing a record, and answers out-of-scope records with 404.
+//! After a change the browser is redirected (POST → redirect → GET) with a
+//! message shown as a toast.
+
+pub mod admin;
+pub mod designations;
+pub mod login;
+pub mod regions;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use chrono::{FixedOffset, TimeZone};
+use duijie_domain::Role;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css")) }))
+        .route("/static/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.js")) }))
+        .merge(login::router())
+        .merge(regions::router())
+        .merge(designations::router())
+        .merge(admin::router())
+}
+
+/// What the frame around every page shows: the unit, the user, the menu.
+pub struct Layout {
+    pub user_name: String,
+    pub unit: String,
+    pub role_label: &'static str,
+    pub is_admin: bool,
+    /// Whether the designation import is offered in the menu.
+    pub can_import: bool,
+    pub csrf: String,
+    pub demo: bool,
+    /// The menu entry to highlight.
+    pub active: &'static str,
+    /// A message from the previous action, shown as a toast.
+    pub toast: Option<String>,
+}
+
+impl Layout {
+    pub async fn new(state: &AppState, cu: &CurrentUser, active: &'static str, toast: Option<String>) -> Layout {
+        Layout {
+            user_name: cu.user.display_name.clone(),
+            unit: unit_of(state, cu).await,
+            role_label: cu.principal.role.label(),
+            is_admin: cu.principal.role == Role::Admin,
+            can_import: duijie_domain::authz::decide(
+                &cu.principal,
+                duijie_domain::Action::EditDesignation,
+                duijie_domain::Target::Region(&cu.principal.region),
+            )
+            .is_allowed(),
+            csrf: cu.csrf.clone(),
+            demo: state.demo,
+            active,
+            toast,
+        }
+    }
+}
+
+/// The unit a user acts for: 彝良县乡村振兴局, or the organisation's name.
+pub async fn unit_of(state: &AppState, cu: &CurrentUser) -> String {
+    if let Some(id) = cu.principal.org_id {
+        if let Ok(Some(org)) = duijie_store::orgs::get(&state.db, id).await {
+            return org.name;
+        }
+    }
+    let region = &cu.principal.region;
+    let full = if region.as_str().is_empty() { String::new() } else { state.tree.full_name(region) };
+    duijie_domain::role::unit_name(cu.principal.role, &full, region.level())
+}
+
+/// 2026年11月23日 15:04 (Beijing time) from Unix seconds.
+pub fn fmt_time(secs: i64) -> String {
+    let Some(tz) = FixedOffset::east_opt(8 * 3600) else { return String::new() };
+    tz.timestamp_opt(secs, 0).single().map(|t| t.format("%Y年%m月%d日 %H:%M").to_string()).unwrap_or_default()
+}
+
+/// 2021年08月27日 from a date.
+pub fn fmt_date(d: &chrono::NaiveDate) -> String {
+    d.format("%Y年%m月%d日").to_string()
+}
+
+/// Optional `?ok=` message carried across a redirect.
+#[derive(serde::Deserialize, Default)]
+pub struct Toast {
+    pub ok: Option<String>,
+}
+
+/// Redirect after a successful change, with a toast message.
+pub fn done(to: &str, message: &str) -> axum::response::Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    axum::response::Redirect::to(&format!("{to}{sep}ok={}", urlencode(message))).into_response()
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|v| v.trim_start_matches('=').to_string()).unwrap_or_default()
+}
