@@ -136,10 +136,13 @@ impl RegionCode {
             }
             _ => return Err(RegionCodeError::BadLength),
         };
-        // Every segment of a natural code must be non-zero.
+        // Every segment of a natural code must be non-zero, except the county
+        // segment below a prefecture-level city without counties (东莞市 4419:
+        // its townships are 441900xxx and hang directly under the city).
         let bounds = [(0usize, 2usize), (2, 4), (4, 6), (6, 9), (9, 12)];
         for (a, b) in bounds {
-            if natural.len() >= b && natural[a..b].chars().all(|c| c == '0') {
+            let zero = natural.len() >= b && natural[a..b].chars().all(|c| c == '0');
+            if zero && !(a == 4 && natural.len() >= 9) {
                 return Err(RegionCodeError::ZeroSegment);
             }
         }
@@ -161,6 +164,7 @@ impl RegionCode {
             Level::Province => 0,
             Level::Prefecture => 2,
             Level::County => 4,
+            Level::Township if &self.0[4..6] == "00" => 4,
             Level::Township => 6,
             Level::Village => 9,
         };
@@ -229,6 +233,17 @@ mod tests {
         assert_eq!(RegionCode::parse("530628100201").unwrap().as_str(), "530628100201");
         assert_eq!(RegionCode::parse("000000").unwrap(), RegionCode::national());
         assert_eq!(RegionCode::parse("5306").unwrap().level(), Level::Prefecture);
+    }
+
+    #[test]
+    fn townships_of_cities_without_counties_hang_under_the_city() {
+        let dongcheng = RegionCode::parse("441900003").unwrap();
+        assert_eq!(dongcheng.level(), Level::Township);
+        assert_eq!(dongcheng.parent().unwrap().as_str(), "4419");
+        assert!(RegionCode::parse("4419").unwrap().contains(&dongcheng));
+        assert_eq!(RegionCode::parse("441900003001").unwrap().parent().unwrap(), dongcheng);
+        // The six-digit form stays the GB/T 2260 form of the city itself.
+        assert_eq!(RegionCode::parse("441900").unwrap().as_str(), "4419");
     }
 
     #[test]

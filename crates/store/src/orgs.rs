@@ -91,16 +91,30 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Organization>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
 }
 
-/// Organisations in scope: those registered in the scope's region subtree, or the
-/// scope's own organisation.
+/// Organisations in scope: those registered in the scope's region subtree, or
+/// (for an organisation user) its own organisation.
 pub async fn list(db: &Db, scope: &Scope, limit: i64, offset: i64) -> Result<(Vec<Organization>, i64)> {
-    let like = scope.region_like().unwrap_or_else(|| "\u{0}never".into());
-    let own = scope.org_id().unwrap_or(-1);
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM organizations WHERE region_code LIKE $1 OR id = $2 ORDER BY id LIMIT $3 OFFSET $4"
-    ));
-    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&like).bind(own).bind(limit).bind(offset).fetch_all(p).await)?;
-    let count = "SELECT COUNT(*) FROM organizations WHERE region_code LIKE $1 OR id = $2";
-    let total = on_db!(db, p => sqlx::query_scalar(count).bind(&like).bind(own).fetch_one(p).await)?;
+    let (filter, param) = match (scope.region_like(), scope.org_id()) {
+        (Some(like), _) => ("region_code LIKE $1", ScopeParam::Text(like)),
+        (None, Some(id)) => ("id = $1", ScopeParam::Id(id)),
+        (None, None) => return Ok((Vec::new(), 0)),
+    };
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE {filter} ORDER BY id LIMIT $2 OFFSET $3"));
+    let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM organizations WHERE {filter}"));
+    let (rows, total) = match param {
+        ScopeParam::Text(like) => (
+            on_db!(db, p => sqlx::query_as(sql).bind(&like).bind(limit).bind(offset).fetch_all(p).await)?,
+            on_db!(db, p => sqlx::query_scalar(count).bind(&like).fetch_one(p).await)?,
+        ),
+        ScopeParam::Id(id) => (
+            on_db!(db, p => sqlx::query_as(sql).bind(id).bind(limit).bind(offset).fetch_all(p).await)?,
+            on_db!(db, p => sqlx::query_scalar(count).bind(id).fetch_one(p).await)?,
+        ),
+    };
     Ok((rows, total))
+}
+
+enum ScopeParam {
+    Text(String),
+    Id(i64),
 }

@@ -163,13 +163,19 @@ impl RegionTree {
     pub fn from_rows(rows: Vec<RegionRow>) -> RegionTree {
         let mut tree = RegionTree::default();
         for r in rows {
+            // NBS pseudo rows (the county row 441900 东莞市 repeating its city, the
+            // township row 350527000 金门县) have no node of their own.
             let Ok(code) = RegionCode::parse(&r.code) else { continue };
+            if code.as_str() != r.code {
+                continue;
+            }
+            let parent_code = code.parent().map(|p| p.as_str().to_string()).unwrap_or_default();
             let level = Level::parse(&r.level).unwrap_or(code.level());
-            let parent_full = tree.by_code.get(&r.parent_code).map(|&i| tree.nodes[i].full_name.clone()).unwrap_or_default();
+            let parent_full = tree.by_code.get(&parent_code).map(|&i| tree.nodes[i].full_name.clone()).unwrap_or_default();
             let full_name = if is_placeholder(&r.name) { parent_full } else { format!("{parent_full}{}", r.name) };
             let idx = tree.nodes.len();
             tree.by_code.insert(r.code.clone(), idx);
-            tree.children.entry(r.parent_code.clone()).or_default().push(idx);
+            tree.children.entry(parent_code).or_default().push(idx);
             tree.nodes.push(Node { code, name: r.name, level, full_name });
         }
         tree
