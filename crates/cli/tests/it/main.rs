@@ -1,0 +1,10 @@
+//! Integration tests of the platform through its real interfaces: HTTP requests
+//! into the in-process router (pages and API), and the `duijie` binary as an
+//! operator runs it. One test binary, so the workspace links once.
+//!
+//! Each test gets a fresh SQLite database with the full region tree and the demo
+//! accounts (`duijie_store::testing`).
+
+mod cli;
+mod http;
+mod support;

@@ -1,0 +1,143 @@
+//! Helpers: an app on a fresh database, logins, and requests.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use duijie_store::testing::{self, TestDb};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = duijie_store::demo::DEMO_PASSWORD;
+
+pub struct App {
+    pub router: Router,
+    pub t: TestDb,
+}
+
+pub async fn app() -> App {
+    let t = testing::fresh_sqlite().await.expect("test database");
+    let state = duijie_web::AppState::new(t.db.clone(), duijie_web::WebConfig::default()).await.expect("state");
+    App { router: duijie_web::router(state), t }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The value of a cookie this reply sets.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+    }
+}
+
+async fn reply(res: Response<Body>) -> Reply {
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+impl App {
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        reply(self.router.clone().oneshot(req).await.expect("infallible")).await
+    }
+
+    pub async fn get(&self, path: &str, cookie: &str) -> Reply {
+        self.send(Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_form(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded_encode(form);
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn api(&self, method: &str, path: &str, token: Option<&str>, json: Option<serde_json::Value>) -> Reply {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match json {
+            Some(j) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(j.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(b.body(body).unwrap()).await
+    }
+
+    /// Logs in through the login page; returns (cookie header, session csrf).
+    pub async fn login(&self, username: &str) -> (String, String) {
+        let page = self.get("/login", "").await;
+        let pre = page.set_cookie("duijie_login_csrf").expect("login csrf cookie");
+        let pre_cookie = format!("duijie_login_csrf={pre}");
+        let res = self.post_form("/login", &pre_cookie, &[("_csrf", &pre), ("username", username), ("password", PASSWORD)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", res.body);
+        let session = res.set_cookie("duijie_session").expect("session cookie");
+        let cookie = format!("duijie_session={session}");
+        let dash = self.get("/dashboard", &cookie).await;
+        assert_eq!(dash.status, StatusCode::OK);
+        (cookie, csrf_of(&dash.body))
+    }
+
+    pub async fn token(&self, username: &str) -> String {
+        let r = self.api("POST", "/api/v1/auth/token", None, Some(serde_json::json!({"username": username, "password": PASSWORD}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// The CSRF token embedded in a page's forms.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("page has a form with _csrf") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+pub fn serde_urlencoded_encode(form: &[(&str, &str)]) -> String {
+    form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A multipart body with text fields and one file.
+pub fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----duijie-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

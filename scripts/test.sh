@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or a used one.
+#
+# Installs what the tests need (Chromium and its driver for the browser tests,
+# CJK fonts so Chinese renders in screenshots), makes sure PostgreSQL is running
+# and reachable, removes databases left by earlier runs, and runs every test on
+# SQLite and on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+[ -d /usr/share/fonts/opentype/noto ] || need_apt+=(fonts-noto-cjk)
+command -v psql >/dev/null 2>&1 || need_apt+=(postgresql postgresql-client)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# PostgreSQL: start the local cluster if it is not answering.
+PG_URL="${DUIJIE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  echo "starting PostgreSQL"
+  for v in $(ls /etc/postgresql 2>/dev/null); do
+    pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+  done
+  for _ in $(seq 1 60); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
+  pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL did not start" >&2; exit 1; }
+fi
+# Databases left by earlier runs (each test makes its own).
+psql "$PG_URL/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'duijie_t%'" 2>/dev/null |
+  while read -r db; do psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+export DUIJIE_TEST_PG_URL="$PG_URL"
+
+cargo test --workspace --locked -- --test-threads="${DUIJIE_TEST_THREADS:-4}"
