@@ -72,12 +72,18 @@ impl DesignationRow {
             valid_from: d.valid_from.as_ref().map(fmt_date).unwrap_or_else(|| "—".into()),
             source: d.source.clone(),
             note: d.note.clone(),
-            created: format!("{} {}", fmt_time(d.created_at), d.created_by),
+            created: format!("{} {}", fmt_time(d.created_at), display_actor(&d.created_by)),
             ended: d.ended_at.map(|t| {
-                format!("{} 由 {} 撤销：{}", fmt_time(t), d.ended_by.clone().unwrap_or_default(), d.end_reason.clone().unwrap_or_default())
+                let by = d.ended_by.as_deref().map(display_actor).unwrap_or_default();
+                format!("{} 由 {by} 撤销：{}", fmt_time(t), d.end_reason.clone().unwrap_or_default())
             }),
         }
     }
+}
+
+/// The platform's own actor reads as such in Chinese.
+fn display_actor(name: &str) -> String {
+    if name == "system" { "系统（随产品发布）".into() } else { name.to_string() }
 }
 
 #[derive(Template, WebTemplate)]

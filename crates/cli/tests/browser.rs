@@ -1,0 +1,443 @@
+//! Browser tests: a real headless Chromium drives the running platform the way
+//! an officer or an organisation would.
+//!
+//! Covers:
+//! - a county officer (彝良县) logging in, opening 行政区划, seeing the county's
+//!   国家乡村振兴重点帮扶县 tag, going down to a township and back up by the
+//!   breadcrumb; a provincial officer clicking down 云南省 → 昭通市 → 彝良县;
+//!   logging out, after which the dashboard asks for a login again;
+//! - a county officer being refused another county's page (the 404 page) and
+//!   its API record (404 `not_found`), while their own county's record loads;
+//! - the login page, the dashboard and a region page fitting a 375 px wide
+//!   phone screen without sideways scrolling (a screenshot is saved to
+//!   `target/browser-screenshots/`).
+//!
+//! How it runs: each test starts the whole application in-process on a fresh
+//! SQLite database (`duijie_store::testing::fresh_sqlite`, full regions plus
+//! the demo accounts) on a free local port, then starts its own
+//! `/usr/bin/chromedriver` on another free port, polls the driver's `/status`
+//! until it is ready (at most 10 s), and opens a headless Chromium session
+//! with a fresh profile directory. The browser session is closed and
+//! chromedriver killed when the test ends, whether it passed or not. The tests
+//! take turns (one browser at a time) so they stay reliable on small machines.
+//!
+//! Chromium, chromedriver and the Noto CJK fonts are required: when
+//! `/usr/bin/chromedriver` is missing the tests fail (they never skip) and say
+//! so. Run them with the README's test command (`bash scripts/test.sh`), which
+//! installs those packages, or alone with `cargo test -p duijie --test browser`.
+
+use axum::body::Bytes;
+use axum::http::{Method, Request, StatusCode, header};
+use fantoccini::{Client, ClientBuilder, Locator};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const PASSWORD: &str = duijie_store::demo::DEMO_PASSWORD;
+const NOT_IN_SCOPE: &str = "页面或记录不存在，或不在您的管辖范围内";
+const KEY_COUNTY: &str = "国家乡村振兴重点帮扶县";
+const YILIANG: &str = "云南省昭通市彝良县";
+
+/// How long a page may take to show what we wait for.
+const PAGE_WAIT: Duration = Duration::from_secs(20);
+
+/// One browser at a time: three Chromiums at once on a small shared machine
+/// make timings flaky. (tokio's mutex works across the tests' runtimes and is
+/// released even when a test panics.)
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+type Http = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
+
+// ---------------------------------------------------------------------------
+// The tests
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_officer_browses_to_key_county_and_logs_out() {
+    with_browser(|c, base| async move {
+        // 彝良县乡村振兴局: straight to their own county from the menu.
+        log_in(&c, &base, "yl_xz").await;
+        let who = text(&c, "#user-name").await;
+        assert!(who.contains("赵磊"), "the top bar should name the logged-in officer, shows {who:?}");
+        click(&c, "#menu-regions").await;
+        wait_for_region(&c, YILIANG).await;
+        assert_path(&c, "/regions/530628").await;
+        assert_key_county_tag_shown(&c).await;
+
+        // Down into the first township …
+        let first_row = c.find(Locator::Css("#children tbody tr")).await.expect("彝良县 should list its townships in #children");
+        let township = first_row.find(Locator::Css("td:nth-child(3)")).await.unwrap().text().await.unwrap();
+        assert!(!township.trim().is_empty(), "the first township row has no name");
+        first_row.find(Locator::LinkText("查看")).await.expect("township row without a 查看 link").click().await.unwrap();
+        let title = wait_for_region(&c, &format!("{YILIANG}{}", township.trim())).await;
+        assert!(title.starts_with(YILIANG), "a township of 彝良县 should be titled 云南省昭通市彝良县…, got {title:?}");
+
+        // … where ancestors above the officer's county are plain text, and
+        // 彝良县 is a link back up.
+        let crumb_links = texts(&c, "nav.crumbs a").await;
+        assert_eq!(crumb_links, vec!["彝良县".to_string()], "only 彝良县 should be a breadcrumb link for a county officer");
+        let crumbs = text(&c, "nav.crumbs").await;
+        assert!(crumbs.contains("云南省") && crumbs.contains("昭通市"), "breadcrumbs should still name the province and prefecture: {crumbs:?}");
+        c.find(Locator::XPath("//nav[contains(@class,'crumbs')]//a[normalize-space()='彝良县']")).await.unwrap().click().await.unwrap();
+        wait_for_region(&c, YILIANG).await;
+        assert_key_county_tag_shown(&c).await;
+        log_out(&c, &base).await;
+
+        // 云南省乡村振兴局: from the province down to the county by clicking rows.
+        log_in(&c, &base, "yn_xz").await;
+        click(&c, "#menu-regions").await;
+        wait_for_region(&c, "云南省").await;
+        open_child(&c, "昭通市").await;
+        wait_for_region(&c, "云南省昭通市").await;
+        let yiliang_tags = child_row(&c, "彝良县").await.find(Locator::Css("td:nth-child(4)")).await.unwrap().text().await.unwrap();
+        assert!(yiliang_tags.contains(KEY_COUNTY), "昭通市's list should tag 彝良县 as {KEY_COUNTY}, shows {yiliang_tags:?}");
+        open_child(&c, "彝良县").await;
+        wait_for_region(&c, YILIANG).await;
+        assert_key_county_tag_shown(&c).await;
+        log_out(&c, &base).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_officer_cannot_open_another_countys_page_or_api_record() {
+    with_browser(|c, base| async move {
+        log_in(&c, &base, "yl_xz").await;
+
+        // 镇雄县 (530627) is the neighbouring county: not 彝良县's business.
+        c.goto(&format!("{base}/regions/530627")).await.unwrap();
+        let message = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#error-message")).await;
+        let message = message.expect("opening another county's page should show the error page").text().await.unwrap();
+        assert_eq!(message, NOT_IN_SCOPE);
+        assert_eq!(text(&c, "h1").await, "未找到");
+        let source = c.source().await.unwrap();
+        assert!(!source.contains("镇雄"), "the refusal must not reveal the other county's name");
+
+        // Their own county still opens.
+        c.goto(&format!("{base}/regions/530628")).await.unwrap();
+        wait_for_region(&c, YILIANG).await;
+
+        // The same boundary over the API.
+        let http: Http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+        let (status, body) = call(&http, Method::POST, &format!("{base}/api/v1/auth/token"), None, Some(json!({"username": "yl_xz", "password": PASSWORD}))).await;
+        assert_eq!(status, StatusCode::OK, "token request failed: {body}");
+        let token = body["token"].as_str().expect("token response without a token").to_string();
+
+        let (status, body) = call(&http, Method::GET, &format!("{base}/api/v1/regions/530627"), Some(&token), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "another county's record should be 404, got {body}");
+        assert_eq!(body["code"], "not_found", "{body}");
+        assert_eq!(body["message"], NOT_IN_SCOPE, "{body}");
+
+        let (status, body) = call(&http, Method::GET, &format!("{base}/api/v1/regions/530628"), Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK, "the officer's own county should load: {body}");
+        assert_eq!(body["full_name"], YILIANG, "{body}");
+        let kinds: Vec<&str> = body["designations"].as_array().into_iter().flatten().filter_map(|d| d["kind_name"].as_str()).collect();
+        assert!(kinds.contains(&KEY_COUNTY), "the API should list 彝良县's designation {KEY_COUNTY}: {kinds:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_fit_a_phone() {
+    with_browser(|c, base| async move {
+        c.set_window_size(375, 800).await.unwrap();
+        c.goto(&format!("{base}/login")).await.unwrap();
+        let width = c.execute("return window.innerWidth", vec![]).await.unwrap();
+        assert_eq!(width, json!(375), "the browser window could not be made phone-sized");
+        assert_fits_width(&c, "登录页", 375).await;
+
+        log_in(&c, &base, "org_yl").await;
+        assert_fits_width(&c, "首页", 375).await;
+
+        c.goto(&format!("{base}/regions/530628")).await.unwrap();
+        wait_for_region(&c, YILIANG).await;
+        assert_key_county_tag_shown(&c).await;
+        assert_fits_width(&c, "彝良县区划页", 375).await;
+
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(dir.join("region-375.png"), &png).unwrap();
+
+        // The whole page as well, for a person to look over.
+        let height = c.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap();
+        let height = height.as_u64().unwrap_or(800).clamp(800, 6000) as u32;
+        c.set_window_size(375, height).await.unwrap();
+        std::fs::write(dir.join("region-375-full.png"), c.screenshot().await.unwrap()).unwrap();
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------
+// What a user does and sees
+// ---------------------------------------------------------------------------
+
+async fn log_in(c: &Client, base: &str, username: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    let user = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#username")).await.expect("the login page should show a username field");
+    user.clear().await.unwrap();
+    user.send_keys(username).await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    click(c, "#login-submit").await;
+    if c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#menu-regions")).await.is_err() {
+        let error = c.find(Locator::Css("#login-error")).await;
+        let shown = match error {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        panic!("logging in as {username} did not reach the dashboard (login message: {shown:?}, at {})", c.current_url().await.unwrap());
+    }
+    assert_path(c, "/dashboard").await;
+}
+
+/// Logs out with the top bar's button; the dashboard then asks for a login.
+async fn log_out(c: &Client, base: &str) {
+    click(c, "#logout").await;
+    c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#login-submit")).await.expect("logging out should show the login form");
+    assert_path(c, "/login").await;
+
+    c.goto(&format!("{base}/dashboard")).await.unwrap();
+    c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#login-submit")).await.expect("after logout the dashboard should ask for a login");
+    assert_path(c, "/login").await;
+    assert!(c.find(Locator::Css("#menu-regions")).await.is_err(), "after logout no menu should be shown");
+}
+
+async fn click(c: &Client, css: &str) {
+    let el = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|_| panic!("nothing to click at {css}"));
+    el.click().await.unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+}
+
+/// Waits until the region page titled exactly `full_name` is shown; returns the title.
+async fn wait_for_region(c: &Client, full_name: &str) -> String {
+    let xpath = format!("//h1[@id='region-title'][normalize-space()='{full_name}']");
+    match c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath(&xpath)).await {
+        Ok(h1) => h1.text().await.unwrap(),
+        Err(_) => {
+            let shown = match c.find(Locator::Css("h1")).await {
+                Ok(h) => h.text().await.unwrap_or_default(),
+                Err(_) => "(no heading)".into(),
+            };
+            panic!("expected the region page of {full_name}; {} shows {shown:?}", c.current_url().await.unwrap());
+        }
+    }
+}
+
+async fn assert_key_county_tag_shown(c: &Client) {
+    let tags = c.find(Locator::Css("#designations")).await.expect("the region page should show its designations (#designations)");
+    let tag = tags
+        .find(Locator::XPath(&format!(".//span[contains(@class,'tag')][normalize-space()='{KEY_COUNTY}']")))
+        .await
+        .unwrap_or_else(|_| panic!("no {KEY_COUNTY} tag among the designations"));
+    assert!(tag.is_displayed().await.unwrap(), "the {KEY_COUNTY} tag is on the page but not visible");
+}
+
+/// The row of the children table whose name column is `name`.
+async fn child_row(c: &Client, name: &str) -> fantoccini::elements::Element {
+    let xpath = format!("//table[@id='children']/tbody/tr[td[3][normalize-space()='{name}']]");
+    c.find(Locator::XPath(&xpath)).await.unwrap_or_else(|_| panic!("no row for {name} in the children table"))
+}
+
+async fn open_child(c: &Client, name: &str) {
+    let row = child_row(c, name).await;
+    row.find(Locator::LinkText("查看")).await.unwrap_or_else(|_| panic!("the row of {name} has no 查看 link")).click().await.unwrap();
+}
+
+async fn assert_path(c: &Client, path: &str) {
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), path, "expected to be on {path}, am on {url}");
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("nothing at {css}")).text().await.unwrap()
+}
+
+async fn texts(c: &Client, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for el in c.find_all(Locator::Css(css)).await.unwrap() {
+        out.push(el.text().await.unwrap());
+    }
+    out
+}
+
+/// No sideways scrolling: the page is no wider than the screen. On failure,
+/// names the elements that stick out.
+async fn assert_fits_width(c: &Client, page: &str, width: u32) {
+    let scroll = c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    let scroll = scroll.as_u64().expect("scrollWidth is a number");
+    if scroll <= u64::from(width) + 1 {
+        return;
+    }
+    let culprits = c
+        .execute(
+            "const w = arguments[0]; const out = [];
+             for (const el of document.body.querySelectorAll('*')) {
+               const r = el.getBoundingClientRect();
+               if (r.right > w + 1) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                 (el.className ? '.' + String(el.className).trim().split(/\\s+/).join('.') : '') + ' right=' + Math.round(r.right));
+             }
+             return out.slice(0, 15);",
+            vec![json!(width)],
+        )
+        .await
+        .unwrap();
+    panic!("{page} is {scroll}px wide on a {width}px phone screen (sideways scrolling); sticking out: {culprits}");
+}
+
+fn screenshot_dir() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is <target>/tmp; screenshots go next to it.
+    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir").join("browser-screenshots")
+}
+
+/// A JSON request to the API; returns the status and the JSON body.
+async fn call(http: &Http, method: Method, url: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(url).header(header::ACCEPT, "application/json");
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = match body {
+        Some(v) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Full::new(Bytes::from(v.to_string()))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    let res = http.request(req.body(body).unwrap()).await.unwrap_or_else(|e| panic!("request to {url} failed: {e}"));
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{url} answered {status} with non-JSON: {}", String::from_utf8_lossy(&bytes)));
+    (status, json)
+}
+
+// ---------------------------------------------------------------------------
+// The application, chromedriver and the browser session
+// ---------------------------------------------------------------------------
+
+/// Starts the app and a browser, runs `scenario` with the session and the
+/// app's base URL, and always closes the browser and chromedriver afterwards
+/// (a failing scenario's panic is re-raised after cleaning up).
+async fn with_browser<F, Fut>(scenario: F)
+where
+    F: FnOnce(Client, String) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let (base, _db) = start_app().await;
+    let driver = ChromeDriver::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = driver.open_session(profile.path()).await;
+
+    let outcome = tokio::spawn(scenario(client.clone(), base)).await;
+    let _ = client.close().await;
+    drop(driver);
+
+    if let Err(e) = outcome {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("the browser scenario did not finish: {e}"),
+        }
+    }
+}
+
+/// The whole application on a free local port, over a fresh database with the
+/// demo accounts. Returns the base URL and what keeps the database alive.
+async fn start_app() -> (String, duijie_store::testing::TestDb) {
+    let t = duijie_store::testing::fresh_sqlite().await.expect("fresh test database");
+    let state = duijie_web::AppState::new(t.db.clone(), duijie_web::WebConfig::default()).await.expect("app state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, duijie_web::router(state)).await.unwrap() });
+    (format!("http://{addr}"), t)
+}
+
+/// A chromedriver process of our own; killed when dropped.
+struct ChromeDriver {
+    child: Child,
+    url: String,
+    _log_dir: tempfile::TempDir,
+}
+
+impl ChromeDriver {
+    async fn start() -> ChromeDriver {
+        for needed in [CHROMEDRIVER, CHROMIUM] {
+            assert!(
+                Path::new(needed).exists(),
+                "{needed} is missing: the browser tests need Chromium, chromedriver and CJK fonts \
+                 (Debian packages chromium, chromium-driver, fonts-noto-cjk). Run the README's test \
+                 command, which installs them, instead of plain `cargo test`."
+            );
+        }
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let log_dir = tempfile::tempdir().unwrap();
+        let log_path = log_dir.path().join("chromedriver.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {CHROMEDRIVER}: {e}"));
+        let mut driver = ChromeDriver { child, url: format!("http://127.0.0.1:{port}"), _log_dir: log_dir };
+
+        let http: Http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+        let status_url = format!("{}/status", driver.url);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(exit)) = driver.child.try_wait() {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                panic!("chromedriver exited at start ({exit}):\n{log}");
+            }
+            let req = Request::get(&status_url).body(Full::new(Bytes::new())).unwrap();
+            if let Ok(res) = http.request(req).await {
+                let body = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                let ready = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["value"]["ready"].as_bool());
+                if ready == Some(true) {
+                    return driver;
+                }
+            }
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                panic!("chromedriver on {} was not ready within 10 s:\n{log}", driver.url);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn open_session(&self, profile: &Path) -> Client {
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--user-data-dir={}", profile.display()),
+                    "--window-size=1280,900",
+                ],
+            }
+        });
+        let Value::Object(caps) = caps else { unreachable!() };
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver could not start Chromium: {e}"))
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
