@@ -78,10 +78,22 @@ pub enum Action {
     ViewAudit,
     ViewOrganization,
     EditOrganization,
+    /// The public profile (name, type, fields, rating): anyone logged in.
+    ViewOrgPublic,
+    /// Put on or take off a credit list.
+    SetCreditList,
+    /// Approve or return a self-application.
+    ApproveOrganization,
+    /// Enrol an organisation in an action.
+    Enrol,
+    /// See enrolments and export the liaison list (联络清单) of a region.
+    ViewEnrolments,
+    /// Add or remove liaison officers of a prefecture or county.
+    ManageLiaison,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewRegion,
         Action::EditDesignation,
         Action::ViewUser,
@@ -89,6 +101,12 @@ impl Action {
         Action::ViewAudit,
         Action::ViewOrganization,
         Action::EditOrganization,
+        Action::ViewOrgPublic,
+        Action::SetCreditList,
+        Action::ApproveOrganization,
+        Action::Enrol,
+        Action::ViewEnrolments,
+        Action::ManageLiaison,
     ];
 }
 
@@ -158,6 +176,32 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             let own = who.role == Role::Organization && who.org_id == Some(id);
             permitted(own || (in_subtree(region) && matches!(who.role, Role::Admin | Role::CivilAffairs)))
         }
+        (Action::ViewOrgPublic, Target::Organization { .. }) => Allow,
+        (Action::SetCreditList | Action::ApproveOrganization, Target::Organization { region, .. }) => {
+            if decide(who, Action::ViewOrganization, target) != Allow {
+                return NotFound;
+            }
+            permitted(in_subtree(region) && matches!(who.role, Role::Admin | Role::CivilAffairs))
+        }
+        (Action::Enrol, Target::Organization { id, region }) => {
+            if decide(who, Action::ViewOrganization, target) != Allow {
+                return NotFound;
+            }
+            let own = who.role == Role::Organization && who.org_id == Some(id);
+            permitted(own || (in_subtree(region) && matches!(who.role, Role::Admin | Role::CivilAffairs)))
+        }
+        (Action::ViewEnrolments, Target::Region(r)) => {
+            if who.role == Role::Organization {
+                return Forbidden;
+            }
+            if in_subtree(r) { Allow } else { NotFound }
+        }
+        (Action::ManageLiaison, Target::Region(r)) => {
+            if decide(who, Action::ViewRegion, target) != Allow {
+                return NotFound;
+            }
+            permitted(in_subtree(r) && matches!(who.role, Role::Admin | Role::CivilAffairs | Role::RuralRevitalization))
+        }
         _ => NotFound,
     }
 }
@@ -194,6 +238,12 @@ mod tests {
             (Role::Admin,               Action::ViewAudit,         Allow,     NotFound),
             (Role::Admin,               Action::ViewOrganization,  Allow,     NotFound),
             (Role::Admin,               Action::EditOrganization,  Allow,     NotFound),
+            (Role::Admin,               Action::ViewOrgPublic,     Allow,     Allow),
+            (Role::Admin,               Action::SetCreditList,     Allow,     NotFound),
+            (Role::Admin,               Action::ApproveOrganization, Allow,   NotFound),
+            (Role::Admin,               Action::Enrol,             Allow,     NotFound),
+            (Role::Admin,               Action::ViewEnrolments,    Allow,     NotFound),
+            (Role::Admin,               Action::ManageLiaison,     Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewRegion,        Allow,     NotFound),
             (Role::CivilAffairs,        Action::EditDesignation,   Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ViewUser,          NotFound,  NotFound),
@@ -201,6 +251,12 @@ mod tests {
             (Role::CivilAffairs,        Action::ViewAudit,         Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ViewOrganization,  Allow,     NotFound),
             (Role::CivilAffairs,        Action::EditOrganization,  Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ViewOrgPublic,     Allow,     Allow),
+            (Role::CivilAffairs,        Action::SetCreditList,     Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ApproveOrganization, Allow,   NotFound),
+            (Role::CivilAffairs,        Action::Enrol,             Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ViewEnrolments,    Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ManageLiaison,     Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewRegion,        Allow,     NotFound),
             (Role::RuralRevitalization, Action::EditDesignation,   Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewUser,          NotFound,  NotFound),
@@ -208,6 +264,12 @@ mod tests {
             (Role::RuralRevitalization, Action::ViewAudit,         Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ViewOrganization,  Allow,     NotFound),
             (Role::RuralRevitalization, Action::EditOrganization,  Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ViewOrgPublic,     Allow,     Allow),
+            (Role::RuralRevitalization, Action::SetCreditList,     Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ApproveOrganization, Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::Enrol,             Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ViewEnrolments,    Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ManageLiaison,     Allow,     NotFound),
             (Role::Supervisor,          Action::ViewRegion,        Allow,     NotFound),
             (Role::Supervisor,          Action::EditDesignation,   Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewUser,          NotFound,  NotFound),
@@ -215,6 +277,12 @@ mod tests {
             (Role::Supervisor,          Action::ViewAudit,         Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewOrganization,  Allow,     NotFound),
             (Role::Supervisor,          Action::EditOrganization,  Forbidden, NotFound),
+            (Role::Supervisor,          Action::ViewOrgPublic,     Allow,     Allow),
+            (Role::Supervisor,          Action::SetCreditList,     Forbidden, NotFound),
+            (Role::Supervisor,          Action::ApproveOrganization, Forbidden, NotFound),
+            (Role::Supervisor,          Action::Enrol,             Forbidden, NotFound),
+            (Role::Supervisor,          Action::ViewEnrolments,    Allow,     NotFound),
+            (Role::Supervisor,          Action::ManageLiaison,     Forbidden, NotFound),
             (Role::Organization,        Action::ViewRegion,        Allow,     Allow),
             (Role::Organization,        Action::EditDesignation,   Forbidden, Forbidden),
             (Role::Organization,        Action::ViewUser,          NotFound,  NotFound),
@@ -222,15 +290,28 @@ mod tests {
             (Role::Organization,        Action::ViewAudit,         Forbidden, Forbidden),
             (Role::Organization,        Action::ViewOrganization,  Allow,     NotFound),
             (Role::Organization,        Action::EditOrganization,  Allow,     NotFound),
+            (Role::Organization,        Action::ViewOrgPublic,     Allow,     Allow),
+            (Role::Organization,        Action::SetCreditList,     Forbidden, NotFound),
+            (Role::Organization,        Action::ApproveOrganization, Forbidden, NotFound),
+            (Role::Organization,        Action::Enrol,             Allow,     NotFound),
+            (Role::Organization,        Action::ViewEnrolments,    Forbidden, Forbidden),
+            (Role::Organization,        Action::ManageLiaison,     Forbidden, Forbidden),
         ];
         assert_eq!(table.len(), Role::ALL.len() * Action::ALL.len(), "the table must cover every pair");
         for &(role, action, want_in, want_out) in table {
             let who = principal(role, "53", (role == Role::Organization).then_some(7));
             for (region, org, want, label) in [(&inside, 7, want_in, "in"), (&outside, 8, want_out, "out")] {
                 let target = match action {
-                    Action::ViewRegion | Action::EditDesignation | Action::ViewAudit => Target::Region(region),
+                    Action::ViewRegion | Action::EditDesignation | Action::ViewAudit | Action::ViewEnrolments | Action::ManageLiaison => {
+                        Target::Region(region)
+                    }
                     Action::ViewUser | Action::ManageUser => Target::User { region, org_id: None },
-                    Action::ViewOrganization | Action::EditOrganization => Target::Organization { id: org, region },
+                    Action::ViewOrganization
+                    | Action::EditOrganization
+                    | Action::ViewOrgPublic
+                    | Action::SetCreditList
+                    | Action::ApproveOrganization
+                    | Action::Enrol => Target::Organization { id: org, region },
                 };
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }

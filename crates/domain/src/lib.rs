@@ -8,6 +8,7 @@
 
 pub mod authz;
 pub mod crypto;
+pub mod org;
 pub mod region;
 pub mod role;
 pub mod uscc;

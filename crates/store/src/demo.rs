@@ -24,12 +24,12 @@ pub struct DemoAccount {
     pub unit: String,
 }
 
-/// (organisation code body, type, registering region, name)
-const ORGS: &[(&str, OrgType, &str, &str)] = &[
-    ("DJ000001", OrgType::SocialGroup, "530000", "演示·云南省乡村发展促进会"),
-    ("DJ000002", OrgType::ServiceInstitution, "530628", "演示·彝良县助学服务中心"),
-    ("DJ000003", OrgType::Foundation, "320000", "演示·江苏省乡村振兴公益基金会"),
-    ("DJ000004", OrgType::Foundation, "000000", "演示·中华乡村发展公益基金会"),
+/// (organisation code body, type, registering region, name, fields, supervising unit)
+const ORGS: &[(&str, OrgType, &str, &str, &str, &str)] = &[
+    ("DJ000001", OrgType::SocialGroup, "530000", "演示·云南省乡村发展促进会", "产业、就业、消费", "云南省农业农村厅"),
+    ("DJ000002", OrgType::ServiceInstitution, "530628", "演示·彝良县助学服务中心", "教育、特殊群体关爱", "彝良县教育体育局"),
+    ("DJ000003", OrgType::Foundation, "320000", "演示·江苏省乡村振兴公益基金会", "产业、教育、健康", ""),
+    ("DJ000004", OrgType::Foundation, "000000", "演示·中华乡村发展公益基金会", "教育、健康、养老", "国家乡村振兴局"),
 ];
 
 /// (username, role, region, display name, organisation index)
@@ -68,13 +68,24 @@ pub async fn ensure_loaded(db: &Db) -> Result<Vec<DemoAccount>> {
     let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await.map_err(|e| Error::Invalid(e.to_string()))?;
     let mut tx = db.begin().await?;
     let mut org_ids = Vec::new();
-    for (body, org_type, region, name) in ORGS {
+    for (body, org_type, region, name, fields, supervisor) in ORGS {
         let region = RegionCode::parse(region).map_err(|e| Error::Invalid(e.to_string()))?;
         // National registrations carry 100000 (中华人民共和国) in the credit code.
         let region6 = if region.as_str().is_empty() { "100000".to_string() } else { region.padded6() };
         let first16 = format!("{}{}{}", org_type.code_prefix(), region6, body);
         let code = Uscc::complete(&first16).map_err(|e| Error::Invalid(e.to_string()))?;
-        let new = NewOrganization { credit_code: code, name: name.to_string(), org_type: *org_type, region, is_demo: true };
+        let profile = orgs::OrgProfile {
+            name: name.to_string(),
+            supervisor: supervisor.to_string(),
+            fields: fields.to_string(),
+            rating: "4A".into(),
+            party_org: true,
+            contact_name: "演示联系人".into(),
+            contact_phone: "0870-0000000".into(),
+            status: "active".into(),
+            ..Default::default()
+        };
+        let new = NewOrganization { credit_code: code, org_type: *org_type, region, profile, approval: "approved", is_demo: true, provenance: "演示数据".into() };
         org_ids.push(orgs::create(&mut tx, &actor, &new).await?);
     }
     for (username, role, region, name, org) in USERS {

@@ -10,10 +10,13 @@
 //! - Functions that list or load records scoped to a user take a
 //!   [`duijie_domain::Scope`] and filter in SQL.
 
+pub mod actions;
 pub mod audit;
+pub mod catalog;
 pub mod db;
 pub mod designations;
 pub mod imports;
+pub mod liaisons;
 pub mod demo;
 pub mod orgs;
 pub mod reference;

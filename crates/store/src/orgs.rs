@@ -1,18 +1,20 @@
-//! Social organisations (the registry's core record; the organisation-registry
-//! issue extends it).
+//! Social organisations: the registry's records, their members, attachments,
+//! credit-list status and the approval of self-applications.
 //!
 //! Guarantees: an organisation is keyed by a valid unified social credit code
-//! whose type prefix agrees with its declared type; it sits in the region tree at
-//! its registering authority's region; listings are filtered by the caller's scope;
-//! creation is audited.
+//! whose type prefix agrees with its declared type (51/52/53); it sits in the
+//! region tree at its registering authority's region; listings are filtered by
+//! the caller's scope; every change is audited with before and after, and bumps
+//! `updated_at` so that the search index can follow.
 
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
-use crate::{Error, Result, on_db, on_tx};
+use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::org::CreditList;
 use duijie_domain::{OrgType, RegionCode, Scope, Uscc};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Organization {
     pub id: i64,
     pub credit_code: String,
@@ -23,6 +25,19 @@ pub struct Organization {
     pub status: String,
     pub is_demo: bool,
     pub created_at: i64,
+    pub supervisor: String,
+    pub fields: String,
+    pub rating: String,
+    pub party_org: bool,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub address: String,
+    pub credit_list: String,
+    pub credit_list_reason: String,
+    pub approval: String,
+    pub approval_note: String,
+    pub provenance: String,
+    pub updated_at: i64,
 }
 
 impl Organization {
@@ -33,52 +48,127 @@ impl Organization {
     pub fn type_label(&self) -> &'static str {
         OrgType::parse(&self.org_type).map(|t| t.label()).unwrap_or("其他")
     }
+
+    pub fn credit_list(&self) -> Option<CreditList> {
+        CreditList::parse(&self.credit_list).ok().flatten()
+    }
+
+    /// The profile as it can be edited (and compared on re-import).
+    pub fn profile(&self) -> OrgProfile {
+        OrgProfile {
+            name: self.name.clone(),
+            supervisor: self.supervisor.clone(),
+            fields: self.fields.clone(),
+            rating: self.rating.clone(),
+            party_org: self.party_org,
+            contact_name: self.contact_name.clone(),
+            contact_phone: self.contact_phone.clone(),
+            address: self.address.clone(),
+            status: self.status.clone(),
+        }
+    }
+}
+
+/// The editable part of an organisation's record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OrgProfile {
+    pub name: String,
+    pub supervisor: String,
+    /// `、`-joined fields of work (see `duijie_domain::org::FIELDS`).
+    pub fields: String,
+    pub rating: String,
+    pub party_org: bool,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub address: String,
+    /// `active` or `deregistered`.
+    pub status: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct NewOrganization {
     pub credit_code: Uscc,
-    pub name: String,
     pub org_type: OrgType,
     pub region: RegionCode,
+    pub profile: OrgProfile,
+    /// `approved` when an officer creates it, `pending` for a self-application.
+    pub approval: &'static str,
     pub is_demo: bool,
+    /// Where the record came from (file, sheet, row) when imported.
+    pub provenance: String,
 }
 
-const COLUMNS: &str = "id, credit_code, name, org_type, reg_level, region_code, status, is_demo, created_at";
+pub(crate) const COLUMNS: &str = "id, credit_code, name, org_type, reg_level, region_code, status, is_demo, created_at, \
+    supervisor, fields, rating, party_org, contact_name, contact_phone, address, credit_list, credit_list_reason, \
+    approval, approval_note, provenance, updated_at";
 
-pub async fn create(tx: &mut Tx, actor: &Actor, o: &NewOrganization) -> Result<i64> {
-    if o.credit_code.org_type() != Some(o.org_type) {
-        return Err(Error::Invalid(format!(
-            "统一社会信用代码前两位应为 {}（{}）",
-            o.org_type.code_prefix(),
-            o.org_type.label()
-        )));
-    }
-    let reg_level = match o.region.level() {
+pub fn reg_level_of(region: &RegionCode) -> &'static str {
+    match region.level() {
         duijie_domain::Level::National => "national",
         duijie_domain::Level::Province => "province",
         duijie_domain::Level::Prefecture => "prefecture",
         _ => "county",
-    };
-    let sql = "INSERT INTO organizations (credit_code, name, org_type, reg_level, region_code, is_demo, created_at) \
-               VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id";
-    let res: std::result::Result<i64, sqlx::Error> = on_tx!(tx, c => sqlx::query_scalar(sql)
-        .bind(o.credit_code.as_str()).bind(&o.name).bind(o.org_type.as_str()).bind(reg_level)
-        .bind(o.region.as_str()).bind(o.is_demo).bind(crate::now()).fetch_one(c).await);
-    let id = match res.map_err(Error::from) {
-        Err(e) if e.is_unique_violation() => return Err(Error::Conflict(format!("统一社会信用代码 {} 已登记", o.credit_code))),
-        other => other?,
-    };
+    }
+}
+
+/// Chinese label of a registration level.
+pub fn reg_level_label(level: &str) -> &'static str {
+    match level {
+        "national" => "全国",
+        "province" => "省级",
+        "prefecture" => "市级",
+        _ => "县级",
+    }
+}
+
+/// Checks that the credit code's type prefix agrees with the declared type.
+pub fn check_type(code: &Uscc, org_type: OrgType) -> std::result::Result<(), String> {
+    if code.org_type() == Some(org_type) {
+        Ok(())
+    } else {
+        Err(format!("统一社会信用代码前两位应为 {}（{}）", org_type.code_prefix(), org_type.label()))
+    }
+}
+
+pub async fn create(tx: &mut Tx, actor: &Actor, o: &NewOrganization) -> Result<i64> {
+    let id = insert(tx, o).await?;
+    let after = get_tx(tx, id).await?.map(|a| serde_json::json!(a));
     audit::append(tx, actor, Change {
         region: o.region.as_str(),
         action: "organization.create",
         entity: "organization",
         entity_id: &id.to_string(),
         before: None,
-        after: Some(serde_json::json!({"credit_code": o.credit_code.as_str(), "name": o.name, "org_type": o.org_type.as_str(), "region_code": o.region.as_str()})),
+        after,
     })
     .await?;
     Ok(id)
+}
+
+/// Inserts without its own audit row (bulk imports audit the whole batch).
+pub(crate) async fn insert(tx: &mut Tx, o: &NewOrganization) -> Result<i64> {
+    check_type(&o.credit_code, o.org_type).map_err(Error::Invalid)?;
+    let p = &o.profile;
+    let now = crate::now();
+    let sql = "INSERT INTO organizations (credit_code, name, org_type, reg_level, region_code, status, is_demo, created_at, \
+               supervisor, fields, rating, party_org, contact_name, contact_phone, address, approval, provenance, updated_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$8) RETURNING id";
+    let status = if p.status.is_empty() { "active" } else { p.status.as_str() };
+    let res: std::result::Result<i64, sqlx::Error> = on_tx!(tx, c => sqlx::query_scalar(sql)
+        .bind(o.credit_code.as_str()).bind(&p.name).bind(o.org_type.as_str()).bind(reg_level_of(&o.region))
+        .bind(o.region.as_str()).bind(status).bind(o.is_demo).bind(now)
+        .bind(&p.supervisor).bind(&p.fields).bind(&p.rating).bind(p.party_org).bind(&p.contact_name)
+        .bind(&p.contact_phone).bind(&p.address).bind(o.approval).bind(&o.provenance)
+        .fetch_one(c).await);
+    match res.map_err(Error::from) {
+        Err(e) if e.is_unique_violation() => Err(Error::Conflict(format!("统一社会信用代码 {} 已登记", o.credit_code))),
+        other => other,
+    }
+}
+
+pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Organization>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE id = $1"));
+    Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
 }
 
 pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organization>> {
@@ -89,6 +179,30 @@ pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organization>>
 pub async fn get(db: &Db, id: i64) -> Result<Option<Organization>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE id = $1"));
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+}
+
+/// The organisations with these ids, in the order given.
+pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE id IN ({})", marks.join(",")));
+    let mut rows: Vec<Organization> = on_db!(db, p => {
+        let mut q = sqlx::query_as(sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })?;
+    rows.sort_by_key(|o| ids.iter().position(|i| *i == o.id));
+    Ok(rows)
+}
+
+/// Organisations changed at or after `since` (Unix seconds), for the search index.
+pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Organization>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE updated_at >= $1 ORDER BY id"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(since).fetch_all(p).await)?)
 }
 
 /// Organisations in scope: those registered in the scope's region subtree, or
@@ -117,4 +231,163 @@ pub async fn list(db: &Db, scope: &Scope, limit: i64, offset: i64) -> Result<(Ve
 enum ScopeParam {
     Text(String),
     Id(i64),
+}
+
+async fn audited_update(tx: &mut Tx, actor: &Actor, id: i64, action: &str, sql: &'static str, bind: impl FnOnce(UpdateQuery) -> UpdateQuery) -> Result<()> {
+    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
+    let q = bind(UpdateQuery::default());
+    on_tx_exec!(tx, c => {
+        let mut query = sqlx::query(sql);
+        for v in &q.text {
+            query = match v {
+                Val::Text(s) => query.bind(s.clone()),
+                Val::Bool(b) => query.bind(*b),
+            };
+        }
+        query.bind(crate::now()).bind(id).execute(c).await
+    })?;
+    let after = get_tx(tx, id).await?;
+    audit::append(tx, actor, Change {
+        region: &before.region_code.clone(),
+        action,
+        entity: "organization",
+        entity_id: &id.to_string(),
+        before: Some(serde_json::json!(before)),
+        after: after.map(|a| serde_json::json!(a)),
+    })
+    .await
+}
+
+/// Values bound, in order, before `updated_at` and `id`.
+#[derive(Default)]
+pub(crate) struct UpdateQuery {
+    text: Vec<Val>,
+}
+
+enum Val {
+    Text(String),
+    Bool(bool),
+}
+
+impl UpdateQuery {
+    fn s(mut self, v: &str) -> Self {
+        self.text.push(Val::Text(v.to_string()));
+        self
+    }
+    fn b(mut self, v: bool) -> Self {
+        self.text.push(Val::Bool(v));
+        self
+    }
+}
+
+/// Replaces the editable profile.
+pub async fn update_profile(tx: &mut Tx, actor: &Actor, id: i64, p: &OrgProfile) -> Result<()> {
+    let sql = "UPDATE organizations SET name = $1, supervisor = $2, fields = $3, rating = $4, party_org = $5, \
+               contact_name = $6, contact_phone = $7, address = $8, status = $9, updated_at = $10 WHERE id = $11";
+    audited_update(tx, actor, id, "organization.update", sql, |q| {
+        q.s(&p.name).s(&p.supervisor).s(&p.fields).s(&p.rating).b(p.party_org).s(&p.contact_name).s(&p.contact_phone).s(&p.address).s(&p.status)
+    })
+    .await
+}
+
+/// Puts an organisation on a credit list, or takes it off (`None`).
+pub async fn set_credit_list(tx: &mut Tx, actor: &Actor, id: i64, list: Option<CreditList>, reason: &str) -> Result<()> {
+    let sql = "UPDATE organizations SET credit_list = $1, credit_list_reason = $2, updated_at = $3 WHERE id = $4";
+    let key = list.map(|l| l.as_str()).unwrap_or("");
+    audited_update(tx, actor, id, "organization.credit_list", sql, |q| q.s(key).s(reason)).await
+}
+
+/// Approves a self-application (`approved`) or returns it with a reason (`returned`),
+/// or resubmits it (`pending`).
+pub async fn set_approval(tx: &mut Tx, actor: &Actor, id: i64, approval: &str, note: &str) -> Result<()> {
+    let sql = "UPDATE organizations SET approval = $1, approval_note = $2, updated_at = $3 WHERE id = $4";
+    audited_update(tx, actor, id, "organization.approval", sql, |q| q.s(approval).s(note)).await
+}
+
+/// Marks an organisation changed (e.g. after an enrolment) for the search index.
+pub async fn touch(tx: &mut Tx, id: i64) -> Result<()> {
+    let sql = "UPDATE organizations SET updated_at = $1 WHERE id = $2";
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(crate::now()).bind(id).execute(c).await)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Member {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub credit_code: String,
+    pub created_at: i64,
+}
+
+pub async fn add_member(tx: &mut Tx, actor: &Actor, org: &Organization, name: &str, credit_code: &str) -> Result<i64> {
+    let sql = "INSERT INTO org_members (org_id, name, credit_code, created_at) VALUES ($1,$2,$3,$4) RETURNING id";
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(org.id).bind(name).bind(credit_code).bind(crate::now()).fetch_one(c).await)?;
+    audit::append(tx, actor, Change {
+        region: &org.region_code,
+        action: "organization.member.add",
+        entity: "org_member",
+        entity_id: &id.to_string(),
+        before: None,
+        after: Some(serde_json::json!({"org_id": org.id, "name": name, "credit_code": credit_code})),
+    })
+    .await?;
+    Ok(id)
+}
+
+pub async fn members_of(db: &Db, org_id: i64) -> Result<Vec<Member>> {
+    let sql = "SELECT id, org_id, name, credit_code, created_at FROM org_members WHERE org_id = $1 ORDER BY id";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(org_id).fetch_all(p).await)?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: i64,
+    pub org_id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub uploaded_by: String,
+    pub uploaded_at: i64,
+}
+
+pub async fn add_attachment(tx: &mut Tx, actor: &Actor, org: &Organization, kind: &str, file_name: &str, content_type: &str, bytes: &[u8]) -> Result<i64> {
+    let sql = "INSERT INTO attachments (org_id, kind, file_name, content_type, bytes, uploaded_by, uploaded_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id";
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(org.id).bind(kind).bind(file_name).bind(content_type)
+        .bind(bytes).bind(&actor.name).bind(crate::now()).fetch_one(c).await)?;
+    audit::append(tx, actor, Change {
+        region: &org.region_code,
+        action: "organization.attachment.add",
+        entity: "attachment",
+        entity_id: &id.to_string(),
+        before: None,
+        after: Some(serde_json::json!({"org_id": org.id, "kind": kind, "file_name": file_name, "bytes": bytes.len(),
+            "sm3": duijie_domain::crypto::sm3_hex(bytes)})),
+    })
+    .await?;
+    Ok(id)
+}
+
+pub async fn attachments_of(db: &Db, org_id: i64) -> Result<Vec<Attachment>> {
+    let sql = "SELECT id, org_id, kind, file_name, content_type, bytes, uploaded_by, uploaded_at FROM attachments WHERE org_id = $1 ORDER BY id";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(org_id).fetch_all(p).await)?)
+}
+
+pub async fn attachment(db: &Db, id: i64) -> Result<Option<Attachment>> {
+    let sql = "SELECT id, org_id, kind, file_name, content_type, bytes, uploaded_by, uploaded_at FROM attachments WHERE id = $1";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+}
+
+/// Every organisation (for checking credit codes on import).
+pub async fn all(db: &Db) -> Result<Vec<Organization>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations ORDER BY id"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).fetch_all(p).await)?)
+}
+
+/// Organisations registered in a region subtree (`LIKE` pattern), by code.
+pub async fn in_region(db: &Db, region_like: &str) -> Result<Vec<Organization>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE region_code LIKE $1 ORDER BY region_code, credit_code"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(region_like).fetch_all(p).await)?)
 }

@@ -29,6 +29,12 @@ fn csv_rows(text: &str) -> Result<Vec<csv::StringRecord>> {
 /// Loads the reference data if this database does not have it yet.
 /// Returns whether it was loaded now.
 pub async fn ensure_loaded(db: &Db) -> Result<bool> {
+    if db.meta("actions_loaded").await?.is_none() {
+        let mut tx = db.begin().await?;
+        crate::actions::ensure_presets(&mut tx).await?;
+        tx.set_meta("actions_loaded", "1").await?;
+        tx.commit().await?;
+    }
     if db.meta("reference_version").await?.is_some() {
         return Ok(false);
     }

@@ -49,6 +49,8 @@ pub struct AppState {
     pub demo: bool,
     /// Uploaded imports waiting for the officer's confirmation, by token.
     pub pending: Arc<Mutex<HashMap<String, pages::designations::PendingImport>>>,
+    /// Every organisation's searchable facts, synced from the database before each search.
+    pub catalog: Arc<tokio::sync::RwLock<duijie_store::catalog::OrgCatalog>>,
     /// Result of the last audit-chain check, shown to administrators.
     pub last_audit_check: Arc<RwLock<Option<(i64, duijie_store::audit::Verification)>>>,
 }
@@ -58,12 +60,14 @@ impl AppState {
     pub async fn new(db: Db, config: WebConfig) -> Result<AppState, duijie_store::Error> {
         let tree = RegionTree::load(&db).await?;
         let demo = db.meta("demo_loaded").await?.is_some();
+        let catalog = duijie_store::catalog::OrgCatalog::load(&db).await?;
         Ok(AppState {
             db,
             tree: Arc::new(tree),
             config: Arc::new(config),
             demo,
             pending: Arc::default(),
+            catalog: Arc::new(tokio::sync::RwLock::new(catalog)),
             last_audit_check: Arc::default(),
         })
     }

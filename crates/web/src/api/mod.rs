@@ -8,7 +8,9 @@
 //! valid JSON get a 400 with that message, never a 500.
 
 pub mod auth;
+pub mod orgs;
 pub mod regions;
+pub mod registry;
 pub mod users;
 
 use crate::AppState;
@@ -30,7 +32,9 @@ use utoipa_axum::routes;
         (name = "auth", description = "令牌"),
         (name = "regions", description = "行政区划与认定"),
         (name = "users", description = "用户管理"),
-        (name = "audit", description = "审计")
+        (name = "audit", description = "审计"),
+        (name = "organizations", description = "社会组织登记"),
+        (name = "registry", description = "专项行动报名与联络员")
     )
 )]
 struct ApiDoc;
@@ -55,6 +59,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(regions::kinds))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::verify_audit))
+        .merge(orgs::routes())
+        .merge(registry::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

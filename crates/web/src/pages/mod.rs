@@ -6,9 +6,13 @@
 //! After a change the browser is redirected (POST → redirect → GET) with a
 //! message shown as a toast.
 
+pub mod actions;
 pub mod admin;
+pub mod applications;
 pub mod designations;
+pub mod liaisons;
 pub mod login;
+pub mod orgs;
 pub mod regions;
 
 use crate::AppState;
@@ -28,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(designations::router())
         .merge(admin::router())
+        .merge(orgs::router())
+        .merge(applications::router())
+        .merge(actions::router())
+        .merge(liaisons::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.

@@ -1,0 +1,152 @@
+//! The organisation catalogue used for finding organisations: every
+//! organisation's searchable facts in memory, with a jieba word index on names.
+//!
+//! Guarantees: `sync` brings the catalogue up to date with the database (it
+//! reads the organisations whose `updated_at` moved since the last sync,
+//! including writes made by other processes such as `duijie import`), so a
+//! search never misses a committed change by more than the call it is made in;
+//! results are filtered by the caller's scope before they are counted.
+
+use crate::orgs::{self, Organization};
+use crate::{Db, Result, actions};
+use duijie_domain::Scope;
+use duijie_search::TextIndex;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+struct Entry {
+    region: String,
+    org_type: String,
+    status: String,
+    credit_list: String,
+    approval: String,
+    fields: String,
+    actions: Vec<i64>,
+}
+
+/// Filters of the organisation list; empty strings and `None` mean "any".
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct OrgFilter {
+    /// Words of the name, or part of the credit code.
+    #[serde(default)]
+    pub q: String,
+    /// Registering region subtree (any code form).
+    #[serde(default)]
+    pub region: String,
+    /// `social_group`, `service_institution`, `foundation`.
+    #[serde(default)]
+    pub org_type: String,
+    /// One field of work, e.g. 教育.
+    #[serde(default)]
+    pub field: String,
+    /// Enrolled in this action.
+    #[serde(default)]
+    pub action: Option<i64>,
+    /// `active`, `deregistered`, `listed` (on a credit list), `pending` (application).
+    #[serde(default)]
+    pub status: String,
+}
+
+#[derive(Default)]
+pub struct OrgCatalog {
+    entries: HashMap<i64, Entry>,
+    names: TextIndex,
+    last_sync: i64,
+}
+
+impl OrgCatalog {
+    /// Reads every organisation.
+    pub async fn load(db: &Db) -> Result<OrgCatalog> {
+        let mut c = OrgCatalog::default();
+        c.sync(db).await?;
+        Ok(c)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Applies the changes committed since the last sync.
+    pub async fn sync(&mut self, db: &Db) -> Result<usize> {
+        let now = crate::now();
+        // Re-read the last second too: writes in the same second as the last sync.
+        let changed = orgs::changed_since(db, self.last_sync - 1).await?;
+        if changed.is_empty() {
+            self.last_sync = now;
+            return Ok(0);
+        }
+        let mut by_org: HashMap<i64, Vec<i64>> = HashMap::new();
+        if changed.len() > 200 {
+            for (org, action) in actions::enrolled_actions(db).await? {
+                by_org.entry(org).or_default().push(action);
+            }
+        } else {
+            for o in &changed {
+                let list = actions::of_org(db, o.id).await?;
+                by_org.insert(o.id, list.into_iter().map(|e| e.action_id).collect());
+            }
+        }
+        let n = changed.len();
+        for o in changed {
+            let acts = by_org.remove(&o.id).unwrap_or_default();
+            self.upsert(&o, acts);
+        }
+        self.last_sync = now;
+        Ok(n)
+    }
+
+    fn upsert(&mut self, o: &Organization, actions: Vec<i64>) {
+        self.names.upsert(o.id, &format!("{} {}", o.name, o.credit_code));
+        self.entries.insert(
+            o.id,
+            Entry {
+                region: o.region_code.clone(),
+                org_type: o.org_type.clone(),
+                status: o.status.clone(),
+                credit_list: o.credit_list.clone(),
+                approval: o.approval.clone(),
+                fields: o.fields.clone(),
+                actions,
+            },
+        );
+    }
+
+    /// Ids (ascending) of the organisations in scope matching the filter: one
+    /// page, and the total.
+    pub fn search(&self, f: &OrgFilter, scope: &Scope, offset: usize, limit: usize) -> (Vec<i64>, usize) {
+        let region_prefix = duijie_domain::RegionCode::parse(&f.region).map(|c| c.as_str().to_string()).unwrap_or_default();
+        let keep = |id: &i64| -> bool {
+            let Some(e) = self.entries.get(id) else { return false };
+            let in_scope = match (scope.region(), scope.org_id()) {
+                (Some(r), _) => e.region.starts_with(r.as_str()),
+                (None, Some(own)) => *id == own,
+                (None, None) => false,
+            };
+            in_scope
+                && e.region.starts_with(&region_prefix)
+                && (f.org_type.is_empty() || e.org_type == f.org_type)
+                && (f.field.is_empty() || e.fields.split('、').any(|x| x == f.field))
+                && f.action.is_none_or(|a| e.actions.contains(&a))
+                && match f.status.as_str() {
+                    "" => true,
+                    "listed" => !e.credit_list.is_empty(),
+                    "pending" => e.approval != "approved",
+                    s => e.status == s && e.approval == "approved",
+                }
+        };
+        let mut ids: Vec<i64> = if f.q.trim().is_empty() {
+            let mut all: Vec<i64> = self.entries.keys().copied().filter(|id| keep(id)).collect();
+            all.sort_unstable();
+            all
+        } else {
+            self.names.query(&f.q).into_iter().filter(|id| keep(id)).collect()
+        };
+        let total = ids.len();
+        ids = ids.into_iter().skip(offset).take(limit).collect();
+        (ids, total)
+    }
+}
