@@ -5,6 +5,9 @@
 //! Each test gets a fresh SQLite database with the full region tree and the demo
 //! accounts (`duijie_store::testing`).
 
+mod applications_web;
 mod cli;
 mod http;
+mod orgs_web;
+mod registry_web;
 mod support;
