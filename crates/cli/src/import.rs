@@ -1,4 +1,5 @@
-//! `duijie import …`: the same checks as the web import, for operators' scripts.
+//! `duijie import …` and `duijie export …`: the same checks and layouts as the
+//! web pages, for operators' scripts.
 //!
 //! Guarantees: nothing is written when any row is bad (exit 1) or with
 //! `--dry-run`; `--json` prints `{"rows": N, "errors": [{"row", "column", "message"}]}`
@@ -13,6 +14,17 @@ use duijie_store::{Actor, Db, designations, imports};
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
+    /// The organisation registry from .xlsx or .csv (the layout `export organisations` writes).
+    Organisations {
+        /// The spreadsheet.
+        file: String,
+        /// Check only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print `{"rows": N, "errors": [{"row", "column", "message"}]}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// A designation list (e.g. national key counties) from .xlsx or .csv.
     Designations {
         /// The spreadsheet.
@@ -33,25 +45,63 @@ pub enum ImportCommand {
 }
 
 pub async fn run(db: &Db, command: ImportCommand) -> Result<i32> {
-    let ImportCommand::Designations { file, kind, source, dry_run, json } = command;
+    match command {
+        ImportCommand::Organisations { file, dry_run, json } => organisations(db, &file, dry_run, json).await,
+        ImportCommand::Designations { file, kind, source, dry_run, json } => designations(db, &file, &kind, &source, dry_run, json).await,
+    }
+}
+
+fn read(file: &str, required: &[&[&str]]) -> Result<duijie_office::Table> {
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取文件 {file}"))?;
+    let name = std::path::Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(file.to_string());
+    Ok(duijie_office::read_table(&name, &bytes, required)?)
+}
+
+fn report(rows: usize, errors: &[duijie_office::RowError], json: bool) {
+    if json {
+        let errors: Vec<_> = errors.iter().map(|e| serde_json::json!({"row": e.row, "column": e.column, "message": e.message})).collect();
+        println!("{}", serde_json::json!({"rows": rows, "errors": errors}));
+    } else {
+        for e in errors {
+            eprintln!("第 {} 行「{}」：{}", e.row, e.column, e.message);
+        }
+    }
+}
+
+async fn organisations(db: &Db, file: &str, dry_run: bool, json: bool) -> Result<i32> {
+    let table = read(file, imports::ORG_REQUIRED)?;
+    let tree = RegionTree::load(db).await?;
+    let existing = duijie_store::orgs::all(db).await?.into_iter().map(|o| (o.credit_code.clone(), o)).collect();
+    let plan = imports::plan_organizations(&table, &tree, &RegionCode::national(), &existing);
+    report(plan.rows, &plan.errors, json);
+    if !plan.errors.is_empty() {
+        eprintln!("{} 处错误，未写入任何数据", plan.errors.len());
+        return Ok(1);
+    }
+    eprintln!("检查通过：新增 {}，更新 {}，未变 {}", plan.create.len(), plan.update.len(), plan.unchanged);
+    if dry_run {
+        eprintln!("--dry-run：未写入");
+        return Ok(0);
+    }
+    let name = std::path::Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (created, updated) = imports::commit_organizations(db, &Actor::system("命令行导入"), &name, &plan, |done, total| {
+        eprintln!("写入 {done}/{total}");
+    })
+    .await?;
+    eprintln!("导入完成：新增 {created} 条，更新 {updated} 条，{} 条未变", plan.unchanged);
+    Ok(0)
+}
+
+async fn designations(db: &Db, file: &str, kind: &str, source: &str, dry_run: bool, json: bool) -> Result<i32> {
     let kinds = designations::kinds(db).await?;
     if !kinds.iter().any(|k| k.key == kind) {
         let keys: Vec<_> = kinds.iter().map(|k| format!("{}（{}）", k.key, k.name)).collect();
         anyhow::bail!("未知的认定类别 {kind}，可选：{}", keys.join("、"));
     }
-    let bytes = std::fs::read(&file).with_context(|| format!("无法读取文件 {file}"))?;
-    let name = std::path::Path::new(&file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(file.clone());
-    let table = duijie_office::read_table(&name, &bytes, &[imports::CODE_COLUMN])?;
+    let table = read(file, &[imports::CODE_COLUMN])?;
     let tree = RegionTree::load(db).await?;
-    let plan = imports::plan_designations(&table, &tree, &RegionCode::national(), &kind, &source);
-    if json {
-        let errors: Vec<_> = plan.errors.iter().map(|e| serde_json::json!({"row": e.row, "column": e.column, "message": e.message})).collect();
-        println!("{}", serde_json::json!({"rows": table.rows.len(), "errors": errors}));
-    } else {
-        for e in &plan.errors {
-            eprintln!("第 {} 行「{}」：{}", e.row, e.column, e.message);
-        }
-    }
+    let plan = imports::plan_designations(&table, &tree, &RegionCode::national(), kind, source);
+    report(table.rows.len(), &plan.errors, json);
     if !plan.errors.is_empty() {
         eprintln!("{} 处错误，未写入任何数据", plan.errors.len());
         return Ok(1);
@@ -65,5 +115,32 @@ pub async fn run(db: &Db, command: ImportCommand) -> Result<i32> {
     let (added, unchanged) = designations::add_many(&mut tx, &Actor::system("命令行导入"), &list).await?;
     tx.commit().await?;
     eprintln!("导入完成：新增 {added} 条，{unchanged} 条已存在未改动");
+    Ok(0)
+}
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// The organisation registry as .xlsx, in the layout `import organisations` reads.
+    Organisations {
+        /// The file to write.
+        #[arg(long)]
+        out: String,
+        /// Only organisations registered in this region's subtree.
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+pub async fn export(db: &Db, command: ExportCommand) -> Result<i32> {
+    let ExportCommand::Organisations { out, region } = command;
+    let like = match region {
+        Some(r) => format!("{}%", RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码 {r}：{e}"))?.as_str()),
+        None => "%".into(),
+    };
+    let orgs = duijie_store::orgs::in_region(db, &like).await?;
+    let rows: Vec<Vec<String>> = orgs.iter().map(imports::org_export_row).collect();
+    let bytes = duijie_office::template::table_xlsx("社会组织", "社会组织名录", imports::ORG_HEADERS, &rows)?;
+    std::fs::write(&out, bytes).with_context(|| format!("无法写入 {out}"))?;
+    eprintln!("已导出 {} 个社会组织到 {out}", rows.len());
     Ok(0)
 }

@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: import::ImportCommand,
     },
+    /// Export officers' spreadsheets.
+    Export {
+        #[command(subcommand)]
+        command: import::ExportCommand,
+    },
     /// Load the demo data without serving.
     Demo,
 }
@@ -171,6 +176,10 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Import { command } => {
             let db = open(&settings).await?;
             import::run(&db, command).await
+        }
+        Command::Export { command } => {
+            let db = open(&settings).await?;
+            import::export(&db, command).await
         }
         Command::Demo => {
             let db = open(&settings).await?;

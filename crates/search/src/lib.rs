@@ -1,8 +1,9 @@
 //! Chinese full-text matching with real word segmentation (jieba).
 //!
-//! Guarantees: a document matches a query when every word jieba finds in the
-//! query (search mode, so 北京理工大学 also yields 北京、理工、大学) is a word of
-//! the document, or — for codes and words jieba does not split the same way —
+//! Guarantees: a document matches a query when every word of the query (jieba's
+//! precise mode) is among the document's words — all dictionary words jieba
+//! finds in it (full mode), so 北京理工大学教育基金会 holds 北京、理工大学、
+//! 大学、教育、基金会 … — or — for codes and words jieba does not split the same way —
 //! when the query occurs literally in the document. Results come back in
 //! ascending id order. The index is in memory and rebuilt from the database on
 //! start, so it cannot drift from it across restarts.
@@ -17,17 +18,30 @@ pub fn jieba() -> &'static Jieba {
     JIEBA.get_or_init(Jieba::new)
 }
 
-/// The words of a text, lower-cased, without punctuation and spaces.
-pub fn words(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = jieba()
-        .cut_for_search(text, true)
+fn clean<'a>(ws: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = ws
         .into_iter()
-        .map(|w| w.word.trim().to_lowercase())
+        .map(|w| w.trim().to_lowercase())
         .filter(|w| !w.is_empty() && w.chars().any(|c| c.is_alphanumeric()))
         .collect();
     out.sort();
     out.dedup();
     out
+}
+
+/// Every word of a document: jieba's full mode (all dictionary words) and its
+/// search mode (which also keeps words not in the dictionary), lower-cased,
+/// without punctuation and spaces.
+pub fn words(text: &str) -> Vec<String> {
+    let j = jieba();
+    let full = j.cut_all(text);
+    let search = j.cut_for_search(text, true);
+    clean(full.into_iter().map(|t| t.word).chain(search.into_iter().map(|t| t.word)))
+}
+
+/// The words a query asks for: jieba's precise mode.
+pub fn query_words(text: &str) -> Vec<String> {
+    clean(jieba().cut(text, true).into_iter().map(|t| t.word))
 }
 
 /// An inverted index from words to document ids, with the texts kept for the
@@ -80,7 +94,7 @@ impl TextIndex {
         if q.is_empty() {
             return Vec::new();
         }
-        let ws = words(&q);
+        let ws = query_words(&q);
         let mut sets: Vec<&BTreeSet<i64>> = Vec::with_capacity(ws.len());
         let mut all_known = !ws.is_empty();
         for w in &ws {
@@ -122,6 +136,7 @@ mod tests {
         assert_eq!(ix.query("基金会"), vec![1, 2, 3]);
         assert_eq!(ix.query("乡村 基金会"), vec![2]);
         assert_eq!(ix.query("理工大学"), vec![1]);
+        assert_eq!(ix.query("北京理工大学 基金会"), vec![1]);
     }
 
     #[test]

@@ -44,6 +44,9 @@ both!(
     repeated_wrong_passwords_lock_the_account,
     sessions_end_on_logout_expiry_and_disabling,
     listings_are_filtered_by_scope,
+    listed_organisations_cannot_enrol_and_enrolment_is_once,
+    liaisons_of_a_county_include_its_prefecture,
+    the_catalogue_finds_words_within_scope_and_follows_changes,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -270,4 +273,101 @@ async fn villages_load_and_hang_under_their_townships() {
     assert!(villages.iter().any(|v| v.name == "多福巷社区居委会"));
     // Loading again inserts nothing.
     assert_eq!(duijie_store::regions::load_villages(&t.db, |_, _| {}).await.unwrap(), 0);
+}
+
+async fn yunnan_org(db: &Db) -> duijie_store::orgs::Organization {
+    let (list, _) = duijie_store::orgs::list(db, &Principal { user_id: 0, username: "x".into(), role: Role::CivilAffairs, region: code("53"), org_id: None }.scope(), 10, 0).await.unwrap();
+    list.into_iter().find(|o| o.name == "演示·云南省乡村发展促进会").unwrap()
+}
+
+async fn listed_organisations_cannot_enrol_and_enrolment_is_once(db: &Db) {
+    use duijie_domain::org::CreditList;
+    use duijie_store::actions;
+    let org = yunnan_org(db).await;
+    let all = actions::all(db).await.unwrap();
+    assert_eq!(all.len(), actions::PRESETS.len(), "national three, Jilin six, Yunnan four");
+    let action = all.iter().find(|a| a.name == "百会结百县").unwrap();
+    let form = actions::EnrolmentForm { contact_name: "李四".into(), contact_phone: "13800000000".into(), ..Default::default() };
+
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::orgs::set_credit_list(&mut tx, &officer(), org.id, Some(CreditList::Serious), "虚假宣传").await.unwrap();
+    tx.commit().await.unwrap();
+    let listed = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap();
+    let mut tx = db.begin().await.unwrap();
+    match actions::enrol(&mut tx, &officer(), &listed, action, &form).await {
+        Err(duijie_store::Error::Invalid(m)) => assert!(m.contains("严重违法失信名单"), "{m}"),
+        other => panic!("a listed organisation must be refused, got {other:?}"),
+    }
+    drop(tx);
+    assert!(actions::of_org(db, org.id).await.unwrap().is_empty());
+
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::orgs::set_credit_list(&mut tx, &officer(), org.id, None, "整改完成，移出名单").await.unwrap();
+    tx.commit().await.unwrap();
+    let cleared = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap();
+    let mut tx = db.begin().await.unwrap();
+    actions::enrol(&mut tx, &officer(), &cleared, action, &form).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(actions::enrol(&mut tx, &officer(), &cleared, action, &form).await, Err(duijie_store::Error::Conflict(_))));
+    drop(tx);
+    let seen = actions::in_scope(db, "53%", Some(action.id)).await.unwrap();
+    assert_eq!(seen.iter().map(|e| e.org_name.as_str()).collect::<Vec<_>>(), vec!["演示·云南省乡村发展促进会"]);
+    assert!(actions::in_scope(db, "32%", None).await.unwrap().is_empty());
+    let (audit_rows, _) = audit::recent(db, "53%", 10, 0).await.unwrap();
+    assert!(audit_rows.iter().any(|r| r.action == "organization.credit_list" && r.after_json.as_deref().unwrap().contains("整改完成")));
+}
+
+async fn liaisons_of_a_county_include_its_prefecture(db: &Db) {
+    use duijie_store::liaisons::{self, NewLiaison};
+    let mut tx = db.begin().await.unwrap();
+    for (region, dept, name) in [("5306", "civil_affairs", "王五"), ("530628", "rural_revitalization", "赵六"), ("530627", "civil_affairs", "钱七")] {
+        liaisons::add(&mut tx, &officer(), &NewLiaison { region: code(region), department: dept.into(), name: name.into(), title: "科长".into(), phone: "0870-1111111".into() }).await.unwrap();
+    }
+    let bad = liaisons::add(&mut tx, &officer(), &NewLiaison { region: code("53"), department: "civil_affairs".into(), name: "x".into(), title: String::new(), phone: "1".into() }).await;
+    assert!(matches!(bad, Err(duijie_store::Error::Invalid(_))), "provinces have no liaison officers in the list");
+    tx.commit().await.unwrap();
+    let names: Vec<String> = liaisons::for_region(db, &code("530628")).await.unwrap().into_iter().map(|l| l.name).collect();
+    assert_eq!(names, vec!["赵六", "王五"], "the county's own first, then the prefecture's");
+    let township: Vec<String> = liaisons::for_region(db, &code("530628102")).await.unwrap().into_iter().map(|l| l.name).collect();
+    assert_eq!(township, vec!["赵六", "王五"]);
+    assert_eq!(liaisons::in_scope(db, "5306%").await.unwrap().len(), 3);
+    assert!(liaisons::for_region(db, &code("53")).await.unwrap().is_empty());
+}
+
+async fn the_catalogue_finds_words_within_scope_and_follows_changes(db: &Db) {
+    use duijie_store::catalog::{OrgCatalog, OrgFilter};
+    use duijie_store::orgs::{NewOrganization, OrgProfile};
+    let mut catalog = OrgCatalog::load(db).await.unwrap();
+    let national = Principal { user_id: 0, username: "a".into(), role: Role::Admin, region: RegionCode::national(), org_id: None };
+    let yunnan = Principal { user_id: 0, username: "b".into(), role: Role::CivilAffairs, region: code("53"), org_id: None };
+    let q = |s: &str| OrgFilter { q: s.into(), ..Default::default() };
+    assert!(catalog.search(&q("教育"), &national.scope(), 0, 10).0.is_empty());
+    // A write made elsewhere (another process, here directly) is seen after sync.
+    let mut tx = db.begin().await.unwrap();
+    let id = duijie_store::orgs::create(&mut tx, &officer(), &NewOrganization {
+        credit_code: duijie_domain::Uscc::complete("5310000011000009").unwrap(),
+        org_type: duijie_domain::OrgType::Foundation,
+        region: RegionCode::national(),
+        profile: OrgProfile { name: "北京理工大学教育基金会".into(), fields: "教育".into(), status: "active".into(), ..Default::default() },
+        approval: "approved",
+        is_demo: false,
+        provenance: String::new(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    catalog.sync(db).await.unwrap();
+    assert_eq!(catalog.search(&q("教育"), &national.scope(), 0, 10), (vec![id], 1));
+    assert_eq!(catalog.search(&q("理工大学 基金会"), &national.scope(), 0, 10).1, 1);
+    assert!(catalog.search(&q("教育"), &yunnan.scope(), 0, 10).0.is_empty(), "a national organisation is outside Yunnan's scope");
+    let by_field = OrgFilter { field: "教育".into(), ..Default::default() };
+    let (_, n) = catalog.search(&by_field, &national.scope(), 0, 10);
+    assert_eq!(n, 4, "three demo organisations and the new one work in education");
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::orgs::set_credit_list(&mut tx, &officer(), id, Some(duijie_domain::org::CreditList::Abnormal), "年报未报").await.unwrap();
+    tx.commit().await.unwrap();
+    catalog.sync(db).await.unwrap();
+    let listed = OrgFilter { status: "listed".into(), ..Default::default() };
+    assert_eq!(catalog.search(&listed, &national.scope(), 0, 10).0, vec![id]);
 }
