@@ -361,7 +361,9 @@ pub async fn commit_organizations(
     })
     .await?;
     tx.commit().await?;
-    progress(total, total);
+    if total % 1000 != 0 {
+        progress(total, total);
+    }
     Ok((plan.create.len(), plan.update.len()))
 }
 

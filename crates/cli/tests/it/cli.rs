@@ -95,3 +95,84 @@ async fn designation_import_reports_bad_rows_as_json_and_writes_nothing_until_cl
     let again = duijie(&t.url, &["import", "designations", good.to_str().unwrap(), "--kind", "national_key", "--source", "通知"], None);
     assert!(text(&again.stderr).contains("新增 0 条，2 条已存在未改动"));
 }
+
+fn code(first16: &str) -> String {
+    duijie_domain::Uscc::complete(first16).unwrap().to_string()
+}
+
+fn registry_row(code: &str, name: &str, kind: &str, region: &str) -> Vec<String> {
+    let mut r = vec![code.to_string(), name.to_string(), kind.to_string(), region.to_string()];
+    r.extend(["云南省民政厅", "教育、健康", "4A", "是", "张三", "0871-1234567", "昆明市", "正常", ""].map(String::from));
+    r
+}
+
+#[tokio::test]
+async fn registry_import_checks_every_row_then_round_trips_through_export() {
+    let t = testing::fresh_sqlite().await.unwrap();
+    t.db.close().await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = code("5353000011000001");
+    let b = code("5253012711000002");
+    let mut wrong_digit = code("5153000011000003");
+    wrong_digit.replace_range(17..18, if wrong_digit.ends_with('0') { "1" } else { "0" });
+    let bad_rows = vec![
+        registry_row(&a, "云南测试教育基金会", "基金会", "530000"),
+        registry_row(&wrong_digit, "校验位错误协会", "社会团体", "530000"),
+        registry_row(&b, "未知地区服务中心", "社会服务机构", "539999"),
+        registry_row(&a, "重复代码基金会", "基金会", "530000"),
+        registry_row(&b, "", "基金会", "530127"),
+    ];
+    let headers = duijie_store::imports::ORG_HEADERS;
+    let bad = dir.path().join("bad.xlsx");
+    std::fs::write(&bad, duijie_office::template::table_xlsx("社会组织", "社会组织名录", headers, &bad_rows).unwrap()).unwrap();
+    let out = duijie(&t.url, &["import", "organisations", bad.to_str().unwrap(), "--json"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["rows"], 5);
+    let got: Vec<(i64, String)> = report["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap().to_string())).collect();
+    // Data starts on spreadsheet row 3 (title on 1, header on 2).
+    for want in [(4, "统一社会信用代码"), (5, "登记管理机关区划代码"), (6, "统一社会信用代码"), (7, "名称"), (7, "类型")] {
+        assert!(got.contains(&(want.0, want.1.to_string())), "missing error {want:?} in {got:?}");
+    }
+    let db = duijie_store::Db::connect(&t.url).await.unwrap();
+    assert!(duijie_store::orgs::by_credit_code(&db, &a).await.unwrap().is_none(), "nothing written");
+
+    let good_rows = vec![registry_row(&a, "云南测试教育基金会", "基金会", "530000"), registry_row(&b, "嵩明县测试服务中心", "民办非企业单位", "530127")];
+    let good = dir.path().join("good.xlsx");
+    std::fs::write(&good, duijie_office::template::table_xlsx("社会组织", "社会组织名录", headers, &good_rows).unwrap()).unwrap();
+    let ok = duijie(&t.url, &["import", "organisations", good.to_str().unwrap()], None);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stderr).contains("新增 2 条"));
+    let stored = duijie_store::orgs::by_credit_code(&db, &b).await.unwrap().unwrap();
+    assert_eq!(stored.org_type, "service_institution");
+    assert_eq!(stored.provenance, "good.xlsx 第 4 行");
+    let again = duijie(&t.url, &["import", "organisations", good.to_str().unwrap()], None);
+    assert!(text(&again.stderr).contains("新增 0 条，更新 0 条，2 条未变"), "{}", text(&again.stderr));
+
+    // An updated file updates by credit code and records what changed.
+    let mut changed = good_rows.clone();
+    changed[0][9] = "0871-7654321".into();
+    let upd = dir.path().join("updated.xlsx");
+    std::fs::write(&upd, duijie_office::template::table_xlsx("社会组织", "社会组织名录", headers, &changed).unwrap()).unwrap();
+    let run = duijie(&t.url, &["import", "organisations", upd.to_str().unwrap()], None);
+    assert!(text(&run.stderr).contains("更新 1 条"), "{}", text(&run.stderr));
+    let (audit_rows, _) = duijie_store::audit::recent(&db, "53%", 5, 0).await.unwrap();
+    let update = audit_rows.iter().find(|r| r.action == "organization.update").expect("update audited");
+    assert!(update.before_json.as_deref().unwrap().contains("0871-1234567") && update.after_json.as_deref().unwrap().contains("0871-7654321"));
+
+    // Export of Yunnan reads back with the same rows and imports unchanged.
+    let exported = dir.path().join("export.xlsx");
+    let ex = duijie(&t.url, &["export", "organisations", "--out", exported.to_str().unwrap(), "--region", "53"], None);
+    assert!(ex.status.success(), "{}", text(&ex.stderr));
+    let bytes = std::fs::read(&exported).unwrap();
+    let table = duijie_office::read_table("export.xlsx", &bytes, duijie_store::imports::ORG_REQUIRED).unwrap();
+    let yunnan = duijie_store::orgs::in_region(&db, "53%").await.unwrap();
+    assert_eq!(table.rows.len(), yunnan.len());
+    let codes: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();
+    assert!(codes.contains(&a.as_str()) && codes.contains(&b.as_str()));
+    let row_b = table.rows.iter().find(|r| r.cells[0] == b).unwrap();
+    assert_eq!(row_b.cells[..4], [b.clone(), "嵩明县测试服务中心".into(), "社会服务机构".into(), "530127".into()]);
+    let back = duijie(&t.url, &["import", "organisations", exported.to_str().unwrap(), "--json"], None);
+    assert!(back.status.success(), "{}", text(&back.stderr));
+    assert!(text(&back.stderr).contains("新增 0 条，更新 0 条"), "{}", text(&back.stderr));
+}

@@ -46,6 +46,8 @@ pub struct Layout {
     pub is_admin: bool,
     /// Whether the designation import is offered in the menu.
     pub can_import: bool,
+    /// Whether registry approval and import are offered (admin, civil affairs).
+    pub can_approve: bool,
     pub csrf: String,
     pub demo: bool,
     /// The menu entry to highlight.
@@ -61,6 +63,7 @@ impl Layout {
             unit: unit_of(state, cu).await,
             role_label: cu.principal.role.label(),
             is_admin: cu.principal.role == Role::Admin,
+            can_approve: matches!(cu.principal.role, Role::Admin | Role::CivilAffairs),
             can_import: duijie_domain::authz::decide(
                 &cu.principal,
                 duijie_domain::Action::EditDesignation,
