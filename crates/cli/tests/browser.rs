@@ -10,7 +10,11 @@
 //!   its API record (404 `not_found`), while their own county's record loads;
 //! - the login page, the dashboard and a region page fitting a 375 px wide
 //!   phone screen without sideways scrolling (a screenshot is saved to
-//!   `target/browser-screenshots/`).
+//!   `target/browser-screenshots/`);
+//! - an organisation applying on the public form (with its registration
+//!   certificate), 彝良县民政局 approving it, the organisation enrolling in
+//!   百会结百县, and the officer finding it in the enrolments and in the
+//!   exported liaison list (联络清单.xlsx).
 //!
 //! How it runs: each test starts the whole application in-process on a fresh
 //! SQLite database (`duijie_store::testing::fresh_sqlite`, full regions plus
@@ -175,16 +179,157 @@ async fn pages_fit_a_phone() {
     .await;
 }
 
+const APPLICANT: &str = "彝良县测试乡村服务中心";
+const APPLICANT_USER: &str = "apply_test";
+const APPLICANT_PASSWORD: &str = "Apply2026x";
+const ACTION: &str = "百会结百县";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_applies_is_approved_enrols_and_the_officer_exports_the_liaison_list() {
+    // A service institution (52…) registered in 彝良县 (530628), with valid check characters.
+    let code = duijie_domain::Uscc::complete("52530628MA0000B1").unwrap().to_string();
+    assert_eq!(code.len(), 18, "the form expects an 18-character credit code, got {code}");
+    assert!(code.starts_with("52530628"), "{code}");
+    let certificate_dir = tempfile::tempdir().unwrap();
+    let certificate = certificate_dir.path().join("登记证书.png");
+    std::fs::write(&certificate, ONE_PIXEL_PNG).unwrap();
+
+    with_browser(move |c, base| async move {
+        // 1. Anonymous: from the login page to the public application form.
+        c.goto(&format!("{base}/login")).await.unwrap();
+        click(&c, "#apply-link").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#apply-form")).await.expect("注册申请 should open the application form");
+        assert_path(&c, "/apply").await;
+        fill(&c, "#credit_code", &code).await;
+        fill(&c, "#name", APPLICANT).await;
+        c.find(Locator::Css("#org_type")).await.unwrap().select_by_label("社会服务机构").await.expect("类型 should offer 社会服务机构");
+        fill(&c, "#region", "530628").await;
+        fill(&c, "#supervisor", "彝良县农业农村局").await;
+        fill(&c, "#fields", "产业、教育").await;
+        fill(&c, "#contact_name", "李测试").await;
+        fill(&c, "#contact_phone", "13912345678").await;
+        c.find(Locator::Css("#file")).await.unwrap().send_keys(&certificate.display().to_string()).await.expect("choosing the certificate file");
+        fill(&c, "#username", APPLICANT_USER).await;
+        fill(&c, "#password", APPLICANT_PASSWORD).await;
+        click(&c, "#apply-submit").await;
+        let confirmation = match c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#apply-done")).await {
+            Ok(e) => e.text().await.unwrap(),
+            Err(_) => {
+                let problems = texts(&c, ".form-error, .field-error").await;
+                panic!("submitting the application did not confirm it; the page shows {problems:?} at {}", c.current_url().await.unwrap());
+            }
+        };
+        assert_eq!(confirmation, format!("已提交，等待{YILIANG}民政部门审核"));
+        let page = text(&c, "body").await;
+        assert!(page.contains(APPLICANT) && page.contains(APPLICANT_USER), "the confirmation should repeat the name and the username: {page:?}");
+
+        // 2. 彝良县民政局 approves the application.
+        log_in(&c, &base, "yl_mz").await;
+        click(&c, "#menu-pending").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath("//h1[normalize-space()='注册申请审核']")).await.expect("注册申请审核 page");
+        assert_path(&c, "/orgs/pending").await;
+        let row = application_row(&c, APPLICANT).await.unwrap_or_else(|| panic!("{APPLICANT} should be in 彝良县民政局's queue"));
+        let row_text = row.text().await.unwrap();
+        assert!(row_text.contains(&code) && row_text.contains("待审核") && row_text.contains("李测试"), "the queue row should show the code, 待审核 and the contact: {row_text:?}");
+        let certificate_link = row.find(Locator::LinkText("登记证书.png")).await.expect("the queue should link the uploaded certificate 登记证书.png");
+        assert!(certificate_link.attr("href").await.unwrap().unwrap_or_default().starts_with("/attachments/"));
+        let approve = row.find(Locator::XPath(".//button[normalize-space()='通过']")).await.expect("the row should have a 通过 button");
+        approve.click().await.unwrap();
+        accept_confirm(&c, &format!("确定通过 {APPLICANT} 的注册申请吗？")).await;
+        let toast = wait_for_toast(&c).await;
+        assert_eq!(toast, format!("已通过 {APPLICANT} 的注册申请"));
+        assert_path(&c, "/orgs/pending").await;
+        assert!(application_row(&c, APPLICANT).await.is_none(), "{APPLICANT} should leave the queue once approved");
+        log_out(&c, &base).await;
+
+        // 3. The organisation logs in with its own account and enrols in 百会结百县.
+        log_in_as(&c, &base, APPLICANT_USER, APPLICANT_PASSWORD).await;
+        let who = text(&c, "#user-name").await;
+        assert!(who.contains(APPLICANT), "the top bar should name the organisation, shows {who:?}");
+        click(&c, "#menu-actions").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath("//h1[normalize-space()='专项行动']")).await.expect("专项行动 page");
+        assert_path(&c, "/actions").await;
+        assert!(c.find(Locator::Css("#enrol-blocked")).await.is_err(), "an approved organisation should not be told it cannot enrol: {}", text(&c, "#enrol-blocked").await);
+        action_row(&c, ACTION).await.find(Locator::LinkText("报名")).await.expect("百会结百县 should offer 报名").click().await.unwrap();
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#enrol-form")).await.expect("报名 should open the enrolment form");
+        assert_eq!(text(&c, "h1").await, format!("报名表：{ACTION}"));
+        let contact = c.find(Locator::Css("#contact_name")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+        assert_eq!(contact, "李测试", "the form should start with the organisation's contact");
+        fill(&c, "#contact_name", "王联络").await;
+        fill(&c, "#contact_title", "秘书长").await;
+        fill(&c, "#contact_phone", "0870-5123456").await;
+        fill(&c, "#target_regions", YILIANG).await;
+        fill(&c, "#plan", "在角奎镇开展助学和技能培训").await;
+        c.find(Locator::XPath("//form[@id='enrol-form']//button[normalize-space()='提交报名']")).await.unwrap().click().await.unwrap();
+        accept_confirm(&c, &format!("确定以“{APPLICANT}”名义报名“{ACTION}”吗？")).await;
+        let toast = wait_for_toast(&c).await;
+        assert_eq!(toast, format!("已报名“{ACTION}”"));
+        assert_path(&c, "/actions").await;
+        let status = action_row(&c, ACTION).await.find(Locator::Css("td:nth-child(4)")).await.unwrap().text().await.unwrap();
+        assert_eq!(status, "已报名", "百会结百县 should now show 已报名");
+        log_out(&c, &base).await;
+
+        // 4. The officer sees the enrolment and exports the liaison list.
+        log_in(&c, &base, "yl_mz").await;
+        click(&c, "#menu-actions").await;
+        click(&c, "#view-enrolments").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#enrolments")).await.expect("报名情况 should list enrolments");
+        assert_path(&c, "/actions/enrolments").await;
+        let row = c
+            .find(Locator::XPath(&format!("//table[@id='enrolments']/tbody/tr[td[2][normalize-space()='{APPLICANT}']]")))
+            .await
+            .unwrap_or_else(|_| panic!("{APPLICANT} should be among 彝良县's enrolments"))
+            .text()
+            .await
+            .unwrap();
+        for shown in [ACTION, code.as_str(), "王联络", "秘书长", "0870-5123456"] {
+            assert!(row.contains(shown), "the enrolment row should show {shown}: {row:?}");
+        }
+        let export = c.find(Locator::Css("#export-liaison-list")).await.expect("an 导出联络清单 link");
+        assert_eq!(export.text().await.unwrap(), "导出联络清单");
+        let href = export.prop("href").await.unwrap().expect("导出联络清单 without a link");
+        assert_eq!(href, format!("{base}/actions/enrolments/liaison-list.xlsx"), "导出联络清单 should link the whole liaison list");
+        // Headless Chromium does not save downloads; fetch the link with the browser's session.
+        let session = c.get_named_cookie("duijie_session").await.expect("the browser should hold the session cookie");
+        let (status, disposition, bytes) = download(&href, &format!("duijie_session={}", session.value())).await;
+        assert_eq!(status, StatusCode::OK, "downloading the liaison list failed: {}", String::from_utf8_lossy(&bytes));
+        assert!(disposition.contains("attachment") && disposition.contains("%E8%81%94%E7%BB%9C%E6%B8%85%E5%8D%95.xlsx"), "the download should be named 联络清单.xlsx: {disposition}");
+        let table = duijie_office::read_table("联络清单.xlsx", &bytes, &[&["社会组织名称"]]).expect("the liaison list should open as a spreadsheet");
+        let col = |h: &str| table.col(&[h]).unwrap_or_else(|| panic!("the liaison list lacks a {h} column: {:?}", table.headers));
+        let (name, action, person, phone) = (col("社会组织名称"), col("参与行动"), col("联系人"), col("联系电话"));
+        let line = table
+            .rows
+            .iter()
+            .find(|r| r.get(Some(name)) == APPLICANT && r.get(Some(action)) == ACTION)
+            .unwrap_or_else(|| panic!("the liaison list should have a row for {APPLICANT} in {ACTION}"));
+        assert_eq!(line.get(Some(person)), "王联络");
+        assert_eq!(line.get(Some(phone)), "0870-5123456");
+        log_out(&c, &base).await;
+    })
+    .await;
+}
+
+/// A 1×1 transparent PNG: a registration certificate the form accepts.
+const ONE_PIXEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
+    0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D,
+    0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
 // ---------------------------------------------------------------------------
 // What a user does and sees
 // ---------------------------------------------------------------------------
 
 async fn log_in(c: &Client, base: &str, username: &str) {
+    log_in_as(c, base, username, PASSWORD).await;
+}
+
+async fn log_in_as(c: &Client, base: &str, username: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     let user = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#username")).await.expect("the login page should show a username field");
     user.clear().await.unwrap();
     user.send_keys(username).await.unwrap();
-    c.find(Locator::Css("#password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys(password).await.unwrap();
     click(c, "#login-submit").await;
     if c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#menu-regions")).await.is_err() {
         let error = c.find(Locator::Css("#login-error")).await;
@@ -212,6 +357,49 @@ async fn log_out(c: &Client, base: &str) {
 async fn click(c: &Client, css: &str) {
     let el = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|_| panic!("nothing to click at {css}"));
     el.click().await.unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+}
+
+/// Types `value` into the field at `css`, replacing what it held.
+async fn fill(c: &Client, css: &str, value: &str) {
+    let el = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no field at {css}"));
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap_or_else(|e| panic!("could not type into {css}: {e}"));
+}
+
+/// Waits for the browser's confirmation dialog, checks its question and answers 确定.
+async fn accept_confirm(c: &Client, question: &str) {
+    let deadline = Instant::now() + PAGE_WAIT;
+    let asked = loop {
+        match c.get_alert_text().await {
+            Ok(t) => break t,
+            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => panic!("expected the confirmation {question:?}, no dialog appeared: {e}"),
+        }
+    };
+    assert_eq!(asked, question, "the confirmation dialog asks the wrong question");
+    c.accept_alert().await.unwrap();
+}
+
+/// The text of the toast shown after an action (read from the page: it fades after 4 s).
+async fn wait_for_toast(c: &Client) -> String {
+    match c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(".toast")).await {
+        Ok(t) => t.prop("textContent").await.unwrap().unwrap_or_default().trim().to_string(),
+        Err(_) => {
+            let shown = texts(c, "h1, .form-error, #error-message").await;
+            panic!("expected a toast confirming the action; {} shows {shown:?}", c.current_url().await.unwrap());
+        }
+    }
+}
+
+/// The row of the approval queue naming the organisation, if it is there.
+async fn application_row(c: &Client, name: &str) -> Option<fantoccini::elements::Element> {
+    c.find(Locator::XPath(&format!("//table[@id='pending-list']/tbody/tr[td[1]/b[normalize-space()='{name}']]"))).await.ok()
+}
+
+/// The row of the action catalogue whose name column is `name`.
+async fn action_row(c: &Client, name: &str) -> fantoccini::elements::Element {
+    let xpath = format!("//section[contains(@class,'action-group')]//tbody/tr[td[2][normalize-space()='{name}']]");
+    c.find(Locator::XPath(&xpath)).await.unwrap_or_else(|_| panic!("no row for {name} in the action catalogue"))
 }
 
 /// Waits until the region page titled exactly `full_name` is shown; returns the title.
@@ -313,6 +501,18 @@ async fn call(http: &Http, method: Method, url: &str, token: Option<&str>, body:
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{url} answered {status} with non-JSON: {}", String::from_utf8_lossy(&bytes)));
     (status, json)
+}
+
+/// A GET with the given `Cookie` header; returns the status, the
+/// Content-Disposition and the body.
+async fn download(url: &str, cookie: &str) -> (StatusCode, String, Bytes) {
+    let http: Http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+    let req = Request::get(url).header(header::COOKIE, cookie).body(Full::new(Bytes::new())).unwrap();
+    let res = http.request(req).await.unwrap_or_else(|e| panic!("request to {url} failed: {e}"));
+    let status = res.status();
+    let disposition = res.headers().get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, disposition, bytes)
 }
 
 // ---------------------------------------------------------------------------

@@ -73,6 +73,13 @@ pub struct ApiUser {
     pub principal: Principal,
 }
 
+impl ApiUser {
+    /// The audit actor for this caller.
+    pub fn actor(&self) -> duijie_store::Actor {
+        duijie_store::Actor { user_id: Some(self.user.id), name: self.user.username.clone(), unit: self.user.display_name.clone() }
+    }
+}
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 

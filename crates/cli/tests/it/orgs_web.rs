@@ -343,3 +343,79 @@ async fn the_api_searches_shows_and_creates_organisations() {
     }
     assert!(doc["paths"]["/api/v1/organizations"]["get"]["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "type"));
 }
+
+/// Credit lists and application decisions over the API, and a returned
+/// application resubmitted by the organisation from its own page.
+#[tokio::test]
+async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted() {
+    use duijie_store::orgs::{NewOrganization, OrgProfile};
+    let a = crate::support::app().await;
+    // An application waiting in 彝良县, with its organisation user.
+    let code = duijie_domain::Uscc::complete("52530628MA0000C1").unwrap();
+    let mut tx = a.t.db.begin().await.unwrap();
+    let actor = duijie_store::Actor::system("测试");
+    let id = duijie_store::orgs::create(&mut tx, &actor, &NewOrganization {
+        credit_code: code,
+        org_type: duijie_domain::OrgType::ServiceInstitution,
+        region: duijie_domain::RegionCode::parse("530628").unwrap(),
+        profile: OrgProfile { name: "彝良县退回测试中心".into(), status: "active".into(), ..Default::default() },
+        approval: "pending",
+        is_demo: false,
+        provenance: String::new(),
+    })
+    .await
+    .unwrap();
+    duijie_store::users::create(&mut tx, &actor, &duijie_store::users::NewUser {
+        username: "returned_org".into(),
+        display_name: "退回测试".into(),
+        role: duijie_domain::Role::Organization,
+        region: duijie_domain::RegionCode::parse("530628").unwrap(),
+        org_id: Some(id),
+        password_hash: duijie_domain::crypto::hash_password(crate::support::PASSWORD),
+        is_demo: false,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let yl = a.token("yl_mz").await;
+    let js = a.token("js_mz").await;
+    let path = format!("/api/v1/organizations/{id}/approval");
+    assert_eq!(a.api("POST", &path, Some(&js), Some(serde_json::json!({"decision": "return", "reason": "x"}))).await.status, StatusCode::NOT_FOUND);
+    let no_reason = a.api("POST", &path, Some(&yl), Some(serde_json::json!({"decision": "return"}))).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_reason.json()["fields"][0]["field"], "reason");
+    let returned = a.api("POST", &path, Some(&yl), Some(serde_json::json!({"decision": "return", "reason": "登记证书不清晰"}))).await;
+    assert_eq!(returned.status, StatusCode::OK, "{}", returned.body);
+    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().approval, "returned");
+
+    // The organisation corrects and resubmits from its own page.
+    let (cookie, _) = a.login("returned_org").await;
+    let page = a.get(&format!("/orgs/{id}"), &cookie).await;
+    assert!(page.body.contains("登记证书不清晰") && page.body.contains("重新提交审核"));
+    let csrf = crate::support::csrf_of(&page.body);
+    let re = a.post_form(&format!("/orgs/{id}/resubmit"), &cookie, &[("_csrf", &csrf)]).await;
+    assert_eq!(re.status, StatusCode::SEE_OTHER);
+    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().approval, "pending");
+    let again = a.post_form(&format!("/orgs/{id}/resubmit"), &cookie, &[("_csrf", &csrf)]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "only a returned application can be resubmitted");
+    let approved = a.api("POST", &path, Some(&yl), Some(serde_json::json!({"decision": "approve"}))).await;
+    assert_eq!(approved.status, StatusCode::OK);
+    assert_eq!(a.api("POST", &path, Some(&yl), Some(serde_json::json!({"decision": "approve"}))).await.status, StatusCode::CONFLICT);
+
+    // Credit list over the API: officers of the region only, with a reason.
+    let credit = format!("/api/v1/organizations/{id}/credit-list");
+    let org_token = a.token("returned_org").await;
+    assert_eq!(a.api("PUT", &credit, Some(&org_token), Some(serde_json::json!({"list": "serious", "reason": "x"}))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.api("PUT", &credit, Some(&yl), Some(serde_json::json!({"list": "serious"}))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let listed = a.api("PUT", &credit, Some(&yl), Some(serde_json::json!({"list": "serious", "reason": "彝民罚字〔2026〕1号"}))).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().credit_list, "serious");
+
+    // Profile over the API: the organisation may not rename itself.
+    let prof = a.api("PUT", &format!("/api/v1/organizations/{id}/profile"), Some(&org_token),
+        Some(serde_json::json!({"name": "改名", "fields": "教育", "contact_phone": "0870-1234567", "status": "正常"}))).await;
+    assert_eq!(prof.status, StatusCode::OK, "{}", prof.body);
+    let stored = duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap();
+    assert_eq!((stored.name.as_str(), stored.fields.as_str()), ("彝良县退回测试中心", "教育"));
+}

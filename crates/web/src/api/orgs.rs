@@ -17,14 +17,19 @@ use axum::http::StatusCode;
 use duijie_domain::FieldError;
 use duijie_domain::org::status_label;
 use duijie_store::orgs::{self, Organization};
-use duijie_store::{Actor, actions};
+use duijie_store::actions;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get_org))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_org))
+        .routes(routes!(update_profile))
+        .routes(routes!(set_credit_list))
+        .routes(routes!(decide_application))
 }
 
 /// One organisation in a list (public facts).
@@ -263,7 +268,7 @@ pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): Ap
         },
     };
     let new = pages::check_new_org(&state, &user.principal, &form).map_err(AppError::Invalid)?;
-    let actor = Actor { user_id: Some(user.user.id), name: user.user.username.clone(), unit: user.user.display_name.clone() };
+    let actor = user.actor();
     let mut tx = state.db.begin().await?;
     let id = match orgs::create(&mut tx, &actor, &new).await {
         Ok(id) => id,
@@ -273,4 +278,56 @@ pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): Ap
     tx.commit().await?;
     let o = orgs::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(detail(&state, &o, true).await?)))
+}
+
+/// Change an organisation's profile (officers in scope; the organisation itself,
+/// except name and status).
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/profile", tag = "organizations",
+    params(("id" = i64, Path, description = "组织编号")), request_body = ProfileForm,
+    responses((status = 200, body = OrgDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_profile(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(form): ApiJson<ProfileForm>) -> Result<Json<OrgDetail>, ApiError> {
+    pages::save_profile(&state, &user.principal, &user.actor(), id, form).await?;
+    get_org(State(state), user, Path(id)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreditListRequest {
+    /// "" (take off any list), "abnormal" 活动异常名录 or "serious" 严重违法失信名单.
+    pub list: String,
+    /// Required when listing: the decision and its document number.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Put an organisation on a credit list or take it off (civil affairs in scope).
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/credit-list", tag = "organizations",
+    params(("id" = i64, Path, description = "组织编号")), request_body = CreditListRequest,
+    responses((status = 200, body = OrgDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_credit_list(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(r): ApiJson<CreditListRequest>) -> Result<Json<OrgDetail>, ApiError> {
+    pages::save_credit_list(&state, &user.principal, &user.actor(), id, &r.list, &r.reason).await?;
+    get_org(State(state), user, Path(id)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ApplicationDecision {
+    /// "approve" or "return".
+    pub decision: String,
+    /// Required when returning.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Approve or return an organisation's self-application (civil affairs of its
+/// registering region).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/approval", tag = "organizations",
+    params(("id" = i64, Path, description = "组织编号")), request_body = ApplicationDecision,
+    responses((status = 200, body = OrgDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide_application(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(r): ApiJson<ApplicationDecision>) -> Result<Json<OrgDetail>, ApiError> {
+    let approve = match r.decision.as_str() {
+        "approve" => true,
+        "return" => false,
+        _ => return Err(AppError::field("decision", "decision 应为 approve（通过）或 return（退回）").into()),
+    };
+    crate::pages::applications::decide_application(&state, &user.principal, &user.actor(), id, approve, &r.reason).await?;
+    get_org(State(state), user, Path(id)).await
 }

@@ -172,7 +172,7 @@ pub async fn add_designation(
     }
     let kinds = designations::kinds(&state.db).await?;
     let new = crate::pages::designations::validate_new(&code, &req.kind, &req.valid_from, &req.source, &req.note, &kinds)?;
-    let actor = duijie_store::Actor { user_id: Some(user.user.id), name: user.user.username.clone(), unit: user.user.display_name.clone() };
+    let actor = user.actor();
     let mut tx = state.db.begin().await?;
     let id = designations::add(&mut tx, &actor, &new).await?;
     tx.commit().await?;

@@ -26,10 +26,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_liaisons, add_liaison))
 }
 
-fn actor(user: &ApiUser) -> duijie_store::Actor {
-    duijie_store::Actor { user_id: Some(user.user.id), name: user.user.username.clone(), unit: user.user.display_name.clone() }
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct ActionDto {
     pub id: i64,
@@ -144,7 +140,7 @@ pub async fn enrol(
         return Err(AppError::Forbidden.into());
     }
     let form = check_enrolment(&req.contact_name, &req.contact_title, &req.contact_phone, &req.target_regions, &req.plan).map_err(AppError::Invalid)?;
-    let enrolment_id = match enrol_own(&state, &user.principal, &actor(&user), &action, &form).await? {
+    let enrolment_id = match enrol_own(&state, &user.principal, &user.actor(), &action, &form).await? {
         Ok(id) => id,
         Err(duijie_store::Error::Invalid(m)) => return Err(AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, m).into()),
         Err(e) => return Err(e.into()),
@@ -230,7 +226,7 @@ pub async fn add_liaison(State(state): State<AppState>, user: ApiUser, ApiJson(r
     }
     let new = check_new(&state, &user.principal, &req.region, &req.department, &req.name, &req.title, &req.phone).map_err(AppError::Invalid)?;
     let mut tx = state.db.begin().await?;
-    let id = liaisons::add(&mut tx, &actor(&user), &new).await?;
+    let id = liaisons::add(&mut tx, &user.actor(), &new).await?;
     tx.commit().await?;
     let l = liaisons::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(liaison_dto(&state, l))))

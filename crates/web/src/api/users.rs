@@ -86,7 +86,7 @@ pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): Ap
     let new = crate::pages::admin::check_new_user(&state, &user.principal, &r.username, &r.display_name, &r.role, &r.region, &r.org, &r.password)
         .await
         .map_err(AppError::Invalid)?;
-    let actor = duijie_store::Actor { user_id: Some(user.user.id), name: user.user.username.clone(), unit: user.user.display_name.clone() };
+    let actor = user.actor();
     let mut tx = state.db.begin().await?;
     let id = users::create(&mut tx, &actor, &new).await?;
     tx.commit().await?;

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/profile", post(edit_profile))
         .route("/orgs/{id}/credit-list", post(set_credit))
         .route("/orgs/{id}/members", post(add_member))
+        .route("/orgs/{id}/resubmit", post(resubmit))
         .route("/attachments/{id}", get(attachment))
 }
 
@@ -139,7 +140,7 @@ pub fn may_create(who: &Principal) -> bool {
 }
 
 /// The profile fields as typed.
-#[derive(serde::Deserialize, Default, Clone)]
+#[derive(serde::Deserialize, Default, Clone, utoipa::ToSchema)]
 pub struct ProfileForm {
     #[serde(default)]
     pub name: String,
@@ -591,10 +592,16 @@ async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<
 }
 
 async fn edit_profile(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<ProfileForm>) -> Result<Response, AppError> {
-    let (o, _) = visible(&state, &p.user.principal, id).await?;
-    require(&p.user.principal, Action::EditOrganization, &o)?;
-    let mut form = p.form.clone();
-    if p.user.principal.role == Role::Organization {
+    let actor = super::designations::actor(&p.user);
+    save_profile(&state, &p.user.principal, &actor, id, p.form.clone()).await?;
+    Ok(done(&format!("/orgs/{id}"), "基本信息已保存"))
+}
+
+/// Checks and saves a profile edit (pages and API).
+pub async fn save_profile(state: &AppState, who: &Principal, actor: &duijie_store::Actor, id: i64, mut form: ProfileForm) -> Result<(), AppError> {
+    let (o, _) = visible(state, who, id).await?;
+    require(who, Action::EditOrganization, &o)?;
+    if who.role == Role::Organization {
         // Name and status are registration facts; only the registering authority changes them.
         form.name = o.name.clone();
         form.status = o.status.clone();
@@ -605,9 +612,9 @@ async fn edit_profile(State(state): State<AppState>, Path(id): Path<i64>, p: Pos
         return Err(AppError::Invalid(errors));
     }
     let mut tx = state.db.begin().await?;
-    orgs::update_profile(&mut tx, &super::designations::actor(&p.user), id, &profile).await?;
+    orgs::update_profile(&mut tx, actor, id, &profile).await?;
     tx.commit().await?;
-    Ok(done(&format!("/orgs/{id}"), "基本信息已保存"))
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -619,10 +626,21 @@ struct CreditForm {
 }
 
 async fn set_credit(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<CreditForm>) -> Result<Response, AppError> {
-    let (o, _) = visible(&state, &p.user.principal, id).await?;
-    require(&p.user.principal, Action::SetCreditList, &o)?;
-    let list = CreditList::parse(&p.form.list).map_err(|e| AppError::field("list", format!("信用名单：{e}")))?;
-    let reason = p.form.reason.trim();
+    let actor = super::designations::actor(&p.user);
+    let list = save_credit_list(&state, &p.user.principal, &actor, id, &p.form.list, &p.form.reason).await?;
+    let msg = match list {
+        Some(l) => format!("已列入{}", l.label()),
+        None => "已移出信用名单".to_string(),
+    };
+    Ok(done(&format!("/orgs/{id}"), &msg))
+}
+
+/// Checks and records a credit-list decision (pages and API).
+pub async fn save_credit_list(state: &AppState, who: &Principal, actor: &duijie_store::Actor, id: i64, list: &str, reason: &str) -> Result<Option<CreditList>, AppError> {
+    let (o, _) = visible(state, who, id).await?;
+    require(who, Action::SetCreditList, &o)?;
+    let list = CreditList::parse(list).map_err(|e| AppError::field("list", format!("信用名单：{e}")))?;
+    let reason = reason.trim();
     if list.is_some() && reason.is_empty() {
         return Err(AppError::field("reason", "列入原因：列入信用名单时必须填写原因（例如决定文号）"));
     }
@@ -630,13 +648,29 @@ async fn set_credit(State(state): State<AppState>, Path(id): Path<i64>, p: Poste
         return Err(AppError::field("reason", "列入原因：不能超过 500 字"));
     }
     let mut tx = state.db.begin().await?;
-    orgs::set_credit_list(&mut tx, &super::designations::actor(&p.user), id, list, reason).await?;
+    orgs::set_credit_list(&mut tx, actor, id, list, reason).await?;
     tx.commit().await?;
-    let msg = match list {
-        Some(l) => format!("已列入{}", l.label()),
-        None => "已移出信用名单".to_string(),
-    };
-    Ok(done(&format!("/orgs/{id}"), &msg))
+    Ok(list)
+}
+
+#[derive(serde::Deserialize)]
+struct ResubmitForm {}
+
+/// A returned application goes back to the queue once the organisation has
+/// corrected its profile (the officer sees the return reason in the history).
+async fn resubmit(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<ResubmitForm>) -> Result<Response, AppError> {
+    let (o, _) = visible(&state, &p.user.principal, id).await?;
+    require(&p.user.principal, Action::EditOrganization, &o)?;
+    if p.user.principal.org_id != Some(id) {
+        return Err(AppError::Forbidden);
+    }
+    if o.approval != "returned" {
+        return Err(AppError::Conflict("只有被退回的申请可以重新提交".into()));
+    }
+    let mut tx = state.db.begin().await?;
+    orgs::set_approval(&mut tx, &super::designations::actor(&p.user), id, "pending", "").await?;
+    tx.commit().await?;
+    Ok(done(&format!("/orgs/{id}"), "已重新提交，等待民政部门审核"))
 }
 
 #[derive(serde::Deserialize)]
