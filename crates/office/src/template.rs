@@ -29,20 +29,6 @@ pub fn template_xlsx(title: &str, headers: &[(&str, bool)], example: &[&str]) ->
     wb.save_to_buffer().map_err(err)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_template_reads_back_as_an_importable_table() {
-        let bytes = template_xlsx("认定名单导入模板", &[("区划代码", true), ("名称", false)], &["530628", "彝良县"]).unwrap();
-        let t = crate::read_table("模板.xlsx", &bytes, &[&["区划代码"]]).unwrap();
-        assert_eq!(t.header_row, 2);
-        assert_eq!(t.rows[0].row, 3);
-        assert_eq!(t.rows[0].cells, vec!["530628".to_string(), "彝良县".to_string()]);
-    }
-}
-
 /// A one-sheet workbook of text cells: a merged title row, a bold header row
 /// and the data rows — the layout `read_table` reads back (header on row 2).
 pub fn table_xlsx(sheet: &str, title: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, OfficeError> {
@@ -64,4 +50,18 @@ pub fn table_xlsx(sheet: &str, title: &str, headers: &[&str], rows: &[Vec<String
         }
     }
     wb.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_reads_back_as_an_importable_table() {
+        let bytes = template_xlsx("认定名单导入模板", &[("区划代码", true), ("名称", false)], &["530628", "彝良县"]).unwrap();
+        let t = crate::read_table("模板.xlsx", &bytes, &[&["区划代码"]]).unwrap();
+        assert_eq!(t.header_row, 2);
+        assert_eq!(t.rows[0].row, 3);
+        assert_eq!(t.rows[0].cells, vec!["530628".to_string(), "彝良县".to_string()]);
+    }
 }

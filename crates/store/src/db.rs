@@ -114,11 +114,9 @@ impl Db {
             }
             Backend::Sqlite => {
                 let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-                if let Some(parent) = std::path::Path::new(path).parent() {
-                    if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent)
-                            .map_err(|e| crate::Error::Invalid(format!("无法创建数据目录 {}：{e}", parent.display())))?;
-                    }
+                if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| crate::Error::Invalid(format!("无法创建数据目录 {}：{e}", parent.display())))?;
                 }
                 let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
                     .create_if_missing(true)

@@ -221,10 +221,10 @@ pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode,
                 None
             }
         };
-        if let (Some(c), Some(t)) = (&code, org_type) {
-            if let Err(m) = crate::orgs::check_type(c, t) {
-                err("类型", format!("类型为{}，但{m}", t.label()));
-            }
+        if let (Some(c), Some(t)) = (&code, org_type)
+            && let Err(m) = crate::orgs::check_type(c, t)
+        {
+            err("类型", format!("类型为{}，但{m}", t.label()));
         }
         let region = if region_raw.is_empty() {
             err("登记管理机关区划代码", "登记管理机关区划代码不能为空".into());
@@ -307,7 +307,7 @@ pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode,
             }
         }
     }
-    plan.errors.sort_by(|a, b| a.row.cmp(&b.row));
+    plan.errors.sort_by_key(|e| e.row);
     plan
 }
 
@@ -361,7 +361,7 @@ pub async fn commit_organizations(
     })
     .await?;
     tx.commit().await?;
-    if total % 1000 != 0 {
+    if !total.is_multiple_of(1000) {
         progress(total, total);
     }
     Ok((plan.create.len(), plan.update.len()))

@@ -83,7 +83,8 @@ pub struct NewUserRequest {
     responses((status = 201, body = UserDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): ApiJson<NewUserRequest>) -> Result<(StatusCode, Json<UserDto>), ApiError> {
     require_admin(&user)?;
-    let new = crate::pages::admin::check_new_user(&state, &user.principal, &r.username, &r.display_name, &r.role, &r.region, &r.org, &r.password)
+    let input = crate::pages::admin::NewUserInput { username: &r.username, display_name: &r.display_name, role: &r.role, region: &r.region, org: &r.org, password: &r.password };
+    let new = crate::pages::admin::check_new_user(&state, &user.principal, input)
         .await
         .map_err(AppError::Invalid)?;
     let actor = user.actor();

@@ -137,17 +137,19 @@ async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> Result<NewU
     Ok(NewUserPage { layout: Layout::new(&state, &cu, "users", None).await, form, errors: Vec::new(), roles: roles() })
 }
 
+/// A new-user request as typed (page form or API body).
+pub struct NewUserInput<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub region: &'a str,
+    pub org: &'a str,
+    pub password: &'a str,
+}
+
 /// Validates a new-user request for `admin`; shared by the page and the API.
-pub async fn check_new_user(
-    state: &AppState,
-    admin: &duijie_domain::Principal,
-    username: &str,
-    display_name: &str,
-    role: &str,
-    region: &str,
-    org: &str,
-    password: &str,
-) -> Result<NewUser, Vec<FieldError>> {
+pub async fn check_new_user(state: &AppState, admin: &duijie_domain::Principal, input: NewUserInput<'_>) -> Result<NewUser, Vec<FieldError>> {
+    let NewUserInput { username, display_name, role, region, org, password } = input;
     let mut errors = Vec::new();
     let username = username.trim();
     if let Some(p) = users::username_problem(username) {
@@ -172,10 +174,10 @@ pub async fn check_new_user(
             None
         }
     };
-    if let Some(r) = &region {
-        if decide(admin, Action::ManageUser, Target::User { region: r, org_id: None }) != Decision::Allow {
-            errors.push(FieldError::new("region", "只能在本单位管辖范围内创建用户"));
-        }
+    if let Some(r) = &region
+        && decide(admin, Action::ManageUser, Target::User { region: r, org_id: None }) != Decision::Allow
+    {
+        errors.push(FieldError::new("region", "只能在本单位管辖范围内创建用户"));
     }
     let mut org_id = None;
     if role == Some(Role::Organization) {
@@ -203,7 +205,8 @@ pub async fn check_new_user(
 async fn create(State(state): State<AppState>, p: Posted<NewUserForm>) -> Result<Response, AppError> {
     require_admin(&p.user)?;
     let f = p.form.clone();
-    match check_new_user(&state, &p.user.principal, &f.username, &f.display_name, &f.role, &f.region, &f.org, &f.password).await {
+    let input = NewUserInput { username: &f.username, display_name: &f.display_name, role: &f.role, region: &f.region, org: &f.org, password: &f.password };
+    match check_new_user(&state, &p.user.principal, input).await {
         Ok(new) => {
             let mut tx = state.db.begin().await?;
             match users::create(&mut tx, &super::designations::actor(&p.user), &new).await {

@@ -80,10 +80,10 @@ impl Layout {
 
 /// The unit a user acts for: 彝良县乡村振兴局, or the organisation's name.
 pub async fn unit_of(state: &AppState, cu: &CurrentUser) -> String {
-    if let Some(id) = cu.principal.org_id {
-        if let Ok(Some(org)) = duijie_store::orgs::get(&state.db, id).await {
-            return org.name;
-        }
+    if let Some(id) = cu.principal.org_id
+        && let Ok(Some(org)) = duijie_store::orgs::get(&state.db, id).await
+    {
+        return org.name;
     }
     let region = &cu.principal.region;
     let full = if region.as_str().is_empty() { String::new() } else { state.tree.full_name(region) };
