@@ -6,6 +6,7 @@
 
 mod config;
 mod import;
+mod plan;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -68,6 +69,8 @@ enum Command {
     },
     /// Load the demo data without serving.
     Demo,
+    /// Propose an optimal pairing plan (结对方案) from an instance file.
+    PlanPairing(plan::PlanArgs),
 }
 
 #[derive(Subcommand)]
@@ -181,6 +184,7 @@ async fn run(cli: Cli) -> Result<i32> {
             let db = open(&settings).await?;
             import::export(&db, command).await
         }
+        Command::PlanPairing(args) => plan::run(args, cli.database.as_deref()),
         Command::Demo => {
             let db = open(&settings).await?;
             print_accounts(&demo::ensure_loaded(&db).await?);

@@ -176,3 +176,40 @@ async fn registry_import_checks_every_row_then_round_trips_through_export() {
     assert!(back.status.success(), "{}", text(&back.stderr));
     assert!(text(&back.stderr).contains("新增 0 条，更新 0 条"), "{}", text(&back.stderr));
 }
+
+fn run_plain(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_duijie")).args(args).env("DUIJIE_LOG", "warn").output().unwrap()
+}
+
+/// The `plan-pairing` contract: reproducible instances, the JSON summary, and a
+/// DIMACS file whose problem line matches the instance.
+#[test]
+fn plan_pairing_generates_solves_and_writes_dimacs() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    for out in [&a, &b] {
+        let g = run_plain(&["plan-pairing", "--generate", "300,20", "--seed", "7", "--out", out.to_str().unwrap()]);
+        assert!(g.status.success(), "{}", text(&g.stderr));
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "same seed, same instance");
+    let dimacs = dir.path().join("a.min");
+    let s = run_plain(&["plan-pairing", "--instance", a.to_str().unwrap(), "--dimacs", dimacs.to_str().unwrap(), "--json"]);
+    let out: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&s.stdout)));
+    for key in ["objective", "covered", "uncovered", "seconds"] {
+        assert!(out.get(key).is_some(), "missing {key} in {out}");
+    }
+    let feasible = out["uncovered"].as_array().unwrap().is_empty();
+    assert_eq!(s.status.success(), feasible);
+    if feasible {
+        assert_eq!(out["covered"], 20);
+        assert!(out["objective"].as_i64().unwrap() < 0, "the objective is the minimum cost, minus the total fit");
+    }
+    let text_min = std::fs::read_to_string(&dimacs).unwrap();
+    let p = text_min.lines().find(|l| l.starts_with("p min ")).expect("problem line");
+    let parts: Vec<usize> = p.split_whitespace().skip(2).map(|x| x.parse().unwrap()).collect();
+    assert_eq!(text_min.lines().filter(|l| l.starts_with("a ")).count(), parts[1], "arc count matches the problem line");
+    let live = run_plain(&["--database", "sqlite:///nonexistent/x.db", "plan-pairing", "--targets", "national_key"]);
+    assert_eq!(live.status.code(), Some(2));
+    assert!(text(&live.stderr).contains("结对"), "{}", text(&live.stderr));
+}

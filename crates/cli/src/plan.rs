@@ -1,0 +1,214 @@
+//! `duijie plan-pairing`: the pairing-plan solver (duijie-solver) from the command line.
+//!
+//! Guarantees: `--generate ORGS,COUNTIES --seed N --out FILE` writes a byte-identical instance
+//! for the same arguments; `--instance FILE` solves it exactly, `--dimacs OUT` also writes the
+//! equivalent DIMACS min-cost-flow problem (its minimum cost is the reported objective), `--json`
+//! prints `{"objective", "covered", "uncovered", "seconds", …}` (`uncovered`: county ids; when
+//! infeasible, `objective` is null and `reasons` holds one `{county, kind, reason, group,
+//! group_need, group_supply}` per uncovered county, plus a `best_effort` plan). Exit 0 when
+//! feasible, 1 when infeasible (the uncovered counties with their reasons are printed), 2 on bad
+//! input.
+//! Planning on live data (`--targets`, `--database`) is not possible yet: exit 2.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use duijie_solver::{Instance, Outcome, Plan};
+use serde_json::json;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct PlanArgs {
+    /// Write a synthetic instance of ORGS organisations and COUNTIES target counties.
+    #[arg(long, value_name = "ORGS,COUNTIES")]
+    generate: Option<String>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where --generate writes the instance (JSON).
+    #[arg(long, value_name = "INSTANCE")]
+    out: Option<String>,
+    /// Solve this instance (JSON).
+    #[arg(long, value_name = "INSTANCE")]
+    instance: Option<String>,
+    /// Also write the equivalent min-cost-flow problem in DIMACS format.
+    #[arg(long, value_name = "OUT.min")]
+    dimacs: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Target counties on live data (e.g. a designation or a province code).
+    #[arg(long)]
+    targets: Option<String>,
+}
+
+pub fn run(args: PlanArgs, database: Option<&str>) -> Result<i32> {
+    if let Some(spec) = &args.generate {
+        let (o, c) = spec
+            .split_once(',')
+            .context("--generate 需要 ORGS,COUNTIES，例如 100000,700")?;
+        let orgs: usize = o.trim().parse().context("--generate 的组织数不是整数")?;
+        let counties: usize = c.trim().parse().context("--generate 的县数不是整数")?;
+        let out = args
+            .out
+            .as_deref()
+            .context("--generate 需要 --out 指定输出文件")?;
+        let inst = duijie_solver::generate(orgs, counties, args.seed);
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(out).with_context(|| format!("无法写入 {out}"))?,
+        );
+        serde_json::to_writer(&mut w, &inst)?;
+        w.flush()?;
+        let arcs: usize = inst.orgs.iter().map(|o| o.candidates.len()).sum();
+        eprintln!(
+            "已生成算例 {out}：{orgs} 个组织、{counties} 个目标县、{arcs} 个候选结对（种子 {}）",
+            args.seed
+        );
+        return Ok(0);
+    }
+    let Some(path) = args.instance.as_deref() else {
+        if args.targets.is_some() || database.is_some() {
+            eprintln!(
+                "错误：暂不能在数据库上编制结对方案——需要议题 5 的结对记录（结对、协议、调整等数据表）建成后才能读取现有结对和组织意向；目前请用 --instance 文件求解。"
+            );
+        } else {
+            eprintln!(
+                "错误：请指定 --instance 算例文件，或用 --generate ORGS,COUNTIES --out 文件 生成算例。"
+            );
+        }
+        return Ok(2);
+    };
+    if args.targets.is_some() {
+        eprintln!(
+            "错误：--targets 用于数据库上的结对方案，暂不支持（需要议题 5 的结对记录）；--instance 文件已包含目标县。"
+        );
+        return Ok(2);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("无法读取算例 {path}"))?;
+    let inst: Instance =
+        serde_json::from_str(&text).with_context(|| format!("算例 {path} 格式不对"))?;
+    drop(text);
+    if let Err(e) = inst.validate() {
+        eprintln!("错误：算例无效：{e}");
+        return Ok(2);
+    }
+    if let Some(out) = &args.dimacs {
+        let net = duijie_solver::network(&inst)?;
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(out).with_context(|| format!("无法写入 {out}"))?,
+        );
+        net.write_dimacs(&mut w)?;
+        w.flush()?;
+        eprintln!(
+            "已写出 DIMACS 最小费用流问题 {out}：{} 个节点、{} 条弧",
+            net.nodes(),
+            net.arcs.len()
+        );
+    }
+    let started = Instant::now();
+    let outcome = duijie_solver::solve(&inst)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let pairs_json = |plan: &Plan| -> Vec<serde_json::Value> {
+        plan.pairs
+            .iter()
+            .map(|p| json!({"org": inst.orgs[p.org as usize].id, "county": inst.counties[p.county as usize].id, "fit": p.fit, "existing": p.existing}))
+            .collect()
+    };
+    let released = |plan: &Plan| -> Vec<serde_json::Value> {
+        plan.released.iter().map(|&(o, c)| json!({"org": inst.orgs[o as usize].id, "county": inst.counties[c as usize].id})).collect()
+    };
+    let n = inst.counties.len();
+    let mut out = String::new();
+    let code = match outcome {
+        Outcome::Feasible(plan) => {
+            let new = plan.pairs.iter().filter(|p| !p.existing).count();
+            if args.json {
+                let v = json!({
+                    "feasible": true,
+                    "objective": plan.objective,
+                    "total_fit": plan.total_fit(),
+                    "covered": n,
+                    "uncovered": [],
+                    "seconds": seconds,
+                    "new_pairs": new,
+                    "kept_pairs": plan.pairs.len() - new,
+                    "released": released(&plan),
+                    "pairs": pairs_json(&plan),
+                });
+                let _ = writeln!(out, "{v}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "结对方案（最优）：{n} 个目标县全部达到最少组织数；新建议结对 {new} 个，保留现有结对 {} 个，解除（已排除组织的）现有结对 {} 个。",
+                    plan.pairs.len() - new,
+                    plan.released.len()
+                );
+                let _ = writeln!(
+                    out,
+                    "总匹配度 {}（DIMACS 最小费用 {}），求解用时 {seconds:.3} 秒。",
+                    plan.total_fit(),
+                    plan.objective
+                );
+            }
+            0
+        }
+        Outcome::Infeasible(inf) => {
+            let covered = n - inf.uncovered.len();
+            if args.json {
+                let ids: Vec<&str> = inf
+                    .uncovered
+                    .iter()
+                    .map(|u| inst.counties[u.county as usize].id.as_str())
+                    .collect();
+                let reasons: Vec<_> = inf
+                    .uncovered
+                    .iter()
+                    .map(|u| {
+                        json!({
+                            "county": inst.counties[u.county as usize].id,
+                            "kind": u.kind.code(),
+                            "reason": u.reason,
+                            "group": u.group.iter().map(|&g| inst.counties[g as usize].id.clone()).collect::<Vec<_>>(),
+                            "group_need": u.group_need,
+                            "group_supply": u.group_supply,
+                        })
+                    })
+                    .collect();
+                let v = json!({
+                    "feasible": false,
+                    "objective": null,
+                    "covered": covered,
+                    "uncovered": ids,
+                    "reasons": reasons,
+                    "shortfall": inf.shortfall,
+                    "seconds": seconds,
+                    "best_effort": {"objective": inf.best_effort.objective, "pairs": pairs_json(&inf.best_effort), "released": released(&inf.best_effort)},
+                });
+                let _ = writeln!(out, "{v}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "无可行方案：{} 个目标县中有 {} 个县可能达不到最少组织数（至少缺 {} 个结对）：",
+                    n,
+                    inf.uncovered.len(),
+                    inf.shortfall
+                );
+                for u in &inf.uncovered {
+                    let _ = writeln!(
+                        out,
+                        "  县 {}：{}",
+                        inst.counties[u.county as usize].id, u.reason
+                    );
+                }
+                let _ = writeln!(out, "求解用时 {seconds:.3} 秒。");
+            }
+            1
+        }
+    };
+    // A closed pipe (`| head`) is not an error of the plan.
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(code),
+    }
+}
