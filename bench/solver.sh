@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE="${1:-100000,700}"
 SEED="${2:-1}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/bench-target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 nice cargo build --release -p duijie >&2
 BIN="$CARGO_TARGET_DIR/release/duijie"
 WORK="${BENCH_DIR:-$(mktemp -d)}"
