@@ -15,12 +15,12 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
+pub mod previews;
 pub mod security;
 
 use duijie_store::Db;
 use duijie_store::regions::RegionTree;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 pub use error::AppError;
 
@@ -47,8 +47,10 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Whether the demo data is present (pages show a 演示数据 banner).
     pub demo: bool,
-    /// Uploaded imports waiting for the officer's confirmation, by token.
-    pub pending: Arc<Mutex<HashMap<String, pages::designations::PendingImport>>>,
+    /// Uploaded designation lists waiting for the officer's confirmation.
+    pub pending: Arc<previews::Previews<Vec<duijie_store::designations::NewDesignation>>>,
+    /// Uploaded registry files waiting for the officer's confirmation (file name, plan).
+    pub org_previews: Arc<previews::Previews<(String, duijie_store::imports::OrgPlan)>>,
     /// Every organisation's searchable facts, synced from the database before each search.
     pub catalog: Arc<tokio::sync::RwLock<duijie_store::catalog::OrgCatalog>>,
     /// Result of the last audit-chain check, shown to administrators.
@@ -67,6 +69,7 @@ impl AppState {
             config: Arc::new(config),
             demo,
             pending: Arc::default(),
+            org_previews: Arc::default(),
             catalog: Arc::new(tokio::sync::RwLock::new(catalog)),
             last_audit_check: Arc::default(),
         })

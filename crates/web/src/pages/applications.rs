@@ -54,8 +54,7 @@ pub fn router() -> Router<AppState> {
 pub const APPLY_CSRF_COOKIE: &str = "duijie_apply_csrf";
 /// Largest registration certificate.
 const MAX_CERTIFICATE: usize = 10 * 1024 * 1024;
-/// How long a preview or a finished job is kept.
-const KEEP_SECONDS: i64 = 1800;
+use crate::previews::KEEP_SECONDS;
 
 fn lock<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -572,14 +571,6 @@ async fn return_application(State(state): State<AppState>, Path(id): Path<i64>, 
 // C. Registry import
 // ---------------------------------------------------------------------------
 
-/// A checked registry file waiting for confirmation.
-struct PendingOrgImport {
-    user_id: i64,
-    created: i64,
-    file: String,
-    plan: imports::OrgPlan,
-}
-
 /// A commit running (or finished) in the background.
 struct ImportJob {
     user_id: i64,
@@ -589,11 +580,6 @@ struct ImportJob {
     total: usize,
     /// `None` while running; then (created, updated) or the error.
     outcome: Option<Result<(usize, usize), String>>,
-}
-
-fn pending_imports() -> &'static Mutex<HashMap<String, PendingOrgImport>> {
-    static PENDING: OnceLock<Mutex<HashMap<String, PendingOrgImport>>> = OnceLock::new();
-    PENDING.get_or_init(Default::default)
 }
 
 fn import_jobs() -> &'static Mutex<HashMap<String, ImportJob>> {
@@ -706,12 +692,7 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
     page.preview.sort_by_key(|r| r.row);
     page.errors = plan.errors.clone();
     if page.errors.is_empty() {
-        let token = duijie_domain::crypto::random_token();
-        let now = duijie_store::now();
-        let mut pending = lock(pending_imports());
-        pending.retain(|_, p| now - p.created < KEEP_SECONDS && p.user_id != cu.user.id);
-        pending.insert(token.clone(), PendingOrgImport { user_id: cu.user.id, created: now, file: file_name, plan });
-        page.token = token;
+        page.token = state.org_previews.put(cu.user.id, (file_name, plan));
     }
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, page).into_response())
@@ -726,14 +707,7 @@ struct CommitForm {
 async fn import_commit(State(state): State<AppState>, p: Posted<CommitForm>) -> Result<Response, AppError> {
     may_import(&p.user)?;
     let now = duijie_store::now();
-    let pending = {
-        let mut map = lock(pending_imports());
-        match map.get(&p.form.token) {
-            Some(pi) if pi.user_id == p.user.user.id && now - pi.created < KEEP_SECONDS => map.remove(&p.form.token),
-            _ => None,
-        }
-    };
-    let Some(pending) = pending else {
+    let Some((file, plan)) = state.org_previews.take(&p.form.token, p.user.user.id) else {
         return Err(AppError::bad("导入预览已失效（超过 30 分钟或已提交），请重新上传文件"));
     };
     let job_id = duijie_domain::crypto::random_token();
@@ -743,9 +717,9 @@ async fn import_commit(State(state): State<AppState>, p: Posted<CommitForm>) -> 
         jobs.insert(job_id.clone(), ImportJob {
             user_id: p.user.user.id,
             created: now,
-            file: pending.file.clone(),
+            file: file.clone(),
             done: 0,
-            total: pending.plan.create.len() + pending.plan.update.len(),
+            total: plan.create.len() + plan.update.len(),
             outcome: None,
         });
     }
@@ -754,7 +728,7 @@ async fn import_commit(State(state): State<AppState>, p: Posted<CommitForm>) -> 
     let id = job_id.clone();
     tokio::spawn(async move {
         let progress_id = id.clone();
-        let result = imports::commit_organizations(&db, &who, &pending.file, &pending.plan, move |done, total| {
+        let result = imports::commit_organizations(&db, &who, &file, &plan, move |done, total| {
             if let Some(j) = lock(import_jobs()).get_mut(&progress_id) {
                 j.done = done;
                 j.total = total;

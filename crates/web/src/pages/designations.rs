@@ -116,13 +116,6 @@ async fn end(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<EndFo
     Ok(done(&format!("/regions/{code}"), "认定已撤销，记录保留在历史中"))
 }
 
-/// An uploaded list waiting for confirmation.
-pub struct PendingImport {
-    pub user_id: i64,
-    pub created: i64,
-    pub rows: Vec<NewDesignation>,
-}
-
 pub struct PreviewRow {
     pub row: usize,
     pub code: String,
@@ -225,12 +218,7 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
         .collect();
     page.errors = plan.errors;
     if page.errors.is_empty() {
-        let token = duijie_domain::crypto::random_token();
-        let now = duijie_store::now();
-        let mut pending = state.pending.lock().map_err(|_| AppError::Internal("pending lock".into()))?;
-        pending.retain(|_, p| now - p.created < 1800 && p.user_id != cu.user.id);
-        pending.insert(token.clone(), PendingImport { user_id: cu.user.id, created: now, rows: plan.rows.into_iter().map(|(_, d)| d).collect() });
-        page.token = token;
+        page.token = state.pending.put(cu.user.id, plan.rows.into_iter().map(|(_, d)| d).collect());
     }
     let status = if page.errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, page).into_response())
@@ -244,18 +232,11 @@ struct CommitForm {
 
 async fn import_commit(State(state): State<AppState>, p: Posted<CommitForm>) -> Result<Response, AppError> {
     may_import(&p.user)?;
-    let pending = {
-        let mut map = state.pending.lock().map_err(|_| AppError::Internal("pending lock".into()))?;
-        match map.get(&p.form.token) {
-            Some(pi) if pi.user_id == p.user.user.id => map.remove(&p.form.token),
-            _ => None,
-        }
-    };
-    let Some(pending) = pending else {
+    let Some(rows) = state.pending.take(&p.form.token, p.user.user.id) else {
         return Err(AppError::bad("导入预览已失效（超过 30 分钟或已提交），请重新上传文件"));
     };
     let mut tx = state.db.begin().await?;
-    let (added, unchanged) = designations::add_many(&mut tx, &actor(&p.user), &pending.rows).await?;
+    let (added, unchanged) = designations::add_many(&mut tx, &actor(&p.user), &rows).await?;
     tx.commit().await?;
     Ok(done("/designations/import", &format!("导入完成：新增 {added} 条，{unchanged} 条已存在未改动")))
 }
