@@ -94,6 +94,16 @@ pub fn status_label(s: &str) -> &'static str {
     if s == "deregistered" { "已注销" } else { "正常" }
 }
 
+/// Whether a text is a phone number as officers write them: 7–20 digits, at most
+/// 30 characters, with only the usual separators (0870-1234567, 138 0000 0000,
+/// +86 10 12345678, 010-12345678转123).
+pub fn is_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    (7..=20).contains(&digits)
+        && s.chars().count() <= 30
+        && s.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')' | '（' | '）' | '转'))
+}
+
 /// Yes/no as written in spreadsheets.
 pub fn parse_yes_no(s: &str) -> Result<bool, String> {
     match s.trim() {
@@ -121,6 +131,16 @@ mod tests {
         assert!(may_take_new_work(Some(CreditList::Abnormal)).unwrap_err().contains("活动异常名录"));
         assert_eq!(CreditList::parse("活动异常名录").unwrap(), Some(CreditList::Abnormal));
         assert!(CreditList::parse("黑名单").is_err());
+    }
+
+    #[test]
+    fn phone_numbers_as_officers_write_them() {
+        for ok in ["0870-1234567", "138 0000 0000", "+86 10 12345678", "010-12345678转123"] {
+            assert!(is_phone(ok), "{ok}");
+        }
+        for bad in ["123", "电话", "0870-1234567; DROP", "1234567890123456789012345678901"] {
+            assert!(!is_phone(bad), "{bad}");
+        }
     }
 
     #[test]

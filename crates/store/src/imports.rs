@@ -266,7 +266,7 @@ pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode,
             "active"
         });
         let phone = r.get(col("联系电话"));
-        if !phone.is_empty() && !phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')' | '（' | '）' | '转')) {
+        if !phone.is_empty() && !duijie_domain::org::is_phone(phone) {
             err("联系电话", format!("“{phone}”不是电话号码"));
         }
         if !errs.is_empty() {

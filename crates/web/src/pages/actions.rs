@@ -49,12 +49,6 @@ pub fn region_label(state: &AppState, code: &str) -> String {
     }
 }
 
-/// Whether a phone number looks like one: digits with the usual separators, 7–20 digits.
-pub fn phone_ok(phone: &str) -> bool {
-    let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
-    (7..=20).contains(&digits) && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')' | '（' | '）' | '转'))
-}
-
 /// Checks the enrolment form (报名表); shared by the page and the API.
 pub fn check_enrolment(contact_name: &str, contact_title: &str, contact_phone: &str, target_regions: &str, plan: &str) -> Result<EnrolmentForm, Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -70,7 +64,7 @@ pub fn check_enrolment(contact_name: &str, contact_title: &str, contact_phone: &
     let phone = contact_phone.trim();
     if phone.is_empty() {
         errors.push(FieldError::new("contact_phone", "请填写联系电话"));
-    } else if !phone_ok(phone) {
+    } else if !duijie_domain::org::is_phone(phone) {
         errors.push(FieldError::new("contact_phone", format!("“{phone}”不是有效的电话号码，例如 13800000000 或 0870-1234567")));
     }
     if target_regions.trim().chars().count() > 200 {

@@ -188,13 +188,6 @@ fn sniff_certificate(b: &[u8]) -> Option<&'static str> {
     }
 }
 
-fn phone_ok(phone: &str) -> bool {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    (7..=20).contains(&digits)
-        && phone.chars().count() <= 30
-        && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')' | '（' | '）' | '转'))
-}
-
 /// A checked application, ready to write.
 struct Application {
     org: NewOrganization,
@@ -286,7 +279,7 @@ async fn validate_application(
     let phone = form.contact_phone.trim();
     if phone.is_empty() {
         err("contact_phone", "请填写联系电话".into());
-    } else if !phone_ok(phone) {
+    } else if !duijie_domain::org::is_phone(phone) {
         err("contact_phone", format!("“{phone}”不是电话号码，请填写手机号或带区号的座机号"));
     }
     let username = form.username.trim();

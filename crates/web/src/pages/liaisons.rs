@@ -5,7 +5,7 @@
 //! allows (a record outside the scope answers 404); anyone logged in may look
 //! up the liaison officers of one county (the county's and its prefecture's).
 
-use super::actions::{phone_ok, region_label, xlsx_download};
+use super::actions::{region_label, xlsx_download};
 use super::{Layout, done};
 use crate::auth::{CurrentUser, Posted};
 use crate::{AppError, AppState};
@@ -74,7 +74,7 @@ pub fn check_new(state: &AppState, who: &Principal, region: &str, department: &s
     let phone = phone.trim();
     if phone.is_empty() {
         errors.push(FieldError::new("phone", "请填写联系电话"));
-    } else if !phone_ok(phone) {
+    } else if !duijie_domain::org::is_phone(phone) {
         errors.push(FieldError::new("phone", format!("“{phone}”不是有效的电话号码，例如 13800000000 或 0870-1234567")));
     }
     match region {
