@@ -89,27 +89,18 @@ pub enum InstanceError {
 impl Instance {
     /// The fit of pairing organisation `o` with county `c` (see the crate header).
     pub fn fit(&self, o: usize, c: usize) -> i64 {
-        let org = &self.orgs[o];
-        let cty = &self.counties[c];
-        let mut fit = 0i64;
-        for &f in &org.fields {
-            fit += FIELD_WEIGHT * i64::from(cty.needs.get(f as usize).copied().unwrap_or(0));
-        }
-        if org.preferred.contains(&cty.province) {
-            fit += PREFERRED_BONUS;
-        }
-        if self
-            .ties
-            .iter()
-            .any(|t| t[0] == org.province && t[1] == cty.province)
-        {
-            fit += TIE_BONUS;
-        }
-        fit
+        let (op, cp) = (self.orgs[o].province, self.counties[c].province);
+        self.fit_given_tie(o, c, self.ties.iter().any(|t| t[0] == op && t[1] == cp))
     }
 
     /// Fit with a precomputed tie matrix (`ties[p_org * provinces + p_county]`), same value as [`Instance::fit`].
     pub(crate) fn fit_fast(&self, tie: &[bool], o: usize, c: usize) -> i64 {
+        let (op, cp) = (self.orgs[o].province as usize, self.counties[c].province as usize);
+        self.fit_given_tie(o, c, tie[op * self.provinces.len() + cp])
+    }
+
+    /// The one definition of fit, given whether the two provinces are tied.
+    fn fit_given_tie(&self, o: usize, c: usize, tied: bool) -> i64 {
         let org = &self.orgs[o];
         let cty = &self.counties[c];
         let mut fit = 0i64;
@@ -119,7 +110,7 @@ impl Instance {
         if org.preferred.contains(&cty.province) {
             fit += PREFERRED_BONUS;
         }
-        if tie[org.province as usize * self.provinces.len() + cty.province as usize] {
+        if tied {
             fit += TIE_BONUS;
         }
         fit

@@ -3,8 +3,9 @@
 //!
 //! Guarantees: `sync` brings the catalogue up to date with the database (it
 //! reads the organisations whose `updated_at` moved since the last sync,
-//! including writes made by other processes such as `duijie import`), so a
-//! search never misses a committed change by more than the call it is made in;
+//! including writes made by other processes such as `duijie import`, which
+//! stamps its rows just before it commits), so a committed change is seen by the
+//! next search;
 //! results are filtered by the caller's scope before they are counted.
 
 use crate::orgs::{self, Organization};
@@ -47,6 +48,9 @@ pub struct OrgFilter {
     pub status: String,
 }
 
+/// How far before the last sync a sync looks again (see `sync`).
+const SYNC_MARGIN_SECONDS: i64 = 2;
+
 #[derive(Default)]
 pub struct OrgCatalog {
     entries: HashMap<i64, Entry>,
@@ -73,8 +77,9 @@ impl OrgCatalog {
     /// Applies the changes committed since the last sync.
     pub async fn sync(&mut self, db: &Db) -> Result<usize> {
         let now = crate::now();
-        // Re-read the last second too: writes in the same second as the last sync.
-        let changed = orgs::changed_since(db, self.last_sync - 1).await?;
+        // Re-read a short window before the last sync: writes stamped in that second,
+        // and bulk imports, which stamp their rows just before they commit.
+        let changed = orgs::changed_since(db, self.last_sync - SYNC_MARGIN_SECONDS).await?;
         if changed.is_empty() {
             self.last_sync = now;
             return Ok(0);

@@ -325,6 +325,7 @@ pub async fn commit_organizations(
         return Err(crate::Error::Invalid("文件有错误，未写入任何数据".into()));
     }
     let total = plan.create.len() + plan.update.len();
+    let started = crate::now();
     let mut tx = db.begin().await?;
     let mut done = 0;
     for r in &plan.create {
@@ -350,6 +351,11 @@ pub async fn commit_organizations(
             progress(done, total);
         }
     }
+    // A long import commits well after its rows were written; stamp them with the
+    // commit-time clock so that the search catalogue, which follows `updated_at`,
+    // does not skip rows that became visible after its last sync.
+    let stamp = "UPDATE organizations SET updated_at = $1 WHERE updated_at >= $2";
+    crate::on_tx_exec!(&mut tx, c => sqlx::query(stamp).bind(crate::now()).bind(started).execute(c).await)?;
     let created: Vec<&str> = plan.create.iter().map(|r| r.credit_code.as_str()).collect();
     crate::audit::append(&mut tx, actor, crate::audit::Change {
         region: "",

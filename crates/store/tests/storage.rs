@@ -370,4 +370,16 @@ async fn the_catalogue_finds_words_within_scope_and_follows_changes(db: &Db) {
     catalog.sync(db).await.unwrap();
     let listed = OrgFilter { status: "listed".into(), ..Default::default() };
     assert_eq!(catalog.search(&listed, &national.scope(), 0, 10).0, vec![id]);
+    // Enrolment changes what the action filter finds.
+    let action = duijie_store::actions::all(db).await.unwrap().into_iter().find(|a| a.name == "公益品牌行动").unwrap();
+    let by_action = OrgFilter { action: Some(action.id), ..Default::default() };
+    assert!(catalog.search(&by_action, &national.scope(), 0, 10).0.is_empty());
+    let org = yunnan_org(db).await;
+    let mut tx = db.begin().await.unwrap();
+    let form = duijie_store::actions::EnrolmentForm { contact_name: "李四".into(), contact_phone: "13800000000".into(), ..Default::default() };
+    duijie_store::actions::enrol(&mut tx, &officer(), &org, &action, &form).await.unwrap();
+    tx.commit().await.unwrap();
+    catalog.sync(db).await.unwrap();
+    assert_eq!(catalog.search(&by_action, &national.scope(), 0, 10).0, vec![org.id]);
+    assert_eq!(catalog.search(&by_action, &yunnan.scope(), 0, 10).0, vec![org.id]);
 }

@@ -217,56 +217,13 @@ pub async fn get_org(State(state): State<AppState>, user: ApiUser, Path(id): Pat
     Ok(Json(detail(&state, &o, matches!(vis, Visibility::Full)).await?))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct NewOrganizationRequest {
-    /// 18-character unified social credit code.
-    pub credit_code: String,
-    pub name: String,
-    /// social_group / service_institution / foundation (or the Chinese label); must agree with the code's prefix 51/52/53.
-    pub org_type: String,
-    /// Registering region code; "000000" for national registrations.
-    pub region: String,
-    #[serde(default)]
-    pub supervisor: String,
-    /// 教育、健康 …
-    #[serde(default)]
-    pub fields: String,
-    /// 1A–5A or empty.
-    #[serde(default)]
-    pub rating: String,
-    #[serde(default)]
-    pub party_org: bool,
-    #[serde(default)]
-    pub contact_name: String,
-    #[serde(default)]
-    pub contact_phone: String,
-    #[serde(default)]
-    pub address: String,
-}
-
 /// Register an organisation (administrators and civil-affairs officers, in their scope).
-#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = NewOrganizationRequest,
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = NewOrgForm,
     responses((status = 201, body = OrgDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): ApiJson<NewOrganizationRequest>) -> Result<(StatusCode, Json<OrgDetail>), ApiError> {
+pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(form): ApiJson<NewOrgForm>) -> Result<(StatusCode, Json<OrgDetail>), ApiError> {
     if !pages::may_create(&user.principal) {
         return Err(AppError::Forbidden.into());
     }
-    let form = NewOrgForm {
-        credit_code: r.credit_code,
-        org_type: r.org_type,
-        region: r.region,
-        profile: ProfileForm {
-            name: r.name,
-            supervisor: r.supervisor,
-            fields: r.fields,
-            rating: r.rating,
-            party_org: if r.party_org { "是".into() } else { "否".into() },
-            contact_name: r.contact_name,
-            contact_phone: r.contact_phone,
-            address: r.address,
-            status: String::new(),
-        },
-    };
     let new = pages::check_new_org(&state, &user.principal, &form).map_err(AppError::Invalid)?;
     let actor = user.actor();
     let mut tx = state.db.begin().await?;

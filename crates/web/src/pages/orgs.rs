@@ -139,6 +139,20 @@ pub fn may_create(who: &Principal) -> bool {
     matches!(who.role, Role::Admin | Role::CivilAffairs)
 }
 
+/// Accepts a form's 是/否 text or an API's JSON boolean for a yes/no field.
+fn yes_no_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum YesNo {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match <YesNo as serde::Deserialize>::deserialize(d)? {
+        YesNo::Bool(b) => if b { "是" } else { "否" }.to_string(),
+        YesNo::Text(t) => t,
+    })
+}
+
 /// The profile fields as typed.
 #[derive(serde::Deserialize, Default, Clone, utoipa::ToSchema)]
 pub struct ProfileForm {
@@ -150,8 +164,8 @@ pub struct ProfileForm {
     pub fields: String,
     #[serde(default)]
     pub rating: String,
-    /// 是/否 (also 1/0).
-    #[serde(default)]
+    /// 是/否 (also 1/0, or a JSON boolean).
+    #[serde(default, deserialize_with = "yes_no_text")]
     pub party_org: String,
     #[serde(default)]
     pub contact_name: String,
@@ -220,7 +234,7 @@ pub fn check_profile(f: &ProfileForm, errors: &mut Vec<FieldError>) -> OrgProfil
 }
 
 /// A new organisation as typed (page form and API request).
-#[derive(serde::Deserialize, Default, Clone)]
+#[derive(serde::Deserialize, Default, Clone, utoipa::ToSchema)]
 pub struct NewOrgForm {
     #[serde(default)]
     pub credit_code: String,
