@@ -9,9 +9,15 @@
 //! - Title rows above the header (official layouts have them) are skipped: the
 //!   header is the first row that names every required column.
 
+pub mod agreement;
+pub mod pairing_list;
 pub mod table;
 pub mod template;
 
+pub use agreement::{Agreement, Party, agreement_docx};
+pub use pairing_list::{
+    ListRow, PAIRING_LIST_HEADERS, PairingListRead, pairing_list_template, read_pairing_list, write_pairing_list,
+};
 pub use table::{RowError, SheetRow, Table, read_table};
 
 /// Why a file could not be read at all (as opposed to a bad row).
@@ -27,4 +33,6 @@ pub enum OfficeError {
     Empty,
     #[error("生成 Excel 文件失败：{0}")]
     Write(String),
+    #[error("生成 Word 文件失败：{0}")]
+    WriteDocx(String),
 }
