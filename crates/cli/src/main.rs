@@ -69,8 +69,26 @@ enum Command {
     },
     /// Load the demo data without serving.
     Demo,
-    /// Propose an optimal pairing plan (结对方案) from an instance file.
+    /// Propose an optimal pairing plan (结对方案) from an instance file or live data.
     PlanPairing(plan::PlanArgs),
+    /// Remind organisations and counties of agreements not signed as the deadline nears (runs hourly inside serve).
+    Remind {
+        /// Remind this many days before the deadline.
+        #[arg(long, default_value_t = REMIND_WINDOW_DAYS)]
+        window_days: i64,
+    },
+}
+
+/// Reminders start this many days before a batch's signing deadline.
+const REMIND_WINDOW_DAYS: i64 = 30;
+
+/// Sends the agreement reminders due today (Beijing time); each is sent once.
+async fn remind(db: &Db, window_days: i64) -> Result<usize> {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let mut tx = db.begin().await?;
+    let n = duijie_store::pairing::remind::remind(&mut tx, db, today, window_days).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 #[derive(Subcommand)]
@@ -184,7 +202,13 @@ async fn run(cli: Cli) -> Result<i32> {
             let db = open(&settings).await?;
             import::export(&db, command).await
         }
-        Command::PlanPairing(args) => plan::run(args, cli.database.as_deref()),
+        Command::PlanPairing(args) => plan::run(args, &settings).await,
+        Command::Remind { window_days } => {
+            let db = open(&settings).await?;
+            let n = remind(&db, window_days).await?;
+            eprintln!("已发出 {n} 条协议签订提醒");
+            Ok(0)
+        }
         Command::Demo => {
             let db = open(&settings).await?;
             print_accounts(&demo::ensure_loaded(&db).await?);
@@ -215,6 +239,11 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
             tick.tick().await;
             if let Err(e) = duijie_store::sessions::purge_expired(&db).await {
                 tracing::warn!("清理过期会话失败：{e}");
+            }
+            match remind(&db, REMIND_WINDOW_DAYS).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("已发出 {n} 条协议签订提醒"),
+                Err(e) => tracing::warn!("发送协议签订提醒失败：{e}"),
             }
         }
     });

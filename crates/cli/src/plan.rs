@@ -8,7 +8,11 @@
 //! group_need, group_supply}` per uncovered county, plus a `best_effort` plan). Exit 0 when
 //! feasible, 1 when infeasible (the uncovered counties with their reasons are printed), 2 on bad
 //! input.
-//! Planning on live data (`--targets`, `--database`) is not possible yet: exit 2.
+//! `--targets SPEC` (with `--database URL` or the configured database) builds the same kind of
+//! instance from live data (`duijie_store::pairing::plan::build_instance`: willing organisations,
+//! target counties, existing pairings, credit-list exclusions, east–west ties) and solves it the
+//! same way; organisation ids are database ids and county ids are county codes; `--out` also
+//! writes that instance to a file. Nothing is written to the database: a plan is a suggestion.
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -38,12 +42,18 @@ pub struct PlanArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
-    /// Target counties on live data (e.g. a designation or a province code).
+    /// Target counties on live data: national_key, national_key:53, provincial_key:53, counties:53.
     #[arg(long)]
     targets: Option<String>,
+    /// With --targets: fewest organisations per county.
+    #[arg(long, default_value_t = 1)]
+    min: u32,
+    /// With --targets: most organisations per county.
+    #[arg(long, default_value_t = 3)]
+    max: u32,
 }
 
-pub fn run(args: PlanArgs, database: Option<&str>) -> Result<i32> {
+pub async fn run(args: PlanArgs, settings: &crate::config::Settings) -> Result<i32> {
     if let Some(spec) = &args.generate {
         let (o, c) = spec
             .split_once(',')
@@ -67,28 +77,56 @@ pub fn run(args: PlanArgs, database: Option<&str>) -> Result<i32> {
         );
         return Ok(0);
     }
-    let Some(path) = args.instance.as_deref() else {
-        if args.targets.is_some() || database.is_some() {
-            eprintln!(
-                "错误：暂不能在数据库上编制结对方案——需要议题 5 的结对记录（结对、协议、调整等数据表）建成后才能读取现有结对和组织意向；目前请用 --instance 文件求解。"
-            );
-        } else {
-            eprintln!(
-                "错误：请指定 --instance 算例文件，或用 --generate ORGS,COUNTIES --out 文件 生成算例。"
-            );
+    let inst = match (args.instance.as_deref(), args.targets.as_deref()) {
+        (Some(_), Some(_)) => {
+            eprintln!("错误：--instance 与 --targets 只能选一个：算例文件已包含目标县。");
+            return Ok(2);
         }
-        return Ok(2);
+        (Some(path), None) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("无法读取算例 {path}"))?;
+            let inst: Instance = serde_json::from_str(&text).with_context(|| format!("算例 {path} 格式不对"))?;
+            inst
+        }
+        (None, Some(spec)) => {
+            let targets = match duijie_domain::pairing::Targets::parse(spec) {
+                Ok(t) => t,
+                Err(m) => {
+                    eprintln!("错误：{m}");
+                    return Ok(2);
+                }
+            };
+            let db = crate::open(settings).await?;
+            let tree = duijie_store::regions::RegionTree::load(&db).await?;
+            let params = duijie_store::pairing::plan::Params { min: args.min, max: args.max };
+            let inst = match duijie_store::pairing::plan::build_instance(&db, &tree, &targets, params).await {
+                Ok(i) => i,
+                Err(duijie_store::Error::Invalid(m)) => {
+                    eprintln!("错误：{m}");
+                    return Ok(2);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            eprintln!(
+                "已从数据库读取结对方案数据（{}）：{} 个有结对意愿的组织、{} 个目标县、{} 个现有结对、{} 个被排除的组织",
+                targets.spec(),
+                inst.orgs.len(),
+                inst.counties.len(),
+                inst.existing.len(),
+                inst.excluded.len()
+            );
+            if let Some(out) = &args.out {
+                let mut w = std::io::BufWriter::new(std::fs::File::create(out).with_context(|| format!("无法写入 {out}"))?);
+                serde_json::to_writer(&mut w, &inst)?;
+                w.flush()?;
+                eprintln!("已写出算例 {out}");
+            }
+            inst
+        }
+        (None, None) => {
+            eprintln!("错误：请指定 --instance 算例文件、--targets 目标县范围（在数据库上编制），或用 --generate ORGS,COUNTIES --out 文件 生成算例。");
+            return Ok(2);
+        }
     };
-    if args.targets.is_some() {
-        eprintln!(
-            "错误：--targets 用于数据库上的结对方案，暂不支持（需要议题 5 的结对记录）；--instance 文件已包含目标县。"
-        );
-        return Ok(2);
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("无法读取算例 {path}"))?;
-    let inst: Instance =
-        serde_json::from_str(&text).with_context(|| format!("算例 {path} 格式不对"))?;
-    drop(text);
     if let Err(e) = inst.validate() {
         eprintln!("错误：算例无效：{e}");
         return Ok(2);

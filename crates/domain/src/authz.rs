@@ -47,6 +47,12 @@ impl Principal {
 }
 
 impl Scope {
+    /// The whole country, for the platform's own jobs (reminders, planning from
+    /// the command line); never derived from a request.
+    pub fn everything() -> Scope {
+        Scope { region: Some(RegionCode::national()), org_id: None }
+    }
+
     /// Region prefix whose subtree is visible, if any.
     pub fn region(&self) -> Option<&RegionCode> {
         self.region.as_ref()
@@ -90,10 +96,31 @@ pub enum Action {
     ViewEnrolments,
     /// Add or remove liaison officers of a prefecture or county.
     ManageLiaison,
+    /// See a pairing (its parties, steps, agreement).
+    ViewPairing,
+    /// Agree to a pairing on the organisation's side.
+    ConsentAsOrg,
+    /// Agree to a pairing on the county's side.
+    ConsentAsCounty,
+    /// Download the agreement and upload the signed scan.
+    SignAgreement,
+    /// Confirm a signed agreement (the pairing comes into force), or end or
+    /// withdraw a pairing of an unpublished list.
+    ManagePairing,
+    /// Propose a pairing with a county or village (an organisation: its own).
+    ProposePairing,
+    /// Create and publish pairing batches (lists) of a province or the country.
+    ManageBatch,
+    /// Ask for a pairing plan and send its proposals.
+    PlanPairing,
+    /// Request an addition, change or end after the list is published.
+    RequestAdjustment,
+    /// Approve adjustments of a list issued at this region (one department each).
+    ApproveAdjustment,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewRegion,
         Action::EditDesignation,
         Action::ViewUser,
@@ -107,6 +134,16 @@ impl Action {
         Action::Enrol,
         Action::ViewEnrolments,
         Action::ManageLiaison,
+        Action::ViewPairing,
+        Action::ConsentAsOrg,
+        Action::ConsentAsCounty,
+        Action::SignAgreement,
+        Action::ManagePairing,
+        Action::ProposePairing,
+        Action::ManageBatch,
+        Action::PlanPairing,
+        Action::RequestAdjustment,
+        Action::ApproveAdjustment,
     ];
 }
 
@@ -119,6 +156,8 @@ pub enum Target<'a> {
     User { region: &'a RegionCode, org_id: Option<i64> },
     /// An organisation, by id and registering region.
     Organization { id: i64, region: &'a RegionCode },
+    /// A pairing: the organisation (id, registering region) and the paired county or village.
+    Pairing { org_id: i64, org_region: &'a RegionCode, target: &'a RegionCode },
 }
 
 /// The answer: allowed, visible but not permitted, or invisible.
@@ -202,6 +241,80 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             permitted(in_subtree(r) && matches!(who.role, Role::Admin | Role::CivilAffairs | Role::RuralRevitalization))
         }
+        (Action::ViewPairing, Target::Pairing { org_id, org_region, target }) => {
+            if in_subtree(target) || in_subtree(org_region) || (who.role == Role::Organization && who.org_id == Some(org_id)) {
+                Allow
+            } else {
+                NotFound
+            }
+        }
+        (Action::ConsentAsOrg, Target::Pairing { org_id, .. }) => {
+            if decide(who, Action::ViewPairing, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.role == Role::Organization && who.org_id == Some(org_id))
+        }
+        (Action::ConsentAsCounty, Target::Pairing { target: t, .. }) => {
+            if decide(who, Action::ViewPairing, target) != Allow {
+                return NotFound;
+            }
+            permitted(in_subtree(t) && matches!(who.role, Role::Admin | Role::RuralRevitalization))
+        }
+        (Action::SignAgreement, Target::Pairing { org_id, target: t, .. }) => {
+            if decide(who, Action::ViewPairing, target) != Allow {
+                return NotFound;
+            }
+            let own = who.role == Role::Organization && who.org_id == Some(org_id);
+            permitted(own || (in_subtree(t) && matches!(who.role, Role::Admin | Role::RuralRevitalization | Role::CivilAffairs)))
+        }
+        (Action::ManagePairing, Target::Pairing { target: t, .. }) => {
+            if decide(who, Action::ViewPairing, target) != Allow {
+                return NotFound;
+            }
+            permitted(in_subtree(t) && matches!(who.role, Role::Admin | Role::RuralRevitalization | Role::CivilAffairs))
+        }
+        (Action::ProposePairing | Action::RequestAdjustment, Target::Region(r)) => {
+            if decide(who, Action::ViewRegion, target) != Allow {
+                return NotFound;
+            }
+            // Organisations propose for themselves anywhere; officers within their subtree.
+            permitted(who.role == Role::Organization || (in_subtree(r) && matches!(who.role, Role::Admin | Role::RuralRevitalization | Role::CivilAffairs)))
+        }
+        (Action::ManageBatch, Target::Region(r)) => {
+            if who.role == Role::Organization {
+                return Forbidden;
+            }
+            if !in_subtree(r) {
+                return NotFound;
+            }
+            // Lists are issued by provinces and by the ministries.
+            permitted(
+                matches!(who.role, Role::Admin | Role::RuralRevitalization | Role::CivilAffairs)
+                    && who.region.level() <= Level::Province,
+            )
+        }
+        (Action::PlanPairing, Target::Region(r)) => {
+            if who.role == Role::Organization {
+                return Forbidden;
+            }
+            if !in_subtree(r) {
+                return NotFound;
+            }
+            permitted(
+                matches!(who.role, Role::Admin | Role::RuralRevitalization | Role::CivilAffairs)
+                    && who.region.level() <= Level::Prefecture,
+            )
+        }
+        (Action::ApproveAdjustment, Target::Region(r)) => {
+            if who.role == Role::Organization {
+                return Forbidden;
+            }
+            if !in_subtree(r) {
+                return NotFound;
+            }
+            // The two departments of the level that issued the list, each for itself.
+            permitted(who.region == *r && matches!(who.role, Role::RuralRevitalization | Role::CivilAffairs))
+        }
         _ => NotFound,
     }
 }
@@ -244,6 +357,16 @@ mod tests {
             (Role::Admin,               Action::Enrol,             Allow,     NotFound),
             (Role::Admin,               Action::ViewEnrolments,    Allow,     NotFound),
             (Role::Admin,               Action::ManageLiaison,     Allow,     NotFound),
+            (Role::Admin,               Action::ViewPairing,       Allow,     NotFound),
+            (Role::Admin,               Action::ConsentAsOrg,      Forbidden, NotFound),
+            (Role::Admin,               Action::ConsentAsCounty,   Allow,     NotFound),
+            (Role::Admin,               Action::SignAgreement,     Allow,     NotFound),
+            (Role::Admin,               Action::ManagePairing,     Allow,     NotFound),
+            (Role::Admin,               Action::ProposePairing,    Allow,     NotFound),
+            (Role::Admin,               Action::ManageBatch,       Allow,     NotFound),
+            (Role::Admin,               Action::PlanPairing,       Allow,     NotFound),
+            (Role::Admin,               Action::RequestAdjustment, Allow,     NotFound),
+            (Role::Admin,               Action::ApproveAdjustment, Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ViewRegion,        Allow,     NotFound),
             (Role::CivilAffairs,        Action::EditDesignation,   Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ViewUser,          NotFound,  NotFound),
@@ -257,6 +380,16 @@ mod tests {
             (Role::CivilAffairs,        Action::Enrol,             Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewEnrolments,    Allow,     NotFound),
             (Role::CivilAffairs,        Action::ManageLiaison,     Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ViewPairing,       Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ConsentAsOrg,      Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ConsentAsCounty,   Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::SignAgreement,     Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ManagePairing,     Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ProposePairing,    Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ManageBatch,       Allow,     NotFound),
+            (Role::CivilAffairs,        Action::PlanPairing,       Allow,     NotFound),
+            (Role::CivilAffairs,        Action::RequestAdjustment, Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ApproveAdjustment, Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ViewRegion,        Allow,     NotFound),
             (Role::RuralRevitalization, Action::EditDesignation,   Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewUser,          NotFound,  NotFound),
@@ -270,6 +403,16 @@ mod tests {
             (Role::RuralRevitalization, Action::Enrol,             Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ViewEnrolments,    Allow,     NotFound),
             (Role::RuralRevitalization, Action::ManageLiaison,     Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewPairing,       Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ConsentAsOrg,      Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ConsentAsCounty,   Allow,     NotFound),
+            (Role::RuralRevitalization, Action::SignAgreement,     Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ManagePairing,     Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ProposePairing,    Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ManageBatch,       Allow,     NotFound),
+            (Role::RuralRevitalization, Action::PlanPairing,       Allow,     NotFound),
+            (Role::RuralRevitalization, Action::RequestAdjustment, Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ApproveAdjustment, Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewRegion,        Allow,     NotFound),
             (Role::Supervisor,          Action::EditDesignation,   Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewUser,          NotFound,  NotFound),
@@ -283,6 +426,16 @@ mod tests {
             (Role::Supervisor,          Action::Enrol,             Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewEnrolments,    Allow,     NotFound),
             (Role::Supervisor,          Action::ManageLiaison,     Forbidden, NotFound),
+            (Role::Supervisor,          Action::ViewPairing,       Allow,     NotFound),
+            (Role::Supervisor,          Action::ConsentAsOrg,      Forbidden, NotFound),
+            (Role::Supervisor,          Action::ConsentAsCounty,   Forbidden, NotFound),
+            (Role::Supervisor,          Action::SignAgreement,     Forbidden, NotFound),
+            (Role::Supervisor,          Action::ManagePairing,     Forbidden, NotFound),
+            (Role::Supervisor,          Action::ProposePairing,    Forbidden, NotFound),
+            (Role::Supervisor,          Action::ManageBatch,       Forbidden, NotFound),
+            (Role::Supervisor,          Action::PlanPairing,       Forbidden, NotFound),
+            (Role::Supervisor,          Action::RequestAdjustment, Forbidden, NotFound),
+            (Role::Supervisor,          Action::ApproveAdjustment, Forbidden, NotFound),
             (Role::Organization,        Action::ViewRegion,        Allow,     Allow),
             (Role::Organization,        Action::EditDesignation,   Forbidden, Forbidden),
             (Role::Organization,        Action::ViewUser,          NotFound,  NotFound),
@@ -296,15 +449,37 @@ mod tests {
             (Role::Organization,        Action::Enrol,             Allow,     NotFound),
             (Role::Organization,        Action::ViewEnrolments,    Forbidden, Forbidden),
             (Role::Organization,        Action::ManageLiaison,     Forbidden, Forbidden),
+            (Role::Organization,        Action::ViewPairing,       Allow,     NotFound),
+            (Role::Organization,        Action::ConsentAsOrg,      Allow,     NotFound),
+            (Role::Organization,        Action::ConsentAsCounty,   Forbidden, NotFound),
+            (Role::Organization,        Action::SignAgreement,     Allow,     NotFound),
+            (Role::Organization,        Action::ManagePairing,     Forbidden, NotFound),
+            (Role::Organization,        Action::ProposePairing,    Allow,     Allow),
+            (Role::Organization,        Action::ManageBatch,       Forbidden, Forbidden),
+            (Role::Organization,        Action::PlanPairing,       Forbidden, Forbidden),
+            (Role::Organization,        Action::RequestAdjustment, Allow,     Allow),
+            (Role::Organization,        Action::ApproveAdjustment, Forbidden, Forbidden),
         ];
         assert_eq!(table.len(), Role::ALL.len() * Action::ALL.len(), "the table must cover every pair");
         for &(role, action, want_in, want_out) in table {
             let who = principal(role, "53", (role == Role::Organization).then_some(7));
             for (region, org, want, label) in [(&inside, 7, want_in, "in"), (&outside, 8, want_out, "out")] {
                 let target = match action {
-                    Action::ViewRegion | Action::EditDesignation | Action::ViewAudit | Action::ViewEnrolments | Action::ManageLiaison => {
-                        Target::Region(region)
-                    }
+                    Action::ViewRegion
+                    | Action::EditDesignation
+                    | Action::ViewAudit
+                    | Action::ViewEnrolments
+                    | Action::ManageLiaison
+                    | Action::ProposePairing
+                    | Action::ManageBatch
+                    | Action::PlanPairing
+                    | Action::RequestAdjustment
+                    | Action::ApproveAdjustment => Target::Region(region),
+                    Action::ViewPairing
+                    | Action::ConsentAsOrg
+                    | Action::ConsentAsCounty
+                    | Action::SignAgreement
+                    | Action::ManagePairing => Target::Pairing { org_id: org, org_region: region, target: region },
                     Action::ViewUser | Action::ManageUser => Target::User { region, org_id: None },
                     Action::ViewOrganization
                     | Action::EditOrganization
@@ -324,6 +499,35 @@ mod tests {
         assert_eq!(decide(&who, Action::EditDesignation, Target::Region(&code("530628"))), Forbidden);
         assert_eq!(decide(&who, Action::ViewRegion, Target::Region(&code("530628101"))), Allow);
         assert_eq!(decide(&who, Action::ViewRegion, Target::Region(&code("5306"))), NotFound);
+    }
+
+    #[test]
+    fn adjustments_are_approved_by_the_two_departments_of_the_issuing_level() {
+        let yunnan = code("53");
+        for (role, region, want) in [
+            (Role::CivilAffairs, "53", Allow),
+            (Role::RuralRevitalization, "53", Allow),
+            (Role::CivilAffairs, "5306", NotFound),
+            (Role::RuralRevitalization, "000000", Forbidden),
+            (Role::Admin, "53", Forbidden),
+            (Role::Supervisor, "53", Forbidden),
+        ] {
+            let who = principal(role, region, None);
+            assert_eq!(decide(&who, Action::ApproveAdjustment, Target::Region(&yunnan)), want, "{role:?} at {region}");
+        }
+    }
+
+    #[test]
+    fn an_officer_sees_pairings_of_organisations_registered_in_its_region_anywhere() {
+        // 江苏省民政厅 and a Jiangsu foundation paired with 彝良县 (Yunnan).
+        let js = principal(Role::CivilAffairs, "32", None);
+        let pairing = Target::Pairing { org_id: 3, org_region: &code("32"), target: &code("530628") };
+        assert_eq!(decide(&js, Action::ViewPairing, pairing), Allow);
+        assert_eq!(decide(&js, Action::ManagePairing, pairing), Forbidden);
+        let county = principal(Role::RuralRevitalization, "530628", None);
+        assert_eq!(decide(&county, Action::ConsentAsCounty, pairing), Allow);
+        let other_county = principal(Role::RuralRevitalization, "530627", None);
+        assert_eq!(decide(&other_county, Action::ViewPairing, pairing), NotFound);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod authz;
 pub mod crypto;
 pub mod org;
+pub mod pairing;
 pub mod region;
 pub mod role;
 pub mod uscc;

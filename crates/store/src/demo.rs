@@ -1,8 +1,10 @@
 //! Demo data: officers at several levels and organisations with users, over the
 //! real region tree, every record labelled 演示 and flagged `is_demo`.
 //!
-//! Guarantees: loads only once per database (`meta.demo_loaded`); every record is
-//! created through the same audited functions the application uses.
+//! Guarantees: loads only once per database (`meta.demo_loaded`, and
+//! `meta.demo_pairing_loaded` for the pairing part, so that a database made
+//! before pairing existed gets it too); every record is created through the
+//! same audited functions the application uses.
 
 use crate::audit::Actor;
 use crate::db::Db;
@@ -61,9 +63,17 @@ pub async fn ensure_loaded(db: &Db) -> Result<Vec<DemoAccount>> {
             unit: name.to_string(),
         })
         .collect();
-    if db.meta("demo_loaded").await?.is_some() {
-        return Ok(accounts);
+    if db.meta("demo_loaded").await?.is_none() {
+        load_core(db).await?;
     }
+    if db.meta("demo_pairing_loaded").await?.is_none() {
+        load_pairing(db).await?;
+    }
+    Ok(accounts)
+}
+
+/// Officers, organisations and their users.
+async fn load_core(db: &Db) -> Result<()> {
     let actor = Actor::system("演示数据");
     let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await.map_err(|e| Error::Invalid(e.to_string()))?;
     let mut tx = db.begin().await?;
@@ -103,5 +113,123 @@ pub async fn ensure_loaded(db: &Db) -> Result<Vec<DemoAccount>> {
     }
     tx.set_meta("demo_loaded", "1").await?;
     tx.commit().await?;
-    Ok(accounts)
+    Ok(())
+}
+
+/// Organisations without accounts that are willing to pair (they make a plan worth having).
+/// No name or field holds 教育, which the registry tests search for.
+const PAIRING_ORGS: &[(&str, OrgType, &str, &str, &str, &str)] = &[
+    ("DJ000005", OrgType::SocialGroup, "530600", "演示·昭通市农业产业协会", "产业、消费", "昭通市农业农村局"),
+    ("DJ000006", OrgType::Foundation, "310000", "演示·上海乡村振兴发展基金会", "产业、健康、养老", ""),
+    ("DJ000007", OrgType::ServiceInstitution, "530000", "演示·云南省乡村医疗服务中心", "健康、养老", "云南省卫生健康委员会"),
+    ("DJ000008", OrgType::SocialGroup, "530000", "演示·云南省电子商务协会", "消费、就业", "云南省商务厅"),
+    ("DJ000009", OrgType::Foundation, "320000", "演示·江苏省慈善助困基金会", "特殊群体关爱、健康", ""),
+    ("DJ000010", OrgType::SocialGroup, "530100", "演示·昆明市生态环保促进会", "生态、文化", "昆明市生态环境局"),
+];
+
+/// (organisation name, capacity, preferred regions)
+const INTENTS: &[(&str, i64, &[&str])] = &[
+    ("演示·云南省乡村发展促进会", 3, &["53"]),
+    ("演示·彝良县助学服务中心", 1, &["5306"]),
+    ("演示·江苏省乡村振兴公益基金会", 2, &["53", "45"]),
+    ("演示·中华乡村发展公益基金会", 3, &[]),
+    ("演示·昭通市农业产业协会", 2, &["5306"]),
+    ("演示·上海乡村振兴发展基金会", 3, &["53"]),
+    ("演示·云南省乡村医疗服务中心", 2, &["53"]),
+    ("演示·云南省电子商务协会", 2, &["53"]),
+    ("演示·江苏省慈善助困基金会", 2, &["53"]),
+    ("演示·昆明市生态环保促进会", 1, &["5301"]),
+];
+
+/// (batch index, organisation name, county, final status: consented / proposed_by_org / active)
+const PAIRINGS: &[(usize, &str, &str, &str)] = &[
+    (0, "演示·彝良县助学服务中心", "530628", "active"),
+    (0, "演示·云南省乡村发展促进会", "530621", "active"),
+    (0, "演示·上海乡村振兴发展基金会", "530622", "active"),
+    (0, "演示·云南省乡村医疗服务中心", "530381", "active"),
+    (1, "演示·昭通市农业产业协会", "530602", "consented"),
+    (1, "演示·江苏省乡村振兴公益基金会", "530326", "proposed_by_org"),
+    (2, "演示·中华乡村发展公益基金会", "520526", "active"),
+    (2, "演示·江苏省乡村振兴公益基金会", "450124", "active"),
+];
+
+/// A minimal PDF standing for a signed, stamped agreement scan.
+const DEMO_SCAN: &[u8] = b"%PDF-1.4\n% demo scan of a signed agreement\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// Pairing demo: willing organisations, county needs, east–west ties (labelled
+/// demo), three batches (Yunnan's first, published; Yunnan's second, open, its
+/// deadline near; a national one, published) with pairings at every stage.
+async fn load_pairing(db: &Db) -> Result<()> {
+    use crate::pairing::{self, NewBatch, NewPairing, plan};
+    use chrono::NaiveDate;
+    use duijie_domain::pairing::{Kind, Step};
+    let actor = Actor::system("演示数据");
+    let bad = |e: duijie_domain::region::RegionCodeError| Error::Invalid(e.to_string());
+    let mut tx = db.begin().await?;
+    for (body, org_type, region, name, fields, supervisor) in PAIRING_ORGS {
+        let region = RegionCode::parse(region).map_err(bad)?;
+        let code = Uscc::complete(&format!("{}{}{}", org_type.code_prefix(), region.padded6(), body)).map_err(|e| Error::Invalid(e.to_string()))?;
+        let profile = orgs::OrgProfile {
+            name: name.to_string(),
+            supervisor: supervisor.to_string(),
+            fields: fields.to_string(),
+            rating: "3A".into(),
+            party_org: true,
+            contact_name: "演示联系人".into(),
+            contact_phone: "0871-0000000".into(),
+            status: "active".into(),
+            ..Default::default()
+        };
+        orgs::create(&mut tx, &actor, &NewOrganization { credit_code: code, org_type: *org_type, region, profile, approval: "approved", is_demo: true, provenance: "演示数据".into() }).await?;
+    }
+    tx.commit().await?;
+    let id_of = |all: &[orgs::Organization], name: &str| all.iter().find(|o| o.name == name).map(|o| o.id).ok_or_else(|| Error::Invalid(format!("演示组织缺失：{name}")));
+    let all = orgs::all(db).await?;
+    let mut tx = db.begin().await?;
+    for (name, capacity, prefs) in INTENTS {
+        let prefs: Vec<RegionCode> = prefs.iter().map(|p| RegionCode::parse(p)).collect::<std::result::Result<_, _>>().map_err(bad)?;
+        plan::set_intent(&mut tx, &actor, id_of(&all, name)?, *capacity, &prefs, "演示数据").await?;
+    }
+    let need = |pairs: &[(&str, i64)]| pairs.iter().map(|(f, n)| (f.to_string(), *n)).collect::<Vec<_>>();
+    plan::set_needs(&mut tx, &actor, &RegionCode::parse("530628").map_err(bad)?, &need(&[("教育", 3), ("健康", 2), ("产业", 2)])).await?;
+    plan::set_needs(&mut tx, &actor, &RegionCode::parse("530627").map_err(bad)?, &need(&[("产业", 3), ("就业", 2), ("教育", 2), ("消费", 1)])).await?;
+    let source = "演示数据：东西部协作结对关系以正式文件为准，请由管理员按文件录入";
+    plan::add_tie(&mut tx, &actor, &RegionCode::parse("31").map_err(bad)?, &RegionCode::parse("53").map_err(bad)?, source, true).await?;
+    plan::add_tie(&mut tx, &actor, &RegionCode::parse("32").map_err(bad)?, &RegionCode::parse("61").map_err(bad)?, source, true).await?;
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| Error::Invalid("演示日期无效".into()));
+    let batches = [
+        NewBatch { name: "第一批（演示）".into(), region: RegionCode::parse("53").map_err(bad)?, doc_no: "云民发〔2023〕123号".into(), sign_deadline: date(2023, 12, 31)?, is_demo: true },
+        NewBatch { name: "第二批（演示）".into(), region: RegionCode::parse("53").map_err(bad)?, doc_no: String::new(), sign_deadline: date(2026, 12, 15)?, is_demo: true },
+        NewBatch { name: "第一批（演示）".into(), region: RegionCode::national(), doc_no: "民发〔2023〕（演示）".into(), sign_deadline: date(2023, 8, 31)?, is_demo: true },
+    ];
+    let mut batch_ids = Vec::new();
+    for b in &batches {
+        batch_ids.push(pairing::create_batch(&mut tx, &actor, b).await?);
+    }
+    for (batch, name, county, stage) in PAIRINGS {
+        let n = NewPairing {
+            batch_id: batch_ids[*batch],
+            kind: Some(Kind::County),
+            org_id: id_of(&all, name)?,
+            region: Some(RegionCode::parse(county).map_err(bad)?),
+            org_consents: true,
+            county_consents: *stage != "proposed_by_org",
+            commitments: "演示数据：围绕县里提出的需求开展帮扶".into(),
+            provenance: "演示数据".into(),
+            is_demo: true,
+            ..NewPairing::default()
+        };
+        let id = pairing::propose(&mut tx, &actor, &n).await?;
+        if *stage == "active" {
+            pairing::attach_signed(&mut tx, &actor, id, "结对帮扶协议（演示扫描件）.pdf", "application/pdf", DEMO_SCAN).await?;
+            pairing::step(&mut tx, &actor, id, Step::Activate, "演示数据").await?;
+        }
+    }
+    // Published lists, at the dates the real ones would have been.
+    let at = |y, m, d| date(y, m, d).map(|d| crate::pairing::start_of_day(d) + 10 * 3600);
+    pairing::publish_batch(&mut tx, &actor, batch_ids[0], at(2023, 11, 10)?).await?;
+    pairing::publish_batch(&mut tx, &actor, batch_ids[2], at(2023, 6, 20)?).await?;
+    tx.set_meta("demo_pairing_loaded", "1").await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -47,6 +47,8 @@ both!(
     listed_organisations_cannot_enrol_and_enrolment_is_once,
     liaisons_of_a_county_include_its_prefecture,
     the_catalogue_finds_words_within_scope_and_follows_changes,
+    inbox_notices_reach_exactly_their_recipients,
+    inbox_dedup_and_read_state,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -382,4 +384,124 @@ async fn the_catalogue_finds_words_within_scope_and_follows_changes(db: &Db) {
     catalog.sync(db).await.unwrap();
     assert_eq!(catalog.search(&by_action, &national.scope(), 0, 10).0, vec![org.id]);
     assert_eq!(catalog.search(&by_action, &yunnan.scope(), 0, 10).0, vec![org.id]);
+}
+
+async fn principal_of(db: &Db, username: &str) -> Principal {
+    users::by_username(db, username).await.unwrap().unwrap_or_else(|| panic!("no demo user {username}")).principal()
+}
+
+async fn notify_one(db: &Db, to: duijie_store::inbox::Recipient, title: &str, key: Option<&str>) -> bool {
+    let mut tx = db.begin().await.unwrap();
+    let n = duijie_store::inbox::Notice { kind: "test".into(), title: title.into(), body: "正文".into(), link: "/pairing".into(), dedup_key: key.map(str::to_string) };
+    let added = duijie_store::inbox::notify(&mut tx, &to, &n).await.unwrap();
+    tx.commit().await.unwrap();
+    added
+}
+
+async fn inbox_titles(db: &Db, who: &Principal) -> Vec<String> {
+    duijie_store::inbox::list(db, who, false, 50, 0).await.unwrap().0.into_iter().map(|n| n.title).collect()
+}
+
+async fn inbox_notices_reach_exactly_their_recipients(db: &Db) {
+    use duijie_store::inbox::{self, Notice, Recipient};
+    let org_yl = principal_of(db, "org_yl").await;
+    let org_yn = principal_of(db, "org_yn").await;
+    let yl_xz = principal_of(db, "yl_xz").await;
+    let yl_mz = principal_of(db, "yl_mz").await;
+    let yn_xz = principal_of(db, "yn_xz").await;
+    let zx_xz = principal_of(db, "zx_xz").await;
+    let admin = principal_of(db, "admin").await;
+    let everyone = [&org_yl, &org_yn, &yl_xz, &yl_mz, &yn_xz, &zx_xz, &admin];
+    for who in everyone {
+        assert_eq!(inbox::unread_count(db, who).await.unwrap(), 0);
+    }
+
+    // To an organisation: all its users, nobody else.
+    let yl_org = org_yl.org_id.unwrap();
+    assert!(notify_one(db, Recipient::Org(yl_org), "致彝良县助学服务中心", None).await);
+    assert_eq!(inbox_titles(db, &org_yl).await, vec!["致彝良县助学服务中心"]);
+    assert_eq!(inbox::unread_count(db, &org_yl).await.unwrap(), 1);
+    for who in [&org_yn, &yl_xz, &yl_mz, &yn_xz, &admin] {
+        assert!(inbox_titles(db, who).await.is_empty(), "{} sees another organisation's notice", who.username);
+        assert_eq!(inbox::unread_count(db, who).await.unwrap(), 0);
+    }
+
+    // To one role at one region: that unit only, not the other department, not the province, not the neighbour.
+    let rr = Recipient::Unit { region: "530628".into(), role: Some(Role::RuralRevitalization) };
+    assert!(notify_one(db, rr, "致彝良县乡村振兴局", None).await);
+    assert_eq!(inbox_titles(db, &yl_xz).await, vec!["致彝良县乡村振兴局"]);
+    for who in [&yl_mz, &yn_xz, &zx_xz, &org_yl, &admin] {
+        assert!(!inbox_titles(db, who).await.contains(&"致彝良县乡村振兴局".to_string()), "{} sees it", who.username);
+    }
+
+    // To every government role at a region; padded codes mean the same region.
+    assert!(notify_one(db, Recipient::Unit { region: "530628".into(), role: None }, "致彝良县各部门", None).await);
+    assert!(notify_one(db, Recipient::Unit { region: "530000".into(), role: None }, "致云南省各部门", None).await);
+    assert!(notify_one(db, Recipient::Unit { region: String::new(), role: Some(Role::Admin) }, "致全国平台管理员", None).await);
+    assert_eq!(inbox_titles(db, &yl_xz).await, vec!["致彝良县各部门", "致彝良县乡村振兴局"], "newest first");
+    assert_eq!(inbox_titles(db, &yl_mz).await, vec!["致彝良县各部门"]);
+    assert_eq!(inbox_titles(db, &yn_xz).await, vec!["致云南省各部门"]);
+    assert_eq!(inbox_titles(db, &admin).await, vec!["致全国平台管理员"]);
+    assert!(inbox_titles(db, &org_yl).await.len() == 1 && inbox_titles(db, &zx_xz).await.is_empty());
+
+    // Bad recipients are refused.
+    let mut tx = db.begin().await.unwrap();
+    let n = Notice { kind: "test".into(), title: "x".into(), ..Default::default() };
+    assert!(inbox::notify(&mut tx, &Recipient::Unit { region: "53x".into(), role: None }, &n).await.is_err());
+    assert!(inbox::notify(&mut tx, &Recipient::Unit { region: "53".into(), role: Some(Role::Organization) }, &n).await.is_err());
+    tx.commit().await.unwrap();
+
+    // Pages and the unread filter.
+    let (page, total) = inbox::list(db, &yl_xz, false, 1, 1).await.unwrap();
+    assert_eq!((page.len(), total, page[0].title.as_str()), (1, 2, "致彝良县乡村振兴局"));
+}
+
+async fn inbox_dedup_and_read_state(db: &Db) {
+    use duijie_store::inbox::{self, Recipient};
+    let yl_xz = principal_of(db, "yl_xz").await;
+    let yl_mz = principal_of(db, "yl_mz").await;
+    let org_yl = principal_of(db, "org_yl").await;
+    let unit = || Recipient::Unit { region: "530628".into(), role: Some(Role::RuralRevitalization) };
+
+    // A dedup key adds once.
+    assert!(notify_one(db, unit(), "签约提醒", Some("remind:1:30")).await);
+    assert!(!notify_one(db, unit(), "签约提醒", Some("remind:1:30")).await);
+    assert!(!notify_one(db, Recipient::Org(org_yl.org_id.unwrap()), "签约提醒", Some("remind:1:30")).await, "the key is global");
+    assert!(notify_one(db, unit(), "签约提醒（第二次）", Some("remind:1:7")).await);
+    assert!(notify_one(db, unit(), "无键消息", None).await);
+    assert!(notify_one(db, unit(), "无键消息", None).await, "notices without a key are never merged");
+    assert_eq!(inbox::unread_count(db, &yl_xz).await.unwrap(), 4);
+    assert!(inbox::list(db, &org_yl, false, 50, 0).await.unwrap().0.is_empty());
+
+    // Marking by someone who is not the recipient changes nothing.
+    let (items, _) = inbox::list(db, &yl_xz, false, 50, 0).await.unwrap();
+    let first = items.iter().find(|n| n.title == "签约提醒").unwrap().id;
+    for other in [&yl_mz, &org_yl] {
+        assert!(!inbox::mark_read(db, other, first).await.unwrap());
+        assert_eq!(inbox::mark_all_read(db, other).await.unwrap(), 0);
+    }
+    assert!(!inbox::mark_read(db, &yl_xz, i64::MAX).await.unwrap(), "a missing notice");
+    assert_eq!(inbox::unread_count(db, &yl_xz).await.unwrap(), 4);
+    assert!(inbox::get(db, &yl_mz, first).await.unwrap().is_none());
+
+    // The recipient marks it; reading again keeps the first read time.
+    assert!(inbox::mark_read(db, &yl_xz, first).await.unwrap());
+    assert_eq!(inbox::unread_count(db, &yl_xz).await.unwrap(), 3);
+    let read_at = inbox::get(db, &yl_xz, first).await.unwrap().unwrap().read_at.expect("read");
+    assert!(inbox::mark_read(db, &yl_xz, first).await.unwrap());
+    assert_eq!(inbox::get(db, &yl_xz, first).await.unwrap().unwrap().read_at, Some(read_at));
+    let (unread, n) = inbox::list(db, &yl_xz, true, 50, 0).await.unwrap();
+    assert_eq!(n, 3);
+    assert!(unread.iter().all(|x| x.read_at.is_none() && x.id != first));
+
+    // Read state belongs to the notice: a notice to every role at the region, read by one department, is read for the other.
+    assert!(notify_one(db, Recipient::Unit { region: "530628".into(), role: None }, "致彝良县各部门", None).await);
+    assert_eq!(inbox::unread_count(db, &yl_mz).await.unwrap(), 1);
+    assert_eq!(inbox::unread_count(db, &yl_xz).await.unwrap(), 4);
+    assert_eq!(inbox::mark_all_read(db, &yl_mz).await.unwrap(), 1);
+    assert_eq!(inbox::unread_count(db, &yl_mz).await.unwrap(), 0);
+    assert_eq!(inbox::unread_count(db, &yl_xz).await.unwrap(), 3);
+    assert_eq!(inbox::mark_all_read(db, &yl_xz).await.unwrap(), 3);
+    assert_eq!(inbox::unread_count(db, &yl_xz).await.unwrap(), 0);
+    assert_eq!(inbox::list(db, &yl_xz, false, 50, 0).await.unwrap().1, 5);
 }

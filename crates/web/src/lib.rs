@@ -15,8 +15,10 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
+pub mod pairing;
 pub mod previews;
 pub mod security;
+pub mod uploads;
 
 use duijie_store::Db;
 use duijie_store::regions::RegionTree;
@@ -51,6 +53,8 @@ pub struct AppState {
     pub pending: Arc<previews::Previews<Vec<duijie_store::designations::NewDesignation>>>,
     /// Uploaded registry files waiting for the officer's confirmation (file name, plan).
     pub org_previews: Arc<previews::Previews<(String, duijie_store::imports::OrgPlan)>>,
+    /// Uploaded pairing lists waiting for confirmation (batch id, checked rows).
+    pub pairing_previews: Arc<previews::Previews<(i64, duijie_store::pairing::list::ImportPlan)>>,
     /// Every organisation's searchable facts, synced from the database before each search.
     pub catalog: Arc<tokio::sync::RwLock<duijie_store::catalog::OrgCatalog>>,
     /// Result of the last audit-chain check, shown to administrators.
@@ -70,6 +74,7 @@ impl AppState {
             demo,
             pending: Arc::default(),
             org_previews: Arc::default(),
+            pairing_previews: Arc::default(),
             catalog: Arc::new(tokio::sync::RwLock::new(catalog)),
             last_audit_check: Arc::default(),
         })

@@ -8,7 +8,9 @@
 //! valid JSON get a 400 with that message, never a 500.
 
 pub mod auth;
+pub mod inbox;
 pub mod orgs;
+pub mod pairing;
 pub mod regions;
 pub mod registry;
 pub mod users;
@@ -34,7 +36,9 @@ use utoipa_axum::routes;
         (name = "users", description = "用户管理"),
         (name = "audit", description = "审计"),
         (name = "organizations", description = "社会组织登记"),
-        (name = "registry", description = "专项行动报名与联络员")
+        (name = "registry", description = "专项行动报名与联络员"),
+        (name = "inbox", description = "站内消息"),
+        (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案")
     )
 )]
 struct ApiDoc;
@@ -61,6 +65,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::verify_audit))
         .merge(orgs::routes())
         .merge(registry::routes())
+        .merge(inbox::routes())
+        .merge(pairing::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

@@ -16,6 +16,7 @@
 use super::designations::actor;
 use super::{Layout, Toast, done, fmt_time};
 use crate::auth::{CurrentUser, Posted, set_cookie};
+use crate::uploads::{clean_file_name, read_multipart, sniff_scan};
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -69,47 +70,6 @@ fn cookie_of(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
-}
-
-/// The text fields (every value, in order) and the uploaded file of a multipart form.
-struct MultipartForm {
-    text: HashMap<String, Vec<String>>,
-    file: Option<(String, Bytes)>,
-}
-
-impl MultipartForm {
-    fn get(&self, name: &str) -> String {
-        self.text.get(name).and_then(|v| v.first()).cloned().unwrap_or_default()
-    }
-}
-
-async fn read_multipart(mp: &mut Multipart) -> Result<MultipartForm, AppError> {
-    let mut form = MultipartForm { text: HashMap::new(), file: None };
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(AppError::BadRequest(e.status(), format!("上传失败：{}", e.body_text()))),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| AppError::BadRequest(e.status(), format!("上传失败：文件过大或传输中断（{}）", e.body_text())))?;
-        if name == "file" {
-            form.file = Some((file_name.unwrap_or_default(), bytes));
-        } else {
-            form.text.entry(name).or_default().push(String::from_utf8_lossy(&bytes).into_owned());
-        }
-    }
-    Ok(form)
-}
-
-/// The last path segment of an uploaded file's name, at most 120 characters.
-fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
-    base.chars().filter(|c| !c.is_control()).take(120).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -171,21 +131,6 @@ fn apply_response(state: &AppState, status: StatusCode, form: ApplyForm, errors:
 
 async fn apply_form(State(state): State<AppState>) -> Response {
     apply_response(&state, StatusCode::OK, ApplyForm::default(), Vec::new())
-}
-
-/// The certificate's content type, from its first bytes: JPG, PNG, WebP or PDF.
-fn sniff_certificate(b: &[u8]) -> Option<&'static str> {
-    if b.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
 }
 
 /// A checked application, ready to write.
@@ -308,7 +253,7 @@ async fn validate_application(
             err("file", "登记证书文件不能超过 10 MB".into());
             None
         }
-        Some((n, b)) => match sniff_certificate(&b) {
+        Some((n, b)) => match sniff_scan(&b) {
             Some(ct) => Some((clean_file_name(&n), ct, b)),
             None => {
                 err("file", "登记证书须为 JPG、PNG、WebP 图片或 PDF 文件".into());

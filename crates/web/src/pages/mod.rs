@@ -10,9 +10,11 @@ pub mod actions;
 pub mod admin;
 pub mod applications;
 pub mod designations;
+pub mod inbox;
 pub mod liaisons;
 pub mod login;
 pub mod orgs;
+pub mod pairing;
 pub mod regions;
 
 use crate::AppState;
@@ -36,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .merge(applications::router())
         .merge(actions::router())
         .merge(liaisons::router())
+        .merge(inbox::router())
+        .merge(pairing::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.
@@ -54,6 +58,8 @@ pub struct Layout {
     pub active: &'static str,
     /// A message from the previous action, shown as a toast.
     pub toast: Option<String>,
+    /// Unread notices in the inbox (站内消息).
+    pub unread: i64,
 }
 
 impl Layout {
@@ -74,6 +80,7 @@ impl Layout {
             demo: state.demo,
             active,
             toast,
+            unread: duijie_store::inbox::unread_count(&state.db, &cu.principal).await.unwrap_or(0),
         }
     }
 }
@@ -94,6 +101,11 @@ pub async fn unit_of(state: &AppState, cu: &CurrentUser) -> String {
 pub fn fmt_time(secs: i64) -> String {
     let Some(tz) = FixedOffset::east_opt(8 * 3600) else { return String::new() };
     tz.timestamp_opt(secs, 0).single().map(|t| t.format("%Y年%m月%d日 %H:%M").to_string()).unwrap_or_default()
+}
+
+/// Today's date in Beijing time (deadlines are Beijing dates).
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 /// 2021年08月27日 from a date.

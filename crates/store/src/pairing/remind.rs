@@ -1,0 +1,86 @@
+//! Chasing unsigned agreements: the pairings whose agreement is not signed as
+//! their batch's deadline nears or has passed, and inbox reminders about them.
+//!
+//! Guarantees: a pairing is "unsigned" while it is agreed but has no signed
+//! agreement (status 待签协议); [`due`] lists those of the caller's scope whose
+//! deadline is within `window_days` or past, soonest first; [`remind`] tells the
+//! organisation and the county's rural-revitalisation bureau once per pairing
+//! and stage (approaching, overdue), however often it runs.
+
+use super::{Pairing, SELECT};
+use crate::db::{Db, Tx};
+use crate::inbox::{self, Notice, Recipient};
+use crate::{Result, on_db};
+use chrono::NaiveDate;
+use duijie_domain::{Role, Scope};
+use serde::Serialize;
+
+/// An unsigned pairing and its days left (negative: overdue).
+#[derive(Debug, Clone, Serialize)]
+pub struct Due {
+    pub pairing: Pairing,
+    pub deadline: NaiveDate,
+    pub days_left: i64,
+}
+
+async fn unsigned(db: &Db) -> Result<Vec<(Pairing, String)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT q.*, b2.sign_deadline FROM ({SELECT} WHERE p.status = 'consented') q \
+         JOIN pairing_batches b2 ON b2.id = q.batch_id ORDER BY b2.sign_deadline, q.id"
+    ));
+    let rows: Vec<PairingWithDeadline> = on_db!(db, p => sqlx::query_as(sql).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|r| (r.pairing, r.sign_deadline)).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct PairingWithDeadline {
+    #[sqlx(flatten)]
+    pairing: Pairing,
+    sign_deadline: String,
+}
+
+/// Unsigned pairings in scope due within `window_days` of `today` or overdue.
+pub async fn due(db: &Db, scope: &Scope, today: NaiveDate, window_days: i64) -> Result<Vec<Due>> {
+    let mut out = Vec::new();
+    for (p, deadline) in unsigned(db).await? {
+        let in_scope = match (scope.region(), scope.org_id()) {
+            (Some(r), _) => p.region_code.starts_with(r.as_str()) || p.org_region.starts_with(r.as_str()),
+            (None, Some(o)) => p.org_id == o,
+            (None, None) => false,
+        };
+        let Ok(d) = NaiveDate::parse_from_str(&deadline, "%Y-%m-%d") else { continue };
+        let days_left = (d - today).num_days();
+        if in_scope && days_left <= window_days {
+            out.push(Due { pairing: p, deadline: d, days_left });
+        }
+    }
+    Ok(out)
+}
+
+/// Sends the reminders due on `today`; returns how many notices were added.
+pub async fn remind(tx: &mut Tx, db: &Db, today: NaiveDate, window_days: i64) -> Result<usize> {
+    let all = Scope::everything();
+    let mut added = 0;
+    for d in due(db, &all, today, window_days).await? {
+        let p = &d.pairing;
+        let (stage, title) = if d.days_left < 0 {
+            ("overdue", format!("结对帮扶协议已逾期未签订（截止 {}）", d.deadline.format("%Y年%m月%d日")))
+        } else {
+            ("soon", format!("结对帮扶协议将于 {} 截止签订，还剩 {} 天", d.deadline.format("%Y年%m月%d日"), d.days_left))
+        };
+        let body = format!("{}：{}（{}）", p.org_name, p.county_code, p.batch_name);
+        for (who, to) in [("org", Recipient::Org(p.org_id)), ("county", Recipient::Unit { region: p.county_code.clone(), role: Some(Role::RuralRevitalization) })] {
+            let n = Notice {
+                kind: format!("pairing.deadline_{stage}"),
+                title: title.clone(),
+                body: body.clone(),
+                link: format!("/pairing/{}", p.id),
+                dedup_key: Some(format!("pairing-deadline:{}:{}:{stage}:{who}", p.id, d.deadline)),
+            };
+            if inbox::notify(tx, &to, &n).await? {
+                added += 1;
+            }
+        }
+    }
+    Ok(added)
+}
