@@ -49,6 +49,13 @@ both!(
     the_catalogue_finds_words_within_scope_and_follows_changes,
     inbox_notices_reach_exactly_their_recipients,
     inbox_dedup_and_read_state,
+    a_pairing_needs_both_consents_and_a_signed_agreement_before_it_is_in_force,
+    listed_organisations_cannot_pair,
+    a_published_list_changes_only_by_approved_adjustment_and_keeps_its_history,
+    coverage_counts_agreed_county_pairings_of_the_target_set,
+    the_plan_on_live_data_keeps_pairings_releases_listed_organisations_and_only_proposes,
+    agreement_reminders_are_sent_once_per_stage,
+    an_exported_list_imports_back_unchanged_and_bad_rows_are_named,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -398,11 +405,17 @@ async fn notify_one(db: &Db, to: duijie_store::inbox::Recipient, title: &str, ke
     added
 }
 
+/// Removes the demo data's notices, so that each inbox test starts empty.
+async fn empty_inboxes(db: &Db) {
+    duijie_store::on_db_exec!(db, p => sqlx::query("DELETE FROM notifications").execute(p).await).unwrap();
+}
+
 async fn inbox_titles(db: &Db, who: &Principal) -> Vec<String> {
     duijie_store::inbox::list(db, who, false, 50, 0).await.unwrap().0.into_iter().map(|n| n.title).collect()
 }
 
 async fn inbox_notices_reach_exactly_their_recipients(db: &Db) {
+    empty_inboxes(db).await;
     use duijie_store::inbox::{self, Notice, Recipient};
     let org_yl = principal_of(db, "org_yl").await;
     let org_yn = principal_of(db, "org_yn").await;
@@ -457,6 +470,7 @@ async fn inbox_notices_reach_exactly_their_recipients(db: &Db) {
 }
 
 async fn inbox_dedup_and_read_state(db: &Db) {
+    empty_inboxes(db).await;
     use duijie_store::inbox::{self, Recipient};
     let yl_xz = principal_of(db, "yl_xz").await;
     let yl_mz = principal_of(db, "yl_mz").await;
@@ -504,4 +518,325 @@ async fn inbox_dedup_and_read_state(db: &Db) {
     assert_eq!(inbox::mark_all_read(db, &yl_xz).await.unwrap(), 3);
     assert_eq!(inbox::unread_count(db, &yl_xz).await.unwrap(), 0);
     assert_eq!(inbox::list(db, &yl_xz, false, 50, 0).await.unwrap().1, 5);
+}
+
+// ---------------------------------------------------------------------------
+// Pairing (结对帮扶)
+// ---------------------------------------------------------------------------
+
+mod pairing_support {
+    use super::*;
+    use duijie_store::pairing::{self, NewBatch, NewPairing};
+
+    pub fn county_officer() -> Actor {
+        Actor { user_id: None, name: "zx_xz".into(), unit: "镇雄县乡村振兴局".into() }
+    }
+
+    pub async fn org_named(db: &Db, name: &str) -> duijie_store::orgs::Organization {
+        duijie_store::orgs::all(db).await.unwrap().into_iter().find(|o| o.name == name).unwrap_or_else(|| panic!("no demo organisation {name}"))
+    }
+
+    pub async fn new_batch(db: &Db, name: &str) -> i64 {
+        let mut tx = db.begin().await.unwrap();
+        let b = NewBatch { name: name.into(), region: code("53"), doc_no: "测试文号".into(), sign_deadline: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(), is_demo: false };
+        let id = pairing::create_batch(&mut tx, &officer(), &b).await.unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    pub fn county_pairing(batch_id: i64, org_id: i64, county: &str) -> NewPairing {
+        NewPairing { batch_id, kind: Some(duijie_domain::pairing::Kind::County), org_id, region: Some(code(county)), ..NewPairing::default() }
+    }
+
+    pub async fn propose(db: &Db, n: &NewPairing) -> duijie_store::Result<i64> {
+        let mut tx = db.begin().await.unwrap();
+        let r = pairing::propose(&mut tx, &officer(), n).await;
+        if r.is_ok() {
+            tx.commit().await.unwrap();
+        }
+        r
+    }
+
+    pub async fn step(db: &Db, actor: &Actor, id: i64, s: duijie_domain::pairing::Step) -> duijie_store::Result<pairing::Pairing> {
+        let mut tx = db.begin().await.unwrap();
+        let r = pairing::step(&mut tx, actor, id, s, "").await;
+        if r.is_ok() {
+            tx.commit().await.unwrap();
+        }
+        r
+    }
+
+    pub const PDF: &[u8] = b"%PDF-1.4 signed and stamped";
+}
+
+async fn a_pairing_needs_both_consents_and_a_signed_agreement_before_it_is_in_force(db: &Db) {
+    use duijie_domain::pairing::{Status, Step};
+    use duijie_store::pairing;
+    use pairing_support::*;
+    let batch = new_batch(db, "测试批").await;
+    let org = yunnan_org(db).await;
+    let audit_before = count(db, "SELECT COUNT(*) FROM audit_log").await;
+    let id = propose(db, &county_pairing(batch, org.id, "530627")).await.unwrap();
+    let p = pairing::get(db, id).await.unwrap().unwrap();
+    assert_eq!(p.status(), Status::Proposed);
+    assert_eq!(p.fields, org.fields, "an empty field list takes the organisation's own");
+    // Both sides are told: the organisation and 镇雄县's rural-revitalisation bureau.
+    let org_user = principal_of(db, "org_yn").await;
+    let zx = principal_of(db, "zx_xz").await;
+    assert!(inbox_titles(db, &org_user).await.iter().any(|t| t.contains("结对提议待您确认")));
+    assert!(inbox_titles(db, &zx).await.iter().any(|t| t.contains("结对提议待县级确认")));
+    // Nothing comes into force by one side alone, nor without the signed agreement.
+    let p = step(db, &Actor::system("org_yn"), id, Step::OrgConsent).await.unwrap();
+    assert_eq!(p.status(), Status::Proposed);
+    assert!(step(db, &Actor::system("org_yn"), id, Step::OrgConsent).await.is_err(), "consent is given once");
+    assert!(step(db, &county_officer(), id, Step::Activate).await.is_err());
+    let p = step(db, &county_officer(), id, Step::CountyConsent).await.unwrap();
+    assert_eq!(p.status(), Status::Consented);
+    assert_eq!(p.county_consent_by.as_deref(), Some("镇雄县乡村振兴局"));
+    let err = step(db, &county_officer(), id, Step::Activate).await.unwrap_err();
+    assert!(err.to_string().contains("当前状态"), "{err}");
+    let mut tx = db.begin().await.unwrap();
+    let p = pairing::attach_signed(&mut tx, &Actor::system("org_yn"), id, "协议.pdf", "application/pdf", PDF).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(p.status(), Status::Signed);
+    let f = pairing::file(db, p.signed_file_id.unwrap()).await.unwrap().unwrap();
+    assert_eq!(f.bytes, PDF);
+    let p = step(db, &county_officer(), id, Step::Activate).await.unwrap();
+    assert_eq!(p.status(), Status::Active);
+    // Every step is in the history and in the audit trail, with who did it.
+    let events = pairing::events(db, id).await.unwrap();
+    let moves: Vec<(String, String)> = events.iter().map(|e| (e.from_status.clone(), e.to_status.clone())).collect();
+    assert_eq!(moves, vec![
+        ("".into(), "proposed".into()),
+        ("proposed".into(), "proposed".into()),
+        ("proposed".into(), "consented".into()),
+        ("consented".into(), "signed".into()),
+        ("signed".into(), "active".into()),
+    ]);
+    assert_eq!(events[2].actor, "镇雄县乡村振兴局");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log").await - audit_before, 5);
+    assert!(matches!(audit::verify(db).await.unwrap(), Verification::Intact { .. }));
+    // A second open pairing of the same organisation and county is refused.
+    assert!(propose(db, &county_pairing(batch, org.id, "530627")).await.unwrap_err().to_string().contains("未结束"));
+    // A county pairing must name a county, a village pairing a village.
+    let mut wrong = county_pairing(batch, org.id, "5306");
+    assert!(propose(db, &wrong).await.is_err());
+    wrong.region = Some(code("530627"));
+    wrong.kind = Some(duijie_domain::pairing::Kind::Village);
+    assert!(propose(db, &wrong).await.unwrap_err().to_string().contains("村"));
+}
+
+async fn listed_organisations_cannot_pair(db: &Db) {
+    use duijie_domain::org::CreditList;
+    use pairing_support::*;
+    let batch = new_batch(db, "测试批").await;
+    let org = yunnan_org(db).await;
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::orgs::set_credit_list(&mut tx, &officer(), org.id, Some(CreditList::Serious), "违规使用资金").await.unwrap();
+    tx.commit().await.unwrap();
+    let before = count(db, "SELECT COUNT(*) FROM pairings").await;
+    let err = propose(db, &county_pairing(batch, org.id, "530627")).await.unwrap_err();
+    assert!(err.to_string().contains("严重违法失信名单"), "{err}");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM pairings").await, before, "nothing written");
+}
+
+async fn a_published_list_changes_only_by_approved_adjustment_and_keeps_its_history(db: &Db) {
+    use chrono::NaiveDate;
+    use duijie_domain::pairing::{Status, Step};
+    use duijie_store::pairing::{self, adjust};
+    use pairing_support::*;
+    let batch = new_batch(db, "测试批").await;
+    let a_org = yunnan_org(db).await;
+    let b_org = org_named(db, "演示·云南省电子商务协会").await;
+    let mut n = county_pairing(batch, a_org.id, "530627");
+    n.org_consents = true;
+    n.county_consents = true;
+    let a = propose(db, &n).await.unwrap();
+    let waiting = propose(db, &county_pairing(batch, b_org.id, "530624")).await.unwrap();
+    let day = |m, d| pairing::end_of_day(NaiveDate::from_ymd_opt(2026, m, d).unwrap());
+    let published = pairing::start_of_day(NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()) + 9 * 3600;
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(pairing::publish_batch(&mut tx, &officer(), batch, published).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    assert_eq!(pairing::get(db, waiting).await.unwrap().unwrap().status(), Status::Withdrawn, "unagreed proposals do not enter the list");
+    // Once published, a pairing is not ended or added by hand.
+    assert!(step(db, &officer(), a, Step::End).await.unwrap_err().to_string().contains("调整申请"));
+    assert!(propose(db, &county_pairing(batch, b_org.id, "530624")).await.unwrap_err().to_string().contains("调整申请"));
+    // The formal request: end A, add B; both departments of Yunnan must approve.
+    let doc = [adjust::Upload { file_name: "请示.pdf", content_type: "application/pdf", bytes: PDF }];
+    let req = |op, pairing_id, org_id, region: &str| adjust::NewAdjustment {
+        batch_id: batch,
+        op,
+        pairing_id,
+        org_id,
+        kind: duijie_domain::pairing::Kind::County,
+        region: Some(code(region)),
+        target_label: String::new(),
+        fields: String::new(),
+        doc_no: "滇社发〔2026〕1号".into(),
+        reason: "该组织业务调整，改由其他组织结对".into(),
+    };
+    let mut tx = db.begin().await.unwrap();
+    assert!(adjust::request(&mut tx, &officer(), &req(adjust::Op::End, Some(a), 0, "530627"), &[]).await.unwrap_err().to_string().contains("正式文件"));
+    let end = adjust::request(&mut tx, &officer(), &req(adjust::Op::End, Some(a), 0, "530627"), &doc).await.unwrap();
+    let add = adjust::request(&mut tx, &officer(), &req(adjust::Op::Add, None, b_org.id, "530624"), &doc).await.unwrap();
+    tx.commit().await.unwrap();
+    let yn_mz = Actor { user_id: None, name: "yn_mz".into(), unit: "云南省民政厅".into() };
+    let march = pairing::start_of_day(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()) + 10 * 3600;
+    for id in [end, add] {
+        let mut tx = db.begin().await.unwrap();
+        let after = adjust::approve(&mut tx, &yn_mz, Role::CivilAffairs, id, march).await.unwrap();
+        assert_eq!(after.status, "pending", "one department is not enough");
+        assert!(adjust::approve(&mut tx, &yn_mz, Role::CivilAffairs, id, march).await.is_err(), "each department approves once");
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(pairing::get(db, a).await.unwrap().unwrap().status(), Status::Consented, "nothing changes before both approve");
+    for id in [end, add] {
+        let mut tx = db.begin().await.unwrap();
+        let after = adjust::approve(&mut tx, &officer(), Role::RuralRevitalization, id, march).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(after.status, "approved");
+    }
+    assert_eq!(pairing::get(db, a).await.unwrap().unwrap().status(), Status::Ended);
+    let added = adjust::get(db, add).await.unwrap().unwrap().result_pairing_id.unwrap();
+    // The list as it stood on any date.
+    let ids = |v: Vec<pairing::Pairing>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    assert!(ids(pairing::list_as_of(db, batch, day(1, 9)).await.unwrap()).is_empty(), "before publication");
+    assert_eq!(ids(pairing::list_as_of(db, batch, day(1, 10)).await.unwrap()), vec![a]);
+    assert_eq!(ids(pairing::list_as_of(db, batch, day(2, 28)).await.unwrap()), vec![a]);
+    assert_eq!(ids(pairing::list_as_of(db, batch, day(3, 1)).await.unwrap()), vec![added]);
+    // A rejected request changes nothing.
+    let mut tx = db.begin().await.unwrap();
+    let again = adjust::request(&mut tx, &officer(), &req(adjust::Op::End, Some(added), 0, "530624"), &doc).await.unwrap();
+    let r = adjust::reject(&mut tx, &yn_mz, again, "理由不充分").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(r.status, "rejected");
+    assert!(pairing::get(db, added).await.unwrap().unwrap().status().covers());
+}
+
+async fn coverage_counts_agreed_county_pairings_of_the_target_set(db: &Db) {
+    use duijie_domain::pairing::{Step, Targets};
+    use duijie_store::pairing::coverage::{self, Summary};
+    use pairing_support::*;
+    let tree = RegionTree::load(db).await.unwrap();
+    let targets = Targets::parse("national_key:53").unwrap();
+    let before = coverage::coverage(db, &tree, &targets).await.unwrap();
+    let s = Summary::of(&before);
+    assert_eq!((s.targets, s.none, s.one, s.several), (11, 6, 5, 0), "demo: five of Yunnan's eleven known key counties are covered");
+    let zhenxiong = |rows: &[coverage::CountyCoverage]| rows.iter().find(|r| r.county.code == "530627").unwrap().count();
+    assert_eq!(zhenxiong(&before), 0);
+    let batch = new_batch(db, "测试批").await;
+    let id = propose(db, &county_pairing(batch, yunnan_org(db).await.id, "530627")).await.unwrap();
+    assert_eq!(zhenxiong(&coverage::coverage(db, &tree, &targets).await.unwrap()), 0, "a proposal does not cover");
+    step(db, &Actor::system("org_yn"), id, Step::OrgConsent).await.unwrap();
+    step(db, &county_officer(), id, Step::CountyConsent).await.unwrap();
+    let after = coverage::coverage(db, &tree, &targets).await.unwrap();
+    assert_eq!(zhenxiong(&after), 1);
+    assert_eq!(Summary::of(&after).none, 5);
+    // Every county of a province, functional zones excluded.
+    let all = coverage::target_counties(db, &tree, &Targets::parse("counties:53").unwrap()).await.unwrap();
+    assert_eq!(all.len(), 129, "Yunnan has 129 county-level units");
+}
+
+async fn the_plan_on_live_data_keeps_pairings_releases_listed_organisations_and_only_proposes(db: &Db) {
+    use duijie_domain::pairing::{Status, Targets};
+    use duijie_solver::Outcome;
+    use duijie_store::pairing::{self, plan};
+    use pairing_support::*;
+    let tree = RegionTree::load(db).await.unwrap();
+    let targets = Targets::parse("national_key:53").unwrap();
+    let shanghai = org_named(db, "演示·上海乡村振兴发展基金会").await;
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::orgs::set_credit_list(&mut tx, &officer(), shanghai.id, Some(duijie_domain::org::CreditList::Abnormal), "未按时年报").await.unwrap();
+    tx.commit().await.unwrap();
+    let inst = plan::build_instance(db, &tree, &targets, plan::Params { min: 1, max: 2 }).await.unwrap();
+    assert_eq!(inst.counties.len(), 11);
+    let org_index = |id: i64| inst.orgs.iter().position(|o| o.id == id.to_string()).unwrap() as u32;
+    let county_index = |c: &str| inst.counties.iter().position(|x| x.id == c).unwrap() as u32;
+    assert!(inst.excluded.contains(&org_index(shanghai.id)));
+    let yiliang = org_named(db, "演示·彝良县助学服务中心").await;
+    assert!(inst.existing.contains(&[org_index(yiliang.id), county_index("530628")]), "the demo pairing of 彝良县 is kept");
+    // 江苏's foundation has a pairing outside the targets (广西): it uses capacity.
+    let js = org_named(db, "演示·江苏省乡村振兴公益基金会").await;
+    assert_eq!(inst.orgs[org_index(js.id) as usize].capacity, 1);
+    // 镇雄县's recorded needs weigh its fields.
+    assert_eq!(inst.counties[county_index("530627") as usize].needs[0], 3, "产业 is 镇雄县's most urgent need");
+    let Outcome::Feasible(solved) = duijie_solver::solve(&inst).unwrap() else { panic!("the demo plan is feasible") };
+    assert!(solved.released.contains(&(org_index(shanghai.id), county_index("530622"))), "its pairing with 巧家县 is released");
+    assert!(solved.pairs.iter().all(|p| p.org != org_index(shanghai.id)), "a listed organisation gets nothing");
+    // Saved and sent, the plan only proposes: every new pair waits for consent.
+    let id = plan::create(db, &tree, &officer(), &code("53"), &targets, plan::Params { min: 1, max: 2 }).await.unwrap();
+    let items = plan::items(db, id).await.unwrap();
+    let new: Vec<_> = items.iter().filter(|i| !i.existing).collect();
+    assert!(!new.is_empty());
+    let batch = new_batch(db, "方案批").await;
+    let mut tx = db.begin().await.unwrap();
+    let sent = plan::send(&mut tx, &officer(), id, batch).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(sent, new.len());
+    let (made, _) = pairing::list(db, &Principal { user_id: 0, username: "a".into(), role: Role::Admin, region: RegionCode::national(), org_id: None }.scope(), &pairing::Filter { batch_id: Some(batch), ..Default::default() }, 100, 0).await.unwrap();
+    assert_eq!(made.len(), sent);
+    assert!(made.iter().all(|p| p.status() == Status::Proposed && p.plan_id == Some(id)));
+    let mut tx = db.begin().await.unwrap();
+    assert!(plan::send(&mut tx, &officer(), id, batch).await.is_err(), "a plan is sent once");
+}
+
+async fn agreement_reminders_are_sent_once_per_stage(db: &Db) {
+    use chrono::NaiveDate;
+    use duijie_store::pairing::remind;
+    // Demo: 昭通市农业产业协会 and 昭阳区 agreed in 云南·第二批（演示）, deadline 2026-12-15, not yet signed.
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let run = |today| async move {
+        let mut tx = db.begin().await.unwrap();
+        let n = remind::remind(&mut tx, db, today, 30).await.unwrap();
+        tx.commit().await.unwrap();
+        n
+    };
+    assert_eq!(run(d(10, 1)).await, 0, "too early");
+    assert_eq!(run(d(11, 23)).await, 2, "the organisation and the county");
+    assert_eq!(run(d(11, 24)).await, 0, "once per stage");
+    assert_eq!(run(d(12, 20)).await, 2, "overdue is a new stage");
+    let county = Principal { user_id: 0, username: "x".into(), role: Role::RuralRevitalization, region: code("530602"), org_id: None };
+    let titles = inbox_titles(db, &county).await;
+    assert!(titles.iter().any(|t| t.contains("逾期未签订")) && titles.iter().any(|t| t.contains("还剩 22 天")), "{titles:?}");
+    let due = remind::due(db, &county.scope(), d(11, 23), 30).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].days_left, 22);
+    let other = Principal { region: code("530627"), ..county };
+    assert!(remind::due(db, &other.scope(), d(11, 23), 30).await.unwrap().is_empty(), "scope");
+}
+
+async fn an_exported_list_imports_back_unchanged_and_bad_rows_are_named(db: &Db) {
+    use duijie_office::pairing_list::{ListRow, read_pairing_list, write_pairing_list};
+    use duijie_store::pairing::{self, list};
+    let tree = RegionTree::load(db).await.unwrap();
+    let batches = pairing::batches(db).await.unwrap();
+    let second = batches.iter().find(|b| b.name == "第二批（演示）").unwrap();
+    let rows: Vec<ListRow> = list::current_rows(db, second).await.unwrap().iter().map(|p| list::export_row(&tree, p)).collect();
+    assert_eq!(rows.len(), 2);
+    let bytes = write_pairing_list("云南省社会组织结对帮扶名单（第二批）", &rows).unwrap();
+    let (read, errors) = read_pairing_list("名单.xlsx", &bytes).unwrap();
+    assert!(errors.is_empty());
+    let plan = list::plan_import(db, &tree, second, "名单.xlsx", &read, errors).await.unwrap();
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    assert_eq!(plan.new_rows(), 0, "everything is already in the batch");
+    // A file with problems: an unregistered code, a county that is not in Yunnan, an unknown county.
+    let mut bad = rows.clone();
+    bad[0].credit_code = duijie_domain::Uscc::complete("5153000099999999").unwrap().to_string();
+    bad[1].province = "贵州省".into();
+    bad[1].county = "威宁彝族回族苗族自治县".into();
+    bad.push(ListRow { county: "不存在县".into(), province: "云南省".into(), ..rows[0].clone() });
+    let (read, errors) = read_pairing_list("名单.xlsx", &write_pairing_list("名单", &bad).unwrap()).unwrap();
+    let plan = list::plan_import(db, &tree, second, "名单.xlsx", &read, errors).await.unwrap();
+    let found: Vec<(usize, String)> = plan.errors.iter().map(|e| (e.row, e.column.clone())).collect();
+    assert_eq!(found, vec![
+        (3, "统一社会信用代码".to_string()),
+        (4, "结对县（市、区）".to_string()),
+        (5, "结对县（市、区）".to_string()),
+    ]);
+    let before = count(db, "SELECT COUNT(*) FROM pairings").await;
+    let mut tx = db.begin().await.unwrap();
+    assert!(list::commit_import(&mut tx, &officer(), second, &plan).await.is_err());
+    drop(tx);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM pairings").await, before, "nothing written");
 }
