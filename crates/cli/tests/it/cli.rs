@@ -209,7 +209,33 @@ fn plan_pairing_generates_solves_and_writes_dimacs() {
     let p = text_min.lines().find(|l| l.starts_with("p min ")).expect("problem line");
     let parts: Vec<usize> = p.split_whitespace().skip(2).map(|x| x.parse().unwrap()).collect();
     assert_eq!(text_min.lines().filter(|l| l.starts_with("a ")).count(), parts[1], "arc count matches the problem line");
-    let live = run_plain(&["--database", "sqlite:///nonexistent/x.db", "plan-pairing", "--targets", "national_key"]);
-    assert_eq!(live.status.code(), Some(2));
-    assert!(text(&live.stderr).contains("结对"), "{}", text(&live.stderr));
+}
+
+/// `plan-pairing --database URL --targets …`: the same solver and output on live data.
+#[tokio::test]
+async fn plan_pairing_on_the_database_covers_the_targets_and_writes_nothing() {
+    let t = testing::fresh_sqlite().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dimacs = dir.path().join("live.min");
+    let instance = dir.path().join("live.json");
+    let before: i64 = duijie_store::on_db!(&t.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM pairings").fetch_one(p).await).unwrap();
+    let out = duijie(&t.url, &["plan-pairing", "--targets", "national_key:53", "--min", "1", "--max", "2", "--json", "--dimacs", dimacs.to_str().unwrap(), "--out", instance.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    assert_eq!(v["covered"], 11, "Yunnan's eleven known key counties");
+    assert_eq!(v["uncovered"], serde_json::json!([]));
+    assert!(v["objective"].as_i64().unwrap() < 0);
+    let pairs = v["pairs"].as_array().unwrap();
+    assert!(pairs.iter().any(|p| p["county"] == "530628" && p["existing"] == true), "彝良县's demo pairing is kept");
+    assert!(pairs.iter().any(|p| p["county"] == "530627" && p["existing"] == false), "镇雄县 gets a proposal");
+    assert!(std::fs::read_to_string(&dimacs).unwrap().contains("p min "));
+    // The written instance solves to the same objective from the file.
+    let again = duijie(&t.url, &["plan-pairing", "--instance", instance.to_str().unwrap(), "--json"], None);
+    let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(w["objective"], v["objective"]);
+    let after: i64 = duijie_store::on_db!(&t.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM pairings").fetch_one(p).await).unwrap();
+    assert_eq!(after, before, "a plan is a suggestion: nothing is written");
+    let bad = duijie(&t.url, &["plan-pairing", "--targets", "重点县"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("目标范围"), "{}", text(&bad.stderr));
 }
