@@ -2,9 +2,9 @@
 # The whole test suite, on a fresh machine or a used one.
 #
 # Installs what the tests need (Chromium and its driver for the browser tests,
-# CJK fonts so Chinese renders in screenshots), makes sure PostgreSQL is running
-# and reachable, removes databases left by earlier runs, and runs every test on
-# SQLite and on PostgreSQL.
+# CJK fonts so Chinese renders in screenshots, python-docx to read a downloaded
+# agreement), makes sure PostgreSQL is running and reachable, removes databases
+# left by earlier runs, and runs every test on SQLite and on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +13,17 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 [ -d /usr/share/fonts/opentype/noto ] || need_apt+=(fonts-noto-cjk)
 command -v psql >/dev/null 2>&1 || need_apt+=(postgresql postgresql-client)
+# python3 with python-docx: the browser test reads the downloaded agreement (.docx).
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-docx)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! python3 -c 'import docx' >/dev/null 2>&1; then
+  echo "installing: python-docx"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet python-docx
 fi
 
 # PostgreSQL: start the local cluster if it is not answering.

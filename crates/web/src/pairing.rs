@@ -10,7 +10,7 @@
 use crate::{AppError, AppState};
 use chrono::NaiveDate;
 use duijie_domain::authz::{Action, Target, decide};
-use duijie_domain::pairing::{Kind, Step, Targets};
+use duijie_domain::pairing::{Kind, Status, Step, Targets};
 use duijie_domain::{Decision, FieldError, Level, Principal, RegionCode, Role, Uscc};
 use duijie_store::Actor;
 use duijie_store::pairing::{self, Batch, NewPairing, Pairing};
@@ -57,17 +57,25 @@ pub fn steps_for(who: &Principal, p: &Pairing) -> Vec<Step> {
     if (may(who, Action::ConsentAsOrg, p) || may(who, Action::ConsentAsCounty, p)) && try_step(Step::Decline) {
         out.push(Step::Decline);
     }
+    if may_withdraw(who, p) && try_step(Step::Withdraw) {
+        out.push(Step::Withdraw);
+    }
     if may(who, Action::ManagePairing, p) {
-        for s in [Step::Withdraw, Step::Activate] {
-            if try_step(s) && (s != Step::Activate || p.signed_file_id.is_some()) {
-                out.push(s);
-            }
+        if try_step(Step::Activate) && p.signed_file_id.is_some() {
+            out.push(Step::Activate);
         }
         if try_step(Step::End) && p.listed_at.is_none() {
             out.push(Step::End);
         }
     }
     out
+}
+
+/// Whether `who` may withdraw a proposal: officers who manage the pairing, or
+/// the organisation that proposed it itself.
+fn may_withdraw(who: &Principal, p: &Pairing) -> bool {
+    let proposed_by_org = p.org_consent_at == Some(p.proposed_at) && p.org_consent_by.as_deref() == Some(p.proposed_by.as_str());
+    may(who, Action::ManagePairing, p) || (proposed_by_org && may(who, Action::ConsentAsOrg, p))
 }
 
 /// Takes a step on behalf of `who` (consent, decline, withdraw, activate, end).
@@ -77,7 +85,8 @@ pub async fn take_step(state: &AppState, who: &Principal, actor: &Actor, id: i64
         Step::OrgConsent => may(who, Action::ConsentAsOrg, &p),
         Step::CountyConsent => may(who, Action::ConsentAsCounty, &p),
         Step::Decline => may(who, Action::ConsentAsOrg, &p) || may(who, Action::ConsentAsCounty, &p),
-        Step::Withdraw | Step::Activate | Step::End => may(who, Action::ManagePairing, &p),
+        Step::Withdraw => may_withdraw(who, &p),
+        Step::Activate | Step::End => may(who, Action::ManagePairing, &p),
         // The signed agreement comes with its file; replacements go through adjustments.
         Step::Sign | Step::Replace => false,
     };
@@ -344,6 +353,9 @@ pub async fn publish_batch(state: &AppState, who: &Principal, actor: &Actor, id:
 /// The agreement (协议书) of a pairing as a `.docx`.
 pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, AppError> {
     use duijie_office::agreement::{Agreement, Party};
+    if matches!(p.status(), Status::Proposed | Status::Declined | Status::Withdrawn) {
+        return Err(AppError::Conflict("双方同意结对后才能生成结对帮扶协议书".into()));
+    }
     let org = duijie_store::orgs::get(&state.db, p.org_id).await?.ok_or(AppError::NotFound)?;
     let batch = pairing::batch(&state.db, p.batch_id).await?.ok_or(AppError::NotFound)?;
     let target = p.target();

@@ -8,6 +8,9 @@
 mod applications_web;
 mod cli;
 mod http;
+mod inbox_web;
 mod orgs_web;
+mod pairing_api;
+mod pairing_web;
 mod registry_web;
 mod support;

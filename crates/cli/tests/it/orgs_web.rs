@@ -14,6 +14,8 @@ const YN: &str = "演示·云南省乡村发展促进会";
 const YL: &str = "演示·彝良县助学服务中心";
 const JS: &str = "演示·江苏省乡村振兴公益基金会";
 const CN: &str = "演示·中华乡村发展公益基金会";
+/// The demo organisations registered in Yunnan, in registration order.
+const YUNNAN_DEMO: [&str; 6] = [YN, YL, "演示·昭通市农业产业协会", "演示·云南省乡村医疗服务中心", "演示·云南省电子商务协会", "演示·昆明市生态环保促进会"];
 
 async fn org_id(a: &App, name: &str) -> i64 {
     duijie_store::orgs::all(&a.t.db).await.unwrap().into_iter().find(|o| o.name == name).unwrap_or_else(|| panic!("no org {name}")).id
@@ -61,7 +63,7 @@ async fn search_uses_word_segmentation_and_keeps_the_filters() {
     assert!(health.body.contains(JS) && health.body.contains(CN) && !health.body.contains(YL));
     let yunnan = a.get("/orgs?region=53", &cookie).await;
     assert!(yunnan.body.contains(YN) && yunnan.body.contains(YL) && !yunnan.body.contains(JS));
-    assert!(yunnan.body.contains("共 2 条"));
+    assert!(yunnan.body.contains("共 6 条"), "two demo organisations with accounts and four willing to pair are registered in Yunnan");
     assert!(yunnan.body.contains("href=\"/orgs/export.xlsx?region=53\""), "export keeps the filters");
     let bad_region = a.get("/orgs?region=abc", &cookie).await;
     assert!(bad_region.body.contains("区划代码只能包含数字"));
@@ -74,11 +76,11 @@ async fn search_uses_word_segmentation_and_keeps_the_filters() {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
     let p1 = a.get("/orgs?region=53", &cookie).await;
-    assert!(p1.body.contains("共 23 条 · 第 1/2 页"), "{}", p1.body);
+    assert!(p1.body.contains("共 27 条 · 第 1/2 页"), "{}", p1.body);
     assert!(p1.body.contains("href=\"/orgs?region=53&amp;page=2\">下一页"));
     let p2 = a.get("/orgs?region=53&page=2", &cookie).await;
     assert!(p2.body.contains("第 2/2 页") && p2.body.contains("上一页") && !p2.body.contains("下一页"));
-    assert_eq!(p2.body.matches("<td><a href=\"/orgs/").count(), 3, "3 rows on page 2");
+    assert_eq!(p2.body.matches("<td><a href=\"/orgs/").count(), 7, "27 rows, 20 a page: 7 on page 2");
 }
 
 #[tokio::test]
@@ -254,14 +256,14 @@ async fn the_export_is_a_real_workbook_of_the_filtered_rows() {
     let table = duijie_office::read_table("社会组织名录.xlsx", &body, duijie_store::imports::ORG_REQUIRED).expect("a workbook");
     assert_eq!(table.headers, duijie_store::imports::ORG_HEADERS.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     let names: Vec<&str> = table.rows.iter().map(|r| r.cells[1].as_str()).collect();
-    assert_eq!(names, vec![YN, YL]);
+    assert_eq!(names, YUNNAN_DEMO);
     assert_eq!(table.rows[1].cells[3], "530628");
     assert_eq!(table.rows[1].cells[8], "演示联系人");
 
     let (_, _, body) = bytes(&a, "/orgs/export.xlsx?type=service_institution", &yn).await;
     let table = duijie_office::read_table("x.xlsx", &body, duijie_store::imports::ORG_REQUIRED).unwrap();
-    assert_eq!(table.rows.len(), 1);
-    assert_eq!(table.rows[0].cells[1], YL);
+    let names: Vec<&str> = table.rows.iter().map(|r| r.cells[1].as_str()).collect();
+    assert_eq!(names, vec![YL, "演示·云南省乡村医疗服务中心"]);
 
     let (status, _, _) = bytes(&a, "/orgs/export.xlsx", "").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -294,14 +296,14 @@ async fn the_api_searches_shows_and_creates_organisations() {
     let list = a.api("GET", "/api/v1/organizations", Some(&yn), None).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
     let j = list.json();
-    assert_eq!(j["total"], 2);
+    assert_eq!(j["total"], YUNNAN_DEMO.len());
     let names: Vec<&str> = j["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
-    assert_eq!(names, vec![YN, YL]);
+    assert_eq!(names, YUNNAN_DEMO);
     let edu = a.api("GET", "/api/v1/organizations?q=%E5%8A%A9%E5%AD%A6&type=%E7%A4%BE%E4%BC%9A%E6%9C%8D%E5%8A%A1%E6%9C%BA%E6%9E%84", Some(&yn), None).await; // 助学, 社会服务机构
     assert_eq!(edu.json()["total"], 1);
     assert_eq!(edu.json()["items"][0]["region_name"], "云南省昭通市彝良县");
     let paged = a.api("GET", "/api/v1/organizations?size=1&page=2", Some(&yn), None).await;
-    assert_eq!(paged.json()["total"], 2);
+    assert_eq!(paged.json()["total"], YUNNAN_DEMO.len());
     assert_eq!(paged.json()["items"][0]["name"], YL);
 
     let js_id = org_id(&a, JS).await;

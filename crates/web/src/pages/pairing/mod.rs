@@ -360,7 +360,7 @@ struct StepForm {
 async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<StepForm>) -> Result<Response, AppError> {
     let cu = p.user;
     let after = ops::take_step(&state, &cu.principal, &actor(&cu), id, p.form.step, &p.form.note).await?;
-    Ok(done(&format!("/pairing/{id}"), &format!("已{}，当前状态：{}", p.form.step.label(), after.status().label())))
+    Ok(done(&format!("/pairing/{id}"), &format!("办理完成：{}，当前状态：{}", p.form.step.label(), after.status().label())))
 }
 
 async fn agreement(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
