@@ -117,10 +117,24 @@ pub enum Action {
     RequestAdjustment,
     /// Approve adjustments of a list issued at this region (one department each).
     ApproveAdjustment,
+    /// See a demand (organisations: published ones only).
+    ViewDemand,
+    /// Record, edit, submit or withdraw a demand of this region (the county bureau).
+    EditDemand,
+    /// See a household's personal data unmasked (recorded in the audit trail).
+    ViewHousehold,
+    /// Take a published demand (接单) for this organisation.
+    TakeDemand,
+    /// Order from an offer for a demand of this region (点单), and confirm or decline takes.
+    OrderOffer,
+    /// Publish or edit this organisation's offers; officers curate them.
+    ManageOffer,
+    /// See matching statistics (success rate) of this region.
+    ViewMatchStats,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 30] = [
         Action::ViewRegion,
         Action::EditDesignation,
         Action::ViewUser,
@@ -144,6 +158,13 @@ impl Action {
         Action::PlanPairing,
         Action::RequestAdjustment,
         Action::ApproveAdjustment,
+        Action::ViewDemand,
+        Action::EditDemand,
+        Action::ViewHousehold,
+        Action::TakeDemand,
+        Action::OrderOffer,
+        Action::ManageOffer,
+        Action::ViewMatchStats,
     ];
 }
 
@@ -158,6 +179,8 @@ pub enum Target<'a> {
     Organization { id: i64, region: &'a RegionCode },
     /// A pairing: the organisation (id, registering region) and the paired county or village.
     Pairing { org_id: i64, org_region: &'a RegionCode, target: &'a RegionCode },
+    /// A demand: its region, and whether it is published (visible to everyone logged in).
+    Demand { region: &'a RegionCode, public: bool },
 }
 
 /// The answer: allowed, visible but not permitted, or invisible.
@@ -315,8 +338,81 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             // The two departments of the level that issued the list, each for itself.
             permitted(who.region == *r && matches!(who.role, Role::RuralRevitalization | Role::CivilAffairs))
         }
+        (Action::ViewDemand, Target::Demand { region, public }) => {
+            if public || in_subtree(region) { Allow } else { NotFound }
+        }
+        (Action::EditDemand, Target::Region(r)) => {
+            if decide(who, Action::ViewRegion, target) != Allow {
+                return NotFound;
+            }
+            permitted(in_subtree(r) && matches!(who.role, Role::Admin | Role::RuralRevitalization))
+        }
+        (Action::ViewHousehold, Target::Region(r)) => {
+            if decide(who, Action::ViewRegion, target) != Allow {
+                return NotFound;
+            }
+            permitted(in_subtree(r) && matches!(who.role, Role::Admin | Role::RuralRevitalization | Role::CivilAffairs))
+        }
+        (Action::TakeDemand, Target::Organization { id, .. }) => {
+            if decide(who, Action::ViewOrganization, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.role == Role::Organization && who.org_id == Some(id))
+        }
+        (Action::OrderOffer, Target::Region(r)) => {
+            if decide(who, Action::ViewRegion, target) != Allow {
+                return NotFound;
+            }
+            permitted(in_subtree(r) && matches!(who.role, Role::Admin | Role::RuralRevitalization))
+        }
+        (Action::ManageOffer, Target::Organization { id, region }) => {
+            if decide(who, Action::ViewOrganization, target) != Allow {
+                return NotFound;
+            }
+            let own = who.role == Role::Organization && who.org_id == Some(id);
+            permitted(own || (in_subtree(region) && matches!(who.role, Role::Admin | Role::CivilAffairs | Role::RuralRevitalization)))
+        }
+        (Action::ViewMatchStats, Target::Region(r)) => {
+            if who.role == Role::Organization {
+                return Forbidden;
+            }
+            if in_subtree(r) { Allow } else { NotFound }
+        }
         _ => NotFound,
     }
+}
+
+/// Who approves the publication of a demand (configured per platform).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandApproval {
+    /// The civil-affairs office of the recording unit's own region (the default).
+    #[default]
+    CivilAffairs,
+    /// The rural-revitalisation unit one level up (a county's demands: the prefecture).
+    Superior,
+}
+
+impl DemandApproval {
+    pub fn parse(s: &str) -> Option<DemandApproval> {
+        match s.trim() {
+            "civil_affairs" => Some(DemandApproval::CivilAffairs),
+            "superior" => Some(DemandApproval::Superior),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `who` may approve (publish or return) a demand recorded by the unit at `unit_region`.
+pub fn decide_demand_approval(who: &Principal, unit_region: &RegionCode, mode: DemandApproval) -> Decision {
+    if !(who.role.is_government() && who.region.contains(unit_region)) {
+        return Decision::NotFound;
+    }
+    let ok = match mode {
+        DemandApproval::CivilAffairs => who.role == Role::CivilAffairs && who.region == *unit_region,
+        DemandApproval::Superior => who.role == Role::RuralRevitalization && unit_region.parent().as_ref() == Some(&who.region),
+    };
+    if ok { Decision::Allow } else { Decision::Forbidden }
 }
 
 #[cfg(test)]
@@ -367,6 +463,13 @@ mod tests {
             (Role::Admin,               Action::PlanPairing,       Allow,     NotFound),
             (Role::Admin,               Action::RequestAdjustment, Allow,     NotFound),
             (Role::Admin,               Action::ApproveAdjustment, Forbidden, NotFound),
+            (Role::Admin,               Action::ViewDemand,        Allow,     NotFound),
+            (Role::Admin,               Action::EditDemand,        Allow,     NotFound),
+            (Role::Admin,               Action::ViewHousehold,     Allow,     NotFound),
+            (Role::Admin,               Action::TakeDemand,        Forbidden, NotFound),
+            (Role::Admin,               Action::OrderOffer,        Allow,     NotFound),
+            (Role::Admin,               Action::ManageOffer,       Allow,     NotFound),
+            (Role::Admin,               Action::ViewMatchStats,    Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewRegion,        Allow,     NotFound),
             (Role::CivilAffairs,        Action::EditDesignation,   Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ViewUser,          NotFound,  NotFound),
@@ -390,6 +493,13 @@ mod tests {
             (Role::CivilAffairs,        Action::PlanPairing,       Allow,     NotFound),
             (Role::CivilAffairs,        Action::RequestAdjustment, Allow,     NotFound),
             (Role::CivilAffairs,        Action::ApproveAdjustment, Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ViewDemand,        Allow,     NotFound),
+            (Role::CivilAffairs,        Action::EditDemand,        Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ViewHousehold,     Allow,     NotFound),
+            (Role::CivilAffairs,        Action::TakeDemand,        Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::OrderOffer,        Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ManageOffer,       Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ViewMatchStats,    Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewRegion,        Allow,     NotFound),
             (Role::RuralRevitalization, Action::EditDesignation,   Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewUser,          NotFound,  NotFound),
@@ -413,6 +523,13 @@ mod tests {
             (Role::RuralRevitalization, Action::PlanPairing,       Allow,     NotFound),
             (Role::RuralRevitalization, Action::RequestAdjustment, Allow,     NotFound),
             (Role::RuralRevitalization, Action::ApproveAdjustment, Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ViewDemand,        Allow,     NotFound),
+            (Role::RuralRevitalization, Action::EditDemand,        Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewHousehold,     Allow,     NotFound),
+            (Role::RuralRevitalization, Action::TakeDemand,        Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::OrderOffer,        Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ManageOffer,       Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewMatchStats,    Allow,     NotFound),
             (Role::Supervisor,          Action::ViewRegion,        Allow,     NotFound),
             (Role::Supervisor,          Action::EditDesignation,   Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewUser,          NotFound,  NotFound),
@@ -436,6 +553,13 @@ mod tests {
             (Role::Supervisor,          Action::PlanPairing,       Forbidden, NotFound),
             (Role::Supervisor,          Action::RequestAdjustment, Forbidden, NotFound),
             (Role::Supervisor,          Action::ApproveAdjustment, Forbidden, NotFound),
+            (Role::Supervisor,          Action::ViewDemand,        Allow,     NotFound),
+            (Role::Supervisor,          Action::EditDemand,        Forbidden, NotFound),
+            (Role::Supervisor,          Action::ViewHousehold,     Forbidden, NotFound),
+            (Role::Supervisor,          Action::TakeDemand,        Forbidden, NotFound),
+            (Role::Supervisor,          Action::OrderOffer,        Forbidden, NotFound),
+            (Role::Supervisor,          Action::ManageOffer,       Forbidden, NotFound),
+            (Role::Supervisor,          Action::ViewMatchStats,    Allow,     NotFound),
             (Role::Organization,        Action::ViewRegion,        Allow,     Allow),
             (Role::Organization,        Action::EditDesignation,   Forbidden, Forbidden),
             (Role::Organization,        Action::ViewUser,          NotFound,  NotFound),
@@ -459,6 +583,13 @@ mod tests {
             (Role::Organization,        Action::PlanPairing,       Forbidden, Forbidden),
             (Role::Organization,        Action::RequestAdjustment, Allow,     Allow),
             (Role::Organization,        Action::ApproveAdjustment, Forbidden, Forbidden),
+            (Role::Organization,        Action::ViewDemand,        NotFound,  NotFound),
+            (Role::Organization,        Action::EditDemand,        Forbidden, Forbidden),
+            (Role::Organization,        Action::ViewHousehold,     Forbidden, Forbidden),
+            (Role::Organization,        Action::TakeDemand,        Allow,     NotFound),
+            (Role::Organization,        Action::OrderOffer,        Forbidden, Forbidden),
+            (Role::Organization,        Action::ManageOffer,       Allow,     NotFound),
+            (Role::Organization,        Action::ViewMatchStats,    Forbidden, Forbidden),
         ];
         assert_eq!(table.len(), Role::ALL.len() * Action::ALL.len(), "the table must cover every pair");
         for &(role, action, want_in, want_out) in table {
@@ -474,7 +605,13 @@ mod tests {
                     | Action::ManageBatch
                     | Action::PlanPairing
                     | Action::RequestAdjustment
-                    | Action::ApproveAdjustment => Target::Region(region),
+                    | Action::ApproveAdjustment
+                    | Action::EditDemand
+                    | Action::ViewHousehold
+                    | Action::OrderOffer
+                    | Action::ViewMatchStats => Target::Region(region),
+                    // Unpublished demands: organisations never see them, officers in their subtree.
+                    Action::ViewDemand => Target::Demand { region, public: false },
                     Action::ViewPairing
                     | Action::ConsentAsOrg
                     | Action::ConsentAsCounty
@@ -486,7 +623,9 @@ mod tests {
                     | Action::ViewOrgPublic
                     | Action::SetCreditList
                     | Action::ApproveOrganization
-                    | Action::Enrol => Target::Organization { id: org, region },
+                    | Action::Enrol
+                    | Action::TakeDemand
+                    | Action::ManageOffer => Target::Organization { id: org, region },
                 };
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
@@ -528,6 +667,35 @@ mod tests {
         assert_eq!(decide(&county, Action::ConsentAsCounty, pairing), Allow);
         let other_county = principal(Role::RuralRevitalization, "530627", None);
         assert_eq!(decide(&other_county, Action::ViewPairing, pairing), NotFound);
+    }
+
+    #[test]
+    fn published_demands_are_seen_by_everyone_logged_in_drafts_only_in_scope() {
+        let yunnan_draft = Target::Demand { region: &code("530628"), public: false };
+        let yunnan_published = Target::Demand { region: &code("530628"), public: true };
+        let org = principal(Role::Organization, "32", Some(3));
+        assert_eq!(decide(&org, Action::ViewDemand, yunnan_published), Allow);
+        assert_eq!(decide(&org, Action::ViewDemand, yunnan_draft), NotFound);
+        let guizhou = principal(Role::RuralRevitalization, "52", None);
+        assert_eq!(decide(&guizhou, Action::ViewDemand, yunnan_published), Allow);
+        assert_eq!(decide(&guizhou, Action::ViewDemand, yunnan_draft), NotFound);
+    }
+
+    #[test]
+    fn demand_approval_follows_the_configured_rule() {
+        let county = code("530628");
+        for (role, region, mode, want) in [
+            (Role::CivilAffairs, "530628", DemandApproval::CivilAffairs, Allow),
+            (Role::RuralRevitalization, "530628", DemandApproval::CivilAffairs, Forbidden),
+            (Role::CivilAffairs, "5306", DemandApproval::CivilAffairs, Forbidden),
+            (Role::RuralRevitalization, "5306", DemandApproval::Superior, Allow),
+            (Role::RuralRevitalization, "53", DemandApproval::Superior, Forbidden),
+            (Role::RuralRevitalization, "530627", DemandApproval::Superior, NotFound),
+            (Role::Organization, "530628", DemandApproval::CivilAffairs, NotFound),
+        ] {
+            let who = principal(role, region, if role == Role::Organization { Some(1) } else { None });
+            assert_eq!(decide_demand_approval(&who, &county, mode), want, "{role:?} at {region} under {mode:?}");
+        }
     }
 
     #[test]

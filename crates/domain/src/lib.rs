@@ -8,9 +8,12 @@
 
 pub mod authz;
 pub mod crypto;
+pub mod demand;
+pub mod matching;
 pub mod org;
 pub mod pairing;
 pub mod region;
+pub mod sealing;
 pub mod role;
 pub mod uscc;
 

@@ -1,0 +1,172 @@
+//! The recommendation score between a demand and an organisation (or one of
+//! its offers), with the reasons a person reads beside it.
+//!
+//! Guarantees: [`score`] is the only definition of fit between a demand and a
+//! supplier; every point of a score comes with a [`Reason`] saying why, so the
+//! reasons always add up to the total; a supplier whose fields do not include
+//! the demand's field, whose offer does not reach the demand's region, or whose
+//! offer has no capacity left is not a candidate at all. Suppliers on a credit
+//! list are excluded before scoring (`org::may_take_new_work`), by the caller.
+
+use serde::Serialize;
+
+/// Points, each with its reason.
+pub const FIELD_FIT: i32 = 40;
+pub const PAIRED: i32 = 25;
+pub const OFFER_REGION: i32 = 15;
+pub const PREFERRED: i32 = 10;
+pub const TIE: i32 = 10;
+pub const FUNDS_FULL: i32 = 10;
+pub const FUNDS_HALF: i32 = 5;
+pub const DELIVERY_EACH: i32 = 2;
+pub const DELIVERY_MAX: i32 = 10;
+pub const SAME_COUNTY: i32 = 10;
+pub const SAME_PREFECTURE: i32 = 6;
+pub const SAME_PROVINCE: i32 = 3;
+
+/// What the score needs to know of a demand.
+#[derive(Debug, Clone, Copy)]
+pub struct DemandFacts<'a> {
+    /// Natural-length region code of the county, township or village.
+    pub region: &'a str,
+    pub field: &'a str,
+    pub funds_fen: i64,
+}
+
+/// What the score needs to know of an organisation, and of its offer if the
+/// recommendation is an offer.
+#[derive(Debug, Clone, Copy)]
+pub struct SupplierFacts<'a> {
+    pub org_region: &'a str,
+    pub fields: &'a [String],
+    /// Preferred provinces or prefectures (结对意愿).
+    pub preferred: &'a [String],
+    /// Counties it is paired with (agreed, signed or active).
+    pub paired_counties: &'a [String],
+    /// Its province has an east–west cooperation tie with the demand's.
+    pub tie: bool,
+    /// Projects it has completed.
+    pub delivered: u32,
+    pub offer: Option<OfferFacts<'a>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct OfferFacts<'a> {
+    /// Regions the offer is for; empty means anywhere.
+    pub target_regions: &'a [String],
+    pub funds_fen: i64,
+    /// Demands it can still take.
+    pub capacity_left: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub label: String,
+    pub points: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Score {
+    pub total: i32,
+    pub reasons: Vec<Reason>,
+}
+
+fn wan(fen: i64) -> String {
+    crate::pairing::format_wan(fen)
+}
+
+/// The score of `s` for `d`, or `None` when `s` is not a candidate.
+pub fn score(d: &DemandFacts, s: &SupplierFacts) -> Option<Score> {
+    if !s.fields.iter().any(|f| f == d.field) {
+        return None;
+    }
+    let mut reasons = vec![Reason { label: format!("业务领域包含“{}”", d.field), points: FIELD_FIT }];
+    let county: &str = &d.region[..d.region.len().min(6)];
+    if s.paired_counties.iter().any(|c| c == county) {
+        reasons.push(Reason { label: "已与该县结对帮扶".into(), points: PAIRED });
+    }
+    let mut funds_known = None;
+    if let Some(o) = s.offer {
+        if o.capacity_left <= 0 {
+            return None;
+        }
+        if !o.target_regions.is_empty() {
+            if !o.target_regions.iter().any(|r| d.region.starts_with(r.as_str())) {
+                return None;
+            }
+            reasons.push(Reason { label: "供给项目面向该地区".into(), points: OFFER_REGION });
+        }
+        funds_known = Some(o.funds_fen);
+    }
+    if s.preferred.iter().any(|r| !r.is_empty() && d.region.starts_with(r.as_str())) {
+        reasons.push(Reason { label: "意向帮扶地区包含该地".into(), points: PREFERRED });
+    }
+    if s.tie {
+        reasons.push(Reason { label: "东西部协作结对省份".into(), points: TIE });
+    }
+    if let Some(f) = funds_known.filter(|f| *f > 0 && d.funds_fen > 0) {
+        if f >= d.funds_fen {
+            reasons.push(Reason { label: format!("可投入资金 {} 万元，不低于需求 {} 万元", wan(f), wan(d.funds_fen)), points: FUNDS_FULL });
+        } else if f * 2 >= d.funds_fen {
+            reasons.push(Reason { label: format!("可投入资金 {} 万元，达到需求 {} 万元的一半以上", wan(f), wan(d.funds_fen)), points: FUNDS_HALF });
+        }
+    }
+    if s.delivered > 0 {
+        let p = (s.delivered as i32 * DELIVERY_EACH).min(DELIVERY_MAX);
+        reasons.push(Reason { label: format!("已完成 {} 个帮扶项目", s.delivered), points: p });
+    }
+    let common = d.region.chars().zip(s.org_region.chars()).take_while(|(a, b)| a == b).count();
+    let near = match (s.org_region.len(), common) {
+        (6.., 6..) => Some(("同县社会组织", SAME_COUNTY)),
+        (4.., 4..) => Some(("同市（州）社会组织", SAME_PREFECTURE)),
+        (2.., 2..) => Some(("同省社会组织", SAME_PROVINCE)),
+        _ => None,
+    };
+    if let Some((label, points)) = near {
+        reasons.push(Reason { label: label.into(), points });
+    }
+    Some(Score { total: reasons.iter().map(|r| r.points).sum(), reasons })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_reasons_add_up_and_name_what_fits() {
+        let fields = strings(&["教育", "健康"]);
+        let paired = strings(&["530628"]);
+        let preferred = strings(&["53"]);
+        let d = DemandFacts { region: "530628101201", field: "教育", funds_fen: 2_000_000 };
+        let s = SupplierFacts { org_region: "5306", fields: &fields, preferred: &preferred, paired_counties: &paired, tie: false, delivered: 3, offer: None };
+        let sc = score(&d, &s).unwrap();
+        let labels: Vec<&str> = sc.reasons.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, vec!["业务领域包含“教育”", "已与该县结对帮扶", "意向帮扶地区包含该地", "已完成 3 个帮扶项目", "同市（州）社会组织"]);
+        assert_eq!(sc.total, 40 + 25 + 10 + 6 + 6);
+        assert_eq!(sc.total, sc.reasons.iter().map(|r| r.points).sum::<i32>());
+    }
+
+    #[test]
+    fn suppliers_outside_the_field_region_or_capacity_are_not_candidates() {
+        let fields = strings(&["产业"]);
+        let none: Vec<String> = Vec::new();
+        let d = DemandFacts { region: "530628", field: "教育", funds_fen: 0 };
+        let s = SupplierFacts { org_region: "32", fields: &fields, preferred: &none, paired_counties: &none, tie: true, delivered: 0, offer: None };
+        assert!(score(&d, &s).is_none(), "no field fit");
+        let edu = strings(&["教育"]);
+        let guizhou = strings(&["52"]);
+        let offer = OfferFacts { target_regions: &guizhou, funds_fen: 10_000_000, capacity_left: 2 };
+        let s = SupplierFacts { fields: &edu, offer: Some(offer), ..s };
+        assert!(score(&d, &s).is_none(), "the offer is for 贵州");
+        let yunnan = strings(&["53"]);
+        let full = OfferFacts { target_regions: &yunnan, funds_fen: 10_000_000, capacity_left: 0 };
+        assert!(score(&d, &SupplierFacts { offer: Some(full), ..s }).is_none(), "no capacity left");
+        let ok = OfferFacts { capacity_left: 1, ..full };
+        let sc = score(&DemandFacts { funds_fen: 5_000_000, ..d }, &SupplierFacts { offer: Some(ok), ..s }).unwrap();
+        assert_eq!(sc.total, FIELD_FIT + OFFER_REGION + TIE + FUNDS_FULL);
+    }
+}
