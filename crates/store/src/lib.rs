@@ -14,6 +14,7 @@ pub mod actions;
 pub mod audit;
 pub mod catalog;
 pub mod db;
+pub mod demand;
 pub mod designations;
 pub mod imports;
 pub mod inbox;

@@ -120,6 +120,7 @@ CREATE TABLE matches (
 );
 CREATE INDEX matches_demand ON matches (demand_id);
 CREATE INDEX matches_org ON matches (org_id);
+CREATE INDEX matches_offer ON matches (offer_id, status);
 
 CREATE TABLE projects (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,

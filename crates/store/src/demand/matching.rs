@@ -1,0 +1,241 @@
+//! Matches (对接): an organisation takes a published demand (接单) and the
+//! county confirms, or a county orders from an offer (点单) and the
+//! organisation confirms. A confirmed match records both sides, the funds and
+//! people committed, marks the demand taken and starts a project record.
+//!
+//! Guarantees: nobody is assigned — every match is proposed by one side and
+//! confirmed by the other; an organisation on a credit list can neither take
+//! nor be ordered from; an offer's capacity is never exceeded; a demand is
+//! matched once: when one match is confirmed the other pending ones for the
+//! same demand are declined with the reason; both sides are told in the inbox;
+//! every change is audited.
+
+use super::supply;
+use super::{Demand, get_tx as demand_tx};
+use crate::audit::{self, Actor, Change};
+use crate::db::{Db, Tx};
+use crate::inbox::{self, Notice, Recipient};
+use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::Role;
+use duijie_domain::demand::{Status, Step};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Match {
+    pub id: i64,
+    pub demand_id: i64,
+    pub demand_title: String,
+    pub demand_region: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub offer_id: Option<i64>,
+    /// `org` (接单) or `county` (点单).
+    pub initiated_by: String,
+    /// `pending`, `confirmed`, `declined`, `cancelled`.
+    pub status: String,
+    pub funds_fen: i64,
+    pub people: i64,
+    pub note: String,
+    pub score: i64,
+    /// JSON array of the recommendation's reasons, when it came from one.
+    pub reasons: String,
+    pub proposed_by: String,
+    pub proposed_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decline_reason: String,
+}
+
+impl Match {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "pending" => if self.initiated_by == "org" { "待县级确认" } else { "待社会组织确认" },
+            "confirmed" => "对接成功",
+            "declined" => "未达成",
+            _ => "已取消",
+        }
+    }
+}
+
+const SELECT: &str = "SELECT m.id, m.demand_id, d.title AS demand_title, d.region_code AS demand_region, m.org_id, o.name AS org_name, \
+    m.offer_id, m.initiated_by, m.status, m.funds_fen, m.people, m.note, m.score, m.reasons, m.proposed_by, m.proposed_at, \
+    m.decided_by, m.decided_at, m.decline_reason FROM matches m JOIN demands d ON d.id = m.demand_id JOIN organizations o ON o.id = m.org_id";
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Match>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+}
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Match>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1"));
+    Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Matches of one demand, newest first.
+pub async fn of_demand(db: &Db, demand_id: i64) -> Result<Vec<Match>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.demand_id = $1 ORDER BY m.id DESC"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(demand_id).fetch_all(p).await)?)
+}
+
+/// Matches of one organisation, newest first.
+pub async fn of_org(db: &Db, org_id: i64) -> Result<Vec<Match>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.org_id = $1 ORDER BY m.id DESC LIMIT 200"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(org_id).fetch_all(p).await)?)
+}
+
+/// Matches waiting for a county's decision (takes by organisations) within `region_like`.
+pub async fn pending_for_region(db: &Db, region_like: &str) -> Result<Vec<Match>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.status = 'pending' AND m.initiated_by = 'org' AND d.region_code LIKE $1 ORDER BY m.id"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(region_like).fetch_all(p).await)?)
+}
+
+/// A proposal from one side.
+#[derive(Debug, Clone, Default)]
+pub struct Proposal {
+    pub demand_id: i64,
+    pub org_id: i64,
+    pub offer_id: Option<i64>,
+    pub funds_fen: i64,
+    pub people: i64,
+    pub note: String,
+    pub score: i64,
+    pub reasons: String,
+}
+
+/// Proposes a match: `side` is who proposes (`Role::Organization` takes, a
+/// county officer orders). The other side confirms.
+pub async fn propose(tx: &mut Tx, actor: &Actor, side: Role, p: &Proposal) -> Result<i64> {
+    let demand = demand_tx(tx, p.demand_id).await?.ok_or_else(|| Error::Invalid("需求不存在".into()))?;
+    if demand.status() != Status::Published {
+        return Err(Error::Invalid(format!("该需求当前为“{}”，不能对接", demand.status().label())));
+    }
+    let org = crate::orgs::get_tx(tx, p.org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
+    if let Some(why) = crate::pairing::refusal(&org) {
+        return Err(Error::Invalid(why));
+    }
+    if let Some(offer_id) = p.offer_id {
+        let offer = supply::get_tx(tx, offer_id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
+        if offer.org_id != org.id || offer.status != "published" {
+            return Err(Error::Invalid("该供给项目不可用".into()));
+        }
+        if offer.capacity_left() <= 0 {
+            return Err(Error::Invalid("该供给项目可承接的需求数已满".into()));
+        }
+    }
+    let dup = "SELECT COUNT(*) FROM matches WHERE demand_id = $1 AND org_id = $2 AND status = 'pending'";
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar(dup).bind(demand.id).bind(org.id).fetch_one(c).await)?;
+    if n > 0 {
+        return Err(Error::Conflict("该组织与该需求已有待确认的对接".into()));
+    }
+    let initiated = if side == Role::Organization { "org" } else { "county" };
+    let sql = "INSERT INTO matches (demand_id, org_id, offer_id, initiated_by, status, funds_fen, people, note, score, reasons, proposed_by, proposed_at) \
+               VALUES ($1,$2,$3,$4,'pending',$5,$6,$7,$8,$9,$10,$11) RETURNING id";
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(demand.id).bind(org.id).bind(p.offer_id).bind(initiated)
+        .bind(p.funds_fen).bind(p.people).bind(p.note.trim()).bind(p.score).bind(&p.reasons).bind(&actor.unit).bind(crate::now())
+        .fetch_one(c).await)?;
+    let after = get_tx(tx, id).await?;
+    audit::append(tx, actor, Change { region: &demand.region_code, action: &format!("match.propose_by_{initiated}"), entity: "match", entity_id: &id.to_string(), before: None, after: after.as_ref().map(|m| serde_json::json!(m)) }).await?;
+    let link = format!("/demands/{}", demand.id);
+    if initiated == "org" {
+        let to = Recipient::Unit { region: demand.unit_region.clone(), role: Some(Role::RuralRevitalization) };
+        inbox::notify(tx, &to, &Notice { kind: "match.taken".into(), title: format!("{}申请承接需求，请确认：{}", org.name, demand.title), body: p.note.trim().to_string(), link, dedup_key: None }).await?;
+    } else {
+        inbox::notify(tx, &Recipient::Org(org.id), &Notice { kind: "match.ordered".into(), title: format!("县级点单，请确认是否承接：{}", demand.title), body: p.note.trim().to_string(), link, dedup_key: None }).await?;
+    }
+    Ok(id)
+}
+
+/// The other side confirms: the match is made, the demand taken, a project started.
+pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Match> {
+    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
+    if before.status != "pending" {
+        return Err(Error::Conflict(format!("该对接{}，不能再确认", before.status_label())));
+    }
+    let org = crate::orgs::get_tx(tx, before.org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
+    if let Some(why) = crate::pairing::refusal(&org) {
+        return Err(Error::Invalid(why));
+    }
+    if let Some(offer_id) = before.offer_id {
+        let offer = supply::get_tx(tx, offer_id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
+        if offer.capacity_left() <= 0 {
+            return Err(Error::Invalid("该供给项目可承接的需求数已满".into()));
+        }
+    }
+    let now = crate::now();
+    let demand: Demand = super::step(tx, actor, before.demand_id, Step::Take, &format!("与{}对接成功", org.name), now).await?;
+    let sql = "UPDATE matches SET status = 'confirmed', decided_by = $1, decided_at = $2 WHERE id = $3";
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(now).bind(id).execute(c).await)?;
+    let others = "UPDATE matches SET status = 'declined', decided_by = $1, decided_at = $2, decline_reason = '该需求已由其他组织承接' \
+                  WHERE demand_id = $3 AND status = 'pending' AND id <> $4";
+    on_tx_exec!(tx, c => sqlx::query(others).bind(&actor.unit).bind(now).bind(before.demand_id).bind(id).execute(c).await)?;
+    let project = "INSERT INTO projects (match_id, demand_id, org_id, region_code, title, field, funds_fen, people, beneficiaries, status, created_at) \
+                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'planned',$10)";
+    let funds = if before.funds_fen > 0 { before.funds_fen } else { demand.funds_fen };
+    on_tx_exec!(tx, c => sqlx::query(project).bind(id).bind(demand.id).bind(org.id).bind(&demand.region_code).bind(&demand.title)
+        .bind(&demand.field).bind(funds).bind(before.people).bind(demand.beneficiary_count).bind(now).execute(c).await)?;
+    if let Some(offer_id) = before.offer_id {
+        on_tx_exec!(tx, c => sqlx::query("UPDATE offers SET updated_at = $1 WHERE id = $2").bind(now).bind(offer_id).execute(c).await)?;
+    }
+    let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
+    audit::append(tx, actor, Change { region: &demand.region_code, action: "match.confirm", entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    let title = format!("对接成功：{} 承接“{}”", org.name, demand.title);
+    let link = format!("/demands/{}", demand.id);
+    inbox::notify(tx, &Recipient::Org(org.id), &Notice { kind: "match.confirmed".into(), title: title.clone(), body: String::new(), link: link.clone(), dedup_key: None }).await?;
+    let unit = Recipient::Unit { region: demand.unit_region.clone(), role: Some(Role::RuralRevitalization) };
+    inbox::notify(tx, &unit, &Notice { kind: "match.confirmed".into(), title, body: String::new(), link, dedup_key: None }).await?;
+    Ok(after)
+}
+
+/// The other side declines (or the proposer cancels) with a reason.
+pub async fn decline(tx: &mut Tx, actor: &Actor, id: i64, cancel: bool, reason: &str) -> Result<Match> {
+    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
+    if before.status != "pending" {
+        return Err(Error::Conflict(format!("该对接{}，不能再变更", before.status_label())));
+    }
+    let status = if cancel { "cancelled" } else { "declined" };
+    let sql = "UPDATE matches SET status = $1, decided_by = $2, decided_at = $3, decline_reason = $4 WHERE id = $5";
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(status).bind(&actor.unit).bind(crate::now()).bind(reason.trim()).bind(id).execute(c).await)?;
+    let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
+    audit::append(tx, actor, Change { region: &before.demand_region, action: &format!("match.{status}"), entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    if !cancel {
+        let to = if before.initiated_by == "org" { Recipient::Org(before.org_id) } else { Recipient::Unit { region: before.demand_region.chars().take(6).collect(), role: Some(Role::RuralRevitalization) } };
+        inbox::notify(tx, &to, &Notice { kind: "match.declined".into(), title: format!("对接未达成：{}", before.demand_title), body: reason.trim().to_string(), link: format!("/demands/{}", before.demand_id), dedup_key: None }).await?;
+    }
+    Ok(after)
+}
+
+/// A project started by a confirmed match (the reporting work builds on it).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Project {
+    pub id: i64,
+    pub match_id: i64,
+    pub demand_id: i64,
+    pub org_id: i64,
+    pub region_code: String,
+    pub title: String,
+    pub field: String,
+    pub funds_fen: i64,
+    pub people: i64,
+    pub beneficiaries: i64,
+    pub status: String,
+    pub created_at: i64,
+}
+
+pub async fn project_of_demand(db: &Db, demand_id: i64) -> Result<Option<Project>> {
+    let sql = "SELECT id, match_id, demand_id, org_id, region_code, title, field, funds_fen, people, beneficiaries, status, created_at \
+               FROM projects WHERE demand_id = $1";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(demand_id).fetch_optional(p).await)?)
+}
+
+/// Marks the project of a demand started or done along with the demand.
+pub async fn advance_project(tx: &mut Tx, actor: &Actor, demand_id: i64, step: Step) -> Result<Demand> {
+    let d = super::step(tx, actor, demand_id, step, "", crate::now()).await?;
+    let (status, column) = match step {
+        Step::Start => ("in_progress", "started_at"),
+        Step::Finish => ("done", "done_at"),
+        _ => return Err(Error::Invalid("项目只能开始实施或确认完成".into())),
+    };
+    let sql = sqlx::AssertSqlSafe(format!("UPDATE projects SET status = $1, {column} = $2 WHERE demand_id = $3"));
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(status).bind(crate::now()).bind(demand_id).execute(c).await)?;
+    Ok(d)
+}

@@ -1,0 +1,167 @@
+//! The supply library (供给项目库): what organisations offer — fields, target
+//! regions, funds and people, period, and how many demands each offer can take.
+//!
+//! Guarantees: only an approved, active organisation on no credit list
+//! publishes an offer; an offer's capacity is never exceeded (confirmed matches
+//! count against it); officers curate offers (feature, hide with a reason)
+//! and every change is audited and bumps `updated_at`.
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{Db, Tx};
+use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Offer {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_region: String,
+    pub title: String,
+    pub description: String,
+    pub fields: String,
+    pub target_regions: String,
+    pub funds_fen: i64,
+    pub people: i64,
+    pub period_start: String,
+    pub period_end: String,
+    pub capacity: i64,
+    /// Confirmed matches against this offer.
+    pub taken: i64,
+    /// `published`, `closed` (by the organisation) or `hidden` (by an officer).
+    pub status: String,
+    pub hidden_reason: String,
+    pub featured: bool,
+    pub created_by: String,
+    pub created_at: i64,
+    pub is_demo: bool,
+    pub updated_at: i64,
+}
+
+impl Offer {
+    pub fn fields_list(&self) -> Vec<String> {
+        self.fields.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+
+    pub fn regions_list(&self) -> Vec<String> {
+        self.target_regions.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+
+    pub fn capacity_left(&self) -> i64 {
+        self.capacity - self.taken
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "published" => "发布中",
+            "closed" => "已关闭",
+            _ => "已下架",
+        }
+    }
+}
+
+pub(crate) const SELECT: &str = "SELECT f.id, f.org_id, o.name AS org_name, f.org_region, f.title, f.description, f.fields, \
+    f.target_regions, f.funds_fen, f.people, f.period_start, f.period_end, f.capacity, \
+    (SELECT COUNT(*) FROM matches m WHERE m.offer_id = f.id AND m.status = 'confirmed') AS taken, f.status, f.hidden_reason, \
+    f.featured, f.created_by, f.created_at, f.is_demo, f.updated_at FROM offers f JOIN organizations o ON o.id = f.org_id";
+
+/// An offer as published.
+#[derive(Debug, Clone, Default)]
+pub struct NewOffer {
+    pub org_id: i64,
+    pub title: String,
+    pub description: String,
+    /// `、`-joined fields (checked).
+    pub fields: String,
+    /// Region codes (natural length); empty means anywhere.
+    pub target_regions: Vec<String>,
+    pub funds_fen: i64,
+    pub people: i64,
+    pub period_start: String,
+    pub period_end: String,
+    pub capacity: i64,
+    pub is_demo: bool,
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Offer>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE f.id = $1"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+}
+
+pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Offer>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE f.id = $1"));
+    Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// Publishes an offer for an organisation that may take new work.
+pub async fn create(tx: &mut Tx, actor: &Actor, n: &NewOffer) -> Result<i64> {
+    let org = crate::orgs::get_tx(tx, n.org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
+    if let Some(why) = crate::pairing::refusal(&org) {
+        return Err(Error::Invalid(why));
+    }
+    if n.fields.trim().is_empty() {
+        return Err(Error::Invalid("请选择供给项目的帮扶领域".into()));
+    }
+    if !(1..=10_000).contains(&n.capacity) {
+        return Err(Error::Invalid("可承接需求数应为 1–10000".into()));
+    }
+    let now = crate::now();
+    let sql = "INSERT INTO offers (org_id, org_region, title, description, fields, target_regions, funds_fen, people, period_start, \
+               period_end, capacity, status, created_by, created_at, is_demo, updated_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'published',$12,$13,$14,$13) RETURNING id";
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(org.id).bind(&org.region_code).bind(n.title.trim())
+        .bind(n.description.trim()).bind(&n.fields).bind(n.target_regions.join("、")).bind(n.funds_fen).bind(n.people)
+        .bind(&n.period_start).bind(&n.period_end).bind(n.capacity).bind(&actor.unit).bind(now).bind(n.is_demo)
+        .fetch_one(c).await)?;
+    let after = get_tx(tx, id).await?;
+    audit::append(tx, actor, Change { region: &org.region_code, action: "offer.create", entity: "offer", entity_id: &id.to_string(), before: None, after: after.map(|o| serde_json::json!(o)) }).await?;
+    Ok(id)
+}
+
+/// Closes (the organisation), hides with a reason or features (an officer), or republishes.
+pub async fn set_status(tx: &mut Tx, actor: &Actor, id: i64, status: &str, reason: &str, featured: Option<bool>) -> Result<Offer> {
+    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
+    if !matches!(status, "published" | "closed" | "hidden") {
+        return Err(Error::Invalid("未知的供给项目状态".into()));
+    }
+    if status == "hidden" && reason.trim().is_empty() {
+        return Err(Error::Invalid("请写明下架原因".into()));
+    }
+    let sql = "UPDATE offers SET status = $1, hidden_reason = $2, featured = $3, updated_at = $4 WHERE id = $5";
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(status).bind(reason.trim()).bind(featured.unwrap_or(before.featured)).bind(crate::now()).bind(id).execute(c).await)?;
+    let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
+    audit::append(tx, actor, Change {
+        region: &before.org_region,
+        action: "offer.status",
+        entity: "offer",
+        entity_id: &id.to_string(),
+        before: Some(serde_json::json!(before)),
+        after: Some(serde_json::json!(after)),
+    })
+    .await?;
+    Ok(after)
+}
+
+/// Offers of one organisation, or published ones of organisations registered
+/// in `region_like` (officers), newest first.
+pub async fn list(db: &Db, org_id: Option<i64>, region_like: Option<&str>, published_only: bool, limit: i64, offset: i64) -> Result<(Vec<Offer>, i64)> {
+    let mut clauses: Vec<String> = Vec::new();
+    if published_only {
+        clauses.push("f.status = 'published'".into());
+    }
+    let (arg_org, arg_like) = (org_id.unwrap_or(0), region_like.unwrap_or("%").to_string());
+    clauses.push(if org_id.is_some() { "f.org_id = $1".into() } else { "$1 = $1".into() });
+    clauses.push("f.org_region LIKE $2".into());
+    let filter = clauses.join(" AND ");
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE {filter} ORDER BY f.featured DESC, f.id DESC LIMIT $3 OFFSET $4"));
+    let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM offers f WHERE {filter}"));
+    let rows = on_db!(db, p => sqlx::query_as(sql).bind(arg_org).bind(&arg_like).bind(limit).bind(offset).fetch_all(p).await)?;
+    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(arg_org).bind(&arg_like).fetch_one(p).await)?;
+    Ok((rows, total))
+}
+
+/// Offers changed at or after `since`, for the catalogue and the search index.
+pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Offer>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE f.updated_at >= $1 ORDER BY f.id"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(since).fetch_all(p).await)?)
+}
