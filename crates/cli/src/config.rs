@@ -16,6 +16,14 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// Largest upload in MB.
     pub max_upload_mb: usize,
+    /// The data key sealing households' personal data (32 hex characters); if
+    /// empty, it is read from `data_key_file`, which is created on first start.
+    pub data_key: String,
+    /// Where the data key is kept when `data_key` is empty.
+    pub data_key_file: String,
+    /// Who publishes demands: `civil_affairs` (the recording unit's civil-affairs
+    /// office) or `superior` (the rural-revitalisation unit one level up).
+    pub demand_approval: String,
 }
 
 impl Default for Settings {
@@ -25,6 +33,9 @@ impl Default for Settings {
             database_url: "sqlite://data/duijie.db".into(),
             cookie_secure: false,
             max_upload_mb: 20,
+            data_key: String::new(),
+            data_key_file: "data/duijie.key".into(),
+            demand_approval: "civil_affairs".into(),
         }
     }
 }
@@ -49,7 +60,7 @@ pub fn load(file: Option<&str>, database: Option<String>, addr: Option<String>) 
         None => fig = fig.merge(Toml::file("duijie.toml")),
     }
     fig = fig
-        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "max_upload_mb"]))
+        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "max_upload_mb", "data_key", "data_key_file", "demand_approval"]))
         .merge(Serialized::defaults(Flags { database_url: database, addr }));
     Ok(fig.extract()?)
 }
@@ -64,4 +75,30 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// The sealer for households' personal data: from `data_key`, or from the key
+/// file (created with a fresh random key, readable only by its owner, when it
+/// does not exist yet). Losing the key file loses the sealed data: back it up.
+pub fn sealer(s: &Settings) -> Result<duijie_domain::sealing::Sealer> {
+    use anyhow::Context;
+    let hex = if !s.data_key.trim().is_empty() {
+        s.data_key.trim().to_string()
+    } else {
+        let path = std::path::Path::new(&s.data_key_file);
+        if !path.exists() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+            }
+            let key = duijie_domain::sealing::Sealer::generate_key_hex();
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            std::io::Write::write_all(&mut opts.open(path).with_context(|| format!("无法创建数据密钥文件 {}", path.display()))?, key.as_bytes())?;
+            eprintln!("已生成数据密钥 {}（用于加密帮扶户个人信息，请与数据库一起备份）", path.display());
+        }
+        std::fs::read_to_string(path).with_context(|| format!("无法读取数据密钥文件 {}", path.display()))?
+    };
+    duijie_domain::sealing::Sealer::from_hex(&hex).map_err(|e| anyhow::anyhow!("{e}"))
 }

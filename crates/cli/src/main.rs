@@ -82,6 +82,15 @@ enum Command {
 /// Reminders start this many days before a batch's signing deadline.
 const REMIND_WINDOW_DAYS: i64 = 30;
 
+/// Published demands past their deadline expire (they leave the recommendations, not the statistics).
+async fn expire_demands(db: &Db) -> Result<usize> {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let mut tx = db.begin().await?;
+    let n = duijie_store::demand::expire_overdue(&mut tx, today).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// Sends the agreement reminders due today (Beijing time); each is sent once.
 async fn remind(db: &Db, window_days: i64) -> Result<usize> {
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
@@ -229,7 +238,14 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
     if with_demo {
         print_accounts(&demo::ensure_loaded(&db).await?);
     }
-    let web = duijie_web::WebConfig { cookie_secure: settings.cookie_secure, max_upload_bytes: settings.max_upload_mb * 1024 * 1024 };
+    let demand_approval = duijie_domain::authz::DemandApproval::parse(&settings.demand_approval)
+        .with_context(|| format!("demand_approval 应为 civil_affairs 或 superior，而不是“{}”", settings.demand_approval))?;
+    let web = duijie_web::WebConfig {
+        cookie_secure: settings.cookie_secure,
+        max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
+        sealer: config::sealer(settings)?,
+        demand_approval,
+    };
     let state = duijie_web::AppState::new(db.clone(), web).await?;
     let listener = tokio::net::TcpListener::bind(&settings.addr).await.with_context(|| format!("无法监听 {}", settings.addr))?;
     eprintln!("对接平台已启动：http://{}/", listener.local_addr()?);
@@ -239,6 +255,11 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
             tick.tick().await;
             if let Err(e) = duijie_store::sessions::purge_expired(&db).await {
                 tracing::warn!("清理过期会话失败：{e}");
+            }
+            match expire_demands(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} 个需求已过截止日期，标为已过期"),
+                Err(e) => tracing::warn!("处理过期需求失败：{e}"),
             }
             match remind(&db, REMIND_WINDOW_DAYS).await {
                 Ok(0) => {}

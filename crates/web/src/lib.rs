@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod demand;
 pub mod error;
 pub mod pages;
 pub mod pairing;
@@ -33,11 +34,22 @@ pub struct WebConfig {
     pub cookie_secure: bool,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: usize,
+    /// Seals households' personal data.
+    pub sealer: duijie_domain::sealing::Sealer,
+    /// Who publishes demands.
+    pub demand_approval: duijie_domain::authz::DemandApproval,
 }
 
 impl Default for WebConfig {
+    /// Test settings: a fresh random data key.
     fn default() -> Self {
-        WebConfig { cookie_secure: false, max_upload_bytes: 20 * 1024 * 1024 }
+        let sealer = duijie_domain::sealing::Sealer::from_hex(&duijie_domain::sealing::Sealer::generate_key_hex());
+        WebConfig {
+            cookie_secure: false,
+            max_upload_bytes: 20 * 1024 * 1024,
+            sealer: sealer.unwrap_or_else(|_| unreachable!("a generated key is always valid")),
+            demand_approval: duijie_domain::authz::DemandApproval::default(),
+        }
     }
 }
 
@@ -57,6 +69,8 @@ pub struct AppState {
     pub pairing_previews: Arc<previews::Previews<(i64, duijie_store::pairing::list::ImportPlan)>>,
     /// Every organisation's searchable facts, synced from the database before each search.
     pub catalog: Arc<tokio::sync::RwLock<duijie_store::catalog::OrgCatalog>>,
+    /// What recommendations and the success rate need, synced from the database before each use.
+    pub matches: Arc<tokio::sync::RwLock<duijie_store::demand::catalog::MatchCatalog>>,
     /// Result of the last audit-chain check, shown to administrators.
     pub last_audit_check: Arc<RwLock<Option<(i64, duijie_store::audit::Verification)>>>,
 }
@@ -67,6 +81,7 @@ impl AppState {
         let tree = RegionTree::load(&db).await?;
         let demo = db.meta("demo_loaded").await?.is_some();
         let catalog = duijie_store::catalog::OrgCatalog::load(&db).await?;
+        let matches = duijie_store::demand::catalog::MatchCatalog::load(&db).await?;
         Ok(AppState {
             db,
             tree: Arc::new(tree),
@@ -76,6 +91,7 @@ impl AppState {
             org_previews: Arc::default(),
             pairing_previews: Arc::default(),
             catalog: Arc::new(tokio::sync::RwLock::new(catalog)),
+            matches: Arc::new(tokio::sync::RwLock::new(matches)),
             last_audit_check: Arc::default(),
         })
     }

@@ -440,3 +440,35 @@ pub async fn send_plan(state: &AppState, who: &Principal, actor: &Actor, plan_id
     tx.commit().await?;
     Ok(n)
 }
+
+/// Reads a list of regions typed as names (云南、昭通市、彝良县) or codes (53、5306),
+/// provinces down to `deepest`; each must name exactly one region.
+pub fn parse_regions(state: &AppState, input: &str, deepest: Level) -> Result<Vec<RegionCode>, String> {
+    let allowed = |l: Level| l != Level::National && l <= deepest;
+    let mut out = Vec::new();
+    for part in input.split(['、', ',', '，', ';', '；', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+        let code = if part.chars().all(|c| c.is_ascii_digit()) {
+            RegionCode::parse(part).map_err(|_| format!("“{part}”不是有效的区划代码"))?
+        } else {
+            let hits: Vec<_> = state
+                .tree
+                .search(part, &RegionCode::national(), 50)
+                .into_iter()
+                .filter(|n| allowed(n.level) && (n.name == part || n.name.starts_with(part)))
+                .collect();
+            let exact: Vec<_> = hits.iter().copied().filter(|n| n.name == part).collect();
+            match (exact.as_slice(), hits.as_slice()) {
+                ([one], _) | ([], [one]) => one.code.clone(),
+                (_, []) => return Err(format!("找不到地区“{part}”")),
+                _ => return Err(format!("“{part}”不唯一，请写全称或区划代码")),
+            }
+        };
+        if !allowed(code.level()) || state.tree.get(&code).is_none() {
+            return Err(format!("“{part}”应为{}", if deepest == Level::Prefecture { "省或地市" } else { "省、地市或县" }));
+        }
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
+}

@@ -261,31 +261,7 @@ fn own_org(cu: &CurrentUser) -> Result<i64, AppError> {
 
 /// Reads preferred regions typed as names (云南、昭通市) or codes (53、5306).
 pub fn parse_preferred(state: &AppState, input: &str) -> Result<Vec<RegionCode>, String> {
-    let mut out = Vec::new();
-    for part in input.split(['、', ',', '，', ';', '；', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
-        let code = if part.chars().all(|c| c.is_ascii_digit()) {
-            RegionCode::parse(part).map_err(|_| format!("“{part}”不是有效的区划代码"))?
-        } else {
-            let hits: Vec<_> = state
-                .tree
-                .search(part, &RegionCode::national(), 50)
-                .into_iter()
-                .filter(|n| matches!(n.level, Level::Province | Level::Prefecture) && n.name.starts_with(part))
-                .collect();
-            match hits.as_slice() {
-                [one, ..] if hits.iter().all(|h| h.level == one.level) && hits.len() == 1 => one.code.clone(),
-                [] => return Err(format!("找不到省或市“{part}”")),
-                _ => return Err(format!("“{part}”不唯一，请写全称")),
-            }
-        };
-        if !matches!(code.level(), Level::Province | Level::Prefecture) {
-            return Err(format!("“{part}”应为省或地市"));
-        }
-        if !out.contains(&code) {
-            out.push(code);
-        }
-    }
-    Ok(out)
+    crate::pairing::parse_regions(state, input, Level::Prefecture)
 }
 
 async fn intent_page(state: &AppState, cu: &CurrentUser, form: Option<IntentForm>, error: Option<(String, String)>, toast: Option<String>) -> Result<IntentPage, AppError> {

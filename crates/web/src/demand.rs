@@ -1,0 +1,507 @@
+//! Demand, supply and matching operations shared by the pages and the API:
+//! each asks `authz` first, validates what people typed (naming the field, in
+//! Chinese), then calls the store in one transaction.
+//!
+//! Guarantees: a demand the caller may not see answers 404; organisations see
+//! published demands only and never a household's personal data; an officer's
+//! full view of that data is audited; nothing is matched without both sides —
+//! the organisation takes and the county confirms, or the county orders and the
+//! organisation confirms; the matching catalogue is synced before it answers.
+
+use crate::pairing::require;
+use crate::{AppError, AppState};
+use duijie_domain::authz::{Action, Target, decide, decide_demand_approval};
+use duijie_domain::demand::{self as dd, Status, Step};
+use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
+use duijie_store::Actor;
+use duijie_store::demand::catalog::{DemandRecommendation, Recommendation, SuccessRate};
+use duijie_store::demand::matching::{self, Match, Proposal};
+use duijie_store::demand::supply::{self, NewOffer, Offer};
+use duijie_store::demand::{self, Demand, Household, NewDemand};
+
+/// Loads a demand the caller may see (404 otherwise).
+pub async fn visible(state: &AppState, who: &Principal, id: i64) -> Result<Demand, AppError> {
+    let d = demand::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    require(decide(who, Action::ViewDemand, Target::Demand { region: &d.region(), public: d.status().is_public() }))?;
+    Ok(d)
+}
+
+/// What a person types to record a demand (page form and API body); every value is text as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct DemandInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// One of the fields (产业, 就业, 教育 …).
+    #[serde(default)]
+    pub field: String,
+    /// county, township, village or household.
+    #[serde(default)]
+    pub target_kind: String,
+    /// The county (6), township (9) or village (12) code.
+    #[serde(default)]
+    pub region: String,
+    /// Beneficiary groups, `、`-separated.
+    #[serde(default)]
+    pub beneficiary_group: String,
+    #[serde(default)]
+    pub beneficiary_count: String,
+    /// Estimated funds in 万元.
+    #[serde(default)]
+    pub funds_wan: String,
+    /// relief (输血) or capacity (造血).
+    #[serde(default)]
+    pub mode: String,
+    /// 1 一般, 2 较急, 3 紧急.
+    #[serde(default)]
+    pub urgency: String,
+    /// 2026-12-31
+    #[serde(default)]
+    pub deadline: String,
+    /// A small household wish (微心愿): "true"/"on"/"1".
+    #[serde(default)]
+    pub is_wish: String,
+    #[serde(default)]
+    pub contact_name: String,
+    #[serde(default)]
+    pub contact_phone: String,
+    /// Household demands only: the head of household.
+    #[serde(default)]
+    pub household_name: String,
+    #[serde(default)]
+    pub household_id: String,
+    #[serde(default)]
+    pub household_phone: String,
+}
+
+fn truthy(s: &str) -> bool {
+    matches!(s.trim(), "true" | "on" | "1" | "是")
+}
+
+/// Checks a demand for `who` (a county bureau records for its own subtree).
+pub fn check_demand(state: &AppState, who: &Principal, i: &DemandInput) -> Result<NewDemand, AppError> {
+    let mut errors = Vec::new();
+    let title = i.title.trim();
+    if title.is_empty() {
+        errors.push(FieldError::new("title", "请填写需求名称"));
+    } else if title.chars().count() > 80 {
+        errors.push(FieldError::new("title", "需求名称不能超过 80 字"));
+    }
+    if i.description.chars().count() > 3000 {
+        errors.push(FieldError::new("description", "需求说明不能超过 3000 字"));
+    }
+    if !duijie_domain::org::FIELDS.contains(&i.field.trim()) {
+        errors.push(FieldError::new("field", format!("请选择帮扶领域：{}", duijie_domain::org::FIELDS.join("、"))));
+    }
+    let target = dd::Target::parse(&i.target_kind);
+    if target.is_none() {
+        errors.push(FieldError::new("target_kind", "请选择需求对象：县、乡镇、村或户"));
+    }
+    let region = match RegionCode::parse(&i.region) {
+        Ok(r) => {
+            if let Some(t) = target
+                && r.level() != t.level()
+            {
+                errors.push(FieldError::new("region", format!("需求对象为{}时，请填写{}区划代码（{} 位）", t.label(), t.level().label(), t.level().code_len())));
+            }
+            if decide(who, Action::EditDemand, Target::Region(&r)) != duijie_domain::Decision::Allow {
+                errors.push(FieldError::new("region", "只能为本单位管辖范围内的地区录入需求"));
+            } else if r.level() <= Level::Township && state.tree.get(&r).is_none() {
+                errors.push(FieldError::new("region", "没有这个区划代码"));
+            }
+            Some(r)
+        }
+        Err(_) if i.region.trim().is_empty() => {
+            errors.push(FieldError::new("region", "请填写需求所在地区的区划代码"));
+            None
+        }
+        Err(e) => {
+            errors.push(FieldError::new("region", e.to_string()));
+            None
+        }
+    };
+    let groups: Vec<&str> = i.beneficiary_group.split(['、', ',', '，', ' ']).map(str::trim).filter(|s| !s.is_empty()).collect();
+    if let Some(bad) = groups.iter().find(|g| !dd::GROUPS.contains(g)) {
+        errors.push(FieldError::new("beneficiary_group", format!("未知的受益群体“{bad}”，可选：{}", dd::GROUPS.join("、"))));
+    }
+    let count = match i.beneficiary_count.trim() {
+        "" => 0,
+        c => c.parse::<i64>().ok().filter(|n| (0..=10_000_000).contains(n)).unwrap_or_else(|| {
+            errors.push(FieldError::new("beneficiary_count", "受益人数应为整数"));
+            0
+        }),
+    };
+    let funds_fen = duijie_domain::pairing::parse_wan(&i.funds_wan).unwrap_or_else(|m| {
+        errors.push(FieldError::new("funds_wan", m));
+        0
+    });
+    let mode = if i.mode.trim().is_empty() { "relief" } else { i.mode.trim() };
+    if !dd::MODES.iter().any(|(k, _)| *k == mode) {
+        errors.push(FieldError::new("mode", "帮扶方式应为输血或造血"));
+    }
+    let urgency = match i.urgency.trim() {
+        "" => 1,
+        u => u.parse::<i64>().ok().filter(|n| (1..=3).contains(n)).unwrap_or_else(|| {
+            errors.push(FieldError::new("urgency", "紧急程度应为 1（一般）、2（较急）或 3（紧急）"));
+            1
+        }),
+    };
+    let deadline = if i.deadline.trim().is_empty() {
+        None
+    } else {
+        let d = duijie_store::imports::parse_date(&i.deadline);
+        if d.is_none() {
+            errors.push(FieldError::new("deadline", "截止日期无效，例如 2026-12-31"));
+        }
+        d
+    };
+    let phone = i.contact_phone.trim();
+    if !phone.is_empty() && !duijie_domain::org::is_phone(phone) {
+        errors.push(FieldError::new("contact_phone", format!("“{phone}”不是有效的电话号码")));
+    }
+    let is_wish = truthy(&i.is_wish);
+    if is_wish && funds_fen > dd::WISH_LIMIT_FEN {
+        errors.push(FieldError::new("funds_wan", "微心愿的预计金额不超过 0.5 万元"));
+    }
+    let household = if target == Some(dd::Target::Household) {
+        if i.household_name.trim().is_empty() {
+            errors.push(FieldError::new("household_name", "请填写户主姓名"));
+        }
+        let id = dd::check_id_number(&i.household_id).unwrap_or_else(|m| {
+            errors.push(FieldError::new("household_id", m));
+            String::new()
+        });
+        let hp = i.household_phone.trim();
+        if !hp.is_empty() && !duijie_domain::org::is_phone(hp) {
+            errors.push(FieldError::new("household_phone", format!("“{hp}”不是有效的电话号码")));
+        }
+        Some(Household { name: i.household_name.trim().to_string(), id_number: id, phone: hp.to_string() })
+    } else {
+        None
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let (Some(target), Some(region)) = (target, region) else { return Err(AppError::bad("需求信息不完整")) };
+    Ok(NewDemand {
+        title: title.to_string(),
+        description: i.description.trim().to_string(),
+        field: i.field.trim().to_string(),
+        target,
+        region,
+        beneficiary_group: groups.join("、"),
+        beneficiary_count: count,
+        funds_fen,
+        mode: mode.to_string(),
+        urgency,
+        deadline,
+        is_wish,
+        contact_name: i.contact_name.trim().to_string(),
+        contact_phone: phone.to_string(),
+        household,
+        unit_region: who.region.clone(),
+        provenance: String::new(),
+        is_demo: false,
+    })
+}
+
+/// Records a draft demand.
+pub async fn create(state: &AppState, who: &Principal, actor: &Actor, input: &DemandInput) -> Result<i64, AppError> {
+    let n = check_demand(state, who, input)?;
+    let mut tx = state.db.begin().await?;
+    let id = demand::create(&mut tx, actor, &state.config.sealer, &n).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The steps `who` may take on `d` now (for the buttons).
+pub fn steps_for(state: &AppState, who: &Principal, d: &Demand, confirmed_org: Option<i64>) -> Vec<Step> {
+    [Step::Submit, Step::Approve, Step::Return, Step::Start, Step::Finish, Step::Withdraw]
+        .into_iter()
+        .filter(|s| dd::advance(d.status(), *s).is_ok() && may_step(state, who, d, *s, confirmed_org))
+        .collect()
+}
+
+fn may_step(state: &AppState, who: &Principal, d: &Demand, step: Step, confirmed_org: Option<i64>) -> bool {
+    let edit = decide(who, Action::EditDemand, Target::Region(&d.region())).is_allowed();
+    match step {
+        Step::Submit | Step::Withdraw | Step::Finish => edit,
+        Step::Approve | Step::Return => decide_demand_approval(who, &d.unit_region(), state.config.demand_approval).is_allowed(),
+        Step::Start => edit || (who.role == Role::Organization && who.org_id.is_some() && who.org_id == confirmed_org),
+        Step::Take | Step::Expire => false,
+    }
+}
+
+/// Takes a step on a demand on behalf of `who`.
+pub async fn step(state: &AppState, who: &Principal, actor: &Actor, id: i64, step: Step, note: &str) -> Result<Demand, AppError> {
+    let d = visible(state, who, id).await?;
+    let project_org = matching::project_of_demand(&state.db, id).await?.map(|p| p.org_id);
+    if !may_step(state, who, &d, step, project_org) {
+        return Err(AppError::Forbidden);
+    }
+    if note.chars().count() > 500 {
+        return Err(AppError::field("note", "说明不能超过 500 字"));
+    }
+    let mut tx = state.db.begin().await?;
+    let after = match step {
+        Step::Start | Step::Finish => matching::advance_project(&mut tx, actor, id, step).await,
+        _ => demand::step(&mut tx, actor, id, step, note, duijie_store::now()).await,
+    }
+    .map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A household's personal data as `who` may see it: masked, or in full (audited)
+/// when `full` is asked by an officer in scope. `None` when the demand has no household.
+pub async fn household(state: &AppState, who: &Principal, actor: &Actor, d: &Demand, full: bool) -> Result<Option<(Household, bool)>, AppError> {
+    let may_full = decide(who, Action::ViewHousehold, Target::Region(&d.region())).is_allowed();
+    if full && may_full {
+        let mut tx = state.db.begin().await?;
+        let h = demand::household_full(&mut tx, actor, &state.config.sealer, d).await?;
+        tx.commit().await?;
+        return Ok(h.map(|h| (h, true)));
+    }
+    if full {
+        return Err(AppError::Forbidden);
+    }
+    if who.role == Role::Organization || !who.role.is_government() {
+        // Organisations learn that there is a household, never who.
+        return Ok(demand::household_masked(&state.db, d.id).await?.map(|_| (Household { name: "（帮扶户）".into(), id_number: String::new(), phone: String::new() }, false)));
+    }
+    Ok(demand::household_masked(&state.db, d.id).await?.map(|h| (h, false)))
+}
+
+/// Recommendations for a demand the caller may see.
+pub async fn recommend_for_demand(state: &AppState, d: &Demand, limit: usize) -> Result<(Vec<Recommendation>, Vec<Recommendation>), AppError> {
+    let mut cat = state.matches.write().await;
+    cat.sync(&state.db).await?;
+    Ok(cat.recommend_for_demand(d, limit))
+}
+
+/// Demands recommended to the caller's organisation.
+pub async fn recommend_for_org(state: &AppState, who: &Principal, limit: usize) -> Result<Vec<DemandRecommendation>, AppError> {
+    let org = who.org_id.filter(|_| who.role == Role::Organization).ok_or(AppError::Forbidden)?;
+    let mut cat = state.matches.write().await;
+    cat.sync(&state.db).await?;
+    Ok(cat.recommend_for_org(org, limit))
+}
+
+/// What a side says when proposing a match.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct MatchInput {
+    /// The offer the match uses (点单 always names one; 接单 may).
+    #[serde(default)]
+    pub offer_id: Option<i64>,
+    /// Funds committed in 万元.
+    #[serde(default)]
+    pub funds_wan: String,
+    #[serde(default)]
+    pub people: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn proposal(d: &Demand, org_id: i64, i: &MatchInput) -> Result<Proposal, AppError> {
+    let funds_fen = duijie_domain::pairing::parse_wan(&i.funds_wan).map_err(|m| AppError::field("funds_wan", m))?;
+    let people = match i.people.trim() {
+        "" => 0,
+        p => p.parse::<i64>().ok().filter(|n| (0..=100_000).contains(n)).ok_or_else(|| AppError::field("people", "派出人数应为整数"))?,
+    };
+    if i.note.chars().count() > 1000 {
+        return Err(AppError::field("note", "说明不能超过 1000 字"));
+    }
+    Ok(Proposal { demand_id: d.id, org_id, offer_id: i.offer_id, funds_fen, people, note: i.note.clone(), ..Proposal::default() })
+}
+
+/// The caller's organisation takes a published demand (接单); the county confirms.
+pub async fn take(state: &AppState, who: &Principal, actor: &Actor, demand_id: i64, i: &MatchInput) -> Result<i64, AppError> {
+    let d = visible(state, who, demand_id).await?;
+    let org_id = who.org_id.filter(|_| who.role == Role::Organization).ok_or(AppError::Forbidden)?;
+    let org = duijie_store::orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
+    require(decide(who, Action::TakeDemand, Target::Organization { id: org.id, region: &org.region() }))?;
+    let mut p = proposal(&d, org_id, i)?;
+    if let Some(r) = recommend_for_demand(state, &d, usize::MAX).await?.0.into_iter().find(|r| r.org_id == org_id) {
+        p.score = i64::from(r.score.total);
+        p.reasons = serde_json::to_string(&r.score.reasons).unwrap_or_default();
+    }
+    let mut tx = state.db.begin().await?;
+    let id = matching::propose(&mut tx, actor, Role::Organization, &p).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A county orders from an offer for one of its demands (点单); the organisation confirms.
+pub async fn order(state: &AppState, who: &Principal, actor: &Actor, demand_id: i64, i: &MatchInput) -> Result<i64, AppError> {
+    let d = visible(state, who, demand_id).await?;
+    require(decide(who, Action::OrderOffer, Target::Region(&d.region())))?;
+    let offer_id = i.offer_id.ok_or_else(|| AppError::field("offer_id", "请选择供给项目"))?;
+    let offer = supply::get(&state.db, offer_id).await?.ok_or_else(|| AppError::field("offer_id", "供给项目不存在"))?;
+    let p = proposal(&d, offer.org_id, i)?;
+    let mut tx = state.db.begin().await?;
+    let id = matching::propose(&mut tx, actor, Role::RuralRevitalization, &p).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The side that did not propose confirms or declines; the proposer may cancel.
+pub async fn decide_match(state: &AppState, who: &Principal, actor: &Actor, match_id: i64, confirm: bool, reason: &str) -> Result<Match, AppError> {
+    let m = matching::get(&state.db, match_id).await?.ok_or(AppError::NotFound)?;
+    let d = visible(state, who, m.demand_id).await?;
+    let county_side = decide(who, Action::OrderOffer, Target::Region(&d.region())).is_allowed();
+    let org_side = who.role == Role::Organization && who.org_id == Some(m.org_id);
+    if !county_side && !org_side {
+        return Err(AppError::NotFound);
+    }
+    let proposer = (m.initiated_by == "org" && org_side) || (m.initiated_by == "county" && county_side);
+    let mut tx = state.db.begin().await?;
+    let after = if proposer {
+        if confirm {
+            return Err(AppError::bad("对接须由另一方确认"));
+        }
+        matching::decline(&mut tx, actor, match_id, true, reason).await
+    } else if confirm {
+        matching::confirm(&mut tx, actor, match_id).await
+    } else {
+        if reason.trim().is_empty() {
+            return Err(AppError::field("reason", "请写明不能对接的原因"));
+        }
+        matching::decline(&mut tx, actor, match_id, false, reason).await
+    }
+    .map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// What an organisation types to publish an offer.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct OfferInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Fields, `、`-separated.
+    #[serde(default)]
+    pub fields: String,
+    /// Provinces, prefectures or counties by name or code, `、`-separated; empty: anywhere.
+    #[serde(default)]
+    pub target_regions: String,
+    #[serde(default)]
+    pub funds_wan: String,
+    #[serde(default)]
+    pub people: String,
+    #[serde(default)]
+    pub period_start: String,
+    #[serde(default)]
+    pub period_end: String,
+    /// How many demands it can take.
+    #[serde(default)]
+    pub capacity: String,
+}
+
+/// Publishes an offer for the caller's organisation.
+pub async fn create_offer(state: &AppState, who: &Principal, actor: &Actor, i: &OfferInput) -> Result<i64, AppError> {
+    let org_id = who.org_id.filter(|_| who.role == Role::Organization).ok_or(AppError::Forbidden)?;
+    let org = duijie_store::orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
+    require(decide(who, Action::ManageOffer, Target::Organization { id: org.id, region: &org.region() }))?;
+    let mut errors = Vec::new();
+    if i.title.trim().is_empty() || i.title.chars().count() > 80 {
+        errors.push(FieldError::new("title", "请填写项目名称（80 字以内）"));
+    }
+    let fields = match duijie_domain::org::parse_fields(&i.fields) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => {
+            errors.push(FieldError::new("fields", "请填写帮扶领域"));
+            String::new()
+        }
+        Err(m) => {
+            errors.push(FieldError::new("fields", m));
+            String::new()
+        }
+    };
+    let regions = match crate::pairing::parse_regions(state, &i.target_regions, Level::County) {
+        Ok(r) => r.into_iter().map(|c| c.as_str().to_string()).collect(),
+        Err(m) => {
+            errors.push(FieldError::new("target_regions", m));
+            Vec::new()
+        }
+    };
+    let funds_fen = duijie_domain::pairing::parse_wan(&i.funds_wan).unwrap_or_else(|m| {
+        errors.push(FieldError::new("funds_wan", m));
+        0
+    });
+    let int = |errors: &mut Vec<FieldError>, field: &str, v: &str, dflt: i64, max: i64| -> i64 {
+        match v.trim() {
+            "" => dflt,
+            s => s.parse::<i64>().ok().filter(|n| (0..=max).contains(n)).unwrap_or_else(|| {
+                errors.push(FieldError::new(field, format!("应为 0–{max} 的整数")));
+                dflt
+            }),
+        }
+    };
+    let people = int(&mut errors, "people", &i.people, 0, 100_000);
+    let capacity = int(&mut errors, "capacity", &i.capacity, 1, 10_000).max(1);
+    let date = |errors: &mut Vec<FieldError>, field: &str, v: &str| -> String {
+        if v.trim().is_empty() {
+            return String::new();
+        }
+        match duijie_store::imports::parse_date(v) {
+            Some(d) => d.format("%Y-%m-%d").to_string(),
+            None => {
+                errors.push(FieldError::new(field, "日期无效，例如 2026-12-31"));
+                String::new()
+            }
+        }
+    };
+    let period_start = date(&mut errors, "period_start", &i.period_start);
+    let period_end = date(&mut errors, "period_end", &i.period_end);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let n = NewOffer { org_id, title: i.title.trim().into(), description: i.description.trim().into(), fields, target_regions: regions, funds_fen, people, period_start, period_end, capacity, is_demo: false };
+    let mut tx = state.db.begin().await?;
+    let id = supply::create(&mut tx, actor, &n).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Closes or republishes (the organisation), hides or features (an officer in scope).
+pub async fn set_offer_status(state: &AppState, who: &Principal, actor: &Actor, id: i64, status: &str, reason: &str, featured: Option<bool>) -> Result<Offer, AppError> {
+    let offer = supply::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let region = RegionCode::try_from(offer.org_region.clone()).unwrap_or_else(|_| RegionCode::national());
+    require(decide(who, Action::ManageOffer, Target::Organization { id: offer.org_id, region: &region }))?;
+    let own = who.role == Role::Organization;
+    if own && (status == "hidden" || featured.is_some()) {
+        return Err(AppError::Forbidden);
+    }
+    if !own && status == "closed" {
+        return Err(AppError::bad("供给项目由社会组织自行关闭；管理部门可以下架"));
+    }
+    let mut tx = state.db.begin().await?;
+    let after = supply::set_status(&mut tx, actor, id, status, reason, featured).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The success rate of `region` (within the caller's scope) for a period of Beijing dates.
+pub async fn success_rate(state: &AppState, who: &Principal, region: &RegionCode, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<SuccessRate, AppError> {
+    require(decide(who, Action::ViewMatchStats, Target::Region(region)))?;
+    if to < from {
+        return Err(AppError::field("to", "结束日期不能早于开始日期"));
+    }
+    let child_len = region.level().child().map(|l| l.code_len()).unwrap_or(region.as_str().len());
+    let mut cat = state.matches.write().await;
+    cat.sync(&state.db).await?;
+    Ok(cat.success_rate(region.as_str(), child_len, duijie_store::pairing::start_of_day(from), duijie_store::pairing::end_of_day(to), duijie_store::now()))
+}
+
+/// Whether `d` is shown to the public (published, without personal data).
+pub fn is_public(d: &Demand) -> bool {
+    d.status().is_public()
+}
+
+/// Labels for the status of a demand.
+pub fn status_label(d: &Demand) -> &'static str {
+    Status::parse(&d.status).map(|s| s.label()).unwrap_or("")
+}
