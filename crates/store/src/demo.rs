@@ -69,6 +69,9 @@ pub async fn ensure_loaded(db: &Db) -> Result<Vec<DemoAccount>> {
     if db.meta("demo_pairing_loaded").await?.is_none() {
         load_pairing(db).await?;
     }
+    if db.meta("demo_demand_loaded").await?.is_none() {
+        load_demands(db).await?;
+    }
     Ok(accounts)
 }
 
@@ -230,6 +233,109 @@ async fn load_pairing(db: &Db) -> Result<()> {
     pairing::publish_batch(&mut tx, &actor, batch_ids[0], at(2023, 11, 10)?).await?;
     pairing::publish_batch(&mut tx, &actor, batch_ids[2], at(2023, 6, 20)?).await?;
     tx.set_meta("demo_pairing_loaded", "1").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// (title, field, region, target, groups, beneficiaries, 万元, mode, urgency, deadline, published on, taken by, is a wish)
+type DemoDemand = (&'static str, &'static str, &'static str, &'static str, &'static str, i64, &'static str, &'static str, i64, &'static str, Option<&'static str>, Option<&'static str>, bool);
+
+const DEMANDS: &[DemoDemand] = &[
+    ("洛泽河镇留守儿童课后托管服务", "教育", "530628102", "township", "三留守人员", 120, "8", "capacity", 2, "2026-12-31", Some("2026-03-15"), Some("演示·彝良县助学服务中心"), false),
+    ("海子镇高山冷凉蔬菜冷链仓储", "产业", "530628104", "township", "脱贫人口", 300, "45", "capacity", 2, "2027-03-31", Some("2026-05-10"), None, false),
+    ("龙安镇独居老人助餐点", "养老", "530628106", "township", "特困人员", 40, "6", "relief", 3, "2026-12-20", Some("2026-08-01"), None, false),
+    ("县城电商直播就业技能培训", "就业", "530628", "county", "脱贫人口", 200, "12", "capacity", 1, "2027-06-30", None, None, false),
+    ("牛街镇乡村医生适宜技术培训", "健康", "530628103", "township", "农村低收入人口", 90, "7.5", "capacity", 2, "2027-05-31", None, None, false),
+    ("芒部镇天麻种植技术指导", "产业", "530627108", "township", "脱贫人口", 500, "20", "capacity", 2, "2027-02-28", Some("2026-02-20"), Some("演示·昭通市农业产业协会"), false),
+    ("以勒镇残疾人康复辅具适配", "特殊群体关爱", "530627106", "township", "残疾人", 60, "9", "relief", 3, "2027-01-31", Some("2026-06-18"), None, false),
+    ("罗坎镇村级文化活动室设备", "文化", "530627110", "township", "农村低收入人口", 800, "5", "relief", 1, "2027-06-30", Some("2025-12-01"), None, false),
+    ("海边街道易地搬迁社区就业服务站", "就业", "520526001", "township", "脱贫人口", 350, "15", "capacity", 2, "2027-04-30", Some("2026-04-08"), None, false),
+    ("二道白河镇人参产业电商销售", "消费", "222426102", "township", "脱贫人口", 150, "10", "capacity", 1, "2027-03-31", Some("2026-07-01"), None, false),
+    ("古零镇村卫生室标准化建设", "健康", "450124103", "township", "农村低收入人口", 2000, "30", "capacity", 2, "2027-01-31", Some("2026-01-15"), Some("演示·江苏省乡村振兴公益基金会"), false),
+    ("白山镇留守儿童过冬棉衣", "特殊群体关爱", "450124100", "township", "三留守人员", 25, "0.3", "relief", 3, "2026-12-31", Some("2026-11-01"), None, true),
+];
+
+/// (organisation, title, fields, target regions, 万元, people, capacity)
+const OFFERS: &[(&str, &str, &str, &[&str], &str, i64, i64)] = &[
+    ("演示·彝良县助学服务中心", "乡村学校课后托管与心理关爱", "教育、特殊群体关爱", &["5306"], "20", 8, 3),
+    ("演示·云南省乡村发展促进会", "高原特色农产品产销对接", "产业、消费", &["53"], "50", 5, 5),
+    ("演示·江苏省乡村振兴公益基金会", "东西部协作乡村医生能力提升", "健康、教育", &["53", "45", "61"], "40", 10, 4),
+    ("演示·上海乡村振兴发展基金会", "沪滇协作老年助餐", "养老、健康", &["53"], "30", 4, 2),
+    ("演示·中华乡村发展公益基金会", "乡村儿童营养改善", "教育、健康", &[], "100", 6, 10),
+];
+
+/// Demand and supply demo: demands of several provinces at every stage
+/// (published on past dates so that the success rate has something to show),
+/// offers of five organisations, and three confirmed matches.
+async fn load_demands(db: &Db) -> Result<()> {
+    use crate::demand::{self, NewDemand, matching, supply};
+    use chrono::NaiveDate;
+    use duijie_domain::demand::{Step, Target};
+    let bad = |e: duijie_domain::region::RegionCodeError| Error::Invalid(e.to_string());
+    let all = orgs::all(db).await?;
+    let org = |name: &str| all.iter().find(|o| o.name == name).cloned().ok_or_else(|| Error::Invalid(format!("演示组织缺失：{name}")));
+    let mut tx = db.begin().await?;
+    for (name, title, fields, regions, wan, people, capacity) in OFFERS {
+        let o = org(name)?;
+        let n = supply::NewOffer {
+            org_id: o.id,
+            title: title.to_string(),
+            description: "演示数据：组织可提供的帮扶项目".into(),
+            fields: fields.to_string(),
+            target_regions: regions.iter().map(|r| r.to_string()).collect(),
+            funds_fen: duijie_domain::pairing::parse_wan(wan).map_err(Error::Invalid)?,
+            people: *people,
+            period_start: "2026-01-01".into(),
+            period_end: "2027-12-31".into(),
+            capacity: *capacity,
+            is_demo: true,
+        };
+        supply::create(&mut tx, &Actor { user_id: None, name: "演示数据".into(), unit: format!("{name}（演示）") }, &n).await?;
+    }
+    for (title, field, region, target, groups, count, wan, mode, urgency, deadline, published, taken_by, wish) in DEMANDS {
+        let region = RegionCode::parse(region).map_err(bad)?;
+        let county: String = region.as_str().chars().take(6).collect();
+        let unit = RegionCode::parse(&county).map_err(bad)?;
+        let bureau = Actor { user_id: None, name: "演示数据".into(), unit: "县乡村振兴局（演示）".into() };
+        let n = NewDemand {
+            title: title.to_string(),
+            description: format!("演示数据：{title}。由县乡村振兴局经入户走访、村两委摸底后提出。"),
+            field: field.to_string(),
+            target: Target::parse(target).unwrap_or(Target::County),
+            region,
+            beneficiary_group: groups.to_string(),
+            beneficiary_count: *count,
+            funds_fen: duijie_domain::pairing::parse_wan(wan).map_err(Error::Invalid)?,
+            mode: mode.to_string(),
+            urgency: *urgency,
+            deadline: NaiveDate::parse_from_str(deadline, "%Y-%m-%d").ok(),
+            is_wish: *wish,
+            contact_name: "演示联系人".into(),
+            contact_phone: "0870-0000000".into(),
+            household: None,
+            unit_region: unit,
+            provenance: "演示数据".into(),
+            is_demo: true,
+        };
+        let id = demand::create(&mut tx, &bureau, &n).await?;
+        let Some(day) = published.and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()) else {
+            if *title == "牛街镇乡村医生适宜技术培训" {
+                demand::step(&mut tx, &bureau, id, Step::Submit, "", crate::now()).await?;
+            }
+            continue;
+        };
+        let at = crate::pairing::start_of_day(day) + 9 * 3600;
+        demand::step(&mut tx, &bureau, id, Step::Submit, "", at).await?;
+        let approver = Actor { user_id: None, name: "演示数据".into(), unit: "县民政局（演示）".into() };
+        demand::step(&mut tx, &approver, id, Step::Approve, "", at + 3600).await?;
+        if let Some(name) = taken_by {
+            let o = org(name)?;
+            let p = matching::Proposal { demand_id: id, org_id: o.id, note: "演示数据：愿意承接".into(), ..Default::default() };
+            let m = matching::propose(&mut tx, &Actor { user_id: None, name: "演示数据".into(), unit: format!("{name}（演示）") }, duijie_domain::Role::Organization, &p).await?;
+            matching::confirm(&mut tx, &bureau, m).await?;
+        }
+    }
+    tx.set_meta("demo_demand_loaded", "1").await?;
     tx.commit().await?;
     Ok(())
 }

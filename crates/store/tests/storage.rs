@@ -56,6 +56,10 @@ both!(
     the_plan_on_live_data_keeps_pairings_releases_listed_organisations_and_only_proposes,
     agreement_reminders_are_sent_once_per_stage,
     an_exported_list_imports_back_unchanged_and_bad_rows_are_named,
+    a_demand_is_approved_published_matched_once_and_starts_a_project,
+    recommendations_exclude_listed_organisations_and_explain_their_score,
+    the_success_rate_matches_a_hand_computed_example,
+    household_data_is_sealed_and_each_full_view_is_audited,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -839,4 +843,243 @@ async fn an_exported_list_imports_back_unchanged_and_bad_rows_are_named(db: &Db)
     assert!(list::commit_import(&mut tx, &officer(), second, &plan).await.is_err());
     drop(tx);
     assert_eq!(count(db, "SELECT COUNT(*) FROM pairings").await, before, "nothing written");
+}
+
+// ---------------------------------------------------------------------------
+// Demands, offers and matching (需求、供给、对接)
+// ---------------------------------------------------------------------------
+
+mod demand_support {
+    use super::*;
+    use duijie_domain::demand::{Step, Target};
+    use duijie_store::demand::{self, NewDemand};
+
+    pub fn bureau() -> Actor {
+        Actor { user_id: None, name: "yl_xz".into(), unit: "彝良县乡村振兴局".into() }
+    }
+
+    pub fn new_demand(field: &str, region: &str, wan: i64) -> NewDemand {
+        NewDemand {
+            title: format!("测试需求（{field}）"),
+            description: String::new(),
+            field: field.into(),
+            target: if region.len() == 6 { Target::County } else if region.len() == 9 { Target::Township } else { Target::Village },
+            region: code(region),
+            beneficiary_group: "脱贫人口".into(),
+            beneficiary_count: 10,
+            funds_fen: wan * 1_000_000,
+            mode: "capacity".into(),
+            urgency: 2,
+            deadline: None,
+            is_wish: false,
+            contact_name: String::new(),
+            contact_phone: String::new(),
+            household: None,
+            unit_region: code("530628"),
+            provenance: String::new(),
+            is_demo: false,
+        }
+    }
+
+    /// Records and publishes a demand at `at`; returns its id.
+    pub async fn published(db: &Db, n: &NewDemand, at: i64) -> i64 {
+        let mut tx = db.begin().await.unwrap();
+        let id = demand::create(&mut tx, &bureau(), n).await.unwrap();
+        demand::step(&mut tx, &bureau(), id, Step::Submit, "", at).await.unwrap();
+        demand::step(&mut tx, &Actor::system("彝良县民政局"), id, Step::Approve, "", at).await.unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    pub async fn take_and_confirm(db: &Db, demand_id: i64, org_id: i64) -> duijie_store::Result<i64> {
+        use duijie_store::demand::matching::{self, Proposal};
+        let mut tx = db.begin().await.unwrap();
+        let m = matching::propose(&mut tx, &Actor::system("组织"), Role::Organization, &Proposal { demand_id, org_id, ..Default::default() }).await?;
+        matching::confirm(&mut tx, &bureau(), m).await?;
+        tx.commit().await.unwrap();
+        Ok(m)
+    }
+}
+
+async fn a_demand_is_approved_published_matched_once_and_starts_a_project(db: &Db) {
+    use demand_support::*;
+    use duijie_domain::demand::{Status, Step};
+    use duijie_store::demand::{self, matching};
+    let mut tx = db.begin().await.unwrap();
+    let id = demand::create(&mut tx, &bureau(), &new_demand("教育", "530628102", 8)).await.unwrap();
+    assert!(demand::step(&mut tx, &bureau(), id, Step::Approve, "", 1).await.is_err(), "a draft is not approved");
+    demand::step(&mut tx, &bureau(), id, Step::Submit, "", duijie_store::now()).await.unwrap();
+    assert!(demand::step(&mut tx, &bureau(), id, Step::Return, " ", 1).await.unwrap_err().to_string().contains("原因"));
+    let d = demand::step(&mut tx, &Actor::system("彝良县民政局"), id, Step::Approve, "", duijie_store::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(d.status(), Status::Published);
+    assert_eq!(d.published_by.as_deref(), Some("彝良县民政局"));
+    let yl = org_named_d(db, "演示·彝良县助学服务中心").await;
+    let cn = org_named_d(db, "演示·中华乡村发展公益基金会").await;
+    // Two organisations offer to take it; the county confirms one.
+    let mut tx = db.begin().await.unwrap();
+    let p = |org_id| matching::Proposal { demand_id: id, org_id, people: 3, ..Default::default() };
+    let first = matching::propose(&mut tx, &Actor::system("组织"), Role::Organization, &p(yl.id)).await.unwrap();
+    let second = matching::propose(&mut tx, &Actor::system("组织"), Role::Organization, &p(cn.id)).await.unwrap();
+    assert!(matching::propose(&mut tx, &Actor::system("组织"), Role::Organization, &p(yl.id)).await.is_err(), "one pending match per organisation");
+    matching::confirm(&mut tx, &bureau(), first).await.unwrap();
+    tx.commit().await.unwrap();
+    let d = demand::get(db, id).await.unwrap().unwrap();
+    assert_eq!(d.status(), Status::Taken);
+    assert!(d.matched_at.is_some());
+    let others = matching::get(db, second).await.unwrap().unwrap();
+    assert_eq!(others.status, "declined");
+    assert!(others.decline_reason.contains("其他组织"));
+    let project = matching::project_of_demand(db, id).await.unwrap().unwrap();
+    assert_eq!((project.org_id, project.people, project.funds_fen, project.status.as_str()), (yl.id, 3, 8_000_000, "planned"));
+    let mut tx = db.begin().await.unwrap();
+    assert!(matching::confirm(&mut tx, &bureau(), second).await.is_err(), "a demand is matched once");
+    let d = matching::advance_project(&mut tx, &Actor::system("组织"), id, Step::Start).await.unwrap();
+    assert_eq!(d.status(), Status::InProgress);
+    tx.commit().await.unwrap();
+    let moves: Vec<String> = demand::events(db, id).await.unwrap().into_iter().map(|e| e.to_status).collect();
+    assert_eq!(moves, vec!["draft", "submitted", "published", "taken", "in_progress"]);
+    // Both sides were told.
+    let org_user = principal_of(db, "org_yl").await;
+    assert!(inbox_titles(db, &org_user).await.iter().any(|t| t.contains("对接成功")));
+}
+
+async fn org_named_d(db: &Db, name: &str) -> duijie_store::orgs::Organization {
+    duijie_store::orgs::all(db).await.unwrap().into_iter().find(|o| o.name == name).unwrap()
+}
+
+async fn recommendations_exclude_listed_organisations_and_explain_their_score(db: &Db) {
+    use demand_support::*;
+    use duijie_store::demand::{self, catalog::MatchCatalog};
+    let id = published(db, &new_demand("教育", "530628104", 5), duijie_store::now()).await;
+    let d = demand::get(db, id).await.unwrap().unwrap();
+    let mut cat = MatchCatalog::load(db).await.unwrap();
+    let (orgs, offers) = cat.recommend_for_demand(&d, 50);
+    let yl = org_named_d(db, "演示·彝良县助学服务中心").await;
+    let yn = org_named_d(db, "演示·云南省乡村发展促进会").await;
+    let rec = orgs.iter().find(|r| r.org_id == yl.id).expect("彝良县助学服务中心 works in education in its own county");
+    assert_eq!(rec.score.total, rec.score.reasons.iter().map(|r| r.points).sum::<i32>(), "the reasons add up");
+    let labels: Vec<&str> = rec.score.reasons.iter().map(|r| r.label.as_str()).collect();
+    assert!(labels.contains(&"业务领域包含“教育”") && labels.contains(&"已与该县结对帮扶") && labels.contains(&"同县社会组织"), "{labels:?}");
+    assert!(orgs.iter().all(|r| r.org_id != yn.id), "产业 organisations are not recommended for 教育");
+    assert!(orgs.windows(2).all(|w| w[0].score.total >= w[1].score.total), "best first");
+    assert!(offers.iter().any(|r| r.org_id == yl.id), "its offer for 昭通 is recommended too");
+    // On a credit list, it disappears after the next sync.
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::orgs::set_credit_list(&mut tx, &officer(), yl.id, Some(duijie_domain::org::CreditList::Abnormal), "未按时年报").await.unwrap();
+    tx.commit().await.unwrap();
+    cat.sync(db).await.unwrap();
+    let (orgs, offers) = cat.recommend_for_demand(&d, 50);
+    assert!(orgs.iter().chain(offers.iter()).all(|r| r.org_id != yl.id));
+    assert!(cat.recommend_for_org(yl.id, 10).is_empty(), "nothing is recommended to a listed organisation");
+    // Nor may it take the demand.
+    assert!(take_and_confirm(db, id, yl.id).await.unwrap_err().to_string().contains("活动异常名录"));
+    // The other way round: demands recommended to an organisation fit its fields.
+    let cn = org_named_d(db, "演示·中华乡村发展公益基金会").await;
+    let recs = cat.recommend_for_org(cn.id, 20);
+    assert!(recs.iter().any(|r| r.demand_id == id));
+    for r in &recs {
+        let d = demand::get(db, r.demand_id).await.unwrap().unwrap();
+        assert!(cn.fields.contains(&d.field) && d.status == "published", "{} {}", d.field, d.status);
+    }
+}
+
+async fn the_success_rate_matches_a_hand_computed_example(db: &Db) {
+    use chrono::NaiveDate;
+    use demand_support::*;
+    use duijie_store::demand::catalog::{MatchCatalog, success_rate_sql};
+    use duijie_store::pairing::{end_of_day, start_of_day};
+    // 荞山镇 (530623101) and 钟鸣镇 (530623102): five demands published in March 2025,
+    // one in 2024 (outside the period) and one never published; two of the March ones matched.
+    let day = |y, m, d| start_of_day(NaiveDate::from_ymd_opt(y, m, d).unwrap()) + 10 * 3600;
+    let a = published(db, &new_demand("产业", "530623101", 10), day(2025, 3, 1)).await;
+    let _b = published(db, &new_demand("产业", "530623101", 10), day(2025, 3, 2)).await;
+    let _c = published(db, &new_demand("教育", "530623101", 10), day(2025, 3, 3)).await;
+    let _d = published(db, &new_demand("教育", "530623102", 10), day(2025, 3, 4)).await;
+    let e = published(db, &new_demand("教育", "530623102", 10), day(2025, 3, 31)).await;
+    let _old = published(db, &new_demand("产业", "530623101", 10), day(2024, 12, 31)).await;
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::demand::create(&mut tx, &bureau(), &new_demand("产业", "530623101", 10)).await.unwrap();
+    tx.commit().await.unwrap();
+    let yn = org_named_d(db, "演示·云南省乡村发展促进会").await;
+    let yl = org_named_d(db, "演示·彝良县助学服务中心").await;
+    take_and_confirm(db, a, yn.id).await.unwrap();
+    take_and_confirm(db, e, yl.id).await.unwrap();
+    let cat = MatchCatalog::load(db).await.unwrap();
+    let (from, to) = (start_of_day(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()), end_of_day(crate_today()));
+    let rate = cat.success_rate("530623", 9, from, to, duijie_store::now());
+    // By hand: 5 published in the period, 2 of them matched by its end → 40%.
+    assert_eq!((rate.total.published, rate.total.matched), (5, 2));
+    assert!((rate.total.rate - 0.4).abs() < 1e-9);
+    assert_eq!(rate.total.percent(), "40.0%");
+    let by: Vec<(String, u64, u64)> = rate.by_region.iter().map(|r| (r.key.clone(), r.published, r.matched)).collect();
+    assert_eq!(by, vec![("530623101".into(), 3, 1), ("530623102".into(), 2, 1)]);
+    let field = |f: &str| rate.by_field.iter().find(|r| r.key == f).map(|r| (r.published, r.matched)).unwrap();
+    assert_eq!((field("产业"), field("教育")), ((2, 1), (3, 1)));
+    assert!(rate.definition.contains("统计期内发布"));
+    // The same numbers straight from SQL.
+    assert_eq!(success_rate_sql(db, "530623", from, to).await.unwrap(), (5, 2));
+    // A period ending before the matches: nothing matched yet.
+    let march = cat.success_rate("530623", 9, from, end_of_day(NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()), duijie_store::now());
+    assert_eq!((march.total.published, march.total.matched), (5, 0));
+    // Unmatched for more than 60 days: the three March demands left and the 2024 one.
+    assert_eq!(cat.long_unmatched("530623", duijie_store::now(), 10).len(), 4);
+}
+
+fn crate_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+async fn household_data_is_sealed_and_each_full_view_is_audited(db: &Db) {
+    use demand_support::*;
+    use duijie_domain::sealing::Sealer;
+    use duijie_store::demand::{self, Household};
+    const ID: &str = "11010519491231002X";
+    const NAME: &str = "欧阳测试";
+    const PHONE: &str = "13912345678";
+    let sealer = Sealer::from_hex(&Sealer::generate_key_hex()).unwrap();
+    let mut n = new_demand("特殊群体关爱", "530628102", 0);
+    n.target = duijie_domain::demand::Target::Household;
+    n.region = code("530628102201");
+    n.household = Some(Household { name: NAME.into(), id_number: ID.into(), phone: PHONE.into() }.seal(&sealer));
+    let mut tx = db.begin().await.unwrap();
+    on_tx_regions_village(&mut tx).await;
+    let id = demand::create(&mut tx, &bureau(), &n).await.unwrap();
+    tx.commit().await.unwrap();
+    let masked = demand::household_masked(db, id).await.unwrap().unwrap();
+    assert_eq!((masked.name.as_str(), masked.id_number.as_str(), masked.phone.as_str()), ("欧**试", "110105********002X", "139****5678"));
+    // Nothing readable anywhere in the database: the tables, the audit trail.
+    let dump: String = on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT name_sealed || id_sealed || phone_sealed || name_masked || id_masked FROM demand_households").fetch_one(p).await).unwrap();
+    let audit_text: Vec<String> = on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT COALESCE(after_json, '') FROM audit_log").fetch_all(p).await).unwrap();
+    for secret in [ID, "19491231", NAME, PHONE] {
+        assert!(!dump.contains(secret), "{secret} in the household row");
+        assert!(!audit_text.iter().any(|t| t.contains(secret)), "{secret} in the audit trail");
+    }
+    if let Db::Sqlite(p) = db {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.unwrap();
+        let path: String = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'").fetch_one(p).await.unwrap();
+        for file in [path.clone(), format!("{path}-wal")] {
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            for secret in [ID, "19491231", NAME, PHONE] {
+                assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret} is in {file} in clear text");
+            }
+        }
+    }
+    // An officer's full view opens it, and is recorded.
+    let d = demand::get(db, id).await.unwrap().unwrap();
+    let before = count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'demand.household.view'").await;
+    let mut tx = db.begin().await.unwrap();
+    let full = demand::household_full(&mut tx, &bureau(), &sealer, &d).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((full.name.as_str(), full.id_number.as_str(), full.phone.as_str()), (NAME, ID, PHONE));
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'demand.household.view'").await, before + 1);
+    // With another key it does not open.
+    let other = Sealer::from_hex(&Sealer::generate_key_hex()).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert!(demand::household_full(&mut tx, &bureau(), &other, &d).await.is_err());
+}
+
+/// Test databases carry no villages (they load with a command): add the one a household demand names.
+async fn on_tx_regions_village(tx: &mut duijie_store::Tx) {
+    duijie_store::on_tx_exec!(tx, c => sqlx::query("INSERT INTO regions (code, name, level, parent_code) VALUES ('530628102201', '测试村', 'village', '530628102') ON CONFLICT (code) DO NOTHING").execute(c).await).unwrap();
 }

@@ -176,7 +176,7 @@ pub fn check_demand(state: &AppState, who: &Principal, i: &DemandInput) -> Resul
         if !hp.is_empty() && !duijie_domain::org::is_phone(hp) {
             errors.push(FieldError::new("household_phone", format!("“{hp}”不是有效的电话号码")));
         }
-        Some(Household { name: i.household_name.trim().to_string(), id_number: id, phone: hp.to_string() })
+        Some(Household { name: i.household_name.trim().to_string(), id_number: id, phone: hp.to_string() }.seal(&state.config.sealer))
     } else {
         None
     };
@@ -210,7 +210,7 @@ pub fn check_demand(state: &AppState, who: &Principal, i: &DemandInput) -> Resul
 pub async fn create(state: &AppState, who: &Principal, actor: &Actor, input: &DemandInput) -> Result<i64, AppError> {
     let n = check_demand(state, who, input)?;
     let mut tx = state.db.begin().await?;
-    let id = demand::create(&mut tx, actor, &state.config.sealer, &n).await.map_err(crate::pairing::form_error)?;
+    let id = demand::create(&mut tx, actor, &n).await.map_err(crate::pairing::form_error)?;
     tx.commit().await?;
     Ok(id)
 }

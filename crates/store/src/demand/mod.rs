@@ -97,6 +97,27 @@ pub struct Household {
     pub phone: String,
 }
 
+impl Household {
+    /// Seals each value and keeps a masked copy for display.
+    pub fn seal(&self, sealer: &Sealer) -> SealedHousehold {
+        SealedHousehold {
+            name_sealed: sealer.seal(self.name.trim()),
+            id_sealed: sealer.seal(self.id_number.trim()),
+            phone_sealed: sealer.seal(self.phone.trim()),
+            masked: Household { name: demand::mask_name(&self.name), id_number: demand::mask_id(&self.id_number), phone: demand::mask_phone(&self.phone) },
+        }
+    }
+}
+
+/// A household as it is stored: sealed values and masked copies.
+#[derive(Debug, Clone)]
+pub struct SealedHousehold {
+    name_sealed: String,
+    id_sealed: String,
+    phone_sealed: String,
+    masked: Household,
+}
+
 /// What a demand needs; checked by the web layer before it comes here.
 #[derive(Debug, Clone)]
 pub struct NewDemand {
@@ -115,7 +136,7 @@ pub struct NewDemand {
     pub is_wish: bool,
     pub contact_name: String,
     pub contact_phone: String,
-    pub household: Option<Household>,
+    pub household: Option<SealedHousehold>,
     /// The recording unit's region.
     pub unit_region: RegionCode,
     pub provenance: String,
@@ -133,7 +154,7 @@ pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Demand>> {
 }
 
 /// Records a draft demand (and its household, sealed).
-pub async fn create(tx: &mut Tx, actor: &Actor, sealer: &Sealer, n: &NewDemand) -> Result<i64> {
+pub async fn create(tx: &mut Tx, actor: &Actor, n: &NewDemand) -> Result<i64> {
     check(n)?;
     let now = crate::now();
     let county: String = n.region.as_str().chars().take(6).collect();
@@ -147,7 +168,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, sealer: &Sealer, n: &NewDemand) 
         .bind(n.is_wish).bind(n.contact_name.trim()).bind(n.contact_phone.trim()).bind(n.unit_region.as_str()).bind(&actor.unit)
         .bind(now).bind(&n.provenance).bind(n.is_demo).fetch_one(c).await)?;
     if let Some(h) = &n.household {
-        put_household(tx, sealer, id, h).await?;
+        put_household(tx, id, h).await?;
     }
     event(tx, id, actor, "", "draft", "录入需求", now).await?;
     let after = get_tx(tx, id).await?;
@@ -177,14 +198,14 @@ fn check(n: &NewDemand) -> Result<()> {
     Ok(())
 }
 
-async fn put_household(tx: &mut Tx, sealer: &Sealer, id: i64, h: &Household) -> Result<()> {
+async fn put_household(tx: &mut Tx, id: i64, h: &SealedHousehold) -> Result<()> {
     let sql = "INSERT INTO demand_households (demand_id, name_sealed, id_sealed, phone_sealed, name_masked, id_masked, phone_masked) \
                VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (demand_id) DO UPDATE SET name_sealed = excluded.name_sealed, \
                id_sealed = excluded.id_sealed, phone_sealed = excluded.phone_sealed, name_masked = excluded.name_masked, \
                id_masked = excluded.id_masked, phone_masked = excluded.phone_masked";
     on_tx_exec!(tx, c => sqlx::query(sql).bind(id)
-        .bind(sealer.seal(h.name.trim())).bind(sealer.seal(h.id_number.trim())).bind(sealer.seal(h.phone.trim()))
-        .bind(demand::mask_name(&h.name)).bind(demand::mask_id(&h.id_number)).bind(demand::mask_phone(&h.phone))
+        .bind(&h.name_sealed).bind(&h.id_sealed).bind(&h.phone_sealed)
+        .bind(&h.masked.name).bind(&h.masked.id_number).bind(&h.masked.phone)
         .execute(c).await)?;
     Ok(())
 }
