@@ -303,10 +303,12 @@ fn full_text_can_be_shared_between_threads() {
     fn shared<T: Send + Sync + 'static>() {}
     shared::<FullText>();
     let ft = std::sync::Arc::new(orgs());
-    let handles: Vec<_> = (0..4).map(|_| {
-        let ft = ft.clone();
-        std::thread::spawn(move || ft.search(&q("基金会")).unwrap().1)
-    }).collect();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let ft = ft.clone();
+            std::thread::spawn(move || ft.search(&q("基金会")).unwrap().1)
+        })
+        .collect();
     for h in handles {
         assert_eq!(h.join().unwrap(), 4);
     }
