@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGS="${1:-100000}"; OFFERS="${2:-100000}"; DEMANDS="${3:-1000000}"
 TARGET="${CARGO_TARGET_DIR:-target}"
-nice -n 10 cargo build --release -p duijie --example matching_bench >&2
+nice -n 10 cargo build --release -p duijie-store --example matching_bench >&2
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 echo "## Matching ($ORGS organisations, $OFFERS offers, $DEMANDS demands) — $(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), git $(git rev-parse --short HEAD)"

@@ -24,6 +24,8 @@ pub struct Settings {
     /// Who publishes demands: `civil_affairs` (the recording unit's civil-affairs
     /// office) or `superior` (the rural-revitalisation unit one level up).
     pub demand_approval: String,
+    /// Where the full-text index is kept (derived data: `duijie search rebuild` makes it again).
+    pub search_dir: String,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             data_key: String::new(),
             data_key_file: "data/duijie.key".into(),
             demand_approval: "civil_affairs".into(),
+            search_dir: "data/search-index".into(),
         }
     }
 }
@@ -60,7 +63,7 @@ pub fn load(file: Option<&str>, database: Option<String>, addr: Option<String>) 
         None => fig = fig.merge(Toml::file("duijie.toml")),
     }
     fig = fig
-        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "max_upload_mb", "data_key", "data_key_file", "demand_approval"]))
+        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir"]))
         .merge(Serialized::defaults(Flags { database_url: database, addr }));
     Ok(fig.extract()?)
 }

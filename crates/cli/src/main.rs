@@ -71,6 +71,11 @@ enum Command {
     Demo,
     /// Propose an optimal pairing plan (结对方案) from an instance file or live data.
     PlanPairing(plan::PlanArgs),
+    /// The full-text index.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Remind organisations and counties of agreements not signed as the deadline nears (runs hourly inside serve).
     Remind {
         /// Remind this many days before the deadline.
@@ -136,6 +141,12 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Empty the index and index every demand, offer and organisation again.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -212,6 +223,14 @@ async fn run(cli: Cli) -> Result<i32> {
             import::export(&db, command).await
         }
         Command::PlanPairing(args) => plan::run(args, &settings).await,
+        Command::Search { command: SearchCommand::Rebuild } => {
+            let db = open(&settings).await?;
+            let started = Instant::now();
+            let ft = duijie_store::search::open_for(&db, std::path::Path::new(&settings.search_dir)).await?;
+            let n = duijie_store::search::rebuild(&db, &ft).await?;
+            eprintln!("全文索引已重建：{n} 条记录，用时 {:.1} 秒（{}）", started.elapsed().as_secs_f64(), settings.search_dir);
+            Ok(0)
+        }
         Command::Remind { window_days } => {
             let db = open(&settings).await?;
             let n = remind(&db, window_days).await?;
@@ -245,6 +264,7 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
         max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
         sealer: config::sealer(settings)?,
         demand_approval,
+        search_dir: Some(settings.search_dir.clone().into()),
     };
     let state = duijie_web::AppState::new(db.clone(), web).await?;
     let listener = tokio::net::TcpListener::bind(&settings.addr).await.with_context(|| format!("无法监听 {}", settings.addr))?;

@@ -24,6 +24,7 @@ pub mod orgs;
 pub mod pairing;
 pub mod reference;
 pub mod regions;
+pub mod search;
 pub mod sessions;
 pub mod testing;
 pub mod users;

@@ -38,6 +38,8 @@ pub struct WebConfig {
     pub sealer: duijie_domain::sealing::Sealer,
     /// Who publishes demands.
     pub demand_approval: duijie_domain::authz::DemandApproval,
+    /// Where the full-text index lives; `None` keeps it in memory (tests).
+    pub search_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -49,6 +51,7 @@ impl Default for WebConfig {
             max_upload_bytes: 20 * 1024 * 1024,
             sealer: sealer.unwrap_or_else(|_| unreachable!("a generated key is always valid")),
             demand_approval: duijie_domain::authz::DemandApproval::default(),
+            search_dir: None,
         }
     }
 }
@@ -67,10 +70,14 @@ pub struct AppState {
     pub org_previews: Arc<previews::Previews<(String, duijie_store::imports::OrgPlan)>>,
     /// Uploaded pairing lists waiting for confirmation (batch id, checked rows).
     pub pairing_previews: Arc<previews::Previews<(i64, duijie_store::pairing::list::ImportPlan)>>,
+    /// Uploaded demand lists waiting for confirmation.
+    pub demand_previews: Arc<previews::Previews<crate::demand::DemandImport>>,
     /// Every organisation's searchable facts, synced from the database before each search.
     pub catalog: Arc<tokio::sync::RwLock<duijie_store::catalog::OrgCatalog>>,
     /// What recommendations and the success rate need, synced from the database before each use.
     pub matches: Arc<tokio::sync::RwLock<duijie_store::demand::catalog::MatchCatalog>>,
+    /// The full-text index of demands, offers and organisations, synced before each search.
+    pub fulltext: Arc<duijie_fulltext::FullText>,
     /// Result of the last audit-chain check, shown to administrators.
     pub last_audit_check: Arc<RwLock<Option<(i64, duijie_store::audit::Verification)>>>,
 }
@@ -82,6 +89,11 @@ impl AppState {
         let demo = db.meta("demo_loaded").await?.is_some();
         let catalog = duijie_store::catalog::OrgCatalog::load(&db).await?;
         let matches = duijie_store::demand::catalog::MatchCatalog::load(&db).await?;
+        let fulltext = match &config.search_dir {
+            Some(dir) => duijie_store::search::open_for(&db, dir).await?,
+            None => duijie_fulltext::FullText::in_memory().map_err(|e| duijie_store::Error::Invalid(e.to_string()))?,
+        };
+        duijie_store::search::sync(&db, &fulltext).await?;
         Ok(AppState {
             db,
             tree: Arc::new(tree),
@@ -90,8 +102,10 @@ impl AppState {
             pending: Arc::default(),
             org_previews: Arc::default(),
             pairing_previews: Arc::default(),
+            demand_previews: Arc::default(),
             catalog: Arc::new(tokio::sync::RwLock::new(catalog)),
             matches: Arc::new(tokio::sync::RwLock::new(matches)),
+            fulltext: Arc::new(fulltext),
             last_audit_check: Arc::default(),
         })
     }

@@ -8,11 +8,13 @@
 //! valid JSON get a 400 with that message, never a 500.
 
 pub mod auth;
+pub mod demand;
 pub mod inbox;
 pub mod orgs;
 pub mod pairing;
 pub mod regions;
 pub mod registry;
+pub mod search;
 pub mod users;
 
 use crate::AppState;
@@ -38,6 +40,7 @@ use utoipa_axum::routes;
         (name = "organizations", description = "社会组织登记"),
         (name = "registry", description = "专项行动报名与联络员"),
         (name = "inbox", description = "站内消息"),
+        (name = "demands", description = "需求项目库、供给项目库、供需对接与对接成功率"),
         (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案")
     )
 )]
@@ -66,6 +69,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(orgs::routes())
         .merge(registry::routes())
         .merge(inbox::routes())
+        .merge(demand::routes())
+        .merge(search::routes())
         .merge(pairing::routes())
 }
 

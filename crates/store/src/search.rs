@@ -1,0 +1,147 @@
+//! Keeping the full-text index (`duijie_fulltext`) in step with the database:
+//! demands, offers and organisations as searchable documents.
+//!
+//! Guarantees: [`sync`] indexes every row changed since the index's watermark
+//! for its kind (minus a small margin, as writers stamp rows just before they
+//! commit), so after a restart the index catches up with whatever was written
+//! while it was down; [`rebuild`] empties the index and indexes everything.
+//! Personal data never enters the index: a demand's document is its title,
+//! description and beneficiary groups, never its household.
+
+use crate::db::Db;
+use crate::demand::supply::Offer;
+use crate::demand::{self, Demand};
+use crate::orgs::Organization;
+use crate::{Error, Result};
+use duijie_fulltext::{Doc, DocKind, FullText};
+
+/// How far before the watermark a sync looks again.
+const MARGIN_SECONDS: i64 = 2;
+/// Rows per index commit when catching up.
+const BATCH: usize = 50_000;
+
+fn fields(s: &str) -> Vec<String> {
+    s.split('、').filter(|f| !f.is_empty()).map(str::to_string).collect()
+}
+
+pub fn demand_doc(d: &Demand) -> Doc {
+    Doc {
+        kind: DocKind::Demand,
+        id: d.id,
+        title: d.title.clone(),
+        body: format!("{} {}", d.description, d.beneficiary_group),
+        code: String::new(),
+        region: d.region_code.clone(),
+        fields: vec![d.field.clone()],
+        status: d.status.clone(),
+        amount_fen: d.funds_fen,
+        owner_org: 0,
+        public: d.status().is_public(),
+        updated_at: d.updated_at,
+    }
+}
+
+pub fn offer_doc(o: &Offer) -> Doc {
+    Doc {
+        kind: DocKind::Offer,
+        id: o.id,
+        title: o.title.clone(),
+        body: format!("{} {}", o.description, o.org_name),
+        code: String::new(),
+        region: o.org_region.clone(),
+        fields: fields(&o.fields),
+        status: o.status.clone(),
+        amount_fen: o.funds_fen,
+        owner_org: o.org_id,
+        public: o.status == "published",
+        updated_at: o.updated_at,
+    }
+}
+
+pub fn org_doc(o: &Organization) -> Doc {
+    Doc {
+        kind: DocKind::Organization,
+        id: o.id,
+        title: o.name.clone(),
+        body: format!("{} {}", o.supervisor, o.fields),
+        code: o.credit_code.clone(),
+        region: o.region_code.clone(),
+        fields: fields(&o.fields),
+        status: o.status.clone(),
+        amount_fen: 0,
+        owner_org: o.id,
+        public: o.approval == "approved",
+        updated_at: o.updated_at,
+    }
+}
+
+fn index_err(e: duijie_fulltext::Error) -> Error {
+    Error::Invalid(e.to_string())
+}
+
+fn upsert_in_batches(ft: &FullText, docs: Vec<Doc>) -> Result<usize> {
+    let n = docs.len();
+    for chunk in docs.chunks(BATCH) {
+        ft.upsert(chunk).map_err(index_err)?;
+    }
+    Ok(n)
+}
+
+/// Indexes what changed since the index's watermarks; returns how many documents were written.
+pub async fn sync(db: &Db, ft: &FullText) -> Result<usize> {
+    let since = |k| ft.watermark(k) - MARGIN_SECONDS;
+    let mut n = 0;
+    let demands = demand::changed_since(db, since(DocKind::Demand)).await?;
+    n += upsert_in_batches(ft, demands.iter().map(demand_doc).collect())?;
+    let offers = demand::supply::changed_since(db, since(DocKind::Offer)).await?;
+    n += upsert_in_batches(ft, offers.iter().map(offer_doc).collect())?;
+    let orgs = crate::orgs::changed_since(db, since(DocKind::Organization)).await?;
+    n += upsert_in_batches(ft, orgs.iter().map(org_doc).collect())?;
+    Ok(n)
+}
+
+/// Empties the index and indexes every demand, offer and organisation.
+pub async fn rebuild(db: &Db, ft: &FullText) -> Result<usize> {
+    ft.clear().map_err(index_err)?;
+    sync(db, ft).await
+}
+
+/// Opens the index of this database in `dir`: an index made for another
+/// database (told by an identity kept in both) or an unusable one is emptied,
+/// and the next [`sync`] fills it again — it is derived data.
+pub async fn open_for(db: &Db, dir: &std::path::Path) -> Result<FullText> {
+    let id = match db.meta("database_id").await? {
+        Some(id) => id,
+        None => {
+            let mut tx = db.begin().await?;
+            let id = duijie_domain::crypto::random_token();
+            tx.set_meta("database_id", &id).await?;
+            tx.commit().await?;
+            id
+        }
+    };
+    // Beside the index, not in it: the index directory holds index files only.
+    let stamp = dir.with_extension("database-id");
+    let ft = open(dir)?;
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(id.as_str()) {
+        if !ft.is_empty() {
+            tracing::warn!("全文索引 {} 属于另一个数据库，将清空重建", dir.display());
+        }
+        ft.clear().map_err(index_err)?;
+        std::fs::write(&stamp, &id).map_err(|e| Error::Invalid(format!("无法写入 {}：{e}", stamp.display())))?;
+    }
+    Ok(ft)
+}
+
+/// Opens the index in `dir`, recreating it when it is unusable (it is derived
+/// data: the next sync fills it again).
+pub fn open(dir: &std::path::Path) -> Result<FullText> {
+    match FullText::open(dir) {
+        Ok(ft) => Ok(ft),
+        Err(e) if e.needs_rebuild() => {
+            tracing::warn!("全文索引不可用（{e}），将重建");
+            FullText::recreate(dir).map_err(index_err)
+        }
+        Err(e) => Err(index_err(e)),
+    }
+}
