@@ -77,13 +77,33 @@ fn wan(fen: i64) -> String {
 
 /// The score of `s` for `d`, or `None` when `s` is not a candidate.
 pub fn score(d: &DemandFacts, s: &SupplierFacts) -> Option<Score> {
+    let mut reasons = Vec::new();
+    let total = evaluate(d, s, Some(&mut reasons))?;
+    Some(Score { total, reasons })
+}
+
+/// The total of [`score`] without its reasons (no allocation), for ranking many
+/// candidates before explaining the best ones; always equal to `score(d, s).total`.
+pub fn total(d: &DemandFacts, s: &SupplierFacts) -> Option<i32> {
+    evaluate(d, s, None)
+}
+
+/// The one definition of fit: adds each point with its reason when `explain` is given.
+fn evaluate(d: &DemandFacts, s: &SupplierFacts, mut explain: Option<&mut Vec<Reason>>) -> Option<i32> {
     if !s.fields.iter().any(|f| f == d.field) {
         return None;
     }
-    let mut reasons = vec![Reason { label: format!("业务领域包含“{}”", d.field), points: FIELD_FIT }];
+    let mut total = 0;
+    let mut add = |points: i32, label: &dyn Fn() -> String| {
+        total += points;
+        if let Some(r) = explain.as_deref_mut() {
+            r.push(Reason { label: label(), points });
+        }
+    };
+    add(FIELD_FIT, &|| format!("业务领域包含“{}”", d.field));
     let county: &str = &d.region[..d.region.len().min(6)];
     if s.paired_counties.iter().any(|c| c == county) {
-        reasons.push(Reason { label: "已与该县结对帮扶".into(), points: PAIRED });
+        add(PAIRED, &|| "已与该县结对帮扶".into());
     }
     let mut funds_known = None;
     if let Some(o) = s.offer {
@@ -94,26 +114,25 @@ pub fn score(d: &DemandFacts, s: &SupplierFacts) -> Option<Score> {
             if !o.target_regions.iter().any(|r| d.region.starts_with(r.as_str())) {
                 return None;
             }
-            reasons.push(Reason { label: "供给项目面向该地区".into(), points: OFFER_REGION });
+            add(OFFER_REGION, &|| "供给项目面向该地区".into());
         }
         funds_known = Some(o.funds_fen);
     }
     if s.preferred.iter().any(|r| !r.is_empty() && d.region.starts_with(r.as_str())) {
-        reasons.push(Reason { label: "意向帮扶地区包含该地".into(), points: PREFERRED });
+        add(PREFERRED, &|| "意向帮扶地区包含该地".into());
     }
     if s.tie {
-        reasons.push(Reason { label: "东西部协作结对省份".into(), points: TIE });
+        add(TIE, &|| "东西部协作结对省份".into());
     }
     if let Some(f) = funds_known.filter(|f| *f > 0 && d.funds_fen > 0) {
         if f >= d.funds_fen {
-            reasons.push(Reason { label: format!("可投入资金 {} 万元，不低于需求 {} 万元", wan(f), wan(d.funds_fen)), points: FUNDS_FULL });
+            add(FUNDS_FULL, &|| format!("可投入资金 {} 万元，不低于需求 {} 万元", wan(f), wan(d.funds_fen)));
         } else if f * 2 >= d.funds_fen {
-            reasons.push(Reason { label: format!("可投入资金 {} 万元，达到需求 {} 万元的一半以上", wan(f), wan(d.funds_fen)), points: FUNDS_HALF });
+            add(FUNDS_HALF, &|| format!("可投入资金 {} 万元，达到需求 {} 万元的一半以上", wan(f), wan(d.funds_fen)));
         }
     }
     if s.delivered > 0 {
-        let p = (s.delivered as i32 * DELIVERY_EACH).min(DELIVERY_MAX);
-        reasons.push(Reason { label: format!("已完成 {} 个帮扶项目", s.delivered), points: p });
+        add((s.delivered as i32 * DELIVERY_EACH).min(DELIVERY_MAX), &|| format!("已完成 {} 个帮扶项目", s.delivered));
     }
     let common = d.region.chars().zip(s.org_region.chars()).take_while(|(a, b)| a == b).count();
     let near = match (s.org_region.len(), common) {
@@ -123,9 +142,9 @@ pub fn score(d: &DemandFacts, s: &SupplierFacts) -> Option<Score> {
         _ => None,
     };
     if let Some((label, points)) = near {
-        reasons.push(Reason { label: label.into(), points });
+        add(points, &|| label.into());
     }
-    Some(Score { total: reasons.iter().map(|r| r.points).sum(), reasons })
+    Some(total)
 }
 
 #[cfg(test)]
@@ -148,6 +167,7 @@ mod tests {
         assert_eq!(labels, vec!["业务领域包含“教育”", "已与该县结对帮扶", "意向帮扶地区包含该地", "已完成 3 个帮扶项目", "同市（州）社会组织"]);
         assert_eq!(sc.total, 40 + 25 + 10 + 6 + 6);
         assert_eq!(sc.total, sc.reasons.iter().map(|r| r.points).sum::<i32>());
+        assert_eq!(total(&d, &s), Some(sc.total), "ranking and explaining agree");
     }
 
     #[test]

@@ -56,33 +56,33 @@ fn peak_rss_mb() -> f64 {
         / 1024.0
 }
 
-async fn exec(db: &Db, sql: String) {
+async fn exec(tx: &mut duijie_store::Tx, sql: String) {
     let sql = sqlx::AssertSqlSafe(sql);
-    on_db!(db, p => sqlx::query(sql).execute(p).await).expect("insert");
+    duijie_store::on_tx_exec!(tx, c => sqlx::query(sql).execute(c).await).expect("insert");
 }
 
-/// Inserts rows in multi-row statements inside one transaction per 50,000 rows.
+/// Inserts rows in multi-row statements, one transaction per 50,000 rows.
 async fn bulk(db: &Db, head: &str, rows: impl Iterator<Item = String>) {
     let mut batch: Vec<String> = Vec::with_capacity(500);
     let mut in_tx = 0;
-    exec(db, "BEGIN".into()).await;
+    let mut tx = db.begin().await.expect("begin");
     for r in rows {
         batch.push(r);
         if batch.len() == 500 {
-            exec(db, format!("{head} VALUES {}", batch.join(","))).await;
+            exec(&mut tx, format!("{head} VALUES {}", batch.join(","))).await;
             batch.clear();
             in_tx += 500;
             if in_tx >= 50_000 {
-                exec(db, "COMMIT".into()).await;
-                exec(db, "BEGIN".into()).await;
+                tx.commit().await.expect("commit");
+                tx = db.begin().await.expect("begin");
                 in_tx = 0;
             }
         }
     }
     if !batch.is_empty() {
-        exec(db, format!("{head} VALUES {}", batch.join(","))).await;
+        exec(&mut tx, format!("{head} VALUES {}", batch.join(","))).await;
     }
-    exec(db, "COMMIT".into()).await;
+    tx.commit().await.expect("commit");
 }
 
 async fn fill(db: &Db, orgs: usize, offers: usize, demands: usize) {

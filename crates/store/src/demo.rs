@@ -238,6 +238,8 @@ async fn load_pairing(db: &Db) -> Result<()> {
 }
 
 /// (title, field, region, target, groups, beneficiaries, 万元, mode, urgency, deadline, published on, taken by, is a wish)
+/// — one row of a table, read as one.
+#[allow(clippy::type_complexity)]
 type DemoDemand = (&'static str, &'static str, &'static str, &'static str, &'static str, i64, &'static str, &'static str, i64, &'static str, Option<&'static str>, Option<&'static str>, bool);
 
 const DEMANDS: &[DemoDemand] = &[

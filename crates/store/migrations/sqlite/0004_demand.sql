@@ -139,3 +139,9 @@ CREATE TABLE projects (
     done_at       INTEGER
 );
 CREATE INDEX projects_org ON projects (org_id);
+
+-- The catalogues sync by `updated_at` before each request: keep those reads indexed.
+CREATE INDEX organizations_updated ON organizations (updated_at);
+CREATE INDEX pairing_intents_updated ON pairing_intents (updated_at);
+CREATE INDEX pairings_updated ON pairings (updated_at);
+CREATE INDEX projects_done ON projects (done_at);

@@ -131,6 +131,9 @@ pub struct MatchCatalog {
     published_by_field: Vec<BTreeSet<i64>>,
     orgs: HashMap<i64, OrgEntry>,
     offers: HashMap<i64, OfferEntry>,
+    /// Organisations and offers by field: a demand scores only those sharing its field.
+    orgs_by_field: Vec<BTreeSet<i64>>,
+    offers_by_field: Vec<BTreeSet<i64>>,
     /// (east province, west province).
     ties: HashSet<(String, String)>,
     last_sync: i64,
@@ -146,7 +149,8 @@ fn province(code: &str) -> &str {
 
 impl MatchCatalog {
     pub async fn load(db: &Db) -> Result<MatchCatalog> {
-        let mut c = MatchCatalog { published_by_field: vec![BTreeSet::new(); FIELDS.len() + 1], last_sync: i64::MIN / 2, ..Default::default() };
+        let by_field = || vec![BTreeSet::new(); FIELDS.len() + 1];
+        let mut c = MatchCatalog { published_by_field: by_field(), orgs_by_field: by_field(), offers_by_field: by_field(), last_sync: i64::MIN / 2, ..Default::default() };
         c.sync(db).await?;
         Ok(c)
     }
@@ -166,9 +170,15 @@ impl MatchCatalog {
         }
         for o in crate::orgs::changed_since(db, since).await? {
             let e = self.orgs.entry(o.id).or_default();
+            for f in &e.fields {
+                self.orgs_by_field[field_index(f) as usize].remove(&o.id);
+            }
             e.region = o.region_code.clone();
             e.fields = o.fields.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect();
             e.eligible = crate::pairing::refusal(&o).is_none();
+            for f in &e.fields {
+                self.orgs_by_field[field_index(f) as usize].insert(o.id);
+            }
             n += 1;
         }
         for f in super::supply::changed_since(db, since).await? {
@@ -229,6 +239,14 @@ impl MatchCatalog {
     }
 
     fn put_offer(&mut self, f: &Offer) {
+        if let Some(old) = self.offers.get(&f.id) {
+            for x in &old.fields {
+                self.offers_by_field[field_index(x) as usize].remove(&f.id);
+            }
+        }
+        for x in f.fields_list() {
+            self.offers_by_field[field_index(&x) as usize].insert(f.id);
+        }
         self.offers.insert(f.id, OfferEntry {
             org_id: f.org_id,
             published: f.status == "published",
@@ -240,7 +258,9 @@ impl MatchCatalog {
     }
 
     fn tied(&self, org_region: &str, demand_region: &str) -> bool {
-        !org_region.is_empty() && self.ties.contains(&(province(org_region).to_string(), province(demand_region).to_string()))
+        // A handful of ties: comparing in place beats allocating a key per candidate.
+        let (o, d) = (province(org_region), province(demand_region));
+        !o.is_empty() && self.ties.iter().any(|(east, west)| east == o && west == d)
     }
 
     fn supplier<'a>(&'a self, o: &'a OrgEntry, d: &DemandFacts, offer: Option<OfferFacts<'a>>, fields: &'a [String]) -> SupplierFacts<'a> {
@@ -256,50 +276,86 @@ impl MatchCatalog {
     }
 
     /// Organisations and offers recommended for a demand, best first (`limit` of each).
+    /// Every candidate is ranked by its total; only the best are explained.
     pub fn recommend_for_demand(&self, d: &Demand, limit: usize) -> (Vec<Recommendation>, Vec<Recommendation>) {
         let facts = DemandFacts { region: &d.region_code, field: &d.field, funds_fen: d.funds_fen };
-        let mut orgs: Vec<Recommendation> = self
-            .orgs
+        let field = field_index(&d.field) as usize;
+        let mut orgs: Vec<(i32, i64)> = self.orgs_by_field[field]
             .iter()
-            .filter(|(_, o)| o.eligible && o.fields.iter().any(|f| *f == d.field))
-            .filter_map(|(id, o)| matching::score(&facts, &self.supplier(o, &facts, None, &o.fields)).map(|score| Recommendation { org_id: *id, offer_id: None, score }))
+            .filter_map(|id| self.orgs.get(id).filter(|o| o.eligible).map(|o| (id, o)))
+            .filter_map(|(id, o)| matching::total(&facts, &self.supplier(o, &facts, None, &o.fields)).map(|t| (t, *id)))
             .collect();
-        let mut offers: Vec<Recommendation> = self
-            .offers
+        let mut offers: Vec<(i32, i64)> = self.offers_by_field[field]
             .iter()
-            .filter(|(_, f)| f.published && f.fields.iter().any(|x| *x == d.field))
+            .filter_map(|id| self.offers.get(id).filter(|f| f.published).map(|f| (id, f)))
             .filter_map(|(id, f)| {
                 let o = self.orgs.get(&f.org_id).filter(|o| o.eligible)?;
-                let offer = OfferFacts { target_regions: &f.regions, funds_fen: f.funds_fen, capacity_left: f.capacity_left };
-                matching::score(&facts, &self.supplier(o, &facts, Some(offer), &f.fields)).map(|score| Recommendation { org_id: f.org_id, offer_id: Some(*id), score })
+                matching::total(&facts, &self.supplier(o, &facts, Some(self.offer_facts(f)), &f.fields)).map(|t| (t, *id))
             })
             .collect();
-        let best = |v: &mut Vec<Recommendation>| {
-            v.sort_by(|a, b| b.score.total.cmp(&a.score.total).then(a.org_id.cmp(&b.org_id)).then(a.offer_id.cmp(&b.offer_id)));
-            v.truncate(limit);
+        let best = |v: &mut Vec<(i32, i64)>| {
+            let by = |a: &(i32, i64), b: &(i32, i64)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+            if v.len() > limit {
+                v.select_nth_unstable_by(limit, by);
+                v.truncate(limit);
+            }
+            v.sort_by(by);
         };
         best(&mut orgs);
         best(&mut offers);
+        let orgs = orgs
+            .into_iter()
+            .filter_map(|(_, id)| {
+                let o = self.orgs.get(&id)?;
+                matching::score(&facts, &self.supplier(o, &facts, None, &o.fields)).map(|score| Recommendation { org_id: id, offer_id: None, score })
+            })
+            .collect();
+        let offers = offers
+            .into_iter()
+            .filter_map(|(_, id)| {
+                let f = self.offers.get(&id)?;
+                let o = self.orgs.get(&f.org_id)?;
+                matching::score(&facts, &self.supplier(o, &facts, Some(self.offer_facts(f)), &f.fields)).map(|score| Recommendation { org_id: f.org_id, offer_id: Some(id), score })
+            })
+            .collect();
         (orgs, offers)
+    }
+
+    fn offer_facts<'a>(&self, f: &'a OfferEntry) -> OfferFacts<'a> {
+        OfferFacts { target_regions: &f.regions, funds_fen: f.funds_fen, capacity_left: f.capacity_left }
     }
 
     /// Published demands recommended to an organisation, best first; empty if it may not take work.
     pub fn recommend_for_org(&self, org_id: i64, limit: usize) -> Vec<DemandRecommendation> {
         let Some(o) = self.orgs.get(&org_id).filter(|o| o.eligible) else { return Vec::new() };
-        let mut out: Vec<(DemandRecommendation, u8)> = Vec::new();
+        let mut ranked: Vec<(i32, u8, i64)> = Vec::new();
+        let mut seen = HashSet::new();
         for f in &o.fields {
             let Some(ids) = self.published_by_field.get(field_index(f) as usize) else { continue };
             for id in ids {
                 let Some(d) = self.demands.get(id) else { continue };
                 let facts = DemandFacts { region: &d.region, field: FIELDS.get(d.field as usize).copied().unwrap_or(""), funds_fen: d.funds_fen };
-                if let Some(score) = matching::score(&facts, &self.supplier(o, &facts, None, &o.fields)) {
-                    out.push((DemandRecommendation { demand_id: *id, score }, d.urgency));
+                if let Some(t) = matching::total(&facts, &self.supplier(o, &facts, None, &o.fields))
+                    && seen.insert(*id)
+                {
+                    ranked.push((t, d.urgency, *id));
                 }
             }
         }
-        out.sort_by(|a, b| b.0.score.total.cmp(&a.0.score.total).then(b.1.cmp(&a.1)).then(b.0.demand_id.cmp(&a.0.demand_id)));
-        out.dedup_by(|a, b| a.0.demand_id == b.0.demand_id);
-        out.into_iter().take(limit).map(|(r, _)| r).collect()
+        let by = |a: &(i32, u8, i64), b: &(i32, u8, i64)| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2));
+        if ranked.len() > limit {
+            ranked.select_nth_unstable_by(limit, by);
+            ranked.truncate(limit);
+        }
+        ranked.sort_by(by);
+        ranked
+            .into_iter()
+            .filter_map(|(_, _, id)| {
+                let d = self.demands.get(&id)?;
+                let facts = DemandFacts { region: &d.region, field: FIELDS.get(d.field as usize).copied().unwrap_or(""), funds_fen: d.funds_fen };
+                matching::score(&facts, &self.supplier(o, &facts, None, &o.fields)).map(|score| DemandRecommendation { demand_id: id, score })
+            })
+            .collect()
     }
 
     /// The success rate of `region`'s subtree for demands published in `[from, to]` (see [`DEFINITION`]).

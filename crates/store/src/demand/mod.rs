@@ -276,6 +276,12 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, a
         }
     })?;
     event(tx, id, actor, before.status().as_str(), to.as_str(), if note.trim().is_empty() { step.label() } else { note.trim() }, at).await?;
+    if matches!(step, Step::Withdraw | Step::Expire) {
+        // Offers to take a demand that is gone are answered, not left waiting.
+        let sql = "UPDATE matches SET status = 'declined', decided_by = $1, decided_at = $2, decline_reason = $3 WHERE demand_id = $4 AND status = 'pending'";
+        let reason = if step == Step::Withdraw { "需求已撤回" } else { "需求已过截止日期" };
+        on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(at).bind(reason).bind(id).execute(c).await)?;
+    }
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("需求不存在".into()))?;
     audit::append(tx, actor, Change {
         region: &before.region_code,
@@ -366,7 +372,8 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
 
 /// Demands changed at or after `since`, for the catalogue and the search index.
 pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Demand>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM demands WHERE updated_at >= $1 ORDER BY id"));
+    // No ORDER BY: it would make SQLite walk the table in id order instead of using the updated_at index.
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM demands WHERE updated_at >= $1"));
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(since).fetch_all(p).await)?)
 }
 

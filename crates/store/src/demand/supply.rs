@@ -162,6 +162,7 @@ pub async fn list(db: &Db, org_id: Option<i64>, region_like: Option<&str>, publi
 
 /// Offers changed at or after `since`, for the catalogue and the search index.
 pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Offer>> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE f.updated_at >= $1 ORDER BY f.id"));
+    // No ORDER BY: it would make SQLite walk the table in id order instead of using the updated_at index.
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE f.updated_at >= $1"));
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(since).fetch_all(p).await)?)
 }

@@ -643,9 +643,3 @@ pub async fn list_as_of(db: &Db, batch_id: i64, at: i64) -> Result<Vec<Pairing>>
     ));
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(batch_id).bind(at).fetch_all(p).await)?)
 }
-
-/// Whether `who` is the organisation of the pairing or an officer whose scope
-/// covers its target (used to pick the inbox wording; authorisation is `authz`).
-pub fn is_org_side(who: &duijie_domain::Principal, p: &Pairing) -> bool {
-    who.role == Role::Organization && who.org_id == Some(p.org_id)
-}
