@@ -20,7 +20,14 @@
 //!   plan into 第二批（演示）; the organisation, told in its inbox, consents;
 //!   镇雄县乡村振兴局 consents (待签协议); the Word agreement downloads and
 //!   reads (python-docx) with both parties; coverage then shows 镇雄县 with
-//!   1 家 and one county fewer 未结对; the coverage page fits a 375 px phone.
+//!   1 家 and one county fewer 未结对; the coverage page fits a 375 px phone;
+//! - the demand loop: 彝良县乡村振兴局 records a 教育 demand for 荞山镇 and
+//!   submits it (待审核); 彝良县民政局 approves it (已发布); 演示·彝良县助学服务中心
+//!   finds it among the demands recommended to it, with a score and reasons,
+//!   and takes it (待县级确认); the county, told in its inbox, confirms
+//!   (已对接); the dashboard's 供需对接成功率 then counts one more published and
+//!   one more matched demand beside its definition; the demand page fits a
+//!   375 px phone.
 //!
 //! How it runs: each test starts the whole application in-process on a fresh
 //! SQLite database (`duijie_store::testing::fresh_sqlite`, full regions plus
@@ -473,6 +480,171 @@ async fn an_officer_plans_pairings_an_organisation_consents_the_county_confirms_
     .await;
 }
 
+const DEMAND_TITLE: &str = "荞山镇中小学生课后托管与心理关爱（浏览器测试）";
+const QIAOSHAN: &str = "530628105";
+const STUDY_CENTRE: &str = "演示·彝良县助学服务中心";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demand_recorded_approved_taken_and_confirmed_raises_the_success_rate() {
+    with_browser(|c, base| async move {
+        // 1. 彝良县乡村振兴局 notes this year's success rate on the dashboard.
+        log_in(&c, &base, "yl_xz").await;
+        let before = success_rate(&c).await;
+
+        // 2. … records a 教育 demand for 荞山镇, saves the draft and submits it.
+        click(&c, "#menu-demands").await;
+        click(&c, "#new-demand").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-form")).await.expect("录入需求 should open the demand form");
+        assert_path(&c, "/demands/new").await;
+        fill(&c, "#title", DEMAND_TITLE).await;
+        c.find(Locator::Css("#field")).await.unwrap().select_by_label("教育").await.expect("帮扶领域 should offer 教育");
+        c.find(Locator::Css("#target_kind")).await.unwrap().select_by_label("乡镇").await.expect("需求对象 should offer 乡镇");
+        fill(&c, "#region", QIAOSHAN).await;
+        fill(&c, "#description", "荞山镇中心学校放学后无人看护的学生较多，需要课后托管和心理辅导。").await;
+        fill(&c, "#beneficiary_group", "三留守人员").await;
+        fill(&c, "#beneficiary_count", "150").await;
+        fill(&c, "#funds_wan", "5").await;
+        click(&c, "#save-demand").await;
+        if c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-status")).await.is_err() {
+            let problems = texts(&c, "#form-error, .field-error").await;
+            panic!("saving the demand did not open its page; {} shows {problems:?}", c.current_url().await.unwrap());
+        }
+        assert_eq!(wait_for_toast_saying(&c, "已保存为草稿").await, "已保存为草稿");
+        let demand_path = c.current_url().await.unwrap().path().to_string();
+        assert!(demand_path.strip_prefix("/demands/").is_some_and(|id| id.parse::<i64>().is_ok()), "the saved demand should be at /demands/{{id}}, am on {demand_path}");
+        assert_eq!(text(&c, "#demand-title").await, DEMAND_TITLE);
+        assert_eq!(text(&c, "#demand-status").await, "草稿");
+        assert_eq!(text(&c, "#demand-region").await, format!("{YILIANG}荞山镇"));
+        assert_eq!(text(&c, "#demand-funds").await, "5.00 万元");
+        click(&c, "#step-submit").await;
+        accept_confirm(&c, &format!("提交后由民政部门审核，审核期间不能修改。确定提交“{DEMAND_TITLE}”吗？")).await;
+        assert_eq!(wait_for_toast_saying(&c, "办理完成：提交审核").await, "办理完成：提交审核，当前状态：待审核");
+        assert_path(&c, &demand_path).await;
+        assert_eq!(text(&c, "#demand-status").await, "待审核");
+        assert!(c.find(Locator::Css("#step-approve")).await.is_err(), "the recording unit must not be offered to approve its own demand");
+        log_out(&c, &base).await;
+
+        // 3. 彝良县民政局 finds it among the demands waiting for approval and publishes it.
+        log_in(&c, &base, "yl_mz").await;
+        click(&c, "#menu-demands").await;
+        c.find(Locator::Css("#demand-filters select[name='status']")).await.expect("the demand list should filter by status").select_by_label("待审核").await.expect("the status filter should offer 待审核");
+        click(&c, "#demand-filters button[type='submit']").await;
+        let status = open_demand_from_list(&c, &demand_path).await;
+        assert_eq!(status, "待审核", "the list should show the demand as 待审核");
+        click(&c, "#step-approve").await;
+        accept_confirm(&c, &format!("审核通过后需求将向社会组织和社会公众发布。确定发布“{DEMAND_TITLE}”吗？")).await;
+        assert_eq!(wait_for_toast_saying(&c, "办理完成：审核通过并发布").await, "办理完成：审核通过并发布，当前状态：已发布");
+        assert_path(&c, &demand_path).await;
+        assert_eq!(text(&c, "#demand-status").await, "已发布");
+        log_out(&c, &base).await;
+
+        // 4. The education centre sees it recommended, with a score and reasons, and takes it.
+        log_in(&c, &base, "org_yl").await;
+        click(&c, "#menu-demands").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#recommended")).await.expect("an organisation's demand list should have 为本组织推荐的需求");
+        let xpath = format!("//section[@id='recommended']//tbody/tr[td[2]/a[normalize-space()='{DEMAND_TITLE}']]");
+        let rec = match c.find(Locator::XPath(&xpath)).await {
+            Ok(r) => r,
+            Err(_) => panic!("为本组织推荐的需求 should list {DEMAND_TITLE}; it lists {:?}", texts(&c, "#recommended tbody tr td.title").await),
+        };
+        let score = rec.find(Locator::Css("span.score")).await.expect("a recommended demand should show its score").text().await.unwrap();
+        let score: i64 = score.trim().parse().unwrap_or_else(|_| panic!("the score should be a number of points: {score:?}"));
+        assert!(score > 0, "the recommended demand should score above 0, shows {score}");
+        let mut reasons = Vec::new();
+        for li in rec.find_all(Locator::Css("ul.reasons li")).await.unwrap() {
+            reasons.push(li.text().await.unwrap());
+        }
+        assert!(reasons.iter().any(|r| r.starts_with("业务领域包含“教育”")), "the reasons should include 业务领域包含“教育”: {reasons:?}");
+        rec.find(Locator::XPath(&format!(".//a[normalize-space()='{DEMAND_TITLE}']"))).await.unwrap().click().await.unwrap();
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#take-form")).await.expect("a published demand should offer the organisation the 接单 form");
+        assert_path(&c, &demand_path).await;
+        assert_eq!(text(&c, "#demand-status").await, "已发布");
+        let own = text(&c, "#own-score").await;
+        assert!(own.contains(&format!("{score} 分")), "the demand page should repeat the list's score {score}: {own:?}");
+        fill(&c, "#take-funds", "5").await;
+        fill(&c, "#take-people", "3").await;
+        fill(&c, "#take-note", "每周一至周五放学后托管，每月一次心理辅导。").await;
+        click(&c, "#take-submit").await;
+        accept_confirm(&c, &format!("确定申请承接“{DEMAND_TITLE}”吗？")).await;
+        if c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#take-pending")).await.is_err() {
+            let problems = texts(&c, "#take-error, .field-error").await;
+            panic!("接单 was not accepted; {} shows {problems:?}", c.current_url().await.unwrap());
+        }
+        assert_eq!(wait_for_toast_saying(&c, "已申请承接").await, "已申请承接，等待县级乡村振兴部门确认");
+        assert_path(&c, &demand_path).await;
+        assert!(text(&c, "#take-pending").await.contains("等待县级乡村振兴部门确认"));
+        assert!(c.find(Locator::Css("#take-form")).await.is_err(), "the organisation should not be offered to take the demand twice");
+        let (org, match_status) = match_row(&c, STUDY_CENTRE).await;
+        assert_eq!(match_status, "待县级确认", "the organisation's match should wait for the county");
+        assert!(org.contains(STUDY_CENTRE));
+        assert_eq!(text(&c, "#demand-status").await, "已发布", "the demand stays published until the county confirms");
+        log_out(&c, &base).await;
+
+        // 5. 彝良县乡村振兴局 is told in its inbox, opens the demand from there and confirms.
+        log_in(&c, &base, "yl_xz").await;
+        let unread = text(&c, "#unread-count").await;
+        assert!(unread.parse::<u32>().is_ok_and(|n| n >= 1), "the menu should show unread messages for the request, shows {unread:?}");
+        click(&c, "#menu-inbox").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#notices")).await.expect("站内消息 should list messages");
+        let notice = format!("{STUDY_CENTRE}申请承接需求，请确认：{DEMAND_TITLE}");
+        let row = match c.find(Locator::XPath(&format!("//table[@id='notices']/tbody/tr[td[2]/strong[normalize-space()='{notice}']]"))).await {
+            Ok(r) => r,
+            Err(_) => panic!("the inbox should hold the unread message {notice:?}; it lists {:?}", texts(&c, "#notices tbody tr td:nth-child(2)").await),
+        };
+        row.find(Locator::XPath(".//button[normalize-space()='查看']")).await.expect("the message should have a 查看 button").click().await.unwrap();
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#matches")).await.expect("查看 should open the demand with its 对接记录");
+        assert_path(&c, &demand_path).await;
+        let (_, match_status) = match_row(&c, STUDY_CENTRE).await;
+        assert_eq!(match_status, "待县级确认");
+        let confirm = c
+            .find(Locator::XPath(&format!("//section[@id='matches']//tbody/tr[td[2]/a[normalize-space()='{STUDY_CENTRE}']]//button[normalize-space()='确认对接']")))
+            .await
+            .expect("the county should be offered 确认对接");
+        confirm.click().await.unwrap();
+        accept_confirm(&c, &format!("确认与{STUDY_CENTRE}对接吗？确认后其他待确认的申请将自动答复。")).await;
+        assert_eq!(wait_for_toast_saying(&c, "对接成功").await, format!("对接成功：{STUDY_CENTRE} 承接该需求"));
+        assert_path(&c, &demand_path).await;
+        assert_eq!(text(&c, "#demand-status").await, "已对接");
+        let (_, match_status) = match_row(&c, STUDY_CENTRE).await;
+        assert_eq!(match_status, "对接成功");
+        assert_eq!(text(&c, "#project-org").await, STUDY_CENTRE, "the 帮扶项目 should name the organisation");
+
+        // 6. The dashboard counts the demand as published and matched this year.
+        c.find(Locator::XPath("//nav[contains(@class,'menu')]/a[normalize-space()='首页']")).await.expect("the menu should have 首页").click().await.unwrap();
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#success-rate")).await.expect("the dashboard should show 供需对接成功率");
+        assert_path(&c, "/dashboard").await;
+        let after = success_rate(&c).await;
+        assert_eq!(after.published, before.published + 1, "发布需求 should go up by one (was {before:?}, now {after:?})");
+        assert_eq!(after.matched, before.matched + 1, "对接成功 should go up by one (was {before:?}, now {after:?})");
+        assert_eq!(after.education_published, before.education_published + 1, "按帮扶领域 教育 should count one more published demand");
+        assert_eq!(after.education_matched, before.education_matched + 1, "按帮扶领域 教育 should count one more matched demand");
+        let expected = format!("{:.1}%", after.matched as f64 * 100.0 / after.published as f64);
+        assert_eq!(after.percent, expected, "对接成功率 should be 对接成功 ÷ 发布需求 ({} ÷ {})", after.matched, after.published);
+        let definition = c.find(Locator::Css("#rate-definition")).await.expect("the dashboard should show the rate's definition (#rate-definition)");
+        assert!(definition.is_displayed().await.unwrap(), "the definition is on the page but not visible");
+        let definition = definition.text().await.unwrap();
+        assert!(definition.starts_with("口径：供需对接成功率 =") && definition.contains("统计期内发布的需求"), "the definition should say how the rate is counted: {definition:?}");
+        log_out(&c, &base).await;
+
+        // 7. The organisation opens the matched demand on a phone.
+        c.set_window_size(375, 800).await.unwrap();
+        let width = c.execute("return window.innerWidth", vec![]).await.unwrap();
+        assert_eq!(width, json!(375), "the browser window could not be made phone-sized");
+        log_in(&c, &base, "org_yl").await;
+        c.goto(&format!("{base}{demand_path}")).await.unwrap();
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-status")).await.expect("the demand page");
+        assert_eq!(text(&c, "#demand-status").await, "已对接");
+        let (_, match_status) = match_row(&c, STUDY_CENTRE).await;
+        assert_eq!(match_status, "对接成功", "the organisation should see its match confirmed");
+        assert_fits_width(&c, "需求详情页", 375).await;
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("demand-375.png"), c.screenshot().await.unwrap()).unwrap();
+        log_out(&c, &base).await;
+    })
+    .await;
+}
+
 // ---------------------------------------------------------------------------
 // What a user does and sees
 // ---------------------------------------------------------------------------
@@ -718,6 +890,67 @@ async fn open_pairing_from_list(c: &Client, pairing_path: &str) -> String {
     c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#pairing-status")).await.expect("查看 should open the pairing");
     assert_path(c, pairing_path).await;
     status
+}
+
+/// The dashboard's 供需对接成功率 section as a person reads it.
+#[derive(Debug)]
+struct RateFigures {
+    percent: String,
+    published: i64,
+    matched: i64,
+    /// 教育's row of 按帮扶领域 (0 when 教育 has no row).
+    education_published: i64,
+    education_matched: i64,
+}
+
+async fn success_rate(c: &Client) -> RateFigures {
+    c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#success-rate")).await.expect("the dashboard should show 供需对接成功率 (#success-rate)");
+    let number = |s: String, what: &str| -> i64 { s.trim().replace(',', "").parse().unwrap_or_else(|_| panic!("{what} should be a number, shows {s:?}")) };
+    let (mut education_published, mut education_matched) = (0, 0);
+    if let Ok(row) = c.find(Locator::XPath("//table[@id='rate-by-field']/tbody/tr[td[2][normalize-space()='教育']]")).await {
+        let cell = |n: usize| {
+            let row = row.clone();
+            async move { row.find(Locator::Css(&format!("td:nth-child({n})"))).await.unwrap().text().await.unwrap() }
+        };
+        education_published = number(cell(3).await, "按帮扶领域 教育 发布");
+        education_matched = number(cell(4).await, "按帮扶领域 教育 对接成功");
+    }
+    RateFigures {
+        percent: text(c, "#success-rate").await,
+        published: number(text(c, "#published-count").await, "发布需求 (#published-count)"),
+        matched: number(text(c, "#matched-count").await, "对接成功 (#matched-count)"),
+        education_published,
+        education_matched,
+    }
+}
+
+/// On a demand list: opens the row linking `demand_path`; returns the status the list showed.
+async fn open_demand_from_list(c: &Client, demand_path: &str) -> String {
+    c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demands")).await.expect("需求项目库 should list demands in #demands");
+    let xpath = format!("//table[@id='demands']/tbody/tr[td[2]/a[normalize-space()='{DEMAND_TITLE}']]");
+    let row = match c.find(Locator::XPath(&xpath)).await {
+        Ok(r) => r,
+        Err(_) => panic!("the demand list should show {DEMAND_TITLE}; it lists {:?}", texts(c, "#demands tbody tr td.title").await),
+    };
+    let status = row.find(Locator::Css("td:nth-child(9)")).await.unwrap().text().await.unwrap();
+    let link = row.find(Locator::XPath(&format!(".//a[normalize-space()='{DEMAND_TITLE}']"))).await.unwrap();
+    assert_eq!(link.attr("href").await.unwrap().unwrap_or_default(), demand_path, "the listed demand should be the one just recorded");
+    link.click().await.unwrap();
+    c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-status")).await.expect("the title should open the demand");
+    assert_path(c, demand_path).await;
+    status
+}
+
+/// The 对接记录 row of `org` on a demand's page: its organisation cell and status.
+async fn match_row(c: &Client, org: &str) -> (String, String) {
+    let xpath = format!("//section[@id='matches']//tbody/tr[td[2]/a[normalize-space()='{org}']]");
+    let row = match c.find(Locator::XPath(&xpath)).await {
+        Ok(r) => r,
+        Err(_) => panic!("对接记录 should have a row for {org}; it shows {:?}", texts(c, "#matches tbody tr").await),
+    };
+    let org_cell = row.find(Locator::Css("td:nth-child(2)")).await.unwrap().text().await.unwrap();
+    let status = row.find(Locator::Css("span[id^='match-status-']")).await.expect("the match row should show its status").text().await.unwrap();
+    (org_cell, status)
 }
 
 /// The text of a .docx (paragraphs, then table cells), read with python-docx.

@@ -206,9 +206,19 @@ pub fn check_demand(state: &AppState, who: &Principal, i: &DemandInput) -> Resul
     })
 }
 
+/// Villages are not in the in-memory tree (they load with a command): one
+/// that is not in the database is a field error, not a broken reference.
+async fn check_village(state: &AppState, n: &NewDemand) -> Result<(), AppError> {
+    if n.region.level() == Level::Village && duijie_store::regions::village(&state.db, &n.region).await?.is_none() {
+        return Err(AppError::field("region", "没有这个村级区划代码（如尚未导入村级区划，请管理员运行 duijie regions load-villages）"));
+    }
+    Ok(())
+}
+
 /// Records a draft demand.
 pub async fn create(state: &AppState, who: &Principal, actor: &Actor, input: &DemandInput) -> Result<i64, AppError> {
     let n = check_demand(state, who, input)?;
+    check_village(state, &n).await?;
     let mut tx = state.db.begin().await?;
     let id = demand::create(&mut tx, actor, &n).await.map_err(crate::pairing::form_error)?;
     tx.commit().await?;
@@ -475,6 +485,9 @@ pub async fn set_offer_status(state: &AppState, who: &Principal, actor: &Actor, 
     if own && (status == "hidden" || featured.is_some()) {
         return Err(AppError::Forbidden);
     }
+    if own && offer.status == "hidden" {
+        return Err(AppError::bad(format!("该项目已被管理部门下架（{}），请联系管理部门", offer.hidden_reason)));
+    }
     if !own && status == "closed" {
         return Err(AppError::bad("供给项目由社会组织自行关闭；管理部门可以下架"));
     }
@@ -601,6 +614,9 @@ pub fn plan_import(state: &AppState, who: &Principal, file_name: &str, table: &d
 pub async fn commit_import(state: &AppState, actor: &Actor, plan: &DemandImport) -> Result<usize, AppError> {
     if !plan.errors.is_empty() {
         return Err(AppError::bad("清单中还有错误，请修改后重新上传"));
+    }
+    for (row, n) in &plan.rows {
+        check_village(state, n).await.map_err(|e| AppError::bad(format!("第 {row} 行：{}", e.message())))?;
     }
     let mut tx = state.db.begin().await?;
     for (_, n) in &plan.rows {

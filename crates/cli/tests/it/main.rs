@@ -7,6 +7,8 @@
 
 mod applications_web;
 mod cli;
+mod demand_api;
+mod demand_web;
 mod http;
 mod inbox_web;
 mod orgs_web;

@@ -3,7 +3,8 @@
 //!
 //! Guarantees: every route is registered through `utoipa_axum::routes!`, so
 //! `/api/openapi.json` describes every route that exists; every route but
-//! `POST /api/v1/auth/token` requires a bearer token; errors are
+//! `POST /api/v1/auth/token` and the public lists under `/api/v1/public/`
+//! (published demands and offers, without personal data) requires a bearer token; errors are
 //! `{code, message, fields}` with a Chinese message; request bodies that are not
 //! valid JSON get a 400 with that message, never a 500.
 

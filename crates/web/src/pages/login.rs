@@ -112,10 +112,13 @@ struct Dashboard {
     key_counties: Vec<KeyCounty>,
     poverty_count: usize,
     child_count: usize,
+    /// 供需对接成功率 this year so far, for government users who may read it.
+    rate: Option<super::demand::RateView>,
 }
 
 async fn dashboard(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Dashboard, AppError> {
     let layout = Layout::new(&state, &cu, "dashboard", t.ok).await;
+    let rate = super::demand::dashboard_rate(&state, &cu).await?;
     let region = if cu.principal.role == Role::Organization { duijie_domain::RegionCode::national() } else { cu.principal.region.clone() };
     let like = format!("{}%", region.as_str());
     let key = duijie_store::designations::current_of_kind(&state.db, "national_key", &like).await?;
@@ -133,5 +136,6 @@ async fn dashboard(State(state): State<AppState>, cu: CurrentUser, Query(t): Que
         key_counties,
         poverty_count: poverty.len(),
         child_count: state.tree.children(&region).len(),
+        rate,
     })
 }

@@ -9,6 +9,8 @@
 pub mod actions;
 pub mod admin;
 pub mod applications;
+pub mod demand;
+pub mod demand_import;
 pub mod designations;
 pub mod inbox;
 pub mod liaisons;
@@ -16,6 +18,7 @@ pub mod login;
 pub mod orgs;
 pub mod pairing;
 pub mod regions;
+pub mod search;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -39,6 +42,9 @@ pub fn router() -> Router<AppState> {
         .merge(actions::router())
         .merge(liaisons::router())
         .merge(inbox::router())
+        .merge(demand::router())
+        .merge(demand_import::router())
+        .merge(search::router())
         .merge(pairing::router())
 }
 
@@ -106,6 +112,11 @@ pub fn fmt_time(secs: i64) -> String {
 /// Today's date in Beijing time (deadlines are Beijing dates).
 pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Money in 万元 with two decimals (templates).
+pub fn wan(fen: &i64) -> String {
+    duijie_domain::pairing::format_wan(*fen)
 }
 
 /// 2021年08月27日 from a date.
