@@ -76,7 +76,8 @@ enum Command {
         #[command(subcommand)]
         command: SearchCommand,
     },
-    /// Remind organisations and counties of agreements not signed as the deadline nears (runs hourly inside serve).
+    /// Remind organisations and counties of agreements not signed as the deadline nears, and county
+    /// bureaus of unmatched demands about to expire (runs hourly inside serve).
     Remind {
         /// Remind this many days before the deadline.
         #[arg(long, default_value_t = REMIND_WINDOW_DAYS)]
@@ -86,6 +87,9 @@ enum Command {
 
 /// Reminders start this many days before a batch's signing deadline.
 const REMIND_WINDOW_DAYS: i64 = 30;
+
+/// County bureaus are told this many days before an unmatched demand's deadline.
+const DEMAND_EXPIRY_NOTICE_DAYS: i64 = 7;
 
 /// Published demands past their deadline expire (they leave the recommendations, not the statistics).
 async fn expire_demands(db: &Db) -> Result<usize> {
@@ -100,7 +104,8 @@ async fn expire_demands(db: &Db) -> Result<usize> {
 async fn remind(db: &Db, window_days: i64) -> Result<usize> {
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     let mut tx = db.begin().await?;
-    let n = duijie_store::pairing::remind::remind(&mut tx, db, today, window_days).await?;
+    let mut n = duijie_store::pairing::remind::remind(&mut tx, db, today, window_days).await?;
+    n += duijie_store::demand::remind_expiring(&mut tx, today, DEMAND_EXPIRY_NOTICE_DAYS).await?;
     tx.commit().await?;
     Ok(n)
 }

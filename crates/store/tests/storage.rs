@@ -60,6 +60,7 @@ both!(
     recommendations_exclude_listed_organisations_and_explain_their_score,
     the_success_rate_matches_a_hand_computed_example,
     household_data_is_sealed_and_each_full_view_is_audited,
+    county_bureaus_are_told_once_when_an_unmatched_demand_is_about_to_expire,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -1082,4 +1083,28 @@ async fn household_data_is_sealed_and_each_full_view_is_audited(db: &Db) {
 /// Test databases carry no villages (they load with a command): add the one a household demand names.
 async fn on_tx_regions_village(tx: &mut duijie_store::Tx) {
     duijie_store::on_tx_exec!(tx, c => sqlx::query("INSERT INTO regions (code, name, level, parent_code) VALUES ('530628102201', '测试村', 'village', '530628102') ON CONFLICT (code) DO NOTHING").execute(c).await).unwrap();
+}
+
+async fn county_bureaus_are_told_once_when_an_unmatched_demand_is_about_to_expire(db: &Db) {
+    use demand_support::*;
+    let today = crate_today();
+    let mut soon = new_demand("养老", "530628106", 3);
+    soon.deadline = Some(today + chrono::Duration::days(3));
+    soon.title = "三天后到期的需求".into();
+    let mut later = new_demand("养老", "530628106", 3);
+    later.deadline = Some(today + chrono::Duration::days(30));
+    later.title = "一个月后到期的需求".into();
+    published(db, &soon, duijie_store::now()).await;
+    published(db, &later, duijie_store::now()).await;
+    let run = || async {
+        let mut tx = db.begin().await.unwrap();
+        let n = duijie_store::demand::remind_expiring(&mut tx, crate_today(), 7).await.unwrap();
+        tx.commit().await.unwrap();
+        n
+    };
+    assert_eq!(run().await, 1, "only the demand due within a week");
+    assert_eq!(run().await, 0, "once");
+    let bureau = principal_of(db, "yl_xz").await;
+    let titles = inbox_titles(db, &bureau).await;
+    assert!(titles.iter().any(|t| t.contains("三天后到期的需求")) && !titles.iter().any(|t| t.contains("一个月后到期")), "{titles:?}");
 }

@@ -388,6 +388,31 @@ pub async fn expire_overdue(tx: &mut Tx, today: NaiveDate) -> Result<usize> {
     Ok(ids.len())
 }
 
+/// Tells the recording county bureau about its published, unmatched demands
+/// whose deadline falls within `days` of `today`; once per demand and deadline.
+pub async fn remind_expiring(tx: &mut Tx, today: NaiveDate, days: i64) -> Result<usize> {
+    use crate::inbox::{self, Notice, Recipient};
+    let until = today + chrono::Duration::days(days);
+    let sql = "SELECT id, title, unit_region, deadline FROM demands WHERE status = 'published' AND deadline <> '' AND deadline >= $1 AND deadline <= $2";
+    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let rows: Vec<(i64, String, String, String)> = on_tx!(tx, c => sqlx::query_as(sql).bind(fmt(today)).bind(fmt(until)).fetch_all(c).await)?;
+    let mut added = 0;
+    for (id, title, unit, deadline) in rows {
+        let to = Recipient::Unit { region: unit, role: Some(duijie_domain::Role::RuralRevitalization) };
+        let n = Notice {
+            kind: "demand.expiring".into(),
+            title: format!("需求即将到期：{title}（{deadline} 截止，尚未对接）"),
+            body: "可联系推荐的社会组织或从供给项目库点单；到期未对接的需求将标为已过期。".into(),
+            link: format!("/demands/{id}"),
+            dedup_key: Some(format!("demand-expiring:{id}:{deadline}")),
+        };
+        if inbox::notify(tx, &to, &n).await? {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
 /// Adds a photo or document to a demand.
 pub async fn add_file(tx: &mut Tx, actor: &Actor, demand: &Demand, file_name: &str, content_type: &str, bytes: &[u8]) -> Result<i64> {
     let sql = "INSERT INTO demand_files (demand_id, file_name, content_type, bytes, uploaded_by, uploaded_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id";
