@@ -47,6 +47,11 @@ impl Principal {
 }
 
 impl Scope {
+    /// What anyone may list without logging in: published records only, no region, no organisation.
+    pub fn public() -> Scope {
+        Scope { region: None, org_id: None }
+    }
+
     /// The whole country, for the platform's own jobs (reminders, planning from
     /// the command line); never derived from a request.
     pub fn everything() -> Scope {

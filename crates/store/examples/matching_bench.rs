@@ -11,7 +11,8 @@
 //! - recommendations of demands for one organisation,
 //! - the success-rate dashboard of the whole country for this year so far
 //!   (sync with the database, then the rate with its breakdown by province and
-//!   field, and the long-unmatched count),
+//!   field, and the long-unmatched count);
+//!
 //! and the process's peak memory.
 
 use duijie_domain::OrgType;

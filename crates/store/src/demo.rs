@@ -258,7 +258,9 @@ const DEMANDS: &[DemoDemand] = &[
 ];
 
 /// (organisation, title, fields, target regions, 万元, people, capacity)
-const OFFERS: &[(&str, &str, &str, &[&str], &str, i64, i64)] = &[
+type DemoOffer = (&'static str, &'static str, &'static str, &'static [&'static str], &'static str, i64, i64);
+
+const OFFERS: &[DemoOffer] = &[
     ("演示·彝良县助学服务中心", "乡村学校课后托管与心理关爱", "教育、特殊群体关爱", &["5306"], "20", 8, 3),
     ("演示·云南省乡村发展促进会", "高原特色农产品产销对接", "产业、消费", &["53"], "50", 5, 5),
     ("演示·江苏省乡村振兴公益基金会", "东西部协作乡村医生能力提升", "健康、教育", &["53", "45", "61"], "40", 10, 4),

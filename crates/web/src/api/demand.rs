@@ -1041,7 +1041,7 @@ pub async fn matching_stats(State(state): State<AppState>, user: ApiUser, Query(
 /// The listing scope of an anonymous caller: no region, no organisation, so
 /// the store answers published records only.
 fn public_scope() -> Scope {
-    Principal { user_id: 0, username: String::new(), role: Role::Organization, region: RegionCode::national(), org_id: None }.scope()
+    duijie_domain::Scope::public()
 }
 
 /// 公开的需求（不含任何个人信息）。

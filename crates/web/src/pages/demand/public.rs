@@ -17,7 +17,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use duijie_domain::demand::Status;
-use duijie_domain::{Principal, RegionCode, Role, Scope};
+use duijie_domain::Scope;
 use duijie_store::demand::{self, Filter, supply};
 
 pub fn router() -> Router<AppState> {
@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 /// The listing scope of an anonymous visitor: no region, no organisation, so
 /// the store answers published records only.
 fn public_scope() -> Scope {
-    Principal { user_id: 0, username: String::new(), role: Role::Organization, region: RegionCode::national(), org_id: None }.scope()
+    Scope::public()
 }
 
 #[derive(serde::Deserialize, Default)]
