@@ -928,13 +928,26 @@ async fn success_rate(c: &Client) -> RateFigures {
 async fn open_demand_from_list(c: &Client, demand_path: &str) -> String {
     c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demands")).await.expect("需求项目库 should list demands in #demands");
     let xpath = format!("//table[@id='demands']/tbody/tr[td[2]/a[normalize-space()='{DEMAND_TITLE}']]");
-    let row = match c.find(Locator::XPath(&xpath)).await {
-        Ok(r) => r,
-        Err(_) => panic!("the demand list should show {DEMAND_TITLE}; it lists {:?}", texts(c, "#demands tbody tr td.title").await),
+    // The list may still be replaced by the page it navigates to (a filter applied on load):
+    // read the row again until it is the settled one, within the usual wait.
+    let started = Instant::now();
+    let (status, link) = loop {
+        let attempt = async {
+            let row = c.find(Locator::XPath(&xpath)).await?;
+            let status = row.find(Locator::Css("td:nth-child(9)")).await?.text().await?;
+            let link = row.find(Locator::XPath(&format!(".//a[normalize-space()='{DEMAND_TITLE}']"))).await?;
+            let href = link.attr("href").await?.unwrap_or_default();
+            Ok::<_, fantoccini::error::CmdError>((status, link, href))
+        };
+        match attempt.await {
+            Ok((status, link, href)) => {
+                assert_eq!(href, demand_path, "the listed demand should be the one just recorded");
+                break (status, link);
+            }
+            Err(_) if started.elapsed() < PAGE_WAIT => c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demands")).await.map(|_| ()).unwrap_or(()),
+            Err(_) => panic!("the demand list should show {DEMAND_TITLE}; it lists {:?}", texts(c, "#demands tbody tr td.title").await),
+        }
     };
-    let status = row.find(Locator::Css("td:nth-child(9)")).await.unwrap().text().await.unwrap();
-    let link = row.find(Locator::XPath(&format!(".//a[normalize-space()='{DEMAND_TITLE}']"))).await.unwrap();
-    assert_eq!(link.attr("href").await.unwrap().unwrap_or_default(), demand_path, "the listed demand should be the one just recorded");
     link.click().await.unwrap();
     c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-status")).await.expect("the title should open the demand");
     assert_path(c, demand_path).await;
