@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod db;
 pub mod demand;
 pub mod designations;
+pub mod history;
 pub mod imports;
 pub mod inbox;
 pub mod liaisons;

@@ -244,9 +244,7 @@ pub async fn household_full(tx: &mut Tx, actor: &Actor, sealer: &Sealer, demand:
 }
 
 async fn event(tx: &mut Tx, id: i64, actor: &Actor, from: &str, to: &str, note: &str, at: i64) -> Result<()> {
-    let sql = "INSERT INTO demand_events (demand_id, at, actor, from_status, to_status, note) VALUES ($1,$2,$3,$4,$5,$6)";
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(at).bind(&actor.unit).bind(from).bind(to).bind(note).execute(c).await)?;
-    Ok(())
+    crate::history::record(tx, crate::history::Of::Demand, id, actor, from, to, note, at).await
 }
 
 /// Takes one step; the caller has checked who may take it. Refusals are `Invalid`.
@@ -295,19 +293,11 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, a
     Ok(after)
 }
 
-/// One step in a demand's history.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Event {
-    pub at: i64,
-    pub actor: String,
-    pub from_status: String,
-    pub to_status: String,
-    pub note: String,
-}
+pub use crate::history::Event;
 
+/// The demand's history, oldest first.
 pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>> {
-    let sql = "SELECT at, actor, from_status, to_status, note FROM demand_events WHERE demand_id = $1 ORDER BY id";
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?)
+    crate::history::of(db, crate::history::Of::Demand, id).await
 }
 
 /// Filters of the demand list; empty means any.

@@ -410,9 +410,7 @@ pub(crate) async fn notice(tx: &mut Tx, to: &Recipient, p: &Pairing, kind: &str,
 }
 
 async fn event(tx: &mut Tx, id: i64, actor: &Actor, from: &str, to: &str, note: &str, at: i64) -> Result<()> {
-    let sql = "INSERT INTO pairing_events (pairing_id, at, actor, from_status, to_status, note) VALUES ($1,$2,$3,$4,$5,$6)";
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(at).bind(&actor.unit).bind(from).bind(to).bind(note).execute(c).await)?;
-    Ok(())
+    crate::history::record(tx, crate::history::Of::Pairing, id, actor, from, to, note, at).await
 }
 
 /// Takes one step (see `duijie_domain::pairing::advance`); refusals are `Invalid`
@@ -532,19 +530,11 @@ pub async fn file(db: &Db, id: i64) -> Result<Option<File>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
 }
 
-/// One step in a pairing's history.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Event {
-    pub at: i64,
-    pub actor: String,
-    pub from_status: String,
-    pub to_status: String,
-    pub note: String,
-}
+pub use crate::history::Event;
 
+/// The pairing's history, oldest first.
 pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>> {
-    let sql = "SELECT at, actor, from_status, to_status, note FROM pairing_events WHERE pairing_id = $1 ORDER BY id";
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?)
+    crate::history::of(db, crate::history::Of::Pairing, id).await
 }
 
 /// Filters of the pairing list; empty means any.

@@ -16,6 +16,7 @@
 use super::ApiJson;
 use super::pairing::Created;
 use crate::AppState;
+use super::EventDto;
 use crate::auth::ApiUser;
 use crate::demand::{self as ops, DemandInput, MatchInput, OfferInput};
 use crate::error::{ApiError, AppError, ErrorBody};
@@ -328,18 +329,6 @@ pub async fn create_demand(State(state): State<AppState>, user: ApiUser, ApiJson
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-/// 需求经过的一步。
-#[derive(Serialize, ToSchema)]
-pub struct DemandEventDto {
-    /// Unix 秒。
-    pub at: i64,
-    /// 操作单位。
-    pub actor: String,
-    /// 之前的状态；录入时为空。
-    pub from_status: String,
-    pub to_status: String,
-    pub note: String,
-}
 
 /// 需求的附件（照片、文件）。
 #[derive(Serialize, ToSchema)]
@@ -486,7 +475,7 @@ async fn project_dto(state: &AppState, p: Project) -> Result<ProjectDto, ApiErro
 pub struct DemandDetail {
     #[serde(flatten)]
     pub demand: DemandDto,
-    pub events: Vec<DemandEventDto>,
+    pub events: Vec<EventDto>,
     /// 附件名称（帮扶到户的需求仅对可查看帮扶户信息的官员列出）。
     pub files: Vec<DemandFileDto>,
     /// 调用者现在可进行的操作：submit、approve、return、start、finish、withdraw（用 `POST /api/v1/demands/{id}/steps`）。
@@ -513,7 +502,7 @@ async fn detail(state: &AppState, user: &ApiUser, d: Demand) -> Result<DemandDet
     let events = demand::events(&state.db, d.id)
         .await?
         .into_iter()
-        .map(|e| DemandEventDto { at: e.at, actor: e.actor, from_status: e.from_status, to_status: e.to_status, note: e.note })
+        .map(EventDto::from)
         .collect();
     // Files of a household demand may show the family: only those who may see the household get them.
     let files = if !is_household || may_household {

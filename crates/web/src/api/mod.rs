@@ -101,3 +101,22 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for A
         }
     }
 }
+
+/// One step of a demand's or pairing's history.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct EventDto {
+    /// Unix 秒。
+    pub at: i64,
+    /// 操作单位。
+    pub actor: String,
+    /// 之前的状态；录入或提出时为空。
+    pub from_status: String,
+    pub to_status: String,
+    pub note: String,
+}
+
+impl From<duijie_store::history::Event> for EventDto {
+    fn from(e: duijie_store::history::Event) -> EventDto {
+        EventDto { at: e.at, actor: e.actor, from_status: e.from_status, to_status: e.to_status, note: e.note }
+    }
+}

@@ -12,6 +12,7 @@
 
 use super::ApiJson;
 use crate::AppState;
+use super::EventDto;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::pages::pairing::adjust as adjust_ops;
@@ -381,18 +382,6 @@ pub async fn propose(State(state): State<AppState>, user: ApiUser, ApiJson(body)
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-/// 结对经过的一步。
-#[derive(Serialize, ToSchema)]
-pub struct EventDto {
-    /// Unix 秒。
-    pub at: i64,
-    /// 操作单位。
-    pub actor: String,
-    /// 之前的状态；提出时为空。
-    pub from_status: String,
-    pub to_status: String,
-    pub note: String,
-}
 
 /// 结对详情：结对、经过与调用者现在可以进行的操作。
 #[derive(Serialize, ToSchema)]
@@ -411,7 +400,7 @@ async fn detail(state: &AppState, who: &Principal, p: Pairing) -> Result<Pairing
     let events = pairing::events(&state.db, p.id)
         .await?
         .into_iter()
-        .map(|e| EventDto { at: e.at, actor: e.actor, from_status: e.from_status, to_status: e.to_status, note: e.note })
+        .map(EventDto::from)
         .collect();
     let steps = ops::steps_for(who, &p).into_iter().map(|s| step_key(s).to_string()).collect();
     let may_sign = may(who, Action::SignAgreement, &p) && matches!(p.status(), Status::Consented | Status::Signed);
