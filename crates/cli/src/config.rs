@@ -12,8 +12,10 @@ pub struct Settings {
     pub addr: String,
     /// `sqlite://PATH` or `postgres://USER@HOST/DB`.
     pub database_url: String,
-    /// Mark cookies Secure (serve behind HTTPS).
+    /// Treat every request as HTTPS (Secure cookies, HSTS).
     pub cookie_secure: bool,
+    /// Behind a reverse proxy: client address from X-Forwarded-For, HTTPS from X-Forwarded-Proto.
+    pub trust_proxy: bool,
     /// Largest upload in MB.
     pub max_upload_mb: usize,
     /// The data key sealing households' personal data (32 hex characters); if
@@ -34,6 +36,7 @@ impl Default for Settings {
             addr: "127.0.0.1:8080".into(),
             database_url: "sqlite://data/duijie.db".into(),
             cookie_secure: false,
+            trust_proxy: false,
             max_upload_mb: 20,
             data_key: String::new(),
             data_key_file: "data/duijie.key".into(),
@@ -63,7 +66,7 @@ pub fn load(file: Option<&str>, database: Option<String>, addr: Option<String>) 
         None => fig = fig.merge(Toml::file("duijie.toml")),
     }
     fig = fig
-        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir"]))
+        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "trust_proxy", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir"]))
         .merge(Serialized::defaults(Flags { database_url: database, addr }));
     Ok(fig.extract()?)
 }

@@ -266,6 +266,7 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
         .with_context(|| format!("demand_approval 应为 civil_affairs 或 superior，而不是“{}”", settings.demand_approval))?;
     let web = duijie_web::WebConfig {
         cookie_secure: settings.cookie_secure,
+        trust_proxy: settings.trust_proxy,
         max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
         sealer: config::sealer(settings)?,
         demand_approval,
@@ -293,7 +294,8 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
             }
         }
     });
-    axum::serve(listener, duijie_web::router(state)).with_graceful_shutdown(shutdown()).await?;
+    let app = duijie_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     Ok(0)
 }
 

@@ -136,10 +136,18 @@ pub enum Action {
     ManageOffer,
     /// See matching statistics (success rate) of this region.
     ViewMatchStats,
+    /// See who is behind a demand: its household (masked) and every
+    /// organisation's match record. Only the demand's own county chain (the
+    /// county, prefecture and province offices over it); an organisation sees
+    /// its own match through `TakeDemand`, never the household.
+    ViewDemandParties,
+    /// Record the facts the registration authority keeps about an organisation
+    /// (等级评估, 是否建立党组织): never the organisation itself.
+    RecordOrgFacts,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 32] = [
         Action::ViewRegion,
         Action::EditDesignation,
         Action::ViewUser,
@@ -170,6 +178,8 @@ impl Action {
         Action::OrderOffer,
         Action::ManageOffer,
         Action::ViewMatchStats,
+        Action::ViewDemandParties,
+        Action::RecordOrgFacts,
     ];
 }
 
@@ -244,7 +254,7 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             permitted(own || (in_subtree(region) && matches!(who.role, Role::Admin | Role::CivilAffairs)))
         }
         (Action::ViewOrgPublic, Target::Organization { .. }) => Allow,
-        (Action::SetCreditList | Action::ApproveOrganization, Target::Organization { region, .. }) => {
+        (Action::SetCreditList | Action::ApproveOrganization | Action::RecordOrgFacts, Target::Organization { region, .. }) => {
             if decide(who, Action::ViewOrganization, target) != Allow {
                 return NotFound;
             }
@@ -345,6 +355,9 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
         }
         (Action::ViewDemand, Target::Demand { region, public }) => {
             if public || in_subtree(region) { Allow } else { NotFound }
+        }
+        (Action::ViewDemandParties, Target::Demand { region, .. }) => {
+            if in_subtree(region) { Allow } else { NotFound }
         }
         (Action::EditDemand, Target::Region(r)) => {
             if decide(who, Action::ViewRegion, target) != Allow {
@@ -475,6 +488,8 @@ mod tests {
             (Role::Admin,               Action::OrderOffer,        Allow,     NotFound),
             (Role::Admin,               Action::ManageOffer,       Allow,     NotFound),
             (Role::Admin,               Action::ViewMatchStats,    Allow,     NotFound),
+            (Role::Admin,         Action::ViewDemandParties, Allow,     NotFound),
+            (Role::Admin,         Action::RecordOrgFacts,    Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewRegion,        Allow,     NotFound),
             (Role::CivilAffairs,        Action::EditDesignation,   Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ViewUser,          NotFound,  NotFound),
@@ -505,6 +520,8 @@ mod tests {
             (Role::CivilAffairs,        Action::OrderOffer,        Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ManageOffer,       Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewMatchStats,    Allow,     NotFound),
+            (Role::CivilAffairs,  Action::ViewDemandParties, Allow,     NotFound),
+            (Role::CivilAffairs,  Action::RecordOrgFacts,    Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewRegion,        Allow,     NotFound),
             (Role::RuralRevitalization, Action::EditDesignation,   Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewUser,          NotFound,  NotFound),
@@ -535,6 +552,8 @@ mod tests {
             (Role::RuralRevitalization, Action::OrderOffer,        Allow,     NotFound),
             (Role::RuralRevitalization, Action::ManageOffer,       Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewMatchStats,    Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewDemandParties, Allow,     NotFound),
+            (Role::RuralRevitalization, Action::RecordOrgFacts,    Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewRegion,        Allow,     NotFound),
             (Role::Supervisor,          Action::EditDesignation,   Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewUser,          NotFound,  NotFound),
@@ -565,6 +584,8 @@ mod tests {
             (Role::Supervisor,          Action::OrderOffer,        Forbidden, NotFound),
             (Role::Supervisor,          Action::ManageOffer,       Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewMatchStats,    Allow,     NotFound),
+            (Role::Supervisor,    Action::ViewDemandParties, Allow,     NotFound),
+            (Role::Supervisor,    Action::RecordOrgFacts,    Forbidden, NotFound),
             (Role::Organization,        Action::ViewRegion,        Allow,     Allow),
             (Role::Organization,        Action::EditDesignation,   Forbidden, Forbidden),
             (Role::Organization,        Action::ViewUser,          NotFound,  NotFound),
@@ -595,6 +616,8 @@ mod tests {
             (Role::Organization,        Action::OrderOffer,        Forbidden, Forbidden),
             (Role::Organization,        Action::ManageOffer,       Allow,     NotFound),
             (Role::Organization,        Action::ViewMatchStats,    Forbidden, Forbidden),
+            (Role::Organization,  Action::ViewDemandParties, NotFound,  NotFound),
+            (Role::Organization,  Action::RecordOrgFacts,    Forbidden, NotFound),
         ];
         assert_eq!(table.len(), Role::ALL.len() * Action::ALL.len(), "the table must cover every pair");
         for &(role, action, want_in, want_out) in table {
@@ -617,6 +640,8 @@ mod tests {
                     | Action::ViewMatchStats => Target::Region(region),
                     // Unpublished demands: organisations never see them, officers in their subtree.
                     Action::ViewDemand => Target::Demand { region, public: false },
+                    // Published: what matters is whose demand it is.
+                    Action::ViewDemandParties => Target::Demand { region, public: true },
                     Action::ViewPairing
                     | Action::ConsentAsOrg
                     | Action::ConsentAsCounty
@@ -628,6 +653,7 @@ mod tests {
                     | Action::ViewOrgPublic
                     | Action::SetCreditList
                     | Action::ApproveOrganization
+                    | Action::RecordOrgFacts
                     | Action::Enrol
                     | Action::TakeDemand
                     | Action::ManageOffer => Target::Organization { id: org, region },
@@ -684,6 +710,24 @@ mod tests {
         let guizhou = principal(Role::RuralRevitalization, "52", None);
         assert_eq!(decide(&guizhou, Action::ViewDemand, yunnan_published), Allow);
         assert_eq!(decide(&guizhou, Action::ViewDemand, yunnan_draft), NotFound);
+    }
+
+    #[test]
+    fn who_is_behind_a_published_demand_is_for_its_county_chain_only() {
+        let published = Target::Demand { region: &code("530628"), public: true };
+        for (role, region, want) in [
+            (Role::RuralRevitalization, "530628", Allow),
+            (Role::CivilAffairs, "5306", Allow),
+            (Role::CivilAffairs, "53", Allow),
+            (Role::Admin, "000000", Allow),
+            (Role::RuralRevitalization, "530627", NotFound),
+            (Role::RuralRevitalization, "5305", NotFound),
+            (Role::RuralRevitalization, "52", NotFound),
+        ] {
+            let who = principal(role, region, None);
+            assert_eq!(decide(&who, Action::ViewDemandParties, published), want, "{role:?} at {region}");
+        }
+        assert_eq!(decide(&principal(Role::Organization, "53", Some(7)), Action::ViewDemandParties, published), NotFound);
     }
 
     #[test]

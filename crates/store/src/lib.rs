@@ -28,6 +28,7 @@ pub mod regions;
 pub mod search;
 pub mod sessions;
 pub mod testing;
+pub mod throttle;
 pub mod users;
 
 pub use audit::Actor;

@@ -3,20 +3,18 @@
 //! Guarantees:
 //! - Passwords are stored only as PBKDF2-HMAC-SM3 hashes; the hash never leaves
 //!   this module in audit rows or listings ([`UserView`]).
-//! - After [`MAX_FAILURES`] consecutive wrong passwords an account is locked for
-//!   [`LOCK_SECONDS`]; while locked even the right password is refused.
-//! - Every create, change, lock and unlock is audited.
+//! - Wrong passwords slow further attempts down by exponential back-off
+//!   ([`crate::throttle`]), per client and name, never locking the owner out
+//!   of their usual places; an unknown name behaves exactly like a known one.
+//!   The owner's unit is told in the inbox when its account is being guessed.
+//! - Every create, change, failed login, unlock and login is audited.
 
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
-use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use crate::inbox::{self, Notice, Recipient};
+use crate::{Error, Result, on_db, on_tx, on_tx_exec, throttle};
 use duijie_domain::{Principal, RegionCode, Role};
 use serde::Serialize;
-
-/// Consecutive failures that lock an account.
-pub const MAX_FAILURES: i64 = 5;
-/// How long a lock lasts.
-pub const LOCK_SECONDS: i64 = 15 * 60;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -27,12 +25,14 @@ pub struct User {
     pub region_code: String,
     pub org_id: Option<i64>,
     pub password_hash: String,
-    pub failed_logins: i64,
+    /// Until when logins from places other than the owner's usual ones wait (0: none).
     pub locked_until: i64,
     pub active: bool,
     pub is_demo: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// False for an organisation's account while its self-application is not approved.
+    pub org_approved: bool,
 }
 
 /// What may be shown or logged about a user (no password hash).
@@ -58,6 +58,12 @@ impl User {
 
     pub fn region(&self) -> RegionCode {
         RegionCode::try_from(self.region_code.clone()).unwrap_or_else(|_| RegionCode::national())
+    }
+
+    /// An organisation's account whose application is not yet approved: it may
+    /// only follow its application.
+    pub fn is_applicant(&self) -> bool {
+        self.role() == Role::Organization && !self.org_approved
     }
 
     pub fn principal(&self) -> Principal {
@@ -91,8 +97,10 @@ pub struct NewUser {
     pub is_demo: bool,
 }
 
-const COLUMNS: &str = "id, username, display_name, role, region_code, org_id, password_hash, failed_logins, \
-                       locked_until, active, is_demo, created_at, updated_at";
+const COLUMNS: &str = "id, username, display_name, role, region_code, org_id, password_hash, \
+    COALESCE((SELECT t.blocked_until FROM login_throttle t WHERE t.key = 'name:' || users.username), 0) AS locked_until, \
+    active, is_demo, created_at, updated_at, \
+    COALESCE((SELECT o.approval = 'approved' FROM organizations o WHERE o.id = users.org_id), TRUE) AS org_approved";
 
 /// Checks a username: 3–32 letters, digits, `_`, `-` or `.`.
 pub fn username_problem(name: &str) -> Option<&'static str> {
@@ -166,60 +174,78 @@ pub enum Login {
     Ok(User),
     /// Unknown user or wrong password (indistinguishable to the caller).
     BadCredentials,
-    /// Locked until the given instant.
-    Locked(i64),
+    /// Too many recent failures for this name or client: wait until the given instant
+    /// (said the same way for unknown names).
+    Throttled(i64),
     Disabled,
 }
 
-/// Checks a password and updates the failure counter and lock.
-pub async fn login(db: &Db, username: &str, password: &str) -> Result<Login> {
-    let Some(user) = by_username(db, username).await? else {
-        // Spend the same time as a real check so that usernames cannot be probed.
-        let pw = password.to_string();
-        let _ = tokio::task::spawn_blocking(move || duijie_domain::crypto::verify_password(&pw, DUMMY_HASH)).await;
-        return Ok(Login::BadCredentials);
-    };
+/// Checks a password from `client`, with back-off after failures ([`crate::throttle`]).
+pub async fn login(db: &Db, username: &str, password: &str, client: &str) -> Result<Login> {
     let now = crate::now();
-    if user.locked_until > now {
-        return Ok(Login::Locked(user.locked_until));
+    let user = by_username(db, username).await?;
+    let usual = match &user {
+        Some(u) => throttle::is_usual_place(db, u.id, client).await?,
+        None => false,
+    };
+    let until = throttle::blocked_until(db, username, client, usual, now).await?;
+    if until > 0 {
+        return Ok(Login::Throttled(until));
     }
-    let (pw, hash) = (password.to_string(), user.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || duijie_domain::crypto::verify_password(&pw, &hash))
-        .await
-        .unwrap_or(false);
-    let actor = Actor { user_id: Some(user.id), name: user.username.clone(), unit: "登录".into() };
+    let (pw, hash) = (password.to_string(), user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.into()));
+    // Unknown names spend the same time on a dummy hash, so they cannot be told apart by timing.
+    let ok = tokio::task::spawn_blocking(move || duijie_domain::crypto::verify_password(&pw, &hash)).await.unwrap_or(false);
     let mut tx = db.begin().await?;
-    if ok {
-        if !user.active {
-            return Ok(Login::Disabled);
+    match user {
+        Some(user) if ok => {
+            if !user.active {
+                return Ok(Login::Disabled);
+            }
+            throttle::record_success(&mut tx, user.id, username, client, now).await?;
+            let actor = Actor { user_id: Some(user.id), name: user.username.clone(), unit: "登录".into() };
+            audit::append(&mut tx, &actor, Change {
+                region: &user.region_code, action: "user.login", entity: "user", entity_id: &user.id.to_string(), before: None,
+                after: Some(serde_json::json!({"client": client})),
+            })
+            .await?;
+            tx.commit().await?;
+            Ok(Login::Ok(user))
         }
-        if user.failed_logins != 0 {
-            let sql = "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = $1";
-            on_tx_exec!(&mut tx, c => sqlx::query(sql).bind(user.id).execute(c).await)?;
+        user => {
+            let started = throttle::record_failure(&mut tx, username, client, usual, now).await?;
+            if let Some(user) = user {
+                let actor = Actor { user_id: Some(user.id), name: user.username.clone(), unit: "登录".into() };
+                audit::append(&mut tx, &actor, Change {
+                    region: &user.region_code, action: "user.login_failed", entity: "user", entity_id: &user.id.to_string(), before: None,
+                    after: Some(serde_json::json!({"client": client, "throttled": started})),
+                })
+                .await?;
+                if started {
+                    warn_owner(&mut tx, &user, client, now).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(Login::BadCredentials)
         }
-        audit::append(&mut tx, &actor, Change {
-            region: &user.region_code, action: "user.login", entity: "user", entity_id: &user.id.to_string(), before: None, after: None,
-        })
-        .await?;
-        tx.commit().await?;
-        return Ok(Login::Ok(user));
     }
-    let failures = user.failed_logins + 1;
-    let locked_until = if failures >= MAX_FAILURES { now + LOCK_SECONDS } else { 0 };
-    let new_count = if failures >= MAX_FAILURES { 0 } else { failures };
-    let sql = "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3";
-    on_tx_exec!(&mut tx, c => sqlx::query(sql).bind(new_count).bind(locked_until).bind(user.id).execute(c).await)?;
-    audit::append(&mut tx, &actor, Change {
-        region: &user.region_code,
-        action: if locked_until > 0 { "user.locked" } else { "user.login_failed" },
-        entity: "user",
-        entity_id: &user.id.to_string(),
-        before: None,
-        after: Some(serde_json::json!({"failed_logins": failures, "locked_until": locked_until})),
-    })
-    .await?;
-    tx.commit().await?;
-    Ok(if locked_until > 0 { Login::Locked(locked_until) } else { Login::BadCredentials })
+}
+
+/// Tells the account's unit (its organisation, or its government unit) that
+/// its password is being guessed; once a day per account.
+async fn warn_owner(tx: &mut Tx, user: &User, client: &str, now: i64) -> Result<()> {
+    let to = match user.org_id {
+        Some(org) => Recipient::Org(org),
+        None => Recipient::Unit { region: user.region_code.clone(), role: Some(user.role()) },
+    };
+    let n = Notice {
+        kind: "user.attacked".into(),
+        title: format!("账号 {} 近期多次密码错误", user.username),
+        body: format!("来自 {client} 的登录多次输错密码，该处的登录已被暂时延缓。如不是本人操作，请修改密码；如需立即解除，请联系管理员。"),
+        link: String::new(),
+        dedup_key: Some(format!("user.attacked:{}:{}", user.id, now / 86_400)),
+    };
+    inbox::notify(tx, &to, &n).await?;
+    Ok(())
 }
 
 /// A valid hash of a random password, used to equalise timing for unknown users.
@@ -237,14 +263,15 @@ pub struct UserChange {
 
 pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, ch: &UserChange) -> Result<()> {
     let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("用户不存在".into()))?;
-    let sql = "UPDATE users SET display_name = $1, active = $2, password_hash = $3, \
-               failed_logins = $4, locked_until = $5, updated_at = $6 WHERE id = $7";
-    let (failed, locked) = if ch.unlock || ch.password_hash.is_some() { (0, 0) } else { (before.failed_logins, before.locked_until) };
+    let sql = "UPDATE users SET display_name = $1, active = $2, password_hash = $3, updated_at = $4 WHERE id = $5";
     on_tx_exec!(tx, c => sqlx::query(sql)
         .bind(ch.display_name.as_ref().unwrap_or(&before.display_name))
         .bind(ch.active.unwrap_or(before.active))
         .bind(ch.password_hash.as_ref().unwrap_or(&before.password_hash))
-        .bind(failed).bind(locked).bind(crate::now()).bind(id).execute(c).await)?;
+        .bind(crate::now()).bind(id).execute(c).await)?;
+    if ch.unlock || ch.password_hash.is_some() {
+        throttle::clear_name(tx, &before.username).await?;
+    }
     if ch.active == Some(false) {
         on_tx_exec!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(c).await)?;
     }

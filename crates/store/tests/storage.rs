@@ -41,7 +41,7 @@ both!(
     designations_keep_their_history,
     audit_chain_detects_a_changed_row,
     audit_chain_detects_a_removed_last_row,
-    repeated_wrong_passwords_lock_the_account,
+    repeated_wrong_passwords_slow_the_guesser_not_the_owner,
     sessions_end_on_logout_expiry_and_disabling,
     listings_are_filtered_by_scope,
     listed_organisations_cannot_enrol_and_enrolment_is_once,
@@ -190,21 +190,29 @@ async fn audit_chain_detects_a_removed_last_row(db: &Db) {
     assert!(matches!(audit::verify(db).await.unwrap(), Verification::Broken { seq: 2, .. }));
 }
 
-async fn repeated_wrong_passwords_lock_the_account(db: &Db) {
-    for _ in 0..users::MAX_FAILURES - 1 {
-        assert!(matches!(users::login(db, "yl_xz", "wrong-password1").await.unwrap(), Login::BadCredentials));
+async fn repeated_wrong_passwords_slow_the_guesser_not_the_owner(db: &Db) {
+    let right = duijie_store::demo::DEMO_PASSWORD;
+    assert!(matches!(users::login(db, "yl_xz", right, "10.0.0.1").await.unwrap(), Login::Ok(_)), "the owner's office");
+    for _ in 0..5 {
+        assert!(matches!(users::login(db, "yl_xz", "wrong-password1", "203.0.113.1").await.unwrap(), Login::BadCredentials));
+        assert!(matches!(users::login(db, "nobody", "wrong-password1", "203.0.113.1").await.unwrap(), Login::BadCredentials));
     }
-    assert!(matches!(users::login(db, "yl_xz", "wrong-password1").await.unwrap(), Login::Locked(_)));
-    // While locked, even the right password is refused.
-    assert!(matches!(users::login(db, "yl_xz", duijie_store::demo::DEMO_PASSWORD).await.unwrap(), Login::Locked(_)));
-    assert!(matches!(users::login(db, "nobody", "x").await.unwrap(), Login::BadCredentials));
+    // From there even the right password waits, exactly as for a name nobody has.
+    assert!(matches!(users::login(db, "yl_xz", right, "203.0.113.1").await.unwrap(), Login::Throttled(_)));
+    assert!(matches!(users::login(db, "nobody", right, "203.0.113.1").await.unwrap(), Login::Throttled(_)));
+    // The owner's usual place is not affected.
+    assert!(matches!(users::login(db, "yl_xz", right, "10.0.0.1").await.unwrap(), Login::Ok(_)));
+    // An administrator lifts the wait.
     let u = users::by_username(db, "yl_xz").await.unwrap().unwrap();
     let mut tx = db.begin().await.unwrap();
     users::update(&mut tx, &officer(), u.id, &UserChange { unlock: true, ..Default::default() }).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(matches!(users::login(db, "yl_xz", duijie_store::demo::DEMO_PASSWORD).await.unwrap(), Login::Ok(_)));
-    let (rows, _) = audit::recent(db, "530628%", 20, 0).await.unwrap();
-    assert!(rows.iter().any(|r| r.action == "user.locked"), "the lock is audited");
+    assert!(matches!(users::login(db, "yl_xz", right, "203.0.113.1").await.unwrap(), Login::Ok(_)));
+    let (rows, _) = audit::recent(db, "530628%", 40, 0).await.unwrap();
+    assert!(rows.iter().any(|r| r.action == "user.login_failed"), "failures are audited");
+    // Its unit was told once that the account is being guessed.
+    let notices: i64 = on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'user.attacked'").fetch_one(p).await).unwrap();
+    assert_eq!(notices, 1);
 }
 
 async fn sessions_end_on_logout_expiry_and_disabling(db: &Db) {
@@ -725,17 +733,17 @@ async fn coverage_counts_agreed_county_pairings_of_the_target_set(db: &Db) {
     use pairing_support::*;
     let tree = RegionTree::load(db).await.unwrap();
     let targets = Targets::parse("national_key:53").unwrap();
-    let before = coverage::coverage(db, &tree, &targets).await.unwrap();
+    let before = coverage::coverage(db, &tree, &targets, |_| true).await.unwrap();
     let s = Summary::of(&before);
     assert_eq!((s.targets, s.none, s.one, s.several), (11, 6, 5, 0), "demo: five of Yunnan's eleven known key counties are covered");
     let zhenxiong = |rows: &[coverage::CountyCoverage]| rows.iter().find(|r| r.county.code == "530627").unwrap().count();
     assert_eq!(zhenxiong(&before), 0);
     let batch = new_batch(db, "测试批").await;
     let id = propose(db, &county_pairing(batch, yunnan_org(db).await.id, "530627")).await.unwrap();
-    assert_eq!(zhenxiong(&coverage::coverage(db, &tree, &targets).await.unwrap()), 0, "a proposal does not cover");
+    assert_eq!(zhenxiong(&coverage::coverage(db, &tree, &targets, |_| true).await.unwrap()), 0, "a proposal does not cover");
     step(db, &Actor::system("org_yn"), id, Step::OrgConsent).await.unwrap();
     step(db, &county_officer(), id, Step::CountyConsent).await.unwrap();
-    let after = coverage::coverage(db, &tree, &targets).await.unwrap();
+    let after = coverage::coverage(db, &tree, &targets, |_| true).await.unwrap();
     assert_eq!(zhenxiong(&after), 1);
     assert_eq!(Summary::of(&after).none, 5);
     // Every county of a province, functional zones excluded.

@@ -4,6 +4,10 @@
 //! - [`CurrentUser`] (pages) and [`ApiUser`] (API) are the only ways a handler
 //!   learns who the caller is, and so the only source of a `Principal` and its
 //!   `Scope`; both refuse expired sessions and disabled accounts.
+//! - An applicant (an organisation's account whose self-application is not yet
+//!   approved) gets through them only to follow its application
+//!   ([`applicant_may`]): everything else any logged-in user may read stays
+//!   closed to it, whatever the handler.
 //! - [`Posted`] is the only form extractor for state-changing page requests: it
 //!   authenticates, checks the `_csrf` field against the session's token, and
 //!   turns malformed or oversized bodies into a Chinese message, never a 500.
@@ -34,10 +38,10 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// A `Set-Cookie` value with the attributes every Duijie cookie carries.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
-    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+/// A `Set-Cookie` value with the attributes every Duijie cookie carries
+/// (`Secure` is added by `security::headers` for requests over HTTPS).
+pub fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
 }
 
 /// The logged-in browser user.
@@ -60,6 +64,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         let token = cookie(parts, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
         let (session, user) = sessions::lookup(&state.db, &token, Kind::Web).await?.ok_or(AppError::Unauthenticated)?;
+        refuse_applicant(&user, parts.uri.path())?;
         let current = CurrentUser { principal: user.principal(), user, csrf: session.csrf, token };
         parts.extensions.insert(current.clone());
         Ok(current)
@@ -71,6 +76,8 @@ impl FromRequestParts<AppState> for CurrentUser {
 pub struct ApiUser {
     pub user: User,
     pub principal: Principal,
+    /// The bearer token (for logout and refresh).
+    pub token: String,
 }
 
 impl ApiUser {
@@ -87,7 +94,31 @@ impl FromRequestParts<AppState> for ApiUser {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
         let token = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()).ok_or(AppError::Unauthenticated)?;
         let (_, user) = sessions::lookup(&state.db, token, Kind::Api).await?.ok_or(AppError::Unauthenticated)?;
-        Ok(ApiUser { principal: user.principal(), user })
+        refuse_applicant(&user, parts.uri.path())?;
+        Ok(ApiUser { principal: user.principal(), user, token: token.to_string() })
+    }
+}
+
+/// Whether an applicant of organisation `org` may open `path`: its own
+/// application (the organisation's page, profile, resubmission and
+/// attachments), who it is, and logging out.
+pub fn applicant_may(path: &str, org: i64) -> bool {
+    let own = format!("/orgs/{org}");
+    let api_own = format!("/api/v1/organizations/{org}");
+    matches!(path, "/" | "/dashboard" | "/logout" | "/api/v1/me" | "/api/v1/auth/logout")
+        || path == own
+        || path == api_own
+        || path.strip_prefix(&own).is_some_and(|rest| matches!(rest, "/profile" | "/resubmit"))
+        || path.strip_prefix("/attachments/").is_some_and(|id| id.parse::<i64>().is_ok())
+}
+
+fn refuse_applicant(user: &User, path: &str) -> Result<(), AppError> {
+    match user.org_id {
+        Some(org) if user.is_applicant() && !applicant_may(path, org) => Err(AppError::BadRequest(
+            StatusCode::FORBIDDEN,
+            "注册申请审核通过后才能使用此功能，请在“我的组织”页查看审核进度".into(),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -145,5 +176,20 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for LoginPosted<T> {
             return Err(AppError::Csrf);
         }
         Ok(LoginPosted { form })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::applicant_may;
+
+    #[test]
+    fn an_applicant_may_only_follow_its_own_application() {
+        for ok in ["/orgs/7", "/orgs/7/resubmit", "/orgs/7/profile", "/attachments/3", "/logout", "/api/v1/me", "/api/v1/organizations/7", "/api/v1/auth/logout"] {
+            assert!(applicant_may(ok, 7), "{ok}");
+        }
+        for no in ["/orgs/8", "/orgs/70", "/orgs/7/members", "/orgs", "/api/v1/liaisons", "/api/v1/organizations/8", "/demands", "/attachments/x", "/inbox"] {
+            assert!(!applicant_may(no, 7), "{no}");
+        }
     }
 }

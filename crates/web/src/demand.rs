@@ -263,6 +263,23 @@ pub async fn step(state: &AppState, who: &Principal, actor: &Actor, id: i64, ste
     Ok(after)
 }
 
+/// Whether `who` is in the demand's county chain and so sees who is behind
+/// it: the household (masked) and every organisation's match record.
+pub fn sees_parties(who: &Principal, d: &Demand) -> bool {
+    decide(who, Action::ViewDemandParties, Target::Demand { region: &d.region(), public: true }).is_allowed()
+}
+
+/// The match records of a demand that `who` may read: all of them for the
+/// county chain, an organisation's own, none for anyone else.
+pub async fn matches_visible(state: &AppState, who: &Principal, d: &Demand) -> Result<Vec<matching::Match>, AppError> {
+    let all = matching::of_demand(&state.db, d.id).await?;
+    if sees_parties(who, d) {
+        return Ok(all);
+    }
+    let own = who.org_id.filter(|_| who.role == Role::Organization);
+    Ok(all.into_iter().filter(|m| own == Some(m.org_id)).collect())
+}
+
 /// A household's personal data as `who` may see it: masked, or in full (audited)
 /// when `full` is asked by an officer in scope. `None` when the demand has no household.
 pub async fn household(state: &AppState, who: &Principal, actor: &Actor, d: &Demand, full: bool) -> Result<Option<(Household, bool)>, AppError> {
@@ -276,8 +293,9 @@ pub async fn household(state: &AppState, who: &Principal, actor: &Actor, d: &Dem
     if full {
         return Err(AppError::Forbidden);
     }
-    if who.role == Role::Organization || !who.role.is_government() {
-        // Organisations learn that there is a household, never who.
+    if !sees_parties(who, d) {
+        // Organisations and officers outside the county chain learn that there
+        // is a household, never who (masked data is still personal data).
         return Ok(demand::household_masked(&state.db, d.id).await?.map(|_| (Household { name: "（帮扶户）".into(), id_number: String::new(), phone: String::new() }, false)));
     }
     Ok(demand::household_masked(&state.db, d.id).await?.map(|h| (h, false)))

@@ -11,6 +11,7 @@
 //! - Nothing is loaded from outside the server: styles and scripts are served
 //!   from the binary.
 
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod demand;
@@ -30,8 +31,12 @@ pub use error::AppError;
 /// Settings the web layer needs.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Mark cookies `Secure` (set when served over HTTPS).
+    /// Treat every request as HTTPS: cookies `Secure`, HSTS (set when served
+    /// over HTTPS without a proxy that says so).
     pub cookie_secure: bool,
+    /// Behind a reverse proxy: take the client's address from
+    /// `X-Forwarded-For` and HTTPS from `X-Forwarded-Proto`.
+    pub trust_proxy: bool,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: usize,
     /// Seals households' personal data.
@@ -48,6 +53,7 @@ impl Default for WebConfig {
         let sealer = duijie_domain::sealing::Sealer::from_hex(&duijie_domain::sealing::Sealer::generate_key_hex());
         WebConfig {
             cookie_secure: false,
+            trust_proxy: false,
             max_upload_bytes: 20 * 1024 * 1024,
             sealer: sealer.unwrap_or_else(|_| unreachable!("a generated key is always valid")),
             demand_approval: duijie_domain::authz::DemandApproval::default(),
@@ -118,6 +124,6 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(api::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::max(max_upload))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }

@@ -252,6 +252,11 @@ pub async fn propose(state: &AppState, who: &Principal, actor: &Actor, input: &P
     if kind == Some(Kind::EnterpriseVillage) && member_id.is_none() {
         errors.push(FieldError::new("member_id", "请选择会员企业"));
     }
+    if let (Some(b), Some(r)) = (&batch, &region)
+        && !b.covers(r)
+    {
+        errors.push(FieldError::new("batch_id", format!("“{}”是{}的名单，只能包含该地区的结对", b.name, batch_issuer(state, b))));
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -379,7 +384,7 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
     let fmt = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").map(|d| crate::pages::fmt_date(&d)).unwrap_or_default();
     let a = Agreement {
         number: format!("JDXY-{}-{:06}", batch.id, p.id),
-        batch: format!("{}{}", if batch.region_code.is_empty() { "全国".to_string() } else { state.tree.full_name(&batch.region()) }, batch.name),
+        batch: format!("{}{}", batch_issuer(state, &batch), batch.name),
         kind_label: kind.label().to_string(),
         org: Party {
             name: org.name.clone(),
@@ -426,6 +431,23 @@ pub fn default_targets(who: &Principal) -> String {
     }
 }
 
+/// Coverage of `t` as `who` may see it: pairings on a published list, and
+/// those the caller may open (an organisation: its own).
+pub async fn coverage(state: &AppState, who: &Principal, t: &Targets) -> Result<Vec<duijie_store::pairing::coverage::CountyCoverage>, AppError> {
+    let visible = |c: &duijie_store::pairing::coverage::Covering| {
+        let (Ok(org_region), Ok(target)) = (RegionCode::try_from(c.org_region.clone()), RegionCode::try_from(c.region_code.clone())) else {
+            return false;
+        };
+        c.listed || decide(who, Action::ViewPairing, Target::Pairing { org_id: c.org_id, org_region: &org_region, target: &target }).is_allowed()
+    };
+    Ok(duijie_store::pairing::coverage::coverage(&state.db, &state.tree, t, visible).await?)
+}
+
+/// The issuing region of a batch as people read it.
+pub fn batch_issuer(state: &AppState, b: &Batch) -> String {
+    if b.region_code.is_empty() { "全国".into() } else { state.tree.full_name(&b.region()) }
+}
+
 /// Sends a draft plan's proposals into an unpublished batch.
 pub async fn send_plan(state: &AppState, who: &Principal, actor: &Actor, plan_id: i64, batch_id: i64) -> Result<usize, AppError> {
     let plan = pairing::plan::get(&state.db, plan_id).await?.ok_or(AppError::NotFound)?;
@@ -434,6 +456,9 @@ pub async fn send_plan(state: &AppState, who: &Principal, actor: &Actor, plan_id
     let batch = pairing::batch(&state.db, batch_id).await?.ok_or_else(|| AppError::field("batch_id", "批次不存在"))?;
     if batch.is_published() {
         return Err(AppError::field("batch_id", format!("“{}”名单已发布，请选择未发布的批次", batch.name)));
+    }
+    if !batch.covers(&region) {
+        return Err(AppError::field("batch_id", format!("“{}”是{}的名单，不能包含本方案的地区", batch.name, batch_issuer(state, &batch))));
     }
     let mut tx = state.db.begin().await?;
     let n = pairing::plan::send(&mut tx, actor, plan_id, batch_id).await.map_err(form_error)?;

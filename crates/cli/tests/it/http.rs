@@ -178,7 +178,7 @@ async fn an_administrator_manages_users_in_scope_with_field_errors() {
         .post_form("/admin/users", &cookie, &[("_csrf", &csrf), ("username", "x"), ("display_name", ""), ("role", "organization"), ("region", "53x"), ("org", ""), ("password", "short")])
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for msg in ["用户名应为 3–32 位", "请填写姓名", "区划代码只能包含数字", "请填写已登记社会组织的统一社会信用代码", "密码至少 8 位"] {
+    for msg in ["用户名应为 3–32 位", "请填写姓名", "区划代码只能包含数字", "请填写本单位管辖范围内已登记社会组织的统一社会信用代码", "密码至少 8 位"] {
         assert!(bad.body.contains(msg), "missing field error {msg}");
     }
     let ok = a

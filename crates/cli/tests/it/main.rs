@@ -15,4 +15,6 @@ mod orgs_web;
 mod pairing_api;
 mod pairing_web;
 mod registry_web;
+mod scope_holes;
+mod scope_walk;
 mod support;

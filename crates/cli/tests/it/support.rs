@@ -15,9 +15,41 @@ pub struct App {
 }
 
 pub async fn app() -> App {
-    let t = testing::fresh_sqlite().await.expect("test database");
-    let state = duijie_web::AppState::new(t.db.clone(), duijie_web::WebConfig::default()).await.expect("state");
+    app_on(testing::fresh_sqlite().await.expect("test database")).await
+}
+
+/// The app on SQLite, and on PostgreSQL too when `DUIJIE_TEST_PG_URL` is set
+/// (the test command sets it), for tests that must hold on both backends.
+pub async fn apps() -> Vec<App> {
+    let mut all = vec![app().await];
+    if let Some(t) = testing::fresh_postgres().await.expect("PostgreSQL test database") {
+        all.push(app_on(t).await);
+    }
+    all
+}
+
+/// The app as deployed behind a reverse proxy, so that tests can say which
+/// client a request comes from (`X-Forwarded-For`) and whether it came over
+/// HTTPS (`X-Forwarded-Proto`).
+async fn app_on(t: TestDb) -> App {
+    let config = duijie_web::WebConfig { trust_proxy: true, ..duijie_web::WebConfig::default() };
+    let state = duijie_web::AppState::new(t.db.clone(), config).await.expect("state");
     App { router: duijie_web::router(state), t }
+}
+
+impl App {
+    /// Which backend this app runs on, for assertion messages.
+    pub fn backend(&self) -> &'static str {
+        match self.t.db {
+            duijie_store::Db::Sqlite(_) => "SQLite",
+            duijie_store::Db::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// One number from SQL (counts and sums that tests check against).
+    pub async fn scalar(&self, sql: &'static str) -> i64 {
+        duijie_store::on_db!(&self.t.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).expect("SQL")
+    }
 }
 
 pub struct Reply {
@@ -97,8 +129,9 @@ impl App {
         assert_eq!(res.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", res.body);
         let session = res.set_cookie("duijie_session").expect("session cookie");
         let cookie = format!("duijie_session={session}");
-        let dash = self.get("/dashboard", &cookie).await;
-        assert_eq!(dash.status, StatusCode::OK);
+        // The dashboard, or an applicant's own application.
+        let dash = self.get(res.location(), &cookie).await;
+        assert_eq!(dash.status, StatusCode::OK, "{} after login", res.location());
         (cookie, csrf_of(&dash.body))
     }
 

@@ -5,7 +5,9 @@
 //! from the region tree (every county of a province or prefecture, statistical
 //! functional zones excluded); a county counts as covered by the organisations
 //! whose county pairing is agreed, signed or active (`Status::covers`); every
-//! target county appears once, covered or not, in code order.
+//! target county appears once, covered or not, in code order; a covering
+//! pairing is counted and shown only when the caller's `visible` test lets it
+//! (the web layer: on a published list, or a pairing the caller may open).
 
 use crate::db::Db;
 use crate::regions::RegionTree;
@@ -65,6 +67,12 @@ pub struct Covering {
     pub fields: String,
     pub status: String,
     pub county_code: String,
+    /// The pairing's organisation's registering region and its target, for
+    /// deciding who may see it.
+    pub org_region: String,
+    pub region_code: String,
+    /// On a published list (public from then on).
+    pub listed: bool,
 }
 
 /// A target county and who covers it.
@@ -105,16 +113,18 @@ impl Summary {
     }
 }
 
-/// Every target county with the organisations covering it.
-pub async fn coverage(db: &Db, tree: &RegionTree, targets: &Targets) -> Result<Vec<CountyCoverage>> {
+/// Every target county with the organisations covering it, as far as
+/// `visible` lets the caller see each pairing.
+pub async fn coverage(db: &Db, tree: &RegionTree, targets: &Targets, visible: impl Fn(&Covering) -> bool) -> Result<Vec<CountyCoverage>> {
     let counties = target_counties(db, tree, targets).await?;
-    let sql = "SELECT p.id AS pairing_id, p.org_id, o.name AS org_name, p.fields, p.status, p.county_code FROM pairings p \
+    let sql = "SELECT p.id AS pairing_id, p.org_id, o.name AS org_name, p.fields, p.status, p.county_code, p.org_region, p.region_code, \
+               p.listed_at IS NOT NULL AS listed FROM pairings p \
                JOIN organizations o ON o.id = p.org_id WHERE p.kind = 'county' AND p.status IN ('consented','signed','active') \
                AND p.county_code LIKE $1 ORDER BY p.county_code, o.name";
     let like = format!("{}%", targets.within().as_str());
     let rows: Vec<Covering> = on_db!(db, p => sqlx::query_as(sql).bind(like).fetch_all(p).await)?;
     let mut by_county: BTreeMap<String, Vec<Covering>> = BTreeMap::new();
-    for r in rows {
+    for r in rows.into_iter().filter(|r| visible(r)) {
         by_county.entry(r.county_code.clone()).or_default().push(r);
     }
     Ok(counties.into_iter().map(|c| CountyCoverage { organizations: by_county.remove(&c.code).unwrap_or_default(), county: c }).collect())

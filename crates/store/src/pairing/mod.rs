@@ -284,6 +284,15 @@ pub fn refusal(org: &Organization) -> Option<String> {
     None
 }
 
+impl Batch {
+    /// Whether `region` may be paired on this batch's list: a batch holds only
+    /// pairings within its issuing region, so whoever may see the batch sees
+    /// every pairing on it.
+    pub fn covers(&self, region: &RegionCode) -> bool {
+        self.region().contains(region)
+    }
+}
+
 /// Proposes a pairing in an unpublished batch (see the module header for what is refused).
 pub async fn propose(tx: &mut Tx, actor: &Actor, n: &NewPairing) -> Result<i64> {
     let batch = batch_tx(tx, n.batch_id).await?.ok_or_else(|| Error::Invalid("批次不存在".into()))?;
@@ -304,6 +313,11 @@ pub(crate) async fn insert(tx: &mut Tx, actor: &Actor, n: &NewPairing, listed_at
     }
     if region.level() != kind.target_level() {
         return Err(Error::Invalid(format!("{}结对应选择{}", kind.label(), kind.target_level().label())));
+    }
+    let batch = batch_tx(tx, n.batch_id).await?.ok_or_else(|| Error::Invalid("批次不存在".into()))?;
+    if !batch.covers(&region) {
+        let issuer = if batch.region_code.is_empty() { "全国".to_string() } else { region_name(tx, &batch.region()).await? };
+        return Err(Error::Invalid(format!("“{}”是{issuer}的名单，只能包含{issuer}范围内的结对", batch.name)));
     }
     let known: Option<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT code FROM regions WHERE code = $1")
         .bind(region.as_str()).fetch_optional(c).await)?;

@@ -494,8 +494,6 @@ pub struct DemandDetail {
 
 async fn detail(state: &AppState, user: &ApiUser, d: Demand) -> Result<DemandDetail, ApiError> {
     let who = &user.principal;
-    let is_org = who.role == Role::Organization;
-    let own_org = who.org_id.filter(|_| is_org);
     let region = d.region();
     let is_household = d.target() == duijie_domain::demand::Target::Household;
     let may_household = decide(who, Action::ViewHousehold, Target::Region(&region)).is_allowed();
@@ -510,16 +508,12 @@ async fn detail(state: &AppState, user: &ApiUser, d: Demand) -> Result<DemandDet
     } else {
         Vec::new()
     };
-    let household = ops::household(state, who, &user.actor(), &d, false).await?.map(|(h, full)| {
-        if is_org {
-            HouseholdDto { name: "（帮扶户）".into(), id_number: String::new(), phone: String::new(), full: false }
-        } else {
-            HouseholdDto { name: h.name, id_number: h.id_number, phone: h.phone, full }
-        }
-    });
+    let household = ops::household(state, who, &user.actor(), &d, false)
+        .await?
+        .map(|(h, full)| HouseholdDto { name: h.name, id_number: h.id_number, phone: h.phone, full });
     let project = matching::project_of_demand(&state.db, d.id).await?;
     let steps = ops::steps_for(state, who, &d, project.as_ref().map(|p| p.org_id)).into_iter().map(|s| step_key(s).to_string()).collect();
-    let matches = matching::of_demand(&state.db, d.id).await?.iter().filter(|m| !is_org || own_org == Some(m.org_id)).map(match_dto).collect();
+    let matches = ops::matches_visible(state, who, &d).await?.iter().map(match_dto).collect();
     let project = match project {
         Some(p) => Some(project_dto(state, p).await?),
         None => None,

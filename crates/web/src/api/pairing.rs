@@ -29,7 +29,7 @@ use duijie_domain::org::FIELDS;
 use duijie_domain::pairing::{Kind, Status, Step};
 use duijie_domain::{Level, Principal, RegionCode, Role, Uscc};
 use duijie_store::pairing::adjust::{self, Adjustment, NewAdjustment, Op, Upload};
-use duijie_store::pairing::coverage::{self, Summary};
+use duijie_store::pairing::coverage::Summary;
 use duijie_store::pairing::plan as plans;
 use duijie_store::pairing::{self, Batch, Filter, Pairing};
 use serde::de::DeserializeOwned;
@@ -568,7 +568,7 @@ pub struct CoverageDto {
 pub async fn coverage_of(State(state): State<AppState>, user: ApiUser, Query(q): Query<CoverageParams>) -> Result<Json<CoverageDto>, ApiError> {
     let spec = if q.targets.trim().is_empty() { ops::default_targets(&user.principal) } else { q.targets.trim().to_string() };
     let t = ops::targets_for(&user.principal, &spec)?;
-    let all = coverage::coverage(&state.db, &state.tree, &t).await?;
+    let all = crate::pairing::coverage(&state, &user.principal, &t).await?;
     let summary = Summary::of(&all).into();
     let counties = all
         .into_iter()

@@ -5,7 +5,7 @@ use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::{Decision, RegionCode, Role};
@@ -118,4 +118,42 @@ pub async fn verify_audit(State(state): State<AppState>, user: ApiUser) -> Resul
         Verification::Intact { rows } => VerifyResult { intact: true, rows: Some(rows), broken_at: None, reason: None },
         Verification::Broken { seq, reason } => VerifyResult { intact: false, rows: None, broken_at: Some(seq), reason: Some(reason) },
     }))
+}
+
+/// 一个会话或令牌（网页登录或 API 令牌）。
+#[derive(Serialize, ToSchema)]
+pub struct SessionDto {
+    /// 会话编号（撤销时使用）。
+    pub id: String,
+    /// web（网页登录）或 api（API 令牌）。
+    pub kind: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub last_seen: i64,
+    pub expires_at: i64,
+}
+
+impl From<&duijie_store::sessions::Session> for SessionDto {
+    fn from(s: &duijie_store::sessions::Session) -> Self {
+        SessionDto { id: s.public_id().to_string(), kind: s.kind.clone(), created_at: s.created_at, last_seen: s.last_seen, expires_at: s.expires_at }
+    }
+}
+
+/// 某用户当前有效的网页会话和 API 令牌（管理员，限本级及下级用户）。
+#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = "users",
+    params(("id" = i64, Path, description = "用户编号")),
+    responses((status = 200, body = [SessionDto]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn sessions_of(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<Vec<SessionDto>>, ApiError> {
+    let (_, s) = crate::accounts::sessions_of(&state, &user.principal, id).await?;
+    Ok(Json(s.iter().map(SessionDto::from).collect()))
+}
+
+/// 撤销某用户的一个会话或令牌（`session` 为 `all` 时撤销全部），立即失效并记入审计。
+#[utoipa::path(delete, path = "/api/v1/users/{id}/sessions/{session}", tag = "users",
+    params(("id" = i64, Path, description = "用户编号"), ("session" = String, Path, description = "会话编号，或 all")),
+    responses((status = 204, description = "已撤销"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_session(State(state): State<AppState>, user: ApiUser, Path((id, session)): Path<(i64, String)>) -> Result<StatusCode, ApiError> {
+    let which = (session != "all").then_some(session.as_str());
+    crate::accounts::revoke(&state, &user.principal, &user.actor(), id, which).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

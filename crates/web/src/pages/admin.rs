@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/new", get(new_form))
         .route("/admin/users/{id}", get(edit_form).post(update))
+        .route("/admin/users/{id}/sessions/{session}/revoke", post(revoke_session))
         .route("/admin/audit", get(audit_page))
         .route("/admin/audit/verify", post(audit_verify))
 }
@@ -181,9 +182,16 @@ pub async fn check_new_user(state: &AppState, admin: &duijie_domain::Principal, 
     }
     let mut org_id = None;
     if role == Some(Role::Organization) {
+        // An account acts for its organisation: only the administrators over the
+        // organisation's registration authority may bind one. Unknown and
+        // out-of-scope codes read the same, so codes cannot be probed.
+        let in_scope = |o: &duijie_store::orgs::Organization| {
+            RegionCode::try_from(o.region_code.clone())
+                .is_ok_and(|r| decide(admin, Action::ManageUser, Target::User { region: &r, org_id: Some(o.id) }) == Decision::Allow)
+        };
         match duijie_store::orgs::by_credit_code(&state.db, org.trim().to_ascii_uppercase().as_str()).await {
-            Ok(Some(o)) => org_id = Some(o.id),
-            Ok(None) => errors.push(FieldError::new("org", "请填写已登记社会组织的统一社会信用代码")),
+            Ok(Some(o)) if in_scope(&o) => org_id = Some(o.id),
+            Ok(_) => errors.push(FieldError::new("org", "请填写本单位管辖范围内已登记社会组织的统一社会信用代码")),
             Err(_) => errors.push(FieldError::new("org", "暂时无法查询社会组织，请稍后再试")),
         }
     } else if !org.trim().is_empty() {
@@ -235,15 +243,20 @@ struct EditUserPage {
     layout: Layout,
     user: UserRow,
     region: String,
+    sessions: Vec<SessionRow>,
+}
+
+/// A live session or token on the account page.
+struct SessionRow {
+    id: String,
+    kind: &'static str,
+    created: String,
+    last_seen: String,
+    expires: String,
 }
 
 async fn load_in_scope(state: &AppState, cu: &CurrentUser, id: i64) -> Result<users::User, AppError> {
-    let u = users::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let region = u.region();
-    match decide(&cu.principal, Action::ManageUser, Target::User { region: &region, org_id: u.org_id }) {
-        Decision::Allow => Ok(u),
-        _ => Err(AppError::NotFound),
-    }
+    crate::accounts::managed(state, &cu.principal, id).await
 }
 
 fn row_of(state: &AppState, u: &users::User) -> UserRow {
@@ -262,8 +275,18 @@ fn row_of(state: &AppState, u: &users::User) -> UserRow {
 
 async fn edit_form(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<EditUserPage, AppError> {
     require_admin(&cu)?;
-    let u = load_in_scope(&state, &cu, id).await?;
-    Ok(EditUserPage { layout: Layout::new(&state, &cu, "users", t.ok).await, user: row_of(&state, &u), region: u.region().to_string() })
+    let (u, live) = crate::accounts::sessions_of(&state, &cu.principal, id).await?;
+    let sessions = live
+        .iter()
+        .map(|s| SessionRow {
+            id: s.public_id().to_string(),
+            kind: if s.kind == "api" { "API 令牌" } else { "网页登录" },
+            created: super::fmt_time(s.created_at),
+            last_seen: super::fmt_time(s.last_seen),
+            expires: super::fmt_time(s.expires_at),
+        })
+        .collect();
+    Ok(EditUserPage { layout: Layout::new(&state, &cu, "users", t.ok).await, user: row_of(&state, &u), region: u.region().to_string(), sessions })
 }
 
 #[derive(serde::Deserialize)]
@@ -370,4 +393,14 @@ async fn audit_verify(State(state): State<AppState>, p: Posted<Empty>) -> Result
         *slot = Some((duijie_store::now(), v));
     }
     Ok(done("/admin/audit", "校验完成"))
+}
+
+
+/// Ends one session or token of the account (`all`: every one), at once.
+async fn revoke_session(State(state): State<AppState>, Path((id, session)): Path<(i64, String)>, p: Posted<Empty>) -> Result<Response, AppError> {
+    require_admin(&p.user)?;
+    let actor = super::designations::actor(&p.user);
+    let which = (session != "all").then_some(session.as_str());
+    let n = crate::accounts::revoke(&state, &p.user.principal, &actor, id, which).await?;
+    Ok(super::done(&format!("/admin/users/{id}"), &format!("已撤销 {n} 个会话或令牌")))
 }

@@ -2,7 +2,10 @@
 //!
 //! Guarantees:
 //! - The public application form (`/apply`) is CSRF-protected by a pre-login
-//!   cookie; every field is checked and each problem is shown under its field;
+//!   cookie, takes at most [`APPLY_PER_HOUR`] submissions per client address
+//!   and a certificate of at most 5 MB, and never says whether a username
+//!   exists before an application is in (a taken name gets a numbered one);
+//!   every field is checked and each problem is shown under its field;
 //!   a good application writes the organisation (approval `pending`), its user
 //!   and its registration certificate in one transaction, and nothing otherwise.
 //! - The approval queue shows only applications in the officer's scope; approving
@@ -16,6 +19,9 @@
 use super::designations::actor;
 use super::{Layout, Toast, done, fmt_time};
 use crate::auth::{CurrentUser, Posted, set_cookie};
+use crate::security::ClientAddr;
+use axum::extract::DefaultBodyLimit;
+use duijie_store::throttle;
 use crate::uploads::{clean_file_name, read_multipart, sniff_scan};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -37,7 +43,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/apply", get(apply_form).post(apply_submit))
+        .route("/apply", get(apply_form).post(apply_submit).layer(DefaultBodyLimit::max(MAX_CERTIFICATE + 256 * 1024)))
         .route("/orgs/pending", get(pending_list))
         .route("/orgs/pending/{id}/approve", post(approve))
         .route("/orgs/pending/{id}/return", post(return_application))
@@ -53,8 +59,8 @@ pub fn router() -> Router<AppState> {
 
 /// The pre-login CSRF cookie of the application form.
 pub const APPLY_CSRF_COOKIE: &str = "duijie_apply_csrf";
-/// Largest registration certificate.
-const MAX_CERTIFICATE: usize = 10 * 1024 * 1024;
+/// Largest registration certificate (anyone may upload one, so it is small).
+const MAX_CERTIFICATE: usize = 5 * 1024 * 1024;
 use crate::previews::KEEP_SECONDS;
 
 fn lock<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
@@ -114,6 +120,8 @@ struct ApplyDonePage {
     org_name: String,
     authority: String,
     username: String,
+    /// The name asked for was taken: `username` is the one given instead.
+    renamed: bool,
 }
 
 fn apply_response(state: &AppState, status: StatusCode, form: ApplyForm, errors: Vec<FieldError>) -> Response {
@@ -126,7 +134,7 @@ fn apply_response(state: &AppState, status: StatusCode, form: ApplyForm, errors:
         all_fields: duijie_domain::org::FIELDS.join("、"),
         demo: state.demo,
     };
-    (status, [(header::SET_COOKIE, set_cookie(state, APPLY_CSRF_COOKIE, &csrf, 7200))], page).into_response()
+    (status, [(header::SET_COOKIE, set_cookie(APPLY_CSRF_COOKIE, &csrf, 7200))], page).into_response()
 }
 
 async fn apply_form(State(state): State<AppState>) -> Response {
@@ -232,8 +240,6 @@ async fn validate_application(
         err("username", "请填写用户名".into());
     } else if let Some(p) = users::username_problem(username) {
         err("username", p.into());
-    } else if users::by_username(&state.db, username).await?.is_some() {
-        err("username", format!("用户名 {username} 已被使用，请换一个"));
     }
     if password.is_empty() {
         err("password", "请设置密码".into());
@@ -250,7 +256,7 @@ async fn validate_application(
             None
         }
         Some((_, b)) if b.len() > MAX_CERTIFICATE => {
-            err("file", "登记证书文件不能超过 10 MB".into());
+            err("file", "登记证书文件不能超过 5 MB".into());
             None
         }
         Some((n, b)) => match sniff_scan(&b) {
@@ -289,7 +295,24 @@ async fn validate_application(
     Ok(Ok(Application { org, username: username.to_string(), password: password.to_string(), certificate }))
 }
 
-async fn apply_submit(State(state): State<AppState>, headers: HeaderMap, mut mp: Multipart) -> Result<Response, AppError> {
+/// The first of `name`, `name-2`, `name-3` … that no account has.
+async fn free_username(state: &AppState, name: &str) -> Result<String, AppError> {
+    for n in 1..1000 {
+        let candidate = if n == 1 { name.to_string() } else { format!("{}-{n}", name.chars().take(28).collect::<String>()) };
+        if users::by_username(&state.db, &candidate).await?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::Internal(format!("no free username like {name}")))
+}
+
+/// Self-applications accepted from one client address per hour.
+const APPLY_PER_HOUR: i64 = 10;
+
+async fn apply_submit(State(state): State<AppState>, client: ClientAddr, headers: HeaderMap, mut mp: Multipart) -> Result<Response, AppError> {
+    if !throttle::allow(&state.db, &format!("apply:{}", client.0), APPLY_PER_HOUR, 3600, duijie_store::now()).await? {
+        return Err(AppError::BadRequest(StatusCode::TOO_MANY_REQUESTS, "提交过于频繁，请一小时后再试".into()));
+    }
     let mp = read_multipart(&mut mp).await?;
     let expected = cookie_of(&headers, APPLY_CSRF_COOKIE).unwrap_or_default();
     let token = mp.get("_csrf");
@@ -334,13 +357,11 @@ async fn apply_submit(State(state): State<AppState>, headers: HeaderMap, mut mp:
         password_hash,
         is_demo: false,
     };
-    match users::create(&mut tx, &actor, &new_user).await {
-        Ok(_) => {}
-        Err(duijie_store::Error::Conflict(m)) => {
-            return Ok(apply_response(&state, StatusCode::UNPROCESSABLE_ENTITY, form, vec![FieldError::new("username", m)]));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    // Whether a username exists is said only once an application is in: a
+    // taken name gets the first free "name-2", "name-3" … instead.
+    let username = free_username(&state, &app.username).await?;
+    let new_user = NewUser { username: username.clone(), ..new_user };
+    users::create(&mut tx, &actor, &new_user).await?;
     // The record just inserted, as far as the attachment needs it (the store
     // reads only its id and region).
     let now = duijie_store::now();
@@ -376,8 +397,8 @@ async fn apply_submit(State(state): State<AppState>, headers: HeaderMap, mut mp:
     } else {
         format!("{}民政部门", state.tree.full_name(&app.org.region))
     };
-    let page = ApplyDonePage { org_name: app.org.profile.name.clone(), authority, username: app.username };
-    Ok(([(header::SET_COOKIE, set_cookie(&state, APPLY_CSRF_COOKIE, "", 0))], page).into_response())
+    let page = ApplyDonePage { org_name: app.org.profile.name.clone(), authority, renamed: username != app.username, username };
+    Ok(([(header::SET_COOKIE, set_cookie(APPLY_CSRF_COOKIE, "", 0))], page).into_response())
 }
 
 // ---------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 //! Login, logout and the dashboard.
 //!
 //! Guarantees: the login form is CSRF-protected by a pre-login cookie; a wrong
-//! username and a wrong password get the same message; a locked account is told
-//! until when; a successful login replaces any previous session cookie; logout
-//! deletes the session server-side.
+//! username and a wrong password get the same message, and so do a throttled
+//! account and a throttled unknown name (told until when they must wait); a
+//! successful login replaces any previous session cookie; an applicant is led
+//! to its application; logout deletes the session server-side.
 
 use super::{Layout, Toast};
 use crate::auth::{CurrentUser, LOGIN_CSRF_COOKIE, LoginPosted, Posted, SESSION_COOKIE, set_cookie};
+use crate::security::ClientAddr;
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -43,7 +45,7 @@ struct LoginPage {
 fn login_response(state: &AppState, status: axum::http::StatusCode, username: String, error: Option<String>) -> Response {
     let csrf = duijie_domain::crypto::random_token();
     let page = LoginPage { csrf: csrf.clone(), username, error, demo: state.demo };
-    (status, [(header::SET_COOKIE, set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600))], page).into_response()
+    (status, [(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600))], page).into_response()
 }
 
 async fn login_page(State(state): State<AppState>) -> Response {
@@ -58,33 +60,41 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, LoginPosted { form }: LoginPosted<LoginForm>) -> Result<Response, AppError> {
+async fn login(State(state): State<AppState>, client: ClientAddr, LoginPosted { form }: LoginPosted<LoginForm>) -> Result<Response, AppError> {
     use axum::http::StatusCode;
     let username = form.username.trim().to_string();
     if username.is_empty() || form.password.is_empty() {
         return Ok(login_response(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some("请输入用户名和密码".into())));
     }
-    let outcome = users::login(&state.db, &username, &form.password).await?;
+    let outcome = users::login(&state.db, &username, &form.password, &client.0).await?;
     let user = match outcome {
         Login::Ok(u) => u,
         Login::BadCredentials => {
             return Ok(login_response(&state, StatusCode::UNAUTHORIZED, username, Some("用户名或密码错误".into())));
         }
-        Login::Locked(until) => {
-            let msg = format!("连续多次密码错误，账号已锁定至 {}，请稍后再试或联系管理员解锁", super::fmt_time(until));
-            return Ok(login_response(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(msg)));
+        Login::Throttled(until) => {
+            return Ok(login_response(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(throttled_message(until))));
         }
         Login::Disabled => {
             return Ok(login_response(&state, StatusCode::FORBIDDEN, username, Some("账号已停用，请联系管理员".into())));
         }
     };
     let (token, _) = sessions::create(&state.db, user.id, Kind::Web).await?;
-    let cookie = set_cookie(&state, SESSION_COOKIE, &token, sessions::WEB_MAX_SECONDS);
-    let clear = set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0);
-    let mut res = Redirect::to("/dashboard").into_response();
+    let cookie = set_cookie(SESSION_COOKIE, &token, sessions::WEB_MAX_SECONDS);
+    let clear = set_cookie(LOGIN_CSRF_COOKIE, "", 0);
+    let home = match user.org_id {
+        Some(org) if user.is_applicant() => format!("/orgs/{org}"),
+        _ => "/dashboard".to_string(),
+    };
+    let mut res = Redirect::to(&home).into_response();
     res.headers_mut().append(header::SET_COOKIE, cookie.parse().map_err(|_| AppError::Internal("cookie".into()))?);
     res.headers_mut().append(header::SET_COOKIE, clear.parse().map_err(|_| AppError::Internal("cookie".into()))?);
     Ok(res)
+}
+
+/// What a throttled login is told (the same for every name).
+pub fn throttled_message(until: i64) -> String {
+    format!("登录尝试过于频繁，请于 {} 后再试；如需立即解除，请联系管理员", super::fmt_time(until))
 }
 
 #[derive(serde::Deserialize)]
@@ -92,7 +102,7 @@ struct Empty {}
 
 async fn logout(State(state): State<AppState>, posted: Posted<Empty>) -> Result<Response, AppError> {
     sessions::delete(&state.db, &posted.user.token).await?;
-    let clear = set_cookie(&state, SESSION_COOKIE, "", 0);
+    let clear = set_cookie(SESSION_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
 }
 
@@ -116,9 +126,16 @@ struct Dashboard {
     rate: Option<super::demand::RateView>,
 }
 
-async fn dashboard(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Dashboard, AppError> {
-    let layout = Layout::new(&state, &cu, "dashboard", t.ok).await;
-    let rate = super::demand::dashboard_rate(&state, &cu).await?;
+async fn dashboard(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Response, AppError> {
+    if let Some(org) = cu.user.org_id.filter(|_| cu.user.is_applicant()) {
+        return Ok(Redirect::to(&format!("/orgs/{org}")).into_response());
+    }
+    Ok(dashboard_page(&state, &cu, t).await?.into_response())
+}
+
+async fn dashboard_page(state: &AppState, cu: &CurrentUser, t: Toast) -> Result<Dashboard, AppError> {
+    let layout = Layout::new(state, cu, "dashboard", t.ok).await;
+    let rate = super::demand::dashboard_rate(state, cu).await?;
     let region = if cu.principal.role == Role::Organization { duijie_domain::RegionCode::national() } else { cu.principal.region.clone() };
     let like = format!("{}%", region.as_str());
     let key = duijie_store::designations::current_of_kind(&state.db, "national_key", &like).await?;

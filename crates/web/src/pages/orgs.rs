@@ -621,6 +621,19 @@ pub async fn save_profile(state: &AppState, who: &Principal, actor: &duijie_stor
         form.status = o.status.clone();
     }
     let mut errors = Vec::new();
+    let region = o.region();
+    if !decide(who, Action::RecordOrgFacts, Target::Organization { id: o.id, region: &region }).is_allowed() {
+        // 等级评估 and 是否建立党组织 are recorded by the registration authority:
+        // left out they stay as recorded; a different value is refused.
+        if !form.rating.trim().is_empty() && org::parse_rating(&form.rating).ok().as_deref() != Some(o.rating.as_str()) {
+            errors.push(FieldError::new("rating", "等级评估由登记管理机关记录，社会组织不能修改"));
+        }
+        if !form.party_org.trim().is_empty() && org::parse_yes_no(&form.party_org).ok() != Some(o.party_org) {
+            errors.push(FieldError::new("party_org", "是否建立党组织由登记管理机关记录，社会组织不能修改"));
+        }
+        form.rating = o.rating.clone();
+        form.party_org = if o.party_org { "是" } else { "否" }.to_string();
+    }
     let profile = check_profile(&form, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));

@@ -458,12 +458,9 @@ async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> 
     let county_side = decide(who, Action::OrderOffer, Target::Region(&region)).is_allowed();
     let mut matches = Vec::new();
     let mut take_pending = false;
-    for m in matching::of_demand(&state.db, id).await? {
+    // The county chain sees every match; an organisation its own; others none.
+    for m in ops::matches_visible(state, who, &d).await? {
         let org_side = own_org == Some(m.org_id);
-        // Organisations see their own matches only, not who else offered.
-        if is_org && !org_side {
-            continue;
-        }
         let pending = m.status == "pending";
         if pending && org_side {
             take_pending = true;

@@ -23,7 +23,7 @@ use duijie_domain::authz::Action;
 use duijie_domain::org::FIELDS;
 use duijie_domain::pairing::Targets;
 use duijie_domain::{Level, RegionCode, Role};
-use duijie_store::pairing::coverage::{self, CountyCoverage, Summary};
+use duijie_store::pairing::coverage::{CountyCoverage, Summary};
 use duijie_store::pairing::plan::{self as plans, Params};
 use std::collections::HashMap;
 
@@ -142,7 +142,7 @@ pub fn coverage_map(t: &Targets, rows: &[CountyCoverage]) -> String {
 async fn coverage_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<CoverageQuery>) -> Result<CoveragePage, AppError> {
     let spec = if q.targets.trim().is_empty() { default_targets(&cu.principal) } else { q.targets.trim().to_string() };
     let t = targets_for(&cu.principal, &spec)?;
-    let all = coverage::coverage(&state.db, &state.tree, &t).await?;
+    let all = crate::pairing::coverage(&state, &cu.principal, &t).await?;
     let summary = Summary::of(&all);
     let map = coverage_map(&t, &all);
     let rows = all
