@@ -36,12 +36,47 @@ struct Run {
     max_rss_bytes: i64,
 }
 
-/// Runs `duijie` and reaps it with `wait4`, which reports the child's own peak RSS.
+/// Set (to the database URL and the arguments, separated by U+001F) when this
+/// test binary is started again only to measure one run of `duijie`.
+const MEASURE: &str = "DUIJIE_TEST_MEASURE_ARGS";
+const MEASURING_TEST: &str = "hostile_files::the_cli_refuses_every_hostile_file_in_little_memory_and_writes_nothing";
+
+/// Runs `duijie` and reports its own peak RSS.
+///
+/// A child's `ru_maxrss` starts from the memory of the process that spawned
+/// it (its address space is that process's until `exec`), and this test
+/// process is large after writing the hostile files; so a fresh copy of this
+/// test binary, small, spawns `duijie` and reaps it with `wait4`
+/// ([`measure_and_print`]).
 fn run_measured(url: &str, args: &[&str]) -> Run {
+    let spec = std::iter::once(url).chain(args.iter().copied()).collect::<Vec<_>>().join("\u{1f}");
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", MEASURING_TEST, "--nocapture", "--test-threads=1"])
+        .env(MEASURE, spec)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the measuring test binary");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find_map(|l| l.split_once("MEASURED ").map(|(_, json)| json)).unwrap_or_else(|| panic!("no measurement: {}", String::from_utf8_lossy(&out.stderr)));
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    Run {
+        code: v["code"].as_i64().unwrap() as i32,
+        stdout: v["stdout"].as_str().unwrap().to_string(),
+        stderr: v["stderr"].as_str().unwrap().to_string(),
+        max_rss_bytes: v["max_rss_bytes"].as_i64().unwrap(),
+    }
+}
+
+/// In the measuring copy: runs `duijie` as [`MEASURE`] says, reaps it with
+/// `wait4` and prints its exit code, output and `ru_maxrss` as one JSON line.
+fn measure_and_print(spec: &str) {
+    let mut parts = spec.split('\u{1f}');
+    let url = parts.next().unwrap();
+    let args: Vec<&str> = parts.collect();
     let mut child = Command::new(env!("CARGO_BIN_EXE_duijie"))
         .arg("--database")
         .arg(url)
-        .args(args)
+        .args(&args)
         .env_remove("DUIJIE_DATABASE_URL")
         .env("DUIJIE_LOG", "warn")
         .stdin(Stdio::null())
@@ -49,16 +84,15 @@ fn run_measured(url: &str, args: &[&str]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run duijie");
-    let mut stdout = String::new();
-    let mut stderr = String::new();
     let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
     let reader = std::thread::spawn(move || {
         let mut s = String::new();
         err.read_to_string(&mut s).unwrap();
         s
     });
+    let mut stdout = String::new();
     out.read_to_string(&mut stdout).unwrap();
-    stderr.push_str(&reader.join().unwrap());
+    let stderr = reader.join().unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: `usage` is a plain C struct that wait4 fills in; `pid` is our own
@@ -68,7 +102,8 @@ fn run_measured(url: &str, args: &[&str]) -> Run {
     assert_eq!(reaped, pid, "wait4 failed: {}", std::io::Error::last_os_error());
     let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
     // Linux reports ru_maxrss in kilobytes.
-    Run { code, stdout, stderr, max_rss_bytes: usage.ru_maxrss * 1024 }
+    let record = serde_json::json!({"code": code, "stdout": stdout, "stderr": stderr, "max_rss_bytes": usage.ru_maxrss * 1024});
+    println!("MEASURED {record}");
 }
 
 async fn count(db: &duijie_store::Db, sql: &'static str) -> i64 {
@@ -77,6 +112,10 @@ async fn count(db: &duijie_store::Db, sql: &'static str) -> i64 {
 
 #[tokio::test]
 async fn the_cli_refuses_every_hostile_file_in_little_memory_and_writes_nothing() {
+    if let Ok(spec) = std::env::var(MEASURE) {
+        measure_and_print(&spec);
+        return;
+    }
     let t = testing::fresh_sqlite().await.unwrap();
     let before = (count(&t.db, "SELECT COUNT(*) FROM organizations").await, count(&t.db, "SELECT COUNT(*) FROM designations").await);
     let dir = tempfile::tempdir().unwrap();

@@ -209,6 +209,8 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
         Ok(t) => t,
         Err(e) => {
             page.form_error = Some(e.to_string());
+            // No preview of a file that could not be read (it would offer to confirm nothing).
+            page.file_name.clear();
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
