@@ -73,6 +73,7 @@ fn measure_and_print(spec: &str) {
     let mut parts = spec.split('\u{1f}');
     let url = parts.next().unwrap();
     let args: Vec<&str> = parts.collect();
+    #[expect(clippy::zombie_processes, reason = "reaped below with wait4, whose rusage std's Child::wait does not give")]
     let mut child = Command::new(env!("CARGO_BIN_EXE_duijie"))
         .arg("--database")
         .arg(url)
