@@ -28,10 +28,40 @@ pub struct Settings {
     pub demand_approval: String,
     /// Where the full-text index is kept (derived data: `duijie search rebuild` makes it again).
     pub search_dir: String,
+    /// Most rows an organisation registry file may have (web and CLI).
+    pub import_max_rows_registry: usize,
+    /// Most rows a designation list may have (web and CLI).
+    pub import_max_rows_designations: usize,
+    /// Most rows a county's demand list may have.
+    pub import_max_rows_demands: usize,
+    /// Most rows an official pairing list may have.
+    pub import_max_rows_pairing: usize,
+    /// Most columns with content in any imported file.
+    pub import_max_columns: usize,
+    /// Most MB an imported .xlsx may inflate to.
+    pub import_max_uncompressed_mb: u64,
+    /// Most entries an imported .xlsx package may contain.
+    pub import_max_zip_entries: usize,
+}
+
+impl Settings {
+    /// The import limits these settings configure.
+    pub fn import_limits(&self) -> duijie_office::ImportLimits {
+        duijie_office::ImportLimits {
+            rows_registry: self.import_max_rows_registry,
+            rows_designations: self.import_max_rows_designations,
+            rows_demands: self.import_max_rows_demands,
+            rows_pairing: self.import_max_rows_pairing,
+            max_columns: self.import_max_columns,
+            max_uncompressed_bytes: self.import_max_uncompressed_mb.saturating_mul(1024 * 1024),
+            max_zip_entries: self.import_max_zip_entries,
+        }
+    }
 }
 
 impl Default for Settings {
     fn default() -> Self {
+        let limits = duijie_office::ImportLimits::default();
         Settings {
             addr: "127.0.0.1:8080".into(),
             database_url: "sqlite://data/duijie.db".into(),
@@ -42,6 +72,13 @@ impl Default for Settings {
             data_key_file: "data/duijie.key".into(),
             demand_approval: "civil_affairs".into(),
             search_dir: "data/search-index".into(),
+            import_max_rows_registry: limits.rows_registry,
+            import_max_rows_designations: limits.rows_designations,
+            import_max_rows_demands: limits.rows_demands,
+            import_max_rows_pairing: limits.rows_pairing,
+            import_max_columns: limits.max_columns,
+            import_max_uncompressed_mb: limits.max_uncompressed_bytes / (1024 * 1024),
+            import_max_zip_entries: limits.max_zip_entries,
         }
     }
 }
@@ -66,7 +103,10 @@ pub fn load(file: Option<&str>, database: Option<String>, addr: Option<String>) 
         None => fig = fig.merge(Toml::file("duijie.toml")),
     }
     fig = fig
-        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "trust_proxy", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir"]))
+        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "trust_proxy", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir",
+            "import_max_rows_registry", "import_max_rows_designations", "import_max_rows_demands", "import_max_rows_pairing",
+            "import_max_columns", "import_max_uncompressed_mb", "import_max_zip_entries",
+        ]))
         .merge(Serialized::defaults(Flags { database_url: database, addr }));
     Ok(fig.extract()?)
 }

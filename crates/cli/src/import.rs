@@ -1,14 +1,18 @@
 //! `duijie import …` and `duijie export …`: the same checks and layouts as the
 //! web pages, for operators' scripts.
 //!
-//! Guarantees: nothing is written when any row is bad (exit 1) or with
-//! `--dry-run`; `--json` prints `{"rows": N, "errors": [{"row", "column", "message"}]}`
-//! with spreadsheet row numbers; a good file is committed in one transaction and
-//! importing it again changes nothing.
+//! Guarantees: nothing is written when any row is bad (exit 1), when the file
+//! is refused (beyond the configured import limits, not a spreadsheet, formula
+//! cells…; exit 1 with the Chinese reason) or with `--dry-run`; `--json` prints
+//! `{"rows": N, "errors": [{"row", "column", "message"}], "more_errors": M}` with
+//! spreadsheet row numbers, at most 1,000 errors listed and `M` counting the
+//! rest; a good file is committed in one transaction and importing it again
+//! changes nothing.
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use duijie_domain::RegionCode;
+use duijie_office::{ImportLimits, Limits, MAX_SHOWN_ERRORS};
 use duijie_store::regions::RegionTree;
 use duijie_store::{Actor, Db, designations, imports};
 
@@ -44,38 +48,61 @@ pub enum ImportCommand {
     },
 }
 
-pub async fn run(db: &Db, command: ImportCommand) -> Result<i32> {
+pub async fn run(db: &Db, command: ImportCommand, limits: &ImportLimits) -> Result<i32> {
     match command {
-        ImportCommand::Organisations { file, dry_run, json } => organisations(db, &file, dry_run, json).await,
-        ImportCommand::Designations { file, kind, source, dry_run, json } => designations(db, &file, &kind, &source, dry_run, json).await,
-    }
-}
-
-fn read(file: &str, required: &[&[&str]]) -> Result<duijie_office::Table> {
-    let bytes = std::fs::read(file).with_context(|| format!("无法读取文件 {file}"))?;
-    let name = std::path::Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(file.to_string());
-    Ok(duijie_office::read_table(&name, &bytes, required)?)
-}
-
-fn report(rows: usize, errors: &[duijie_office::RowError], json: bool) {
-    if json {
-        let errors: Vec<_> = errors.iter().map(|e| serde_json::json!({"row": e.row, "column": e.column, "message": e.message})).collect();
-        println!("{}", serde_json::json!({"rows": rows, "errors": errors}));
-    } else {
-        for e in errors {
-            eprintln!("第 {} 行「{}」：{}", e.row, e.column, e.message);
+        ImportCommand::Organisations { file, dry_run, json } => organisations(db, &file, dry_run, json, &limits.registry()).await,
+        ImportCommand::Designations { file, kind, source, dry_run, json } => {
+            designations(db, &file, &kind, &source, dry_run, json, &limits.designations()).await
         }
     }
 }
 
-async fn organisations(db: &Db, file: &str, dry_run: bool, json: bool) -> Result<i32> {
-    let table = read(file, imports::ORG_REQUIRED)?;
+/// The file's table, or the reason it was refused (already reported).
+fn read(file: &str, required: &[&[&str]], limits: &Limits, json: bool) -> Result<Option<duijie_office::Table>> {
+    let name = std::path::Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(file.to_string());
+    // A file larger than anything it may inflate to is refused before it is read.
+    let size = std::fs::metadata(file).with_context(|| format!("无法读取文件 {file}"))?.len();
+    let read = if size > limits.max_uncompressed_bytes {
+        Err(duijie_office::OfficeError::TooLarge(format!("文件有 {} MB，超过上限 {} MB", size / (1024 * 1024), limits.max_uncompressed_bytes / (1024 * 1024))))
+    } else {
+        let bytes = std::fs::read(file).with_context(|| format!("无法读取文件 {file}"))?;
+        duijie_office::read_table_limited(&name, &bytes, required, limits)
+    };
+    match read {
+        Ok(t) => Ok(Some(t)),
+        Err(e) => {
+            let message = e.to_string();
+            if json {
+                println!("{}", serde_json::json!({"rows": 0, "errors": [{"row": 0, "column": "", "message": message}], "more_errors": 0}));
+            }
+            eprintln!("{file}：{message}；未写入任何数据");
+            Ok(None)
+        }
+    }
+}
+
+fn report(rows: usize, errors: &[duijie_office::RowError], more_errors: usize, json: bool) {
+    if json {
+        let errors: Vec<_> = errors.iter().map(|e| serde_json::json!({"row": e.row, "column": e.column, "message": e.message})).collect();
+        println!("{}", serde_json::json!({"rows": rows, "errors": errors, "more_errors": more_errors}));
+    } else {
+        for e in errors {
+            eprintln!("第 {} 行「{}」：{}", e.row, e.column, e.message);
+        }
+        if more_errors > 0 {
+            eprintln!("另有 {more_errors} 处错误未列出");
+        }
+    }
+}
+
+async fn organisations(db: &Db, file: &str, dry_run: bool, json: bool, limits: &Limits) -> Result<i32> {
+    let Some(table) = read(file, imports::ORG_REQUIRED, limits, json)? else { return Ok(1) };
     let tree = RegionTree::load(db).await?;
     let existing = duijie_store::orgs::all(db).await?.into_iter().map(|o| (o.credit_code.clone(), o)).collect();
-    let plan = imports::plan_organizations(&table, &tree, &RegionCode::national(), &existing);
-    report(plan.rows, &plan.errors, json);
+    let plan = imports::plan_organizations(&table, &tree, &RegionCode::national(), &existing, MAX_SHOWN_ERRORS);
+    report(plan.rows, &plan.errors, plan.more_errors, json);
     if !plan.errors.is_empty() {
-        eprintln!("{} 处错误，未写入任何数据", plan.errors.len());
+        eprintln!("{} 处错误，未写入任何数据", plan.errors.len() + plan.more_errors);
         return Ok(1);
     }
     eprintln!("检查通过：新增 {}，更新 {}，未变 {}", plan.create.len(), plan.update.len(), plan.unchanged);
@@ -92,18 +119,18 @@ async fn organisations(db: &Db, file: &str, dry_run: bool, json: bool) -> Result
     Ok(0)
 }
 
-async fn designations(db: &Db, file: &str, kind: &str, source: &str, dry_run: bool, json: bool) -> Result<i32> {
+async fn designations(db: &Db, file: &str, kind: &str, source: &str, dry_run: bool, json: bool, limits: &Limits) -> Result<i32> {
     let kinds = designations::kinds(db).await?;
     if !kinds.iter().any(|k| k.key == kind) {
         let keys: Vec<_> = kinds.iter().map(|k| format!("{}（{}）", k.key, k.name)).collect();
         anyhow::bail!("未知的认定类别 {kind}，可选：{}", keys.join("、"));
     }
-    let table = read(file, &[imports::CODE_COLUMN])?;
+    let Some(table) = read(file, &[imports::CODE_COLUMN], limits, json)? else { return Ok(1) };
     let tree = RegionTree::load(db).await?;
-    let plan = imports::plan_designations(&table, &tree, &RegionCode::national(), kind, source);
-    report(table.rows.len(), &plan.errors, json);
+    let plan = imports::plan_designations(&table, &tree, &RegionCode::national(), kind, source, MAX_SHOWN_ERRORS);
+    report(table.rows.len(), &plan.errors, plan.more_errors, json);
     if !plan.errors.is_empty() {
-        eprintln!("{} 处错误，未写入任何数据", plan.errors.len());
+        eprintln!("{} 处错误，未写入任何数据", plan.errors.len() + plan.more_errors);
         return Ok(1);
     }
     if dry_run {

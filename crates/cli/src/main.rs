@@ -221,7 +221,7 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Import { command } => {
             let db = open(&settings).await?;
-            import::run(&db, command).await
+            import::run(&db, command, &settings.import_limits()).await
         }
         Command::Export { command } => {
             let db = open(&settings).await?;
@@ -271,6 +271,7 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
         sealer: config::sealer(settings)?,
         demand_approval,
         search_dir: Some(settings.search_dir.clone().into()),
+        import_limits: settings.import_limits(),
     };
     let state = duijie_web::AppState::new(db.clone(), web).await?;
     let listener = tokio::net::TcpListener::bind(&settings.addr).await.with_context(|| format!("无法监听 {}", settings.addr))?;

@@ -15,7 +15,7 @@
 //! - Only layout and required values are checked here: credit codes and names
 //!   are validated and resolved to records by the store.
 
-use crate::{OfficeError, RowError, read_table};
+use crate::{ImportLimits, Limits, OfficeError, RowError, read_table_limited};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 /// The header row of the official list, in order.
@@ -173,7 +173,7 @@ fn find_col(headers: &[String], aliases: &[&str]) -> Option<usize> {
 pub type PairingListRead = (Vec<(usize, ListRow)>, Vec<RowError>);
 
 /// Reads an uploaded list (xlsx or csv, same layout; title rows above the
-/// header are skipped by `read_table`).
+/// header are skipped by `read_table`) within the pairing list's default limits.
 ///
 /// Required columns: 社会组织名称, 统一社会信用代码, 结对县（市、区）; optional:
 /// 业务主管单位, 所在省份, 批次, 备注. Header variants accepted: 组织名称 /
@@ -184,11 +184,16 @@ pub type PairingListRead = (Vec<(usize, ListRow)>, Vec<RowError>);
 /// header); a row with an error is not among the returned rows. Blank rows are
 /// skipped. A file without the required columns is [`OfficeError::NoHeader`].
 pub fn read_pairing_list(file_name: &str, bytes: &[u8]) -> Result<PairingListRead, OfficeError> {
+    read_pairing_list_limited(file_name, bytes, &ImportLimits::default().pairing())
+}
+
+/// [`read_pairing_list`] within `limits`.
+pub fn read_pairing_list_limited(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<PairingListRead, OfficeError> {
     let required = "社会组织名称、统一社会信用代码、结对县（市、区）";
     let no_header = || OfficeError::NoHeader(required.to_string());
     // `read_table` only locates the header row; the columns are then found with
     // the stricter `normalise`.
-    let table = read_table(file_name, bytes, &[ORG, CODE, &["结对县", "帮扶县"]]).map_err(|e| match e {
+    let table = read_table_limited(file_name, bytes, &[ORG, CODE, &["结对县", "帮扶县"]], limits).map_err(|e| match e {
         OfficeError::NoHeader(_) => no_header(),
         e => e,
     })?;

@@ -2,7 +2,9 @@
 //!
 //! Guarantees: planning reads nothing but the table and the region tree and writes
 //! nothing; every bad row yields an error naming its spreadsheet row and column in
-//! Chinese; a plan with errors is never committed (the caller checks
+//! Chinese, of which the first `keep` are kept and the rest counted
+//! (`more_errors`), so a plan's size never grows with its errors; a plan with
+//! errors is never committed (the caller checks
 //! [`Plan::errors`]); committing a plan is one transaction, and rows that are
 //! already current are counted as unchanged, so importing the same file twice
 //! changes nothing.
@@ -11,7 +13,7 @@ use crate::designations::NewDesignation;
 use crate::regions::RegionTree;
 use chrono::NaiveDate;
 use duijie_domain::RegionCode;
-use duijie_office::{RowError, Table};
+use duijie_office::{RowError, Table, keep_error};
 use std::collections::HashSet;
 
 /// Column aliases accepted in designation lists.
@@ -25,7 +27,10 @@ const NOTE_COLUMN: &[&str] = &["备注", "note"];
 #[derive(Debug, Default)]
 pub struct Plan {
     pub rows: Vec<(usize, NewDesignation)>,
+    /// The first errors found (at most the `keep` the plan was made with).
     pub errors: Vec<RowError>,
+    /// Errors found beyond those kept.
+    pub more_errors: usize,
 }
 
 /// Parses the date forms officers type: 2021-08-27, 2021/8/27, 2021年8月27日, 20210827.
@@ -39,8 +44,9 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     None
 }
 
-/// Checks every row of `table` against the tree and the importer's region scope.
-pub fn plan_designations(table: &Table, tree: &RegionTree, within: &RegionCode, kind: &str, default_source: &str) -> Plan {
+/// Checks every row of `table` against the tree and the importer's region
+/// scope, keeping at most `keep` errors.
+pub fn plan_designations(table: &Table, tree: &RegionTree, within: &RegionCode, kind: &str, default_source: &str, keep: usize) -> Plan {
     let mut plan = Plan::default();
     let code_col = table.col(CODE_COLUMN);
     let name_col = table.col(NAME_COLUMN);
@@ -50,7 +56,7 @@ pub fn plan_designations(table: &Table, tree: &RegionTree, within: &RegionCode, 
     let code_header = code_col.map(|i| table.headers[i].trim().to_string()).unwrap_or_else(|| "区划代码".into());
     let mut seen = HashSet::new();
     for r in &table.rows {
-        let mut err = |column: &str, message: String| plan.errors.push(RowError { row: r.row, column: column.into(), message });
+        let mut err = |column: &str, message: String| keep_error(&mut plan.errors, &mut plan.more_errors, keep, RowError { row: r.row, column: column.into(), message });
         let raw = r.get(code_col);
         if raw.is_empty() {
             err(&code_header, "区划代码不能为空".into());
@@ -163,7 +169,10 @@ pub struct OrgPlan {
     /// Rows that change an existing organisation, with its id.
     pub update: Vec<(i64, OrgRow)>,
     pub unchanged: usize,
+    /// The first errors found (at most the `keep` the plan was made with), by row.
     pub errors: Vec<RowError>,
+    /// Errors found beyond those kept.
+    pub more_errors: usize,
 }
 
 fn parse_type(s: &str) -> Option<OrgType> {
@@ -174,9 +183,9 @@ fn parse_type(s: &str) -> Option<OrgType> {
     }
 }
 
-/// Checks every row of a registry file; `existing` maps credit codes already
-/// registered to their records.
-pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode, existing: &HashMap<String, Organization>) -> OrgPlan {
+/// Checks every row of a registry file, keeping at most `keep` errors;
+/// `existing` maps credit codes already registered to their records.
+pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode, existing: &HashMap<String, Organization>, keep: usize) -> OrgPlan {
     let mut plan = OrgPlan { rows: table.rows.len(), ..Default::default() };
     let col = |name: &str| table.col(org_column(name));
     let header = |name: &str| col(name).map(|i| table.headers[i].trim().to_string()).unwrap_or_else(|| name.to_string());
@@ -270,7 +279,9 @@ pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode,
             err("联系电话", format!("“{phone}”不是电话号码"));
         }
         if !errs.is_empty() {
-            plan.errors.extend(errs);
+            for e in errs {
+                keep_error(&mut plan.errors, &mut plan.more_errors, keep, e);
+            }
             continue;
         }
         let (Some(credit_code), Some(org_type), Some(region)) = (code, org_type, region) else { continue };
@@ -296,11 +307,12 @@ pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode,
             Some(o) if o.profile() == row.profile && o.org_type == row.org_type.as_str() && o.region_code == row.region.as_str() => plan.unchanged += 1,
             Some(o) => {
                 if o.org_type != row.org_type.as_str() || o.region_code != row.region.as_str() {
-                    plan.errors.push(RowError {
+                    let e = RowError {
                         row: row.row,
                         column: header("登记管理机关区划代码"),
                         message: "已登记组织的类型或登记机关不能通过导入修改，请在组织页面办理".into(),
-                    });
+                    };
+                    keep_error(&mut plan.errors, &mut plan.more_errors, keep, e);
                 } else {
                     plan.update.push((o.id, row));
                 }

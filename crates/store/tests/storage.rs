@@ -830,7 +830,7 @@ async fn an_exported_list_imports_back_unchanged_and_bad_rows_are_named(db: &Db)
     let bytes = write_pairing_list("云南省社会组织结对帮扶名单（第二批）", &rows).unwrap();
     let (read, errors) = read_pairing_list("名单.xlsx", &bytes).unwrap();
     assert!(errors.is_empty());
-    let plan = list::plan_import(db, &tree, second, "名单.xlsx", &read, errors).await.unwrap();
+    let plan = list::plan_import(db, &tree, second, "名单.xlsx", &read, errors, duijie_office::MAX_SHOWN_ERRORS).await.unwrap();
     assert!(plan.errors.is_empty(), "{:?}", plan.errors);
     assert_eq!(plan.new_rows(), 0, "everything is already in the batch");
     // A file with problems: an unregistered code, a county that is not in Yunnan, an unknown county.
@@ -840,7 +840,10 @@ async fn an_exported_list_imports_back_unchanged_and_bad_rows_are_named(db: &Db)
     bad[1].county = "威宁彝族回族苗族自治县".into();
     bad.push(ListRow { county: "不存在县".into(), province: "云南省".into(), ..rows[0].clone() });
     let (read, errors) = read_pairing_list("名单.xlsx", &write_pairing_list("名单", &bad).unwrap()).unwrap();
-    let plan = list::plan_import(db, &tree, second, "名单.xlsx", &read, errors).await.unwrap();
+    // Only the first errors by row are kept; the others are counted.
+    let capped = list::plan_import(db, &tree, second, "名单.xlsx", &read, errors.clone(), 1).await.unwrap();
+    assert_eq!((capped.errors.len(), capped.errors[0].row, capped.more_errors), (1, 3, 2));
+    let plan = list::plan_import(db, &tree, second, "名单.xlsx", &read, errors, duijie_office::MAX_SHOWN_ERRORS).await.unwrap();
     let found: Vec<(usize, String)> = plan.errors.iter().map(|e| (e.row, e.column.clone())).collect();
     assert_eq!(found, vec![
         (3, "统一社会信用代码".to_string()),

@@ -573,12 +573,15 @@ pub const IMPORT_EXAMPLE: &[&str] =
 pub struct DemandImport {
     pub file_name: String,
     pub rows: Vec<(usize, NewDemand)>,
+    /// The first errors found (at most the `keep` the plan was made with).
     pub errors: Vec<duijie_office::RowError>,
+    /// Errors found beyond those kept.
+    pub more_errors: usize,
 }
 
 /// Checks every row of an uploaded demand list with the same rules as the form
-/// (`check_demand`); writes nothing.
-pub fn plan_import(state: &AppState, who: &Principal, file_name: &str, table: &duijie_office::Table) -> DemandImport {
+/// (`check_demand`), keeping at most `keep` errors; writes nothing.
+pub fn plan_import(state: &AppState, who: &Principal, file_name: &str, table: &duijie_office::Table, keep: usize) -> DemandImport {
     let cols: Vec<Option<usize>> = IMPORT_HEADERS.iter().map(|(h, _)| table.col(&[h])).collect();
     let mut out = DemandImport { file_name: file_name.to_string(), ..DemandImport::default() };
     for row in &table.rows {
@@ -618,11 +621,17 @@ pub fn plan_import(state: &AppState, who: &Principal, file_name: &str, table: &d
                 n.provenance = format!("{file_name} {} 第{}行", table.sheet, row.row);
                 out.rows.push((row.row, n));
             }
-            Err(AppError::Invalid(fs)) => out.errors.extend(fs.into_iter().map(|f| {
-                let column = IMPORT_FIELDS.iter().position(|x| *x == f.field).map(|i| IMPORT_HEADERS[i].0).unwrap_or("");
-                duijie_office::RowError { row: row.row, column: column.to_string(), message: f.message }
-            })),
-            Err(e) => out.errors.push(duijie_office::RowError { row: row.row, column: String::new(), message: e.message() }),
+            Err(AppError::Invalid(fs)) => {
+                for f in fs {
+                    let column = IMPORT_FIELDS.iter().position(|x| *x == f.field).map(|i| IMPORT_HEADERS[i].0).unwrap_or("");
+                    let e = duijie_office::RowError { row: row.row, column: column.to_string(), message: f.message };
+                    duijie_office::keep_error(&mut out.errors, &mut out.more_errors, keep, e);
+                }
+            }
+            Err(e) => {
+                let e = duijie_office::RowError { row: row.row, column: String::new(), message: e.message() };
+                duijie_office::keep_error(&mut out.errors, &mut out.more_errors, keep, e);
+            }
         }
     }
     out

@@ -45,6 +45,8 @@ pub struct WebConfig {
     pub demand_approval: duijie_domain::authz::DemandApproval,
     /// Where the full-text index lives; `None` keeps it in memory (tests).
     pub search_dir: Option<std::path::PathBuf>,
+    /// How large an imported spreadsheet may be, per import kind.
+    pub import_limits: duijie_office::ImportLimits,
 }
 
 impl Default for WebConfig {
@@ -58,6 +60,7 @@ impl Default for WebConfig {
             sealer: sealer.unwrap_or_else(|_| unreachable!("a generated key is always valid")),
             demand_approval: duijie_domain::authz::DemandApproval::default(),
             search_dir: None,
+            import_limits: duijie_office::ImportLimits::default(),
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct AppState {
     pub pairing_previews: Arc<previews::Previews<(i64, duijie_store::pairing::list::ImportPlan)>>,
     /// Uploaded demand lists waiting for confirmation.
     pub demand_previews: Arc<previews::Previews<crate::demand::DemandImport>>,
+    /// Uploads with errors, kept so that their full error list can be downloaded.
+    pub error_files: Arc<previews::Previews<pages::import_errors::ErrorSource>>,
     /// Every organisation's searchable facts, synced from the database before each search.
     pub catalog: Arc<tokio::sync::RwLock<duijie_store::catalog::OrgCatalog>>,
     /// What recommendations and the success rate need, synced from the database before each use.
@@ -109,6 +114,7 @@ impl AppState {
             org_previews: Arc::default(),
             pairing_previews: Arc::default(),
             demand_previews: Arc::default(),
+            error_files: Arc::default(),
             catalog: Arc::new(tokio::sync::RwLock::new(catalog)),
             matches: Arc::new(tokio::sync::RwLock::new(matches)),
             fulltext: Arc::new(fulltext),

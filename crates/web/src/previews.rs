@@ -1,7 +1,8 @@
 //! Checked uploads waiting for the uploader's confirmation (preview → commit).
 //!
 //! Guarantees: a preview is taken at most once, only by the user who uploaded
-//! it, and only within [`KEEP_SECONDS`]; a user's new upload replaces their
+//! it, and only within [`KEEP_SECONDS`] ([`Previews::get`] copies one without
+//! taking it); a user's new upload replaces their
 //! earlier preview; expired previews are dropped whenever a new one is put.
 //! Previews live in memory: a restart forgets them and the officer uploads again.
 
@@ -38,6 +39,17 @@ impl<T> Previews<T> {
         token
     }
 
+    /// A copy of the preview behind `token` if it is `user_id`'s and still fresh,
+    /// left in place.
+    pub fn get(&self, token: &str, user_id: i64) -> Option<T>
+    where
+        T: Clone,
+    {
+        let now = duijie_store::now();
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(token).filter(|e| e.user_id == user_id && now - e.created < KEEP_SECONDS).map(|e| e.value.clone())
+    }
+
     /// Takes the preview behind `token` if it is `user_id`'s and still fresh.
     pub fn take(&self, token: &str, user_id: i64) -> Option<T> {
         let now = duijie_store::now();
@@ -58,6 +70,8 @@ mod tests {
         let p: Previews<&str> = Previews::default();
         let t = p.put(1, "rows");
         assert_eq!(p.take(&t, 2), None);
+        assert_eq!(p.get(&t, 2), None);
+        assert_eq!(p.get(&t, 1), Some("rows"), "a copy leaves the preview in place");
         assert_eq!(p.take(&t, 1), Some("rows"));
         assert_eq!(p.take(&t, 1), None);
         let first = p.put(1, "a");

@@ -26,6 +26,12 @@ impl MultipartForm {
     pub fn chosen_file(&self) -> Option<&(String, Bytes)> {
         self.file.as_ref().filter(|(n, b)| !n.is_empty() && !b.is_empty())
     }
+
+    /// The uploaded file if one was chosen, even an empty one (a spreadsheet
+    /// reader says that it is empty).
+    pub fn named_file(&self) -> Option<&(String, Bytes)> {
+        self.file.as_ref().filter(|(n, _)| !n.is_empty())
+    }
 }
 
 pub async fn read_multipart(mp: &mut Multipart) -> Result<MultipartForm, AppError> {

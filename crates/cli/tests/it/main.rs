@@ -9,6 +9,7 @@ mod applications_web;
 mod cli;
 mod demand_api;
 mod demand_web;
+mod hostile_files;
 mod http;
 mod inbox_web;
 mod orgs_web;

@@ -34,7 +34,10 @@ pub struct ImportRow {
 pub struct ImportPlan {
     pub file_name: String,
     pub rows: Vec<ImportRow>,
+    /// The first errors by row (at most the `keep` the plan was made with).
     pub errors: Vec<RowError>,
+    /// Errors found beyond those kept.
+    pub more_errors: usize,
 }
 
 impl ImportPlan {
@@ -74,8 +77,11 @@ fn find_county(tree: &RegionTree, province: &str, county: &str) -> std::result::
     }
 }
 
-/// Checks every row of an uploaded list against the registry, the tree and the batch.
-pub async fn plan_import(db: &Db, tree: &RegionTree, batch: &Batch, file_name: &str, rows: &[(usize, ListRow)], mut errors: Vec<RowError>) -> Result<ImportPlan> {
+/// Checks every row of an uploaded list against the registry, the tree and the
+/// batch; `errors` are the reader's, and at most `keep` errors (the first by
+/// row) are kept, the rest counted. A list has at most a few errors per row
+/// and its rows are bounded by the reader's limits.
+pub async fn plan_import(db: &Db, tree: &RegionTree, batch: &Batch, file_name: &str, rows: &[(usize, ListRow)], mut errors: Vec<RowError>, keep: usize) -> Result<ImportPlan> {
     let mut plan = ImportPlan { file_name: file_name.to_string(), ..ImportPlan::default() };
     let in_batch: Vec<(i64, String)> = {
         let sql = "SELECT org_id, county_code FROM pairings WHERE batch_id = $1 AND kind = 'county' AND status IN ('proposed','consented','signed','active')";
@@ -134,6 +140,8 @@ pub async fn plan_import(db: &Db, tree: &RegionTree, batch: &Batch, file_name: &
         });
     }
     errors.sort_by_key(|e| e.row);
+    plan.more_errors = errors.len().saturating_sub(keep);
+    errors.truncate(keep);
     plan.errors = errors;
     Ok(plan)
 }

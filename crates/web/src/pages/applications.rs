@@ -11,7 +11,9 @@
 //! - The approval queue shows only applications in the officer's scope; approving
 //!   or returning asks `authz::decide` (out of scope: 404, no right: 403); a
 //!   return needs a reason.
-//! - A registry import is checked row by row and previewed without writing; only
+//! - A registry import is read within the registry's import limits, checked row
+//!   by row (at most 1,000 errors listed, the rest counted and downloadable) and
+//!   previewed without writing; only
 //!   a preview without errors can be committed, by the same user, once; the
 //!   commit runs in the background as one transaction and its job page is shown
 //!   only to the user who started it.
@@ -568,6 +570,9 @@ struct OrgImportPage {
     update: usize,
     unchanged: usize,
     errors: Vec<RowError>,
+    more_errors: usize,
+    /// The full error list's download token, when the upload has errors.
+    errors_token: String,
     preview: Vec<ImportPreviewRow>,
     token: String,
     form_error: Option<String>,
@@ -595,6 +600,8 @@ async fn import_page(state: &AppState, cu: &CurrentUser, toast: Option<String>) 
         update: 0,
         unchanged: 0,
         errors: Vec::new(),
+        more_errors: 0,
+        errors_token: String::new(),
         preview: Vec::new(),
         token: String::new(),
         form_error: None,
@@ -613,13 +620,14 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
         return Err(AppError::Csrf);
     }
     let mut page = import_page(&state, &cu, None).await;
-    let Some((file_name, bytes)) = mp.file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
+    // An empty file goes on to the reader, which says that it is empty.
+    let Some((file_name, bytes)) = mp.file.filter(|(n, _)| !n.is_empty()) else {
         page.form_error = Some("请选择要上传的文件".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let file_name = clean_file_name(&file_name);
     page.file_name = file_name.clone();
-    let table = match duijie_office::read_table(&file_name, &bytes, imports::ORG_REQUIRED) {
+    let table = match duijie_office::read_table_limited(&file_name, &bytes, imports::ORG_REQUIRED, &state.config.import_limits.registry()) {
         Ok(t) => t,
         Err(e) => {
             page.form_error = Some(e.to_string());
@@ -628,7 +636,7 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
         }
     };
     let existing: HashMap<String, Organization> = orgs::all(&state.db).await?.into_iter().map(|o| (o.credit_code.clone(), o)).collect();
-    let plan = imports::plan_organizations(&table, &state.tree, &cu.principal.region, &existing);
+    let plan = imports::plan_organizations(&table, &state.tree, &cu.principal.region, &existing, duijie_office::MAX_SHOWN_ERRORS);
     page.total_rows = plan.rows;
     page.create = plan.create.len();
     page.update = plan.update.len();
@@ -650,8 +658,11 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
         .collect();
     page.preview.sort_by_key(|r| r.row);
     page.errors = plan.errors.clone();
+    page.more_errors = plan.more_errors;
     if page.errors.is_empty() {
         page.token = state.org_previews.put(cu.user.id, (file_name, plan));
+    } else {
+        page.errors_token = super::import_errors::keep(&state, &cu, &file_name, &bytes, super::import_errors::ImportKind::Registry);
     }
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, page).into_response())

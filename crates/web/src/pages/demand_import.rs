@@ -6,6 +6,9 @@
 //! writes nothing; only the uploader can confirm, once, within 30 minutes; the
 //! confirmed rows become drafts in one transaction, each remembering its file
 //! and row; households' personal data is sealed before it is kept in memory.
+//! The file is read within the demand list's import limits; a refused file is
+//! answered with the reader's Chinese reason; at most 1,000 errors are listed,
+//! with the rest counted and the full list downloadable (`import_errors`).
 
 use super::actions::xlsx_download;
 use super::designations::actor;
@@ -37,6 +40,8 @@ struct ImportPage {
     form_error: Option<String>,
     plan: Option<DemandImport>,
     token: String,
+    /// The full error list's download token, when the upload has errors.
+    errors_token: String,
 }
 
 fn may_import(cu: &CurrentUser) -> Result<(), AppError> {
@@ -45,7 +50,18 @@ fn may_import(cu: &CurrentUser) -> Result<(), AppError> {
 
 async fn page(state: &AppState, cu: &CurrentUser, toast: Option<String>) -> Result<ImportPage, AppError> {
     may_import(cu)?;
-    Ok(ImportPage { layout: Layout::new(state, cu, "demands", toast).await, form_error: None, plan: None, token: String::new() })
+    Ok(ImportPage {
+        layout: Layout::new(state, cu, "demands", toast).await,
+        form_error: None,
+        plan: None,
+        token: String::new(),
+        errors_token: String::new(),
+    })
+}
+
+/// The header groups a demand list must have: its required columns.
+pub fn required() -> Vec<&'static [&'static str]> {
+    IMPORT_HEADERS.iter().filter(|(_, r)| *r).map(|(h, _)| std::slice::from_ref(h)).collect()
 }
 
 async fn form(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<ImportPage, AppError> {
@@ -58,22 +74,24 @@ async fn upload(State(state): State<AppState>, cu: CurrentUser, mut mp: Multipar
         return Err(AppError::Csrf);
     }
     let mut p = page(&state, &cu, None).await?;
-    let Some((name, bytes)) = form.chosen_file() else {
+    let Some((name, bytes)) = form.named_file() else {
         p.form_error = Some("请选择要上传的需求清单".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     };
-    let required: Vec<&[&str]> = IMPORT_HEADERS.iter().filter(|(_, r)| *r).map(|(h, _)| std::slice::from_ref(h)).collect();
-    let table = match duijie_office::read_table(name, bytes, &required) {
+    let table = match duijie_office::read_table_limited(name, bytes, &required(), &state.config.import_limits.demands()) {
         Ok(t) => t,
         Err(e) => {
             p.form_error = Some(e.to_string());
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
         }
     };
-    let plan = plan_import(&state, &cu.principal, &crate::uploads::clean_file_name(name), &table);
+    let file_name = crate::uploads::clean_file_name(name);
+    let plan = plan_import(&state, &cu.principal, &file_name, &table, duijie_office::MAX_SHOWN_ERRORS);
     let ok = plan.errors.is_empty() && !plan.rows.is_empty();
     if ok {
         p.token = state.demand_previews.put(cu.user.id, plan.clone());
+    } else if !plan.errors.is_empty() {
+        p.errors_token = super::import_errors::keep(&state, &cu, &file_name, bytes, super::import_errors::ImportKind::Demands);
     }
     p.plan = Some(plan);
     Ok((if ok { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, p).into_response())

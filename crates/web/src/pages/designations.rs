@@ -4,7 +4,9 @@
 //! Guarantees: each change is allowed by `authz` for that region; an import is
 //! checked row by row and shown to the officer first; only a preview without
 //! errors can be committed, by the same user, once; the commit is one
-//! transaction; every write is audited by the store.
+//! transaction; every write is audited by the store. The file is read within
+//! the designation list's import limits; at most 1,000 errors are listed, the
+//! rest counted and downloadable (`import_errors`).
 
 use super::{Layout, done};
 use crate::auth::{CurrentUser, Posted};
@@ -135,6 +137,9 @@ struct ImportPage {
     preview: Vec<PreviewRow>,
     token: String,
     form_error: Option<String>,
+    more_errors: usize,
+    /// The full error list's download token, when the upload has errors.
+    errors_token: String,
 }
 
 /// Who may import at all: anyone who may edit designations somewhere in their own region.
@@ -155,6 +160,8 @@ async fn import_page(state: &AppState, cu: &CurrentUser, toast: Option<String>) 
         preview: Vec::new(),
         token: String::new(),
         form_error: None,
+        more_errors: 0,
+        errors_token: String::new(),
     })
 }
 
@@ -191,20 +198,23 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
         page.form_error = Some("请选择认定类别".into());
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let Some((file_name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
+    // An empty file goes on to the reader, which says that it is empty.
+    let Some((file_name, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
         page.form_error = Some("请选择要上传的文件".into());
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     page.file_name = file_name.clone();
     page.kind_name = kind_row.name.clone();
-    let table = match duijie_office::read_table(&file_name, &bytes, &[imports::CODE_COLUMN]) {
+    let table = match duijie_office::read_table_limited(&file_name, &bytes, &[imports::CODE_COLUMN], &state.config.import_limits.designations()) {
         Ok(t) => t,
         Err(e) => {
             page.form_error = Some(e.to_string());
+            // No preview of a file that could not be read (it would offer to confirm nothing).
+            page.file_name.clear();
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let plan = imports::plan_designations(&table, &state.tree, &cu.principal.region, &kind, &source);
+    let plan = imports::plan_designations(&table, &state.tree, &cu.principal.region, &kind, &source, duijie_office::MAX_SHOWN_ERRORS);
     page.preview = plan
         .rows
         .iter()
@@ -217,8 +227,12 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
         })
         .collect();
     page.errors = plan.errors;
+    page.more_errors = plan.more_errors;
     if page.errors.is_empty() {
         page.token = state.pending.put(cu.user.id, plan.rows.into_iter().map(|(_, d)| d).collect());
+    } else {
+        let kind = super::import_errors::ImportKind::Designations { kind, source };
+        page.errors_token = super::import_errors::keep(&state, &cu, &file_name, &bytes, kind);
     }
     let status = if page.errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, page).into_response())

@@ -12,6 +12,7 @@ pub mod applications;
 pub mod demand;
 pub mod demand_import;
 pub mod designations;
+pub mod import_errors;
 pub mod inbox;
 pub mod liaisons;
 pub mod login;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(inbox::router())
         .merge(demand::router())
         .merge(demand_import::router())
+        .merge(import_errors::router())
         .merge(search::router())
         .merge(pairing::router())
 }

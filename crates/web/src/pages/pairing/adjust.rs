@@ -4,8 +4,10 @@
 //! Guarantees: a request carries a document number, a reason and the scanned
 //! formal document; it is approved by the civil-affairs and the
 //! rural-revitalisation department of the level that issued the list, each
-//! once (`authz::ApproveAdjustment`); the import shows every bad row and column
-//! before anything is written, and writes only after the uploader confirms.
+//! once (`authz::ApproveAdjustment`); the import reads the list within the
+//! pairing list's import limits, shows the first 1,000 bad rows and columns
+//! (the rest counted, all downloadable) before anything is written, and writes
+//! only after the uploader confirms.
 
 use super::{Empty, require_region};
 use crate::auth::{CurrentUser, Posted};
@@ -332,6 +334,9 @@ struct ImportPage {
     form_error: Option<String>,
     plan: Option<ImportPlan>,
     errors: Vec<RowError>,
+    more_errors: usize,
+    /// The full error list's download token, when the upload has errors.
+    errors_token: String,
     token: String,
 }
 
@@ -353,6 +358,8 @@ async fn import_page(state: &AppState, cu: &CurrentUser, toast: Option<String>) 
         form_error: None,
         plan: None,
         errors: Vec::new(),
+        more_errors: 0,
+        errors_token: String::new(),
         token: String::new(),
     })
 }
@@ -376,21 +383,26 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
         page.form_error = Some("请选择要导入的批次（未发布的本级批次）".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let Some((file_name, bytes)) = form.chosen_file() else {
+    let Some((file_name, bytes)) = form.named_file() else {
         page.form_error = Some("请选择要上传的名单文件".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let (rows, errors) = match duijie_office::pairing_list::read_pairing_list(file_name, bytes) {
+    let (rows, errors) = match duijie_office::read_pairing_list_limited(file_name, bytes, &state.config.import_limits.pairing()) {
         Ok(r) => r,
         Err(e) => {
             page.form_error = Some(e.to_string());
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let plan = official::plan_import(&state.db, &state.tree, &batch, &crate::uploads::clean_file_name(file_name), &rows, errors).await?;
+    let clean_name = crate::uploads::clean_file_name(file_name);
+    let plan = official::plan_import(&state.db, &state.tree, &batch, &clean_name, &rows, errors, duijie_office::MAX_SHOWN_ERRORS).await?;
     page.errors = plan.errors.clone();
+    page.more_errors = plan.more_errors;
     if plan.errors.is_empty() {
         page.token = state.pairing_previews.put(cu.user.id, (batch.id, plan.clone()));
+    } else {
+        let kind = crate::pages::import_errors::ImportKind::Pairing { batch_id: batch.id };
+        page.errors_token = crate::pages::import_errors::keep(&state, &cu, &clean_name, bytes, kind);
     }
     let status = if plan.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.plan = Some(plan);
