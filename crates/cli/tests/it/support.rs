@@ -15,7 +15,20 @@ pub struct App {
 }
 
 pub async fn app() -> App {
-    let t = testing::fresh_sqlite().await.expect("test database");
+    app_on(testing::fresh_sqlite().await.expect("test database")).await
+}
+
+/// The same app on a fresh PostgreSQL database from `DUIJIE_TEST_PG_URL`
+/// (which `scripts/test.sh` sets after starting the server).
+pub async fn app_pg() -> App {
+    let t = testing::fresh_postgres()
+        .await
+        .expect("postgres test database")
+        .expect("DUIJIE_TEST_PG_URL is not set: run the README's test command (scripts/test.sh), which starts PostgreSQL");
+    app_on(t).await
+}
+
+async fn app_on(t: TestDb) -> App {
     let state = duijie_web::AppState::new(t.db.clone(), duijie_web::WebConfig::default()).await.expect("state");
     App { router: duijie_web::router(state), t }
 }
@@ -45,7 +58,7 @@ impl Reply {
     }
 }
 
-async fn reply(res: Response<Body>) -> Reply {
+pub async fn reply(res: Response<Body>) -> Reply {
     let status = res.status();
     let headers = res.headers().clone();
     let bytes = res.into_body().collect().await.expect("body").to_bytes();
@@ -74,18 +87,7 @@ impl App {
     }
 
     pub async fn api(&self, method: &str, path: &str, token: Option<&str>, json: Option<serde_json::Value>) -> Reply {
-        let mut b = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let body = match json {
-            Some(j) => {
-                b = b.header(header::CONTENT_TYPE, "application/json");
-                Body::from(j.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(b.body(body).unwrap()).await
+        self.send(api_request(method, path, token, json)).await
     }
 
     /// Logs in through the login page; returns (cookie header, session csrf).
@@ -107,6 +109,22 @@ impl App {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.json()["token"].as_str().unwrap().to_string()
     }
+}
+
+/// An API request with an optional bearer token and JSON body.
+pub fn api_request(method: &str, path: &str, token: Option<&str>, json: Option<serde_json::Value>) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = match json {
+        Some(j) => {
+            b = b.header(header::CONTENT_TYPE, "application/json");
+            Body::from(j.to_string())
+        }
+        None => Body::empty(),
+    };
+    b.body(body).unwrap()
 }
 
 /// The CSRF token embedded in a page's forms.
