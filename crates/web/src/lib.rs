@@ -123,7 +123,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(api::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         // Idempotency outside retry: the answer kept for a key is the one after any reruns.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), retry::layer))
+        .layer(axum::middleware::from_fn_with_state(max_upload, retry::layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::extract::DefaultBodyLimit::max(max_upload))
         .layer(axum::middleware::from_fn(security::headers))
