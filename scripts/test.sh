@@ -42,3 +42,5 @@ psql "$PG_URL/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIK
 export DUIJIE_TEST_PG_URL="$PG_URL"
 
 cargo test --workspace --locked -- --test-threads="${DUIJIE_TEST_THREADS:-4}"
+# The long tier: 32 clients for 60 seconds on PostgreSQL (ignored in the first step).
+cargo test -p duijie --test it --locked -- --ignored long_tier

@@ -6,6 +6,16 @@
 //! the settings the rest of the code relies on (SQLite: WAL, foreign keys, a busy
 //! timeout, and write transactions that take the write lock at BEGIN so that two
 //! writers never deadlock on an upgrade).
+//!
+//! Concurrency: a state change reads the record it changes only after
+//! [`Tx::lock`] (PostgreSQL: `SELECT … FOR NO KEY UPDATE`, which does not block
+//! inserts that merely reference the row; SQLite: the write lock that
+//! `BEGIN IMMEDIATE` already holds), so its checks see the latest committed
+//! state. Locks are taken in one order — demand, its matches, the offer;
+//! adjustment, pairing; and the audit head last (every audit append takes it) —
+//! so that two writers do not wait on each other in a cycle. A deadlock or
+//! serialisation failure that happens anyway is retryable
+//! ([`crate::Error::is_retryable`]); the web layer runs the request again.
 
 use crate::Result;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -167,7 +177,54 @@ impl Db {
     }
 }
 
+/// Tables whose rows a state change locks before it reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locked {
+    Demand,
+    Match,
+    Offer,
+    Pairing,
+    Batch,
+    Adjustment,
+    Organization,
+}
+
+impl Locked {
+    fn table(self) -> &'static str {
+        match self {
+            Locked::Demand => "demands",
+            Locked::Match => "matches",
+            Locked::Offer => "offers",
+            Locked::Pairing => "pairings",
+            Locked::Batch => "pairing_batches",
+            Locked::Adjustment => "pairing_adjustments",
+            Locked::Organization => "organizations",
+        }
+    }
+}
+
 impl Tx {
+    /// Locks one row until the transaction ends, so that what is read next is
+    /// the latest committed state and nobody changes it meanwhile. On SQLite
+    /// the transaction already holds the database's write lock.
+    pub async fn lock(&mut self, what: Locked, id: i64) -> Result<()> {
+        if let Tx::Postgres(t) = self {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT id FROM {} WHERE id = $1 FOR NO KEY UPDATE", what.table()));
+            sqlx::query(sql).bind(id).fetch_optional(&mut **t).await?;
+        }
+        Ok(())
+    }
+
+    /// Locks the rows `select_ids` returns (a `SELECT id FROM … WHERE …
+    /// ORDER BY id` with `$1` bound to `arg`), in that order.
+    pub(crate) async fn lock_all(&mut self, select_ids: &'static str, arg: i64) -> Result<()> {
+        if let Tx::Postgres(t) = self {
+            let sql = sqlx::AssertSqlSafe(format!("{select_ids} FOR NO KEY UPDATE"));
+            sqlx::query(sql).bind(arg).fetch_all(&mut **t).await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,

@@ -9,6 +9,11 @@
 //!   its audit row land together or not at all.
 //! - Functions that list or load records scoped to a user take a
 //!   [`duijie_domain::Scope`] and filter in SQL.
+//! - A state change is decided on the latest committed state (the row is
+//!   locked before it is read, see [`db`]) and written as a compare-and-set;
+//!   the invariants that span rows are also constraints of the schema
+//!   (migration 0005). A change that someone else made impossible first is
+//!   [`Error::Changed`], never a database error.
 
 pub mod actions;
 pub mod audit;
@@ -17,6 +22,7 @@ pub mod db;
 pub mod demand;
 pub mod designations;
 pub mod history;
+pub mod idempotency;
 pub mod imports;
 pub mod inbox;
 pub mod liaisons;
@@ -44,6 +50,11 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Conflict(String),
+    /// The record is no longer in the state the operation needs (usually
+    /// because someone else acted on it first); carries the record's current
+    /// state (`{"status": …, "status_label": …}`) so the caller can show it.
+    #[error("{message}")]
+    Changed { message: String, current: serde_json::Value },
     #[error("{0}")]
     Invalid(String),
     #[error("参考数据读取失败：{0}")]
@@ -57,9 +68,31 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// What a person reads when someone else changed the record first.
+pub const CHANGED_BY_OTHERS: &str = "该记录已被他人处理，请刷新";
+
 impl Error {
     /// Whether the error is a uniqueness violation (a duplicate key).
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, Error::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+
+    /// The record changed under the caller: `message` says why in Chinese,
+    /// `status` and `label` are its current state.
+    pub fn changed(message: impl Into<String>, status: &str, label: &str) -> Error {
+        Error::Changed { message: message.into(), current: serde_json::json!({"status": status, "status_label": label}) }
+    }
+
+    /// Whether running the same transaction again may succeed: a PostgreSQL
+    /// serialisation failure (40001) or deadlock (40P01), or SQLite busy/locked.
+    pub fn is_retryable(&self) -> bool {
+        let Error::Database(sqlx::Error::Database(e)) = self else { return false };
+        matches!(e.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "261" | "262" | "517"))
+    }
+
+    /// A uniqueness violation becomes `Changed` with the given message and
+    /// current state; every other error passes through.
+    pub fn unique_as_changed(self, message: &str, status: &str, label: &str) -> Error {
+        if self.is_unique_violation() { Error::changed(message, status, label) } else { self }
     }
 }

@@ -8,7 +8,7 @@
 //! `updated_at` so that the search index can follow.
 
 use crate::audit::{self, Actor, Change};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use duijie_domain::org::CreditList;
 use duijie_domain::{OrgType, RegionCode, Scope, Uscc};
@@ -300,7 +300,17 @@ pub async fn set_credit_list(tx: &mut Tx, actor: &Actor, id: i64, list: Option<C
 
 /// Approves a self-application (`approved`) or returns it with a reason (`returned`),
 /// or resubmits it (`pending`).
+///
+/// A decision (`approved` or `returned`) locks the organisation first and is
+/// `Changed` when the application was approved meanwhile.
 pub async fn set_approval(tx: &mut Tx, actor: &Actor, id: i64, approval: &str, note: &str) -> Result<()> {
+    if approval != "pending" {
+        tx.lock(Locked::Organization, id).await?;
+        let now = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
+        if now.approval == "approved" {
+            return Err(Error::changed(format!("{} 已审核通过", now.name), "approved", "已审核通过"));
+        }
+    }
     let sql = "UPDATE organizations SET approval = $1, approval_note = $2, updated_at = $3 WHERE id = $4";
     audited_update(tx, actor, id, "organization.approval", sql, |q| q.s(approval).s(note)).await
 }

@@ -12,7 +12,7 @@ use duijie_store::designations::{self, NewDesignation};
 use duijie_store::regions::RegionTree;
 use duijie_store::sessions::{self, Kind};
 use duijie_store::users::{self, Login, UserChange};
-use duijie_store::{Actor, Db, on_db, testing};
+use duijie_store::{Actor, Db, Tx, on_db, testing};
 
 async fn sqlite() -> testing::TestDb {
     testing::fresh_sqlite().await.expect("sqlite test database")
@@ -1118,4 +1118,271 @@ async fn county_bureaus_are_told_once_when_an_unmatched_demand_is_about_to_expir
     let bureau = principal_of(db, "yl_xz").await;
     let titles = inbox_titles(db, &bureau).await;
     assert!(titles.iter().any(|t| t.contains("三天后到期的需求")) && !titles.iter().any(|t| t.contains("一个月后到期")), "{titles:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Races (issue 10): the same state change sent by several callers at once.
+// Each race runs ROUNDS times with 2 and with 16 concurrent callers; exactly
+// one wins, every other gets `Changed` (the API's 409), nothing else fails,
+// and the invariant holds in the tables afterwards.
+// ---------------------------------------------------------------------------
+
+both!(
+    a_demand_is_approved_once_however_many_approve_it_at_once,
+    one_take_of_a_demand_is_confirmed_however_many_are_confirmed_at_once,
+    an_organisation_takes_a_demand_once_however_often_it_asks_at_once,
+    an_offer_is_never_confirmed_beyond_its_capacity,
+    a_pairing_consented_by_both_sides_at_once_is_consented,
+    an_adjustment_approved_by_both_departments_at_once_is_applied_once,
+);
+
+mod races {
+    use super::*;
+
+    pub const ROUNDS: usize = 20;
+    pub const SIZES: [usize; 2] = [2, 16];
+
+    /// Runs every operation in its own transaction, all at once; returns how
+    /// many succeeded and panics on any error but `Changed`.
+    pub async fn at_once<F, Fut>(db: &Db, ops: Vec<F>) -> usize
+    where
+        F: FnOnce(Tx) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = (Tx, duijie_store::Result<()>)> + Send + 'static,
+    {
+        let mut tasks = Vec::new();
+        for op in ops {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let tx = db.begin().await?;
+                let (tx, r) = op(tx).await;
+                match r {
+                    Ok(()) => tx.commit().await.map(|_| true),
+                    Err(e) => Err(e),
+                }
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            match t.await.expect("task") {
+                Ok(_) => won += 1,
+                Err(duijie_store::Error::Changed { current, .. }) => assert!(current["status"].is_string(), "{current}"),
+                Err(e) => panic!("a racing caller failed with something other than a conflict: {e:?}"),
+            }
+        }
+        won
+    }
+
+    pub async fn scalar(db: &Db, sql: &'static str, id: i64) -> i64 {
+        on_db!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(p).await).unwrap()
+    }
+
+    /// Organisations that may take new work.
+    pub async fn eligible_orgs(db: &Db) -> Vec<i64> {
+        let all = duijie_store::orgs::all(db).await.unwrap();
+        all.iter().filter(|o| duijie_store::pairing::refusal(o).is_none()).map(|o| o.id).collect()
+    }
+}
+
+async fn a_demand_is_approved_once_however_many_approve_it_at_once(db: &Db) {
+    use demand_support::*;
+    use duijie_domain::demand::Step;
+    use duijie_store::demand;
+    for n in races::SIZES {
+        for _ in 0..races::ROUNDS {
+            let mut tx = db.begin().await.unwrap();
+            let id = demand::create(&mut tx, &bureau(), &new_demand("教育", "530628102", 1)).await.unwrap();
+            demand::step(&mut tx, &bureau(), id, Step::Submit, "", duijie_store::now()).await.unwrap();
+            tx.commit().await.unwrap();
+            let ops = (0..n)
+                .map(|_| move |mut tx: Tx| async move {
+                    let r = demand::step(&mut tx, &Actor::system("彝良县民政局"), id, Step::Approve, "", duijie_store::now()).await.map(|_| ());
+                    (tx, r)
+                })
+                .collect();
+            assert_eq!(races::at_once(db, ops).await, 1, "exactly one approval wins");
+            let sql = "SELECT COUNT(*) FROM demand_events WHERE demand_id = $1 AND to_status = 'published'";
+            assert_eq!(races::scalar(db, sql, id).await, 1, "published once in the history");
+            assert_eq!(races::scalar(db, "SELECT COUNT(*) FROM demands WHERE id = $1 AND status = 'published'", id).await, 1);
+        }
+    }
+    assert!(matches!(audit::verify(db).await.unwrap(), Verification::Intact { .. }));
+}
+
+async fn one_take_of_a_demand_is_confirmed_however_many_are_confirmed_at_once(db: &Db) {
+    use demand_support::*;
+    use duijie_store::demand::matching::{self, Proposal};
+    let orgs = races::eligible_orgs(db).await;
+    assert!(orgs.len() >= 8, "the demo has enough organisations: {}", orgs.len());
+    for n in races::SIZES {
+        for _ in 0..races::ROUNDS {
+            let id = published(db, &new_demand("教育", "530628102", 1), duijie_store::now()).await;
+            // One take per organisation (up to n); n confirmations spread over them, so with 16
+            // callers some confirm the same take twice and others different takes.
+            let mut tx = db.begin().await.unwrap();
+            let mut takes = Vec::new();
+            for org_id in orgs.iter().take(n) {
+                let p = Proposal { demand_id: id, org_id: *org_id, ..Default::default() };
+                takes.push(matching::propose(&mut tx, &Actor::system("组织"), Role::Organization, &p).await.unwrap());
+            }
+            tx.commit().await.unwrap();
+            let ops = (0..n)
+                .map(|i| {
+                    let m = takes[i % takes.len()];
+                    move |mut tx: Tx| async move {
+                        let r = matching::confirm(&mut tx, &bureau(), m).await.map(|_| ());
+                        (tx, r)
+                    }
+                })
+                .collect();
+            assert_eq!(races::at_once(db, ops).await, 1, "exactly one confirmation wins");
+            assert_eq!(races::scalar(db, "SELECT COUNT(*) FROM matches WHERE demand_id = $1 AND status = 'confirmed'", id).await, 1);
+            assert_eq!(races::scalar(db, "SELECT COUNT(*) FROM matches WHERE demand_id = $1 AND status = 'pending'", id).await, 0, "the others are answered");
+            assert_eq!(races::scalar(db, "SELECT COUNT(*) FROM projects WHERE demand_id = $1", id).await, 1, "one project");
+            assert_eq!(races::scalar(db, "SELECT COUNT(*) FROM demand_events WHERE demand_id = $1 AND to_status = 'taken'", id).await, 1);
+        }
+    }
+}
+
+async fn an_organisation_takes_a_demand_once_however_often_it_asks_at_once(db: &Db) {
+    use demand_support::*;
+    use duijie_store::demand::matching::{self, Proposal};
+    let org = races::eligible_orgs(db).await[0];
+    for n in races::SIZES {
+        for _ in 0..races::ROUNDS {
+            let id = published(db, &new_demand("教育", "530628102", 1), duijie_store::now()).await;
+            let ops = (0..n)
+                .map(|_| move |mut tx: Tx| async move {
+                    let p = Proposal { demand_id: id, org_id: org, ..Default::default() };
+                    let r = matching::propose(&mut tx, &Actor::system("组织"), Role::Organization, &p).await.map(|_| ());
+                    (tx, r)
+                })
+                .collect();
+            assert_eq!(races::at_once(db, ops).await, 1, "exactly one take is recorded");
+            assert_eq!(races::scalar(db, "SELECT COUNT(*) FROM matches WHERE demand_id = $1", id).await, 1);
+        }
+    }
+}
+
+async fn an_offer_is_never_confirmed_beyond_its_capacity(db: &Db) {
+    use demand_support::*;
+    use duijie_store::demand::matching::{self, Proposal};
+    use duijie_store::demand::supply::{self, NewOffer};
+    let org = pairing_support::org_named(db, "演示·彝良县助学服务中心").await;
+    for (n, capacity) in [(2, 1), (16, 1), (16, 3)] {
+        for _ in 0..races::ROUNDS {
+            let mut tx = db.begin().await.unwrap();
+            let offer = NewOffer { org_id: org.id, title: "测试供给".into(), fields: "教育".into(), capacity, ..NewOffer::default() };
+            let offer_id = supply::create(&mut tx, &Actor::system("组织"), &offer).await.unwrap();
+            tx.commit().await.unwrap();
+            // The county orders from the offer for n demands; the organisation confirms them all at once.
+            let mut orders = Vec::new();
+            for _ in 0..n {
+                let id = published(db, &new_demand("教育", "530628102", 1), duijie_store::now()).await;
+                let mut tx = db.begin().await.unwrap();
+                let p = Proposal { demand_id: id, org_id: org.id, offer_id: Some(offer_id), ..Default::default() };
+                orders.push(matching::propose(&mut tx, &bureau(), Role::RuralRevitalization, &p).await.unwrap());
+                tx.commit().await.unwrap();
+            }
+            let ops = orders
+                .into_iter()
+                .map(|m| move |mut tx: Tx| async move {
+                    let r = matching::confirm(&mut tx, &Actor::system("组织"), m).await.map(|_| ());
+                    (tx, r)
+                })
+                .collect();
+            assert_eq!(races::at_once(db, ops).await, capacity as usize, "as many confirmations as the capacity");
+            let sql = "SELECT COUNT(*) FROM matches WHERE offer_id = $1 AND status = 'confirmed'";
+            assert_eq!(races::scalar(db, sql, offer_id).await, capacity);
+            assert_eq!(races::scalar(db, "SELECT taken FROM offers WHERE id = $1", offer_id).await, capacity, "the counter agrees");
+            assert_eq!(supply::get(db, offer_id).await.unwrap().unwrap().capacity_left(), 0);
+        }
+    }
+}
+
+async fn a_pairing_consented_by_both_sides_at_once_is_consented(db: &Db) {
+    use duijie_domain::pairing::{Status, Step};
+    use duijie_store::pairing;
+    use pairing_support::*;
+    let batch = new_batch(db, "并发测试批").await;
+    let org = yunnan_org(db).await;
+    let mut round = 0;
+    for n in races::SIZES {
+        for _ in 0..races::ROUNDS {
+            round += 1;
+            let mut p = county_pairing(batch, org.id, "530627");
+            p.target_label = format!("第 {round} 轮");
+            let id = propose(db, &p).await.unwrap();
+            // Half the callers are the organisation, half the county: one of each wins.
+            let ops = (0..n)
+                .map(|i| move |mut tx: Tx| async move {
+                    let (who, step) = if i % 2 == 0 { (Actor::system("org_yn"), Step::OrgConsent) } else { (county_officer(), Step::CountyConsent) };
+                    let r = pairing::step(&mut tx, &who, id, step, "").await.map(|_| ());
+                    (tx, r)
+                })
+                .collect();
+            assert_eq!(races::at_once(db, ops).await, 2, "each side consents once");
+            let after = pairing::get(db, id).await.unwrap().unwrap();
+            assert_eq!(after.status(), Status::Consented, "both consents make it consented, whichever came second");
+            assert_eq!(pairing::events(db, id).await.unwrap().len(), 3, "proposed, one consent, the other");
+            let mut tx = db.begin().await.unwrap();
+            pairing::step(&mut tx, &officer(), id, Step::End, "测试结束").await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+}
+
+async fn an_adjustment_approved_by_both_departments_at_once_is_applied_once(db: &Db) {
+    use duijie_domain::pairing::Status;
+    use duijie_store::pairing::{self, adjust};
+    use pairing_support::*;
+    let batch = new_batch(db, "并发调整批").await;
+    let org = yunnan_org(db).await;
+    let mut listed = Vec::new();
+    for round in 0..2 * races::ROUNDS {
+        let mut p = county_pairing(batch, org.id, "530627");
+        p.target_label = format!("第 {round} 对");
+        p.org_consents = true;
+        p.county_consents = true;
+        listed.push(propose(db, &p).await.unwrap());
+    }
+    let mut tx = db.begin().await.unwrap();
+    pairing::publish_batch(&mut tx, &officer(), batch, duijie_store::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let doc = [adjust::Upload { file_name: "请示.pdf", content_type: "application/pdf", bytes: PDF }];
+    let mut next = listed.into_iter();
+    for n in races::SIZES {
+        for _ in 0..races::ROUNDS {
+            let pid = next.next().unwrap();
+            let req = adjust::NewAdjustment {
+                batch_id: batch,
+                op: adjust::Op::End,
+                pairing_id: Some(pid),
+                org_id: 0,
+                kind: duijie_domain::pairing::Kind::County,
+                region: Some(code("530627")),
+                target_label: String::new(),
+                fields: String::new(),
+                doc_no: "滇社发〔2026〕9号".into(),
+                reason: "并发审批测试：终止该结对".into(),
+            };
+            let mut tx = db.begin().await.unwrap();
+            let id = adjust::request(&mut tx, &officer(), &req, &doc).await.unwrap();
+            tx.commit().await.unwrap();
+            let ops = (0..n)
+                .map(|i| move |mut tx: Tx| async move {
+                    let (who, dept) = if i % 2 == 0 {
+                        (Actor { user_id: None, name: "yn_mz".into(), unit: "云南省民政厅".into() }, Role::CivilAffairs)
+                    } else {
+                        (officer(), Role::RuralRevitalization)
+                    };
+                    let r = adjust::approve(&mut tx, &who, dept, id, duijie_store::now()).await.map(|_| ());
+                    (tx, r)
+                })
+                .collect();
+            assert_eq!(races::at_once(db, ops).await, 2, "each department approves once");
+            assert_eq!(adjust::get(db, id).await.unwrap().unwrap().status, "approved", "the second approval applies it");
+            assert_eq!(pairing::get(db, pid).await.unwrap().unwrap().status(), Status::Ended);
+            assert_eq!(pairing::events(db, pid).await.unwrap().iter().filter(|e| e.to_status == "ended").count(), 1, "ended once");
+        }
+    }
 }

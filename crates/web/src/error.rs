@@ -4,6 +4,10 @@
 //! page for browsers, `{code, message, fields}` JSON under `/api` (see
 //! [`ApiError`]). A 5xx never shows internals: it is logged with a request id and
 //! the person sees only that id.
+//!
+//! A record that someone else changed first is a 409 `conflict` carrying the
+//! record's current state (`current`); a deadlock or serialisation failure of
+//! the database is [`AppError::Busy`], which [`crate::retry`] runs again.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -26,6 +30,12 @@ pub enum AppError {
     /// Field-level validation failures.
     Invalid(Vec<FieldError>),
     Conflict(String),
+    /// The record is no longer in the state the request needs (usually someone
+    /// else acted first); `current` is its state now.
+    Changed { message: String, current: serde_json::Value },
+    /// The database gave up on a transaction that may succeed if run again
+    /// (deadlock, serialisation failure); the detail goes to the log only.
+    Busy(String),
     /// Too many failed logins.
     Locked(String),
     /// A fault of ours; the text goes to the log only.
@@ -48,7 +58,8 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(s, _) => *s,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Changed { .. } => StatusCode::CONFLICT,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -62,7 +73,8 @@ impl AppError {
             AppError::Csrf => "csrf",
             AppError::BadRequest(..) => "bad_request",
             AppError::Invalid(_) => "invalid",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::Changed { .. } => "conflict",
+            AppError::Busy(_) => "busy",
             AppError::Locked(_) => "locked",
             AppError::Internal(_) => "internal",
         }
@@ -75,7 +87,8 @@ impl AppError {
             AppError::NotFound => "页面或记录不存在，或不在您的管辖范围内".into(),
             AppError::Forbidden => "您没有执行此操作的权限".into(),
             AppError::Csrf => "表单已过期或来源不明，请刷新页面后重新提交".into(),
-            AppError::BadRequest(_, m) | AppError::Conflict(m) | AppError::Locked(m) => m.clone(),
+            AppError::BadRequest(_, m) | AppError::Conflict(m) | AppError::Locked(m) | AppError::Changed { message: m, .. } => m.clone(),
+            AppError::Busy(_) => "系统繁忙，请稍后重试".into(),
             AppError::Invalid(fs) => fs.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；"),
             AppError::Internal(_) => "系统内部错误，请稍后再试；如果问题持续，请把下方的请求编号告诉管理员".into(),
         }
@@ -88,7 +101,26 @@ impl AppError {
         }
     }
 
+    /// The record's current state, for `Changed`.
+    fn current(&self) -> Option<serde_json::Value> {
+        match self {
+            AppError::Changed { current, .. } => Some(current.clone()),
+            _ => None,
+        }
+    }
+
+    /// The message of the error page: a changed record also names its current state.
+    fn page_message(&self) -> String {
+        match self.current().as_ref().and_then(|c| c["status_label"].as_str().map(str::to_string)) {
+            Some(label) => format!("{}（当前状态：{label}）。请刷新页面查看最新情况。", self.message()),
+            None => self.message(),
+        }
+    }
+
     fn log_id(&self) -> Option<String> {
+        if let AppError::Busy(detail) = self {
+            tracing::warn!("database busy after retries: {detail}");
+        }
         if let AppError::Internal(detail) = self {
             let id = duijie_domain::crypto::random_token()[..12].to_string();
             tracing::error!(request_error = %id, "{detail}");
@@ -99,11 +131,27 @@ impl AppError {
     }
 }
 
+/// Marks a response whose request may succeed if run again ([`crate::retry`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Retryable;
+
+impl AppError {
+    fn mark_retryable(&self, res: &mut Response) {
+        if let AppError::Busy(_) = self {
+            res.extensions_mut().insert(Retryable);
+        }
+    }
+}
+
 impl From<duijie_store::Error> for AppError {
     fn from(e: duijie_store::Error) -> AppError {
         match e {
             duijie_store::Error::Conflict(m) => AppError::Conflict(m),
+            duijie_store::Error::Changed { message, current } => AppError::Changed { message, current },
             duijie_store::Error::Invalid(m) => AppError::bad(m),
+            other if other.is_retryable() => AppError::Busy(other.to_string()),
+            // A constraint that a concurrent request got to first (the checks before it passed).
+            other if other.is_unique_violation() => AppError::Conflict(duijie_store::CHANGED_BY_OTHERS.into()),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -130,11 +178,13 @@ impl IntoResponse for AppError {
         }
         let status = self.status();
         let request_id = self.log_id();
-        let page = ErrorPage { status: status.as_u16(), message: self.message(), request_id };
-        match page.render() {
+        let page = ErrorPage { status: status.as_u16(), message: self.page_message(), request_id };
+        let mut res = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, self.message()).into_response(),
-        }
+            Err(_) => (status, self.page_message()).into_response(),
+        };
+        self.mark_retryable(&mut res);
+        res
     }
 }
 
@@ -150,6 +200,11 @@ pub struct ErrorBody {
     /// For internal errors: the id under which the detail was logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// For `conflict` when the record changed: its current state, e.g.
+    /// `{"status": "published", "status_label": "已发布"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -182,7 +237,10 @@ impl IntoResponse for ApiError {
             message: e.message(),
             fields: e.fields().into_iter().map(|f| FieldProblem { field: f.field, message: f.message }).collect(),
             request_id: e.log_id(),
+            current: e.current(),
         };
-        (e.status(), axum::Json(body)).into_response()
+        let mut res = (e.status(), axum::Json(body)).into_response();
+        e.mark_retryable(&mut res);
+        res
     }
 }

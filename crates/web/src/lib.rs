@@ -10,15 +10,20 @@
 //!   the security headers of [`security`].
 //! - Nothing is loaded from outside the server: styles and scripts are served
 //!   from the binary.
+//! - A write whose transaction deadlocked is run again ([`retry`]); an API
+//!   write sent with an `Idempotency-Key` happens once however often it is
+//!   sent ([`idempotency`]).
 
 pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod demand;
 pub mod error;
+pub mod idempotency;
 pub mod pages;
 pub mod pairing;
 pub mod previews;
+pub mod retry;
 pub mod security;
 pub mod uploads;
 
@@ -129,6 +134,9 @@ pub fn router(state: AppState) -> axum::Router {
     pages::router()
         .merge(api::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        // Idempotency outside retry: the answer kept for a key is the one after any reruns.
+        .layer(axum::middleware::from_fn_with_state(max_upload, retry::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::extract::DefaultBodyLimit::max(max_upload))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)

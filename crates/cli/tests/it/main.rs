@@ -3,7 +3,8 @@
 //! operator runs it. One test binary, so the workspace links once.
 //!
 //! Each test gets a fresh SQLite database with the full region tree and the demo
-//! accounts (`duijie_store::testing`).
+//! accounts (`duijie_store::testing`); the race tests ([`races`]) run on
+//! PostgreSQL too (`DUIJIE_TEST_PG_URL`).
 
 mod applications_web;
 mod cli;
@@ -15,6 +16,7 @@ mod inbox_web;
 mod orgs_web;
 mod pairing_api;
 mod pairing_web;
+mod races;
 mod registry_web;
 mod scope_holes;
 mod scope_walk;

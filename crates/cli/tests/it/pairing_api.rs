@@ -113,9 +113,10 @@ async fn a_pairing_goes_from_proposal_to_active_and_covers_the_county() {
     assert_eq!(after.json()["steps"], json!(["end"]), "the county waits for the signed agreement before it can activate");
     assert_eq!(a.api("GET", &format!("/api/v1/pairings/{id}"), Some(&org), None).await.json()["may_sign"], true);
 
-    // Activating before the signed agreement is uploaded is refused.
+    // Activating before the signed agreement is uploaded is refused: a conflict with the current state.
     let early = step(&a, &yl, id, "activate").await;
-    assert_eq!(early.status, StatusCode::BAD_REQUEST, "{}", early.body);
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert_eq!(early.json()["current"]["status"], "consented");
 
     let doc = a.api("GET", &format!("/api/v1/pairings/{id}/agreement"), Some(&org), None).await;
     assert_eq!(doc.status, StatusCode::OK);

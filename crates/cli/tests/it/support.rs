@@ -18,6 +18,16 @@ pub async fn app() -> App {
     app_on(testing::fresh_sqlite().await.expect("test database")).await
 }
 
+/// The same app on a fresh PostgreSQL database from `DUIJIE_TEST_PG_URL`
+/// (which `scripts/test.sh` sets after starting the server).
+pub async fn app_pg() -> App {
+    let t = testing::fresh_postgres()
+        .await
+        .expect("postgres test database")
+        .expect("DUIJIE_TEST_PG_URL is not set: run the README's test command (scripts/test.sh), which starts PostgreSQL");
+    app_on(t).await
+}
+
 /// The app on SQLite, and on PostgreSQL too when `DUIJIE_TEST_PG_URL` is set
 /// (the test command sets it), for tests that must hold on both backends.
 pub async fn apps() -> Vec<App> {
@@ -77,7 +87,7 @@ impl Reply {
     }
 }
 
-async fn reply(res: Response<Body>) -> Reply {
+pub async fn reply(res: Response<Body>) -> Reply {
     let status = res.status();
     let headers = res.headers().clone();
     let bytes = res.into_body().collect().await.expect("body").to_bytes();
@@ -106,18 +116,7 @@ impl App {
     }
 
     pub async fn api(&self, method: &str, path: &str, token: Option<&str>, json: Option<serde_json::Value>) -> Reply {
-        let mut b = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let body = match json {
-            Some(j) => {
-                b = b.header(header::CONTENT_TYPE, "application/json");
-                Body::from(j.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(b.body(body).unwrap()).await
+        self.send(api_request(method, path, token, json)).await
     }
 
     /// Logs in through the login page; returns (cookie header, session csrf).
@@ -140,6 +139,22 @@ impl App {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.json()["token"].as_str().unwrap().to_string()
     }
+}
+
+/// An API request with an optional bearer token and JSON body.
+pub fn api_request(method: &str, path: &str, token: Option<&str>, json: Option<serde_json::Value>) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = match json {
+        Some(j) => {
+            b = b.header(header::CONTENT_TYPE, "application/json");
+            Body::from(j.to_string())
+        }
+        None => Body::empty(),
+    };
+    b.body(body).unwrap()
 }
 
 /// The CSRF token embedded in a page's forms.

@@ -9,11 +9,18 @@
 //! matched once: when one match is confirmed the other pending ones for the
 //! same demand are declined with the reason; both sides are told in the inbox;
 //! every change is audited.
+//!
+//! Under concurrency: every change here locks the demand first, then its
+//! matches, then the offer ([`crate::db`] explains the order), and the database
+//! holds the invariants itself (migration 0005): one confirmed match and one
+//! project per demand, one pending match per organisation and demand, and an
+//! offer's `taken` counter never above its capacity. Whoever comes second gets
+//! `Changed` with the current state.
 
 use super::supply;
 use super::{Demand, get_tx as demand_tx};
 use crate::audit::{self, Actor, Change};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Locked, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use duijie_domain::Role;
@@ -105,9 +112,10 @@ pub struct Proposal {
 /// Proposes a match: `side` is who proposes (`Role::Organization` takes, a
 /// county officer orders). The other side confirms.
 pub async fn propose(tx: &mut Tx, actor: &Actor, side: Role, p: &Proposal) -> Result<i64> {
+    tx.lock(Locked::Demand, p.demand_id).await?;
     let demand = demand_tx(tx, p.demand_id).await?.ok_or_else(|| Error::Invalid("需求不存在".into()))?;
     if demand.status() != Status::Published {
-        return Err(Error::Invalid(format!("该需求当前为“{}”，不能对接", demand.status().label())));
+        return Err(super::changed(&demand, format!("该需求当前为“{}”，不能对接", demand.status().label())));
     }
     let org = crate::orgs::get_tx(tx, p.org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
     if let Some(why) = crate::pairing::refusal(&org) {
@@ -124,15 +132,17 @@ pub async fn propose(tx: &mut Tx, actor: &Actor, side: Role, p: &Proposal) -> Re
     }
     let dup = "SELECT COUNT(*) FROM matches WHERE demand_id = $1 AND org_id = $2 AND status = 'pending'";
     let n: i64 = on_tx!(tx, c => sqlx::query_scalar(dup).bind(demand.id).bind(org.id).fetch_one(c).await)?;
+    const DUPLICATE: &str = "该组织与该需求已有待确认的对接";
     if n > 0 {
-        return Err(Error::Conflict("该组织与该需求已有待确认的对接".into()));
+        return Err(super::changed(&demand, DUPLICATE.into()));
     }
     let initiated = if side == Role::Organization { "org" } else { "county" };
     let sql = "INSERT INTO matches (demand_id, org_id, offer_id, initiated_by, status, funds_fen, people, note, score, reasons, proposed_by, proposed_at) \
                VALUES ($1,$2,$3,$4,'pending',$5,$6,$7,$8,$9,$10,$11) RETURNING id";
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(demand.id).bind(org.id).bind(p.offer_id).bind(initiated)
         .bind(p.funds_fen).bind(p.people).bind(p.note.trim()).bind(p.score).bind(&p.reasons).bind(&actor.unit).bind(crate::now())
-        .fetch_one(c).await)?;
+        .fetch_one(c).await)
+        .map_err(|e| Error::from(e).unique_as_changed(DUPLICATE, demand.status().as_str(), demand.status().label()))?;
     let after = get_tx(tx, id).await?;
     audit::append(tx, actor, Change { region: &demand.region_code, action: &format!("match.propose_by_{initiated}"), entity: "match", entity_id: &id.to_string(), before: None, after: after.as_ref().map(|m| serde_json::json!(m)) }).await?;
     let link = format!("/demands/{}", demand.id);
@@ -147,24 +157,34 @@ pub async fn propose(tx: &mut Tx, actor: &Actor, side: Role, p: &Proposal) -> Re
 
 /// The other side confirms: the match is made, the demand taken, a project started.
 pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Match> {
-    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
+    let before = lock(tx, id).await?;
     if before.status != "pending" {
-        return Err(Error::Conflict(format!("该对接{}，不能再确认", before.status_label())));
+        return Err(match_changed(&before, format!("该对接{}，不能再确认", before.status_label())));
     }
     let org = crate::orgs::get_tx(tx, before.org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
     if let Some(why) = crate::pairing::refusal(&org) {
         return Err(Error::Invalid(why));
     }
+    let now = crate::now();
     if let Some(offer_id) = before.offer_id {
-        let offer = supply::get_tx(tx, offer_id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
-        if offer.capacity_left() <= 0 {
-            return Err(Error::Invalid("该供给项目可承接的需求数已满".into()));
+        // The counter and its CHECK (taken <= capacity) decide; the row lock makes a second
+        // confirmation wait and then find the offer full.
+        let sql = "UPDATE offers SET taken = taken + 1, updated_at = $1 WHERE id = $2 AND taken < capacity";
+        if on_tx_exec!(tx, c => sqlx::query(sql).bind(now).bind(offer_id).execute(c).await)? == 0 {
+            let offer = supply::get_tx(tx, offer_id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
+            return Err(Error::Changed {
+                message: "该供给项目可承接的需求数已满".into(),
+                current: serde_json::json!({"status": offer.status, "status_label": offer.status_label(), "capacity": offer.capacity, "taken": offer.taken}),
+            });
         }
     }
-    let now = crate::now();
     let demand: Demand = super::step(tx, actor, before.demand_id, Step::Take, &format!("与{}对接成功", org.name), now).await?;
-    let sql = "UPDATE matches SET status = 'confirmed', decided_by = $1, decided_at = $2 WHERE id = $3";
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(now).bind(id).execute(c).await)?;
+    let sql = "UPDATE matches SET status = 'confirmed', decided_by = $1, decided_at = $2 WHERE id = $3 AND status = 'pending'";
+    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(now).bind(id).execute(c).await)
+        .map_err(|e| Error::from(e).unique_as_changed(crate::CHANGED_BY_OTHERS, demand.status().as_str(), demand.status().label()))?;
+    if n == 0 {
+        return Err(super::changed(&demand, crate::CHANGED_BY_OTHERS.into()));
+    }
     let others = "UPDATE matches SET status = 'declined', decided_by = $1, decided_at = $2, decline_reason = '该需求已由其他组织承接' \
                   WHERE demand_id = $3 AND status = 'pending' AND id <> $4";
     on_tx_exec!(tx, c => sqlx::query(others).bind(&actor.unit).bind(now).bind(before.demand_id).bind(id).execute(c).await)?;
@@ -172,10 +192,8 @@ pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Match> {
                    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'planned',$10)";
     let funds = if before.funds_fen > 0 { before.funds_fen } else { demand.funds_fen };
     on_tx_exec!(tx, c => sqlx::query(project).bind(id).bind(demand.id).bind(org.id).bind(&demand.region_code).bind(&demand.title)
-        .bind(&demand.field).bind(funds).bind(before.people).bind(demand.beneficiary_count).bind(now).execute(c).await)?;
-    if let Some(offer_id) = before.offer_id {
-        on_tx_exec!(tx, c => sqlx::query("UPDATE offers SET updated_at = $1 WHERE id = $2").bind(now).bind(offer_id).execute(c).await)?;
-    }
+        .bind(&demand.field).bind(funds).bind(before.people).bind(demand.beneficiary_count).bind(now).execute(c).await)
+        .map_err(|e| Error::from(e).unique_as_changed(crate::CHANGED_BY_OTHERS, demand.status().as_str(), demand.status().label()))?;
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
     audit::append(tx, actor, Change { region: &demand.region_code, action: "match.confirm", entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
     let title = format!("对接成功：{} 承接“{}”", org.name, demand.title);
@@ -188,13 +206,16 @@ pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Match> {
 
 /// The other side declines (or the proposer cancels) with a reason.
 pub async fn decline(tx: &mut Tx, actor: &Actor, id: i64, cancel: bool, reason: &str) -> Result<Match> {
-    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
+    let before = lock(tx, id).await?;
     if before.status != "pending" {
-        return Err(Error::Conflict(format!("该对接{}，不能再变更", before.status_label())));
+        return Err(match_changed(&before, format!("该对接{}，不能再变更", before.status_label())));
     }
     let status = if cancel { "cancelled" } else { "declined" };
-    let sql = "UPDATE matches SET status = $1, decided_by = $2, decided_at = $3, decline_reason = $4 WHERE id = $5";
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(status).bind(&actor.unit).bind(crate::now()).bind(reason.trim()).bind(id).execute(c).await)?;
+    let sql = "UPDATE matches SET status = $1, decided_by = $2, decided_at = $3, decline_reason = $4 WHERE id = $5 AND status = 'pending'";
+    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(status).bind(&actor.unit).bind(crate::now()).bind(reason.trim()).bind(id).execute(c).await)?;
+    if n == 0 {
+        return Err(match_changed(&before, crate::CHANGED_BY_OTHERS.into()));
+    }
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
     audit::append(tx, actor, Change { region: &before.demand_region, action: &format!("match.{status}"), entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
     if !cancel {
@@ -202,6 +223,20 @@ pub async fn decline(tx: &mut Tx, actor: &Actor, id: i64, cancel: bool, reason: 
         inbox::notify(tx, &to, &Notice { kind: "match.declined".into(), title: format!("对接未达成：{}", before.demand_title), body: reason.trim().to_string(), link: format!("/demands/{}", before.demand_id), dedup_key: None }).await?;
     }
     Ok(after)
+}
+
+/// Locks a match the way every change here does — its demand, then the
+/// demand's pending matches and this one, in id order — and reads it.
+async fn lock(tx: &mut Tx, id: i64) -> Result<Match> {
+    let demand_id = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?.demand_id;
+    tx.lock(Locked::Demand, demand_id).await?;
+    tx.lock_all("SELECT id FROM matches WHERE demand_id = $1 AND status = 'pending' ORDER BY id", demand_id).await?;
+    tx.lock(Locked::Match, id).await?;
+    get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))
+}
+
+fn match_changed(m: &Match, message: String) -> Error {
+    Error::Changed { message, current: serde_json::json!({"status": m.status, "status_label": m.status_label()}) }
 }
 
 /// A project started by a confirmed match (the reporting work builds on it).

@@ -19,7 +19,7 @@ pub mod matching;
 pub mod supply;
 
 use crate::audit::{self, Actor, Change};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use chrono::NaiveDate;
 use duijie_domain::demand::{self, Status, Step, Target};
@@ -248,9 +248,12 @@ async fn event(tx: &mut Tx, id: i64, actor: &Actor, from: &str, to: &str, note: 
 }
 
 /// Takes one step; the caller has checked who may take it. Refusals are `Invalid`.
+/// The demand is locked first ([`Tx::lock`]); a step its current status does
+/// not allow is `Changed`, carrying that status.
 pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, at: i64) -> Result<Demand> {
+    tx.lock(Locked::Demand, id).await?;
     let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("需求不存在".into()))?;
-    let to = demand::advance(before.status(), step).map_err(Error::Invalid)?;
+    let to = demand::advance(before.status(), step).map_err(|m| changed(&before, m))?;
     if step == Step::Return && note.trim().is_empty() {
         return Err(Error::Invalid("请写明退回修改的原因".into()));
     }
@@ -263,8 +266,11 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, a
         Step::Withdraw | Step::Expire => "closed_at = $3, close_reason = $5",
         Step::Return => "submitted_at = NULL",
     };
-    let sql = sqlx::AssertSqlSafe(format!("UPDATE demands SET status = $1, {column}, updated_at = $3 WHERE id = $2"));
-    on_tx_exec!(tx, c => {
+    // Compare-and-set: the status is still the one checked above (the lock makes this hold; the
+    // condition keeps it true even for a caller that did not lock).
+    let from = before.status().as_str();
+    let sql = sqlx::AssertSqlSafe(format!("UPDATE demands SET status = $1, {column}, updated_at = $3 WHERE id = $2 AND status = '{from}'"));
+    let n = on_tx_exec!(tx, c => {
         let q = sqlx::query(sql).bind(to.as_str()).bind(id).bind(at);
         // PostgreSQL refuses unused parameters: bind only what the statement writes.
         match step {
@@ -273,6 +279,10 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, a
             _ => q.execute(c).await,
         }
     })?;
+    if n == 0 {
+        let now = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("需求不存在".into()))?;
+        return Err(changed(&now, crate::CHANGED_BY_OTHERS.into()));
+    }
     event(tx, id, actor, before.status().as_str(), to.as_str(), if note.trim().is_empty() { step.label() } else { note.trim() }, at).await?;
     if matches!(step, Step::Withdraw | Step::Expire) {
         // Offers to take a demand that is gone are answered, not left waiting.
@@ -291,6 +301,11 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, a
     })
     .await?;
     Ok(after)
+}
+
+/// `Changed` with the demand's current status.
+pub(crate) fn changed(d: &Demand, message: String) -> Error {
+    Error::changed(message, d.status().as_str(), d.status().label())
 }
 
 pub use crate::history::Event;

@@ -7,7 +7,7 @@
 //! and every change is audited and bumps `updated_at`.
 
 use crate::audit::{self, Actor, Change};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use serde::Serialize;
 
@@ -26,7 +26,8 @@ pub struct Offer {
     pub period_start: String,
     pub period_end: String,
     pub capacity: i64,
-    /// Confirmed matches against this offer.
+    /// Confirmed matches against this offer: a counter that confirmation
+    /// raises under the row lock, never above `capacity` (a CHECK in the schema).
     pub taken: i64,
     /// `published`, `closed` (by the organisation) or `hidden` (by an officer).
     pub status: String,
@@ -62,7 +63,7 @@ impl Offer {
 
 pub(crate) const SELECT: &str = "SELECT f.id, f.org_id, o.name AS org_name, f.org_region, f.title, f.description, f.fields, \
     f.target_regions, f.funds_fen, f.people, f.period_start, f.period_end, f.capacity, \
-    (SELECT COUNT(*) FROM matches m WHERE m.offer_id = f.id AND m.status = 'confirmed') AS taken, f.status, f.hidden_reason, \
+    f.taken, f.status, f.hidden_reason, \
     f.featured, f.created_by, f.created_at, f.is_demo, f.updated_at FROM offers f JOIN organizations o ON o.id = f.org_id";
 
 /// An offer as published.
@@ -120,6 +121,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, n: &NewOffer) -> Result<i64> {
 
 /// Closes (the organisation), hides with a reason or features (an officer), or republishes.
 pub async fn set_status(tx: &mut Tx, actor: &Actor, id: i64, status: &str, reason: &str, featured: Option<bool>) -> Result<Offer> {
+    tx.lock(Locked::Offer, id).await?;
     let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
     if !matches!(status, "published" | "closed" | "hidden") {
         return Err(Error::Invalid("未知的供给项目状态".into()));

@@ -12,10 +12,13 @@
 //!   so [`super::list_as_of`] shows the list before and after.
 //! - Every request, approval and rejection is audited, and the requester and
 //!   approvers are told in the inbox.
+//! - Under concurrency a decision locks the request before it reads it, so two
+//!   departments approving at once apply the change exactly once, and a second
+//!   decision of the same kind is `Changed` with the request's current state.
 
 use super::{Batch, NewPairing, Pairing, add_file, apply_step, batch_tx, get_tx, insert};
 use crate::audit::{self, Actor, Change};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Locked, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use duijie_domain::pairing::{Kind, Step};
@@ -195,6 +198,8 @@ pub async fn request(tx: &mut Tx, actor: &Actor, n: &NewAdjustment, files: &[Upl
         }
         Op::Change | Op::End => {
             let pid = n.pairing_id.ok_or_else(|| Error::Invalid("请选择要调整的结对".into()))?;
+            // One pending request per pairing: the lock makes the check below see any other.
+            tx.lock(Locked::Pairing, pid).await?;
             let p: Pairing = get_tx(tx, pid).await?.ok_or_else(|| Error::Invalid("结对不存在".into()))?;
             if p.batch_id != batch.id || p.listed_at.is_none() || p.delisted_at.is_some() || p.status().is_closed() {
                 return Err(Error::Invalid("只能调整本批次名单中现有的结对".into()));
@@ -219,7 +224,7 @@ pub async fn request(tx: &mut Tx, actor: &Actor, n: &NewAdjustment, files: &[Upl
     if let Some(pid) = n.pairing_id.filter(|_| n.op != Op::Add) {
         let k: i64 = on_tx!(tx, c => sqlx::query_scalar(pending).bind(pid).fetch_one(c).await)?;
         if k > 0 {
-            return Err(Error::Conflict("该结对已有待审批的调整申请".into()));
+            return Err(Error::changed("该结对已有待审批的调整申请", "pending", "待审批"));
         }
     }
     let sql = "INSERT INTO pairing_adjustments (batch_id, op, pairing_id, org_id, kind, region_code, target_label, fields, doc_no, \
@@ -253,22 +258,25 @@ pub async fn request(tx: &mut Tx, actor: &Actor, n: &NewAdjustment, files: &[Upl
 /// affairs or rural revitalisation); applies the change at `at` once both
 /// have approved. Returns the request as it now stands.
 pub async fn approve(tx: &mut Tx, actor: &Actor, dept: Role, id: i64, at: i64) -> Result<Adjustment> {
+    tx.lock(Locked::Adjustment, id).await?;
     let before = get_tx_adj(tx, id).await?.ok_or_else(|| Error::Invalid("调整申请不存在".into()))?;
     if before.status != "pending" {
-        return Err(Error::Conflict(format!("该申请{}，不能再审批", if before.status == "approved" { "已批准" } else { "已驳回" })));
+        return Err(changed(&before, format!("该申请{}，不能再审批", if before.status == "approved" { "已批准" } else { "已驳回" })));
     }
-    let set = match dept {
-        Role::CivilAffairs if before.civil_at.is_none() => "civil_by = $1, civil_at = $2",
-        Role::RuralRevitalization if before.rural_at.is_none() => "rural_by = $1, rural_at = $2",
-        Role::CivilAffairs | Role::RuralRevitalization => return Err(Error::Conflict("本部门已审批过该申请".into())),
+    let (set, unset) = match dept {
+        Role::CivilAffairs if before.civil_at.is_none() => ("civil_by = $1, civil_at = $2", "civil_at"),
+        Role::RuralRevitalization if before.rural_at.is_none() => ("rural_by = $1, rural_at = $2", "rural_at"),
+        Role::CivilAffairs | Role::RuralRevitalization => return Err(changed(&before, "本部门已审批过该申请".into())),
         _ => return Err(Error::Invalid("调整申请由民政部门和乡村振兴部门审批".into())),
     };
-    let sql = sqlx::AssertSqlSafe(format!("UPDATE pairing_adjustments SET {set} WHERE id = $3"));
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(at).bind(id).execute(c).await)?;
+    let sql = sqlx::AssertSqlSafe(format!("UPDATE pairing_adjustments SET {set} WHERE id = $3 AND status = 'pending' AND {unset} IS NULL"));
+    if on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(at).bind(id).execute(c).await)? == 0 {
+        return Err(changed(&before, crate::CHANGED_BY_OTHERS.into()));
+    }
     let mut now = get_tx_adj(tx, id).await?.ok_or_else(|| Error::Invalid("调整申请不存在".into()))?;
     if now.civil_at.is_some() && now.rural_at.is_some() {
         let result = apply(tx, actor, &now, at).await?;
-        let sql = "UPDATE pairing_adjustments SET status = 'approved', result_pairing_id = $1 WHERE id = $2";
+        let sql = "UPDATE pairing_adjustments SET status = 'approved', result_pairing_id = $1 WHERE id = $2 AND status = 'pending'";
         on_tx_exec!(tx, c => sqlx::query(sql).bind(result).bind(id).execute(c).await)?;
         now = get_tx_adj(tx, id).await?.ok_or_else(|| Error::Invalid("调整申请不存在".into()))?;
         let title = format!("结对调整申请已批准：{}（{}）", now.op().label(), now.doc_no);
@@ -284,6 +292,11 @@ pub async fn approve(tx: &mut Tx, actor: &Actor, dept: Role, id: i64, at: i64) -
     })
     .await?;
     Ok(now)
+}
+
+/// `Changed` with the request's current state.
+fn changed(a: &Adjustment, message: String) -> Error {
+    Error::changed(message, &a.status, a.status_label())
 }
 
 /// Applies an approved request at `at`; returns the new pairing, if one was made.
@@ -322,15 +335,18 @@ async fn apply(tx: &mut Tx, actor: &Actor, a: &Adjustment, at: i64) -> Result<Op
 
 /// Rejects a pending request with a reason.
 pub async fn reject(tx: &mut Tx, actor: &Actor, id: i64, reason: &str) -> Result<Adjustment> {
+    tx.lock(Locked::Adjustment, id).await?;
     let before = get_tx_adj(tx, id).await?.ok_or_else(|| Error::Invalid("调整申请不存在".into()))?;
     if before.status != "pending" {
-        return Err(Error::Conflict("该申请已办结，不能驳回".into()));
+        return Err(changed(&before, "该申请已办结，不能驳回".into()));
     }
     if reason.trim().is_empty() {
         return Err(Error::Invalid("请填写驳回理由".into()));
     }
-    let sql = "UPDATE pairing_adjustments SET status = 'rejected', rejected_by = $1, rejected_at = $2, reject_reason = $3 WHERE id = $4";
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(crate::now()).bind(reason.trim()).bind(id).execute(c).await)?;
+    let sql = "UPDATE pairing_adjustments SET status = 'rejected', rejected_by = $1, rejected_at = $2, reject_reason = $3 WHERE id = $4 AND status = 'pending'";
+    if on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(crate::now()).bind(reason.trim()).bind(id).execute(c).await)? == 0 {
+        return Err(changed(&before, crate::CHANGED_BY_OTHERS.into()));
+    }
     let after = get_tx_adj(tx, id).await?.ok_or_else(|| Error::Invalid("调整申请不存在".into()))?;
     audit::append(tx, actor, Change {
         region: &before.region_code,

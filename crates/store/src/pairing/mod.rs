@@ -15,6 +15,10 @@
 //!   list of any past moment can be read back ([`list_as_of`]).
 //! - Listings are filtered by the caller's scope: officers see pairings whose
 //!   target or whose organisation lies in their subtree; organisations their own.
+//! - Under concurrency a step locks the pairing before it reads it (publishing
+//!   locks the batch, then its pairings in id order), and writes its new status
+//!   only where the old one still stands; a step that the current state does
+//!   not allow is `Changed`, carrying that state.
 
 pub mod adjust;
 pub mod coverage;
@@ -23,7 +27,7 @@ pub mod plan;
 pub mod remind;
 
 use crate::audit::{self, Actor, Change};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Locked, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::orgs::{self, Organization};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
@@ -113,12 +117,16 @@ pub(crate) async fn batch_tx(tx: &mut Tx, id: i64) -> Result<Option<Batch>> {
 /// Publishes a batch at `at`: its agreed pairings go on the list; proposals still
 /// waiting for consent are withdrawn (they can be added later by adjustment).
 pub async fn publish_batch(tx: &mut Tx, actor: &Actor, id: i64, at: i64) -> Result<usize> {
+    tx.lock(Locked::Batch, id).await?;
     let before = batch_tx(tx, id).await?.ok_or_else(|| Error::Invalid("批次不存在".into()))?;
     if before.is_published() {
-        return Err(Error::Conflict("该批次名单已发布".into()));
+        return Err(Error::changed("该批次名单已发布", "published", "已发布"));
     }
-    let sql = "UPDATE pairing_batches SET published_at = $1, published_by = $2 WHERE id = $3";
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(at).bind(&actor.unit).bind(id).execute(c).await)?;
+    tx.lock_all("SELECT id FROM pairings WHERE batch_id = $1 ORDER BY id", id).await?;
+    let sql = "UPDATE pairing_batches SET published_at = $1, published_by = $2 WHERE id = $3 AND published_at IS NULL";
+    if on_tx_exec!(tx, c => sqlx::query(sql).bind(at).bind(&actor.unit).bind(id).execute(c).await)? == 0 {
+        return Err(Error::changed(crate::CHANGED_BY_OTHERS, "published", "已发布"));
+    }
     let pending = ids_in_batch(tx, id, &[Status::Proposed]).await?;
     for pid in pending {
         apply_step(tx, actor, pid, Step::Withdraw, "名单发布时双方尚未都同意，提议撤回", at).await?;
@@ -431,6 +439,7 @@ async fn event(tx: &mut Tx, id: i64, actor: &Actor, from: &str, to: &str, note: 
 /// with the reason in Chinese. Ending a listed pairing of a published batch is
 /// refused here: that is an adjustment.
 pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str) -> Result<Pairing> {
+    tx.lock(Locked::Pairing, id).await?;
     if matches!(step, Step::End | Step::Replace) {
         let p = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("结对不存在".into()))?;
         if p.listed_at.is_some() {
@@ -442,9 +451,10 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str) -
 
 /// A step without the publication rule (used by publication and adjustments).
 pub(crate) async fn apply_step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, at: i64) -> Result<Pairing> {
+    tx.lock(Locked::Pairing, id).await?;
     let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("结对不存在".into()))?;
     let from = before.status();
-    let to = advance(from, before.consents(), step).map_err(Error::Invalid)?;
+    let to = advance(from, before.consents(), step).map_err(|m| changed(&before, m))?;
     if step == Step::Activate && before.signed_file_id.is_none() {
         return Err(Error::Invalid("尚未上传已签订的结对帮扶协议".into()));
     }
@@ -457,13 +467,27 @@ pub(crate) async fn apply_step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, 
         Step::Decline | Step::Withdraw | Step::End | Step::Replace => "closed_by = $3, closed_at = $4, close_reason = $5",
     };
     let delist = if matches!(step, Step::End | Step::Replace) && before.listed_at.is_some() { ", delisted_at = $4" } else { "" };
-    let sql = sqlx::AssertSqlSafe(format!("UPDATE pairings SET status = $1, {set}{delist}, updated_at = $4 WHERE id = $2"));
+    // Compare-and-set on the status and the consent just given (two consents at once must not
+    // both leave the pairing waiting for the other).
+    let consent = match step {
+        Step::OrgConsent => " AND org_consent_at IS NULL",
+        Step::CountyConsent => " AND county_consent_at IS NULL",
+        _ => "",
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE pairings SET status = $1, {set}{delist}, updated_at = $4 WHERE id = $2 AND status = '{}'{consent}",
+        from.as_str()
+    ));
     let closing = matches!(step, Step::Decline | Step::Withdraw | Step::End | Step::Replace);
-    on_tx_exec!(tx, c => {
+    let n = on_tx_exec!(tx, c => {
         let q = sqlx::query(sql).bind(to.as_str()).bind(id).bind(who).bind(at);
         // PostgreSQL refuses unused parameters: the reason is bound only where it is written.
         if closing { q.bind(note.trim()).execute(c).await } else { q.execute(c).await }
     })?;
+    if n == 0 {
+        let now = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("结对不存在".into()))?;
+        return Err(changed(&now, crate::CHANGED_BY_OTHERS.into()));
+    }
     event(tx, id, actor, from.as_str(), to.as_str(), if note.trim().is_empty() { step.label() } else { note.trim() }, at).await?;
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("结对不存在".into()))?;
     audit::append(tx, actor, Change {
@@ -495,6 +519,11 @@ pub(crate) async fn apply_step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, 
     Ok(after)
 }
 
+/// `Changed` with the pairing's current status.
+fn changed(p: &Pairing, message: String) -> Error {
+    Error::changed(message, p.status().as_str(), p.status().label())
+}
+
 fn step_key(step: Step) -> &'static str {
     match step {
         Step::OrgConsent => "org_consent",
@@ -510,6 +539,9 @@ fn step_key(step: Step) -> &'static str {
 
 /// Stores the signed agreement and takes the `Sign` step.
 pub async fn attach_signed(tx: &mut Tx, actor: &Actor, id: i64, file_name: &str, content_type: &str, bytes: &[u8]) -> Result<Pairing> {
+    tx.lock(Locked::Pairing, id).await?;
+    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("结对不存在".into()))?;
+    advance(before.status(), before.consents(), Step::Sign).map_err(|m| changed(&before, m))?;
     let file = add_file(tx, actor, Some(id), None, "signed_agreement", file_name, content_type, bytes).await?;
     let sql = "UPDATE pairings SET signed_file_id = $1 WHERE id = $2";
     on_tx_exec!(tx, c => sqlx::query(sql).bind(file).bind(id).execute(c).await)?;

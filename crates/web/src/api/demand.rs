@@ -553,10 +553,11 @@ pub struct DemandStepRequest {
 
 /// 对需求进行一步操作（提交、审核发布、退回、开始实施、确认完成、撤回），返回操作后的需求详情。
 ///
-/// 当前状态不允许该操作时返回 422 及原因；无权进行时返回 403。
+/// 当前状态不允许该操作（例如已被他人审核）时返回 409，`current` 为当前状态；填写有误返回 422；无权进行时返回 403。
 #[utoipa::path(post, path = "/api/v1/demands/{id}/steps", tag = "demands",
     params(("id" = i64, Path, description = "需求编号")), request_body = DemandStepRequest,
-    responses((status = 200, body = DemandDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = DemandDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn demand_step(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(r): ApiJson<DemandStepRequest>) -> Result<Json<DemandDetail>, ApiError> {
     // Scope first: a demand the caller may not see answers 404 whatever was sent.
     ops::visible(&state, &user.principal, id).await?;

@@ -30,7 +30,12 @@ use utoipa_axum::routes;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "对接 Duijie API", description = "社会组织参与乡村振兴对接平台接口。除获取令牌外，所有接口都需要 `Authorization: Bearer <token>`。"),
+    info(title = "对接 Duijie API", description = "社会组织参与乡村振兴对接平台接口。除获取令牌外，所有接口都需要 `Authorization: Bearer <token>`。\n\n\
+        **幂等键**：写操作（POST、PUT、PATCH、DELETE）可带请求头 `Idempotency-Key: <任意不超过 200 字符的唯一值>`。\
+        同一用户用同一个键再次发送相同的请求（方法、路径和内容都相同）时，不会再次执行，而是返回第一次的应答\
+        （应答头 `Idempotency-Replayed: true`）；键保留 24 小时。同一个键用于不同的请求返回 422；\
+        第一次请求尚在处理时，重复的请求等待最多 10 秒，仍未完成则返回 409。第一次的应答为 5xx 时不保留，可以用同一个键重试。\n\n\
+        **并发**：记录已被他人处理（状态已变化）时返回 409，`code` 为 `conflict`，`current` 为记录当前的状态。"),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(

@@ -442,11 +442,11 @@ fn parse_step(s: &str) -> Result<Step, AppError> {
 
 /// 对结对进行一步操作（同意、谢绝、撤回、确认生效、终止），返回操作后的结对。
 ///
-/// 当前状态不允许该操作时返回 400 及原因。
+/// 当前状态不允许该操作（例如已被他人处理）时返回 409，`current` 为当前状态。
 #[utoipa::path(post, path = "/api/v1/pairings/{id}/steps", tag = "pairing",
     params(("id" = i64, Path, description = "结对编号")), request_body = StepRequest,
     responses((status = 200, body = PairingDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn take_step(
     State(state): State<AppState>,
     user: ApiUser,
