@@ -1,9 +1,10 @@
 //! The one error type of the web layer.
 //!
 //! Guarantees: every failure becomes a response a person can act on — a Chinese
-//! page for browsers, `{code, message, fields}` JSON under `/api` (see
-//! [`ApiError`]). A 5xx never shows internals: it is logged with a request id and
-//! the person sees only that id.
+//! page for browsers, `{code, message, fields, request_id}` JSON under `/api`
+//! (see [`ApiError`]; every API error carries a fresh request id). A 5xx never
+//! shows internals: it is logged under its request id and the person sees only
+//! that id.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -88,15 +89,17 @@ impl AppError {
         }
     }
 
-    fn log_id(&self) -> Option<String> {
+    /// Logs an internal error's detail under `id` (other errors are the caller's, not logged).
+    fn log(&self, id: &str) {
         if let AppError::Internal(detail) = self {
-            let id = duijie_domain::crypto::random_token()[..12].to_string();
             tracing::error!(request_error = %id, "{detail}");
-            Some(id)
-        } else {
-            None
         }
     }
+}
+
+/// A new id for one error answer, to quote to an administrator.
+fn new_request_id() -> String {
+    duijie_domain::crypto::random_token()[..12].to_string()
 }
 
 impl From<duijie_store::Error> for AppError {
@@ -129,7 +132,10 @@ impl IntoResponse for AppError {
             return axum::response::Redirect::to("/login").into_response();
         }
         let status = self.status();
-        let request_id = self.log_id();
+        let request_id = matches!(self, AppError::Internal(_)).then(new_request_id);
+        if let Some(id) = &request_id {
+            self.log(id);
+        }
         let page = ErrorPage { status: status.as_u16(), message: self.message(), request_id };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
@@ -141,15 +147,14 @@ impl IntoResponse for AppError {
 /// The JSON body of every API error.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable machine code: not_found, forbidden, invalid, unauthenticated…
+    /// A stable machine code: bad_request, unauthenticated, forbidden, not_found, invalid, conflict, locked, internal…
     pub code: String,
     /// What went wrong, in Chinese.
     pub message: String,
     /// Per-field problems for `invalid`.
     pub fields: Vec<FieldProblem>,
-    /// For internal errors: the id under which the detail was logged.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    /// This answer's id; for internal errors (5xx) the detail is logged under it.
+    pub request_id: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -177,11 +182,13 @@ impl From<duijie_store::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
+        let request_id = new_request_id();
+        e.log(&request_id);
         let body = ErrorBody {
             code: e.code().into(),
             message: e.message(),
             fields: e.fields().into_iter().map(|f| FieldProblem { field: f.field, message: f.message }).collect(),
-            request_id: e.log_id(),
+            request_id,
         };
         (e.status(), axum::Json(body)).into_response()
     }

@@ -5,6 +5,7 @@
 //! Each test gets a fresh SQLite database with the full region tree and the demo
 //! accounts (`duijie_store::testing`).
 
+mod api_schema;
 mod applications_web;
 mod cli;
 mod demand_api;
