@@ -3,7 +3,7 @@
 #
 # Installs what the tests need (Chromium and its driver for the browser tests,
 # CJK fonts so Chinese renders in screenshots, python-docx to read a downloaded
-# agreement), makes sure PostgreSQL is running and reachable, removes databases
+# agreement, schemathesis to fuzz the API against its description), makes sure PostgreSQL is running and reachable, removes databases
 # left by earlier runs, and runs every test on SQLite and on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,11 @@ fi
 if ! python3 -c 'import docx' >/dev/null 2>&1; then
   echo "installing: python-docx"
   PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet python-docx
+fi
+# schemathesis: the API schema test (crates/cli/tests/it/api_schema.rs) runs it.
+if ! command -v schemathesis >/dev/null 2>&1; then
+  echo "installing: schemathesis"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet schemathesis
 fi
 
 # PostgreSQL: start the local cluster if it is not answering.

@@ -46,21 +46,25 @@ pub struct DemandInput {
     #[serde(default)]
     pub beneficiary_group: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::integer)]
     pub beneficiary_count: String,
     /// Estimated funds in 万元.
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::wan)]
     pub funds_wan: String,
     /// relief (输血) or capacity (造血).
     #[serde(default)]
     pub mode: String,
     /// 1 一般, 2 较急, 3 紧急.
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::integer)]
     pub urgency: String,
     /// 2026-12-31
     #[serde(default)]
     pub deadline: String,
     /// A small household wish (微心愿): "true"/"on"/"1".
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::flag)]
     pub is_wish: String,
     #[serde(default)]
     pub contact_name: String,
@@ -324,8 +328,10 @@ pub struct MatchInput {
     pub offer_id: Option<i64>,
     /// Funds committed in 万元.
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::wan)]
     pub funds_wan: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::integer)]
     pub people: String,
     #[serde(default)]
     pub note: String,
@@ -416,8 +422,10 @@ pub struct OfferInput {
     #[serde(default)]
     pub target_regions: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::wan)]
     pub funds_wan: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::integer)]
     pub people: String,
     #[serde(default)]
     pub period_start: String,
@@ -425,6 +433,7 @@ pub struct OfferInput {
     pub period_end: String,
     /// How many demands it can take.
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::integer)]
     pub capacity: String,
 }
 

@@ -1,9 +1,10 @@
 //! The one error type of the web layer.
 //!
 //! Guarantees: every failure becomes a response a person can act on — a Chinese
-//! page for browsers, `{code, message, fields}` JSON under `/api` (see
-//! [`ApiError`]). A 5xx never shows internals: it is logged with a request id and
-//! the person sees only that id.
+//! page for browsers, `{code, message, fields, request_id}` JSON under `/api`
+//! (see [`ApiError`]; every API error carries a fresh request id). A 5xx never
+//! shows internals: it is logged under its request id and the person sees only
+//! that id.
 //!
 //! A record that someone else changed first is a 409 `conflict` carrying the
 //! record's current state (`current`); a deadlock or serialisation failure of
@@ -117,18 +118,21 @@ impl AppError {
         }
     }
 
-    fn log_id(&self) -> Option<String> {
+    /// Logs an internal error's detail under `id`, and a request that stayed
+    /// busy after its retries (other errors are the caller's, not logged).
+    fn log(&self, id: &str) {
         if let AppError::Busy(detail) = self {
-            tracing::warn!("database busy after retries: {detail}");
+            tracing::warn!(request_error = %id, "database busy after retries: {detail}");
         }
         if let AppError::Internal(detail) = self {
-            let id = duijie_domain::crypto::random_token()[..12].to_string();
             tracing::error!(request_error = %id, "{detail}");
-            Some(id)
-        } else {
-            None
         }
     }
+}
+
+/// A new id for one error answer, to quote to an administrator.
+fn new_request_id() -> String {
+    duijie_domain::crypto::random_token()[..12].to_string()
 }
 
 /// Marks a response whose request may succeed if run again ([`crate::retry`]).
@@ -177,7 +181,10 @@ impl IntoResponse for AppError {
             return axum::response::Redirect::to("/login").into_response();
         }
         let status = self.status();
-        let request_id = self.log_id();
+        let id = new_request_id();
+        self.log(&id);
+        // A page shows the id only for our own faults, which the log explains.
+        let request_id = matches!(self, AppError::Internal(_)).then_some(id);
         let page = ErrorPage { status: status.as_u16(), message: self.page_message(), request_id };
         let mut res = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
@@ -191,15 +198,14 @@ impl IntoResponse for AppError {
 /// The JSON body of every API error.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable machine code: not_found, forbidden, invalid, unauthenticated…
+    /// A stable machine code: bad_request, unauthenticated, forbidden, not_found, invalid, conflict, locked, internal…
     pub code: String,
     /// What went wrong, in Chinese.
     pub message: String,
     /// Per-field problems for `invalid`.
     pub fields: Vec<FieldProblem>,
-    /// For internal errors: the id under which the detail was logged.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    /// This answer's id; for internal errors (5xx) the detail is logged under it.
+    pub request_id: String,
     /// For `conflict` when the record changed: its current state, e.g.
     /// `{"status": "published", "status_label": "已发布"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -232,11 +238,13 @@ impl From<duijie_store::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
+        let request_id = new_request_id();
+        e.log(&request_id);
         let body = ErrorBody {
             code: e.code().into(),
             message: e.message(),
             fields: e.fields().into_iter().map(|f| FieldProblem { field: f.field, message: f.message }).collect(),
-            request_id: e.log_id(),
+            request_id,
             current: e.current(),
         };
         let mut res = (e.status(), axum::Json(body)).into_response();

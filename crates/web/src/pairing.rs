@@ -123,6 +123,7 @@ pub async fn upload_signed(state: &AppState, who: &Principal, actor: &Actor, id:
 pub struct ProposeInput {
     /// The batch (批次) id.
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::integer)]
     pub batch_id: String,
     /// county, village, household, party_branch, enterprise_village.
     #[serde(default)]
@@ -138,6 +139,7 @@ pub struct ProposeInput {
     pub target_label: String,
     /// Member enterprise id (一企帮一村).
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::integer)]
     pub member_id: String,
     /// Fields, `、`-separated; empty takes the organisation's.
     #[serde(default)]
@@ -146,8 +148,10 @@ pub struct ProposeInput {
     pub commitments: String,
     /// Planned funds in 万元, e.g. 50 or 12.5.
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::wan)]
     pub funds_wan: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::numbers::integer)]
     pub people: String,
     /// 2026-01-01
     #[serde(default)]

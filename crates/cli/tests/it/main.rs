@@ -6,6 +6,7 @@
 //! accounts (`duijie_store::testing`); the race tests ([`races`]) run on
 //! PostgreSQL too (`DUIJIE_TEST_PG_URL`).
 
+mod api_schema;
 mod applications_web;
 mod cli;
 mod demand_api;

@@ -21,7 +21,8 @@ use crate::auth::ApiUser;
 use crate::demand::{self as ops, DemandInput, MatchInput, OfferInput};
 use crate::error::{ApiError, AppError, ErrorBody};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Datelike;
 use duijie_domain::authz::{Action, Target, decide};
@@ -148,7 +149,7 @@ fn parse_step(s: &str) -> Result<Step, AppError> {
 
 fn page_of(page: Option<i64>, per_page: Option<i64>) -> (i64, i64) {
     let per_page = per_page.unwrap_or(20).clamp(1, 200);
-    let page = page.unwrap_or(1).max(1);
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
     (per_page, (page - 1) * per_page)
 }
 
@@ -268,8 +269,9 @@ pub struct DemandParams {
     /// 地区（任意级别的区划代码，含下级）。
     #[serde(default)]
     pub region: String,
-    /// true 只看微心愿，false 不含微心愿；不填为全部。
+    /// true（或 1）只看微心愿，false（或 0）不含微心愿；不填为全部。
     #[serde(default)]
+    #[param(pattern = "^ *(true|false|1|0)? *$")]
     pub wish: String,
     /// 页码，从 1 开始。
     pub page: Option<i64>,

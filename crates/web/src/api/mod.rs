@@ -5,12 +5,17 @@
 //! `/api/openapi.json` describes every route that exists; every route but
 //! `POST /api/v1/auth/token` and the public lists under `/api/v1/public/`
 //! (published demands and offers, without personal data) requires a bearer token; errors are
-//! `{code, message, fields}` with a Chinese message; request bodies that are not
-//! valid JSON get a 400 with that message, never a 500.
+//! `{code, message, fields, request_id}` with a Chinese message, whatever
+//! refused the request: the handler, the bearer token, or the extractors of
+//! this module ([`ApiJson`], [`Path`], [`Query`]) for a body, path or query
+//! string that cannot be read (400, 415 or 422, never a 500 or a plain-text
+//! answer); every operation of `/api/openapi.json` documents those error
+//! answers with that one shape ([`CommonErrors`]).
 
 pub mod auth;
 pub mod demand;
 pub mod inbox;
+pub mod numbers;
 pub mod orgs;
 pub mod pairing;
 pub mod regions;
@@ -21,9 +26,16 @@ pub mod users;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use axum::Router;
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::path::ErrorKind;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::routing::get;
-use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -86,28 +98,155 @@ fn api_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document (also used by the snapshot test).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    parts().1
+}
+
+/// The routes and their description, with the error answers every operation shares.
+fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, mut doc) = api_routes().split_for_parts();
+    CommonErrors.modify(&mut doc);
+    (api, doc)
 }
 
 pub fn router() -> Router<AppState> {
-    let (api, doc) = api_routes().split_for_parts();
+    let (api, doc) = parts();
     let ui = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url("/api/openapi.json", doc)
         .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"]).validator_url("none").try_it_out_enabled(true));
     api.merge(ui).route("/api", get(|| async { axum::response::Redirect::to("/api/docs/") }))
 }
 
-/// A JSON body whose rejections are answered in the API's error format.
+/// The error answers that every operation may give, added to the description
+/// of each operation that does not document them itself (all with [`ErrorBody`]):
+/// 400 (a path, query string or body that cannot be read) and 422 (values that
+/// are not accepted) where there are parameters or a body, 401 and 403 (an
+/// applicant's account, or no permission) where a token is required, 404 where
+/// the path names a record, 413 and 415 where there is a body, and 500 everywhere.
+/// An error answer that a handler documents without a body gets [`ErrorBody`] too.
+pub struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let global_security = openapi.security.clone().unwrap_or_default();
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                add_common_errors(op, &global_security);
+            }
+        }
+    }
+}
+
+fn add_common_errors(op: &mut Operation, global_security: &[SecurityRequirement]) {
+    let params = op.parameters.as_deref().unwrap_or_default();
+    let in_path = params.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
+    let has_body = op.request_body.is_some();
+    let has_input = has_body || !params.is_empty();
+    // `security(())` (one empty requirement) marks a public operation.
+    let secured = op.security.as_deref().unwrap_or(global_security).iter().any(|r| *r != SecurityRequirement::default());
+    let common: [(u16, bool, &str); 8] = [
+        (400, has_input, "请求无法读取：路径、查询参数或请求体格式不正确"),
+        (401, secured, "未提供令牌，或令牌无效、已过期"),
+        (403, secured, "无权进行此操作（或注册申请尚未审核通过）"),
+        (404, in_path, "记录不存在，或不在调用者的范围内"),
+        (413, has_body, "请求体过大"),
+        (415, has_body, "请求体须为 JSON（Content-Type: application/json）"),
+        (422, has_input, "参数或字段的值不被接受，见 `fields`"),
+        (500, true, "系统内部错误；详情以 `request_id` 记入日志"),
+    ];
+    for (status, applies, description) in common {
+        if applies {
+            op.responses.responses.entry(status.to_string()).or_insert_with(|| error_response(description));
+        }
+    }
+    for (status, response) in op.responses.responses.iter_mut() {
+        if let RefOr::T(r) = response
+            && status.parse::<u16>().is_ok_and(|s| s >= 400)
+            && r.content.is_empty()
+        {
+            r.content.insert("application/json".into(), RefOr::T(error_content()));
+        }
+    }
+}
+
+fn error_content() -> utoipa::openapi::Content {
+    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build()
+}
+
+fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(ResponseBuilder::new().description(description).content("application/json", error_content()).build())
+}
+
+/// The part of an axum rejection's text after its English lead-in ("Failed to …: "), for the detail.
+fn detail(text: &str) -> &str {
+    text.split_once(": ").map_or(text, |(_, rest)| rest)
+}
+
+/// A JSON body whose rejections are answered in the API's error format: 415
+/// without a JSON content type, 400 for text that is not JSON, 422 for JSON
+/// that does not fit the operation's body, 413 past the size limit.
 pub struct ApiJson<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(ApiError(AppError::BadRequest(e.status(), format!("请求体不是有效的 JSON：{}", e.body_text())))),
+        let e = match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => return Ok(ApiJson(v)),
+            Err(e) => e,
+        };
+        let text = e.body_text();
+        let message = match &e {
+            JsonRejection::MissingJsonContentType(_) => "请求体须为 JSON，请设置 Content-Type: application/json".to_string(),
+            JsonRejection::JsonSyntaxError(_) => format!("请求体不是有效的 JSON：{}", detail(&text)),
+            JsonRejection::JsonDataError(_) => format!("请求体的字段不符合要求：{}", detail(&text)),
+            _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => "请求体过大".to_string(),
+            _ => format!("无法读取请求体：{text}"),
+        };
+        Err(ApiError(AppError::BadRequest(e.status(), message)))
+    }
+}
+
+/// A query string read like axum's `Query`, whose rejections are answered in
+/// the API's error format (400, naming the parameter).
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::try_from_uri(&parts.uri) {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => Err(ApiError(AppError::bad(format!("查询参数无效：{}", detail(&e.body_text()))))),
         }
+    }
+}
+
+/// Path parameters read like axum's `Path`, whose rejections are answered in
+/// the API's error format (400 for a value of the wrong form, such as
+/// `/api/v1/demands/abc`).
+pub struct Path<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(ApiError(AppError::bad(path_message(e.kind())))),
+            Err(e) => Err(ApiError(AppError::Internal(format!("path parameters: {}", e.body_text())))),
+        }
+    }
+}
+
+fn path_message(kind: &ErrorKind) -> String {
+    let expected = |t: &str| if t.starts_with(['i', 'u']) { "整数".to_string() } else { t.to_string() };
+    match kind {
+        ErrorKind::ParseErrorAtKey { key, value, expected_type } => format!("路径参数 {key} 的值“{value}”无效，应为{}", expected(expected_type)),
+        ErrorKind::ParseErrorAtIndex { value, expected_type, .. } | ErrorKind::ParseError { value, expected_type } => {
+            format!("路径中的“{value}”无效，应为{}", expected(expected_type))
+        }
+        other => format!("路径无效：{other}"),
     }
 }
 

@@ -12,7 +12,8 @@ use crate::error::{ApiError, AppError, ErrorBody};
 use crate::pages::orgs::{self as pages, NewOrgForm, ProfileForm, Visibility};
 use crate::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use duijie_domain::FieldError;
 use duijie_domain::org::status_label;
@@ -122,7 +123,7 @@ pub async fn list(State(state): State<AppState>, user: ApiUser, Query(p): Query<
         duijie_domain::RegionCode::parse(&filter.region).map_err(|e| AppError::field("region", format!("登记地区划代码：{e}")))?;
     }
     let size = p.size.unwrap_or(20).clamp(1, 200);
-    let page = p.page.unwrap_or(1).max(1);
+    let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
     let (found, total) = pages::find(&state, &user.principal, &filter, (page - 1) * size, size).await?;
     Ok(Json(OrgPage { total, items: found.iter().map(|o| summary(&state, o)).collect() }))
 }

@@ -20,7 +20,8 @@ use crate::pages::pairing::plan::{parse_params, parse_preferred, targets_label};
 use crate::pages::pairing::{end_of_day, step_key};
 use crate::pairing::{self as ops, BatchInput, ProposeInput, may, require};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::{Path, Query};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -366,7 +367,7 @@ pub async fn list_pairings(State(state): State<AppState>, user: ApiUser, Query(q
     let kind = Kind::parse(&q.kind).map(|k| k.as_str().to_string()).unwrap_or_default();
     let filter = Filter { batch_id: q.batch_id, status: q.status, kind, region: q.region.trim().to_string(), org_id: None };
     let per_page = q.per_page.unwrap_or(20).clamp(1, 200);
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let (items, total) = pairing::list(&state.db, &user.principal.scope(), &filter, per_page, (page - 1) * per_page).await?;
     Ok(Json(PairingPage { total, items: items.iter().map(|p| pairing_dto(&state, p)).collect() }))
 }

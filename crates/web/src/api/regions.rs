@@ -6,7 +6,8 @@ use crate::error::{ApiError, AppError, ErrorBody};
 use crate::pages::regions::browse_root;
 use crate::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::{Decision, Level, RegionCode};
@@ -109,7 +110,8 @@ pub async fn get_region(State(state): State<AppState>, user: ApiUser, Path(raw):
 
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
-    /// Name (or part of it) or code prefix.
+    /// Name (or part of it) or code prefix, 1–50 characters (not only spaces).
+    #[param(min_length = 1, max_length = 50, pattern = r"\S")]
     pub q: String,
     /// At most this many results (default 20, at most 200).
     pub limit: Option<usize>,

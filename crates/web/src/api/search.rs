@@ -5,7 +5,8 @@ use crate::auth::ApiUser;
 use crate::error::ApiError;
 use crate::pages::search::{Found, SearchParams, run};
 use axum::Json;
-use axum::extract::{Query, State};
+use crate::api::Query;
+use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -5,7 +5,8 @@ use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::AppState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::{Decision, RegionCode, Role};
@@ -59,7 +60,7 @@ fn require_admin(user: &ApiUser) -> Result<String, ApiError> {
 pub async fn list(State(state): State<AppState>, user: ApiUser, Query(p): Query<PageParams>) -> Result<Json<UserPage>, ApiError> {
     let like = require_admin(&user)?;
     let size = p.size.unwrap_or(50).clamp(1, 200);
-    let page = p.page.unwrap_or(1).max(1);
+    let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
     let (rows, total) = users::list(&state.db, &like, size, (page - 1) * size).await?;
     Ok(Json(UserPage { total, items: rows.into_iter().map(|u| u.view().into()).collect() }))
 }

@@ -85,7 +85,7 @@ pub async fn run(state: &AppState, who: &Principal, p: &SearchParams) -> Result<
     let wan = |field: &str, v: &str| -> Result<Option<i64>, AppError> {
         if v.trim().is_empty() { Ok(None) } else { duijie_domain::pairing::parse_wan(v).map(Some).map_err(|m| AppError::field(field, m)) }
     };
-    let page = p.page.unwrap_or(1).max(1);
+    let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
     let q = duijie_fulltext::Query {
         text: p.q.trim().chars().take(100).collect(),
         kinds,
