@@ -3,8 +3,9 @@
 #
 # Installs what the tests need (Chromium and its driver for the browser tests,
 # CJK fonts so Chinese renders in screenshots, python-docx to read a downloaded
-# agreement, schemathesis to fuzz the API against its description), makes sure PostgreSQL is running and reachable, removes databases
-# left by earlier runs, and runs every test on SQLite and on PostgreSQL.
+# agreement, schemathesis to fuzz the API against its description), makes sure
+# PostgreSQL is running and reachable, removes databases left by earlier runs,
+# and runs every test on SQLite and on PostgreSQL, then the long tier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,7 @@ fi
 # schemathesis: the API schema test (crates/cli/tests/it/api_schema.rs) runs it.
 if ! command -v schemathesis >/dev/null 2>&1; then
   echo "installing: schemathesis"
-  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet schemathesis
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet 'schemathesis==4.32.5'
 fi
 
 # PostgreSQL: start the local cluster if it is not answering.
@@ -48,4 +49,5 @@ export DUIJIE_TEST_PG_URL="$PG_URL"
 
 cargo test --workspace --locked -- --test-threads="${DUIJIE_TEST_THREADS:-4}"
 # The long tier: 32 clients for 60 seconds on PostgreSQL (ignored in the first step).
-cargo test -p duijie --test it --locked -- --ignored long_tier
+# Same package set as the first step, so nothing is compiled again.
+cargo test --workspace --locked -- --ignored long_tier
