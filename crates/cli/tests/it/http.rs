@@ -196,19 +196,7 @@ async fn an_administrator_manages_users_in_scope_with_field_errors() {
     assert_eq!(a.api("GET", "/api/v1/regions/5201", Some(&token), None).await.status, StatusCode::NOT_FOUND);
 
     // A provincial administrator cannot create users outside the province.
-    let mut tx = a.t.db.begin().await.unwrap();
-    duijie_store::users::create(&mut tx, &duijie_store::Actor::system("测试"), &duijie_store::users::NewUser {
-        username: "yn_admin".into(),
-        display_name: "云南管理员".into(),
-        role: duijie_domain::Role::Admin,
-        region: duijie_domain::RegionCode::parse("53").unwrap(),
-        org_id: None,
-        password_hash: duijie_domain::crypto::hash_password(crate::support::PASSWORD),
-        is_demo: false,
-    })
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    a.add_officer("yn_admin", "云南管理员", duijie_domain::Role::Admin, "53").await;
     let yn = a.token("yn_admin").await;
     let outside = a
         .api("POST", "/api/v1/users", Some(&yn), Some(json!({"username": "gz_x", "display_name": "x", "role": "civil_affairs", "region": "52", "password": "Passw0rd2026"})))

@@ -56,6 +56,24 @@ impl App {
         }
     }
 
+    /// Adds a government account with the demo password (a unit the demo does not have).
+    pub async fn add_officer(&self, username: &str, display_name: &str, role: duijie_domain::Role, region: &str) -> i64 {
+        let mut tx = self.t.db.begin().await.unwrap();
+        let id = duijie_store::users::create(&mut tx, &duijie_store::Actor::system("测试"), &duijie_store::users::NewUser {
+            username: username.into(),
+            display_name: display_name.into(),
+            role,
+            region: duijie_domain::RegionCode::parse(region).unwrap(),
+            org_id: None,
+            password_hash: duijie_domain::crypto::hash_password(PASSWORD),
+            is_demo: false,
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
     /// One number from SQL (counts and sums that tests check against).
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         duijie_store::on_db!(&self.t.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).expect("SQL")
