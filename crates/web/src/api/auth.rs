@@ -47,7 +47,7 @@ pub async fn token(State(state): State<AppState>, client: ClientAddr, ApiJson(re
     let user = match users::login(&state.db, req.username.trim(), &req.password, &client.0).await? {
         Login::Ok(u) => u,
         Login::BadCredentials => return Err(AppError::BadRequest(axum::http::StatusCode::UNAUTHORIZED, "用户名或密码错误".into()).into()),
-        Login::Throttled(until) => return Err(AppError::Locked(crate::pages::login::throttled_message(until)).into()),
+        Login::Throttled(until) => return Err(AppError::Locked(crate::auth::throttled_message(until)).into()),
         Login::Disabled => return Err(AppError::BadRequest(axum::http::StatusCode::FORBIDDEN, "账号已停用".into()).into()),
     };
     let (token, s) = sessions::create(&state.db, user.id, Kind::Api).await?;

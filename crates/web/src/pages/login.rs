@@ -73,7 +73,7 @@ async fn login(State(state): State<AppState>, client: ClientAddr, LoginPosted { 
             return Ok(login_response(&state, StatusCode::UNAUTHORIZED, username, Some("用户名或密码错误".into())));
         }
         Login::Throttled(until) => {
-            return Ok(login_response(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(throttled_message(until))));
+            return Ok(login_response(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(crate::auth::throttled_message(until))));
         }
         Login::Disabled => {
             return Ok(login_response(&state, StatusCode::FORBIDDEN, username, Some("账号已停用，请联系管理员".into())));
@@ -90,11 +90,6 @@ async fn login(State(state): State<AppState>, client: ClientAddr, LoginPosted { 
     res.headers_mut().append(header::SET_COOKIE, cookie.parse().map_err(|_| AppError::Internal("cookie".into()))?);
     res.headers_mut().append(header::SET_COOKIE, clear.parse().map_err(|_| AppError::Internal("cookie".into()))?);
     Ok(res)
-}
-
-/// What a throttled login is told (the same for every name).
-pub fn throttled_message(until: i64) -> String {
-    format!("登录尝试过于频繁，请于 {} 后再试；如需立即解除，请联系管理员", super::fmt_time(until))
 }
 
 #[derive(serde::Deserialize)]
