@@ -76,6 +76,8 @@ enum Command {
         #[command(subcommand)]
         command: SearchCommand,
     },
+    /// Print the path of every route the server answers (pages and API), one per line.
+    Routes,
     /// Remind organisations and counties of agreements not signed as the deadline nears, and county
     /// bureaus of unmatched demands about to expire (runs hourly inside serve).
     Remind {
@@ -234,6 +236,12 @@ async fn run(cli: Cli) -> Result<i32> {
             let ft = duijie_store::search::open_for(&db, std::path::Path::new(&settings.search_dir)).await?;
             let n = duijie_store::search::rebuild(&db, &ft).await?;
             eprintln!("全文索引已重建：{n} 条记录，用时 {:.1} 秒（{}）", started.elapsed().as_secs_f64(), settings.search_dir);
+            Ok(0)
+        }
+        Command::Routes => {
+            for path in duijie_web::route_paths() {
+                println!("{path}");
+            }
             Ok(0)
         }
         Command::Remind { window_days } => {

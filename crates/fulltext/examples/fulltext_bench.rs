@@ -291,6 +291,8 @@ fn demand(r: &mut Lcg, reg: &Regions, id: i64) -> Doc {
         owner_org: 0,
         public: st == "published",
         updated_at: 1_700_000_000 + id,
+        label: String::new(),
+        place: String::new(),
     }
 }
 
@@ -315,6 +317,8 @@ fn offer(r: &mut Lcg, reg: &Regions, id: i64, orgs: usize) -> Doc {
         owner_org: 1 + r.below(orgs.max(1)) as i64,
         public: st == "published",
         updated_at: 1_700_000_000 + id,
+        label: String::new(),
+        place: String::new(),
     }
 }
 
@@ -340,6 +344,8 @@ fn org(r: &mut Lcg, reg: &Regions, id: i64) -> Doc {
         owner_org: id,
         public: r.chance(80),
         updated_at: 1_700_000_000 + id,
+        label: String::new(),
+        place: String::new(),
     }
 }
 

@@ -35,7 +35,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, Query as TQuery, RangeQuery, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::schema::{Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, TantivyError, Term};
 
@@ -117,6 +117,11 @@ pub struct Doc {
     pub public: bool,
     /// Unix seconds of the last change, for keeping up with the database.
     pub updated_at: i64,
+    /// What a result list calls it (需求, 微心愿, 供给项目, 社会组织); stored, not searched.
+    pub label: String,
+    /// The place a result list shows when it is not the region's name (an
+    /// offer's organisation); empty otherwise. Stored, not searched.
+    pub place: String,
 }
 
 /// Who may see what; built from the authenticated user. The default sees nothing.
@@ -172,13 +177,22 @@ impl Default for Query {
     }
 }
 
-/// One result; load the record itself from the database (and check access there too).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// One result, with what a result list shows of it, as indexed (a list needs
+/// no database read per hit).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hit {
     pub kind: DocKind,
     pub id: i64,
     /// BM25 score with text; 0 without.
     pub score: f32,
+    pub title: String,
+    /// See [`Doc::label`].
+    pub label: String,
+    /// See [`Doc::place`].
+    pub place: String,
+    /// The document's region code (natural length).
+    pub region: String,
+    pub status: String,
 }
 
 /// Errors of the full-text index.
@@ -264,6 +278,9 @@ struct Fields {
     owner_org: Field,
     public: Field,
     updated_at: Field,
+    label: Field,
+    place: Field,
+    home: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -275,17 +292,20 @@ fn schema() -> (Schema, Fields) {
         key: b.add_text_field("key", STRING),
         kind: b.add_u64_field("kind", fast_num.clone()),
         id: b.add_i64_field("id", fast_num.clone()),
-        title: b.add_text_field("title", text.clone()),
+        title: b.add_text_field("title", text.clone().set_stored()),
         body: b.add_text_field("body", text),
         code: b.add_text_field("code", STRING),
         code_part: b.add_text_field("code_part", STRING),
         region: b.add_text_field("region", STRING),
         field: b.add_text_field("field", STRING),
-        status: b.add_text_field("status", STRING),
+        status: b.add_text_field("status", STRING | STORED),
         amount: b.add_i64_field("amount", fast_num.clone()),
         owner_org: b.add_i64_field("owner_org", filter_num.clone()),
         public: b.add_u64_field("public", filter_num),
         updated_at: b.add_i64_field("updated_at", fast_num),
+        label: b.add_text_field("label", STORED),
+        place: b.add_text_field("place", STORED),
+        home: b.add_text_field("home", STORED),
     };
     (b.build(), fields)
 }
@@ -336,6 +356,8 @@ pub struct FullText {
     /// Mirror of the committed watermarks, readable without waiting for a write.
     watermarks: Mutex<[i64; 3]>,
     path: PathBuf,
+    /// Commits made through this instance.
+    commits: std::sync::atomic::AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -415,7 +437,7 @@ impl FullText {
         // Reloaded explicitly after each commit (so a write is visible when `upsert`
         // returns); the watcher also picks up background merges.
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
-        Ok(FullText { index, reader, f, state: Mutex::new(WriterState { writer, watermarks, broken: false }), watermarks: Mutex::new(watermarks), path })
+        Ok(FullText { index, reader, f, state: Mutex::new(WriterState { writer, watermarks, broken: false }), watermarks: Mutex::new(watermarks), path, commits: Default::default() })
     }
 
     fn writer(&self) -> Result<MutexGuard<'_, WriterState>, Error> {
@@ -432,6 +454,7 @@ impl FullText {
         });
         match committed {
             Ok(_) => {
+                self.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 st.watermarks = watermarks;
                 *lock(&self.watermarks) = watermarks;
                 self.reader.reload()?;
@@ -482,6 +505,9 @@ impl FullText {
         doc.add_i64(f.owner_org, d.owner_org);
         doc.add_u64(f.public, u64::from(d.public));
         doc.add_i64(f.updated_at, d.updated_at);
+        doc.add_text(f.label, &d.label);
+        doc.add_text(f.place, &d.place);
+        doc.add_text(f.home, d.region.trim());
         doc
     }
 
@@ -530,6 +556,12 @@ impl FullText {
     /// commit itself), 0 when none: re-read the database from there.
     pub fn watermark(&self, kind: DocKind) -> i64 {
         lock(&self.watermarks)[kind.index()]
+    }
+
+    /// How many commits this instance has made since it was opened: unchanged
+    /// across a call means the call wrote nothing.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Number of documents committed.
@@ -584,7 +616,10 @@ impl FullText {
         let missing = || Error::Index(TantivyError::InternalError("文档缺少编号".into()));
         let id = ff.i64("id")?.first(addr.doc_id).ok_or_else(missing)?;
         let kind = ff.u64("kind")?.first(addr.doc_id).and_then(DocKind::from_index).ok_or_else(missing)?;
-        Ok(Hit { kind, id, score })
+        let stored: TantivyDocument = searcher.doc(addr)?;
+        let text = |field: Field| stored.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let f = &self.f;
+        Ok(Hit { kind, id, score, title: text(f.title), label: text(f.label), place: text(f.place), region: text(f.home), status: text(f.status) })
     }
 
     /// Every query word must be in the title or body (or, for a code-like word, in the code or region).

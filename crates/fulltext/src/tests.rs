@@ -16,6 +16,8 @@ fn doc(kind: DocKind, id: i64, title: &str) -> Doc {
         owner_org: 0,
         public: true,
         updated_at: id,
+        label: "需求".into(),
+        place: String::new(),
     }
 }
 
@@ -324,4 +326,15 @@ fn the_tokenizer_emits_the_projects_words() {
     }
     assert_eq!(seen, duijie_search::words("北京理工大学教育基金会"));
     assert!(seen.iter().any(|w| w == "教育"));
+}
+
+#[test]
+fn hits_carry_what_a_result_list_shows() {
+    let ft = FullText::in_memory().unwrap();
+    let offer = Doc { label: "供给项目".into(), place: "云南省扶贫基金会".into(), status: "published".into(), region: "53".into(), ..doc(DocKind::Offer, 7, "乡村养老服务") };
+    ft.upsert(&[offer]).unwrap();
+    let (hits, _) = ft.search(&Query { text: "养老".into(), scope: everyone(), ..Query::default() }).unwrap();
+    assert_eq!(hits.len(), 1);
+    let h = &hits[0];
+    assert_eq!((h.title.as_str(), h.label.as_str(), h.place.as_str(), h.region.as_str(), h.status.as_str()), ("乡村养老服务", "供给项目", "云南省扶贫基金会", "53", "published"));
 }

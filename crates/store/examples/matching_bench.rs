@@ -1,9 +1,11 @@
 //! Matching benchmark (not a test; see BENCHMARKS.md and bench/matching.sh).
 //!
-//! `matching_bench DATABASE_URL [ORGS OFFERS DEMANDS]` fills a fresh database
-//! (reference data loaded) with ORGS organisations (valid, unique credit codes,
-//! real counties, fields, 结对意愿), OFFERS offers and DEMANDS demands over real
-//! townships, 60% of them published and a fifth of those matched, then
+//! `matching_bench DATABASE_URL [ORGS OFFERS DEMANDS [PAIRINGS]] [--fill-only]`
+//! fills a fresh database (reference data loaded) with ORGS organisations
+//! (valid, unique credit codes, real counties, fields, 结对意愿), OFFERS offers,
+//! DEMANDS demands over real townships, 60% of them published and a fifth of
+//! those matched, and PAIRINGS county pairings in every state (none by
+//! default); with `--fill-only` it stops there (bench/http.sh), otherwise it
 //! measures what a person waits for:
 //! - loading the matching catalogue at start,
 //! - recommendations for one published demand (organisations and offers, top 20
@@ -86,17 +88,19 @@ async fn bulk(db: &Db, head: &str, rows: impl Iterator<Item = String>) {
     tx.commit().await.expect("commit");
 }
 
-async fn fill(db: &Db, orgs: usize, offers: usize, demands: usize) {
+async fn fill(db: &Db, orgs: usize, offers: usize, demands: usize, pairings: usize) {
     let counties = divisions("county");
     let townships = divisions("township");
     let mut rng = Lcg(20261123);
     let now = duijie_store::now();
     let types = [OrgType::SocialGroup, OrgType::Foundation, OrgType::ServiceInstitution];
     let started = Instant::now();
+    let mut org_county: Vec<&str> = Vec::with_capacity(orgs);
     let org_rows: Vec<String> = (0..orgs)
         .map(|i| {
             let t = types[i % 3];
             let county = &counties[rng.below(counties.len())];
+            org_county.push(county);
             let mut body = String::new();
             let mut x = i as u64 + 1;
             for _ in 0..8 {
@@ -142,19 +146,42 @@ async fn fill(db: &Db, orgs: usize, offers: usize, demands: usize) {
     });
     bulk(db, "INSERT INTO demands (title, description, field, target_kind, region_code, county_code, beneficiary_group, beneficiary_count, funds_fen, mode, urgency, deadline, is_wish, contact_name, contact_phone, status, unit_region, created_by, created_at, submitted_at, published_at, published_by, matched_at, started_at, done_at, closed_at, close_reason, provenance, is_demo, updated_at)", demand_rows).await;
     eprintln!("{demands} demands in {:.1} s", started.elapsed().as_secs_f64());
+    if pairings > 0 {
+        let started = Instant::now();
+        let mut tx = db.begin().await.expect("begin");
+        exec(&mut tx, format!("INSERT INTO pairing_batches (name, region_code, doc_no, sign_deadline, published_at, published_by, created_by, created_at) VALUES ('测试结对批次', '', '', '2027-06-30', {now}, 'bench', 'bench', {now})")).await;
+        tx.commit().await.expect("commit");
+        let batch: i64 = on_db!(db, p => sqlx::query_scalar("SELECT MAX(id) FROM pairing_batches").fetch_one(p).await).expect("batch");
+        let statuses = ["proposed", "consented", "signed", "active"];
+        let mut rng4 = Lcg(13);
+        // Each organisation at most once (every second one), with a county of another province or its own.
+        let rows = (0..pairings.min(orgs.div_ceil(2))).map(|i| {
+            let o = i * 2;
+            let county = &counties[rng4.below(counties.len())];
+            format!("({batch},'county',{},'{}','{county}','{county}','{}','{}','bench',{now},{now},{now})", first_org + o as i64, org_county[o], FIELDS[rng4.below(FIELDS.len())], statuses[i % 4])
+        });
+        bulk(db, "INSERT INTO pairings (batch_id, kind, org_id, org_region, region_code, county_code, fields, status, proposed_by, proposed_at, listed_at, updated_at)", rows).await;
+        eprintln!("{pairings} pairings in {:.1} s", started.elapsed().as_secs_f64());
+    }
 }
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).expect("usage: matching_bench DATABASE_URL [ORGS OFFERS DEMANDS]");
+    // `--fill-only` anywhere: fill the database and stop (the front-door benchmark, bench/http.sh).
+    let fill_only = args.iter().any(|a| a == "--fill-only");
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--fill-only").collect();
+    let url = args.get(1).expect("usage: matching_bench DATABASE_URL [ORGS OFFERS DEMANDS [PAIRINGS]] [--fill-only]");
     let n = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
-    let (orgs, offers, demands) = (n(2, 100_000), n(3, 100_000), n(4, 1_000_000));
+    let (orgs, offers, demands, pairings) = (n(2, 100_000), n(3, 100_000), n(4, 1_000_000), n(5, 0));
     let db = Db::connect(url).await.expect("database");
     duijie_store::reference::ensure_loaded(&db).await.expect("reference data");
     let have: i64 = on_db!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM demands").fetch_one(p).await).expect("count");
     if have == 0 {
-        fill(&db, orgs, offers, demands).await;
+        fill(&db, orgs, offers, demands, pairings).await;
+    }
+    if fill_only {
+        return;
     }
     let started = Instant::now();
     let mut cat = MatchCatalog::load(&db).await.expect("catalogue");

@@ -4,8 +4,9 @@
 //! Guarantees: `sync` brings the catalogue up to date with the database (it
 //! reads the organisations whose `updated_at` moved since the last sync,
 //! including writes made by other processes such as `duijie import`, which
-//! stamps its rows just before it commits), so a committed change is seen by the
-//! next search;
+//! stamps its rows just before it commits); reading the changes
+//! ([`OrgChanges::read`]) needs no access to the catalogue, so a shared one is
+//! locked for writing only while they are applied;
 //! results are filtered by the caller's scope before they are counted.
 
 use crate::orgs::{self, Organization};
@@ -51,6 +52,41 @@ pub struct OrgFilter {
 /// How far before the last sync a sync looks again (see `sync`).
 const SYNC_MARGIN_SECONDS: i64 = 2;
 
+/// Organisations changed since a moment, with their enrolled actions; reading
+/// them needs no access to the catalogue.
+pub struct OrgChanges {
+    read_at: i64,
+    orgs: Vec<Organization>,
+    actions: HashMap<i64, Vec<i64>>,
+}
+
+impl OrgChanges {
+    /// Reads what was committed since `synced_at`, re-reading a short window
+    /// before it: writes stamped in that second, and bulk imports, which stamp
+    /// their rows just before they commit.
+    pub async fn read(db: &Db, synced_at: i64) -> Result<OrgChanges> {
+        let read_at = crate::now();
+        let orgs = orgs::changed_since(db, synced_at - SYNC_MARGIN_SECONDS).await?;
+        let mut actions: HashMap<i64, Vec<i64>> = HashMap::new();
+        if orgs.len() > 200 {
+            for (org, action) in actions::enrolled_actions(db).await? {
+                actions.entry(org).or_default().push(action);
+            }
+        } else {
+            for o in &orgs {
+                let list = actions::of_org(db, o.id).await?;
+                actions.insert(o.id, list.into_iter().map(|e| e.action_id).collect());
+            }
+        }
+        Ok(OrgChanges { read_at, orgs, actions })
+    }
+
+    /// Whether no organisation changed.
+    pub fn is_empty(&self) -> bool {
+        self.orgs.is_empty()
+    }
+}
+
 #[derive(Default)]
 pub struct OrgCatalog {
     entries: HashMap<i64, Entry>,
@@ -76,32 +112,24 @@ impl OrgCatalog {
 
     /// Applies the changes committed since the last sync.
     pub async fn sync(&mut self, db: &Db) -> Result<usize> {
-        let now = crate::now();
-        // Re-read a short window before the last sync: writes stamped in that second,
-        // and bulk imports, which stamp their rows just before they commit.
-        let changed = orgs::changed_since(db, self.last_sync - SYNC_MARGIN_SECONDS).await?;
-        if changed.is_empty() {
-            self.last_sync = now;
-            return Ok(0);
-        }
-        let mut by_org: HashMap<i64, Vec<i64>> = HashMap::new();
-        if changed.len() > 200 {
-            for (org, action) in actions::enrolled_actions(db).await? {
-                by_org.entry(org).or_default().push(action);
-            }
-        } else {
-            for o in &changed {
-                let list = actions::of_org(db, o.id).await?;
-                by_org.insert(o.id, list.into_iter().map(|e| e.action_id).collect());
-            }
-        }
-        let n = changed.len();
-        for o in changed {
-            let acts = by_org.remove(&o.id).unwrap_or_default();
+        let changes = OrgChanges::read(db, self.last_sync).await?;
+        Ok(self.apply(changes))
+    }
+
+    /// When the catalogue was last brought up to date: pass it to [`OrgChanges::read`].
+    pub fn synced_at(&self) -> i64 {
+        self.last_sync
+    }
+
+    /// Applies changes read with [`OrgChanges::read`]; returns how many organisations they held.
+    pub fn apply(&mut self, mut c: OrgChanges) -> usize {
+        let n = c.orgs.len();
+        for o in std::mem::take(&mut c.orgs) {
+            let acts = c.actions.remove(&o.id).unwrap_or_default();
             self.upsert(&o, acts);
         }
-        self.last_sync = now;
-        Ok(n)
+        self.last_sync = c.read_at;
+        n
     }
 
     fn upsert(&mut self, o: &Organization, actions: Vec<i64>) {

@@ -1,10 +1,14 @@
 //! Keeping the full-text index (`duijie_fulltext`) in step with the database:
 //! demands, offers and organisations as searchable documents.
 //!
-//! Guarantees: [`sync`] indexes every row changed since the index's watermark
-//! for its kind (minus a small margin, as writers stamp rows just before they
-//! commit), so after a restart the index catches up with whatever was written
-//! while it was down; [`rebuild`] empties the index and indexes everything.
+//! Guarantees: [`Indexer::sync`] indexes every row changed since the index's
+//! watermark for its kind (minus a small margin, as writers stamp rows just
+//! before they commit), so after a restart the index catches up with whatever
+//! was written while it was down, and it writes (commits) only documents that
+//! differ from what it indexed — a sync that finds nothing new writes nothing;
+//! [`rebuild`] empties the index and indexes everything. Each document carries
+//! what a result list shows (title, label, place, region, status), so a list
+//! needs no database read per hit.
 //! Personal data never enters the index: a demand's document is its title,
 //! description and beneficiary groups, never its household.
 
@@ -14,6 +18,7 @@ use crate::demand::{self, Demand};
 use crate::orgs::Organization;
 use crate::{Error, Result};
 use duijie_fulltext::{Doc, DocKind, FullText};
+use std::collections::HashMap;
 
 /// How far before the watermark a sync looks again.
 const MARGIN_SECONDS: i64 = 2;
@@ -38,6 +43,8 @@ pub fn demand_doc(d: &Demand) -> Doc {
         owner_org: 0,
         public: d.status().is_public(),
         updated_at: d.updated_at,
+        label: if d.is_wish { "微心愿" } else { "需求" }.into(),
+        place: String::new(),
     }
 }
 
@@ -55,6 +62,8 @@ pub fn offer_doc(o: &Offer) -> Doc {
         owner_org: o.org_id,
         public: o.status == "published",
         updated_at: o.updated_at,
+        label: "供给项目".into(),
+        place: o.org_name.clone(),
     }
 }
 
@@ -72,6 +81,8 @@ pub fn org_doc(o: &Organization) -> Doc {
         owner_org: o.id,
         public: o.approval == "approved",
         updated_at: o.updated_at,
+        label: "社会组织".into(),
+        place: String::new(),
     }
 }
 
@@ -79,25 +90,49 @@ fn index_err(e: duijie_fulltext::Error) -> Error {
     Error::Invalid(e.to_string())
 }
 
-fn upsert_in_batches(ft: &FullText, docs: Vec<Doc>) -> Result<usize> {
-    let n = docs.len();
+fn upsert_in_batches(ft: &FullText, docs: &[Doc]) -> Result<()> {
     for chunk in docs.chunks(BATCH) {
         ft.upsert(chunk).map_err(index_err)?;
     }
-    Ok(n)
+    Ok(())
 }
 
-/// Indexes what changed since the index's watermarks; returns how many documents were written.
+/// Keeps an index in step with the database, writing only what changed.
+///
+/// Each sync re-reads a short window before the watermark (rows stamped just
+/// before a commit that an earlier sync could not yet see); the documents
+/// indexed inside that window are remembered, so a re-read row whose document
+/// is the same is not written again and a sync that finds nothing new makes
+/// no commit.
+#[derive(Default)]
+pub struct Indexer {
+    /// Documents indexed with `updated_at` inside the re-read window, by (kind, id).
+    recent: std::sync::Mutex<HashMap<(DocKind, i64), Doc>>,
+}
+
+impl Indexer {
+    /// Indexes what changed since the index's watermarks; returns how many documents were written.
+    pub async fn sync(&self, db: &Db, ft: &FullText) -> Result<usize> {
+        let since = |k| ft.watermark(k) - MARGIN_SECONDS;
+        let mut docs: Vec<Doc> = demand::changed_since(db, since(DocKind::Demand)).await?.iter().map(demand_doc).collect();
+        docs.extend(demand::supply::changed_since(db, since(DocKind::Offer)).await?.iter().map(offer_doc));
+        docs.extend(crate::orgs::changed_since(db, since(DocKind::Organization)).await?.iter().map(org_doc));
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        docs.retain(|d| recent.get(&(d.kind, d.id)) != Some(d));
+        upsert_in_batches(ft, &docs)?;
+        let n = docs.len();
+        for d in docs {
+            recent.insert((d.kind, d.id), d);
+        }
+        recent.retain(|(kind, _), d| d.updated_at >= ft.watermark(*kind) - MARGIN_SECONDS);
+        Ok(n)
+    }
+}
+
+/// Indexes what changed since the index's watermarks, re-writing the whole
+/// re-read window (for one-off catch-ups; a running server keeps an [`Indexer`]).
 pub async fn sync(db: &Db, ft: &FullText) -> Result<usize> {
-    let since = |k| ft.watermark(k) - MARGIN_SECONDS;
-    let mut n = 0;
-    let demands = demand::changed_since(db, since(DocKind::Demand)).await?;
-    n += upsert_in_batches(ft, demands.iter().map(demand_doc).collect())?;
-    let offers = demand::supply::changed_since(db, since(DocKind::Offer)).await?;
-    n += upsert_in_batches(ft, offers.iter().map(offer_doc).collect())?;
-    let orgs = crate::orgs::changed_since(db, since(DocKind::Organization)).await?;
-    n += upsert_in_batches(ft, orgs.iter().map(org_doc).collect())?;
-    Ok(n)
+    Indexer::default().sync(db, ft).await
 }
 
 /// Empties the index and indexes every demand, offer and organisation.

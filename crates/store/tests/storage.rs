@@ -58,6 +58,7 @@ both!(
     an_exported_list_imports_back_unchanged_and_bad_rows_are_named,
     a_demand_is_approved_published_matched_once_and_starts_a_project,
     recommendations_exclude_listed_organisations_and_explain_their_score,
+    the_catalogue_lists_demands_as_the_database_does,
     the_success_rate_matches_a_hand_computed_example,
     household_data_is_sealed_and_each_full_view_is_audited,
     county_bureaus_are_told_once_when_an_unmatched_demand_is_about_to_expire,
@@ -994,6 +995,54 @@ async fn recommendations_exclude_listed_organisations_and_explain_their_score(db
         let d = demand::get(db, r.demand_id).await.unwrap().unwrap();
         assert!(cn.fields.contains(&d.field) && d.status == "published", "{} {}", d.field, d.status);
     }
+}
+
+/// Every combination of scope and filters: the in-memory list (ids of one
+/// page, newest first, and the total) equals the database's list.
+async fn the_catalogue_lists_demands_as_the_database_does(db: &Db) {
+    use demand_support::*;
+    use duijie_domain::Scope;
+    use duijie_store::demand::catalog::{DemandQuery, MatchCatalog};
+    use duijie_store::demand::{self, Filter};
+    let now = duijie_store::now();
+    for (i, (field, region)) in [("教育", "530628"), ("教育", "530628102"), ("产业", "530628104"), ("健康", "530627"), ("教育", "532301"), ("产业", "530602")].iter().enumerate() {
+        for k in 0..3 {
+            let mut n = new_demand(field, region, 1 + k);
+            if (i + k as usize) % 3 == 0 {
+                n.is_wish = true;
+                n.funds_fen = 300_000;
+            }
+            if k == 0 {
+                let mut tx = db.begin().await.unwrap();
+                demand::create(&mut tx, &bureau(), &n).await.unwrap();
+                tx.commit().await.unwrap();
+            } else {
+                published(db, &n, now).await;
+            }
+        }
+    }
+    let cat = MatchCatalog::load(db).await.unwrap();
+    let scopes = [Scope::everything(), Scope::public(), principal_of(db, "yn_mz").await.scope(), principal_of(db, "yl_xz").await.scope()];
+    let mut compared = 0;
+    for scope in &scopes {
+        for status in ["", "published", "draft", "nonsense"] {
+            for field in ["", "教育", "产业"] {
+                for region in ["", "53", "530628", "530628102", "5323", "52"] {
+                    for wish in [None, Some(true), Some(false)] {
+                        let f = Filter { status: status.into(), field: field.into(), region: region.into(), wish };
+                        for (offset, limit) in [(0, 5), (3, 4), (0, 100)] {
+                            let (rows, total) = demand::list(db, scope, &f, limit, offset).await.unwrap();
+                            let sql: Vec<i64> = rows.iter().map(|d| d.id).collect();
+                            let (mem, mem_total) = DemandQuery::new(scope, &f).map_or((Vec::new(), 0), |q| cat.list_demands(&q, offset as usize, limit as usize));
+                            assert_eq!((mem, mem_total as i64), (sql, total), "{scope:?} {f:?} offset {offset} limit {limit}");
+                            compared += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 4 * 4 * 3 * 6 * 3 * 3);
 }
 
 async fn the_success_rate_matches_a_hand_computed_example(db: &Db) {

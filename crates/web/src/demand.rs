@@ -305,18 +305,26 @@ pub async fn household(state: &AppState, who: &Principal, actor: &Actor, d: &Dem
     Ok(demand::household_masked(&state.db, d.id).await?.map(|h| (h, false)))
 }
 
+/// One page of the demands `scope` may list with filter `f`, newest first,
+/// and how many there are: which ones from the matching catalogue (a page
+/// costs the same at any scale), their rows from the database. The same
+/// answer as `duijie_store::demand::list` (a storage test holds the two equal).
+pub async fn list(state: &AppState, scope: &duijie_domain::Scope, f: &demand::Filter, limit: i64, offset: i64) -> Result<(Vec<Demand>, i64), AppError> {
+    let Some(q) = duijie_store::demand::catalog::DemandQuery::new(scope, f) else { return Ok((Vec::new(), 0)) };
+    let (ids, total) = state.derived.matches().await.list_demands(&q, usize::try_from(offset).unwrap_or(0), usize::try_from(limit).unwrap_or(0));
+    Ok((demand::by_ids(&state.db, &ids).await?, total as i64))
+}
+
 /// Recommendations for a demand the caller may see.
 pub async fn recommend_for_demand(state: &AppState, d: &Demand, limit: usize) -> Result<(Vec<Recommendation>, Vec<Recommendation>), AppError> {
-    let mut cat = state.matches.write().await;
-    cat.sync(&state.db).await?;
+    let cat = state.derived.matches().await;
     Ok(cat.recommend_for_demand(d, limit))
 }
 
 /// Demands recommended to the caller's organisation.
 pub async fn recommend_for_org(state: &AppState, who: &Principal, limit: usize) -> Result<Vec<DemandRecommendation>, AppError> {
     let org = who.org_id.filter(|_| who.role == Role::Organization).ok_or(AppError::Forbidden)?;
-    let mut cat = state.matches.write().await;
-    cat.sync(&state.db).await?;
+    let cat = state.derived.matches().await;
     Ok(cat.recommend_for_org(org, limit))
 }
 
@@ -531,9 +539,7 @@ pub async fn success_rate(state: &AppState, who: &Principal, region: &RegionCode
         return Err(AppError::field("to", "结束日期不能早于开始日期"));
     }
     let child_len = region.level().child().map(|l| l.code_len()).unwrap_or(region.as_str().len());
-    let mut cat = state.matches.write().await;
-    cat.sync(&state.db).await?;
-    Ok(cat.success_rate(region.as_str(), child_len, duijie_store::pairing::start_of_day(from), duijie_store::pairing::end_of_day(to), duijie_store::now()))
+    Ok(state.derived.success_rate(region.as_str(), child_len, duijie_store::pairing::start_of_day(from), duijie_store::pairing::end_of_day(to)).await)
 }
 
 /// Whether `d` is shown to the public (published, without personal data).

@@ -10,6 +10,9 @@
 //!   the security headers of [`security`].
 //! - Nothing is loaded from outside the server: styles and scripts are served
 //!   from the binary.
+//! - Requests only read the catalogues and the full-text index; a background
+//!   task keeps them fresh, and a write request answers once they include it
+//!   ([`derived`]).
 //! - A write whose transaction deadlocked is run again ([`retry`]); an API
 //!   write sent with an `Idempotency-Key` happens once however often it is
 //!   sent ([`idempotency`]).
@@ -18,12 +21,14 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod demand;
+pub mod derived;
 pub mod error;
 pub mod idempotency;
 pub mod pages;
 pub mod pairing;
 pub mod previews;
 pub mod retry;
+pub mod search;
 pub mod security;
 pub mod uploads;
 
@@ -88,12 +93,8 @@ pub struct AppState {
     pub demand_previews: Arc<previews::Previews<crate::demand::DemandImport>>,
     /// Uploads with errors, kept so that their full error list can be downloaded.
     pub error_files: Arc<previews::Previews<pages::import_errors::ErrorSource>>,
-    /// Every organisation's searchable facts, synced from the database before each search.
-    pub catalog: Arc<tokio::sync::RwLock<duijie_store::catalog::OrgCatalog>>,
-    /// What recommendations and the success rate need, synced from the database before each use.
-    pub matches: Arc<tokio::sync::RwLock<duijie_store::demand::catalog::MatchCatalog>>,
-    /// The full-text index of demands, offers and organisations, synced before each search.
-    pub fulltext: Arc<duijie_fulltext::FullText>,
+    /// The catalogues and the full-text index, kept fresh in the background.
+    pub derived: Arc<derived::Derived>,
     /// Result of the last audit-chain check, shown to administrators.
     pub last_audit_check: Arc<RwLock<Option<(i64, duijie_store::audit::Verification)>>>,
 }
@@ -103,13 +104,11 @@ impl AppState {
     pub async fn new(db: Db, config: WebConfig) -> Result<AppState, duijie_store::Error> {
         let tree = RegionTree::load(&db).await?;
         let demo = db.meta("demo_loaded").await?.is_some();
-        let catalog = duijie_store::catalog::OrgCatalog::load(&db).await?;
-        let matches = duijie_store::demand::catalog::MatchCatalog::load(&db).await?;
         let fulltext = match &config.search_dir {
             Some(dir) => duijie_store::search::open_for(&db, dir).await?,
             None => duijie_fulltext::FullText::in_memory().map_err(|e| duijie_store::Error::Invalid(e.to_string()))?,
         };
-        duijie_store::search::sync(&db, &fulltext).await?;
+        let derived = derived::Derived::start(&db, fulltext);
         Ok(AppState {
             db,
             tree: Arc::new(tree),
@@ -120,12 +119,21 @@ impl AppState {
             pairing_previews: Arc::default(),
             demand_previews: Arc::default(),
             error_files: Arc::default(),
-            catalog: Arc::new(tokio::sync::RwLock::new(catalog)),
-            matches: Arc::new(tokio::sync::RwLock::new(matches)),
-            fulltext: Arc::new(fulltext),
+            derived,
             last_audit_check: Arc::default(),
         })
     }
+}
+
+/// The path of every route, pages and API (with `{parameter}` placeholders),
+/// sorted: for tools that walk the routes, such as the front-door benchmark.
+pub fn route_paths() -> Vec<String> {
+    let debug = format!("{:?}", pages::router().merge(api::router()));
+    let mut paths: Vec<String> = debug.split('"').filter(|s| s.starts_with('/') && !s.contains("__private__") && !s.contains(' ')).map(str::to_string).collect();
+    paths.push("/healthz".into());
+    paths.sort();
+    paths.dedup();
+    paths
 }
 
 /// The whole application: pages, API, static files, health check.
@@ -134,6 +142,8 @@ pub fn router(state: AppState) -> axum::Router {
     pages::router()
         .merge(api::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        // Inside retry and idempotency: a write is waited for once it has committed.
+        .layer(axum::middleware::from_fn_with_state(state.derived.clone(), derived::layer))
         // Idempotency outside retry: the answer kept for a key is the one after any reruns.
         .layer(axum::middleware::from_fn_with_state(max_upload, retry::layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))

@@ -239,3 +239,14 @@ async fn plan_pairing_on_the_database_covers_the_targets_and_writes_nothing() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("目标范围"), "{}", text(&bad.stderr));
 }
+
+/// `duijie routes` lists what the server answers (the front-door benchmark walks it).
+#[test]
+fn routes_lists_pages_and_api() {
+    let out = run_plain(&["routes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    for path in ["/healthz", "/search", "/demands/{id}", "/api/v1/search", "/api/v1/demands/{id}/recommendations", "/public/demands"] {
+        assert!(lines.iter().any(|l| l == path), "{path} missing from: {lines:?}");
+    }
+}

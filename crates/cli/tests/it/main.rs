@@ -21,4 +21,5 @@ mod races;
 mod registry_web;
 mod scope_holes;
 mod scope_walk;
+mod search;
 mod support;

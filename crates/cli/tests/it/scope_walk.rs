@@ -238,16 +238,8 @@ fn fill(route: &str, v: &Victims) -> Result<Vec<String>, String> {
 }
 
 /// The page routes with a parameter, read from the router itself.
-fn page_routes(a: &App) -> Vec<String> {
-    let debug = format!("{:?}", a.router);
-    let mut routes: Vec<String> = debug
-        .split('"')
-        .filter(|s| s.starts_with('/') && s.contains('{') && !s.starts_with("/api/") && !s.contains("__private__"))
-        .map(str::to_string)
-        .collect();
-    routes.sort();
-    routes.dedup();
-    routes
+fn page_routes() -> Vec<String> {
+    duijie_web::route_paths().into_iter().filter(|s| s.contains('{') && !s.starts_with("/api/")).collect()
 }
 
 /// The API operations with a parameter, from the OpenAPI description.
@@ -309,7 +301,7 @@ async fn outsiders_get_nothing_from_any_route_with_an_id() {
                 }
             }
         }
-        let pages = page_routes(&a);
+        let pages = page_routes();
         assert!(pages.len() > 30, "the page routes with ids: {pages:?}");
         for route in &pages {
             let paths = fill(route, &victims).unwrap_or_else(|e| {

@@ -12,6 +12,8 @@ pub const PASSWORD: &str = duijie_store::demo::DEMO_PASSWORD;
 pub struct App {
     pub router: Router,
     pub t: TestDb,
+    /// The running platform's state (its derived data, for tests that look inside).
+    pub state: duijie_web::AppState,
 }
 
 pub async fn app() -> App {
@@ -44,7 +46,7 @@ pub async fn apps() -> Vec<App> {
 async fn app_on(t: TestDb) -> App {
     let config = duijie_web::WebConfig { trust_proxy: true, ..duijie_web::WebConfig::default() };
     let state = duijie_web::AppState::new(t.db.clone(), config).await.expect("state");
-    App { router: duijie_web::router(state), t }
+    App { router: duijie_web::router(state.clone()), t, state }
 }
 
 impl App {

@@ -5,8 +5,10 @@
 //! Guarantees:
 //! - [`MatchCatalog::sync`] applies everything committed since the last sync
 //!   (demands, offers, organisations, 结对意愿, pairings, finished projects,
-//!   east–west ties), so a committed change is seen by the next request;
-//!   nothing is cached that the database does not hold.
+//!   east–west ties); nothing is cached that the database does not hold. The
+//!   sync is two steps — [`MatchChanges::read`] (database reads, no access to
+//!   the catalogue) and [`MatchCatalog::apply`] (memory only) — so a shared
+//!   catalogue is locked for writing only while changes are applied.
 //! - Recommendations never include an organisation that may not take new work
 //!   (credit lists, unapproved, deregistered); every score comes from
 //!   `duijie_domain::matching::score` with its reasons.
@@ -22,7 +24,7 @@ use duijie_domain::demand::Status;
 use duijie_domain::matching::{self, DemandFacts, OfferFacts, Score, SupplierFacts};
 use duijie_domain::org::FIELDS;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The success rate, as shown beside the number.
 pub const DEFINITION: &str = "供需对接成功率 = 统计期内发布的需求中、截至期末已对接成功（社会组织承接并经双方确认）的需求数 ÷ 统计期内发布的需求数。\
@@ -37,6 +39,7 @@ const SYNC_MARGIN_SECONDS: i64 = 2;
 struct DemandEntry {
     region: Box<str>,
     field: u8,
+    wish: bool,
     status: Status,
     funds_fen: i64,
     urgency: u8,
@@ -124,6 +127,47 @@ pub struct SuccessRate {
     pub definition: &'static str,
 }
 
+/// What changed in the database since a moment, as [`MatchCatalog::apply`] needs it.
+/// Reading it needs no access to the catalogue.
+pub struct MatchChanges {
+    read_at: i64,
+    demands: Vec<Demand>,
+    orgs: Vec<crate::orgs::Organization>,
+    offers: Vec<Offer>,
+    intents: Vec<(i64, String)>,
+    /// Organisations whose pairings changed, and all their current county pairings.
+    pairings_touched: Vec<i64>,
+    paired: Vec<(i64, String)>,
+    delivered: Vec<(i64, i64)>,
+    ties: Vec<(String, String)>,
+}
+
+impl MatchChanges {
+    /// Reads what was committed since `synced_at` (a short margin before it
+    /// included: writers stamp rows just before they commit).
+    pub async fn read(db: &Db, synced_at: i64) -> Result<MatchChanges> {
+        let read_at = crate::now();
+        let since = synced_at - SYNC_MARGIN_SECONDS;
+        let demands = super::changed_since(db, since).await?;
+        let orgs = crate::orgs::changed_since(db, since).await?;
+        let offers = super::supply::changed_since(db, since).await?;
+        let intents: Vec<(i64, String)> = on_db!(db, p => sqlx::query_as("SELECT org_id, preferred FROM pairing_intents WHERE updated_at >= $1").bind(since).fetch_all(p).await)?;
+        let touched: Vec<i64> = on_db!(db, p => sqlx::query_scalar("SELECT DISTINCT org_id FROM pairings WHERE updated_at >= $1").bind(since).fetch_all(p).await)?;
+        let mut paired = Vec::new();
+        if touched.len() > 500 {
+            paired = on_db!(db, p => sqlx::query_as("SELECT org_id, county_code FROM pairings WHERE kind = 'county' AND status IN ('consented','signed','active')").fetch_all(p).await)?;
+        } else {
+            for org in &touched {
+                let rows: Vec<(i64, String)> = on_db!(db, p => sqlx::query_as("SELECT org_id, county_code FROM pairings WHERE org_id = $1 AND kind = 'county' AND status IN ('consented','signed','active')").bind(*org).fetch_all(p).await)?;
+                paired.extend(rows);
+            }
+        }
+        let delivered: Vec<(i64, i64)> = on_db!(db, p => sqlx::query_as("SELECT org_id, COUNT(*) FROM projects WHERE status = 'done' AND org_id IN (SELECT org_id FROM projects WHERE done_at >= $1) GROUP BY org_id").bind(since).fetch_all(p).await)?;
+        let ties: Vec<(String, String)> = on_db!(db, p => sqlx::query_as("SELECT east_code, west_code FROM cooperation_ties").fetch_all(p).await)?;
+        Ok(MatchChanges { read_at, demands, orgs, offers, intents, pairings_touched: touched, paired, delivered, ties })
+    }
+}
+
 #[derive(Default)]
 pub struct MatchCatalog {
     demands: HashMap<i64, DemandEntry>,
@@ -137,6 +181,72 @@ pub struct MatchCatalog {
     /// (east province, west province).
     ties: HashSet<(String, String)>,
     last_sync: i64,
+    /// Counts the applies that changed something: equal generations, equal contents.
+    generation: u64,
+    /// Every demand by its county (region code cut to six digits; shorter codes as they are).
+    by_county: BTreeMap<Box<str>, County>,
+}
+
+/// The demands of one county: their ids, and how many there are of each
+/// (status, field, 微心愿 or not).
+#[derive(Default)]
+struct County {
+    ids: BTreeSet<i64>,
+    counts: Vec<u32>,
+}
+
+/// Cells of a county's count table.
+const CELLS: usize = Status::ALL.len() * (FIELDS.len() + 1) * 2;
+
+fn cell(status: Status, field: u8, wish: bool) -> usize {
+    let s = Status::ALL.iter().position(|x| *x == status).unwrap_or(0);
+    (s * (FIELDS.len() + 1) + field as usize) * 2 + usize::from(wish)
+}
+
+fn county_key(region: &str) -> &str {
+    &region[..region.len().min(6)]
+}
+
+impl DemandQuery {
+    /// What [`super::list`] shows `scope` with filter `f`, as a catalogue
+    /// query: officers see their subtree, everyone else the public statuses;
+    /// a status, field or region the list would ignore is ignored here too.
+    /// `None` when the filter's region lies outside the scope (nothing to show).
+    pub fn new(scope: &duijie_domain::Scope, f: &super::Filter) -> Option<DemandQuery> {
+        let mut statuses: Vec<Status> = match scope.region() {
+            Some(_) => Vec::new(),
+            None => Status::ALL.into_iter().filter(|s| s.is_public()).collect(),
+        };
+        if let Some(s) = Status::parse(&f.status) {
+            if !statuses.is_empty() && !statuses.contains(&s) {
+                return None;
+            }
+            statuses = vec![s];
+        }
+        let field = Some(f.field.clone()).filter(|x| FIELDS.contains(&x.as_str()));
+        let mut under = scope.region().map(|r| r.as_str().to_string()).unwrap_or_default();
+        if let Ok(r) = duijie_domain::RegionCode::parse(&f.region) {
+            match r.as_str() {
+                within if within.starts_with(under.as_str()) => under = within.to_string(),
+                wider if under.starts_with(wider) => {}
+                _ => return None,
+            }
+        }
+        Some(DemandQuery { under, statuses, field, wish: f.wish })
+    }
+}
+
+/// Which demands a list shows, as the catalogue answers it ([`MatchCatalog::list_demands`]).
+#[derive(Debug, Clone, Default)]
+pub struct DemandQuery {
+    /// Only demands whose region lies under this one (natural code; "" = everywhere).
+    pub under: String,
+    /// Only these statuses (empty = any).
+    pub statuses: Vec<Status>,
+    /// Only this field.
+    pub field: Option<String>,
+    /// Only 微心愿 (true) or only other demands (false).
+    pub wish: Option<bool>,
 }
 
 fn field_index(f: &str) -> u8 {
@@ -148,11 +258,17 @@ fn province(code: &str) -> &str {
 }
 
 impl MatchCatalog {
+    /// Reads everything.
     pub async fn load(db: &Db) -> Result<MatchCatalog> {
-        let by_field = || vec![BTreeSet::new(); FIELDS.len() + 1];
-        let mut c = MatchCatalog { published_by_field: by_field(), orgs_by_field: by_field(), offers_by_field: by_field(), last_sync: i64::MIN / 2, ..Default::default() };
+        let mut c = MatchCatalog::empty();
         c.sync(db).await?;
         Ok(c)
+    }
+
+    /// A catalogue that holds nothing yet: its first sync reads everything.
+    pub fn empty() -> MatchCatalog {
+        let by_field = || vec![BTreeSet::new(); FIELDS.len() + 1];
+        MatchCatalog { published_by_field: by_field(), orgs_by_field: by_field(), offers_by_field: by_field(), last_sync: i64::MIN / 2, ..Default::default() }
     }
 
     pub fn demand_count(&self) -> usize {
@@ -161,68 +277,87 @@ impl MatchCatalog {
 
     /// Applies what was committed since the last sync; returns how many rows were read.
     pub async fn sync(&mut self, db: &Db) -> Result<usize> {
-        let now = crate::now();
-        let since = self.last_sync - SYNC_MARGIN_SECONDS;
+        let changes = MatchChanges::read(db, self.last_sync).await?;
+        Ok(self.apply(changes))
+    }
+
+    /// When the catalogue was last brought up to date (unix seconds): pass it
+    /// to [`MatchChanges::read`].
+    pub fn synced_at(&self) -> i64 {
+        self.last_sync
+    }
+
+    /// Changes whenever the catalogue's contents may have: a result computed
+    /// from the catalogue holds as long as this is unchanged.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether applying these changes would change the catalogue (a row
+    /// changed, or the east–west ties differ).
+    pub fn is_news(&self, c: &MatchChanges) -> bool {
+        !(c.demands.is_empty() && c.orgs.is_empty() && c.offers.is_empty() && c.intents.is_empty() && c.pairings_touched.is_empty() && c.delivered.is_empty())
+            || c.ties.len() != self.ties.len()
+            || c.ties.iter().any(|t| !self.ties.contains(t))
+    }
+
+    /// Applies changes read with [`MatchChanges::read`]; returns how many rows they held.
+    /// Only this step needs the catalogue mutably, so a caller that shares it
+    /// behind a lock holds the write lock for the apply alone, not for the reads.
+    pub fn apply(&mut self, c: MatchChanges) -> usize {
         let mut n = 0;
-        for d in super::changed_since(db, since).await? {
-            self.put_demand(&d);
+        for d in &c.demands {
+            self.put_demand(d);
             n += 1;
         }
-        for o in crate::orgs::changed_since(db, since).await? {
+        for o in &c.orgs {
             let e = self.orgs.entry(o.id).or_default();
             for f in &e.fields {
                 self.orgs_by_field[field_index(f) as usize].remove(&o.id);
             }
             e.region = o.region_code.clone();
             e.fields = o.fields.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect();
-            e.eligible = crate::pairing::refusal(&o).is_none();
+            e.eligible = crate::pairing::refusal(o).is_none();
             for f in &e.fields {
                 self.orgs_by_field[field_index(f) as usize].insert(o.id);
             }
             n += 1;
         }
-        for f in super::supply::changed_since(db, since).await? {
-            self.put_offer(&f);
+        for f in &c.offers {
+            self.put_offer(f);
             n += 1;
         }
-        let intents: Vec<(i64, String)> = on_db!(db, p => sqlx::query_as("SELECT org_id, preferred FROM pairing_intents WHERE updated_at >= $1").bind(since).fetch_all(p).await)?;
-        for (org, pref) in intents {
+        for (org, pref) in c.intents {
             self.orgs.entry(org).or_default().preferred = pref.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect();
         }
-        let touched: Vec<i64> = on_db!(db, p => sqlx::query_scalar("SELECT DISTINCT org_id FROM pairings WHERE updated_at >= $1").bind(since).fetch_all(p).await)?;
-        if !touched.is_empty() {
-            let all: Vec<(i64, String)> = if touched.len() > 500 {
-                on_db!(db, p => sqlx::query_as("SELECT org_id, county_code FROM pairings WHERE kind = 'county' AND status IN ('consented','signed','active')").fetch_all(p).await)?
-            } else {
-                let mut v = Vec::new();
-                for org in &touched {
-                    let rows: Vec<(i64, String)> = on_db!(db, p => sqlx::query_as("SELECT org_id, county_code FROM pairings WHERE org_id = $1 AND kind = 'county' AND status IN ('consented','signed','active')").bind(*org).fetch_all(p).await)?;
-                    v.extend(rows);
-                }
-                v
-            };
-            for org in &touched {
-                self.orgs.entry(*org).or_default().paired.clear();
-            }
-            for (org, county) in all {
-                self.orgs.entry(org).or_default().paired.push(county);
-            }
+        // Every organisation whose pairings were read is reset first (the full
+        // re-read after many changes holds organisations that were not touched).
+        for org in c.pairings_touched.iter().chain(c.paired.iter().map(|(o, _)| o)) {
+            self.orgs.entry(*org).or_default().paired.clear();
         }
-        let done: Vec<(i64, i64)> = on_db!(db, p => sqlx::query_as("SELECT org_id, COUNT(*) FROM projects WHERE status = 'done' AND org_id IN (SELECT org_id FROM projects WHERE done_at >= $1) GROUP BY org_id").bind(since).fetch_all(p).await)?;
-        for (org, count) in done {
+        for (org, county) in c.paired {
+            self.orgs.entry(org).or_default().paired.push(county);
+        }
+        for (org, count) in c.delivered {
             self.orgs.entry(org).or_default().delivered = count as u32;
         }
-        let ties: Vec<(String, String)> = on_db!(db, p => sqlx::query_as("SELECT east_code, west_code FROM cooperation_ties").fetch_all(p).await)?;
-        self.ties = ties.into_iter().collect();
-        self.last_sync = now;
-        Ok(n)
+        self.ties = c.ties.into_iter().collect();
+        self.last_sync = c.read_at;
+        self.generation += 1;
+        n
     }
-
     fn put_demand(&mut self, d: &Demand) {
         let field = field_index(&d.field);
         if let Some(old) = self.demands.get(&d.id) {
             self.published_by_field[old.field as usize].remove(&d.id);
+            if let Some(c) = self.by_county.get_mut(county_key(&old.region)) {
+                c.ids.remove(&d.id);
+                c.counts[cell(old.status, old.field, old.wish)] -= 1;
+            }
         }
+        let county = self.by_county.entry(county_key(&d.region_code).into()).or_insert_with(|| County { ids: BTreeSet::new(), counts: vec![0; CELLS] });
+        county.ids.insert(d.id);
+        county.counts[cell(d.status(), field, d.is_wish)] += 1;
         let status = d.status();
         if status == Status::Published {
             self.published_by_field[field as usize].insert(d.id);
@@ -230,12 +365,64 @@ impl MatchCatalog {
         self.demands.insert(d.id, DemandEntry {
             region: d.region_code.clone().into_boxed_str(),
             field,
+            wish: d.is_wish,
             status,
             funds_fen: d.funds_fen,
             urgency: d.urgency.clamp(0, 9) as u8,
             published_at: d.published_at,
             matched_at: d.matched_at,
         });
+    }
+
+    /// One page of the demands a list shows (ids, newest first) and how many
+    /// there are in all — the same as the database's list for the same
+    /// conditions, from memory: a page costs about its length whatever the
+    /// number of demands, and the total is added up from per-county counts.
+    pub fn list_demands(&self, q: &DemandQuery, offset: usize, limit: usize) -> (Vec<i64>, usize) {
+        let field = q.field.as_deref().map(field_index);
+        let county = county_key(&q.under);
+        let counties: Vec<&County> = self.by_county.range::<str, _>((std::ops::Bound::Included(county), std::ops::Bound::Unbounded)).take_while(|(k, _)| k.starts_with(county)).map(|(_, c)| c).collect();
+        let keep = |id: &i64| {
+            self.demands.get(id).is_some_and(|e| {
+                e.region.starts_with(q.under.as_str())
+                    && (q.statuses.is_empty() || q.statuses.contains(&e.status))
+                    && field.is_none_or(|f| f == e.field)
+                    && q.wish.is_none_or(|w| w == e.wish)
+            })
+        };
+        // Newest first across the counties: a merge of their id sets, each walked from its end.
+        let mut walks: Vec<_> = counties.iter().map(|c| c.ids.iter().rev().peekable()).collect();
+        let mut heap: std::collections::BinaryHeap<(i64, usize)> = walks.iter_mut().enumerate().filter_map(|(i, w)| w.peek().map(|id| (**id, i))).collect();
+        let mut page = Vec::with_capacity(limit);
+        let mut skipped = 0;
+        while page.len() < limit {
+            let Some((id, i)) = heap.pop() else { break };
+            walks[i].next();
+            if let Some(next) = walks[i].peek() {
+                heap.push((**next, i));
+            }
+            if keep(&id) {
+                if skipped < offset {
+                    skipped += 1;
+                } else {
+                    page.push(id);
+                }
+            }
+        }
+        let total = if q.under.len() <= 6 {
+            let statuses: &[Status] = if q.statuses.is_empty() { &Status::ALL } else { &q.statuses };
+            let fields: Vec<u8> = field.map_or_else(|| (0..=FIELDS.len() as u8).collect(), |f| vec![f]);
+            let wishes: &[bool] = match q.wish {
+                Some(true) => &[true],
+                Some(false) => &[false],
+                None => &[false, true],
+            };
+            let cells: Vec<usize> = statuses.iter().flat_map(|s| fields.iter().flat_map(move |f| wishes.iter().map(move |w| cell(*s, *f, *w)))).collect();
+            counties.iter().map(|c| cells.iter().map(|i| c.counts[*i] as usize).sum::<usize>()).sum()
+        } else {
+            counties.iter().map(|c| c.ids.iter().filter(|id| keep(id)).count()).sum()
+        };
+        (page, total)
     }
 
     fn put_offer(&mut self, f: &Offer) {

@@ -148,6 +148,25 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Demand>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
 }
 
+/// The demands with these ids, in the order given (ids that do not exist are left out).
+/// For one page of a list whose ids come from the matching catalogue.
+pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Demand>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM demands WHERE id IN ({})", marks.join(",")));
+    let mut rows: Vec<Demand> = on_db!(db, p => {
+        let mut q = sqlx::query_as(sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })?;
+    rows.sort_by_key(|d| ids.iter().position(|id| *id == d.id));
+    Ok(rows)
+}
+
 pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Demand>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM demands WHERE id = $1"));
     Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)

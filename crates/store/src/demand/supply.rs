@@ -53,11 +53,16 @@ impl Offer {
     }
 
     pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "published" => "发布中",
-            "closed" => "已关闭",
-            _ => "已下架",
-        }
+        status_label(&self.status)
+    }
+}
+
+/// An offer's status as people read it.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "published" => "发布中",
+        "closed" => "已关闭",
+        _ => "已下架",
     }
 }
 

@@ -311,7 +311,7 @@ fn demand_filter(status: &str, field: &str, region: &str, wish: &str) -> Result<
 pub async fn list_demands(State(state): State<AppState>, user: ApiUser, Query(q): Query<DemandParams>) -> Result<Json<DemandPage>, ApiError> {
     let filter = demand_filter(q.status.trim(), q.field.trim(), &q.region, &q.wish)?;
     let (limit, offset) = page_of(q.page, q.per_page);
-    let (rows, total) = demand::list(&state.db, &user.principal.scope(), &filter, limit, offset).await?;
+    let (rows, total) = crate::demand::list(&state, &user.principal.scope(), &filter, limit, offset).await?;
     let mut names = Names::default();
     let mut items = Vec::with_capacity(rows.len());
     for d in &rows {
@@ -1125,7 +1125,7 @@ pub async fn public_demands(State(state): State<AppState>, Query(q): Query<Publi
     };
     let filter = demand_filter(status, q.field.trim(), &q.region, "")?;
     let (limit, offset) = page_of(q.page, q.per_page);
-    let (rows, total) = demand::list(&state.db, &public_scope(), &filter, limit, offset).await?;
+    let (rows, total) = crate::demand::list(&state, &public_scope(), &filter, limit, offset).await?;
     let mut names = Names::default();
     let mut items = Vec::with_capacity(rows.len());
     for d in rows.iter().filter(|d| ops::is_public(d)) {

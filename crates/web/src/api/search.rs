@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::ApiError;
-use crate::pages::search::{Found, SearchParams, run};
+use crate::search::{Found, SearchParams, run};
 use axum::Json;
 use crate::api::Query;
 use axum::extract::State;

@@ -81,8 +81,7 @@ pub async fn load_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>, AppErro
 
 /// Organisations in `who`'s scope matching the filter: one page and the total.
 pub async fn find(state: &AppState, who: &Principal, f: &OrgFilter, offset: usize, limit: usize) -> Result<(Vec<Organization>, usize), AppError> {
-    state.catalog.write().await.sync(&state.db).await?;
-    let (ids, total) = state.catalog.read().await.search(f, &who.scope(), offset, limit);
+    let (ids, total) = state.derived.catalog().await.search(f, &who.scope(), offset, limit);
     Ok((load_ids(&state.db, &ids).await?, total))
 }
 

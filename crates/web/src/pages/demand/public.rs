@@ -66,7 +66,7 @@ async fn demands(State(state): State<AppState>, Query(q): Query<ListQuery>) -> R
     };
     let filter = Filter { status: status.clone(), field: q.field.clone(), region: q.region.clone(), wish: None };
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) = demand::list(&state.db, &public_scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let (items, total) = crate::demand::list(&state, &public_scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let shown = if q.status == "all" { "all".to_string() } else { status };
     Ok(DemandsPage {
         rows: demand_rows(&state, &items).await,

@@ -195,8 +195,7 @@ async fn unmatched(State(state): State<AppState>, cu: CurrentUser) -> Result<Unm
     let who = &cu.principal;
     crate::pairing::require(decide(who, Action::ViewMatchStats, Target::Region(&who.region)))?;
     let ids = {
-        let mut cat = state.matches.write().await;
-        cat.sync(&state.db).await?;
+        let cat = state.derived.matches().await;
         cat.long_unmatched(who.region.as_str(), duijie_store::now(), 500)
     };
     let mut demands = Vec::with_capacity(ids.len());
