@@ -50,7 +50,7 @@ pub async fn claim(db: &Db, user_id: i64, key: &str, request: &str, body_hash: &
         return Ok(Claim::Claimed);
     }
     let sql = "SELECT request, body_hash, status, content_type, body FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2";
-    let row: Option<(String, String, i32, String, Vec<u8>)> = on_db!(db, p => sqlx::query_as(sql).bind(user_id).bind(key).fetch_optional(p).await)?;
+    let row: Option<(String, String, i64, String, Vec<u8>)> = on_db!(db, p => sqlx::query_as(sql).bind(user_id).bind(key).fetch_optional(p).await)?;
     Ok(match row {
         // Released between our insert and this read: the caller may try again.
         None => Claim::Running,
@@ -63,7 +63,7 @@ pub async fn claim(db: &Db, user_id: i64, key: &str, request: &str, body_hash: &
 /// Stores the answer of a claimed key.
 pub async fn finish(db: &Db, user_id: i64, key: &str, answer: &Answer) -> Result<()> {
     let sql = "UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3 WHERE user_id = $4 AND idem_key = $5";
-    on_db_exec!(db, p => sqlx::query(sql).bind(i32::from(answer.status)).bind(&answer.content_type).bind(&answer.body)
+    on_db_exec!(db, p => sqlx::query(sql).bind(i64::from(answer.status)).bind(&answer.content_type).bind(&answer.body)
         .bind(user_id).bind(key).execute(p).await)?;
     Ok(())
 }

@@ -62,6 +62,7 @@ both!(
     the_success_rate_matches_a_hand_computed_example,
     household_data_is_sealed_and_each_full_view_is_audited,
     county_bureaus_are_told_once_when_an_unmatched_demand_is_about_to_expire,
+    an_idempotency_key_keeps_its_answer_for_the_same_request_only,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -1434,4 +1435,19 @@ async fn an_adjustment_approved_by_both_departments_at_once_is_applied_once(db: 
             assert_eq!(pairing::events(db, pid).await.unwrap().iter().filter(|e| e.to_status == "ended").count(), 1, "ended once");
         }
     }
+}
+
+async fn an_idempotency_key_keeps_its_answer_for_the_same_request_only(db: &Db) {
+    use duijie_store::idempotency::{self, Answer, Claim};
+    let user = users::by_username(db, "yl_xz").await.unwrap().unwrap().id;
+    let (request, hash) = ("POST /api/v1/demands", "body-hash");
+    assert_eq!(idempotency::claim(db, user, "k1", request, hash).await.unwrap(), Claim::Claimed);
+    assert_eq!(idempotency::claim(db, user, "k1", request, hash).await.unwrap(), Claim::Running, "claimed, no answer yet");
+    let answer = Answer { status: 201, content_type: "application/json".into(), body: b"{\"id\":7}".to_vec() };
+    idempotency::finish(db, user, "k1", &answer).await.unwrap();
+    assert_eq!(idempotency::claim(db, user, "k1", request, hash).await.unwrap(), Claim::Done(answer));
+    assert_eq!(idempotency::claim(db, user, "k1", request, "other-body").await.unwrap(), Claim::Mismatch);
+    assert_eq!(idempotency::claim(db, user, "k2", request, hash).await.unwrap(), Claim::Claimed);
+    idempotency::release(db, user, "k2").await.unwrap();
+    assert_eq!(idempotency::claim(db, user, "k2", request, hash).await.unwrap(), Claim::Claimed, "released keys can be claimed again");
 }

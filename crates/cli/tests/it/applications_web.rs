@@ -1,11 +1,20 @@
 //! Self-application (/apply), the approval queue (/orgs/pending) and the registry
 //! import with preview and background commit (/orgs/import), through the router.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
-use crate::support::{App, PASSWORD, app, csrf_of, multipart};
+use crate::support::{App, PASSWORD, both, csrf_of, multipart};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use duijie_domain::Uscc;
 use duijie_store::{orgs, users};
+
+both!(
+    an_application_with_bad_fields_shows_every_error_and_creates_nothing,
+    an_application_is_queued_for_the_right_officers_and_approved_or_returned,
+    a_registry_import_lists_every_bad_row_then_commits_in_the_background,
+    the_registry_import_is_for_civil_affairs_and_its_template_reads_back,
+);
 
 /// A valid credit code of a 社会服务机构 (52) registered in `region6`.
 fn code(region6: &str, body: &str) -> String {
@@ -58,9 +67,7 @@ fn good_fields<'a>(credit_code: &'a str, username: &'a str) -> Vec<(&'a str, &'a
     ]
 }
 
-#[tokio::test]
-async fn an_application_with_bad_fields_shows_every_error_and_creates_nothing() {
-    let a = app().await;
+async fn an_application_with_bad_fields_shows_every_error_and_creates_nothing(a: App) {
     let good = code("530628", "MA0000A1");
     let mut fields = good_fields(&good, "x");
     for (k, v) in fields.iter_mut() {
@@ -112,9 +119,7 @@ async fn an_application_with_bad_fields_shows_every_error_and_creates_nothing() 
     assert!(orgs::by_credit_code(&a.t.db, &good).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn an_application_is_queued_for_the_right_officers_and_approved_or_returned() {
-    let a = app().await;
+async fn an_application_is_queued_for_the_right_officers_and_approved_or_returned(a: App) {
     let credit = code("530628", "MA0000B2");
     let r = apply(&a, &good_fields(&credit, "hzzx_apply"), "登记证书.pdf", PDF).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -224,9 +229,7 @@ async fn commit_and_wait(a: &App, cookie: &str, csrf: &str, token: &str) -> Stri
     panic!("import job did not finish");
 }
 
-#[tokio::test]
-async fn a_registry_import_lists_every_bad_row_then_commits_in_the_background() {
-    let a = app().await;
+async fn a_registry_import_lists_every_bad_row_then_commits_in_the_background(a: App) {
     let (yn, csrf) = a.login("yn_mz").await;
     let page = a.get("/orgs/import", &yn).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -299,9 +302,7 @@ async fn a_registry_import_lists_every_bad_row_then_commits_in_the_background() 
     assert_eq!(a.get("/orgs/import/jobs/nonexistent", &yn).await.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn the_registry_import_is_for_civil_affairs_and_its_template_reads_back() {
-    let a = app().await;
+async fn the_registry_import_is_for_civil_affairs_and_its_template_reads_back(a: App) {
     let (xz, xz_csrf) = a.login("yl_xz").await;
     assert_eq!(a.get("/orgs/import", &xz).await.status, StatusCode::FORBIDDEN);
     let r = upload(&a, &xz, &xz_csrf, "registry.csv", "统一社会信用代码,名称\n".as_bytes()).await;

@@ -3,10 +3,22 @@
 //! organisations on a credit list, scope and household data, the success rate
 //! against a hand count and SQL, the public lists without a token, and the
 //! OpenAPI description.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`)
+//! except the check of the OpenAPI description, which reads no table.
 
-use crate::support::{App, Reply, app};
+use crate::support::{App, Reply, app, both};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+
+both!(
+    a_demand_goes_from_recording_to_a_project_and_counts_in_the_success_rate,
+    an_organisation_on_a_credit_list_is_not_recommended_and_cannot_take,
+    drafts_and_household_data_stay_within_the_county,
+    the_success_rate_of_a_township_matches_a_hand_count_and_sql,
+    offers_are_published_ordered_from_and_curated,
+    the_public_lists_need_no_token_and_carry_no_personal_data,
+);
 
 const ORG_YL: &str = "演示·彝良县助学服务中心";
 const ORG_YN: &str = "演示·云南省乡村发展促进会";
@@ -92,9 +104,7 @@ async fn list_ids(a: &App, token: Option<&str>, path: &str) -> Vec<i64> {
     r.json()["items"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect()
 }
 
-#[tokio::test]
-async fn a_demand_goes_from_recording_to_a_project_and_counts_in_the_success_rate() {
-    let a = app().await;
+async fn a_demand_goes_from_recording_to_a_project_and_counts_in_the_success_rate(a: App) {
     let (yl_xz, yl_mz, org_yl, org_yn) = (a.token("yl_xz").await, a.token("yl_mz").await, a.token("org_yl").await, a.token("org_yn").await);
     let before = stats(&a, &yl_xz, "").await;
     assert_eq!(before.status, StatusCode::OK, "{}", before.body);
@@ -171,9 +181,7 @@ async fn a_demand_goes_from_recording_to_a_project_and_counts_in_the_success_rat
     assert_eq!((sql.0 as u64, sql.1 as u64), counts(&after["total"]));
 }
 
-#[tokio::test]
-async fn an_organisation_on_a_credit_list_is_not_recommended_and_cannot_take() {
-    let a = app().await;
+async fn an_organisation_on_a_credit_list_is_not_recommended_and_cannot_take(a: App) {
     let (yl_xz, yl_mz, org_yl, yn_mz) = (a.token("yl_xz").await, a.token("yl_mz").await, a.token("org_yl").await, a.token("yn_mz").await);
     let id = record(&a, &yl_xz, demand_body("洛泽河镇乡村学校阅读角", "教育", "township", "530628102")).await;
     publish(&a, &yl_xz, &yl_mz, id).await;
@@ -197,9 +205,7 @@ async fn an_organisation_on_a_credit_list_is_not_recommended_and_cannot_take() {
     assert!(d["matches"].as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn drafts_and_household_data_stay_within_the_county() {
-    let a = app().await;
+async fn drafts_and_household_data_stay_within_the_county(a: App) {
     let (yl_xz, yl_mz, zx_xz, org_yl) = (a.token("yl_xz").await, a.token("yl_mz").await, a.token("zx_xz").await, a.token("org_yl").await);
     let mut body = demand_body("发路村困难户危房修缮", "基础设施", "household", "530628102203");
     body["household_name"] = json!(HOUSEHOLD_NAME);
@@ -269,9 +275,7 @@ async fn drafts_and_household_data_stay_within_the_county() {
     assert_eq!(a.api("GET", "/api/v1/demands?status=nonsense", Some(&yl_xz), None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-#[tokio::test]
-async fn the_success_rate_of_a_township_matches_a_hand_count_and_sql() {
-    let a = app().await;
+async fn the_success_rate_of_a_township_matches_a_hand_count_and_sql(a: App) {
     let (yl_xz, yl_mz, org_yl, zx_xz) = (a.token("yl_xz").await, a.token("yl_mz").await, a.token("org_yl").await, a.token("zx_xz").await);
     // 钟鸣镇 has no demo demands: everything counted here is ours.
     let town = "530628107";
@@ -325,9 +329,7 @@ async fn the_success_rate_of_a_township_matches_a_hand_count_and_sql() {
     assert_eq!(stats(&a, &yl_xz, "?from=2026-06-01&to=2026-05-01").await.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-#[tokio::test]
-async fn offers_are_published_ordered_from_and_curated() {
-    let a = app().await;
+async fn offers_are_published_ordered_from_and_curated(a: App) {
     let (yl_xz, yl_mz, org_yl, zx_xz) = (a.token("yl_xz").await, a.token("yl_mz").await, a.token("org_yl").await, a.token("zx_xz").await);
     let body = json!({"title": "彝良县乡村教师培训", "fields": "教育", "target_regions": "530628", "funds_wan": 10, "people": 4, "capacity": 1,
                       "period_start": "2026-01-01", "period_end": "2027-12-31"});
@@ -377,9 +379,7 @@ async fn offers_are_published_ordered_from_and_curated() {
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-#[tokio::test]
-async fn the_public_lists_need_no_token_and_carry_no_personal_data() {
-    let a = app().await;
+async fn the_public_lists_need_no_token_and_carry_no_personal_data(a: App) {
     let (yl_xz, yl_mz) = (a.token("yl_xz").await, a.token("yl_mz").await);
     let mut body = demand_body("仓盈村困难户微心愿：冬季棉被", "特殊群体关爱", "household", "530628102204");
     body["funds_wan"] = json!("0.2");

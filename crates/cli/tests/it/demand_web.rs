@@ -4,10 +4,20 @@
 //! audit row and never shown to organisations or the public, scope (another
 //! county's draft is 404), forms naming each bad field, and an offer published,
 //! ordered from (点单), confirmed and curated.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
-use crate::support::{App, Reply, app};
+use crate::support::{App, Reply, both};
 use axum::http::StatusCode;
 use duijie_store::demand::matching;
+
+both!(
+    a_demand_goes_from_draft_to_a_confirmed_match_and_the_dashboard_counts_it,
+    a_households_data_is_masked_opened_once_with_an_audit_row_and_never_shown_to_organisations,
+    another_countys_draft_is_not_found_and_drafts_are_not_public,
+    the_demand_form_names_each_bad_field_keeps_the_input_and_writes_nothing,
+    an_offer_is_published_ordered_from_confirmed_and_curated,
+);
 
 /// A fresh demand form as a county officer fills it in; `extra` overrides fields.
 fn demand_form<'a>(csrf: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -82,9 +92,7 @@ fn id_number(first17: &str) -> String {
     format!("{first17}{}", C[(sum % 11) as usize])
 }
 
-#[tokio::test]
-async fn a_demand_goes_from_draft_to_a_confirmed_match_and_the_dashboard_counts_it() {
-    let a = app().await;
+async fn a_demand_goes_from_draft_to_a_confirmed_match_and_the_dashboard_counts_it(a: App) {
     let (yl, csrf) = a.login("yl_xz").await;
     let dash = a.get("/dashboard", &yl).await;
     for id in ["success-rate", "published-count", "matched-count", "rate-definition", "rate-by-region", "rate-by-field"] {
@@ -153,9 +161,7 @@ async fn a_demand_goes_from_draft_to_a_confirmed_match_and_the_dashboard_counts_
     assert!(!a.get("/dashboard", &org).await.body.contains("id=\"success-rate\""));
 }
 
-#[tokio::test]
-async fn a_households_data_is_masked_opened_once_with_an_audit_row_and_never_shown_to_organisations() {
-    let a = app().await;
+async fn a_households_data_is_masked_opened_once_with_an_audit_row_and_never_shown_to_organisations(a: App) {
     add_village(&a).await;
     let (yl, csrf) = a.login("yl_xz").await;
     let id_no = id_number("53062819800101123");
@@ -224,9 +230,7 @@ async fn a_households_data_is_masked_opened_once_with_an_audit_row_and_never_sho
     assert_eq!(a.get("/public/offers", "").await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn another_countys_draft_is_not_found_and_drafts_are_not_public() {
-    let a = app().await;
+async fn another_countys_draft_is_not_found_and_drafts_are_not_public(a: App) {
     let (yl, csrf) = a.login("yl_xz").await;
     let id = record(&a, &yl, &csrf, &[("title", "测试·彝良县草稿需求")]).await;
     for user in ["zx_xz", "org_yl", "gz_xz"] {
@@ -244,9 +248,7 @@ async fn another_countys_draft_is_not_found_and_drafts_are_not_public() {
     assert_eq!(a.get(&format!("/demands/{id}"), &yn).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn the_demand_form_names_each_bad_field_keeps_the_input_and_writes_nothing() {
-    let a = app().await;
+async fn the_demand_form_names_each_bad_field_keeps_the_input_and_writes_nothing(a: App) {
     let (yl, csrf) = a.login("yl_xz").await;
     let demands = "SELECT COUNT(*) FROM demands WHERE title LIKE $1";
     let form = a.get("/demands/new", &yl).await;
@@ -292,9 +294,7 @@ async fn the_demand_form_names_each_bad_field_keeps_the_input_and_writes_nothing
     assert_eq!(count(&a, demands, "测试·错误的表单".into()).await, 0);
 }
 
-#[tokio::test]
-async fn an_offer_is_published_ordered_from_confirmed_and_curated() {
-    let a = app().await;
+async fn an_offer_is_published_ordered_from_confirmed_and_curated(a: App) {
     let (org, org_csrf) = a.login("org_yl").await;
     let offer = |title: &'static str, fields: &'static str| {
         vec![

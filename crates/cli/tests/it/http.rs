@@ -1,9 +1,22 @@
 //! Pages and API over HTTP: scope, roles, bad input, security headers, imports.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`)
+//! except the OpenAPI/explorer and security-header checks, which read no table.
 
-use crate::support::{app, csrf_of, multipart};
+use crate::support::{App, app, both, csrf_of, multipart};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
+
+both!(
+    api_tokens_identify_the_caller_and_wrong_credentials_are_refused,
+    every_role_gets_the_expected_answer_in_and_out_of_scope,
+    a_county_officer_cannot_open_another_county_page,
+    bad_input_gets_a_clear_answer_and_changes_nothing,
+    logout_ends_the_session,
+    an_administrator_manages_users_in_scope_with_field_errors,
+    a_designation_list_imports_with_preview_all_or_nothing_and_idempotently,
+);
 
 #[tokio::test]
 async fn openapi_describes_every_api_route_and_the_explorer_works_offline() {
@@ -30,9 +43,7 @@ async fn openapi_describes_every_api_route_and_the_explorer_works_offline() {
     assert_eq!(a.get("/healthz", "").await.body, "ok");
 }
 
-#[tokio::test]
-async fn api_tokens_identify_the_caller_and_wrong_credentials_are_refused() {
-    let a = app().await;
+async fn api_tokens_identify_the_caller_and_wrong_credentials_are_refused(a: App) {
     let bad = a.api("POST", "/api/v1/auth/token", None, Some(json!({"username": "yl_xz", "password": "nope"}))).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bad.json()["message"], "用户名或密码错误");
@@ -53,9 +64,7 @@ async fn api_tokens_identify_the_caller_and_wrong_credentials_are_refused() {
 }
 
 /// Roles × operations × in/out of scope over the API, each expected status by hand.
-#[tokio::test]
-async fn every_role_gets_the_expected_answer_in_and_out_of_scope() {
-    let a = app().await;
+async fn every_role_gets_the_expected_answer_in_and_out_of_scope(a: App) {
     let add = |kind: &str| json!({"kind": kind, "source": "测试文件", "valid_from": "2024-01-01"});
     #[rustfmt::skip]
     let table: &[(&str, [u16; 8])] = &[
@@ -85,9 +94,7 @@ async fn every_role_gets_the_expected_answer_in_and_out_of_scope() {
     }
 }
 
-#[tokio::test]
-async fn a_county_officer_cannot_open_another_county_page() {
-    let a = app().await;
+async fn a_county_officer_cannot_open_another_county_page(a: App) {
     let (cookie, _) = a.login("yl_xz").await;
     let own = a.get("/regions/530628", &cookie).await;
     assert_eq!(own.status, StatusCode::OK);
@@ -104,9 +111,7 @@ async fn a_county_officer_cannot_open_another_county_page() {
     assert_eq!(anonymous.location(), "/login");
 }
 
-#[tokio::test]
-async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
-    let a = app().await;
+async fn bad_input_gets_a_clear_answer_and_changes_nothing(a: App) {
     let (cookie, csrf) = a.login("yn_xz").await;
     let count = |body: &str| body.matches("三区三州").count();
     let before = count(&a.get("/regions/530627", &cookie).await.body);
@@ -159,9 +164,7 @@ async fn every_response_carries_the_security_headers() {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
 }
 
-#[tokio::test]
-async fn logout_ends_the_session() {
-    let a = app().await;
+async fn logout_ends_the_session(a: App) {
     let (cookie, csrf) = a.login("zt_mz").await;
     let out = a.post_form("/logout", &cookie, &[("_csrf", &csrf)]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
@@ -170,9 +173,7 @@ async fn logout_ends_the_session() {
     assert_eq!(after.status, StatusCode::SEE_OTHER, "the old cookie no longer works");
 }
 
-#[tokio::test]
-async fn an_administrator_manages_users_in_scope_with_field_errors() {
-    let a = app().await;
+async fn an_administrator_manages_users_in_scope_with_field_errors(a: App) {
     let (cookie, csrf) = a.login("admin").await;
     let bad = a
         .post_form("/admin/users", &cookie, &[("_csrf", &csrf), ("username", "x"), ("display_name", ""), ("role", "organization"), ("region", "53x"), ("org", ""), ("password", "short")])
@@ -210,9 +211,7 @@ async fn an_administrator_manages_users_in_scope_with_field_errors() {
     assert_eq!(a.get(&format!("/admin/users/{gz_user_id}"), &yn_cookie).await.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn a_designation_list_imports_with_preview_all_or_nothing_and_idempotently() {
-    let a = app().await;
+async fn a_designation_list_imports_with_preview_all_or_nothing_and_idempotently(a: App) {
     let (cookie, csrf) = a.login("admin").await;
     let upload = |csv: &str| {
         let (ct, body) = multipart(&[("_csrf", &csrf), ("kind", "provincial_key"), ("source", "云南省乡村振兴重点帮扶县名单")], "名单.csv", csv.as_bytes());

@@ -1,14 +1,21 @@
 //! The inbox (站内消息) through the pages and the API: each user sees only the
 //! notices addressed to their organisation or unit, opening one marks it read
 //! and follows its link on this site only.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
-use crate::support::{App, app};
+use crate::support::{App, both};
 use axum::http::StatusCode;
 use duijie_store::inbox::{self, Notice, Recipient};
 
-/// An app whose demo data's notices are removed, so that every inbox starts empty.
-async fn app_with_empty_inboxes() -> App {
-    let a = app().await;
+both!(
+    a_notice_shows_only_to_its_recipient_and_opening_it_marks_it_read,
+    links_leave_the_site_never_and_all_can_be_marked_read,
+    the_api_lists_and_marks_only_the_callers_notices,
+);
+
+/// The app with its demo data's notices removed, so that every inbox starts empty.
+async fn with_empty_inboxes(a: App) -> App {
     duijie_store::on_db_exec!(&a.t.db, p => sqlx::query("DELETE FROM notifications").execute(p).await).unwrap();
     a
 }
@@ -38,9 +45,8 @@ fn badge(html: &str) -> Option<String> {
     html.find(marker).map(|i| html[i + marker.len()..].split('<').next().unwrap_or("").to_string())
 }
 
-#[tokio::test]
-async fn a_notice_shows_only_to_its_recipient_and_opening_it_marks_it_read() {
-    let a = app_with_empty_inboxes().await;
+async fn a_notice_shows_only_to_its_recipient_and_opening_it_marks_it_read(a: App) {
+    let a = with_empty_inboxes(a).await;
     let (org, org_csrf) = a.login("org_yl").await;
     let (other, other_csrf) = a.login("org_yn").await;
     assert_eq!(badge(&a.get("/dashboard", &org).await.body), None);
@@ -83,9 +89,8 @@ async fn a_notice_shows_only_to_its_recipient_and_opening_it_marks_it_read() {
     assert!(a.get("/inbox?tab=unread", &org).await.body.contains("暂无未读消息"));
 }
 
-#[tokio::test]
-async fn links_leave_the_site_never_and_all_can_be_marked_read() {
-    let a = app_with_empty_inboxes().await;
+async fn links_leave_the_site_never_and_all_can_be_marked_read(a: App) {
+    let a = with_empty_inboxes(a).await;
     let (xz, xz_csrf) = a.login("yl_xz").await;
     let unit = || Recipient::Unit { region: "530628".into(), role: Some(duijie_domain::Role::RuralRevitalization) };
     let evil = notify(&a, unit(), "外部链接", "https://evil.example/phish", "yl_xz").await;
@@ -122,9 +127,8 @@ async fn links_leave_the_site_never_and_all_can_be_marked_read() {
     assert_eq!(a.post_form("/inbox/read-all", &xz, &[]).await.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn the_api_lists_and_marks_only_the_callers_notices() {
-    let a = app_with_empty_inboxes().await;
+async fn the_api_lists_and_marks_only_the_callers_notices(a: App) {
+    let a = with_empty_inboxes(a).await;
     let org = a.token("org_yl").await;
     let other = a.token("org_yn").await;
     let id = notify(&a, org_of(&a, "org_yl").await, "方案已下达", "/pairing/3", "org_yl").await;

@@ -2,9 +2,15 @@
 //! into the in-process router (pages and API), and the `duijie` binary as an
 //! operator runs it. One test binary, so the workspace links once.
 //!
-//! Each test gets a fresh SQLite database with the full region tree and the demo
-//! accounts (`duijie_store::testing`); the race tests ([`races`]) run on
-//! PostgreSQL too (`DUIJIE_TEST_PG_URL`).
+//! Each test gets a fresh database with the full region tree and the demo
+//! accounts (`duijie_store::testing`). Tests of behaviour that touches the
+//! database run twice, on SQLite and on PostgreSQL (`DUIJIE_TEST_PG_URL`, which
+//! `scripts/test.sh` sets; without it they fail, so a green run means both
+//! backends passed): through `support::both!` (`name::sqlite`, `name::postgres`)
+//! or by looping over `support::apps()`. SQLite only: checks that read no table
+//! (the OpenAPI description, security headers, unreadable requests), the
+//! schemathesis fuzz run against `duijie serve`, the hostile-file tests (their
+//! limits act before anything is stored) and the `duijie` binary's commands.
 
 mod api_schema;
 mod applications_web;

@@ -1,14 +1,28 @@
 //! The organisation registry over HTTP: search with word segmentation, scope,
 //! public and full profiles, credit lists, creation with field errors, export,
 //! attachments and the API.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
-use crate::support::{App, app};
+use crate::support::{App, both};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use duijie_domain::Uscc;
 use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
+
+both!(
+    search_uses_word_segmentation_and_keeps_the_filters,
+    officers_see_their_subtree_and_only_public_profiles_elsewhere,
+    credit_lists_warn_everywhere_and_only_officers_set_them,
+    profiles_are_edited_and_members_added_with_checks,
+    the_create_form_names_each_bad_field,
+    the_export_is_a_real_workbook_of_the_filtered_rows,
+    attachments_download_only_with_the_full_view,
+    the_api_searches_shows_and_creates_organisations,
+    the_api_lists_and_decides_and_a_returned_application_is_resubmitted,
+);
 
 const YN: &str = "演示·云南省乡村发展促进会";
 const YL: &str = "演示·彝良县助学服务中心";
@@ -33,9 +47,7 @@ async fn bytes(a: &App, path: &str, cookie: &str) -> (StatusCode, axum::http::He
     (status, headers, res.into_body().collect().await.unwrap().to_bytes().to_vec())
 }
 
-#[tokio::test]
-async fn search_uses_word_segmentation_and_keeps_the_filters() {
-    let a = app().await;
+async fn search_uses_word_segmentation_and_keeps_the_filters(a: App) {
     let (cookie, csrf) = a.login("admin").await;
     let bit = code("53100000MA00001X");
     let res = a
@@ -83,9 +95,7 @@ async fn search_uses_word_segmentation_and_keeps_the_filters() {
     assert_eq!(p2.body.matches("<td><a href=\"/orgs/").count(), 7, "27 rows, 20 a page: 7 on page 2");
 }
 
-#[tokio::test]
-async fn officers_see_their_subtree_and_only_public_profiles_elsewhere() {
-    let a = app().await;
+async fn officers_see_their_subtree_and_only_public_profiles_elsewhere(a: App) {
     let (yl, _) = a.login("yl_mz").await;
     let list = a.get("/orgs", &yl).await;
     assert_eq!(list.status, StatusCode::OK);
@@ -121,9 +131,7 @@ async fn officers_see_their_subtree_and_only_public_profiles_elsewhere() {
     assert_eq!(a.get("/orgs", "").await.status, StatusCode::SEE_OTHER, "anonymous callers go to the login page");
 }
 
-#[tokio::test]
-async fn credit_lists_warn_everywhere_and_only_officers_set_them() {
-    let a = app().await;
+async fn credit_lists_warn_everywhere_and_only_officers_set_them(a: App) {
     let yn_id = org_id(&a, YN).await;
     let (yn, csrf) = a.login("yn_mz").await;
     let path = format!("/orgs/{yn_id}/credit-list");
@@ -159,9 +167,7 @@ async fn credit_lists_warn_everywhere_and_only_officers_set_them() {
     assert!(!a.get(&format!("/orgs/{yn_id}"), &yn).await.body.contains("该组织已被列入"));
 }
 
-#[tokio::test]
-async fn profiles_are_edited_and_members_added_with_checks() {
-    let a = app().await;
+async fn profiles_are_edited_and_members_added_with_checks(a: App) {
     let yl_id = org_id(&a, YL).await;
     let (c, t) = a.login("yl_mz").await;
     let edit = |phone: &'static str, fields: &'static str| {
@@ -203,9 +209,7 @@ async fn profiles_are_edited_and_members_added_with_checks() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn the_create_form_names_each_bad_field() {
-    let a = app().await;
+async fn the_create_form_names_each_bad_field(a: App) {
     let (c, t) = a.login("yn_mz").await;
     let form = a.get("/orgs/new", &c).await;
     assert_eq!(form.status, StatusCode::OK);
@@ -245,9 +249,7 @@ async fn the_create_form_names_each_bad_field() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn the_export_is_a_real_workbook_of_the_filtered_rows() {
-    let a = app().await;
+async fn the_export_is_a_real_workbook_of_the_filtered_rows(a: App) {
     let (yn, _) = a.login("yn_mz").await;
     let (status, headers, body) = bytes(&a, "/orgs/export.xlsx", &yn).await;
     assert_eq!(status, StatusCode::OK);
@@ -269,9 +271,7 @@ async fn the_export_is_a_real_workbook_of_the_filtered_rows() {
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn attachments_download_only_with_the_full_view() {
-    let a = app().await;
+async fn attachments_download_only_with_the_full_view(a: App) {
     let yn_id = org_id(&a, YN).await;
     let o = duijie_store::orgs::get(&a.t.db, yn_id).await.unwrap().unwrap();
     let mut tx = a.t.db.begin().await.unwrap();
@@ -289,9 +289,7 @@ async fn attachments_download_only_with_the_full_view() {
     assert_eq!(bytes(&a, "/attachments/999999", &yn).await.0, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn the_api_searches_shows_and_creates_organisations() {
-    let a = app().await;
+async fn the_api_searches_shows_and_creates_organisations(a: App) {
     let yn = a.token("yn_mz").await;
     let list = a.api("GET", "/api/v1/organizations", Some(&yn), None).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
@@ -348,10 +346,8 @@ async fn the_api_searches_shows_and_creates_organisations() {
 
 /// Credit lists and application decisions over the API, and a returned
 /// application resubmitted by the organisation from its own page.
-#[tokio::test]
-async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted() {
+async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted(a: App) {
     use duijie_store::orgs::{NewOrganization, OrgProfile};
-    let a = crate::support::app().await;
     // An application waiting in 彝良县, with its organisation user.
     let code = duijie_domain::Uscc::complete("52530628MA0000C1").unwrap();
     let mut tx = a.t.db.begin().await.unwrap();

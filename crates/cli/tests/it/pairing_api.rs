@@ -1,11 +1,23 @@
 //! Pairing (结对帮扶) over the API: the whole loop from proposal to coverage,
 //! scope, credit lists, adjustments of a published list, bad input, intents,
 //! needs, plans and agreements due, and the OpenAPI description.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`)
+//! except the check of the OpenAPI description, which reads no table.
 
-use crate::support::{App, app};
+use crate::support::{App, app, both};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
+
+both!(
+    a_pairing_goes_from_proposal_to_active_and_covers_the_county,
+    a_pairing_is_invisible_outside_scope_and_only_its_organisation_consents_for_it,
+    an_organisation_on_a_credit_list_cannot_be_paired,
+    ending_a_published_pairing_needs_both_departments_approval,
+    bad_input_is_answered_in_chinese_and_nothing_is_written,
+    intents_needs_plans_and_due_agreements_over_the_api,
+);
 
 const YN_ORG: &str = "演示·云南省乡村发展促进会";
 
@@ -79,9 +91,7 @@ async fn published_pairing(a: &App) -> (i64, i64) {
     (batch, id)
 }
 
-#[tokio::test]
-async fn a_pairing_goes_from_proposal_to_active_and_covers_the_county() {
-    let a = app().await;
+async fn a_pairing_goes_from_proposal_to_active_and_covers_the_county(a: App) {
     let (yn, org, yl) = (a.token("yn_xz").await, a.token("org_yn").await, a.token("yl_xz").await);
     let batch = new_batch(&a, &yn, "第一批", "2026-12-31").await;
     let batches = a.api("GET", "/api/v1/pairing/batches", Some(&org), None).await.json();
@@ -162,9 +172,7 @@ async fn a_pairing_goes_from_proposal_to_active_and_covers_the_county() {
     assert!(!uncovered["counties"].as_array().unwrap().iter().any(|c| c["code"] == "530628"));
 }
 
-#[tokio::test]
-async fn a_pairing_is_invisible_outside_scope_and_only_its_organisation_consents_for_it() {
-    let a = app().await;
+async fn a_pairing_is_invisible_outside_scope_and_only_its_organisation_consents_for_it(a: App) {
     let (yn, yl) = (a.token("yn_xz").await, a.token("yl_xz").await);
     let batch = new_batch(&a, &yn, "第一批", "2026-12-31").await;
     // Proposed by the county this time: the organisation's consent is awaited.
@@ -197,9 +205,7 @@ async fn a_pairing_is_invisible_outside_scope_and_only_its_organisation_consents
     assert_eq!(ok.json()["status"], "consented");
 }
 
-#[tokio::test]
-async fn an_organisation_on_a_credit_list_cannot_be_paired() {
-    let a = app().await;
+async fn an_organisation_on_a_credit_list_cannot_be_paired(a: App) {
     let (yn, mz) = (a.token("yn_xz").await, a.token("yn_mz").await);
     let batch = new_batch(&a, &yn, "第一批", "2026-12-31").await;
     let yl_org = org_id_of(&a, "org_yl").await;
@@ -224,9 +230,7 @@ async fn an_organisation_on_a_credit_list_cannot_be_paired() {
     assert_eq!(mine_before, mine_after);
 }
 
-#[tokio::test]
-async fn ending_a_published_pairing_needs_both_departments_approval() {
-    let a = app().await;
+async fn ending_a_published_pairing_needs_both_departments_approval(a: App) {
     let (batch, id) = published_pairing(&a).await;
     let (yn, mz, org, yl) = (a.token("yn_xz").await, a.token("yn_mz").await, a.token("org_yn").await, a.token("yl_xz").await);
     let list = a.api("GET", &format!("/api/v1/pairing/batches/{batch}/list"), Some(&yl), None).await.json();
@@ -287,9 +291,7 @@ async fn ending_a_published_pairing_needs_both_departments_approval() {
     assert!(ids(&approved).contains(&adj));
 }
 
-#[tokio::test]
-async fn bad_input_is_answered_in_chinese_and_nothing_is_written() {
-    let a = app().await;
+async fn bad_input_is_answered_in_chinese_and_nothing_is_written(a: App) {
     let (batch, id) = published_pairing(&a).await;
     let (yn, org) = (a.token("yn_xz").await, a.token("org_yn").await);
     let (before, _) = listed_ids(&a, &yn, "").await;
@@ -343,9 +345,7 @@ async fn bad_input_is_answered_in_chinese_and_nothing_is_written() {
     assert_eq!(a.api("GET", &format!("/api/v1/pairings/{id}"), Some(&org), None).await.json()["status"], "consented");
 }
 
-#[tokio::test]
-async fn intents_needs_plans_and_due_agreements_over_the_api() {
-    let a = app().await;
+async fn intents_needs_plans_and_due_agreements_over_the_api(a: App) {
     let (yn, org, yl, zx) = (a.token("yn_xz").await, a.token("org_yn").await, a.token("yl_xz").await, a.token("zx_xz").await);
 
     // An organisation states where it will pair; officers have no intent of their own.

@@ -2,14 +2,25 @@
 //! pairing, forms that name each bad field, adjustment requests with their
 //! formal document through both departments, the official list imported with a
 //! preview, and the list as it stood on a past date.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
-use crate::support::{App, app, csrf_of, multipart};
+use crate::support::{App, both, csrf_of, multipart};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use duijie_domain::{Principal, RegionCode, Role};
 use duijie_store::pairing::{self, Pairing};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+both!(
+    a_pairing_is_seen_by_its_two_sides_and_their_superiors_only,
+    the_proposal_form_names_each_bad_field_keeps_the_input_and_writes_nothing,
+    an_adjustment_goes_through_both_departments_with_its_document,
+    the_official_list_is_previewed_with_its_errors_then_imported,
+    a_published_list_can_be_read_as_it_stood_on_any_date,
+    an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before_consent,
+);
 
 const PDF: &[u8] = b"%PDF-1.4\n%scan of a stamped letter\n%%EOF\n";
 
@@ -28,9 +39,7 @@ async fn post_multipart(a: &App, path: &str, cookie: &str, fields: &[(&str, &str
     a.send(Request::post(path).header(header::COOKIE, cookie).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()).await
 }
 
-#[tokio::test]
-async fn a_pairing_is_seen_by_its_two_sides_and_their_superiors_only() {
-    let a = app().await;
+async fn a_pairing_is_seen_by_its_two_sides_and_their_superiors_only(a: App) {
     let yiliang = demo_pairing(&a, "演示·彝良县助学服务中心", "530628").await;
     let guangxi = demo_pairing(&a, "演示·江苏省乡村振兴公益基金会", "450124").await;
     let page = |id: i64| format!("/pairing/{id}");
@@ -65,9 +74,7 @@ async fn a_pairing_is_seen_by_its_two_sides_and_their_superiors_only() {
     assert_eq!(cov.status, StatusCode::NOT_FOUND, "昭通市 is outside 彝良县's scope");
 }
 
-#[tokio::test]
-async fn the_proposal_form_names_each_bad_field_keeps_the_input_and_writes_nothing() {
-    let a = app().await;
+async fn the_proposal_form_names_each_bad_field_keeps_the_input_and_writes_nothing(a: App) {
     let (cookie, csrf) = a.login("yn_xz").await;
     let before = count_pairings(&a).await;
     let r = a
@@ -84,9 +91,7 @@ async fn the_proposal_form_names_each_bad_field_keeps_the_input_and_writes_nothi
     assert_eq!(count_pairings(&a).await, before);
 }
 
-#[tokio::test]
-async fn an_adjustment_goes_through_both_departments_with_its_document() {
-    let a = app().await;
+async fn an_adjustment_goes_through_both_departments_with_its_document(a: App) {
     let p = demo_pairing(&a, "演示·彝良县助学服务中心", "530628").await;
     let (cookie, _) = a.login("org_yl").await;
     let form = a.get(&format!("/pairing/adjustments/new?pairing={}&op=end", p.id), &cookie).await;
@@ -136,10 +141,8 @@ async fn an_adjustment_goes_through_both_departments_with_its_document() {
     assert!(a.get("/inbox", &cookie).await.body.contains("结对调整申请已批准"));
 }
 
-#[tokio::test]
-async fn the_official_list_is_previewed_with_its_errors_then_imported() {
+async fn the_official_list_is_previewed_with_its_errors_then_imported(a: App) {
     use duijie_office::pairing_list::{ListRow, write_pairing_list};
-    let a = app().await;
     let (cookie, csrf) = a.login("yn_xz").await;
     let r = a.post_form("/pairing/batches", &cookie, &[("_csrf", &csrf), ("name", "第三批"), ("sign_deadline", "2026-12-31"), ("doc_no", "云民发〔2026〕9号")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -182,9 +185,7 @@ async fn the_official_list_is_previewed_with_its_errors_then_imported() {
     assert_eq!(pairings[0].county_code, "530113");
 }
 
-#[tokio::test]
-async fn a_published_list_can_be_read_as_it_stood_on_any_date() {
-    let a = app().await;
+async fn a_published_list_can_be_read_as_it_stood_on_any_date(a: App) {
     let (cookie, _) = a.login("yn_xz").await;
     let first = pairing::batches(&a.t.db).await.unwrap().into_iter().find(|b| b.name == "第一批（演示）" && b.region_code == "53").unwrap();
     let before = a.get(&format!("/pairing/batches/{}?date=2023-11-09", first.id), &cookie).await;
@@ -195,9 +196,7 @@ async fn a_published_list_can_be_read_as_it_stood_on_any_date() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-#[tokio::test]
-async fn an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before_consent() {
-    let a = app().await;
+async fn an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before_consent(a: App) {
     // Demo: 江苏省乡村振兴公益基金会 proposed itself for 会泽县, waiting for the county.
     let p = demo_pairing(&a, "演示·江苏省乡村振兴公益基金会", "530326").await;
     let (cookie, _) = a.login("org_js").await;

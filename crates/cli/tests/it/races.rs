@@ -9,7 +9,7 @@
 //! real socket on PostgreSQL, a mix of every racing operation; it ends with no
 //! server error and every invariant true.
 
-use crate::support::{App, Reply, api_request, reply};
+use crate::support::{App, Reply, api_request, both, reply};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use duijie_store::{Db, on_db};
@@ -19,18 +19,8 @@ use tower::ServiceExt;
 const ROUNDS: usize = 10;
 const SIZES: [usize; 2] = [2, 16];
 
-macro_rules! both {
-    ($($f:ident),* $(,)?) => {$(
-        mod $f {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$f(crate::support::app().await).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$f(crate::support::app_pg().await).await }
-        }
-    )*};
-}
-
 both!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     a_demand_approved_at_once_is_approved_once,
     takes_confirmed_at_once_make_one_match_and_one_project,
     an_organisation_taking_at_once_takes_once,

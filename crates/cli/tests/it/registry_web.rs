@@ -1,12 +1,21 @@
 //! Special-action enrolment, the liaison list (联络清单) and liaison officers,
 //! through the pages and the API.
+//!
+//! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
-use crate::support::{App, app};
+use crate::support::{App, both};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
+
+both!(
+    an_organisation_enrols_through_the_page_and_officers_in_scope_see_and_export_it,
+    a_credit_listed_organisation_is_refused_on_the_page_and_the_api,
+    the_api_enrols_lists_in_scope_and_refuses_duplicates,
+    officers_manage_liaisons_in_scope_and_organisations_look_them_up,
+);
 
 async fn org_id_of(a: &App, username: &str) -> i64 {
     duijie_store::users::by_username(&a.t.db, username).await.unwrap().unwrap().org_id.expect("organisation user")
@@ -45,9 +54,7 @@ async fn put_on_serious_list(a: &App, org_id: i64) {
 
 const ORG_YL: &str = "演示·彝良县助学服务中心";
 
-#[tokio::test]
-async fn an_organisation_enrols_through_the_page_and_officers_in_scope_see_and_export_it() {
-    let a = app().await;
+async fn an_organisation_enrols_through_the_page_and_officers_in_scope_see_and_export_it(a: App) {
     let id = action_id(&a, "百会结百县").await;
     let other = action_id(&a, "结对帮扶行动").await;
     let (org, org_csrf) = a.login("org_yl").await;
@@ -142,9 +149,7 @@ async fn an_organisation_enrols_through_the_page_and_officers_in_scope_see_and_e
     assert!(matches!(duijie_office::read_table("联络清单.xlsx", &bytes, &[&["社会组织名称"]]), Err(duijie_office::OfficeError::Empty)));
 }
 
-#[tokio::test]
-async fn a_credit_listed_organisation_is_refused_on_the_page_and_the_api() {
-    let a = app().await;
+async fn a_credit_listed_organisation_is_refused_on_the_page_and_the_api(a: App) {
     let id = action_id(&a, "百会结百县").await;
     let org_id = org_id_of(&a, "org_yn").await;
     put_on_serious_list(&a, org_id).await;
@@ -168,9 +173,7 @@ async fn a_credit_listed_organisation_is_refused_on_the_page_and_the_api() {
     assert!(duijie_store::actions::in_scope(&a.t.db, "%", None).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn the_api_enrols_lists_in_scope_and_refuses_duplicates() {
-    let a = app().await;
+async fn the_api_enrols_lists_in_scope_and_refuses_duplicates(a: App) {
     let id = action_id(&a, "百会结百县").await;
     let org = a.token("org_yl").await;
 
@@ -212,9 +215,7 @@ async fn the_api_enrols_lists_in_scope_and_refuses_duplicates() {
     }
 }
 
-#[tokio::test]
-async fn officers_manage_liaisons_in_scope_and_organisations_look_them_up() {
-    let a = app().await;
+async fn officers_manage_liaisons_in_scope_and_organisations_look_them_up(a: App) {
     let (zt, zt_csrf) = a.login("zt_mz").await;
     let (yl, yl_csrf) = a.login("yl_xz").await;
 

@@ -1,4 +1,5 @@
-//! Helpers: an app on a fresh database, logins, and requests.
+//! Helpers: an app on a fresh SQLite or PostgreSQL database, tests run on
+//! both ([`both!`], [`apps`]), logins, and requests.
 
 use axum::Router;
 use axum::body::Body;
@@ -30,14 +31,28 @@ pub async fn app_pg() -> App {
     app_on(t).await
 }
 
-/// The app on SQLite, and on PostgreSQL too when `DUIJIE_TEST_PG_URL` is set
-/// (the test command sets it), for tests that must hold on both backends.
+/// Runs each listed test body (`async fn name(a: App)`) twice, as
+/// `name::sqlite` on a fresh SQLite app and as `name::postgres` on a fresh
+/// PostgreSQL app ([`app_pg`], which fails without `DUIJIE_TEST_PG_URL`, so a
+/// green run means both backends passed). An optional first `#[…]` replaces
+/// `#[tokio::test]`.
+macro_rules! both {
+    (#[$test:meta] $($f:ident),* $(,)?) => {$(
+        mod $f {
+            #[$test]
+            async fn sqlite() { super::$f(crate::support::app().await).await }
+            #[$test]
+            async fn postgres() { super::$f(crate::support::app_pg().await).await }
+        }
+    )*};
+    ($($f:ident),* $(,)?) => { crate::support::both!(#[tokio::test] $($f),*); };
+}
+pub(crate) use both;
+
+/// The app on SQLite and on PostgreSQL, for a test body that loops over both
+/// (fails without `DUIJIE_TEST_PG_URL`, as [`app_pg`] does).
 pub async fn apps() -> Vec<App> {
-    let mut all = vec![app().await];
-    if let Some(t) = testing::fresh_postgres().await.expect("PostgreSQL test database") {
-        all.push(app_on(t).await);
-    }
-    all
+    vec![app().await, app_pg().await]
 }
 
 /// The app as deployed behind a reverse proxy, so that tests can say which

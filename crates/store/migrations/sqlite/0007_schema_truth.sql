@@ -1,0 +1,5 @@
+-- One schema truth (issue 11): nothing to change on SQLite. The schema test
+-- (tests/schema_equality.rs) found one difference, idempotency_keys.status,
+-- narrower on PostgreSQL (4-byte INTEGER) than here (SQLite's integers are
+-- 64-bit); PostgreSQL's migration 0007 widens it. This file keeps the two sets
+-- numbered alike.
