@@ -1,0 +1,20 @@
+//! The organisation search pages and the API share: it reads the in-memory
+//! catalogue kept in [`AppState`], so it stays in the web layer until the
+//! catalogue is no longer part of the web state.
+//!
+//! Guarantees: only organisations in the caller's scope are returned; the
+//! catalogue is brought up to date with the database before it is searched.
+
+use crate::{AppError, AppState};
+use duijie_app::registry::load_ids;
+use duijie_domain::Principal;
+use duijie_store::catalog::OrgFilter;
+use duijie_store::orgs::Organization;
+
+/// Organisations in `who`'s scope matching the filter: one page and the total.
+pub async fn find(state: &AppState, who: &Principal, f: &OrgFilter, offset: usize, limit: usize) -> Result<(Vec<Organization>, usize), AppError> {
+    state.catalog.write().await.sync(&state.db).await?;
+    let (ids, total) = state.catalog.read().await.search(f, &who.scope(), offset, limit);
+    Ok((load_ids(&state.db, &ids).await?, total))
+}
+
