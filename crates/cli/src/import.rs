@@ -160,11 +160,11 @@ pub enum ExportCommand {
 
 pub async fn export(db: &Db, command: ExportCommand) -> Result<i32> {
     let ExportCommand::Organisations { out, region } = command;
-    let like = match region {
-        Some(r) => format!("{}%", RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码 {r}：{e}"))?.as_str()),
-        None => "%".into(),
+    let within = match region {
+        Some(r) => RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码 {r}：{e}"))?,
+        None => RegionCode::national(),
     };
-    let orgs = duijie_store::orgs::in_region(db, &like).await?;
+    let orgs = duijie_store::orgs::in_region(db, &within).await?;
     let rows: Vec<Vec<String>> = orgs.iter().map(imports::org_export_row).collect();
     let bytes = duijie_office::template::table_xlsx("社会组织", "社会组织名录", imports::ORG_HEADERS, &rows)?;
     std::fs::write(&out, bytes).with_context(|| format!("无法写入 {out}"))?;

@@ -367,7 +367,7 @@ async fn user(settings: &config::Settings, command: UserCommand) -> Result<i32> 
             Ok(0)
         }
         UserCommand::List { json } => {
-            let (list, _) = users::list(&db, "%", i64::MAX, 0).await?;
+            let (list, _) = users::list(&db, &duijie_domain::RegionCode::national(), i64::MAX, 0).await?;
             let views: Vec<_> = list.iter().map(|u| u.view()).collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&views)?);

@@ -68,11 +68,6 @@ impl Scope {
         self.org_id
     }
 
-    /// A SQL `LIKE` pattern for region codes in scope; `None` means no region is in scope.
-    pub fn region_like(&self) -> Option<String> {
-        self.region.as_ref().map(|r| format!("{}%", r.as_str()))
-    }
-
     /// Whether a region-owned record at `code` is in scope.
     pub fn covers_region(&self, code: &RegionCode) -> bool {
         self.region.as_ref().is_some_and(|r| r.contains(code))
@@ -759,11 +754,11 @@ mod tests {
     #[test]
     fn scopes_follow_the_role() {
         let officer = principal(Role::CivilAffairs, "5306", None);
-        assert_eq!(officer.scope().region_like().as_deref(), Some("5306%"));
+        assert_eq!(officer.scope().region(), Some(&code("5306")));
         assert!(officer.scope().covers_region(&code("530628")));
         assert!(!officer.scope().covers_region(&code("5305")));
         let org = principal(Role::Organization, "53", Some(7));
-        assert_eq!(org.scope().region_like(), None);
+        assert_eq!(org.scope().region(), None);
         assert_eq!(org.scope().org_id(), Some(7));
         assert!(!org.scope().covers_region(&code("53")));
     }

@@ -8,6 +8,7 @@
 
 pub mod authz;
 pub mod crypto;
+pub mod date;
 pub mod demand;
 pub mod matching;
 pub mod org;

@@ -128,12 +128,12 @@ pub async fn enrol(tx: &mut Tx, actor: &Actor, org: &Organization, action: &Acti
     Ok(id)
 }
 
-/// Enrolments of organisations registered in `region_like`, optionally of one action.
-pub async fn in_scope(db: &Db, region_like: &str, action_id: Option<i64>) -> Result<Vec<Enrolment>> {
+/// Enrolments of organisations registered in `region`'s subtree, optionally of one action.
+pub async fn in_scope(db: &Db, region: &duijie_domain::RegionCode, action_id: Option<i64>) -> Result<Vec<Enrolment>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "{ENROLMENT} WHERE o.region_code LIKE $1 AND ($2 = 0 OR e.action_id = $2) ORDER BY a.province_code, a.sort, o.region_code, e.id"
     ));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(region_like).bind(action_id.unwrap_or(0)).fetch_all(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(crate::subtree_like(region)).bind(action_id.unwrap_or(0)).fetch_all(p).await)?)
 }
 
 pub async fn of_org(db: &Db, org_id: i64) -> Result<Vec<Enrolment>> {

@@ -149,12 +149,13 @@ pub async fn verify(db: &Db) -> Result<Verification> {
     Ok(Verification::Intact { rows: last })
 }
 
-/// The most recent audit rows whose region lies in `region_like`, newest first.
-pub async fn recent(db: &Db, region_like: &str, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64)> {
+/// The most recent audit rows whose region lies in `region`'s subtree, newest first.
+pub async fn recent(db: &Db, region: &duijie_domain::RegionCode, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64)> {
+    let region_like = crate::subtree_like(region);
     let sql = "SELECT seq, at, actor_id, actor, unit, region_code, action, entity, entity_id, before_json, after_json, \
                prev_hash, hash FROM audit_log WHERE region_code LIKE $1 ORDER BY seq DESC LIMIT $2 OFFSET $3";
-    let rows = on_db!(db, p => sqlx::query_as(sql).bind(region_like).bind(limit).bind(offset).fetch_all(p).await)?;
+    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&region_like).bind(limit).bind(offset).fetch_all(p).await)?;
     let count = "SELECT COUNT(*) FROM audit_log WHERE region_code LIKE $1";
-    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(region_like).fetch_one(p).await)?;
+    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(&region_like).fetch_one(p).await)?;
     Ok((rows, total))
 }

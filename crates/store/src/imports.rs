@@ -11,7 +11,6 @@
 
 use crate::designations::NewDesignation;
 use crate::regions::RegionTree;
-use chrono::NaiveDate;
 use duijie_domain::RegionCode;
 use duijie_office::{RowError, Table, keep_error};
 use std::collections::HashSet;
@@ -33,16 +32,8 @@ pub struct Plan {
     pub more_errors: usize,
 }
 
-/// Parses the date forms officers type: 2021-08-27, 2021/8/27, 2021年8月27日, 20210827.
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let t = s.trim();
-    for f in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(t, f) {
-            return Some(d);
-        }
-    }
-    None
-}
+/// Dates are parsed in the domain; re-exported for the importers here and their callers.
+pub use duijie_domain::date::parse_date;
 
 /// Checks every row of `table` against the tree and the importer's region
 /// scope, keeping at most `keep` errors.

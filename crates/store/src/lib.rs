@@ -38,6 +38,14 @@ pub mod throttle;
 pub mod users;
 
 pub use audit::Actor;
+
+/// The SQL `LIKE` pattern of a region's subtree (`5306%`, `%` for the whole
+/// country). The only place a region code becomes a pattern: everything
+/// outside this crate passes a [`duijie_domain::RegionCode`] or a
+/// [`duijie_domain::Scope`]. Codes are digits only, so nothing needs escaping.
+pub(crate) fn subtree_like(region: &duijie_domain::RegionCode) -> String {
+    format!("{}%", region.as_str())
+}
 pub use db::{Db, Tx};
 
 /// Storage errors. Constraint violations that a person can fix are surfaced

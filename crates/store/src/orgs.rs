@@ -209,7 +209,7 @@ pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Organization>> {
 /// Organisations in scope: those registered in the scope's region subtree, or
 /// (for an organisation user) its own organisation.
 pub async fn list(db: &Db, scope: &Scope, limit: i64, offset: i64) -> Result<(Vec<Organization>, i64)> {
-    let (filter, param) = match (scope.region_like(), scope.org_id()) {
+    let (filter, param) = match (scope.region().map(crate::subtree_like), scope.org_id()) {
         (Some(like), _) => ("region_code LIKE $1", ScopeParam::Text(like)),
         (None, Some(id)) => ("id = $1", ScopeParam::Id(id)),
         (None, None) => return Ok((Vec::new(), 0)),
@@ -397,8 +397,8 @@ pub async fn all(db: &Db) -> Result<Vec<Organization>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).fetch_all(p).await)?)
 }
 
-/// Organisations registered in a region subtree (`LIKE` pattern), by code.
-pub async fn in_region(db: &Db, region_like: &str) -> Result<Vec<Organization>> {
+/// Organisations registered in `region`'s subtree, by code.
+pub async fn in_region(db: &Db, region: &RegionCode) -> Result<Vec<Organization>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE region_code LIKE $1 ORDER BY region_code, credit_code"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(region_like).fetch_all(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(crate::subtree_like(region)).fetch_all(p).await)?)
 }

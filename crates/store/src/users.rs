@@ -157,14 +157,15 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(username).fetch_optional(p).await)?)
 }
 
-/// Users whose unit lies in `region_like` (a `LIKE` pattern from a scope).
-pub async fn list(db: &Db, region_like: &str, limit: i64, offset: i64) -> Result<(Vec<User>, i64)> {
+/// Users whose unit lies in `region`'s subtree.
+pub async fn list(db: &Db, region: &RegionCode, limit: i64, offset: i64) -> Result<(Vec<User>, i64)> {
+    let region_like = crate::subtree_like(region);
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE region_code LIKE $1 ORDER BY region_code, id LIMIT $2 OFFSET $3"
     ));
-    let rows = on_db!(db, p => sqlx::query_as(sql).bind(region_like).bind(limit).bind(offset).fetch_all(p).await)?;
+    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&region_like).bind(limit).bind(offset).fetch_all(p).await)?;
     let count = "SELECT COUNT(*) FROM users WHERE region_code LIKE $1";
-    let total = on_db!(db, p => sqlx::query_scalar(count).bind(region_like).fetch_one(p).await)?;
+    let total = on_db!(db, p => sqlx::query_scalar(count).bind(&region_like).fetch_one(p).await)?;
     Ok((rows, total))
 }
 

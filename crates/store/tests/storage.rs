@@ -87,9 +87,9 @@ async fn reference_data_is_complete(db: &Db) {
     let yiliang: Vec<String> = designations::of_region(db, "530628").await.unwrap().into_iter().map(|d| d.kind).collect();
     assert!(yiliang.contains(&"national_key".to_string()));
     assert!(yiliang.contains(&"former_poverty".to_string()));
-    assert_eq!(designations::current_of_kind(db, "national_key", "%").await.unwrap().len(), 93);
+    assert_eq!(designations::current_of_kind(db, "national_key", &duijie_domain::RegionCode::national()).await.unwrap().len(), 93);
     // 832 counties, one of which (冷湖行委) has no 2023 code.
-    assert_eq!(designations::current_of_kind(db, "former_poverty", "%").await.unwrap().len(), 831);
+    assert_eq!(designations::current_of_kind(db, "former_poverty", &duijie_domain::RegionCode::national()).await.unwrap().len(), 831);
     assert_eq!(count(db, "SELECT COUNT(*) FROM designations WHERE kind LIKE 'zone_%'").await, 31);
     assert!(matches!(audit::verify(db).await.unwrap(), Verification::Intact { .. }));
 }
@@ -123,7 +123,7 @@ async fn designations_keep_their_history(db: &Db) {
     let ended = rows.iter().find(|d| d.id == id).unwrap();
     assert_eq!(ended.end_reason.as_deref(), Some("2024 年名单调整"));
     assert_eq!(ended.valid_from, chrono::NaiveDate::from_ymd_opt(2022, 3, 1));
-    assert!(designations::current_of_kind(db, "provincial_key", "530627").await.unwrap().is_empty());
+    assert!(designations::current_of_kind(db, "provincial_key", &duijie_domain::RegionCode::parse("530627").unwrap()).await.unwrap().is_empty());
 
     // Re-designating after the end is allowed and leaves both rows.
     let mut tx = db.begin().await.unwrap();
@@ -132,7 +132,7 @@ async fn designations_keep_their_history(db: &Db) {
     let rows = designations::of_region(db, "530627").await.unwrap();
     assert_eq!(rows.iter().filter(|d| d.kind == "provincial_key").count(), 2);
 
-    let (audit_rows, _) = audit::recent(db, "530627%", 10, 0).await.unwrap();
+    let (audit_rows, _) = audit::recent(db, &duijie_domain::RegionCode::parse("530627").unwrap(), 10, 0).await.unwrap();
     let audit_rows: Vec<_> = audit_rows.into_iter().filter(|r| r.entity == "designation").collect();
     let actions: Vec<&str> = audit_rows.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, vec!["designation.add", "designation.end", "designation.add"], "newest first");
@@ -210,7 +210,7 @@ async fn repeated_wrong_passwords_slow_the_guesser_not_the_owner(db: &Db) {
     users::update(&mut tx, &officer(), u.id, &UserChange { unlock: true, ..Default::default() }).await.unwrap();
     tx.commit().await.unwrap();
     assert!(matches!(users::login(db, "yl_xz", right, "203.0.113.1").await.unwrap(), Login::Ok(_)));
-    let (rows, _) = audit::recent(db, "530628%", 40, 0).await.unwrap();
+    let (rows, _) = audit::recent(db, &duijie_domain::RegionCode::parse("530628").unwrap(), 40, 0).await.unwrap();
     assert!(rows.iter().any(|r| r.action == "user.login_failed"), "failures are audited");
     // Its unit was told once that the account is being guessed.
     let notices: i64 = on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'user.attacked'").fetch_one(p).await).unwrap();
@@ -241,7 +241,7 @@ async fn sessions_end_on_logout_expiry_and_disabling(db: &Db) {
 }
 
 async fn listings_are_filtered_by_scope(db: &Db) {
-    let (zt, total) = users::list(db, "5306%", 100, 0).await.unwrap();
+    let (zt, total) = users::list(db, &duijie_domain::RegionCode::parse("5306").unwrap(), 100, 0).await.unwrap();
     let names: Vec<&str> = zt.iter().map(|u| u.username.as_str()).collect();
     assert_eq!(total as usize, zt.len());
     for expected in ["zt_mz", "yl_xz", "yl_mz", "zx_xz"] {
@@ -272,9 +272,9 @@ async fn listings_are_filtered_by_scope(db: &Db) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let (gz, _) = users::list(db, "52%", 100, 0).await.unwrap();
+    let (gz, _) = users::list(db, &duijie_domain::RegionCode::parse("52").unwrap(), 100, 0).await.unwrap();
     assert!(gz.iter().any(|u| u.username == "new_county"));
-    let (yn, _) = users::list(db, "53%", 100, 0).await.unwrap();
+    let (yn, _) = users::list(db, &duijie_domain::RegionCode::parse("53").unwrap(), 100, 0).await.unwrap();
     assert!(!yn.iter().any(|u| u.username == "new_county"));
 }
 
@@ -335,10 +335,10 @@ async fn listed_organisations_cannot_enrol_and_enrolment_is_once(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     assert!(matches!(actions::enrol(&mut tx, &officer(), &cleared, action, &form).await, Err(duijie_store::Error::Conflict(_))));
     drop(tx);
-    let seen = actions::in_scope(db, "53%", Some(action.id)).await.unwrap();
+    let seen = actions::in_scope(db, &duijie_domain::RegionCode::parse("53").unwrap(), Some(action.id)).await.unwrap();
     assert_eq!(seen.iter().map(|e| e.org_name.as_str()).collect::<Vec<_>>(), vec!["演示·云南省乡村发展促进会"]);
-    assert!(actions::in_scope(db, "32%", None).await.unwrap().is_empty());
-    let (audit_rows, _) = audit::recent(db, "53%", 10, 0).await.unwrap();
+    assert!(actions::in_scope(db, &duijie_domain::RegionCode::parse("32").unwrap(), None).await.unwrap().is_empty());
+    let (audit_rows, _) = audit::recent(db, &duijie_domain::RegionCode::parse("53").unwrap(), 10, 0).await.unwrap();
     assert!(audit_rows.iter().any(|r| r.action == "organization.credit_list" && r.after_json.as_deref().unwrap().contains("整改完成")));
 }
 
@@ -355,7 +355,7 @@ async fn liaisons_of_a_county_include_its_prefecture(db: &Db) {
     assert_eq!(names, vec!["赵六", "王五"], "the county's own first, then the prefecture's");
     let township: Vec<String> = liaisons::for_region(db, &code("530628102")).await.unwrap().into_iter().map(|l| l.name).collect();
     assert_eq!(township, vec!["赵六", "王五"]);
-    assert_eq!(liaisons::in_scope(db, "5306%").await.unwrap().len(), 3);
+    assert_eq!(liaisons::in_scope(db, &duijie_domain::RegionCode::parse("5306").unwrap()).await.unwrap().len(), 3);
     assert!(liaisons::for_region(db, &code("53")).await.unwrap().is_empty());
 }
 

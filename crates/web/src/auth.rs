@@ -114,7 +114,7 @@ pub fn applicant_may(path: &str, org: i64) -> bool {
 
 /// What a throttled login is told, on the page and over the API (the same for every name).
 pub fn throttled_message(until: i64) -> String {
-    format!("登录尝试过于频繁，请于 {} 后再试；如需立即解除，请联系管理员", crate::pages::fmt_time(until))
+    format!("登录尝试过于频繁，请于 {} 后再试；如需立即解除，请联系管理员", crate::format::fmt_time(until))
 }
 
 fn refuse_applicant(user: &User, path: &str) -> Result<(), AppError> {

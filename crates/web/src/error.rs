@@ -161,6 +161,18 @@ impl From<duijie_store::Error> for AppError {
     }
 }
 
+impl From<duijie_app::Error> for AppError {
+    fn from(e: duijie_app::Error) -> AppError {
+        match e {
+            duijie_app::Error::NotFound => AppError::NotFound,
+            duijie_app::Error::Forbidden => AppError::Forbidden,
+            duijie_app::Error::Invalid(fields) => AppError::Invalid(fields),
+            duijie_app::Error::Conflict(m) => AppError::Conflict(m),
+            duijie_app::Error::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> AppError {
         AppError::Internal(format!("template: {e}"))
@@ -231,6 +243,12 @@ impl From<AppError> for ApiError {
 
 impl From<duijie_store::Error> for ApiError {
     fn from(e: duijie_store::Error) -> ApiError {
+        ApiError(e.into())
+    }
+}
+
+impl From<duijie_app::Error> for ApiError {
+    fn from(e: duijie_app::Error) -> ApiError {
         ApiError(e.into())
     }
 }

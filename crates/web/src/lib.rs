@@ -17,13 +17,14 @@
 //!   write sent with an `Idempotency-Key` happens once however often it is
 //!   sent ([`idempotency`]).
 
-pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod demand;
 pub mod derived;
 pub mod error;
+pub mod format;
 pub mod idempotency;
+pub mod org_search;
 pub mod pages;
 pub mod pairing;
 pub mod previews;

@@ -1,6 +1,8 @@
-//! Pairing operations shared by the pages and the API: each asks
-//! `authz::decide` first, validates what people typed (naming the field, in
-//! Chinese), then calls the store in one transaction.
+//! Pairing operations shared by the pages and the API that still take the web
+//! state: each asks `authz::decide` first, validates what people typed (naming
+//! the field, in Chinese), then calls the store in one transaction. Who may see
+//! a pairing, reading typed regions and the adjustment requests are in
+//! `duijie_app::pairing`; what is here moves there next (see ARCHITECTURE.md).
 //!
 //! Guarantees: a pairing the caller may not see answers 404 whatever the
 //! operation; every state change goes through `duijie_store::pairing` (so it is
@@ -15,33 +17,9 @@ use duijie_domain::{Decision, FieldError, Level, Principal, RegionCode, Role, Us
 use duijie_store::Actor;
 use duijie_store::pairing::{self, Batch, NewPairing, Pairing};
 
-/// Allow, or the matching error (404 for what the caller may not see).
-pub fn require(d: Decision) -> Result<(), AppError> {
-    match d {
-        Decision::Allow => Ok(()),
-        Decision::Forbidden => Err(AppError::Forbidden),
-        Decision::NotFound => Err(AppError::NotFound),
-    }
-}
-
-/// The authorisation target of a pairing.
-pub fn target_of<'a>(p: &'a Pairing, org_region: &'a RegionCode, target: &'a RegionCode) -> Target<'a> {
-    Target::Pairing { org_id: p.org_id, org_region, target }
-}
-
-/// Whether `who` may do `action` to `p`.
-pub fn may(who: &Principal, action: Action, p: &Pairing) -> bool {
-    let (o, t) = (p.org_region(), p.target());
-    decide(who, action, target_of(p, &o, &t)).is_allowed()
-}
-
-/// Loads a pairing the caller may see (404 otherwise).
-pub async fn visible(state: &AppState, who: &Principal, id: i64) -> Result<Pairing, AppError> {
-    let p = pairing::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let (o, t) = (p.org_region(), p.target());
-    require(decide(who, Action::ViewPairing, target_of(&p, &o, &t)))?;
-    Ok(p)
-}
+// Shared with the demand operations and the statistics pages by these paths.
+pub use duijie_app::pairing::{form_error, may};
+pub use duijie_app::require;
 
 /// The steps `who` may take on `p` now (for the buttons).
 pub fn steps_for(who: &Principal, p: &Pairing) -> Vec<Step> {
@@ -164,7 +142,7 @@ fn parse_date_field(errors: &mut Vec<FieldError>, field: &str, v: &str) -> Optio
     if v.trim().is_empty() {
         return None;
     }
-    let d = duijie_store::imports::parse_date(v);
+    let d = duijie_domain::date::parse_date(v);
     if d.is_none() {
         errors.push(FieldError::new(field, format!("“{}”不是有效日期，例如 2026-01-01", v.trim())));
     }
@@ -290,14 +268,6 @@ pub async fn propose(state: &AppState, who: &Principal, actor: &Actor, input: &P
     Ok(id)
 }
 
-/// A store refusal shown on the form as a whole-form problem.
-pub fn form_error(e: duijie_store::Error) -> AppError {
-    match e {
-        duijie_store::Error::Invalid(m) | duijie_store::Error::Conflict(m) => AppError::field("form", m),
-        other => other.into(),
-    }
-}
-
 /// What a new batch needs (page form and API body).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct BatchInput {
@@ -335,7 +305,7 @@ pub async fn create_batch(state: &AppState, who: &Principal, actor: &Actor, inpu
     if input.name.trim().is_empty() {
         errors.push(FieldError::new("name", "请填写批次名称，例如“第一批”"));
     }
-    let deadline = duijie_store::imports::parse_date(&input.sign_deadline);
+    let deadline = duijie_domain::date::parse_date(&input.sign_deadline);
     if deadline.is_none() {
         errors.push(FieldError::new("sign_deadline", "请填写协议签订截止日期，例如 2026-12-31"));
     }
@@ -385,7 +355,7 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
         Kind::PartyBranch => format!("社会组织党组织与{}结对共建", p.target_label),
         _ => String::new(),
     };
-    let fmt = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").map(|d| crate::pages::fmt_date(&d)).unwrap_or_default();
+    let fmt = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").map(|d| crate::format::fmt_date(&d)).unwrap_or_default();
     let a = Agreement {
         number: format!("JDXY-{}-{:06}", batch.id, p.id),
         batch: format!("{}{}", batch_issuer(state, &batch), batch.name),
@@ -409,7 +379,7 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
         team: String::new(),
         fields: p.fields.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect(),
         commitments: p.commitments.clone(),
-        funds_wan: if p.funds_fen > 0 { duijie_domain::pairing::format_wan(p.funds_fen) } else { String::new() },
+        funds_wan: crate::format::wan_or_empty(p.funds_fen),
         people: p.people,
         term_start: fmt(&p.term_start),
         term_end: fmt(&p.term_end),
@@ -470,34 +440,12 @@ pub async fn send_plan(state: &AppState, who: &Principal, actor: &Actor, plan_id
     Ok(n)
 }
 
-/// Reads a list of regions typed as names (云南、昭通市、彝良县) or codes (53、5306),
-/// provinces down to `deepest`; each must name exactly one region.
+/// [`duijie_app::pairing::parse_regions`] over the platform's region tree.
 pub fn parse_regions(state: &AppState, input: &str, deepest: Level) -> Result<Vec<RegionCode>, String> {
-    let allowed = |l: Level| l != Level::National && l <= deepest;
-    let mut out = Vec::new();
-    for part in input.split(['、', ',', '，', ';', '；', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
-        let code = if part.chars().all(|c| c.is_ascii_digit()) {
-            RegionCode::parse(part).map_err(|_| format!("“{part}”不是有效的区划代码"))?
-        } else {
-            let hits: Vec<_> = state
-                .tree
-                .search(part, &RegionCode::national(), 50)
-                .into_iter()
-                .filter(|n| allowed(n.level) && (n.name == part || n.name.starts_with(part)))
-                .collect();
-            let exact: Vec<_> = hits.iter().copied().filter(|n| n.name == part).collect();
-            match (exact.as_slice(), hits.as_slice()) {
-                ([one], _) | ([], [one]) => one.code.clone(),
-                (_, []) => return Err(format!("找不到地区“{part}”")),
-                _ => return Err(format!("“{part}”不唯一，请写全称或区划代码")),
-            }
-        };
-        if !allowed(code.level()) || state.tree.get(&code).is_none() {
-            return Err(format!("“{part}”应为{}", if deepest == Level::Prefecture { "省或地市" } else { "省、地市或县" }));
-        }
-        if !out.contains(&code) {
-            out.push(code);
-        }
-    }
-    Ok(out)
+    duijie_app::pairing::parse_regions(&state.tree, input, deepest)
+}
+
+/// Loads a pairing the caller may see (404 otherwise).
+pub async fn visible(state: &AppState, who: &Principal, id: i64) -> Result<Pairing, AppError> {
+    Ok(duijie_app::pairing::visible(&state.db, who, id).await?)
 }

@@ -1,108 +1,12 @@
-//! Full-text search (全文检索) over demands, offers and organisations, with
-//! filters, for the search page and the API alike.
-//!
-//! Guarantees: results are limited to the caller's scope — officers: their
-//! region subtree plus what is public; organisations: their own records plus
-//! what is public — by the index itself, before counting; a search only
-//! reads the index (it is kept fresh by [`crate::derived`], and a write
-//! request answers once the index includes it), and a result shows what the
-//! index holds of it, so a page of results costs no database read.
+//! The search the page and the API share, on the index the platform keeps
+//! fresh ([`crate::derived`]): waits for the index to be loaded, then asks
+//! [`duijie_app::search::run`].
 
 use crate::{AppError, AppState};
-use duijie_domain::demand::Status;
-use duijie_domain::{Principal, RegionCode};
-use duijie_fulltext::{DocKind, Hit, Scope};
-use serde::Serialize;
+use duijie_app::search::{Found, SearchParams};
+use duijie_domain::Principal;
 
-/// What a search asks for (page query and API query).
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-pub struct SearchParams {
-    /// Words to find (Chinese word segmentation), or a credit code.
-    #[serde(default)]
-    pub q: String,
-    /// demand, offer or organization; empty: all.
-    #[serde(default)]
-    pub kind: String,
-    /// Region subtree, any code form.
-    #[serde(default)]
-    pub region: String,
-    #[serde(default)]
-    pub field: String,
-    #[serde(default)]
-    pub status: String,
-    /// Amount at least, in 万元.
-    #[serde(default)]
-    pub min_wan: String,
-    /// Amount at most, in 万元.
-    #[serde(default)]
-    pub max_wan: String,
-    #[serde(default)]
-    pub page: Option<usize>,
-}
-
-/// One result as people read it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Found {
-    /// demand, offer or organization.
-    pub kind: String,
-    pub kind_label: String,
-    pub id: i64,
-    pub title: String,
-    pub place: String,
-    pub status: String,
-    pub link: String,
-}
-
-pub const PER_PAGE: usize = 20;
-
-/// The caller's scope in the index.
-fn scope_of(who: &Principal) -> Scope {
-    if who.role.is_government() {
-        Scope { region_prefix: Some(who.region.as_str().to_string()), org_id: None, include_public: true }
-    } else {
-        Scope { region_prefix: None, org_id: who.org_id, include_public: true }
-    }
-}
-
-/// Runs a search for `who`: one page of results and the total. Everything a
-/// result shows comes from the index (no database read per hit).
+/// One page of results for `who`, and the total.
 pub async fn run(state: &AppState, who: &Principal, p: &SearchParams) -> Result<(Vec<Found>, usize), AppError> {
-    let kinds = match p.kind.as_str() {
-        "" => Vec::new(),
-        "demand" => vec![DocKind::Demand],
-        "offer" => vec![DocKind::Offer],
-        "organization" => vec![DocKind::Organization],
-        _ => return Err(AppError::field("kind", "类别应为 demand、offer 或 organization")),
-    };
-    let region = if p.region.trim().is_empty() { None } else { Some(RegionCode::parse(&p.region).map_err(|e| AppError::field("region", e.to_string()))?.as_str().to_string()) };
-    let wan = |field: &str, v: &str| -> Result<Option<i64>, AppError> {
-        if v.trim().is_empty() { Ok(None) } else { duijie_domain::pairing::parse_wan(v).map(Some).map_err(|m| AppError::field(field, m)) }
-    };
-    let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
-    let q = duijie_fulltext::Query {
-        text: p.q.trim().chars().take(100).collect(),
-        kinds,
-        scope: scope_of(who),
-        region,
-        field: Some(p.field.trim().to_string()).filter(|f| !f.is_empty()),
-        status: Some(p.status.trim().to_string()).filter(|s| !s.is_empty()),
-        min_amount_fen: wan("min_wan", &p.min_wan)?,
-        max_amount_fen: wan("max_wan", &p.max_wan)?,
-        offset: (page - 1) * PER_PAGE,
-        limit: PER_PAGE,
-    };
-    let (hits, total) = state.derived.fulltext().await.search(&q).map_err(|e| AppError::Internal(e.to_string()))?;
-    let found = hits.into_iter().map(|h| found(state, h)).collect();
-    Ok((found, total))
-}
-
-/// A hit as a result list shows it.
-fn found(state: &AppState, h: Hit) -> Found {
-    let place = || RegionCode::parse(&h.region).map(|r| state.tree.full_name(&r)).unwrap_or_default();
-    let (kind, place, status, link) = match h.kind {
-        DocKind::Demand => ("demand", place(), Status::parse(&h.status).map(|s| s.label()).unwrap_or(""), "demands"),
-        DocKind::Offer => ("offer", h.place.clone(), duijie_store::demand::supply::status_label(&h.status), "offers"),
-        DocKind::Organization => ("organization", place(), duijie_domain::org::status_label(&h.status), "orgs"),
-    };
-    Found { kind: kind.into(), kind_label: h.label, id: h.id, place, status: status.into(), link: format!("/{link}/{}", h.id), title: h.title }
+    Ok(duijie_app::search::run(state.derived.fulltext().await, &state.tree, who, p)?)
 }

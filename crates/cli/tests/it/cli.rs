@@ -87,11 +87,11 @@ async fn designation_import_reports_bad_rows_as_json_and_writes_nothing_until_cl
     let dry = duijie(&t.url, &["import", "designations", good.to_str().unwrap(), "--kind", "national_key", "--source", "通知", "--dry-run"], None);
     assert!(dry.status.success());
     let db = duijie_store::Db::connect(&t.url).await.unwrap();
-    let before = duijie_store::designations::current_of_kind(&db, "national_key", "62%").await.unwrap().len();
+    let before = duijie_store::designations::current_of_kind(&db, "national_key", &duijie_domain::RegionCode::parse("62").unwrap()).await.unwrap().len();
     assert_eq!(before, 0, "no Gansu county ships in the partial list, and nothing was written by the bad or dry runs");
     let run = duijie(&t.url, &["import", "designations", good.to_str().unwrap(), "--kind", "national_key", "--source", "通知"], None);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    assert_eq!(duijie_store::designations::current_of_kind(&db, "national_key", "62%").await.unwrap().len(), 2);
+    assert_eq!(duijie_store::designations::current_of_kind(&db, "national_key", &duijie_domain::RegionCode::parse("62").unwrap()).await.unwrap().len(), 2);
     let again = duijie(&t.url, &["import", "designations", good.to_str().unwrap(), "--kind", "national_key", "--source", "通知"], None);
     assert!(text(&again.stderr).contains("新增 0 条，2 条已存在未改动"));
 }
@@ -156,7 +156,7 @@ async fn registry_import_checks_every_row_then_round_trips_through_export() {
     std::fs::write(&upd, duijie_office::template::table_xlsx("社会组织", "社会组织名录", headers, &changed).unwrap()).unwrap();
     let run = duijie(&t.url, &["import", "organisations", upd.to_str().unwrap()], None);
     assert!(text(&run.stderr).contains("更新 1 条"), "{}", text(&run.stderr));
-    let (audit_rows, _) = duijie_store::audit::recent(&db, "53%", 5, 0).await.unwrap();
+    let (audit_rows, _) = duijie_store::audit::recent(&db, &duijie_domain::RegionCode::parse("53").unwrap(), 5, 0).await.unwrap();
     let update = audit_rows.iter().find(|r| r.action == "organization.update").expect("update audited");
     assert!(update.before_json.as_deref().unwrap().contains("0871-1234567") && update.after_json.as_deref().unwrap().contains("0871-7654321"));
 
@@ -166,7 +166,7 @@ async fn registry_import_checks_every_row_then_round_trips_through_export() {
     assert!(ex.status.success(), "{}", text(&ex.stderr));
     let bytes = std::fs::read(&exported).unwrap();
     let table = duijie_office::read_table("export.xlsx", &bytes, duijie_store::imports::ORG_REQUIRED).unwrap();
-    let yunnan = duijie_store::orgs::in_region(&db, "53%").await.unwrap();
+    let yunnan = duijie_store::orgs::in_region(&db, &duijie_domain::RegionCode::parse("53").unwrap()).await.unwrap();
     assert_eq!(table.rows.len(), yunnan.len());
     let codes: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();
     assert!(codes.contains(&a.as_str()) && codes.contains(&b.as_str()));

@@ -246,7 +246,7 @@ async fn drafts_and_household_data_stay_within_the_county(a: App) {
     let full = a.api("POST", &format!("{path}/household"), Some(&yl_xz), None).await;
     assert_eq!(full.status, StatusCode::OK, "{}", full.body);
     assert_eq!(full.json(), json!({"name": HOUSEHOLD_NAME, "id_number": HOUSEHOLD_ID, "phone": HOUSEHOLD_PHONE, "full": true}));
-    let (rows, _) = duijie_store::audit::recent(&a.t.db, "530628%", 1, 0).await.unwrap();
+    let (rows, _) = duijie_store::audit::recent(&a.t.db, &duijie_domain::RegionCode::parse("530628").unwrap(), 1, 0).await.unwrap();
     assert_eq!((rows[0].action.as_str(), rows[0].entity_id.as_str(), rows[0].actor.as_str()), ("demand.household.view", id.to_string().as_str(), "yl_xz"));
 
     // Published: organisations and 镇雄县 see the demand, never the household.

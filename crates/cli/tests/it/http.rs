@@ -224,7 +224,7 @@ async fn a_designation_list_imports_with_preview_all_or_nothing_and_idempotently
         assert!(bad.body.contains(&format!("第 {row} 行")) && bad.body.contains(msg), "row {row}: {msg}");
     }
     assert!(!bad.body.contains("确认导入"));
-    let none = duijie_store::designations::current_of_kind(&a.t.db, "provincial_key", "%").await.unwrap();
+    let none = duijie_store::designations::current_of_kind(&a.t.db, "provincial_key", &duijie_domain::RegionCode::national()).await.unwrap();
     assert!(none.is_empty(), "nothing written while the file has errors");
 
     let good_file = "区划代码,名称,认定日期\n530627,镇雄县,2022-01-01\n530629,威信县,2022/1/1\n";
@@ -237,7 +237,7 @@ async fn a_designation_list_imports_with_preview_all_or_nothing_and_idempotently
     let commit = a.post_form("/designations/import/commit", &cookie, &[("_csrf", &csrf2), ("token", &token)]).await;
     assert_eq!(commit.status, StatusCode::SEE_OTHER);
     assert!(commit.location().contains("ok="));
-    assert_eq!(duijie_store::designations::current_of_kind(&a.t.db, "provincial_key", "%").await.unwrap().len(), 2);
+    assert_eq!(duijie_store::designations::current_of_kind(&a.t.db, "provincial_key", &duijie_domain::RegionCode::national()).await.unwrap().len(), 2);
     // The same preview cannot be committed twice.
     let twice = a.post_form("/designations/import/commit", &cookie, &[("_csrf", &csrf2), ("token", &token)]).await;
     assert_eq!(twice.status, StatusCode::BAD_REQUEST);
@@ -247,7 +247,7 @@ async fn a_designation_list_imports_with_preview_all_or_nothing_and_idempotently
     let token = again.body[start..].split('"').next().unwrap().to_string();
     let commit = a.post_form("/designations/import/commit", &cookie, &[("_csrf", &csrf2), ("token", &token)]).await;
     assert!(urlencoding_decode(commit.location()).contains("新增 0 条，2 条已存在未改动"), "{}", commit.location());
-    assert_eq!(duijie_store::designations::current_of_kind(&a.t.db, "provincial_key", "%").await.unwrap().len(), 2);
+    assert_eq!(duijie_store::designations::current_of_kind(&a.t.db, "provincial_key", &duijie_domain::RegionCode::national()).await.unwrap().len(), 2);
     // The template downloads as a real workbook that reads back.
     let tpl = a.send(Request::get("/designations/template.xlsx").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
     assert_eq!(tpl.status, StatusCode::OK);

@@ -170,7 +170,7 @@ async fn a_credit_listed_organisation_is_refused_on_the_page_and_the_api(a: App)
     assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(api.json()["message"].as_str().unwrap().contains("严重违法失信名单"));
     assert!(duijie_store::actions::of_org(&a.t.db, org_id).await.unwrap().is_empty());
-    assert!(duijie_store::actions::in_scope(&a.t.db, "%", None).await.unwrap().is_empty());
+    assert!(duijie_store::actions::in_scope(&a.t.db, &duijie_domain::RegionCode::national(), None).await.unwrap().is_empty());
 }
 
 async fn the_api_enrols_lists_in_scope_and_refuses_duplicates(a: App) {
@@ -245,7 +245,7 @@ async fn officers_manage_liaisons_in_scope_and_organisations_look_them_up(a: App
     assert!(r.body.contains("请填写姓名"));
     assert!(r.body.contains("不是有效的电话号码"));
     assert!(r.body.contains("class=\"field-error\""));
-    assert_eq!(duijie_store::liaisons::in_scope(&a.t.db, "%").await.unwrap().len(), 2);
+    assert_eq!(duijie_store::liaisons::in_scope(&a.t.db, &duijie_domain::RegionCode::national()).await.unwrap().len(), 2);
 
     // The organisation looking at 彝良县 sees the county's and the prefecture's.
     let (org, _) = a.login("org_yl").await;
@@ -274,7 +274,7 @@ async fn officers_manage_liaisons_in_scope_and_organisations_look_them_up(a: App
     assert!(rows.iter().any(|r| r["姓名"] == "王联络" && r["部门"] == "民政部门" && r["地区"].contains("昭通市")));
 
     // The county cannot delete the prefecture's liaison; the prefecture can.
-    let all = duijie_store::liaisons::in_scope(&a.t.db, "%").await.unwrap();
+    let all = duijie_store::liaisons::in_scope(&a.t.db, &duijie_domain::RegionCode::national()).await.unwrap();
     let wang = all.iter().find(|l| l.name == "王联络").unwrap().id;
     let r = a.post_form(&format!("/liaisons/{wang}/delete"), &yl, &[("_csrf", &yl_csrf)]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -289,7 +289,7 @@ async fn rating_and_party_organisation_are_recorded_by_the_registration_authorit
         let r = a.api("PUT", &format!("{path}/profile"), Some(&mz), Some(officer)).await;
         assert_eq!(r.status, StatusCode::OK, "{}: {}", a.backend(), r.body);
         assert_eq!(r.json()["rating"], "4A");
-        let (rows, _) = duijie_store::audit::recent(&a.t.db, "530628%", 1, 0).await.unwrap();
+        let (rows, _) = duijie_store::audit::recent(&a.t.db, &duijie_domain::RegionCode::parse("530628").unwrap(), 1, 0).await.unwrap();
         assert_eq!((rows[0].action.as_str(), rows[0].actor.as_str()), ("organization.update", "yl_mz"));
     }
 }
@@ -396,7 +396,7 @@ async fn tokens_are_revoked_by_their_holder_and_by_an_administrator_and_refreshe
         let del = a.api("DELETE", &format!("/api/v1/users/{id}/sessions/{sid}"), Some(&admin), None).await;
         assert_eq!(del.status, StatusCode::NO_CONTENT, "{}", del.body);
         assert_eq!(a.api("GET", "/api/v1/me", Some(&t3), None).await.status, StatusCode::UNAUTHORIZED, "{}", a.backend());
-        let (rows, _) = duijie_store::audit::recent(&a.t.db, "530628%", 1, 0).await.unwrap();
+        let (rows, _) = duijie_store::audit::recent(&a.t.db, &duijie_domain::RegionCode::parse("530628").unwrap(), 1, 0).await.unwrap();
         assert_eq!((rows[0].action.as_str(), rows[0].actor.as_str()), ("user.sessions_revoked", "admin"));
     }
 }

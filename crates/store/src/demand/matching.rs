@@ -90,12 +90,6 @@ pub async fn of_org(db: &Db, org_id: i64) -> Result<Vec<Match>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(org_id).fetch_all(p).await)?)
 }
 
-/// Matches waiting for a county's decision (takes by organisations) within `region_like`.
-pub async fn pending_for_region(db: &Db, region_like: &str) -> Result<Vec<Match>> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.status = 'pending' AND m.initiated_by = 'org' AND d.region_code LIKE $1 ORDER BY m.id"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(region_like).fetch_all(p).await)?)
-}
-
 /// A proposal from one side.
 #[derive(Debug, Clone, Default)]
 pub struct Proposal {

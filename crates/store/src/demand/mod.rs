@@ -351,11 +351,11 @@ pub struct Filter {
 /// Demands the scope may see, newest first: for officers, their subtree; for
 /// everyone else, published ones only.
 pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -> Result<(Vec<Demand>, i64)> {
-    let mut clauses = vec![match scope.region_like() {
+    let mut clauses = vec![match scope.region().map(crate::subtree_like) {
         Some(_) => "region_code LIKE $1".to_string(),
         None => "status IN ('published','taken','in_progress','done') AND $1 = $1".to_string(),
     }];
-    let mut text_args = vec![scope.region_like().unwrap_or_default()];
+    let mut text_args = vec![scope.region().map(crate::subtree_like).unwrap_or_default()];
     if Status::parse(&f.status).is_some() {
         text_args.push(f.status.clone());
         clauses.push(format!("status = ${}", text_args.len()));
@@ -365,7 +365,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
         clauses.push(format!("field = ${}", text_args.len()));
     }
     if let Ok(r) = RegionCode::parse(&f.region) {
-        text_args.push(format!("{}%", r.as_str()));
+        text_args.push(crate::subtree_like(&r));
         clauses.push(format!("region_code LIKE ${}", text_args.len()));
     }
     match f.wish {

@@ -150,13 +150,13 @@ pub async fn set_status(tx: &mut Tx, actor: &Actor, id: i64, status: &str, reaso
 }
 
 /// Offers of one organisation, or published ones of organisations registered
-/// in `region_like` (officers), newest first.
-pub async fn list(db: &Db, org_id: Option<i64>, region_like: Option<&str>, published_only: bool, limit: i64, offset: i64) -> Result<(Vec<Offer>, i64)> {
+/// in `region`'s subtree (officers), newest first.
+pub async fn list(db: &Db, org_id: Option<i64>, region: Option<&duijie_domain::RegionCode>, published_only: bool, limit: i64, offset: i64) -> Result<(Vec<Offer>, i64)> {
     let mut clauses: Vec<String> = Vec::new();
     if published_only {
         clauses.push("f.status = 'published'".into());
     }
-    let (arg_org, arg_like) = (org_id.unwrap_or(0), region_like.unwrap_or("%").to_string());
+    let (arg_org, arg_like) = (org_id.unwrap_or(0), region.map_or_else(|| "%".to_string(), crate::subtree_like));
     clauses.push(if org_id.is_some() { "f.org_id = $1".into() } else { "$1 = $1".into() });
     clauses.push("f.org_region LIKE $2".into());
     let filter = clauses.join(" AND ");

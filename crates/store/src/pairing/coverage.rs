@@ -31,7 +31,7 @@ pub async fn target_counties(db: &Db, tree: &RegionTree, targets: &Targets) -> R
         tree.get(code).map(|n| TargetCounty { code: n.code.to_string(), name: n.name.clone(), full_name: n.full_name.clone() })
     };
     let mut out: Vec<TargetCounty> = match targets {
-        Targets::Designated { kind, within } => designations::current_of_kind(db, kind, &format!("{}%", within.as_str()))
+        Targets::Designated { kind, within } => designations::current_of_kind(db, kind, within)
             .await?
             .into_iter()
             .filter_map(|d| RegionCode::try_from(d.region_code).ok())
@@ -121,7 +121,7 @@ pub async fn coverage(db: &Db, tree: &RegionTree, targets: &Targets, visible: im
                p.listed_at IS NOT NULL AS listed FROM pairings p \
                JOIN organizations o ON o.id = p.org_id WHERE p.kind = 'county' AND p.status IN ('consented','signed','active') \
                AND p.county_code LIKE $1 ORDER BY p.county_code, o.name";
-    let like = format!("{}%", targets.within().as_str());
+    let like = crate::subtree_like(targets.within());
     let rows: Vec<Covering> = on_db!(db, p => sqlx::query_as(sql).bind(like).fetch_all(p).await)?;
     let mut by_county: BTreeMap<String, Vec<Covering>> = BTreeMap::new();
     for r in rows.into_iter().filter(|r| visible(r)) {

@@ -611,7 +611,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
         args.extend(a);
         clauses.push(c);
     };
-    match (scope.region_like(), scope.org_id()) {
+    match (scope.region().map(crate::subtree_like), scope.org_id()) {
         (Some(like), _) => push("(p.region_code LIKE ? OR p.org_region LIKE ?)", vec![Arg::T(like.clone()), Arg::T(like)], &mut args),
         (None, Some(org)) => push("p.org_id = ?", vec![Arg::I(org)], &mut args),
         (None, None) => return Ok((Vec::new(), 0)),
@@ -628,7 +628,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
         push("p.kind = ?", vec![Arg::T(f.kind.clone())], &mut args);
     }
     if let Ok(r) = RegionCode::parse(&f.region) {
-        push("p.region_code LIKE ?", vec![Arg::T(format!("{}%", r.as_str()))], &mut args);
+        push("p.region_code LIKE ?", vec![Arg::T(crate::subtree_like(&r))], &mut args);
     }
     if let Some(o) = f.org_id {
         push("p.org_id = ?", vec![Arg::I(o)], &mut args);

@@ -20,6 +20,7 @@ use super::EventDto;
 use crate::auth::ApiUser;
 use crate::demand::{self as ops, DemandInput, MatchInput, OfferInput};
 use crate::error::{ApiError, AppError, ErrorBody};
+use crate::format::wan_or_empty;
 use axum::Json;
 use super::{Path, Query};
 use axum::extract::State;
@@ -77,11 +78,6 @@ fn lenient<T: DeserializeOwned>(v: Value, keep: &[&str]) -> Result<T, ApiError> 
         other => other,
     };
     serde_json::from_value(v).map_err(|e| AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, format!("请求体字段类型不正确：{e}")).into())
-}
-
-/// 12.50 (万元), or empty for nothing.
-fn wan(fen: i64) -> String {
-    if fen == 0 { String::new() } else { duijie_domain::pairing::format_wan(fen) }
 }
 
 /// Full names of regions, villages (not in the in-memory tree) looked up once each.
@@ -232,7 +228,7 @@ async fn demand_dto(state: &AppState, names: &mut Names, d: &Demand) -> DemandDt
         county_code: d.county_code.clone(),
         beneficiary_group: d.beneficiary_group.clone(),
         beneficiary_count: d.beneficiary_count,
-        funds_wan: wan(d.funds_fen),
+        funds_wan: wan_or_empty(d.funds_fen),
         mode: d.mode.clone(),
         urgency: d.urgency,
         deadline: d.deadline.clone(),
@@ -419,7 +415,7 @@ fn match_dto(m: &Match) -> MatchDto {
         kind_label: if m.initiated_by == "org" { "接单" } else { "点单" }.into(),
         status: m.status.clone(),
         status_label: m.status_label().into(),
-        funds_wan: wan(m.funds_fen),
+        funds_wan: wan_or_empty(m.funds_fen),
         people: m.people,
         note: m.note.clone(),
         score: m.score,
@@ -464,7 +460,7 @@ async fn project_dto(state: &AppState, p: Project) -> Result<ProjectDto, ApiErro
         region_code: p.region_code,
         title: p.title,
         field: p.field,
-        funds_wan: wan(p.funds_fen),
+        funds_wan: wan_or_empty(p.funds_fen),
         people: p.people,
         beneficiaries: p.beneficiaries,
         status: p.status,
@@ -806,7 +802,7 @@ fn offer_dto(f: &Offer) -> OfferDto {
         description: f.description.clone(),
         fields: f.fields.clone(),
         target_regions: f.target_regions.clone(),
-        funds_wan: wan(f.funds_fen),
+        funds_wan: wan_or_empty(f.funds_fen),
         people: f.people,
         period_start: f.period_start.clone(),
         period_end: f.period_end.clone(),
@@ -983,7 +979,7 @@ fn parse_day(field: &str, s: &str, default: chrono::NaiveDate) -> Result<chrono:
     if s.trim().is_empty() {
         return Ok(default);
     }
-    duijie_store::imports::parse_date(s).ok_or_else(|| AppError::field(field, "日期无效，例如 2026-11-23"))
+    duijie_domain::date::parse_date(s).ok_or_else(|| AppError::field(field, "日期无效，例如 2026-11-23"))
 }
 
 /// 供需对接成功率：统计期内发布的需求中截至期末已对接成功的比例，含合计、按下一级地区、按帮扶领域，以及长期未对接的需求数；口径见 `definition`。
@@ -995,7 +991,7 @@ fn parse_day(field: &str, s: &str, default: chrono::NaiveDate) -> Result<chrono:
 pub async fn matching_stats(State(state): State<AppState>, user: ApiUser, Query(q): Query<StatsParams>) -> Result<Json<SuccessRateDto>, ApiError> {
     let who = &user.principal;
     let region = if q.region.trim().is_empty() { who.region.clone() } else { RegionCode::parse(&q.region).map_err(|e| AppError::field("region", format!("地区：{e}")))? };
-    let today = crate::pages::today();
+    let today = duijie_app::today();
     let jan1 = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
     let from = parse_day("from", &q.from, jan1)?;
     let to = parse_day("to", &q.to, today)?;
@@ -1074,7 +1070,7 @@ async fn public_dto(state: &AppState, names: &mut Names, d: &Demand) -> PublicDe
         region_name: names.full(state, &d.region_code).await,
         beneficiary_group: d.beneficiary_group.clone(),
         beneficiary_count: d.beneficiary_count,
-        funds_wan: wan(d.funds_fen),
+        funds_wan: wan_or_empty(d.funds_fen),
         mode: d.mode.clone(),
         urgency: d.urgency,
         deadline: d.deadline.clone(),

@@ -7,7 +7,7 @@
 
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::{ApiError, AppError, ErrorBody};
+use crate::error::{ApiError, ErrorBody};
 use axum::Json;
 use super::{Path, Query};
 use axum::extract::State;
@@ -87,7 +87,8 @@ pub async fn list(State(state): State<AppState>, user: ApiUser, Query(p): Query<
     params(("id" = i64, Path, description = "消息编号")),
     responses((status = 204, description = "已标为已读"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn read(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
-    if inbox::mark_read(&state.db, &user.principal, id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(AppError::NotFound.into()) }
+    duijie_app::inbox::mark_read(&state.db, &user.principal, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// How many notices were marked read.

@@ -1,7 +1,7 @@
 //! Organisations over the API: search, profile, create.
 //!
 //! Guarantees: the same scope, visibility and validation as the pages
-//! (`pages::orgs`): a search only returns organisations in the caller's scope;
+//! (both call `duijie_app::registry`): a search only returns organisations in the caller's scope;
 //! the public profile is visible to anyone with a token, the full record only
 //! to those with `ViewOrganization`; creation is for administrators and
 //! civil-affairs officers within their scope.
@@ -9,7 +9,8 @@
 use super::ApiJson;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::pages::orgs::{self as pages, NewOrgForm, ProfileForm, Visibility};
+use crate::org_search::find;
+use duijie_app::registry::{self as registry, NewOrgForm, ProfileForm, Visibility};
 use crate::AppState;
 use axum::Json;
 use super::{Path, Query};
@@ -70,7 +71,7 @@ fn summary(state: &AppState, o: &Organization) -> OrgSummary {
         org_type: o.org_type.clone(),
         org_type_label: o.type_label().into(),
         region_code: o.region_code.clone(),
-        region_name: pages::region_name(state, o),
+        region_name: state.tree.full_name(&o.region()),
         fields: o.fields.clone(),
         rating: o.rating.clone(),
         status: o.status.clone(),
@@ -118,13 +119,13 @@ pub struct OrgSearchParams {
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", params(OrgSearchParams),
     responses((status = 200, body = OrgPage), (status = 422, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, user: ApiUser, Query(p): Query<OrgSearchParams>) -> Result<Json<OrgPage>, ApiError> {
-    let filter = pages::filter_of(&p.q, &p.region, &p.org_type, &p.field, &p.action, &p.status);
+    let filter = registry::filter_of(&p.q, &p.region, &p.org_type, &p.field, &p.action, &p.status);
     if !filter.region.is_empty() {
         duijie_domain::RegionCode::parse(&filter.region).map_err(|e| AppError::field("region", format!("登记地区划代码：{e}")))?;
     }
     let size = p.size.unwrap_or(20).clamp(1, 200);
     let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (found, total) = pages::find(&state, &user.principal, &filter, (page - 1) * size, size).await?;
+    let (found, total) = find(&state, &user.principal, &filter, (page - 1) * size, size).await?;
     Ok(Json(OrgPage { total, items: found.iter().map(|o| summary(&state, o)).collect() }))
 }
 
@@ -214,7 +215,7 @@ async fn detail(state: &AppState, o: &Organization, full: bool) -> Result<OrgDet
     params(("id" = i64, Path, description = "社会组织编号")),
     responses((status = 200, body = OrgDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_org(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<OrgDetail>, ApiError> {
-    let (o, vis) = pages::visible(&state, &user.principal, id).await?;
+    let (o, vis) = registry::visible(&state.db, &user.principal, id).await?;
     Ok(Json(detail(&state, &o, matches!(vis, Visibility::Full)).await?))
 }
 
@@ -222,10 +223,10 @@ pub async fn get_org(State(state): State<AppState>, user: ApiUser, Path(id): Pat
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = NewOrgForm,
     responses((status = 201, body = OrgDetail), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(form): ApiJson<NewOrgForm>) -> Result<(StatusCode, Json<OrgDetail>), ApiError> {
-    if !pages::may_create(&user.principal) {
+    if !registry::may_create(&user.principal) {
         return Err(AppError::Forbidden.into());
     }
-    let new = pages::check_new_org(&state, &user.principal, &form).map_err(AppError::Invalid)?;
+    let new = registry::check_new_org(&state.tree, &user.principal, &form).map_err(AppError::Invalid)?;
     let actor = user.actor();
     let mut tx = state.db.begin().await?;
     let id = match orgs::create(&mut tx, &actor, &new).await {
@@ -244,7 +245,7 @@ pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(form):
     params(("id" = i64, Path, description = "组织编号")), request_body = ProfileForm,
     responses((status = 200, body = OrgDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_profile(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(form): ApiJson<ProfileForm>) -> Result<Json<OrgDetail>, ApiError> {
-    pages::save_profile(&state, &user.principal, &user.actor(), id, form).await?;
+    registry::save_profile(&state.db, &user.principal, &user.actor(), id, form).await?;
     get_org(State(state), user, Path(id)).await
 }
 
@@ -262,7 +263,7 @@ pub struct CreditListRequest {
     params(("id" = i64, Path, description = "组织编号")), request_body = CreditListRequest,
     responses((status = 200, body = OrgDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_credit_list(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(r): ApiJson<CreditListRequest>) -> Result<Json<OrgDetail>, ApiError> {
-    pages::save_credit_list(&state, &user.principal, &user.actor(), id, &r.list, &r.reason).await?;
+    registry::save_credit_list(&state.db, &user.principal, &user.actor(), id, &r.list, &r.reason).await?;
     get_org(State(state), user, Path(id)).await
 }
 
@@ -286,6 +287,6 @@ pub async fn decide_application(State(state): State<AppState>, user: ApiUser, Pa
         "return" => false,
         _ => return Err(AppError::field("decision", "decision 应为 approve（通过）或 return（退回）").into()),
     };
-    crate::pages::applications::decide_application(&state, &user.principal, &user.actor(), id, approve, &r.reason).await?;
+    registry::decide_application(&state.db, &user.principal, &user.actor(), id, approve, &r.reason).await?;
     get_org(State(state), user, Path(id)).await
 }

@@ -3,7 +3,7 @@
 //! needs, pairing plans, adjustments of published lists, and agreements due.
 //!
 //! Guarantees: every handler goes through the operations the pages use
-//! (`crate::pairing`, `pages::pairing::{adjust, plan}`), so authorisation
+//! (`crate::pairing`, `duijie_app::pairing`), so authorisation
 //! (`authz::decide`), validation and auditing are the same as on the pages; a
 //! pairing, plan or request outside the caller's scope answers 404; problems
 //! with what was sent answer 422 with `fields` naming the field in Chinese.
@@ -15,9 +15,8 @@ use crate::AppState;
 use super::EventDto;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::pages::pairing::adjust as adjust_ops;
-use crate::pages::pairing::plan::{parse_params, parse_preferred, targets_label};
-use crate::pages::pairing::{end_of_day, step_key};
+use duijie_app::pairing::{self as app_pairing, adjustment_visible, parse_params, parse_preferred, step_key, submit_adjustment, targets_label};
+use duijie_store::pairing::end_of_day;
 use crate::pairing::{self as ops, BatchInput, ProposeInput, may, require};
 use axum::Json;
 use super::{Path, Query};
@@ -205,7 +204,7 @@ pub async fn batch_list(
     let (at, date) = if q.date.trim().is_empty() {
         (duijie_store::now(), String::new())
     } else {
-        let d = duijie_store::imports::parse_date(&q.date).ok_or_else(|| AppError::field("date", "日期无效，例如 2026-11-23"))?;
+        let d = duijie_domain::date::parse_date(&q.date).ok_or_else(|| AppError::field("date", "日期无效，例如 2026-11-23"))?;
         (end_of_day(d), d.format("%Y-%m-%d").to_string())
     };
     let all = if b.is_published() { pairing::list_as_of(&state.db, b.id, at).await? } else { pairing::list::current_rows(&state.db, &b).await? };
@@ -298,7 +297,7 @@ fn pairing_dto(state: &AppState, p: &Pairing) -> PairingDto {
         member_id: p.member_id,
         fields: p.fields.clone(),
         commitments: p.commitments.clone(),
-        funds_wan: if p.funds_fen > 0 { duijie_domain::pairing::format_wan(p.funds_fen) } else { String::new() },
+        funds_wan: crate::format::wan_or_empty(p.funds_fen),
         people: p.people,
         term_start: p.term_start.clone(),
         term_end: p.term_end.clone(),
@@ -590,7 +589,7 @@ pub async fn coverage_of(State(state): State<AppState>, user: ApiUser, Query(q):
                 .collect(),
         })
         .collect();
-    Ok(Json(CoverageDto { targets: t.spec(), label: targets_label(&state, &t), summary, counties }))
+    Ok(Json(CoverageDto { targets: t.spec(), label: targets_label(&state.tree, &t), summary, counties }))
 }
 
 // ---------------------------------------------------------------- intent and needs
@@ -663,7 +662,7 @@ pub async fn put_intent(State(state): State<AppState>, user: ApiUser, ApiJson(r)
     if r.note.chars().count() > 500 {
         return Err(AppError::field("note", "说明不能超过 500 字").into());
     }
-    let preferred = parse_preferred(&state, &r.preferred.join("、")).map_err(|m| AppError::field("preferred", m))?;
+    let preferred = parse_preferred(&state.tree, &r.preferred.join("、")).map_err(|m| AppError::field("preferred", m))?;
     let mut tx = state.db.begin().await?;
     plans::set_intent(&mut tx, &user.actor(), org_id, capacity, &preferred, &r.note).await?;
     tx.commit().await?;
@@ -777,7 +776,7 @@ fn plan_dto(state: &AppState, p: &plans::SavedPlan) -> PlanDto {
         id: p.id,
         region_code: p.region_code.clone(),
         targets: p.targets.clone(),
-        label: duijie_domain::pairing::Targets::parse(&p.targets).map(|t| targets_label(state, &t)).unwrap_or_else(|_| p.targets.clone()),
+        label: duijie_domain::pairing::Targets::parse(&p.targets).map(|t| targets_label(&state.tree, &t)).unwrap_or_else(|_| p.targets.clone()),
         min: params.min,
         max: params.max,
         status: p.status.clone(),
@@ -1095,7 +1094,7 @@ pub async fn request_adjustment(
         doc_no: r.doc_no,
         reason: r.reason,
     };
-    let id = adjust_ops::submit(&state, who, &user.actor(), n, &files).await?;
+    let id = submit_adjustment(&state.db, who, &user.actor(), n, &files).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -1118,7 +1117,7 @@ pub struct AdjustmentDetail {
     params(("id" = i64, Path, description = "调整申请编号")),
     responses((status = 200, body = AdjustmentDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_adjustment(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<AdjustmentDetail>, ApiError> {
-    let a = adjust_ops::visible(&state, &user.principal, id).await?;
+    let a = adjustment_visible(&state.db, &user.principal, id).await?;
     let files = adjust::files_of(&state.db, id).await?.into_iter().map(|(id, file_name)| FileRef { id, file_name }).collect();
     Ok(Json(AdjustmentDetail { adjustment: adjustment_dto(&state, &a), files }))
 }
@@ -1143,7 +1142,7 @@ pub async fn decide_adjustment(
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<AdjustmentDecision>,
 ) -> Result<Json<AdjustmentDto>, ApiError> {
-    let a = adjust_ops::decide_request(&state, &user.principal, &user.actor(), id, r.approve, &r.reason).await?;
+    let a = app_pairing::decide_adjustment(&state.db, &user.principal, &user.actor(), id, r.approve, &r.reason).await?;
     Ok(Json(adjustment_dto(&state, &a)))
 }
 
@@ -1164,7 +1163,7 @@ pub struct DueDto {
 #[utoipa::path(get, path = "/api/v1/pairing/due", tag = "pairing",
     responses((status = 200, body = [DueDto]), (status = 401, body = ErrorBody)))]
 pub async fn due(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<DueDto>>, ApiError> {
-    let list = pairing::remind::due(&state.db, &user.principal.scope(), crate::pages::today(), 30).await?;
+    let list = pairing::remind::due(&state.db, &user.principal.scope(), duijie_app::today(), 30).await?;
     Ok(Json(
         list.iter()
             .map(|d| DueDto { pairing: pairing_dto(&state, &d.pairing), deadline: d.deadline.format("%Y-%m-%d").to_string(), days_left: d.days_left })

@@ -3,7 +3,7 @@
 use super::ApiJson;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::pages::regions::browse_root;
+use duijie_app::regions_designations::{browse_root, validate_new};
 use crate::AppState;
 use axum::Json;
 use super::{Path, Query};
@@ -173,7 +173,7 @@ pub async fn add_designation(
         return Err(AppError::Forbidden.into());
     }
     let kinds = designations::kinds(&state.db).await?;
-    let new = crate::pages::designations::validate_new(&code, &req.kind, &req.valid_from, &req.source, &req.note, &kinds)?;
+    let new = validate_new(&code, &req.kind, &req.valid_from, &req.source, &req.note, &kinds)?;
     let actor = user.actor();
     let mut tx = state.db.begin().await?;
     let id = designations::add(&mut tx, &actor, &new).await?;

@@ -4,8 +4,7 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::pages::actions::{check_enrolment, enrol_own, province_label, region_label, visible_enrolments};
-use crate::pages::liaisons::{check_new, lookup_code};
+use duijie_app::actions_liaisons::{check_enrolment, check_new, enrol_own, lookup_code, province_label, region_label, visible_enrolments};
 use axum::Json;
 use super::{Path, Query};
 use axum::extract::State;
@@ -54,7 +53,7 @@ pub async fn list_actions(State(state): State<AppState>, user: ApiUser) -> Resul
             .into_iter()
             .map(|a| ActionDto {
                 id: a.id,
-                province_name: province_label(&state, &a.province_code),
+                province_name: province_label(&state.tree, &a.province_code),
                 province_code: a.province_code,
                 key: a.key,
                 name: a.name,
@@ -106,7 +105,7 @@ fn enrolment_dto(state: &AppState, e: Enrolment) -> EnrolmentDto {
     EnrolmentDto {
         id: e.id,
         org_id: e.org_id,
-        org_region_name: region_label(state, &e.org_region),
+        org_region_name: region_label(&state.tree, &e.org_region),
         org_name: e.org_name,
         credit_code: e.credit_code,
         org_region: e.org_region,
@@ -141,7 +140,7 @@ pub async fn enrol(
         return Err(AppError::Forbidden.into());
     }
     let form = check_enrolment(&req.contact_name, &req.contact_title, &req.contact_phone, &req.target_regions, &req.plan).map_err(AppError::Invalid)?;
-    let enrolment_id = match enrol_own(&state, &user.principal, &user.actor(), &action, &form).await? {
+    let enrolment_id = match enrol_own(&state.db, &user.principal, &user.actor(), &action, &form).await? {
         Ok(id) => id,
         Err(duijie_store::Error::Invalid(m)) => return Err(AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, m).into()),
         Err(e) => return Err(e.into()),
@@ -161,7 +160,7 @@ pub struct EnrolmentParams {
 #[utoipa::path(get, path = "/api/v1/enrolments", tag = "registry", params(EnrolmentParams),
     responses((status = 200, body = [EnrolmentDto]), (status = 403, body = ErrorBody)))]
 pub async fn list_enrolments(State(state): State<AppState>, user: ApiUser, Query(p): Query<EnrolmentParams>) -> Result<Json<Vec<EnrolmentDto>>, ApiError> {
-    let list = visible_enrolments(&state, &user.principal, p.action.filter(|id| *id > 0)).await?;
+    let list = visible_enrolments(&state.db, &user.principal, p.action.filter(|id| *id > 0)).await?;
     Ok(Json(list.into_iter().map(|e| enrolment_dto(&state, e)).collect()))
 }
 
@@ -182,7 +181,7 @@ pub struct LiaisonDto {
 fn liaison_dto(state: &AppState, l: Liaison) -> LiaisonDto {
     LiaisonDto {
         id: l.id,
-        region_name: region_label(state, &l.region_code),
+        region_name: region_label(&state.tree, &l.region_code),
         region_code: l.region_code,
         department_name: department_label(&l.department).into(),
         department: l.department,
@@ -202,7 +201,7 @@ pub struct LiaisonParams {
 #[utoipa::path(get, path = "/api/v1/liaisons", tag = "registry", params(LiaisonParams),
     responses((status = 200, body = [LiaisonDto]), (status = 422, body = ErrorBody)))]
 pub async fn list_liaisons(State(state): State<AppState>, _user: ApiUser, Query(p): Query<LiaisonParams>) -> Result<Json<Vec<LiaisonDto>>, ApiError> {
-    let code = lookup_code(&state, &p.region).map_err(|m| AppError::field("region", m))?;
+    let code = lookup_code(&state.tree, &p.region).map_err(|m| AppError::field("region", m))?;
     Ok(Json(liaisons::for_region(&state.db, &code).await?.into_iter().map(|l| liaison_dto(&state, l)).collect()))
 }
 
@@ -225,7 +224,7 @@ pub async fn add_liaison(State(state): State<AppState>, user: ApiUser, ApiJson(r
     if !user.principal.role.is_government() {
         return Err(AppError::Forbidden.into());
     }
-    let new = check_new(&state, &user.principal, &req.region, &req.department, &req.name, &req.title, &req.phone).map_err(AppError::Invalid)?;
+    let new = check_new(&state.tree, &user.principal, &req.region, &req.department, &req.name, &req.title, &req.phone).map_err(AppError::Invalid)?;
     let mut tx = state.db.begin().await?;
     let id = liaisons::add(&mut tx, &user.actor(), &new).await?;
     tx.commit().await?;

@@ -3,7 +3,8 @@
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::ApiError;
-use crate::search::{Found, SearchParams, run};
+use crate::search::run;
+use duijie_app::search::{Found, SearchParams};
 use axum::Json;
 use crate::api::Query;
 use axum::extract::State;

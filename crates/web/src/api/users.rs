@@ -5,6 +5,7 @@ use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::AppState;
 use axum::Json;
+use duijie_app::accounts::{NewUserInput, check_new_user};
 use super::{Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -47,21 +48,21 @@ pub struct PageParams {
     pub size: Option<i64>,
 }
 
-fn require_admin(user: &ApiUser) -> Result<String, ApiError> {
+fn require_admin(user: &ApiUser) -> Result<RegionCode, ApiError> {
     if user.principal.role != Role::Admin {
         return Err(AppError::Forbidden.into());
     }
-    user.principal.scope().region_like().ok_or_else(|| AppError::Forbidden.into())
+    user.principal.scope().region().cloned().ok_or_else(|| AppError::Forbidden.into())
 }
 
 /// Users whose unit lies in the administrator's region subtree.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageParams),
     responses((status = 200, body = UserPage), (status = 403, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, user: ApiUser, Query(p): Query<PageParams>) -> Result<Json<UserPage>, ApiError> {
-    let like = require_admin(&user)?;
+    let region = require_admin(&user)?;
     let size = p.size.unwrap_or(50).clamp(1, 200);
     let page = p.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (rows, total) = users::list(&state.db, &like, size, (page - 1) * size).await?;
+    let (rows, total) = users::list(&state.db, &region, size, (page - 1) * size).await?;
     Ok(Json(UserPage { total, items: rows.into_iter().map(|u| u.view().into()).collect() }))
 }
 
@@ -84,8 +85,8 @@ pub struct NewUserRequest {
     responses((status = 201, body = UserDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): ApiJson<NewUserRequest>) -> Result<(StatusCode, Json<UserDto>), ApiError> {
     require_admin(&user)?;
-    let input = crate::pages::admin::NewUserInput { username: &r.username, display_name: &r.display_name, role: &r.role, region: &r.region, org: &r.org, password: &r.password };
-    let new = crate::pages::admin::check_new_user(&state, &user.principal, input)
+    let input = NewUserInput { username: &r.username, display_name: &r.display_name, role: &r.role, region: &r.region, org: &r.org, password: &r.password };
+    let new = check_new_user(&state.db, &state.tree, &user.principal, input)
         .await
         .map_err(AppError::Invalid)?;
     let actor = user.actor();
@@ -145,7 +146,7 @@ impl From<&duijie_store::sessions::Session> for SessionDto {
     params(("id" = i64, Path, description = "用户编号")),
     responses((status = 200, body = [SessionDto]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn sessions_of(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<Vec<SessionDto>>, ApiError> {
-    let (_, s) = crate::accounts::sessions_of(&state, &user.principal, id).await?;
+    let (_, s) = duijie_app::accounts::sessions_of(&state.db, &user.principal, id).await?;
     Ok(Json(s.iter().map(SessionDto::from).collect()))
 }
 
@@ -155,6 +156,6 @@ pub async fn sessions_of(State(state): State<AppState>, user: ApiUser, Path(id):
     responses((status = 204, description = "已撤销"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_session(State(state): State<AppState>, user: ApiUser, Path((id, session)): Path<(i64, String)>) -> Result<StatusCode, ApiError> {
     let which = (session != "all").then_some(session.as_str());
-    crate::accounts::revoke(&state, &user.principal, &user.actor(), id, which).await?;
+    duijie_app::accounts::revoke(&state.db, &user.principal, &user.actor(), id, which).await?;
     Ok(StatusCode::NO_CONTENT)
 }

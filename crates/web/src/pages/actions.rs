@@ -16,10 +16,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use duijie_app::actions_liaisons::{check_enrolment, enrol_own, province_label, region_label, visible_enrolments};
 use duijie_domain::authz::{Action as AuthzAction, Target, decide};
-use duijie_domain::{Decision, FieldError, Principal, RegionCode, Role};
-use duijie_store::actions::{self, Action, Enrolment, EnrolmentForm};
-use duijie_store::{Actor, orgs};
+use duijie_domain::{FieldError, Role};
+use duijie_store::actions::{self, Action, Enrolment};
+use duijie_store::orgs;
 use std::collections::HashSet;
 
 pub fn router() -> Router<AppState> {
@@ -28,86 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/actions/{id}/enrol", get(enrol_form).post(enrol))
         .route("/actions/enrolments", get(enrolments))
         .route("/actions/enrolments/liaison-list.xlsx", get(liaison_list))
-}
-
-/// Heading of a province's group of actions: 全国性行动, 吉林省, 云南省.
-pub fn province_label(state: &AppState, province_code: &str) -> String {
-    if province_code.is_empty() {
-        return "全国性行动".into();
-    }
-    match RegionCode::parse(province_code) {
-        Ok(c) => state.tree.full_name(&c),
-        Err(_) => province_code.to_string(),
-    }
-}
-
-/// Full name of a stored region code ('' is 全国).
-pub fn region_label(state: &AppState, code: &str) -> String {
-    match RegionCode::try_from(code.to_string()) {
-        Ok(c) => state.tree.full_name(&c),
-        Err(_) => code.to_string(),
-    }
-}
-
-/// Checks the enrolment form (报名表); shared by the page and the API.
-pub fn check_enrolment(contact_name: &str, contact_title: &str, contact_phone: &str, target_regions: &str, plan: &str) -> Result<EnrolmentForm, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let name = contact_name.trim();
-    if name.is_empty() {
-        errors.push(FieldError::new("contact_name", "请填写联系人"));
-    } else if name.chars().count() > 30 {
-        errors.push(FieldError::new("contact_name", "联系人不能超过 30 字"));
-    }
-    if contact_title.trim().chars().count() > 30 {
-        errors.push(FieldError::new("contact_title", "职务不能超过 30 字"));
-    }
-    let phone = contact_phone.trim();
-    if phone.is_empty() {
-        errors.push(FieldError::new("contact_phone", "请填写联系电话"));
-    } else if !duijie_domain::org::is_phone(phone) {
-        errors.push(FieldError::new("contact_phone", format!("“{phone}”不是有效的电话号码，例如 13800000000 或 0870-1234567")));
-    }
-    if target_regions.trim().chars().count() > 200 {
-        errors.push(FieldError::new("target_regions", "拟帮扶地区不能超过 200 字"));
-    }
-    if plan.trim().chars().count() > 2000 {
-        errors.push(FieldError::new("plan", "参与计划不能超过 2000 字"));
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(EnrolmentForm {
-        contact_name: name.into(),
-        contact_title: contact_title.trim().into(),
-        contact_phone: phone.into(),
-        target_regions: target_regions.trim().into(),
-        plan: plan.trim().into(),
-    })
-}
-
-/// Enrols the caller's own organisation in `action`. Store refusals come back
-/// unchanged (`Invalid` for listed/unapproved/deregistered, `Conflict` for a
-/// second enrolment) so that each face can show them its own way.
-pub async fn enrol_own(state: &AppState, who: &Principal, actor: &Actor, action: &Action, form: &EnrolmentForm) -> Result<Result<i64, duijie_store::Error>, AppError> {
-    let Some(org_id) = who.org_id.filter(|_| who.role == Role::Organization) else {
-        return Err(AppError::Forbidden);
-    };
-    let org = orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
-    let region = org.region();
-    match decide(who, AuthzAction::Enrol, Target::Organization { id: org.id, region: &region }) {
-        Decision::Allow => {}
-        Decision::Forbidden => return Err(AppError::Forbidden),
-        Decision::NotFound => return Err(AppError::NotFound),
-    }
-    let mut tx = state.db.begin().await?;
-    match actions::enrol(&mut tx, actor, &org, action, form).await {
-        Ok(id) => {
-            tx.commit().await?;
-            Ok(Ok(id))
-        }
-        Err(e @ (duijie_store::Error::Invalid(_) | duijie_store::Error::Conflict(_))) => Ok(Err(e)),
-        Err(e) => Err(e.into()),
-    }
 }
 
 pub struct ActionRow {
@@ -140,7 +61,7 @@ pub fn group_actions(state: &AppState, all: Vec<Action>, enrolled: &HashSet<i64>
         let row = ActionRow { id: a.id, name: a.name, description: a.description, enrolled: enrolled.contains(&a.id) };
         match groups.iter_mut().find(|(p, _)| *p == a.province_code) {
             Some((_, g)) => g.actions.push(row),
-            None => groups.push((a.province_code.clone(), ActionGroup { name: province_label(state, &a.province_code), actions: vec![row] })),
+            None => groups.push((a.province_code.clone(), ActionGroup { name: province_label(&state.tree, &a.province_code), actions: vec![row] })),
         }
     }
     groups.sort_by(|a, b| a.0.cmp(&b.0));
@@ -225,7 +146,7 @@ async fn enrol_page(state: &AppState, cu: &CurrentUser, action: Action, form: Op
     let form = form.unwrap_or_else(|| EnrolInput { contact_name: org.contact_name.clone(), contact_phone: org.contact_phone.clone(), ..Default::default() });
     Ok(EnrolPage {
         layout: Layout::new(state, cu, "actions", None).await,
-        province: province_label(state, &action.province_code),
+        province: province_label(&state.tree, &action.province_code),
         action,
         org_name: org.name.clone(),
         form,
@@ -253,7 +174,7 @@ async fn enrol(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Enr
         }
     };
     let name = action.name.clone();
-    match enrol_own(&state, &p.user.principal, &super::designations::actor(&p.user), &action, &form).await? {
+    match enrol_own(&state.db, &p.user.principal, &super::designations::actor(&p.user), &action, &form).await? {
         Ok(_) => Ok(done("/actions", &format!("已报名“{name}”"))),
         Err(e) => {
             let (status, message) = match e {
@@ -287,7 +208,7 @@ fn enrolment_row(state: &AppState, e: &Enrolment) -> EnrolmentRow {
     EnrolmentRow {
         org_name: e.org_name.clone(),
         credit_code: e.credit_code.clone(),
-        org_region: region_label(state, &e.org_region),
+        org_region: region_label(&state.tree, &e.org_region),
         action_name: e.action_name.clone(),
         contact_name: e.contact_name.clone(),
         contact_title: e.contact_title.clone(),
@@ -311,17 +232,6 @@ impl EnrolmentQuery {
     }
 }
 
-/// The enrolments an officer may see: organisations registered in their subtree.
-pub async fn visible_enrolments(state: &AppState, who: &Principal, action: Option<i64>) -> Result<Vec<Enrolment>, AppError> {
-    match decide(who, AuthzAction::ViewEnrolments, Target::Region(&who.region)) {
-        Decision::Allow => {}
-        Decision::Forbidden => return Err(AppError::Forbidden),
-        Decision::NotFound => return Err(AppError::Forbidden),
-    }
-    let like = who.scope().region_like().ok_or(AppError::Forbidden)?;
-    Ok(actions::in_scope(&state.db, &like, action).await?)
-}
-
 pub struct ActionOption {
     pub id: i64,
     pub label: String,
@@ -339,11 +249,11 @@ struct EnrolmentsPage {
 
 async fn enrolments(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<EnrolmentQuery>) -> Result<EnrolmentsPage, AppError> {
     let action = q.action_id();
-    let list = visible_enrolments(&state, &cu.principal, action).await?;
+    let list = visible_enrolments(&state.db, &cu.principal, action).await?;
     let options = actions::all(&state.db)
         .await?
         .into_iter()
-        .map(|a| ActionOption { id: a.id, label: format!("{}·{}", province_label(&state, &a.province_code), a.name) })
+        .map(|a| ActionOption { id: a.id, label: format!("{}·{}", province_label(&state.tree, &a.province_code), a.name) })
         .collect();
     let export_href = match action {
         Some(id) => format!("/actions/enrolments/liaison-list.xlsx?action={id}"),
@@ -372,7 +282,7 @@ pub fn xlsx_download(ascii_name: &str, chinese_name: &str, bytes: Vec<u8>) -> Re
 }
 
 async fn liaison_list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<EnrolmentQuery>) -> Result<Response, AppError> {
-    let list = visible_enrolments(&state, &cu.principal, q.action_id()).await?;
+    let list = visible_enrolments(&state.db, &cu.principal, q.action_id()).await?;
     let rows: Vec<Vec<String>> = list
         .iter()
         .enumerate()

@@ -15,10 +15,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use duijie_domain::authz::{Action, Target, decide};
+use duijie_app::accounts::{NewUserInput, check_new_user};
 use duijie_domain::crypto::{hash_password, password_problem};
 use duijie_domain::{Decision, FieldError, RegionCode, Role};
 use duijie_store::audit::{self, Verification};
-use duijie_store::users::{self, NewUser, UserChange};
+use duijie_store::users::{self, UserChange};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -66,17 +67,15 @@ struct PageQuery {
 const PAGE_SIZE: i64 = 20;
 
 fn region_label(state: &AppState, code: &str) -> String {
-    match RegionCode::try_from(code.to_string()) {
-        Ok(c) => state.tree.full_name(&c),
-        Err(_) => code.to_string(),
-    }
+    duijie_app::actions_liaisons::region_label(&state.tree, code)
 }
 
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<PageQuery>) -> Result<UsersPage, AppError> {
     require_admin(&cu)?;
     let page = q.page.unwrap_or(1).max(1);
-    let like = cu.principal.scope().region_like().ok_or(AppError::Forbidden)?;
-    let (users, total) = users::list(&state.db, &like, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let scope = cu.principal.scope();
+    let region = scope.region().ok_or(AppError::Forbidden)?;
+    let (users, total) = users::list(&state.db, region, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let rows = users
         .iter()
         .map(|u| {
@@ -138,83 +137,11 @@ async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> Result<NewU
     Ok(NewUserPage { layout: Layout::new(&state, &cu, "users", None).await, form, errors: Vec::new(), roles: roles() })
 }
 
-/// A new-user request as typed (page form or API body).
-pub struct NewUserInput<'a> {
-    pub username: &'a str,
-    pub display_name: &'a str,
-    pub role: &'a str,
-    pub region: &'a str,
-    pub org: &'a str,
-    pub password: &'a str,
-}
-
-/// Validates a new-user request for `admin`; shared by the page and the API.
-pub async fn check_new_user(state: &AppState, admin: &duijie_domain::Principal, input: NewUserInput<'_>) -> Result<NewUser, Vec<FieldError>> {
-    let NewUserInput { username, display_name, role, region, org, password } = input;
-    let mut errors = Vec::new();
-    let username = username.trim();
-    if let Some(p) = users::username_problem(username) {
-        errors.push(FieldError::new("username", p));
-    }
-    let display_name = display_name.trim();
-    if display_name.is_empty() || display_name.chars().count() > 60 {
-        errors.push(FieldError::new("display_name", "请填写姓名（60 字以内）"));
-    }
-    let role = Role::parse(role);
-    if role.is_none() {
-        errors.push(FieldError::new("role", "请选择角色"));
-    }
-    let region = match RegionCode::parse(region) {
-        Ok(c) if c.level() == duijie_domain::Level::National || state.tree.get(&c).is_some() => Some(c),
-        Ok(_) => {
-            errors.push(FieldError::new("region", "没有这个区划代码"));
-            None
-        }
-        Err(e) => {
-            errors.push(FieldError::new("region", e.to_string()));
-            None
-        }
-    };
-    if let Some(r) = &region
-        && decide(admin, Action::ManageUser, Target::User { region: r, org_id: None }) != Decision::Allow
-    {
-        errors.push(FieldError::new("region", "只能在本单位管辖范围内创建用户"));
-    }
-    let mut org_id = None;
-    if role == Some(Role::Organization) {
-        // An account acts for its organisation: only the administrators over the
-        // organisation's registration authority may bind one. Unknown and
-        // out-of-scope codes read the same, so codes cannot be probed.
-        let in_scope = |o: &duijie_store::orgs::Organization| {
-            RegionCode::try_from(o.region_code.clone())
-                .is_ok_and(|r| decide(admin, Action::ManageUser, Target::User { region: &r, org_id: Some(o.id) }) == Decision::Allow)
-        };
-        match duijie_store::orgs::by_credit_code(&state.db, org.trim().to_ascii_uppercase().as_str()).await {
-            Ok(Some(o)) if in_scope(&o) => org_id = Some(o.id),
-            Ok(_) => errors.push(FieldError::new("org", "请填写本单位管辖范围内已登记社会组织的统一社会信用代码")),
-            Err(_) => errors.push(FieldError::new("org", "暂时无法查询社会组织，请稍后再试")),
-        }
-    } else if !org.trim().is_empty() {
-        errors.push(FieldError::new("org", "政府部门用户不填写社会组织"));
-    }
-    if let Some(p) = password_problem(password) {
-        errors.push(FieldError::new("password", p));
-    }
-    match (errors.is_empty(), role, region) {
-        (true, Some(role), Some(region)) => {
-            let pw = password.to_string();
-            let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await.map_err(|_| vec![FieldError::new("password", "密码处理失败")])?;
-            Ok(NewUser { username: username.into(), display_name: display_name.into(), role, region, org_id, password_hash: hash, is_demo: false })
-        }
-        _ => Err(errors),
-    }
-}
-
 async fn create(State(state): State<AppState>, p: Posted<NewUserForm>) -> Result<Response, AppError> {
     require_admin(&p.user)?;
     let f = p.form.clone();
     let input = NewUserInput { username: &f.username, display_name: &f.display_name, role: &f.role, region: &f.region, org: &f.org, password: &f.password };
-    match check_new_user(&state, &p.user.principal, input).await {
+    match check_new_user(&state.db, &state.tree, &p.user.principal, input).await {
         Ok(new) => {
             let mut tx = state.db.begin().await?;
             match users::create(&mut tx, &super::designations::actor(&p.user), &new).await {
@@ -256,7 +183,7 @@ struct SessionRow {
 }
 
 async fn load_in_scope(state: &AppState, cu: &CurrentUser, id: i64) -> Result<users::User, AppError> {
-    crate::accounts::managed(state, &cu.principal, id).await
+    Ok(duijie_app::accounts::managed(&state.db, &cu.principal, id).await?)
 }
 
 fn row_of(state: &AppState, u: &users::User) -> UserRow {
@@ -275,7 +202,7 @@ fn row_of(state: &AppState, u: &users::User) -> UserRow {
 
 async fn edit_form(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<EditUserPage, AppError> {
     require_admin(&cu)?;
-    let (u, live) = crate::accounts::sessions_of(&state, &cu.principal, id).await?;
+    let (u, live) = duijie_app::accounts::sessions_of(&state.db, &cu.principal, id).await?;
     let sessions = live
         .iter()
         .map(|s| SessionRow {
@@ -358,8 +285,9 @@ async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Qu
         return Err(AppError::Forbidden);
     }
     let page = q.page.unwrap_or(1).max(1);
-    let like = cu.principal.scope().region_like().ok_or(AppError::Forbidden)?;
-    let (rows, total) = audit::recent(&state.db, &like, 50, (page - 1) * 50).await?;
+    let scope = cu.principal.scope();
+    let region = scope.region().ok_or(AppError::Forbidden)?;
+    let (rows, total) = audit::recent(&state.db, region, 50, (page - 1) * 50).await?;
     let rows = rows
         .into_iter()
         .map(|r| AuditLine {
@@ -401,6 +329,6 @@ async fn revoke_session(State(state): State<AppState>, Path((id, session)): Path
     require_admin(&p.user)?;
     let actor = super::designations::actor(&p.user);
     let which = (session != "all").then_some(session.as_str());
-    let n = crate::accounts::revoke(&state, &p.user.principal, &actor, id, which).await?;
+    let n = duijie_app::accounts::revoke(&state.db, &p.user.principal, &actor, id, which).await?;
     Ok(super::done(&format!("/admin/users/{id}"), &format!("已撤销 {n} 个会话或令牌")))
 }

@@ -441,9 +441,8 @@ fn may_approve(cu: &CurrentUser) -> Result<(), AppError> {
 
 async fn pending_list(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<PendingPage, AppError> {
     may_approve(&cu)?;
-    let like = format!("{}%", cu.principal.region.as_str());
     let mut rows = Vec::new();
-    for o in orgs::in_region(&state.db, &like).await? {
+    for o in orgs::in_region(&state.db, &cu.principal.region).await? {
         if o.approval == "approved" {
             continue;
         }
@@ -477,43 +476,11 @@ async fn pending_list(State(state): State<AppState>, cu: CurrentUser, Query(t): 
     Ok(PendingPage { layout: Layout::new(&state, &cu, "orgs", t.ok).await, rows })
 }
 
-/// Loads an application the principal may decide on (404 out of scope, 403 without the right).
-async fn application_for(state: &AppState, who: &duijie_domain::Principal, id: i64) -> Result<Organization, AppError> {
-    let org = orgs::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let region = org.region();
-    match decide(who, Action::ApproveOrganization, Target::Organization { id, region: &region }) {
-        Decision::Allow => Ok(org),
-        Decision::Forbidden => Err(AppError::Forbidden),
-        Decision::NotFound => Err(AppError::NotFound),
-    }
-}
-
-/// Approves (`approve`) or returns an application with a reason (pages and API).
-pub async fn decide_application(state: &AppState, who: &duijie_domain::Principal, actor: &Actor, id: i64, approve: bool, reason: &str) -> Result<Organization, AppError> {
-    let org = application_for(state, who, id).await?;
-    if org.approval == "approved" {
-        return Err(AppError::Conflict(if approve { format!("{} 已审核通过", org.name) } else { format!("{} 已审核通过，不能退回", org.name) }));
-    }
-    let reason = reason.trim();
-    if !approve {
-        if reason.is_empty() {
-            return Err(AppError::field("reason", "请填写退回原因，申请人将据此修改后重新提交"));
-        }
-        if reason.chars().count() > 500 {
-            return Err(AppError::field("reason", "退回原因不能超过 500 字"));
-        }
-    }
-    let mut tx = state.db.begin().await?;
-    orgs::set_approval(&mut tx, actor, id, if approve { "approved" } else { "returned" }, if approve { "" } else { reason }).await?;
-    tx.commit().await?;
-    Ok(org)
-}
-
 #[derive(serde::Deserialize)]
 struct ApproveForm {}
 
 async fn approve(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<ApproveForm>) -> Result<Response, AppError> {
-    let org = decide_application(&state, &p.user.principal, &actor(&p.user), id, true, "").await?;
+    let org = duijie_app::registry::decide_application(&state.db, &p.user.principal, &actor(&p.user), id, true, "").await?;
     Ok(done("/orgs/pending", &format!("已通过 {} 的注册申请", org.name)))
 }
 
@@ -524,7 +491,7 @@ struct ReturnForm {
 }
 
 async fn return_application(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<ReturnForm>) -> Result<Response, AppError> {
-    let org = decide_application(&state, &p.user.principal, &actor(&p.user), id, false, &p.form.reason).await?;
+    let org = duijie_app::registry::decide_application(&state.db, &p.user.principal, &actor(&p.user), id, false, &p.form.reason).await?;
     Ok(done("/orgs/pending", &format!("已退回 {} 的注册申请", org.name)))
 }
 

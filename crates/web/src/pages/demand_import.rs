@@ -45,7 +45,7 @@ struct ImportPage {
 }
 
 fn may_import(cu: &CurrentUser) -> Result<(), AppError> {
-    require(decide(&cu.principal, Action::EditDemand, Target::Region(&cu.principal.region)))
+    Ok(require(decide(&cu.principal, Action::EditDemand, Target::Region(&cu.principal.region)))?)
 }
 
 async fn page(state: &AppState, cu: &CurrentUser, toast: Option<String>) -> Result<ImportPage, AppError> {

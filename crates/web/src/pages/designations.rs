@@ -19,9 +19,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_domain::authz::{Action, Target, decide};
-use duijie_domain::{Decision, FieldError, RegionCode};
+use duijie_domain::{Decision, RegionCode};
 use duijie_office::RowError;
-use duijie_store::designations::{self, Kind, NewDesignation};
+use duijie_store::designations::{self, Kind};
 use duijie_store::{Actor, imports};
 
 pub fn router() -> Router<AppState> {
@@ -36,35 +36,6 @@ pub fn router() -> Router<AppState> {
 /// The audit actor for a logged-in user.
 pub fn actor(cu: &CurrentUser) -> Actor {
     Actor { user_id: Some(cu.user.id), name: cu.user.username.clone(), unit: cu.user.display_name.clone() }
-}
-
-/// Checks the fields of a new designation, naming each bad field.
-pub fn validate_new(code: &RegionCode, kind: &str, valid_from: &str, source: &str, note: &str, kinds: &[Kind]) -> Result<NewDesignation, AppError> {
-    let mut errors = Vec::new();
-    if !kinds.iter().any(|k| k.key == kind) {
-        errors.push(FieldError::new("kind", "请选择认定类别"));
-    }
-    let date = if valid_from.trim().is_empty() {
-        None
-    } else {
-        let d = imports::parse_date(valid_from);
-        if d.is_none() {
-            errors.push(FieldError::new("valid_from", "认定日期格式应为 2021-08-27"));
-        }
-        d
-    };
-    if source.trim().is_empty() {
-        errors.push(FieldError::new("source", "请填写认定依据（文件名称或文号）"));
-    } else if source.chars().count() > 200 {
-        errors.push(FieldError::new("source", "认定依据不能超过 200 字"));
-    }
-    if note.chars().count() > 500 {
-        errors.push(FieldError::new("note", "备注不能超过 500 字"));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    Ok(NewDesignation { region_code: code.as_str().into(), kind: kind.into(), valid_from: date, source: source.trim().into(), note: note.trim().into() })
 }
 
 #[derive(serde::Deserialize)]
@@ -87,7 +58,7 @@ async fn add(State(state): State<AppState>, Path(raw): Path<String>, p: Posted<A
         _ => return Err(AppError::NotFound),
     }
     let kinds = designations::kinds(&state.db).await?;
-    let new = validate_new(&code, &p.form.kind, &p.form.valid_from, &p.form.source, &p.form.note, &kinds)?;
+    let new = duijie_app::regions_designations::validate_new(&code, &p.form.kind, &p.form.valid_from, &p.form.source, &p.form.note, &kinds)?;
     let mut tx = state.db.begin().await?;
     designations::add(&mut tx, &actor(&p.user), &new).await?;
     tx.commit().await?;

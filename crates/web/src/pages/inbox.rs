@@ -118,10 +118,7 @@ struct Empty {}
 /// Marks the notice read and follows its link (only a path on this site).
 async fn read(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<Response, AppError> {
     let who = &p.user.principal;
-    let notice = inbox::get(&state.db, who, id).await?.ok_or(AppError::NotFound)?;
-    if !inbox::mark_read(&state.db, who, id).await? {
-        return Err(AppError::NotFound);
-    }
+    let notice = duijie_app::inbox::open(&state.db, who, id).await?;
     Ok(Redirect::to(&location(safe_link(&notice.link).unwrap_or("/inbox"))).into_response())
 }
 

@@ -5,7 +5,8 @@
 //! allows (a record outside the scope answers 404); anyone logged in may look
 //! up the liaison officers of one county (the county's and its prefecture's).
 
-use super::actions::{region_label, xlsx_download};
+use super::actions::xlsx_download;
+use duijie_app::actions_liaisons::{DEPARTMENTS, check_new, lookup_code, region_label};
 use super::{Layout, done};
 use crate::auth::{CurrentUser, Posted};
 use crate::{AppError, AppState};
@@ -17,82 +18,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_domain::authz::{Action, Target, decide};
-use duijie_domain::{Decision, FieldError, Level, Principal, RegionCode, Role};
-use duijie_store::liaisons::{self, Liaison, NewLiaison, department_label};
+use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
+use duijie_store::liaisons::{self, Liaison, department_label};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/liaisons", get(list).post(create))
         .route("/liaisons/export.xlsx", get(export))
         .route("/liaisons/{id}/delete", post(delete))
-}
-
-pub const DEPARTMENTS: [(&str, &str); 2] = [("civil_affairs", "民政部门"), ("rural_revitalization", "乡村振兴部门")];
-
-/// Checks a new liaison officer for `who`; shared by the page and the API.
-pub fn check_new(state: &AppState, who: &Principal, region: &str, department: &str, name: &str, title: &str, phone: &str) -> Result<NewLiaison, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let region = match RegionCode::parse(region) {
-        Ok(c) if !matches!(c.level(), Level::Prefecture | Level::County) => {
-            errors.push(FieldError::new("region", "联络员只登记到市（州）和县（市、区），请填写 4 位或 6 位区划代码"));
-            None
-        }
-        Ok(c) if state.tree.get(&c).is_none() => {
-            errors.push(FieldError::new("region", "没有这个区划代码"));
-            None
-        }
-        Ok(c) => {
-            if decide(who, Action::ManageLiaison, Target::Region(&c)) != Decision::Allow {
-                errors.push(FieldError::new("region", "只能为本单位管辖范围内的市（州）、县（市、区）登记联络员"));
-                None
-            } else {
-                Some(c)
-            }
-        }
-        Err(_) if region.trim().is_empty() => {
-            errors.push(FieldError::new("region", "请填写区划代码"));
-            None
-        }
-        Err(e) => {
-            errors.push(FieldError::new("region", e.to_string()));
-            None
-        }
-    };
-    if !DEPARTMENTS.iter().any(|(k, _)| *k == department) {
-        errors.push(FieldError::new("department", "请选择部门：民政部门或乡村振兴部门"));
-    }
-    let name = name.trim();
-    if name.is_empty() {
-        errors.push(FieldError::new("name", "请填写姓名"));
-    } else if name.chars().count() > 30 {
-        errors.push(FieldError::new("name", "姓名不能超过 30 字"));
-    }
-    let title = title.trim();
-    if title.chars().count() > 30 {
-        errors.push(FieldError::new("title", "职务不能超过 30 字"));
-    }
-    let phone = phone.trim();
-    if phone.is_empty() {
-        errors.push(FieldError::new("phone", "请填写联系电话"));
-    } else if !duijie_domain::org::is_phone(phone) {
-        errors.push(FieldError::new("phone", format!("“{phone}”不是有效的电话号码，例如 13800000000 或 0870-1234567")));
-    }
-    match region {
-        Some(region) if errors.is_empty() => Ok(NewLiaison { region, department: department.into(), name: name.into(), title: title.into(), phone: phone.into() }),
-        _ => Err(errors),
-    }
-}
-
-/// The region code an organisation looks up: a prefecture, county or township that exists.
-pub fn lookup_code(state: &AppState, raw: &str) -> Result<RegionCode, String> {
-    let code = RegionCode::parse(raw).map_err(|e| e.to_string())?;
-    if matches!(code.level(), Level::National | Level::Province) {
-        return Err("请填写市（州）或县（市、区）的区划代码，如 530628".into());
-    }
-    if state.tree.get(&code).is_none() {
-        return Err("没有这个区划代码".into());
-    }
-    Ok(code)
 }
 
 pub struct LiaisonRow {
@@ -109,7 +42,7 @@ fn row_of(state: &AppState, who: &Principal, l: &Liaison) -> LiaisonRow {
     let can_delete = RegionCode::parse(&l.region_code).map(|c| decide(who, Action::ManageLiaison, Target::Region(&c)).is_allowed()).unwrap_or(false);
     LiaisonRow {
         id: l.id,
-        region: region_label(state, &l.region_code),
+        region: region_label(&state.tree, &l.region_code),
         department: department_label(&l.department),
         name: l.name.clone(),
         title: l.title.clone(),
@@ -166,8 +99,9 @@ impl LiaisonsPage {
 async fn page(state: &AppState, cu: &CurrentUser, toast: Option<String>, lookup: Option<String>) -> Result<LiaisonsPage, AppError> {
     let who = &cu.principal;
     let is_officer = who.role.is_government();
-    let rows = match who.scope().region_like().filter(|_| is_officer) {
-        Some(like) => liaisons::in_scope(&state.db, &like).await?.iter().map(|l| row_of(state, who, l)).collect(),
+    let scope = who.scope();
+    let rows = match scope.region().filter(|_| is_officer) {
+        Some(region) => liaisons::in_scope(&state.db, region).await?.iter().map(|l| row_of(state, who, l)).collect(),
         None => Vec::new(),
     };
     let can_manage = is_officer && decide(who, Action::ManageLiaison, Target::Region(&who.region)).is_allowed();
@@ -190,7 +124,7 @@ async fn page(state: &AppState, cu: &CurrentUser, toast: Option<String>, lookup:
     };
     if let Some(raw) = lookup.filter(|r| !r.trim().is_empty()) {
         p.lookup = raw.trim().to_string();
-        match lookup_code(state, &raw) {
+        match lookup_code(&state.tree, &raw) {
             Ok(code) => {
                 let found = liaisons::for_region(&state.db, &code).await?.iter().map(|l| LiaisonRow { can_delete: false, ..row_of(state, who, l) }).collect();
                 p.found = Some((state.tree.full_name(&code), found));
@@ -217,7 +151,7 @@ async fn create(State(state): State<AppState>, p: Posted<LiaisonForm>) -> Result
         return Err(AppError::Forbidden);
     }
     let f = p.form.clone();
-    match check_new(&state, who, &f.region, &f.department, &f.name, &f.title, &f.phone) {
+    match check_new(&state.tree, who, &f.region, &f.department, &f.name, &f.title, &f.phone) {
         Ok(new) => {
             let mut tx = state.db.begin().await?;
             liaisons::add(&mut tx, &actor(&p.user), &new).await?;
@@ -239,11 +173,7 @@ struct Empty {}
 async fn delete(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<Response, AppError> {
     let l = liaisons::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let code = RegionCode::parse(&l.region_code).map_err(|_| AppError::NotFound)?;
-    match decide(&p.user.principal, Action::ManageLiaison, Target::Region(&code)) {
-        Decision::Allow => {}
-        Decision::Forbidden => return Err(AppError::Forbidden),
-        Decision::NotFound => return Err(AppError::NotFound),
-    }
+    duijie_app::require(decide(&p.user.principal, Action::ManageLiaison, Target::Region(&code)))?;
     let mut tx = state.db.begin().await?;
     liaisons::remove(&mut tx, &actor(&p.user), &l).await?;
     tx.commit().await?;
@@ -254,8 +184,9 @@ pub const EXPORT_HEADERS: [&str; 6] = ["序号", "地区", "部门", "姓名", "
 
 async fn export(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, AppError> {
     let who = &cu.principal;
-    let like = who.scope().region_like().filter(|_| who.role.is_government()).ok_or(AppError::Forbidden)?;
-    let list = liaisons::in_scope(&state.db, &like).await?;
+    let scope = who.scope();
+    let region = scope.region().filter(|_| who.role.is_government()).ok_or(AppError::Forbidden)?;
+    let list = liaisons::in_scope(&state.db, region).await?;
     let rows: Vec<Vec<String>> = list
         .iter()
         .enumerate()

@@ -132,9 +132,8 @@ async fn dashboard_page(state: &AppState, cu: &CurrentUser, t: Toast) -> Result<
     let layout = Layout::new(state, cu, "dashboard", t.ok).await;
     let rate = super::demand::dashboard_rate(state, cu).await?;
     let region = if cu.principal.role == Role::Organization { duijie_domain::RegionCode::national() } else { cu.principal.region.clone() };
-    let like = format!("{}%", region.as_str());
-    let key = duijie_store::designations::current_of_kind(&state.db, "national_key", &like).await?;
-    let poverty = duijie_store::designations::current_of_kind(&state.db, "former_poverty", &like).await?;
+    let key = duijie_store::designations::current_of_kind(&state.db, "national_key", &region).await?;
+    let poverty = duijie_store::designations::current_of_kind(&state.db, "former_poverty", &region).await?;
     let key_counties = key
         .iter()
         .filter_map(|d| duijie_domain::RegionCode::parse(&d.region_code).ok())

@@ -21,13 +21,16 @@ pub mod pairing;
 pub mod regions;
 pub mod search;
 
+// The display helpers and the date of today, by the paths page modules use.
+pub use crate::format::{fmt_date, fmt_time, wan};
+pub use duijie_app::today;
+
 use crate::AppState;
 use crate::auth::CurrentUser;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use chrono::{FixedOffset, TimeZone};
 use duijie_domain::Role;
 
 pub fn router() -> Router<AppState> {
@@ -103,27 +106,6 @@ pub async fn unit_of(state: &AppState, cu: &CurrentUser) -> String {
     let region = &cu.principal.region;
     let full = if region.as_str().is_empty() { String::new() } else { state.tree.full_name(region) };
     duijie_domain::role::unit_name(cu.principal.role, &full, region.level())
-}
-
-/// 2026年11月23日 15:04 (Beijing time) from Unix seconds.
-pub fn fmt_time(secs: i64) -> String {
-    let Some(tz) = FixedOffset::east_opt(8 * 3600) else { return String::new() };
-    tz.timestamp_opt(secs, 0).single().map(|t| t.format("%Y年%m月%d日 %H:%M").to_string()).unwrap_or_default()
-}
-
-/// Today's date in Beijing time (deadlines are Beijing dates).
-pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
-/// Money in 万元 with two decimals (templates).
-pub fn wan(fen: &i64) -> String {
-    duijie_domain::pairing::format_wan(*fen)
-}
-
-/// 2021年08月27日 from a date.
-pub fn fmt_date(d: &chrono::NaiveDate) -> String {
-    d.format("%Y年%m月%d日").to_string()
 }
 
 /// Optional `?ok=` message carried across a redirect.

@@ -19,10 +19,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::org::{self, CreditList, FIELDS};
-use duijie_domain::{Decision, FieldError, Level, OrgType, Principal, RegionCode, Role, Uscc};
+use duijie_domain::{Decision, FieldError, OrgType, RegionCode, Role, Uscc};
 use duijie_store::catalog::OrgFilter;
-use duijie_store::orgs::{self, NewOrganization, OrgProfile, Organization};
-use duijie_store::{Db, actions, imports, liaisons};
+use duijie_store::orgs::{self, Organization};
+use crate::org_search::find;
+use duijie_app::registry::{NewOrgForm, ProfileForm, Visibility, check_new_org, filter_of, may_create, require_on, save_credit_list, save_profile, visible};
+use duijie_store::{actions, imports, liaisons};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,56 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/attachments/{id}", get(attachment))
 }
 
-// ---------------------------------------------------------------------------
-// Shared helpers (also used by the API)
-// ---------------------------------------------------------------------------
-
-/// Builds the catalogue filter from what a person typed or picked; Chinese
-/// labels and keys are both accepted.
-pub fn filter_of(q: &str, region: &str, org_type: &str, field: &str, action: &str, status: &str) -> OrgFilter {
-    let org_type = match org_type.trim() {
-        "" => String::new(),
-        t => OrgType::parse(t).map(|t| t.as_str().to_string()).unwrap_or_else(|| t.to_string()),
-    };
-    let status = match status.trim() {
-        "正常" => "active",
-        "已注销" => "deregistered",
-        "信用名单" | "列入信用名单" => "listed",
-        "待审核" => "pending",
-        s => s,
-    }
-    .to_string();
-    OrgFilter {
-        q: q.trim().chars().take(50).collect(),
-        region: region.trim().to_string(),
-        org_type,
-        field: field.trim().to_string(),
-        // An action that does not parse matches nothing rather than everything.
-        action: match action.trim() {
-            "" => None,
-            a => Some(a.parse().unwrap_or(-1)),
-        },
-        status,
-    }
-}
-
-/// Loads organisations by id in chunks (keeps the SQL parameter count small).
-pub async fn load_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>, AppError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        out.extend(orgs::by_ids(db, chunk).await?);
-    }
-    Ok(out)
-}
-
-/// Organisations in `who`'s scope matching the filter: one page and the total.
-pub async fn find(state: &AppState, who: &Principal, f: &OrgFilter, offset: usize, limit: usize) -> Result<(Vec<Organization>, usize), AppError> {
-    let (ids, total) = state.derived.catalog().await.search(f, &who.scope(), offset, limit);
-    Ok((load_ids(&state.db, &ids).await?, total))
-}
-
 /// Full name of an organisation's registering region.
-pub fn region_name(state: &AppState, o: &Organization) -> String {
+fn region_name(state: &AppState, o: &Organization) -> String {
     state.tree.full_name(&o.region())
 }
 
@@ -96,204 +50,6 @@ pub fn approval_label(a: &str) -> &'static str {
         "pending" => "待审核",
         "returned" => "已退回",
         _ => "待审核",
-    }
-}
-
-/// How much of an organisation the caller may see.
-pub enum Visibility {
-    /// The public profile only.
-    Public,
-    /// Everything (officers in scope, the organisation itself).
-    Full,
-}
-
-/// Loads an organisation the caller may see at all; a missing one, or an
-/// unapproved one out of the caller's scope, is `NotFound`.
-pub async fn visible(state: &AppState, who: &Principal, id: i64) -> Result<(Organization, Visibility), AppError> {
-    let o = orgs::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let region = o.region();
-    let target = Target::Organization { id: o.id, region: &region };
-    if decide(who, Action::ViewOrganization, target) == Decision::Allow {
-        return Ok((o, Visibility::Full));
-    }
-    if o.approval == "approved" && decide(who, Action::ViewOrgPublic, target) == Decision::Allow {
-        return Ok((o, Visibility::Public));
-    }
-    Err(AppError::NotFound)
-}
-
-/// Decides `action` on an organisation, mapping the answer to errors (404 when
-/// the organisation is out of scope, 403 when visible but not permitted).
-pub fn require(who: &Principal, action: Action, o: &Organization) -> Result<(), AppError> {
-    let region = o.region();
-    match decide(who, action, Target::Organization { id: o.id, region: &region }) {
-        Decision::Allow => Ok(()),
-        Decision::Forbidden => Err(AppError::Forbidden),
-        Decision::NotFound => Err(AppError::NotFound),
-    }
-}
-
-/// Whether the caller may create organisations at all.
-pub fn may_create(who: &Principal) -> bool {
-    matches!(who.role, Role::Admin | Role::CivilAffairs)
-}
-
-/// Accepts a form's 是/否 text or an API's JSON boolean for a yes/no field.
-fn yes_no_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum YesNo {
-        Bool(bool),
-        Text(String),
-    }
-    Ok(match <YesNo as serde::Deserialize>::deserialize(d)? {
-        YesNo::Bool(b) => if b { "是" } else { "否" }.to_string(),
-        YesNo::Text(t) => t,
-    })
-}
-
-/// The profile fields as typed.
-#[derive(serde::Deserialize, Default, Clone, utoipa::ToSchema)]
-pub struct ProfileForm {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub supervisor: String,
-    #[serde(default)]
-    pub fields: String,
-    #[serde(default)]
-    pub rating: String,
-    /// 是/否 (also 1/0, or a JSON boolean).
-    #[serde(default, deserialize_with = "yes_no_text")]
-    pub party_org: String,
-    #[serde(default)]
-    pub contact_name: String,
-    #[serde(default)]
-    pub contact_phone: String,
-    #[serde(default)]
-    pub address: String,
-    /// 正常/已注销 (or active/deregistered).
-    #[serde(default)]
-    pub status: String,
-}
-
-fn too_long(s: &str, n: usize) -> bool {
-    s.chars().count() > n
-}
-
-/// Checks the profile fields; each error names its field in Chinese.
-pub fn check_profile(f: &ProfileForm, errors: &mut Vec<FieldError>) -> OrgProfile {
-    let name = f.name.trim();
-    if name.is_empty() || too_long(name, 100) {
-        errors.push(FieldError::new("name", "名称：请填写社会组织名称（100 字以内）"));
-    }
-    let supervisor = f.supervisor.trim();
-    if too_long(supervisor, 100) {
-        errors.push(FieldError::new("supervisor", "业务主管单位：不能超过 100 字"));
-    }
-    let fields = org::parse_fields(&f.fields).unwrap_or_else(|e| {
-        errors.push(FieldError::new("fields", format!("业务领域：{e}")));
-        String::new()
-    });
-    let rating = org::parse_rating(&f.rating).unwrap_or_else(|e| {
-        errors.push(FieldError::new("rating", format!("等级评估：{e}")));
-        String::new()
-    });
-    let party_org = org::parse_yes_no(&f.party_org).unwrap_or_else(|e| {
-        errors.push(FieldError::new("party_org", format!("是否建立党组织：{e}")));
-        false
-    });
-    let contact_name = f.contact_name.trim();
-    if too_long(contact_name, 60) {
-        errors.push(FieldError::new("contact_name", "联系人：不能超过 60 字"));
-    }
-    let contact_phone = f.contact_phone.trim();
-    if too_long(contact_phone, 40) || contact_phone.chars().any(|c| !(c.is_ascii_digit() || "-+ ()（）转,，、".contains(c))) {
-        errors.push(FieldError::new("contact_phone", "联系电话：只能包含数字和 - + ( ) 等符号，40 字以内"));
-    }
-    let address = f.address.trim();
-    if too_long(address, 200) {
-        errors.push(FieldError::new("address", "地址：不能超过 200 字"));
-    }
-    let status = org::parse_status(&f.status).unwrap_or_else(|e| {
-        errors.push(FieldError::new("status", format!("状态：{e}")));
-        "active"
-    });
-    OrgProfile {
-        name: name.into(),
-        supervisor: supervisor.into(),
-        fields,
-        rating,
-        party_org,
-        contact_name: contact_name.into(),
-        contact_phone: contact_phone.into(),
-        address: address.into(),
-        status: status.into(),
-    }
-}
-
-/// A new organisation as typed (page form and API request).
-#[derive(serde::Deserialize, Default, Clone, utoipa::ToSchema)]
-pub struct NewOrgForm {
-    #[serde(default)]
-    pub credit_code: String,
-    /// social_group / service_institution / foundation, or the Chinese label.
-    #[serde(default)]
-    pub org_type: String,
-    /// Registering region code; 000000 for national registrations.
-    #[serde(default)]
-    pub region: String,
-    #[serde(flatten)]
-    pub profile: ProfileForm,
-}
-
-/// Validates a new organisation for `who`; shared by the page and the API.
-pub fn check_new_org(state: &AppState, who: &Principal, f: &NewOrgForm) -> Result<NewOrganization, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let code = match Uscc::parse(&f.credit_code) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            errors.push(FieldError::new("credit_code", e.to_string()));
-            None
-        }
-    };
-    let org_type = OrgType::parse(f.org_type.trim());
-    if org_type.is_none() {
-        errors.push(FieldError::new("org_type", "类型：请选择社会团体、社会服务机构或基金会"));
-    }
-    if let (Some(c), Some(t)) = (&code, org_type)
-        && let Err(e) = orgs::check_type(c, t)
-    {
-        errors.push(FieldError::new("org_type", format!("类型与信用代码不符：{e}")));
-    }
-    let region = match RegionCode::parse(&f.region) {
-        Ok(c) if c.level() == Level::National || (c.level() <= Level::County && state.tree.get(&c).is_some()) => Some(c),
-        Ok(_) => {
-            errors.push(FieldError::new("region", "登记管理机关区划代码：没有这个区划代码（应为省、市或县级代码，全国填 000000）"));
-            None
-        }
-        Err(e) => {
-            errors.push(FieldError::new("region", format!("登记管理机关区划代码：{e}")));
-            None
-        }
-    };
-    if let Some(r) = &region
-        && (!may_create(who) || decide(who, Action::EditOrganization, Target::Organization { id: 0, region: r }) != Decision::Allow)
-    {
-        errors.push(FieldError::new("region", "登记管理机关区划代码：只能在本单位管辖范围内登记社会组织"));
-    }
-    let profile = check_profile(&f.profile, &mut errors);
-    match (errors.is_empty(), code, org_type, region) {
-        (true, Some(credit_code), Some(org_type), Some(region)) => Ok(NewOrganization {
-            credit_code,
-            org_type,
-            region,
-            profile,
-            approval: "approved",
-            is_demo: false,
-            provenance: String::new(),
-        }),
-        _ => Err(errors),
     }
 }
 
@@ -542,7 +298,7 @@ struct ProfilePage {
 }
 
 async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<ProfilePage, AppError> {
-    let (o, vis) = visible(&state, &cu.principal, id).await?;
+    let (o, vis) = visible(&state.db, &cu.principal, id).await?;
     let full = matches!(vis, Visibility::Full);
     let region = o.region();
     let target = Target::Organization { id: o.id, region: &region };
@@ -606,41 +362,8 @@ async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<
 
 async fn edit_profile(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<ProfileForm>) -> Result<Response, AppError> {
     let actor = super::designations::actor(&p.user);
-    save_profile(&state, &p.user.principal, &actor, id, p.form.clone()).await?;
+    save_profile(&state.db, &p.user.principal, &actor, id, p.form.clone()).await?;
     Ok(done(&format!("/orgs/{id}"), "基本信息已保存"))
-}
-
-/// Checks and saves a profile edit (pages and API).
-pub async fn save_profile(state: &AppState, who: &Principal, actor: &duijie_store::Actor, id: i64, mut form: ProfileForm) -> Result<(), AppError> {
-    let (o, _) = visible(state, who, id).await?;
-    require(who, Action::EditOrganization, &o)?;
-    if who.role == Role::Organization {
-        // Name and status are registration facts; only the registering authority changes them.
-        form.name = o.name.clone();
-        form.status = o.status.clone();
-    }
-    let mut errors = Vec::new();
-    let region = o.region();
-    if !decide(who, Action::RecordOrgFacts, Target::Organization { id: o.id, region: &region }).is_allowed() {
-        // 等级评估 and 是否建立党组织 are recorded by the registration authority:
-        // left out they stay as recorded; a different value is refused.
-        if !form.rating.trim().is_empty() && org::parse_rating(&form.rating).ok().as_deref() != Some(o.rating.as_str()) {
-            errors.push(FieldError::new("rating", "等级评估由登记管理机关记录，社会组织不能修改"));
-        }
-        if !form.party_org.trim().is_empty() && org::parse_yes_no(&form.party_org).ok() != Some(o.party_org) {
-            errors.push(FieldError::new("party_org", "是否建立党组织由登记管理机关记录，社会组织不能修改"));
-        }
-        form.rating = o.rating.clone();
-        form.party_org = if o.party_org { "是" } else { "否" }.to_string();
-    }
-    let profile = check_profile(&form, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let mut tx = state.db.begin().await?;
-    orgs::update_profile(&mut tx, actor, id, &profile).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -653,30 +376,12 @@ struct CreditForm {
 
 async fn set_credit(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<CreditForm>) -> Result<Response, AppError> {
     let actor = super::designations::actor(&p.user);
-    let list = save_credit_list(&state, &p.user.principal, &actor, id, &p.form.list, &p.form.reason).await?;
+    let list = save_credit_list(&state.db, &p.user.principal, &actor, id, &p.form.list, &p.form.reason).await?;
     let msg = match list {
         Some(l) => format!("已列入{}", l.label()),
         None => "已移出信用名单".to_string(),
     };
     Ok(done(&format!("/orgs/{id}"), &msg))
-}
-
-/// Checks and records a credit-list decision (pages and API).
-pub async fn save_credit_list(state: &AppState, who: &Principal, actor: &duijie_store::Actor, id: i64, list: &str, reason: &str) -> Result<Option<CreditList>, AppError> {
-    let (o, _) = visible(state, who, id).await?;
-    require(who, Action::SetCreditList, &o)?;
-    let list = CreditList::parse(list).map_err(|e| AppError::field("list", format!("信用名单：{e}")))?;
-    let reason = reason.trim();
-    if list.is_some() && reason.is_empty() {
-        return Err(AppError::field("reason", "列入原因：列入信用名单时必须填写原因（例如决定文号）"));
-    }
-    if too_long(reason, 500) {
-        return Err(AppError::field("reason", "列入原因：不能超过 500 字"));
-    }
-    let mut tx = state.db.begin().await?;
-    orgs::set_credit_list(&mut tx, actor, id, list, reason).await?;
-    tx.commit().await?;
-    Ok(list)
 }
 
 #[derive(serde::Deserialize)]
@@ -685,8 +390,8 @@ struct ResubmitForm {}
 /// A returned application goes back to the queue once the organisation has
 /// corrected its profile (the officer sees the return reason in the history).
 async fn resubmit(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<ResubmitForm>) -> Result<Response, AppError> {
-    let (o, _) = visible(&state, &p.user.principal, id).await?;
-    require(&p.user.principal, Action::EditOrganization, &o)?;
+    let (o, _) = visible(&state.db, &p.user.principal, id).await?;
+    require_on(&p.user.principal, Action::EditOrganization, &o)?;
     if p.user.principal.org_id != Some(id) {
         return Err(AppError::Forbidden);
     }
@@ -708,11 +413,11 @@ struct MemberForm {
 }
 
 async fn add_member(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<MemberForm>) -> Result<Response, AppError> {
-    let (o, _) = visible(&state, &p.user.principal, id).await?;
-    require(&p.user.principal, Action::EditOrganization, &o)?;
+    let (o, _) = visible(&state.db, &p.user.principal, id).await?;
+    require_on(&p.user.principal, Action::EditOrganization, &o)?;
     let mut errors = Vec::new();
     let name = p.form.name.trim();
-    if name.is_empty() || too_long(name, 100) {
+    if name.is_empty() || name.chars().count() > 100 {
         errors.push(FieldError::new("member_name", "会员单位名称：请填写（100 字以内）"));
     }
     let code = match p.form.credit_code.trim() {
@@ -797,7 +502,7 @@ async fn create(State(state): State<AppState>, p: Posted<NewOrgForm>) -> Result<
     if !may_create(&p.user.principal) {
         return Err(AppError::Forbidden);
     }
-    let errors = match check_new_org(&state, &p.user.principal, &p.form) {
+    let errors = match check_new_org(&state.tree, &p.user.principal, &p.form) {
         Ok(new) => {
             let mut tx = state.db.begin().await?;
             match orgs::create(&mut tx, &super::designations::actor(&p.user), &new).await {

@@ -15,8 +15,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
 use axum::routing::get;
 use duijie_domain::authz::{Action, Target, decide};
-use duijie_domain::{Decision, Level, Principal, RegionCode, Role};
+use duijie_domain::{Decision, Level, Principal, RegionCode};
 use duijie_store::designations::{self, Designation, Kind};
+use duijie_app::regions_designations::browse_root;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -26,11 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/regions/{code}", get(region_page))
 }
 
-/// The root of what a principal may browse.
-pub fn browse_root(p: &Principal) -> RegionCode {
-    if p.role == Role::Organization { RegionCode::national() } else { p.region.clone() }
-}
-
+/// Opens the region the caller starts browsing at.
 async fn my_root(cu: CurrentUser) -> Redirect {
     Redirect::to(&format!("/regions/{}", browse_root(&cu.principal)))
 }

@@ -12,7 +12,8 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use crate::search::{Found, PER_PAGE, SearchParams, run};
+use crate::search::run;
+use duijie_app::search::{Found, PER_PAGE, SearchParams};
 use duijie_domain::Role;
 
 pub fn router() -> Router<AppState> {

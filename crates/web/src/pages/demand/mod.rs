@@ -24,6 +24,8 @@ use duijie_domain::{Level, RegionCode};
 use duijie_store::demand::Demand;
 
 pub use stats::{RateView, dashboard_rate};
+// Display helpers by the paths the demand pages use.
+pub use crate::format::{thousands, wan_or_dash as wan};
 
 pub fn router() -> Router<AppState> {
     Router::new().merge(demands::router()).merge(offers::router()).merge(public::router()).merge(stats::router())
@@ -57,24 +59,6 @@ fn urgency_class(u: i64) -> &'static str {
 
 pub fn mode_label(m: &str) -> &'static str {
     MODES.iter().find(|(k, _)| *k == m).map(|(_, l)| *l).unwrap_or("—")
-}
-
-/// 12.50 (万元), or — for nothing.
-pub fn wan(fen: i64) -> String {
-    if fen == 0 { "—".into() } else { duijie_domain::pairing::format_wan(fen) }
-}
-
-/// 12,345.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// The full name of a region; a village (not in the in-memory tree) is looked up by code.
@@ -141,18 +125,4 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
 /// Pages for `total` rows.
 pub fn pages(total: i64) -> i64 {
     ((total + PER_PAGE - 1) / PER_PAGE).max(1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_have_thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(-12345), "-12,345");
-    }
 }

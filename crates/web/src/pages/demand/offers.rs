@@ -115,7 +115,6 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
     } else {
         q.view.clone()
     };
-    let like = format!("{}%", who.region.as_str());
     let ((items, total), own) = if is_org {
         let all = supply::list(&state.db, None, None, true, PER_PAGE, offset).await?;
         let own = match who.org_id {
@@ -126,8 +125,8 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
     } else {
         let l = match view.as_str() {
             "all" => supply::list(&state.db, None, None, true, PER_PAGE, offset).await?,
-            "local_all" => supply::list(&state.db, None, Some(&like), false, PER_PAGE, offset).await?,
-            _ => supply::list(&state.db, None, Some(&like), true, PER_PAGE, offset).await?,
+            "local_all" => supply::list(&state.db, None, Some(&who.region), false, PER_PAGE, offset).await?,
+            _ => supply::list(&state.db, None, Some(&who.region), true, PER_PAGE, offset).await?,
         };
         (l, Vec::new())
     };

@@ -13,7 +13,8 @@ use super::{Empty, require_region};
 use crate::auth::{CurrentUser, Posted};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, Toast, done, fmt_time};
-use crate::pairing::{may, require};
+use duijie_app::pairing::{adjustment_visible, decide_adjustment, may, submit_adjustment};
+use duijie_app::require;
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -40,17 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/pairing/import", get(import_form).post(import_upload))
         .route("/pairing/import/confirm", post(import_confirm))
         .route("/pairing/import/template.xlsx", get(template))
-}
-
-/// A request the caller may see: its own organisation's, one it may approve,
-/// or one whose target or organisation lies in its subtree (404 otherwise).
-pub async fn visible(state: &AppState, who: &Principal, id: i64) -> Result<Adjustment, AppError> {
-    let a = adjust::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let own = who.role == Role::Organization && who.org_id == Some(a.org_id);
-    let batch_region = RegionCode::try_from(a.batch_region.clone()).unwrap_or_else(|_| RegionCode::national());
-    let target = RegionCode::try_from(a.region_code.clone()).unwrap_or_else(|_| RegionCode::national());
-    let officer = who.role.is_government() && (who.region.contains(&target) || who.region == batch_region);
-    if own || officer { Ok(a) } else { Err(AppError::NotFound) }
 }
 
 pub struct AdjRow {
@@ -169,29 +159,6 @@ async fn new_form(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
     new_page(&state, &cu, form, None).await
 }
 
-/// Checks and submits a request for `who`; shared by the page and the API.
-pub async fn submit(state: &AppState, who: &Principal, actor: &duijie_store::Actor, n: NewAdjustment, files: &[Upload<'_>]) -> Result<i64, AppError> {
-    let region = match (n.op, n.pairing_id) {
-        (Op::Add, _) => n.region.clone().ok_or_else(|| AppError::field("region", "请填写新增结对地区的区划代码"))?,
-        (_, Some(pid)) => {
-            let p = crate::pairing::visible(state, who, pid).await?;
-            if who.role == Role::Organization && who.org_id != Some(p.org_id) {
-                return Err(AppError::Forbidden);
-            }
-            p.target()
-        }
-        _ => return Err(AppError::field("pairing_id", "请选择要调整的结对")),
-    };
-    require(decide(who, Action::RequestAdjustment, Target::Region(&region)))?;
-    if n.op == Op::Add && who.role == Role::Organization && who.org_id != Some(n.org_id) {
-        return Err(AppError::field("credit_code", "社会组织只能为本组织申请"));
-    }
-    let mut tx = state.db.begin().await?;
-    let id = adjust::request(&mut tx, actor, &n, files).await.map_err(crate::pairing::form_error)?;
-    tx.commit().await?;
-    Ok(id)
-}
-
 async fn new_submit(State(state): State<AppState>, cu: CurrentUser, mut mp: Multipart) -> Result<Response, AppError> {
     let mp = crate::uploads::read_multipart(&mut mp).await?;
     if !duijie_domain::crypto::constant_time_eq(mp.get("_csrf").as_bytes(), cu.csrf.as_bytes()) {
@@ -241,7 +208,7 @@ async fn new_submit(State(state): State<AppState>, cu: CurrentUser, mut mp: Mult
             None => Vec::new(),
         };
         let files: Vec<Upload> = uploads.iter().map(|(n, ct, b)| Upload { file_name: n, content_type: ct, bytes: b }).collect();
-        submit(&state, &cu.principal, &actor(&cu), n, &files).await
+        Ok(submit_adjustment(&state.db, &cu.principal, &actor(&cu), n, &files).await?)
     }
     .await;
     match result {
@@ -270,7 +237,7 @@ struct DetailPage {
 }
 
 async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<DetailPage, AppError> {
-    let a = visible(&state, &cu.principal, id).await?;
+    let a = adjustment_visible(&state.db, &cu.principal, id).await?;
     let batch_region = RegionCode::try_from(a.batch_region.clone()).unwrap_or_else(|_| RegionCode::national());
     let pending = a.status == "pending";
     let dept_done = match cu.principal.role {
@@ -295,20 +262,9 @@ async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i
     })
 }
 
-/// Approves (one department) or rejects a request; shared by the page and the API.
-pub async fn decide_request(state: &AppState, who: &Principal, actor: &duijie_store::Actor, id: i64, approve: bool, reason: &str) -> Result<Adjustment, AppError> {
-    let a = visible(state, who, id).await?;
-    let batch_region = RegionCode::try_from(a.batch_region.clone()).unwrap_or_else(|_| RegionCode::national());
-    require(decide(who, Action::ApproveAdjustment, Target::Region(&batch_region)))?;
-    let mut tx = state.db.begin().await?;
-    let after = if approve { adjust::approve(&mut tx, actor, who.role, id, duijie_store::now()).await? } else { adjust::reject(&mut tx, actor, id, reason).await? };
-    tx.commit().await?;
-    Ok(after)
-}
-
 async fn approve(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<Response, AppError> {
     let cu = p.user;
-    let a = decide_request(&state, &cu.principal, &actor(&cu), id, true, "").await?;
+    let a = decide_adjustment(&state.db, &cu.principal, &actor(&cu), id, true, "").await?;
     let msg = if a.status == "approved" { "两个部门均已同意，调整已生效，名单已更新" } else { "本部门已同意，等待另一部门审批" };
     Ok(done(&format!("/pairing/adjustments/{id}"), msg))
 }
@@ -321,7 +277,7 @@ struct RejectForm {
 
 async fn reject(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<RejectForm>) -> Result<Response, AppError> {
     let cu = p.user;
-    decide_request(&state, &cu.principal, &actor(&cu), id, false, &p.form.reason).await?;
+    decide_adjustment(&state.db, &cu.principal, &actor(&cu), id, false, &p.form.reason).await?;
     Ok(done(&format!("/pairing/adjustments/{id}"), "已驳回该申请"))
 }
 

@@ -26,8 +26,8 @@ use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::pairing::{Kind, Status, Step};
 use duijie_domain::{FieldError, Role};
 use duijie_store::pairing::{self, Batch, Filter, Pairing};
-/// The moment a list "as of DATE" is read (shared with the API).
-pub use duijie_store::pairing::end_of_day;
+use duijie_store::pairing::end_of_day;
+use duijie_app::pairing::step_key;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -337,19 +337,6 @@ async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i
     })
 }
 
-pub fn step_key(s: Step) -> &'static str {
-    match s {
-        Step::OrgConsent => "org_consent",
-        Step::CountyConsent => "county_consent",
-        Step::Decline => "decline",
-        Step::Withdraw => "withdraw",
-        Step::Sign => "sign",
-        Step::Activate => "activate",
-        Step::End => "end",
-        Step::Replace => "replace",
-    }
-}
-
 #[derive(serde::Deserialize)]
 struct StepForm {
     step: Step,
@@ -397,7 +384,7 @@ async fn file(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64
             ops::visible(&state, &cu.principal, pid).await?;
         }
         (None, Some(aid)) => {
-            adjust::visible(&state, &cu.principal, aid).await?;
+            duijie_app::pairing::adjustment_visible(&state.db, &cu.principal, aid).await?;
         }
         _ => return Err(AppError::NotFound),
     }
@@ -416,7 +403,7 @@ fn as_of(q: &AsOf) -> Result<(i64, String), AppError> {
     if q.date.trim().is_empty() {
         return Ok((duijie_store::now(), String::new()));
     }
-    let d = duijie_store::imports::parse_date(&q.date).ok_or_else(|| AppError::field("date", "日期无效，例如 2026-11-23"))?;
+    let d = duijie_domain::date::parse_date(&q.date).ok_or_else(|| AppError::field("date", "日期无效，例如 2026-11-23"))?;
     Ok((end_of_day(d), d.format("%Y-%m-%d").to_string()))
 }
 
@@ -480,5 +467,5 @@ async fn due(State(state): State<AppState>, cu: CurrentUser) -> Result<DuePage, 
 
 /// Refuses an organisation user acting for another organisation, and officers out of scope.
 pub fn require_region(cu: &CurrentUser, action: Action, region: &duijie_domain::RegionCode) -> Result<(), AppError> {
-    require(decide(&cu.principal, action, Target::Region(region)))
+    Ok(require(decide(&cu.principal, action, Target::Region(region)))?)
 }

@@ -12,6 +12,7 @@ use crate::auth::{CurrentUser, Posted};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, Toast, done, fmt_time};
 use crate::pairing::{default_targets, targets_for};
+use duijie_app::pairing::{parse_params, parse_preferred, targets_label};
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -59,17 +60,6 @@ fn target_choices(state: &AppState, cu: &CurrentUser) -> Vec<(String, String)> {
         v.push((format!("counties:{p}"), format!("{name}·全部县（市、区）")));
     }
     v
-}
-
-pub(crate) fn targets_label(state: &AppState, t: &Targets) -> String {
-    let place = state.tree.full_name(t.within());
-    match t {
-        Targets::Designated { kind, .. } => {
-            let k = duijie_store::designations::BUILTIN_KINDS.iter().find(|(key, _, _)| key == kind).map(|(_, n, _)| n.to_string()).unwrap_or(kind.clone());
-            format!("{place}{k}")
-        }
-        Targets::Counties { .. } => format!("{place}全部县（市、区）"),
-    }
 }
 
 pub struct CoverageRow {
@@ -164,11 +154,11 @@ async fn coverage_page(State(state): State<AppState>, cu: CurrentUser, Query(q):
     let who = &cu.principal;
     let mut choices = target_choices(&state, &cu);
     if !choices.iter().any(|(k, _)| *k == t.spec()) {
-        choices.push((t.spec(), targets_label(&state, &t)));
+        choices.push((t.spec(), targets_label(&state.tree, &t)));
     }
     Ok(CoveragePage {
         layout: Layout::new(&state, &cu, "coverage", None).await,
-        label: targets_label(&state, &t),
+        label: targets_label(&state.tree, &t),
         choices,
         summary,
         rows,
@@ -259,11 +249,6 @@ fn own_org(cu: &CurrentUser) -> Result<i64, AppError> {
     cu.principal.org_id.filter(|_| cu.principal.role == Role::Organization).ok_or(AppError::Forbidden)
 }
 
-/// Reads preferred regions typed as names (云南、昭通市) or codes (53、5306).
-pub fn parse_preferred(state: &AppState, input: &str) -> Result<Vec<RegionCode>, String> {
-    crate::pairing::parse_regions(state, input, Level::Prefecture)
-}
-
 async fn intent_page(state: &AppState, cu: &CurrentUser, form: Option<IntentForm>, error: Option<(String, String)>, toast: Option<String>) -> Result<IntentPage, AppError> {
     let org_id = own_org(cu)?;
     let org = duijie_store::orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
@@ -295,7 +280,7 @@ async fn intent_submit(State(state): State<AppState>, p: Posted<IntentForm>) -> 
     let org_id = own_org(&cu)?;
     let bad = |field: &str, msg: String| (field.to_string(), msg);
     let checked = match p.form.capacity.trim().parse::<i64>() {
-        Ok(n) if (0..=200).contains(&n) => parse_preferred(&state, &p.form.preferred).map(|pref| (n, pref)).map_err(|m| bad("preferred", m)),
+        Ok(n) if (0..=200).contains(&n) => parse_preferred(&state.tree, &p.form.preferred).map(|pref| (n, pref)).map_err(|m| bad("preferred", m)),
         _ => Err(bad("capacity", "可结对县数应为 0–200 的整数".into())),
     };
     match checked {
@@ -340,7 +325,7 @@ fn plan_row(state: &AppState, p: &plans::SavedPlan) -> PlanRow {
     let summary: serde_json::Value = serde_json::from_str(&p.summary).unwrap_or_default();
     PlanRow {
         id: p.id,
-        label: Targets::parse(&p.targets).map(|t| targets_label(state, &t)).unwrap_or(p.targets.clone()),
+        label: Targets::parse(&p.targets).map(|t| targets_label(&state.tree, &t)).unwrap_or(p.targets.clone()),
         status: if p.status == "sent" { "已发送" } else { "草稿" },
         created: format!("{}，{}", p.created_by, fmt_time(p.created_at)),
         summary: summary_text(&summary),
@@ -366,22 +351,6 @@ pub struct PlanForm {
     pub min: String,
     #[serde(default)]
     pub max: String,
-}
-
-/// Reads the minimum and maximum organisations per county.
-pub fn parse_params(min: &str, max: &str) -> Result<Params, AppError> {
-    let d = Params::default();
-    let num = |s: &str, dflt: u32, field: &str| -> Result<u32, AppError> {
-        if s.trim().is_empty() {
-            return Ok(dflt);
-        }
-        s.trim().parse::<u32>().ok().filter(|n| *n <= 50).ok_or_else(|| AppError::field(field, "应为 0–50 的整数"))
-    };
-    let p = Params { min: num(min, d.min, "min")?, max: num(max, d.max, "max")? };
-    if p.min > p.max {
-        return Err(AppError::field("max", "每县最多组织数不能小于最少组织数"));
-    }
-    Ok(p)
 }
 
 async fn plan_create(State(state): State<AppState>, p: Posted<PlanForm>) -> Result<Response, AppError> {
