@@ -33,6 +33,6 @@ pub mod instance;
 pub mod mcf;
 pub mod pairing;
 
-pub use generate::generate;
+pub use generate::{Shape, generate, generate_shaped};
 pub use instance::{County, Instance, InstanceError, Org};
 pub use pairing::{Infeasibility, Outcome, Pair, Plan, ReasonKind, Uncovered, network, solve};

@@ -2,7 +2,10 @@
 //! constraint satisfaction, exact infeasibility reports, DIMACS round trip, generator determinism.
 
 use duijie_solver::mcf::{self, Arc, Network};
-use duijie_solver::{County, Instance, Org, Outcome, Plan, ReasonKind, generate, network, solve};
+use duijie_solver::{
+    County, Instance, Org, Outcome, Plan, ReasonKind, Shape, generate, generate_shaped, network,
+    solve,
+};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
@@ -455,4 +458,32 @@ fn small_instances_cover_both_outcomes() {
         with_existing += usize::from(!inst.existing.is_empty());
     }
     assert!(feasible > 50 && infeasible > 50 && with_existing > 50 && with_new > 50, "{feasible} {infeasible} {with_existing} {with_new}");
+}
+
+/// FNV-1a of a generated instance's JSON: the default shape's instances never change.
+fn fingerprint(inst: &Instance) -> u64 {
+    serde_json::to_vec(inst)
+        .unwrap()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+#[test]
+fn default_shape_is_unchanged() {
+    // Value computed with the generator before shapes existed (commit e40d82d).
+    assert_eq!(fingerprint(&generate(2000, 120, 7)), 17_887_490_092_471_033_580);
+    assert_eq!(generate(2000, 120, 7), generate_shaped(2000, 120, 7, Shape::National));
+}
+
+#[test]
+fn heavy_shape_is_deterministic_and_heavy() {
+    let a = generate_shaped(2000, 30, 5, Shape::Heavy);
+    assert_eq!(a, generate_shaped(2000, 30, 5, Shape::Heavy));
+    a.validate().unwrap();
+    assert!(a.orgs.iter().all(|o| (1..=8).contains(&o.capacity)));
+    assert!(a.counties.iter().all(|c| (100..=200).contains(&c.max)));
+    assert_eq!(Shape::parse("heavy"), Some(Shape::Heavy));
+    assert_eq!(Shape::parse("national"), Some(Shape::National));
 }
