@@ -9,13 +9,19 @@
 //! maxima); the rest is a min-cost flow where each county's sink arc is split into a "minimum"
 //! part of cost −BIG and an "extra" part of cost 0 (BIG exceeds any difference in total fit, so
 //! an optimum meets every minimum whenever that is possible, and then it is an optimum of the
-//! lower-bounded problem). It is solved by successive shortest paths with potentials (Dijkstra
-//! on reduced costs, blocking augmentation on the zero-reduced-cost subgraph each phase), until
-//! the shortest augmenting path has non-negative cost — optimal because the cost is convex in
-//! the flow value. Organisations that never carried flow are not graph nodes: for each county
-//! a pointer into its candidate arcs sorted by cost stands for "the best untouched organisation",
-//! an arc source → county; an organisation becomes a node when it first carries flow. Searches
-//! therefore cost O(counties + arcs of touched organisations), not O(all 5M arcs).
+//! lower-bounded problem). It is solved by successive shortest paths with potentials until the
+//! shortest augmenting path has non-negative cost — optimal because the cost is convex in the
+//! flow value. The searches run on the *county graph*: organisations are not nodes, since every
+//! residual path is source → (organisation) → county → (organisation) → county … → sink. Per
+//! county, the cheapest organisation with spare capacity comes from its candidate arcs sorted by
+//! cost (a pointer skips organisations that are full); per ordered pair of counties, an exchange
+//! matrix holds the cheapest organisation flowing into the first with a free arc to the second
+//! (kept as a lower bound that is checked and repaired when used, see `Ssp`). Each phase is one
+//! Dijkstra (O(counties²), exact: a county's distance is checked before it is settled) and then
+//! as many augmentations as a depth-first search finds on zero-reduced-cost arcs. A phase costs
+//! O(counties²) plus the organisations whose flow changes, not O(all 5M candidate arcs), so
+//! instances where most of the capacity flows (hundreds of phases, 100,000 augmentations) stay
+//! fast.
 //!
 //! Guarantees: a [`Plan`] satisfies every constraint of the crate header and has maximum total
 //! fit; its `objective` equals the DIMACS minimum cost. An [`Infeasibility`] lists exactly the
@@ -26,8 +32,7 @@
 
 use crate::instance::{Instance, InstanceError};
 use crate::mcf::{Arc, Network};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::HashSet;
 
 /// One pair of the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,49 +282,73 @@ pub fn network(inst: &Instance) -> Result<Network, InstanceError> {
     })
 }
 
-const NONE: u32 = u32::MAX;
 const INF: i64 = i64::MAX / 4;
+const NONE: u32 = u32::MAX;
+/// An exchange that does not exist (no organisation flows into the row's county with a free arc
+/// to the column's county).
+const NO_EXCHANGE: i32 = i32::MAX;
 
 #[derive(Clone, Copy)]
 enum Step {
-    Virtual(u32),
-    SourceOrg(u32),
-    OrgCty(u32),
-    CtyOrg(u32),
+    /// An organisation with spare capacity takes a county: `source → org → county` over arc `a`.
+    Source(u32),
+    /// An organisation leaves one county for another: flow off arc `.0`, onto arc `.1`.
+    Exchange(u32, u32),
     SinkMin(u32),
     SinkExtra(u32),
 }
 
-struct Ssp<'a> {
+/// Successive shortest paths on the county graph. Organisations are not nodes: every residual
+/// path is `source → (org) → county → (org) → county … → sink`, so a search only needs, per
+/// county, the cheapest organisation with spare capacity and a free arc into it (the candidate
+/// lists sorted by cost), and, per ordered pair of counties `(c1, c2)`, the cheapest *exchange*:
+/// an organisation flowing into `c1` with a free arc to `c2`, at cost `cost(o,c2) − cost(o,c1)`.
+/// Every option is merged into the matrix when it appears (a flow arrives in `c1`, or an arc to
+/// `c2` is freed), so a stored exchange is never above the true one; when the stored option no
+/// longer exists (checked when it is used), the second slot or a recomputation from the
+/// organisations flowing into `c1` replaces it. Searches cost O(counties²) instead of
+/// O(arcs of every organisation that carries flow).
+pub(crate) struct Ssp<'a> {
     p: &'a Prepared,
     nc: usize,
     big: i64,
-    arc_org: Vec<u32>,
+    pub(crate) arc_org: Vec<u32>,
     cty_start: Vec<u32>,
     cty_arcs: Vec<u32>,
+    /// Per county: a position in `cty_arcs` before which no arc is usable (its organisation is
+    /// full, or it carries flow); moved back when an arc before it is freed.
     ptr: Vec<u32>,
-    flow: Vec<bool>,
+    /// Position of each arc in `cty_arcs` (`u32::MAX` for organisations without capacity).
+    pos: Vec<u32>,
+    /// Per position in `cty_arcs`: a later position to jump to past organisations known full.
+    jump: Vec<u32>,
+    pub(crate) flow: Vec<bool>,
     used: Vec<u32>,
-    tidx: Vec<u32>,
-    touched: Vec<u32>,
-    pi_org: Vec<i64>,
     pi_cty: Vec<i64>,
     pi_t: i64,
-    x_min: Vec<u32>,
-    x_ext: Vec<u32>,
-    flow_in: Vec<Vec<u32>>,
-    // per-phase DFS marks
+    pub(crate) x_min: Vec<u32>,
+    pub(crate) x_ext: Vec<u32>,
+    pub(crate) flow_in: Vec<Vec<u32>>,
+    /// Exchange matrix, row-major `c1 * nc + c2`: cost, and the two arcs (off, on) realising it.
+    w: Vec<i32>,
+    w_off: Vec<u32>,
+    w_on: Vec<u32>,
+    /// A second slot: a lower bound of every other option, with the option realising it
+    /// (`w2_on == NONE` when only the bound is known).
+    w2: Vec<i32>,
+    w2_off: Vec<u32>,
+    w2_on: Vec<u32>,
+    // per-phase search marks
     phase: u32,
     stamp: u32,
-    vis_cty: Vec<u32>,
-    dead_cty: Vec<u32>,
-    vis_org: Vec<u32>,
-    dead_org: Vec<u32>,
+    vis: Vec<u32>,
+    dead: Vec<u32>,
+    cur: Vec<u32>,
     path: Vec<Step>,
 }
 
 impl<'a> Ssp<'a> {
-    fn new(p: &'a Prepared, nc: usize) -> Self {
+    pub(crate) fn new(p: &'a Prepared, nc: usize) -> Self {
         let no = p.rem_cap.len();
         let na = p.arc_cty.len();
         let mut arc_org = vec![0u32; na];
@@ -328,30 +357,49 @@ impl<'a> Ssp<'a> {
                 arc_org[a as usize] = o as u32;
             }
         }
-        // Candidate arcs per county, usable organisations only, sorted by cost (best fit first).
-        let mut cnt = vec![0u32; nc + 1];
-        for a in 0..na {
-            if p.rem_cap[arc_org[a] as usize] > 0 {
-                cnt[p.arc_cty[a] as usize + 1] += 1;
+        // Candidate arcs per county, usable organisations only, sorted by (cost, arc): arcs in
+        // cost order (a stable counting sort, fits are small integers) dealt out to counties.
+        let usable = |a: usize| p.rem_cap[arc_org[a] as usize] > 0;
+        let lo = p.arc_cost.iter().copied().min().unwrap_or(0);
+        let span = p.arc_cost.iter().copied().max().unwrap_or(0) - lo + 1;
+        let by_cost: Vec<u32> = if span <= 1 << 16 {
+            let mut start = vec![0u32; span as usize + 1];
+            for a in (0..na).filter(|&a| usable(a)) {
+                start[(p.arc_cost[a] - lo) as usize + 1] += 1;
             }
+            for k in 0..span as usize {
+                start[k + 1] += start[k];
+            }
+            let mut out = vec![0u32; start[span as usize] as usize];
+            for a in (0..na).filter(|&a| usable(a)) {
+                let k = (p.arc_cost[a] - lo) as usize;
+                out[start[k] as usize] = a as u32;
+                start[k] += 1;
+            }
+            out
+        } else {
+            let mut out: Vec<u32> = (0..na as u32).filter(|&a| usable(a as usize)).collect();
+            out.sort_by_key(|&a| p.arc_cost[a as usize]);
+            out
+        };
+        let mut cnt = vec![0u32; nc + 1];
+        for &a in &by_cost {
+            cnt[p.arc_cty[a as usize] as usize + 1] += 1;
         }
         for c in 0..nc {
             cnt[c + 1] += cnt[c];
         }
         let cty_start = cnt.clone();
         let mut fill = cnt;
-        let mut cty_arcs = vec![0u32; cty_start[nc] as usize];
-        for a in 0..na {
-            if p.rem_cap[arc_org[a] as usize] > 0 {
-                let c = p.arc_cty[a] as usize;
-                cty_arcs[fill[c] as usize] = a as u32;
-                fill[c] += 1;
-            }
+        let mut cty_arcs = vec![0u32; by_cost.len()];
+        let mut pos = vec![u32::MAX; na];
+        for &a in &by_cost {
+            let c = p.arc_cty[a as usize] as usize;
+            cty_arcs[fill[c] as usize] = a;
+            pos[a as usize] = fill[c];
+            fill[c] += 1;
         }
-        for c in 0..nc {
-            cty_arcs[cty_start[c] as usize..cty_start[c + 1] as usize]
-                .sort_unstable_by_key(|&a| (p.arc_cost[a as usize], a));
-        }
+        drop(by_cost);
         let max_fit = p
             .arc_cost
             .iter()
@@ -362,6 +410,7 @@ impl<'a> Ssp<'a> {
         let sum_max: i64 = p.rem_max.iter().map(|&m| i64::from(m)).sum();
         let big = (max_fit + 1) * (sum_max + 1) + 1;
         let ptr = cty_start[..nc].to_vec();
+        let jump = (1..=cty_arcs.len() as u32).collect();
         let mut s = Ssp {
             p,
             nc,
@@ -370,28 +419,34 @@ impl<'a> Ssp<'a> {
             cty_start,
             cty_arcs,
             ptr,
+            pos,
+            jump,
             flow: vec![false; na],
             used: vec![0; no],
-            tidx: vec![NONE; no],
-            touched: Vec::new(),
-            pi_org: Vec::new(),
             pi_cty: vec![0; nc],
             pi_t: 0,
             x_min: vec![0; nc],
             x_ext: vec![0; nc],
             flow_in: vec![Vec::new(); nc],
+            w: vec![NO_EXCHANGE; nc * nc],
+            w_off: vec![0; nc * nc],
+            w_on: vec![0; nc * nc],
+            w2: vec![NO_EXCHANGE; nc * nc],
+            w2_off: vec![0; nc * nc],
+            w2_on: vec![NONE; nc * nc],
             phase: 0,
             stamp: 0,
-            vis_cty: vec![0; nc],
-            dead_cty: vec![0; nc],
-            vis_org: Vec::new(),
-            dead_org: Vec::new(),
+            vis: vec![0; nc],
+            dead: vec![0; nc],
+            cur: vec![0; nc],
             path: Vec::new(),
         };
         // Initial potentials: shortest distances in the (acyclic) initial residual graph.
         let mut pt = 0i64;
         for c in 0..nc {
-            s.pi_cty[c] = s.virtual_arc(c).map_or(0, |(_, w)| w);
+            s.pi_cty[c] = s
+                .source_arc(c)
+                .map_or(0, |a| i64::from(p.arc_cost[a as usize]));
             if let Some(sc) = s.sink_cost(c) {
                 pt = pt.min(s.pi_cty[c] + sc);
             }
@@ -400,20 +455,37 @@ impl<'a> Ssp<'a> {
         s
     }
 
-    /// The best untouched organisation's arc into county `c`, and its cost.
-    fn virtual_arc(&mut self, c: usize) -> Option<(u32, i64)> {
-        let end = self.cty_start[c + 1];
-        let mut i = self.ptr[c];
-        while i < end
-            && self.tidx[self.arc_org[self.cty_arcs[i as usize] as usize] as usize] != NONE
-        {
-            i += 1;
+    fn full(&self, pos: usize) -> bool {
+        let o = self.arc_org[self.cty_arcs[pos] as usize] as usize;
+        self.used[o] >= self.p.rem_cap[o]
+    }
+
+    /// The first position `≥ i` (below `end`) whose organisation has spare capacity.
+    fn live(&mut self, i: usize, end: usize) -> usize {
+        let mut j = i;
+        while j < end && self.full(j) {
+            j = self.jump[j] as usize;
         }
-        self.ptr[c] = i;
-        (i < end).then(|| {
-            let a = self.cty_arcs[i as usize];
-            (a, i64::from(self.p.arc_cost[a as usize]))
-        })
+        // Path compression: every full position passed now jumps straight to `j`.
+        let mut k = i;
+        while k < j.min(end) {
+            let next = self.jump[k] as usize;
+            self.jump[k] = j as u32;
+            k = next;
+        }
+        j.min(end)
+    }
+
+    /// The cheapest arc into county `c` from an organisation with spare capacity that does not
+    /// already serve `c`.
+    fn source_arc(&mut self, c: usize) -> Option<u32> {
+        let end = self.cty_start[c + 1] as usize;
+        let mut i = self.live(self.ptr[c] as usize, end);
+        while i < end && self.flow[self.cty_arcs[i] as usize] {
+            i = self.live(i + 1, end);
+        }
+        self.ptr[c] = i as u32;
+        (i < end).then(|| self.cty_arcs[i])
     }
 
     fn sink_cost(&self, c: usize) -> Option<i64> {
@@ -426,103 +498,165 @@ impl<'a> Ssp<'a> {
         }
     }
 
-    /// Dijkstra on reduced costs; updates potentials. Returns false when the sink is unreachable.
-    fn dijkstra(
-        &mut self,
-        dist: &mut Vec<i64>,
-        heap: &mut BinaryHeap<Reverse<(i64, u32)>>,
-    ) -> bool {
+    fn cost(&self, a: u32) -> i32 {
+        self.p.arc_cost[a as usize]
+    }
+
+    fn org_arcs(&self, o: usize) -> std::ops::Range<usize> {
+        self.p.org_start[o] as usize..self.p.org_start[o + 1] as usize
+    }
+
+    /// Whether the stored exchange `idx` still exists.
+    fn valid(&self, idx: usize) -> bool {
+        self.flow[self.w_off[idx] as usize] && !self.flow[self.w_on[idx] as usize]
+    }
+
+    fn merge(&mut self, off: u32, on: u32) {
+        let idx =
+            self.p.arc_cty[off as usize] as usize * self.nc + self.p.arc_cty[on as usize] as usize;
+        let v = self.cost(on) - self.cost(off);
+        if v < self.w[idx] {
+            self.w2[idx] = self.w[idx];
+            self.w2_off[idx] = self.w_off[idx];
+            self.w2_on[idx] = self.w_on[idx];
+            self.w[idx] = v;
+            self.w_off[idx] = off;
+            self.w_on[idx] = on;
+        } else if v < self.w2[idx] {
+            self.w2[idx] = v;
+            self.w2_off[idx] = off;
+            self.w2_on[idx] = on;
+        }
+    }
+
+    /// Makes the stored exchange `idx` exact when it no longer exists: promotes the second slot
+    /// if that option still exists (or there is none), else returns false.
+    fn promote(&mut self, idx: usize) -> bool {
+        let second = self.w2[idx] == NO_EXCHANGE
+            || (self.w2_on[idx] != NONE
+                && self.flow[self.w2_off[idx] as usize]
+                && !self.flow[self.w2_on[idx] as usize]);
+        if second {
+            self.w[idx] = self.w2[idx];
+            self.w_off[idx] = self.w2_off[idx];
+            self.w_on[idx] = self.w2_on[idx];
+            // The old bound still bounds every remaining option.
+            self.w2_on[idx] = NONE;
+        }
+        second
+    }
+
+    /// Recomputes the exchange `c1 → c2` from the organisations flowing into `c1`.
+    fn recompute(&mut self, c1: usize, c2: usize) {
+        let idx = c1 * self.nc + c2;
+        self.w[idx] = NO_EXCHANGE;
+        self.w2[idx] = NO_EXCHANGE;
+        self.w2_on[idx] = NONE;
+        for i in 0..self.flow_in[c1].len() {
+            let off = self.flow_in[c1][i];
+            let arcs = self.org_arcs(self.arc_org[off as usize] as usize);
+            let first = arcs.start;
+            if let Ok(k) = self.p.arc_cty[arcs].binary_search(&(c2 as u32))
+                && !self.flow[first + k]
+            {
+                self.merge(off, (first + k) as u32);
+            }
+        }
+    }
+
+    /// Dijkstra on reduced costs over the counties; updates potentials. Returns false when the
+    /// sink is unreachable. Stored exchanges are lower bounds of the true ones (see [`Ssp`]), so a
+    /// county's tentative distance is checked when it is about to be settled: if the exchange it
+    /// came through no longer exists, that exchange is recomputed and the county's distance is
+    /// taken again over the settled counties.
+    fn dijkstra(&mut self, dist: &mut Vec<i64>, done: &mut Vec<bool>) -> bool {
         let nc = self.nc;
         let t = nc;
-        let n = nc + 1 + self.touched.len();
         dist.clear();
-        dist.resize(n, INF);
-        heap.clear();
+        dist.resize(nc + 1, INF);
+        done.clear();
+        done.resize(nc + 1, false);
+        let mut from_source = vec![INF; nc];
+        let mut parent = vec![NONE; nc];
         for c in 0..nc {
-            if let Some((_, w)) = self.virtual_arc(c) {
-                let d = w - self.pi_cty[c];
-                debug_assert!(d >= 0, "virtual arc reduced cost {d}");
-                if d < dist[c] {
-                    dist[c] = d;
-                    heap.push(Reverse((d, c as u32)));
-                }
+            if let Some(a) = self.source_arc(c) {
+                let d = i64::from(self.cost(a)) - self.pi_cty[c];
+                debug_assert!(d >= 0, "source arc reduced cost {d}");
+                from_source[c] = d;
+                dist[c] = d;
             }
         }
-        for k in 0..self.touched.len() {
-            let o = self.touched[k] as usize;
-            if self.used[o] < self.p.rem_cap[o] {
-                let d = -self.pi_org[k];
-                debug_assert!(d >= 0);
-                if d < dist[nc + 1 + k] {
-                    dist[nc + 1 + k] = d;
-                    heap.push(Reverse((d, (nc + 1 + k) as u32)));
+        let mut settled: Vec<u32> = Vec::with_capacity(nc);
+        let dt = loop {
+            let mut u = usize::MAX;
+            let mut d = INF;
+            for v in 0..=nc {
+                if !done[v] && dist[v] < d {
+                    d = dist[v];
+                    u = v;
                 }
             }
-        }
-        let mut reached = None;
-        while let Some(Reverse((d, u))) = heap.pop() {
-            let u = u as usize;
-            if d > dist[u] {
-                continue;
+            if u == usize::MAX {
+                return false;
             }
             if u == t {
-                reached = Some(d);
-                break;
+                break d;
             }
-            if u < nc {
-                let c = u;
-                let pc = self.pi_cty[c];
-                if let Some(sc) = self.sink_cost(c) {
-                    let nd = d + sc + pc - self.pi_t;
-                    debug_assert!(nd >= d);
-                    if nd < dist[t] {
-                        dist[t] = nd;
-                        heap.push(Reverse((nd, t as u32)));
-                    }
+            let pu = parent[u] as usize;
+            if pu != NONE as usize && !self.valid(pu * nc + u) {
+                if !self.promote(pu * nc + u) {
+                    self.recompute(pu, u);
                 }
-                for &a in &self.flow_in[c] {
-                    let k = self.tidx[self.arc_org[a as usize] as usize] as usize;
-                    let nd = d - i64::from(self.p.arc_cost[a as usize]) + pc - self.pi_org[k];
-                    debug_assert!(nd >= d);
-                    let v = nc + 1 + k;
-                    if nd < dist[v] {
-                        dist[v] = nd;
-                        heap.push(Reverse((nd, v as u32)));
-                    }
-                }
-            } else {
-                let k = u - nc - 1;
-                let o = self.touched[k] as usize;
-                let po = self.pi_org[k];
-                for a in self.p.org_start[o] as usize..self.p.org_start[o + 1] as usize {
-                    if !self.flow[a] {
-                        let c = self.p.arc_cty[a] as usize;
-                        let nd = d + i64::from(self.p.arc_cost[a]) + po - self.pi_cty[c];
-                        debug_assert!(nd >= d);
-                        if nd < dist[c] {
-                            dist[c] = nd;
-                            heap.push(Reverse((nd, c as u32)));
+                dist[u] = from_source[u];
+                parent[u] = NONE;
+                for &v in &settled {
+                    let v = v as usize;
+                    let wv = self.w[v * nc + u];
+                    if wv != NO_EXCHANGE {
+                        let nd = dist[v] + i64::from(wv) + self.pi_cty[v] - self.pi_cty[u];
+                        if nd < dist[u] {
+                            dist[u] = nd;
+                            parent[u] = v as u32;
                         }
                     }
                 }
+                continue;
             }
-        }
-        let Some(dt) = reached else { return false };
+            debug_assert!(settled.last().is_none_or(|&v| dist[v as usize] <= d));
+            done[u] = true;
+            settled.push(u as u32);
+            let pc = self.pi_cty[u];
+            if let Some(sc) = self.sink_cost(u) {
+                let nd = d + sc + pc - self.pi_t;
+                debug_assert!(nd >= d);
+                dist[t] = dist[t].min(nd);
+            }
+            let row = u * nc;
+            for c2 in 0..nc {
+                let wv = self.w[row + c2];
+                if wv != NO_EXCHANGE && !done[c2] {
+                    // A lower bound until `c2` is settled.
+                    let nd = d + i64::from(wv) + pc - self.pi_cty[c2];
+                    if nd < dist[c2] {
+                        dist[c2] = nd;
+                        parent[c2] = u as u32;
+                    }
+                }
+            }
+        };
         for c in 0..nc {
             self.pi_cty[c] += dist[c].min(dt);
         }
         self.pi_t += dt;
-        for k in 0..self.touched.len() {
-            self.pi_org[k] += dist[nc + 1 + k].min(dt);
-        }
         true
     }
 
-    fn dfs_cty(&mut self, c: usize) -> bool {
-        if self.vis_cty[c] == self.stamp || self.dead_cty[c] == self.phase {
+    /// Depth-first search for an admissible (zero reduced cost) path from county `c` to the sink.
+    fn dfs(&mut self, c: usize) -> bool {
+        if self.vis[c] == self.stamp || self.dead[c] == self.phase {
             return false;
         }
-        self.vis_cty[c] = self.stamp;
+        self.vis[c] = self.stamp;
         let pc = self.pi_cty[c];
         if self.x_min[c] < self.p.rem_min[c] && pc - self.big == self.pi_t {
             self.path.push(Step::SinkMin(c as u32));
@@ -532,61 +666,67 @@ impl<'a> Ssp<'a> {
             self.path.push(Step::SinkExtra(c as u32));
             return true;
         }
-        let mut i = 0;
-        while i < self.flow_in[c].len() {
-            let a = self.flow_in[c][i] as usize;
-            let k = self.tidx[self.arc_org[a] as usize] as usize;
-            if pc - i64::from(self.p.arc_cost[a]) == self.pi_org[k] && self.dfs_org(k) {
-                self.path.push(Step::CtyOrg(a as u32));
-                return true;
+        let nc = self.nc;
+        let row = c * nc;
+        // Columns before `cur[c]` were tried in this phase (a later search does not retry them,
+        // which may only leave a path for the next phase).
+        let mut j = self.cur[c] as usize;
+        loop {
+            // Next column with zero reduced cost (a tight scan; the rest is checked below).
+            let w = &self.w[row..row + nc];
+            while j < nc && i64::from(w[j]) + pc != self.pi_cty[j] {
+                j += 1;
             }
-            i += 1;
-        }
-        self.dead_cty[c] = self.phase;
-        false
-    }
-
-    fn dfs_org(&mut self, k: usize) -> bool {
-        if self.vis_org[k] == self.stamp || self.dead_org[k] == self.phase {
-            return false;
-        }
-        self.vis_org[k] = self.stamp;
-        let o = self.touched[k] as usize;
-        let po = self.pi_org[k];
-        for a in self.p.org_start[o] as usize..self.p.org_start[o + 1] as usize {
-            if !self.flow[a] {
-                let c = self.p.arc_cty[a] as usize;
-                if i64::from(self.p.arc_cost[a]) + po == self.pi_cty[c] && self.dfs_cty(c) {
-                    self.path.push(Step::OrgCty(a as u32));
+            if j >= nc {
+                break;
+            }
+            let usable =
+                w[j] != NO_EXCHANGE && self.dead[j] != self.phase && self.vis[j] != self.stamp;
+            if usable && !self.valid(row + j) {
+                if self.promote(row + j) {
+                    continue;
+                }
+            } else if usable {
+                let (off, on) = (self.w_off[row + j], self.w_on[row + j]);
+                self.cur[c] = j as u32;
+                if self.dfs(j) {
+                    self.path.push(Step::Exchange(off, on));
                     return true;
                 }
             }
+            j += 1;
         }
-        self.dead_org[k] = self.phase;
+        self.cur[c] = nc as u32;
+        self.dead[c] = self.phase;
         false
     }
 
-    fn touch(&mut self, o: usize) -> usize {
-        let k = self.touched.len();
-        self.tidx[o] = k as u32;
-        self.touched.push(o as u32);
-        self.pi_org.push(0);
-        self.vis_org.push(0);
-        self.dead_org.push(0);
-        k
-    }
-
-    fn set_flow(&mut self, a: usize, on: bool) {
-        self.flow[a] = on;
-        let c = self.p.arc_cty[a] as usize;
+    fn set_flow(&mut self, a: u32, on: bool) {
+        self.flow[a as usize] = on;
+        let c = self.p.arc_cty[a as usize] as usize;
+        let o = self.arc_org[a as usize] as usize;
         if on {
-            self.flow_in[c].push(a as u32);
+            self.flow_in[c].push(a);
+            // New exchanges out of `c` through `o`.
+            for b in self.org_arcs(o) {
+                if !self.flow[b] {
+                    self.merge(a, b as u32);
+                }
+            }
         } else {
             let pos = self.flow_in[c]
                 .iter()
-                .position(|&x| x as usize == a)
+                .position(|&x| x == a)
                 .expect("arc with flow");
             self.flow_in[c].swap_remove(pos);
+            // The arc is usable again from the source side (if its organisation has room).
+            self.ptr[c] = self.ptr[c].min(self.pos[a as usize]);
+            // New exchanges into `c` through `o`.
+            for b in self.org_arcs(o) {
+                if self.flow[b] {
+                    self.merge(b as u32, a);
+                }
+            }
         }
     }
 
@@ -594,16 +734,14 @@ impl<'a> Ssp<'a> {
         let path = std::mem::take(&mut self.path);
         for &step in &path {
             match step {
-                Step::Virtual(c) => {
-                    let (a, _) = self.virtual_arc(c as usize).expect("virtual arc");
-                    let o = self.arc_org[a as usize] as usize;
-                    self.touch(o);
-                    self.used[o] += 1;
-                    self.set_flow(a as usize, true);
+                Step::Source(a) => {
+                    self.used[self.arc_org[a as usize] as usize] += 1;
+                    self.set_flow(a, true);
                 }
-                Step::SourceOrg(k) => self.used[self.touched[k as usize] as usize] += 1,
-                Step::OrgCty(a) => self.set_flow(a as usize, true),
-                Step::CtyOrg(a) => self.set_flow(a as usize, false),
+                Step::Exchange(off, on) => {
+                    self.set_flow(off, false);
+                    self.set_flow(on, true);
+                }
                 Step::SinkMin(c) => self.x_min[c as usize] += 1,
                 Step::SinkExtra(c) => self.x_ext[c as usize] += 1,
             }
@@ -612,63 +750,40 @@ impl<'a> Ssp<'a> {
         self.path.clear();
     }
 
-    /// Augments along zero-reduced-cost paths until none is found.
+    /// Augments along admissible paths until none is found.
     fn blocking(&mut self) -> usize {
         self.phase += 1;
-        let nc = self.nc;
-        let mut sp = 0usize;
+        self.cur.fill(0);
         let mut found = 0;
-        loop {
+        let mut c = 0;
+        while c < self.nc {
             self.stamp = self.stamp.wrapping_add(1);
             if self.stamp == 0 {
-                self.vis_cty.iter_mut().for_each(|v| *v = 0);
-                self.vis_org.iter_mut().for_each(|v| *v = 0);
+                self.vis.fill(0);
                 self.stamp = 1;
             }
-            let mut ok = false;
-            while sp < nc + self.touched.len() {
-                if sp < nc {
-                    let c = sp;
-                    if let Some((_, w)) = self.virtual_arc(c)
-                        && w == self.pi_cty[c]
-                        && self.dfs_cty(c)
-                    {
-                        self.path.push(Step::Virtual(c as u32));
-                        ok = true;
-                        break;
-                    }
-                } else {
-                    let k = sp - nc;
-                    let o = self.touched[k] as usize;
-                    if self.used[o] < self.p.rem_cap[o] && self.pi_org[k] == 0 && self.dfs_org(k) {
-                        self.path.push(Step::SourceOrg(k as u32));
-                        ok = true;
-                        break;
-                    }
+            match self.source_arc(c) {
+                Some(a) if i64::from(self.cost(a)) == self.pi_cty[c] && self.dfs(c) => {
+                    self.path.push(Step::Source(a));
+                    self.apply_path();
+                    found += 1;
                 }
-                sp += 1;
+                _ => c += 1,
             }
-            if !ok {
-                return found;
-            }
-            self.apply_path();
-            found += 1;
         }
+        found
     }
 
-    fn run(&mut self) {
+    pub(crate) fn run(&mut self) {
         let mut dist = Vec::new();
-        let mut heap = BinaryHeap::new();
-        loop {
-            if !self.dijkstra(&mut dist, &mut heap) {
-                return;
-            }
+        let mut done = Vec::new();
+        while self.dijkstra(&mut dist, &mut done) {
             // π(source) = 0, so π(sink) is the true cost of the shortest augmenting path.
             if self.pi_t >= 0 {
                 return;
             }
+            // The first search can follow the shortest path just found, so it always succeeds.
             if self.blocking() == 0 {
-                // Cannot happen: the Dijkstra path is admissible. Guard against looping.
                 debug_assert!(false, "no admissible path after Dijkstra");
                 return;
             }

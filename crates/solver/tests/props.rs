@@ -302,6 +302,28 @@ proptest! {
     }
 
     #[test]
+    fn heavy_shape_matches_reference(seed in 0u64..10_000, no in 20usize..120, nc in 2usize..10) {
+        let mut inst = generate_shaped(no, nc, seed, Shape::Heavy);
+        // Maxima within reach, so that counties compete and minima sometimes bite.
+        for (i, c) in inst.counties.iter_mut().enumerate() {
+            c.max = c.max % 40 + 1;
+            c.min = ((seed as usize + i) % 5) as u32 * c.max / 4;
+        }
+        if inst.validate().is_err() { return Ok(()); }
+        let reference = mcf::min_cost(&network(&inst).unwrap()).map(|(c, _)| c);
+        match solve(&inst).unwrap() {
+            Outcome::Feasible(plan) => {
+                prop_assert_eq!(reference, Some(plan.objective));
+                check_plan(&inst, &plan, true);
+            }
+            Outcome::Infeasible(inf) => {
+                prop_assert_eq!(reference, None);
+                check_plan(&inst, &inf.best_effort, false);
+            }
+        }
+    }
+
+    #[test]
     fn matches_reference_on_medium(seed in 0u64..10_000, no in 5usize..60, nc in 2usize..15) {
         let mut inst = generate(no, nc, seed);
         // Make minima bite sometimes.
@@ -457,7 +479,10 @@ fn small_instances_cover_both_outcomes() {
         }
         with_existing += usize::from(!inst.existing.is_empty());
     }
-    assert!(feasible > 50 && infeasible > 50 && with_existing > 50 && with_new > 50, "{feasible} {infeasible} {with_existing} {with_new}");
+    assert!(
+        feasible > 50 && infeasible > 50 && with_existing > 50 && with_new > 50,
+        "{feasible} {infeasible} {with_existing} {with_new}"
+    );
 }
 
 /// FNV-1a of a generated instance's JSON: the default shape's instances never change.
@@ -473,8 +498,14 @@ fn fingerprint(inst: &Instance) -> u64 {
 #[test]
 fn default_shape_is_unchanged() {
     // Value computed with the generator before shapes existed (commit e40d82d).
-    assert_eq!(fingerprint(&generate(2000, 120, 7)), 17_887_490_092_471_033_580);
-    assert_eq!(generate(2000, 120, 7), generate_shaped(2000, 120, 7, Shape::National));
+    assert_eq!(
+        fingerprint(&generate(2000, 120, 7)),
+        17_887_490_092_471_033_580
+    );
+    assert_eq!(
+        generate(2000, 120, 7),
+        generate_shaped(2000, 120, 7, Shape::National)
+    );
 }
 
 #[test]
