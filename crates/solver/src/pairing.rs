@@ -283,6 +283,10 @@ pub fn network(inst: &Instance) -> Result<Network, InstanceError> {
 }
 
 const INF: i64 = i64::MAX / 4;
+/// Arc states: no flow, one unit of flow, removed from the candidates by an edit.
+pub(crate) const FREE: u8 = 0;
+pub(crate) const FLOW: u8 = 1;
+pub(crate) const GONE: u8 = 2;
 const NONE: u32 = u32::MAX;
 /// An exchange that does not exist (no organisation flows into the row's county with a free arc
 /// to the column's county).
@@ -308,8 +312,8 @@ enum Step {
 /// longer exists (checked when it is used), the second slot or a recomputation from the
 /// organisations flowing into `c1` replaces it. Searches cost O(counties²) instead of
 /// O(arcs of every organisation that carries flow).
-pub(crate) struct Ssp<'a> {
-    p: &'a Prepared,
+pub(crate) struct Ssp {
+    pub(crate) p: Prepared,
     nc: usize,
     big: i64,
     pub(crate) arc_org: Vec<u32>,
@@ -322,7 +326,8 @@ pub(crate) struct Ssp<'a> {
     pos: Vec<u32>,
     /// Per position in `cty_arcs`: a later position to jump to past organisations known full.
     jump: Vec<u32>,
-    pub(crate) flow: Vec<bool>,
+    /// Per candidate arc: [`FREE`], [`FLOW`] or [`GONE`] (removed by an edit).
+    pub(crate) flow: Vec<u8>,
     used: Vec<u32>,
     pi_cty: Vec<i64>,
     pi_t: i64,
@@ -347,8 +352,8 @@ pub(crate) struct Ssp<'a> {
     path: Vec<Step>,
 }
 
-impl<'a> Ssp<'a> {
-    pub(crate) fn new(p: &'a Prepared, nc: usize) -> Self {
+impl Ssp {
+    pub(crate) fn new(p: Prepared, nc: usize) -> Self {
         let no = p.rem_cap.len();
         let na = p.arc_cty.len();
         let mut arc_org = vec![0u32; na];
@@ -421,7 +426,7 @@ impl<'a> Ssp<'a> {
             ptr,
             pos,
             jump,
-            flow: vec![false; na],
+            flow: vec![FREE; na],
             used: vec![0; no],
             pi_cty: vec![0; nc],
             pi_t: 0,
@@ -446,7 +451,7 @@ impl<'a> Ssp<'a> {
         for c in 0..nc {
             s.pi_cty[c] = s
                 .source_arc(c)
-                .map_or(0, |a| i64::from(p.arc_cost[a as usize]));
+                .map_or(0, |a| i64::from(s.p.arc_cost[a as usize]));
             if let Some(sc) = s.sink_cost(c) {
                 pt = pt.min(s.pi_cty[c] + sc);
             }
@@ -481,7 +486,7 @@ impl<'a> Ssp<'a> {
     fn source_arc(&mut self, c: usize) -> Option<u32> {
         let end = self.cty_start[c + 1] as usize;
         let mut i = self.live(self.ptr[c] as usize, end);
-        while i < end && self.flow[self.cty_arcs[i] as usize] {
+        while i < end && self.flow[self.cty_arcs[i] as usize] != FREE {
             i = self.live(i + 1, end);
         }
         self.ptr[c] = i as u32;
@@ -508,7 +513,7 @@ impl<'a> Ssp<'a> {
 
     /// Whether the stored exchange `idx` still exists.
     fn valid(&self, idx: usize) -> bool {
-        self.flow[self.w_off[idx] as usize] && !self.flow[self.w_on[idx] as usize]
+        self.flow[self.w_off[idx] as usize] == FLOW && self.flow[self.w_on[idx] as usize] == FREE
     }
 
     fn merge(&mut self, off: u32, on: u32) {
@@ -534,8 +539,8 @@ impl<'a> Ssp<'a> {
     fn promote(&mut self, idx: usize) -> bool {
         let second = self.w2[idx] == NO_EXCHANGE
             || (self.w2_on[idx] != NONE
-                && self.flow[self.w2_off[idx] as usize]
-                && !self.flow[self.w2_on[idx] as usize]);
+                && self.flow[self.w2_off[idx] as usize] == FLOW
+                && self.flow[self.w2_on[idx] as usize] == FREE);
         if second {
             self.w[idx] = self.w2[idx];
             self.w_off[idx] = self.w2_off[idx];
@@ -557,7 +562,7 @@ impl<'a> Ssp<'a> {
             let arcs = self.org_arcs(self.arc_org[off as usize] as usize);
             let first = arcs.start;
             if let Ok(k) = self.p.arc_cty[arcs].binary_search(&(c2 as u32))
-                && !self.flow[first + k]
+                && self.flow[first + k] == FREE
             {
                 self.merge(off, (first + k) as u32);
             }
@@ -702,14 +707,14 @@ impl<'a> Ssp<'a> {
     }
 
     fn set_flow(&mut self, a: u32, on: bool) {
-        self.flow[a as usize] = on;
+        self.flow[a as usize] = if on { FLOW } else { FREE };
         let c = self.p.arc_cty[a as usize] as usize;
         let o = self.arc_org[a as usize] as usize;
         if on {
             self.flow_in[c].push(a);
             // New exchanges out of `c` through `o`.
             for b in self.org_arcs(o) {
-                if !self.flow[b] {
+                if self.flow[b] == FREE {
                     self.merge(a, b as u32);
                 }
             }
@@ -723,7 +728,7 @@ impl<'a> Ssp<'a> {
             self.ptr[c] = self.ptr[c].min(self.pos[a as usize]);
             // New exchanges into `c` through `o`.
             for b in self.org_arcs(o) {
-                if self.flow[b] {
+                if self.flow[b] == FLOW {
                     self.merge(b as u32, a);
                 }
             }
@@ -793,14 +798,24 @@ impl<'a> Ssp<'a> {
 
 /// Solves the instance exactly (see the module header).
 pub fn solve(inst: &Instance) -> Result<Outcome, InstanceError> {
-    let p = prepare(inst)?;
-    let nc = inst.counties.len();
-    let mut s = Ssp::new(&p, nc);
+    Ok(outcome(inst, &solved(inst)?))
+}
+
+/// The solver state at the optimum of `inst`.
+pub(crate) fn solved(inst: &Instance) -> Result<Ssp, InstanceError> {
+    let mut s = Ssp::new(prepare(inst)?, inst.counties.len());
     s.run();
+    Ok(s)
+}
+
+/// The plan (or the infeasibility) that an optimal state `s` of `inst` stands for.
+pub(crate) fn outcome(inst: &Instance, s: &Ssp) -> Outcome {
+    let p = &s.p;
+    let nc = inst.counties.len();
     let mut pairs = p.kept.clone();
     let mut objective: i64 = p.kept.iter().map(|k| -k.fit).sum();
     for (a, &f) in s.flow.iter().enumerate() {
-        if f {
+        if f == FLOW {
             let cost = i64::from(p.arc_cost[a]);
             objective += cost;
             pairs.push(Pair {
@@ -817,9 +832,9 @@ pub fn solve(inst: &Instance) -> Result<Outcome, InstanceError> {
         released: p.released.clone(),
     };
     if (0..nc).all(|c| s.x_min[c] == p.rem_min[c]) {
-        return Ok(Outcome::Feasible(plan));
+        return Outcome::Feasible(plan);
     }
-    Ok(Outcome::Infeasible(diagnose(inst, &p, &s, plan)))
+    Outcome::Infeasible(diagnose(inst, p, s, plan))
 }
 
 /// Reads the violator groups from the residual graph of the maximum "minimum-places" flow
@@ -838,8 +853,10 @@ fn diagnose(inst: &Instance, p: &Prepared, s: &Ssp, best_effort: Plan) -> Infeas
     }
     // County → all candidate arcs (usable organisations or not).
     let mut cstart = vec![0u32; nc + 1];
-    for &c in &p.arc_cty {
-        cstart[c as usize + 1] += 1;
+    for (a, &c) in p.arc_cty.iter().enumerate() {
+        if s.flow[a] != GONE {
+            cstart[c as usize + 1] += 1;
+        }
     }
     for c in 0..nc {
         cstart[c + 1] += cstart[c];
@@ -847,8 +864,10 @@ fn diagnose(inst: &Instance, p: &Prepared, s: &Ssp, best_effort: Plan) -> Infeas
     let mut fill = cstart.clone();
     let mut carcs = vec![0u32; p.arc_cty.len()];
     for (a, &c) in p.arc_cty.iter().enumerate() {
-        carcs[fill[c as usize] as usize] = a as u32;
-        fill[c as usize] += 1;
+        if s.flow[a] != GONE {
+            carcs[fill[c as usize] as usize] = a as u32;
+            fill[c as usize] += 1;
+        }
     }
     // Reverse BFS from the sink over residual arcs.
     let mut in_r_cty = vec![false; nc];
@@ -1005,4 +1024,258 @@ fn diagnose(inst: &Instance, p: &Prepared, s: &Ssp, best_effort: Plan) -> Infeas
         shortfall,
         best_effort,
     }
+}
+
+/// One move of the county graph used by [`Ssp::reoptimise`] (node `nc` is the source and the
+/// sink merged, which the circulation arc sink → source allows).
+#[derive(Clone, Copy)]
+enum Move {
+    /// An organisation with spare capacity takes a county.
+    Source(u32),
+    /// An organisation leaves one county for another (off, on).
+    Exchange(u32, u32),
+    /// One more organisation for the county (its minimum part first).
+    Sink(u32),
+    /// One fewer (its extra part first).
+    Unsink(u32),
+    /// An organisation gives up a county and gets the capacity back.
+    Release(u32),
+}
+
+impl Ssp {
+    /// Organisation `o` has spare capacity again: its candidate arcs are usable from the source.
+    pub(crate) fn revive(&mut self, o: usize) {
+        for a in self.org_arcs(o) {
+            let q = self.pos[a];
+            if q == u32::MAX {
+                continue;
+            }
+            let c = self.p.arc_cty[a] as usize;
+            let (lo, hi) = (self.cty_start[c] as usize, self.cty_start[c + 1] as usize);
+            for i in lo..hi {
+                self.jump[i] = i as u32 + 1;
+            }
+            self.ptr[c] = self.ptr[c].min(q);
+        }
+    }
+
+    /// Units of flow organisation `o` sends.
+    pub(crate) fn used_of(&self, o: usize) -> u32 {
+        self.used[o]
+    }
+
+    /// Whether organisation `o` can be taken from the source's candidate lists.
+    pub(crate) fn listed(&self, o: usize) -> bool {
+        self.org_arcs(o).all(|a| self.pos[a] != u32::MAX)
+    }
+
+    /// The candidate arc of organisation `o` to county `c`, if any.
+    pub(crate) fn arc(&self, o: usize, c: u32) -> Option<usize> {
+        let arcs = self.org_arcs(o);
+        let first = arcs.start;
+        self.p.arc_cty[arcs]
+            .binary_search(&c)
+            .ok()
+            .map(|k| first + k)
+    }
+
+    /// Takes one unit of flow off arc `a` (the organisation gets the capacity back, the county
+    /// loses one organisation); the result may be suboptimal until [`Ssp::reoptimise`].
+    pub(crate) fn drop_flow(&mut self, a: usize) {
+        let o = self.arc_org[a] as usize;
+        let c = self.p.arc_cty[a] as usize;
+        self.set_flow(a as u32, false);
+        self.used[o] -= 1;
+        self.unsink(c);
+        self.revive(o);
+    }
+
+    fn unsink(&mut self, c: usize) {
+        if self.x_ext[c] > 0 {
+            self.x_ext[c] -= 1;
+        } else {
+            self.x_min[c] -= 1;
+        }
+    }
+
+    /// Splits county `c`'s flow between its minimum and extra parts, minimum first (after its
+    /// minimum or maximum changed; the total must be within the maximum).
+    pub(crate) fn resplit(&mut self, c: usize) {
+        let total = self.x_min[c] + self.x_ext[c];
+        self.x_min[c] = total.min(self.p.rem_min[c]);
+        self.x_ext[c] = total - self.x_min[c];
+    }
+
+    /// The worst-fit organisation flowing into `c` (the cheapest one to release).
+    pub(crate) fn worst_in(&self, c: usize) -> Option<u32> {
+        self.flow_in[c]
+            .iter()
+            .copied()
+            .max_by_key(|&a| (self.cost(a), a))
+    }
+
+    /// The moves out of node `u` (a county, or `nc` for the merged source–sink), with costs,
+    /// that would lower some label; exchanges are checked (and repaired) before they are offered.
+    fn moves(&mut self, u: usize, label: &[i64], out: &mut Vec<(u32, i64, Move)>) {
+        out.clear();
+        let nc = self.nc;
+        if u == nc {
+            for c in 0..nc {
+                if let Some(a) = self.source_arc(c) {
+                    out.push((c as u32, i64::from(self.cost(a)), Move::Source(a)));
+                }
+                if self.x_ext[c] > 0 {
+                    out.push((c as u32, 0, Move::Unsink(c as u32)));
+                } else if self.x_min[c] > 0 {
+                    out.push((c as u32, self.big, Move::Unsink(c as u32)));
+                }
+            }
+            return;
+        }
+        if let Some(sc) = self.sink_cost(u) {
+            out.push((nc as u32, sc, Move::Sink(u as u32)));
+        }
+        if let Some(a) = self.worst_in(u) {
+            out.push((nc as u32, -i64::from(self.cost(a)), Move::Release(a)));
+        }
+        let row = u * nc;
+        for c2 in 0..nc {
+            while self.w[row + c2] != NO_EXCHANGE
+                && label[u] + i64::from(self.w[row + c2]) < label[c2]
+                && !self.valid(row + c2)
+            {
+                if !self.promote(row + c2) {
+                    self.recompute(u, c2);
+                }
+            }
+            if self.w[row + c2] != NO_EXCHANGE && label[u] + i64::from(self.w[row + c2]) < label[c2]
+            {
+                let m = Move::Exchange(self.w_off[row + c2], self.w_on[row + c2]);
+                out.push((c2 as u32, i64::from(self.w[row + c2]), m));
+            }
+        }
+    }
+
+    fn apply_move(&mut self, m: Move) {
+        match m {
+            Move::Source(a) => {
+                self.used[self.arc_org[a as usize] as usize] += 1;
+                self.set_flow(a, true);
+            }
+            Move::Exchange(off, on) => {
+                self.set_flow(off, false);
+                self.set_flow(on, true);
+            }
+            Move::Sink(c) => {
+                let c = c as usize;
+                if self.x_min[c] < self.p.rem_min[c] {
+                    self.x_min[c] += 1;
+                } else {
+                    self.x_ext[c] += 1;
+                }
+            }
+            Move::Unsink(c) => self.unsink(c as usize),
+            Move::Release(a) => {
+                let o = self.arc_org[a as usize] as usize;
+                self.set_flow(a, false);
+                self.used[o] -= 1;
+                self.revive(o);
+            }
+        }
+    }
+
+    /// Restores optimality after edits, from the previous potentials: label-correcting shortest
+    /// paths on the county graph (source and sink merged, so that flow may also leave an
+    /// organisation or a county); a cycle in the predecessor graph is a negative cycle of the
+    /// residual graph, and flow is sent around it; when labels settle, no negative cycle is left,
+    /// so the circulation is optimal, and the labels are its new potentials.
+    pub(crate) fn reoptimise(&mut self) {
+        let nc = self.nc;
+        let n = nc + 1;
+        let mut label: Vec<i64> = self.pi_cty.iter().map(|&p| p - self.pi_t).collect();
+        label.push(0);
+        let mut out = Vec::new();
+        'restart: loop {
+            let mut parent: Vec<Option<(u32, Move)>> = vec![None; n];
+            let mut queued = vec![true; n];
+            let mut queue: std::collections::VecDeque<u32> = (0..n as u32).collect();
+            let mut relaxed = 0usize;
+            while let Some(u) = queue.pop_front() {
+                let u = u as usize;
+                queued[u] = false;
+                self.moves(u, &label, &mut out);
+                for &(v, k, m) in &out {
+                    let v = v as usize;
+                    if label[u] + k < label[v] {
+                        label[v] = label[u] + k;
+                        parent[v] = Some((u as u32, m));
+                        if !queued[v] {
+                            queued[v] = true;
+                            queue.push_back(v as u32);
+                        }
+                        relaxed += 1;
+                        if relaxed.is_multiple_of(n)
+                            && let Some(cycle) = predecessor_cycle(&parent)
+                        {
+                            for m in cycle {
+                                self.apply_move(m);
+                            }
+                            continue 'restart;
+                        }
+                    }
+                }
+            }
+            if let Some(cycle) = predecessor_cycle(&parent) {
+                for m in cycle {
+                    self.apply_move(m);
+                }
+                continue 'restart;
+            }
+            for c in 0..nc {
+                self.pi_cty[c] = label[c] - label[nc];
+            }
+            self.pi_t = 0;
+            return;
+        }
+    }
+}
+
+/// The moves of a cycle in the predecessor graph, if there is one.
+fn predecessor_cycle(parent: &[Option<(u32, Move)>]) -> Option<Vec<Move>> {
+    let n = parent.len();
+    // 0 unvisited, 1 on the current walk, 2 done.
+    let mut mark = vec![0u8; n];
+    for start in 0..n {
+        let mut v = start;
+        while mark[v] == 0 {
+            mark[v] = 1;
+            match parent[v] {
+                Some((u, _)) => v = u as usize,
+                None => break,
+            }
+        }
+        if mark[v] == 1 && parent[v].is_some() {
+            // `v` is on a cycle of the walk just made: collect it.
+            let mut moves = Vec::new();
+            let mut x = v;
+            loop {
+                let (u, m) = parent[x].expect("cycle");
+                moves.push(m);
+                x = u as usize;
+                if x == v {
+                    break;
+                }
+            }
+            return Some(moves);
+        }
+        let mut w = start;
+        while mark[w] == 1 {
+            mark[w] = 2;
+            match parent[w] {
+                Some((u, _)) => w = u as usize,
+                None => break,
+            }
+        }
+    }
+    None
 }

@@ -518,3 +518,107 @@ fn heavy_shape_is_deterministic_and_heavy() {
     assert_eq!(Shape::parse("heavy"), Some(Shape::Heavy));
     assert_eq!(Shape::parse("national"), Some(Shape::National));
 }
+
+/// Re-optimising after an edit gives what a from-scratch solve of the edited instance gives:
+/// random small instances of both shapes, random sequences of the three kinds of edit.
+#[test]
+fn replanning_matches_solving_from_scratch() {
+    use duijie_solver::generate::Rng;
+    use duijie_solver::{Edit, Planner};
+    let mut rng = Rng::new(18);
+    let (mut applied, mut refused, mut infeasible) = (0, 0, 0);
+    for round in 0..300u64 {
+        let shape = if round % 2 == 0 {
+            Shape::National
+        } else {
+            Shape::Heavy
+        };
+        let no = rng.range(3, 40) as usize;
+        let nc = rng.range(2, 9) as usize;
+        let mut inst = generate_shaped(no, nc, round, shape);
+        for c in inst.counties.iter_mut() {
+            c.max = rng.range(1, if shape == Shape::Heavy { 30 } else { 6 });
+            c.min = rng.range(0, c.max.min(3));
+        }
+        if inst.validate().is_err() {
+            continue;
+        }
+        let mut planner = Planner::new(inst).unwrap();
+        for _ in 0..4 {
+            let inst = planner.instance();
+            let o = rng.below(inst.orgs.len() as u64) as u32;
+            let org = &inst.orgs[o as usize];
+            let edit = match rng.below(3) {
+                0 => {
+                    // A pair of the current plan when there is one, else any pair of the org.
+                    let plan = match planner.outcome() {
+                        Outcome::Feasible(p) => p,
+                        Outcome::Infeasible(i) => i.best_effort,
+                    };
+                    match plan
+                        .pairs
+                        .get(rng.below(plan.pairs.len().max(1) as u64) as usize)
+                    {
+                        Some(p) => Edit::RemovePair {
+                            org: p.org,
+                            county: p.county,
+                        },
+                        None => Edit::RemovePair {
+                            org: o,
+                            county: org.candidates.first().copied().unwrap_or(0),
+                        },
+                    }
+                }
+                1 => Edit::AddPair {
+                    org: o,
+                    county: rng.below(inst.counties.len() as u64) as u32,
+                },
+                _ => Edit::SetCapacity {
+                    org: o,
+                    capacity: rng.range(0, 8),
+                },
+            };
+            let before = planner.instance().clone();
+            let got = match planner.apply(edit) {
+                Ok(got) => got,
+                Err(_) => {
+                    refused += 1;
+                    assert_eq!(
+                        planner.instance(),
+                        &before,
+                        "a refused edit changes nothing"
+                    );
+                    continue;
+                }
+            };
+            applied += 1;
+            let inst = planner.instance();
+            inst.validate().unwrap();
+            match (got, solve(inst).unwrap()) {
+                (Outcome::Feasible(a), Outcome::Feasible(b)) => {
+                    assert_eq!(a.objective, b.objective, "round {round} {edit:?}");
+                    check_plan(inst, &a, true);
+                }
+                (Outcome::Infeasible(a), Outcome::Infeasible(b)) => {
+                    infeasible += 1;
+                    assert_eq!(a.shortfall, b.shortfall, "round {round} {edit:?}");
+                    assert_eq!(
+                        a.best_effort.objective, b.best_effort.objective,
+                        "round {round} {edit:?}"
+                    );
+                    let (ua, ub): (Vec<u32>, Vec<u32>) = (
+                        a.uncovered.iter().map(|u| u.county).collect(),
+                        b.uncovered.iter().map(|u| u.county).collect(),
+                    );
+                    assert_eq!(ua, ub, "round {round} {edit:?}");
+                    check_plan(inst, &a.best_effort, false);
+                }
+                (a, b) => panic!("round {round} {edit:?}: feasibility differs: {a:?} vs {b:?}"),
+            }
+        }
+    }
+    assert!(
+        applied > 500 && refused > 5 && infeasible > 50,
+        "{applied} {refused} {infeasible}"
+    );
+}
