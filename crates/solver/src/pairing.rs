@@ -292,6 +292,14 @@ const NONE: u32 = u32::MAX;
 /// to the column's county).
 const NO_EXCHANGE: i32 = i32::MAX;
 
+/// An arc flowing into a county, with its organisation's range of candidate arcs.
+#[derive(Clone, Copy)]
+pub(crate) struct FlowIn {
+    pub(crate) arc: u32,
+    first: u32,
+    end: u32,
+}
+
 #[derive(Clone, Copy)]
 enum Step {
     /// An organisation with spare capacity takes a county: `source → org → county` over arc `a`.
@@ -333,16 +341,15 @@ pub(crate) struct Ssp {
     pi_t: i64,
     pub(crate) x_min: Vec<u32>,
     pub(crate) x_ext: Vec<u32>,
-    pub(crate) flow_in: Vec<Vec<u32>>,
-    /// Exchange matrix, row-major `c1 * nc + c2`: cost, and the two arcs (off, on) realising it.
-    w: Vec<i32>,
-    w_off: Vec<u32>,
-    w_on: Vec<u32>,
-    /// A second slot: a lower bound of every other option, with the option realising it
-    /// (`w2_on == NONE` when only the bound is known).
-    w2: Vec<i32>,
-    w2_off: Vec<u32>,
-    w2_on: Vec<u32>,
+    /// Per county: the arcs flowing into it, each with its organisation's arc range (so that
+    /// `recompute` reads the organisation's candidates without two dependent look-ups).
+    pub(crate) flow_in: Vec<Vec<FlowIn>>,
+    /// Exchange matrix, row-major `c1 * nc + c2`: `[cost, second]`, where `second` is a lower
+    /// bound of every other option (next to the cost, so that a merge usually reads one line).
+    w: Vec<[i32; 2]>,
+    /// The arcs realising each entry of `w`: `[off, on, second off, second on]` (second on is
+    /// `NONE` when only the bound is known).
+    w_arcs: Vec<[u32; 4]>,
     // per-phase search marks
     phase: u32,
     stamp: u32,
@@ -433,12 +440,8 @@ impl Ssp {
             x_min: vec![0; nc],
             x_ext: vec![0; nc],
             flow_in: vec![Vec::new(); nc],
-            w: vec![NO_EXCHANGE; nc * nc],
-            w_off: vec![0; nc * nc],
-            w_on: vec![0; nc * nc],
-            w2: vec![NO_EXCHANGE; nc * nc],
-            w2_off: vec![0; nc * nc],
-            w2_on: vec![NONE; nc * nc],
+            w: vec![[NO_EXCHANGE; 2]; nc * nc],
+            w_arcs: vec![[0, 0, 0, NONE]; nc * nc],
             phase: 0,
             stamp: 0,
             vis: vec![0; nc],
@@ -513,40 +516,36 @@ impl Ssp {
 
     /// Whether the stored exchange `idx` still exists.
     fn valid(&self, idx: usize) -> bool {
-        self.flow[self.w_off[idx] as usize] == FLOW && self.flow[self.w_on[idx] as usize] == FREE
+        let [off, on, ..] = self.w_arcs[idx];
+        self.flow[off as usize] == FLOW && self.flow[on as usize] == FREE
     }
 
     fn merge(&mut self, off: u32, on: u32) {
         let idx =
             self.p.arc_cty[off as usize] as usize * self.nc + self.p.arc_cty[on as usize] as usize;
         let v = self.cost(on) - self.cost(off);
-        if v < self.w[idx] {
-            self.w2[idx] = self.w[idx];
-            self.w2_off[idx] = self.w_off[idx];
-            self.w2_on[idx] = self.w_on[idx];
-            self.w[idx] = v;
-            self.w_off[idx] = off;
-            self.w_on[idx] = on;
-        } else if v < self.w2[idx] {
-            self.w2[idx] = v;
-            self.w2_off[idx] = off;
-            self.w2_on[idx] = on;
+        let [w1, w2] = self.w[idx];
+        if v < w1 {
+            self.w[idx] = [v, w1];
+            let [o1, n1, ..] = self.w_arcs[idx];
+            self.w_arcs[idx] = [off, on, o1, n1];
+        } else if v < w2 {
+            self.w[idx][1] = v;
+            self.w_arcs[idx][2] = off;
+            self.w_arcs[idx][3] = on;
         }
     }
 
     /// Makes the stored exchange `idx` exact when it no longer exists: promotes the second slot
     /// if that option still exists (or there is none), else returns false.
     fn promote(&mut self, idx: usize) -> bool {
-        let second = self.w2[idx] == NO_EXCHANGE
-            || (self.w2_on[idx] != NONE
-                && self.flow[self.w2_off[idx] as usize] == FLOW
-                && self.flow[self.w2_on[idx] as usize] == FREE);
+        let [_, _, off2, on2] = self.w_arcs[idx];
+        let second = self.w[idx][1] == NO_EXCHANGE
+            || (on2 != NONE && self.flow[off2 as usize] == FLOW && self.flow[on2 as usize] == FREE);
         if second {
-            self.w[idx] = self.w2[idx];
-            self.w_off[idx] = self.w2_off[idx];
-            self.w_on[idx] = self.w2_on[idx];
             // The old bound still bounds every remaining option.
-            self.w2_on[idx] = NONE;
+            self.w[idx][0] = self.w[idx][1];
+            self.w_arcs[idx] = [off2, on2, off2, NONE];
         }
         second
     }
@@ -554,14 +553,16 @@ impl Ssp {
     /// Recomputes the exchange `c1 → c2` from the organisations flowing into `c1`.
     fn recompute(&mut self, c1: usize, c2: usize) {
         let idx = c1 * self.nc + c2;
-        self.w[idx] = NO_EXCHANGE;
-        self.w2[idx] = NO_EXCHANGE;
-        self.w2_on[idx] = NONE;
+        self.w[idx] = [NO_EXCHANGE; 2];
+        self.w_arcs[idx][3] = NONE;
         for i in 0..self.flow_in[c1].len() {
-            let off = self.flow_in[c1][i];
-            let arcs = self.org_arcs(self.arc_org[off as usize] as usize);
-            let first = arcs.start;
-            if let Ok(k) = self.p.arc_cty[arcs].binary_search(&(c2 as u32))
+            let FlowIn {
+                arc: off,
+                first,
+                end,
+            } = self.flow_in[c1][i];
+            let (first, end) = (first as usize, end as usize);
+            if let Ok(k) = self.p.arc_cty[first..end].binary_search(&(c2 as u32))
                 && self.flow[first + k] == FREE
             {
                 self.merge(off, (first + k) as u32);
@@ -616,7 +617,7 @@ impl Ssp {
                 parent[u] = NONE;
                 for &v in &settled {
                     let v = v as usize;
-                    let wv = self.w[v * nc + u];
+                    let wv = self.w[v * nc + u][0];
                     if wv != NO_EXCHANGE {
                         let nd = dist[v] + i64::from(wv) + self.pi_cty[v] - self.pi_cty[u];
                         if nd < dist[u] {
@@ -638,7 +639,7 @@ impl Ssp {
             }
             let row = u * nc;
             for c2 in 0..nc {
-                let wv = self.w[row + c2];
+                let wv = self.w[row + c2][0];
                 if wv != NO_EXCHANGE && !done[c2] {
                     // A lower bound until `c2` is settled.
                     let nd = d + i64::from(wv) + pc - self.pi_cty[c2];
@@ -679,20 +680,20 @@ impl Ssp {
         loop {
             // Next column with zero reduced cost (a tight scan; the rest is checked below).
             let w = &self.w[row..row + nc];
-            while j < nc && i64::from(w[j]) + pc != self.pi_cty[j] {
+            while j < nc && i64::from(w[j][0]) + pc != self.pi_cty[j] {
                 j += 1;
             }
             if j >= nc {
                 break;
             }
             let usable =
-                w[j] != NO_EXCHANGE && self.dead[j] != self.phase && self.vis[j] != self.stamp;
+                w[j][0] != NO_EXCHANGE && self.dead[j] != self.phase && self.vis[j] != self.stamp;
             if usable && !self.valid(row + j) {
                 if self.promote(row + j) {
                     continue;
                 }
             } else if usable {
-                let (off, on) = (self.w_off[row + j], self.w_on[row + j]);
+                let [off, on, ..] = self.w_arcs[row + j];
                 self.cur[c] = j as u32;
                 if self.dfs(j) {
                     self.path.push(Step::Exchange(off, on));
@@ -711,7 +712,12 @@ impl Ssp {
         let c = self.p.arc_cty[a as usize] as usize;
         let o = self.arc_org[a as usize] as usize;
         if on {
-            self.flow_in[c].push(a);
+            let arcs = self.org_arcs(o);
+            self.flow_in[c].push(FlowIn {
+                arc: a,
+                first: arcs.start as u32,
+                end: arcs.end as u32,
+            });
             // New exchanges out of `c` through `o`.
             for b in self.org_arcs(o) {
                 if self.flow[b] == FREE {
@@ -721,7 +727,7 @@ impl Ssp {
         } else {
             let pos = self.flow_in[c]
                 .iter()
-                .position(|&x| x == a)
+                .position(|x| x.arc == a)
                 .expect("arc with flow");
             self.flow_in[c].swap_remove(pos);
             // The arc is usable again from the source side (if its organisation has room).
@@ -846,8 +852,8 @@ fn diagnose(inst: &Instance, p: &Prepared, s: &Ssp, best_effort: Plan) -> Infeas
     let mut chosen = vec![false; p.arc_cty.len()];
     let mut f_cty = vec![0u32; nc];
     for c in 0..nc {
-        for &a in s.flow_in[c].iter().take(p.rem_min[c] as usize) {
-            chosen[a as usize] = true;
+        for f in s.flow_in[c].iter().take(p.rem_min[c] as usize) {
+            chosen[f.arc as usize] = true;
             f_cty[c] += 1;
         }
     }
@@ -1110,7 +1116,7 @@ impl Ssp {
     pub(crate) fn worst_in(&self, c: usize) -> Option<u32> {
         self.flow_in[c]
             .iter()
-            .copied()
+            .map(|f| f.arc)
             .max_by_key(|&a| (self.cost(a), a))
     }
 
@@ -1140,18 +1146,18 @@ impl Ssp {
         }
         let row = u * nc;
         for c2 in 0..nc {
-            while self.w[row + c2] != NO_EXCHANGE
-                && label[u] + i64::from(self.w[row + c2]) < label[c2]
+            while self.w[row + c2][0] != NO_EXCHANGE
+                && label[u] + i64::from(self.w[row + c2][0]) < label[c2]
                 && !self.valid(row + c2)
             {
                 if !self.promote(row + c2) {
                     self.recompute(u, c2);
                 }
             }
-            if self.w[row + c2] != NO_EXCHANGE && label[u] + i64::from(self.w[row + c2]) < label[c2]
-            {
-                let m = Move::Exchange(self.w_off[row + c2], self.w_on[row + c2]);
-                out.push((c2 as u32, i64::from(self.w[row + c2]), m));
+            let wv = self.w[row + c2][0];
+            if wv != NO_EXCHANGE && label[u] + i64::from(wv) < label[c2] {
+                let [off, on, ..] = self.w_arcs[row + c2];
+                out.push((c2 as u32, i64::from(wv), Move::Exchange(off, on)));
             }
         }
     }
