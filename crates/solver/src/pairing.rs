@@ -32,6 +32,7 @@
 
 use crate::instance::{Instance, InstanceError};
 use crate::mcf::{Arc, Network};
+use std::cmp::Reverse;
 use std::collections::HashSet;
 
 /// One pair of the plan.
@@ -327,13 +328,12 @@ pub(crate) struct Ssp {
     pub(crate) arc_org: Vec<u32>,
     cty_start: Vec<u32>,
     cty_arcs: Vec<u32>,
-    /// Per county: a position in `cty_arcs` before which no arc is usable (its organisation is
-    /// full, or it carries flow); moved back when an arc before it is freed.
-    ptr: Vec<u32>,
     /// Position of each arc in `cty_arcs` (`u32::MAX` for organisations without capacity).
     pos: Vec<u32>,
-    /// Per position in `cty_arcs`: a later position to jump to past organisations known full.
-    jump: Vec<u32>,
+    /// One bit per position in `cty_arcs`: set exactly when the arc is free and its organisation
+    /// has spare capacity, i.e. the arc is usable from the source (kept by `set_flow`,
+    /// `take_unit` and `revive`), so a county's cheapest usable arc is its first set bit.
+    usable: Vec<u64>,
     /// Per candidate arc: [`FREE`], [`FLOW`] or [`GONE`] (removed by an edit).
     pub(crate) flow: Vec<u8>,
     used: Vec<u32>,
@@ -421,8 +421,10 @@ impl Ssp {
             .max(0);
         let sum_max: i64 = p.rem_max.iter().map(|&m| i64::from(m)).sum();
         let big = (max_fit + 1) * (sum_max + 1) + 1;
-        let ptr = cty_start[..nc].to_vec();
-        let jump = (1..=cty_arcs.len() as u32).collect();
+        let mut usable = vec![u64::MAX; cty_arcs.len().div_ceil(64)];
+        if !cty_arcs.len().is_multiple_of(64) {
+            *usable.last_mut().expect("a word") = (1u64 << (cty_arcs.len() % 64)) - 1;
+        }
         let mut s = Ssp {
             p,
             nc,
@@ -430,9 +432,8 @@ impl Ssp {
             arc_org,
             cty_start,
             cty_arcs,
-            ptr,
             pos,
-            jump,
+            usable,
             flow: vec![FREE; na],
             used: vec![0; no],
             pi_cty: vec![0; nc],
@@ -463,37 +464,51 @@ impl Ssp {
         s
     }
 
-    fn full(&self, pos: usize) -> bool {
-        let o = self.arc_org[self.cty_arcs[pos] as usize] as usize;
-        self.used[o] >= self.p.rem_cap[o]
-    }
-
-    /// The first position `≥ i` (below `end`) whose organisation has spare capacity.
-    fn live(&mut self, i: usize, end: usize) -> usize {
-        let mut j = i;
-        while j < end && self.full(j) {
-            j = self.jump[j] as usize;
-        }
-        // Path compression: every full position passed now jumps straight to `j`.
-        let mut k = i;
-        while k < j.min(end) {
-            let next = self.jump[k] as usize;
-            self.jump[k] = j as u32;
-            k = next;
-        }
-        j.min(end)
-    }
-
     /// The cheapest arc into county `c` from an organisation with spare capacity that does not
-    /// already serve `c`.
-    fn source_arc(&mut self, c: usize) -> Option<u32> {
-        let end = self.cty_start[c + 1] as usize;
-        let mut i = self.live(self.ptr[c] as usize, end);
-        while i < end && self.flow[self.cty_arcs[i] as usize] != FREE {
-            i = self.live(i + 1, end);
+    /// already serve `c`: the first set bit of `usable` in the county's positions.
+    fn source_arc(&self, c: usize) -> Option<u32> {
+        let (lo, hi) = (self.cty_start[c] as usize, self.cty_start[c + 1] as usize);
+        if lo == hi {
+            return None;
         }
-        self.ptr[c] = i as u32;
-        (i < end).then(|| self.cty_arcs[i])
+        let mut k = lo / 64;
+        let mut word = self.usable[k] & (u64::MAX << (lo % 64));
+        loop {
+            if word != 0 {
+                let i = k * 64 + word.trailing_zeros() as usize;
+                return (i < hi).then(|| self.cty_arcs[i]);
+            }
+            k += 1;
+            if k * 64 >= hi {
+                return None;
+            }
+            word = self.usable[k];
+        }
+    }
+
+    /// Marks the arc at position `q` of `cty_arcs` usable from the source or not.
+    fn mark(&mut self, q: u32, on: bool) {
+        if q != u32::MAX {
+            let (k, bit) = (q as usize / 64, 1u64 << (q % 64));
+            if on {
+                self.usable[k] |= bit;
+            } else {
+                self.usable[k] &= !bit;
+            }
+        }
+    }
+
+    /// Organisation `o` sends one more unit over arc `a` (from the source); when it becomes
+    /// full, none of its arcs is usable from the source any more.
+    fn take_unit(&mut self, a: u32) {
+        let o = self.arc_org[a as usize] as usize;
+        self.used[o] += 1;
+        self.set_flow(a, true);
+        if self.used[o] >= self.p.rem_cap[o] {
+            for b in self.org_arcs(o) {
+                self.mark(self.pos[b], false);
+            }
+        }
     }
 
     fn sink_cost(&self, c: usize) -> Option<i64> {
@@ -584,26 +599,27 @@ impl Ssp {
         done.resize(nc + 1, false);
         let mut from_source = vec![INF; nc];
         let mut parent = vec![NONE; nc];
+        // Entries (distance, county) of a binary heap with lazy deletion: an entry counts while
+        // its distance is the county's tentative one. The smallest (distance, index) is taken
+        // first, the same order as a scan for the first minimum, so the phase does the same work.
+        let mut heap = std::collections::BinaryHeap::new();
         for c in 0..nc {
             if let Some(a) = self.source_arc(c) {
                 let d = i64::from(self.cost(a)) - self.pi_cty[c];
                 debug_assert!(d >= 0, "source arc reduced cost {d}");
                 from_source[c] = d;
                 dist[c] = d;
+                heap.push(Reverse((d, c as u32)));
             }
         }
         let mut settled: Vec<u32> = Vec::with_capacity(nc);
         let dt = loop {
-            let mut u = usize::MAX;
-            let mut d = INF;
-            for v in 0..=nc {
-                if !done[v] && dist[v] < d {
-                    d = dist[v];
-                    u = v;
-                }
-            }
-            if u == usize::MAX {
+            let Some(Reverse((d, u))) = heap.pop() else {
                 return false;
+            };
+            let u = u as usize;
+            if done[u] || d != dist[u] {
+                continue;
             }
             if u == t {
                 break d;
@@ -626,6 +642,9 @@ impl Ssp {
                         }
                     }
                 }
+                if dist[u] < INF {
+                    heap.push(Reverse((dist[u], u as u32)));
+                }
                 continue;
             }
             debug_assert!(settled.last().is_none_or(|&v| dist[v as usize] <= d));
@@ -635,7 +654,10 @@ impl Ssp {
             if let Some(sc) = self.sink_cost(u) {
                 let nd = d + sc + pc - self.pi_t;
                 debug_assert!(nd >= d);
-                dist[t] = dist[t].min(nd);
+                if nd < dist[t] {
+                    dist[t] = nd;
+                    heap.push(Reverse((nd, t as u32)));
+                }
             }
             let row = u * nc;
             for c2 in 0..nc {
@@ -646,6 +668,7 @@ impl Ssp {
                     if nd < dist[c2] {
                         dist[c2] = nd;
                         parent[c2] = u as u32;
+                        heap.push(Reverse((nd, c2 as u32)));
                     }
                 }
             }
@@ -712,6 +735,7 @@ impl Ssp {
         let c = self.p.arc_cty[a as usize] as usize;
         let o = self.arc_org[a as usize] as usize;
         if on {
+            self.mark(self.pos[a as usize], false);
             let arcs = self.org_arcs(o);
             self.flow_in[c].push(FlowIn {
                 arc: a,
@@ -731,7 +755,9 @@ impl Ssp {
                 .expect("arc with flow");
             self.flow_in[c].swap_remove(pos);
             // The arc is usable again from the source side (if its organisation has room).
-            self.ptr[c] = self.ptr[c].min(self.pos[a as usize]);
+            if self.used[o] < self.p.rem_cap[o] {
+                self.mark(self.pos[a as usize], true);
+            }
             // New exchanges into `c` through `o`.
             for b in self.org_arcs(o) {
                 if self.flow[b] == FLOW {
@@ -745,10 +771,7 @@ impl Ssp {
         let path = std::mem::take(&mut self.path);
         for &step in &path {
             match step {
-                Step::Source(a) => {
-                    self.used[self.arc_org[a as usize] as usize] += 1;
-                    self.set_flow(a, true);
-                }
+                Step::Source(a) => self.take_unit(a),
                 Step::Exchange(off, on) => {
                     self.set_flow(off, false);
                     self.set_flow(on, true);
@@ -1049,19 +1072,12 @@ enum Move {
 }
 
 impl Ssp {
-    /// Organisation `o` has spare capacity again: its candidate arcs are usable from the source.
+    /// Brings organisation `o`'s marks in `usable` up to date after its capacity, its use or
+    /// the state of one of its arcs changed outside `set_flow` and `take_unit` (an edit).
     pub(crate) fn revive(&mut self, o: usize) {
+        let room = self.used[o] < self.p.rem_cap[o];
         for a in self.org_arcs(o) {
-            let q = self.pos[a];
-            if q == u32::MAX {
-                continue;
-            }
-            let c = self.p.arc_cty[a] as usize;
-            let (lo, hi) = (self.cty_start[c] as usize, self.cty_start[c + 1] as usize);
-            for i in lo..hi {
-                self.jump[i] = i as u32 + 1;
-            }
-            self.ptr[c] = self.ptr[c].min(q);
+            self.mark(self.pos[a], room && self.flow[a] == FREE);
         }
     }
 
@@ -1164,10 +1180,7 @@ impl Ssp {
 
     fn apply_move(&mut self, m: Move) {
         match m {
-            Move::Source(a) => {
-                self.used[self.arc_org[a as usize] as usize] += 1;
-                self.set_flow(a, true);
-            }
+            Move::Source(a) => self.take_unit(a),
             Move::Exchange(off, on) => {
                 self.set_flow(off, false);
                 self.set_flow(on, true);

@@ -167,6 +167,7 @@ impl Planner {
                 s.drop_flow(a);
             }
             s.flow[a] = GONE;
+            s.revive(o);
         }
         true
     }
@@ -193,6 +194,8 @@ impl Planner {
                 .expect("an organisation over capacity carries flow");
             self.s.drop_flow(a);
         }
+        // The arc is gone and the capacity lower: the organisation may be full now.
+        self.s.revive(o);
         let s = &mut self.s;
         s.p.rem_max[c] -= 1;
         s.p.rem_min[c] = s.p.rem_min[c].saturating_sub(1);
