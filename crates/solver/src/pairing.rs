@@ -14,14 +14,14 @@
 //! flow value. The searches run on the *county graph*: organisations are not nodes, since every
 //! residual path is source → (organisation) → county → (organisation) → county … → sink. Per
 //! county, the cheapest organisation with spare capacity comes from its candidate arcs sorted by
-//! cost (a pointer skips organisations that are full); per ordered pair of counties, an exchange
-//! matrix holds the cheapest organisation flowing into the first with a free arc to the second
-//! (kept as a lower bound that is checked and repaired when used, see `Ssp`). Each phase is one
-//! Dijkstra (O(counties²), exact: a county's distance is checked before it is settled) and then
-//! as many augmentations as a depth-first search finds on zero-reduced-cost arcs. A phase costs
-//! O(counties²) plus the organisations whose flow changes, not O(all 5M candidate arcs), so
-//! instances where most of the capacity flows (hundreds of phases, 100,000 augmentations) stay
-//! fast.
+//! cost (a bitset marks the arcs still usable: free, organisation not full); per ordered pair of
+//! counties, an exchange matrix holds the cheapest organisation flowing into the first with a
+//! free arc to the second (kept as a lower bound that is checked and repaired when used, see
+//! `Ssp`). Each phase is one Dijkstra (O(counties²), counties taken from a heap, exact: a
+//! county's distance is checked before it is settled) and then as many augmentations as a
+//! depth-first search finds on zero-reduced-cost arcs. A phase costs O(counties²) plus the
+//! organisations whose flow changes, not O(all 5M candidate arcs), so instances where most of
+//! the capacity flows (hundreds of phases, 100,000 augmentations) stay fast.
 //!
 //! Guarantees: a [`Plan`] satisfies every constraint of the crate header and has maximum total
 //! fit; its `objective` equals the DIMACS minimum cost. An [`Infeasibility`] lists exactly the
