@@ -1,7 +1,9 @@
 //! `duijie plan-pairing`: the pairing-plan solver (duijie-solver) from the command line.
 //!
 //! Guarantees: `--generate ORGS,COUNTIES --seed N --out FILE` writes a byte-identical instance
-//! for the same arguments; `--instance FILE` solves it exactly, `--dimacs OUT` also writes the
+//! for the same arguments (`--shape heavy` for the heavy-flow shape of
+//! `duijie_solver::generate_shaped`; the default `national` shape is unchanged);
+//! `--instance FILE` solves it exactly, `--dimacs OUT` also writes the
 //! equivalent DIMACS min-cost-flow problem (its minimum cost is the reported objective), `--json`
 //! prints `{"objective", "covered", "uncovered", "seconds", …}` (`uncovered`: county ids; when
 //! infeasible, `objective` is null and `reasons` holds one `{county, kind, reason, group,
@@ -30,6 +32,9 @@ pub struct PlanArgs {
     /// Seed of the generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Shape of the generated instance: national (maxima 3–8, capacity 1–5) or heavy (maxima 100–200, capacity 1–8).
+    #[arg(long, default_value = "national", value_parser = ["national", "heavy"])]
+    shape: String,
     /// Where --generate writes the instance (JSON).
     #[arg(long, value_name = "INSTANCE")]
     out: Option<String>,
@@ -64,7 +69,8 @@ pub async fn run(args: PlanArgs, settings: &crate::config::Settings) -> Result<i
             .out
             .as_deref()
             .context("--generate 需要 --out 指定输出文件")?;
-        let inst = duijie_solver::generate(orgs, counties, args.seed);
+        let shape = duijie_solver::Shape::parse(&args.shape).context("--shape 只能是 national 或 heavy")?;
+        let inst = duijie_solver::generate_shaped(orgs, counties, args.seed, shape);
         let mut w = std::io::BufWriter::new(
             std::fs::File::create(out).with_context(|| format!("无法写入 {out}"))?,
         );

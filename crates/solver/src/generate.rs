@@ -2,9 +2,13 @@
 //!
 //! Guarantees: [`generate`] depends only on its arguments (its own SplitMix64 generator, no
 //! global state), so the same `(orgs, counties, seed)` gives an identical [`Instance`]; every
-//! generated instance passes [`Instance::validate`]. Shape: about 50 candidate counties per
-//! organisation (at most half of the counties when there are few), capacities 1–5, minima 1,
-//! maxima 3–8, about 1 % of organisations with one existing pairing, about 0.5 % excluded.
+//! generated instance passes [`Instance::validate`]. Default shape ([`Shape::National`]): about
+//! 50 candidate counties per organisation (at most half of the counties when there are few),
+//! capacities 1–5, minima 1, maxima 3–8, about 1 % of organisations with one existing pairing,
+//! about 0.5 % excluded. [`Shape::Heavy`] draws the same random numbers in the same order but
+//! gives counties maxima 100–200 and organisations capacities 1–8, so that every county fills up
+//! and a large share of the capacity flows; [`generate`] is exactly [`generate_shaped`] with
+//! [`Shape::National`].
 
 use crate::instance::{County, Instance, Org};
 
@@ -95,8 +99,38 @@ const TIES: [[u32; 2]; 12] = [
     [8, 20],
 ];
 
-/// Generates an instance with `orgs` organisations and `counties` target counties.
+/// Which kind of instance [`generate_shaped`] writes (see the module header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// Few places per county (maxima 3–8), capacities 1–5: little of the capacity flows.
+    #[default]
+    National,
+    /// Counties accept many organisations (maxima 100–200), capacities 1–8: heavy flow.
+    Heavy,
+}
+
+impl Shape {
+    /// `national` or `heavy`.
+    pub fn parse(s: &str) -> Option<Shape> {
+        match s {
+            "national" => Some(Shape::National),
+            "heavy" => Some(Shape::Heavy),
+            _ => None,
+        }
+    }
+}
+
+/// Generates an instance with `orgs` organisations and `counties` target counties, default shape.
 pub fn generate(orgs: usize, counties: usize, seed: u64) -> Instance {
+    generate_shaped(orgs, counties, seed, Shape::National)
+}
+
+/// Generates an instance of the given shape (one random draw per quantity in both shapes).
+pub fn generate_shaped(orgs: usize, counties: usize, seed: u64, shape: Shape) -> Instance {
+    let (max_range, cap_range) = match shape {
+        Shape::National => ((3, 8), (1, 5)),
+        Shape::Heavy => ((100, 200), (1, 8)),
+    };
     let mut rng = Rng::new(seed);
     let nf = FIELDS.len() as u32;
     let county_list: Vec<County> = (0..counties)
@@ -107,7 +141,7 @@ pub fn generate(orgs: usize, counties: usize, seed: u64) -> Instance {
                 id: format!("{:02}{:04}", 45 + province, i),
                 province,
                 min: 1,
-                max: rng.range(3, 8),
+                max: rng.range(max_range.0, max_range.1),
                 needs,
             }
         })
@@ -140,7 +174,7 @@ pub fn generate(orgs: usize, counties: usize, seed: u64) -> Instance {
         org_list.push(Org {
             id: format!("ORG{:07}", i + 1),
             province,
-            capacity: rng.range(1, 5),
+            capacity: rng.range(cap_range.0, cap_range.1),
             fields,
             preferred,
             candidates,

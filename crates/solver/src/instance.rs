@@ -95,7 +95,10 @@ impl Instance {
 
     /// Fit with a precomputed tie matrix (`ties[p_org * provinces + p_county]`), same value as [`Instance::fit`].
     pub(crate) fn fit_fast(&self, tie: &[bool], o: usize, c: usize) -> i64 {
-        let (op, cp) = (self.orgs[o].province as usize, self.counties[c].province as usize);
+        let (op, cp) = (
+            self.orgs[o].province as usize,
+            self.counties[c].province as usize,
+        );
         self.fit_given_tie(o, c, tie[op * self.provinces.len() + cp])
     }
 

@@ -25,6 +25,10 @@
 //! When no plan meets every minimum, [`solve`] returns an [`Infeasibility`] naming exactly the
 //! counties that fall short in some plan covering as many minimum places as possible, each with
 //! its Hall-violator group read from the minimum cut.
+//!
+//! A [`Planner`] keeps the optimal state of an instance so that an interactive edit (remove a
+//! pair, add a pair, change an organisation's capacity) is re-optimised from the previous optimum
+//! ([`replan`]), with the same result as [`solve`] on the edited instance.
 
 #![allow(clippy::needless_range_loop)] // index loops over parallel flat vectors are clearer here
 
@@ -32,7 +36,9 @@ pub mod generate;
 pub mod instance;
 pub mod mcf;
 pub mod pairing;
+pub mod replan;
 
-pub use generate::generate;
+pub use generate::{Shape, generate, generate_shaped};
 pub use instance::{County, Instance, InstanceError, Org};
 pub use pairing::{Infeasibility, Outcome, Pair, Plan, ReasonKind, Uncovered, network, solve};
+pub use replan::{Edit, EditError, Planner};

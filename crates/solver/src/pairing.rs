@@ -9,13 +9,19 @@
 //! maxima); the rest is a min-cost flow where each county's sink arc is split into a "minimum"
 //! part of cost −BIG and an "extra" part of cost 0 (BIG exceeds any difference in total fit, so
 //! an optimum meets every minimum whenever that is possible, and then it is an optimum of the
-//! lower-bounded problem). It is solved by successive shortest paths with potentials (Dijkstra
-//! on reduced costs, blocking augmentation on the zero-reduced-cost subgraph each phase), until
-//! the shortest augmenting path has non-negative cost — optimal because the cost is convex in
-//! the flow value. Organisations that never carried flow are not graph nodes: for each county
-//! a pointer into its candidate arcs sorted by cost stands for "the best untouched organisation",
-//! an arc source → county; an organisation becomes a node when it first carries flow. Searches
-//! therefore cost O(counties + arcs of touched organisations), not O(all 5M arcs).
+//! lower-bounded problem). It is solved by successive shortest paths with potentials until the
+//! shortest augmenting path has non-negative cost — optimal because the cost is convex in the
+//! flow value. The searches run on the *county graph*: organisations are not nodes, since every
+//! residual path is source → (organisation) → county → (organisation) → county … → sink. Per
+//! county, the cheapest organisation with spare capacity comes from its candidate arcs sorted by
+//! cost (a bitset marks the arcs still usable: free, organisation not full); per ordered pair of
+//! counties, an exchange matrix holds the cheapest organisation flowing into the first with a
+//! free arc to the second (kept as a lower bound that is checked and repaired when used, see
+//! `Ssp`). Each phase is one Dijkstra (O(counties²), counties taken from a heap, exact: a
+//! county's distance is checked before it is settled) and then as many augmentations as a
+//! depth-first search finds on zero-reduced-cost arcs. A phase costs O(counties²) plus the
+//! organisations whose flow changes, not O(all 5M candidate arcs), so instances where most of
+//! the capacity flows (hundreds of phases, 100,000 augmentations) stay fast.
 //!
 //! Guarantees: a [`Plan`] satisfies every constraint of the crate header and has maximum total
 //! fit; its `objective` equals the DIMACS minimum cost. An [`Infeasibility`] lists exactly the
@@ -27,7 +33,7 @@
 use crate::instance::{Instance, InstanceError};
 use crate::mcf::{Arc, Network};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::HashSet;
 
 /// One pair of the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,49 +283,84 @@ pub fn network(inst: &Instance) -> Result<Network, InstanceError> {
     })
 }
 
-const NONE: u32 = u32::MAX;
 const INF: i64 = i64::MAX / 4;
+/// Arc states: no flow, one unit of flow, removed from the candidates by an edit.
+pub(crate) const FREE: u8 = 0;
+pub(crate) const FLOW: u8 = 1;
+pub(crate) const GONE: u8 = 2;
+const NONE: u32 = u32::MAX;
+/// An exchange that does not exist (no organisation flows into the row's county with a free arc
+/// to the column's county).
+const NO_EXCHANGE: i32 = i32::MAX;
+
+/// An arc flowing into a county, with its organisation's range of candidate arcs.
+#[derive(Clone, Copy)]
+pub(crate) struct FlowIn {
+    pub(crate) arc: u32,
+    first: u32,
+    end: u32,
+}
 
 #[derive(Clone, Copy)]
 enum Step {
-    Virtual(u32),
-    SourceOrg(u32),
-    OrgCty(u32),
-    CtyOrg(u32),
+    /// An organisation with spare capacity takes a county: `source → org → county` over arc `a`.
+    Source(u32),
+    /// An organisation leaves one county for another: flow off arc `.0`, onto arc `.1`.
+    Exchange(u32, u32),
     SinkMin(u32),
     SinkExtra(u32),
 }
 
-struct Ssp<'a> {
-    p: &'a Prepared,
+/// Successive shortest paths on the county graph. Organisations are not nodes: every residual
+/// path is `source → (org) → county → (org) → county … → sink`, so a search only needs, per
+/// county, the cheapest organisation with spare capacity and a free arc into it (the candidate
+/// lists sorted by cost), and, per ordered pair of counties `(c1, c2)`, the cheapest *exchange*:
+/// an organisation flowing into `c1` with a free arc to `c2`, at cost `cost(o,c2) − cost(o,c1)`.
+/// Every option is merged into the matrix when it appears (a flow arrives in `c1`, or an arc to
+/// `c2` is freed), so a stored exchange is never above the true one; when the stored option no
+/// longer exists (checked when it is used), the second slot or a recomputation from the
+/// organisations flowing into `c1` replaces it. Searches cost O(counties²) instead of
+/// O(arcs of every organisation that carries flow).
+pub(crate) struct Ssp {
+    pub(crate) p: Prepared,
     nc: usize,
     big: i64,
-    arc_org: Vec<u32>,
+    pub(crate) arc_org: Vec<u32>,
     cty_start: Vec<u32>,
     cty_arcs: Vec<u32>,
-    ptr: Vec<u32>,
-    flow: Vec<bool>,
+    /// Position of each arc in `cty_arcs` (`u32::MAX` for organisations without capacity).
+    pos: Vec<u32>,
+    /// One bit per position in `cty_arcs`: set exactly when the arc is free and its organisation
+    /// has spare capacity, i.e. the arc is usable from the source (kept by `set_flow`,
+    /// `take_unit` and `revive`), so a county's cheapest usable arc is its first set bit.
+    usable: Vec<u64>,
+    /// Per candidate arc: [`FREE`], [`FLOW`] or [`GONE`] (removed by an edit).
+    pub(crate) flow: Vec<u8>,
     used: Vec<u32>,
-    tidx: Vec<u32>,
-    touched: Vec<u32>,
-    pi_org: Vec<i64>,
     pi_cty: Vec<i64>,
     pi_t: i64,
-    x_min: Vec<u32>,
-    x_ext: Vec<u32>,
-    flow_in: Vec<Vec<u32>>,
-    // per-phase DFS marks
+    pub(crate) x_min: Vec<u32>,
+    pub(crate) x_ext: Vec<u32>,
+    /// Per county: the arcs flowing into it, each with its organisation's arc range (so that
+    /// `recompute` reads the organisation's candidates without two dependent look-ups).
+    pub(crate) flow_in: Vec<Vec<FlowIn>>,
+    /// Exchange matrix, row-major `c1 * nc + c2`: `[cost, second]`, where `second` is a lower
+    /// bound of every other option (next to the cost, so that a merge usually reads one line).
+    w: Vec<[i32; 2]>,
+    /// The arcs realising each entry of `w`: `[off, on, second off, second on]` (second on is
+    /// `NONE` when only the bound is known).
+    w_arcs: Vec<[u32; 4]>,
+    // per-phase search marks
     phase: u32,
     stamp: u32,
-    vis_cty: Vec<u32>,
-    dead_cty: Vec<u32>,
-    vis_org: Vec<u32>,
-    dead_org: Vec<u32>,
+    vis: Vec<u32>,
+    dead: Vec<u32>,
+    cur: Vec<u32>,
     path: Vec<Step>,
 }
 
-impl<'a> Ssp<'a> {
-    fn new(p: &'a Prepared, nc: usize) -> Self {
+impl Ssp {
+    pub(crate) fn new(p: Prepared, nc: usize) -> Self {
         let no = p.rem_cap.len();
         let na = p.arc_cty.len();
         let mut arc_org = vec![0u32; na];
@@ -328,30 +369,49 @@ impl<'a> Ssp<'a> {
                 arc_org[a as usize] = o as u32;
             }
         }
-        // Candidate arcs per county, usable organisations only, sorted by cost (best fit first).
-        let mut cnt = vec![0u32; nc + 1];
-        for a in 0..na {
-            if p.rem_cap[arc_org[a] as usize] > 0 {
-                cnt[p.arc_cty[a] as usize + 1] += 1;
+        // Candidate arcs per county, usable organisations only, sorted by (cost, arc): arcs in
+        // cost order (a stable counting sort, fits are small integers) dealt out to counties.
+        let usable = |a: usize| p.rem_cap[arc_org[a] as usize] > 0;
+        let lo = p.arc_cost.iter().copied().min().unwrap_or(0);
+        let span = p.arc_cost.iter().copied().max().unwrap_or(0) - lo + 1;
+        let by_cost: Vec<u32> = if span <= 1 << 16 {
+            let mut start = vec![0u32; span as usize + 1];
+            for a in (0..na).filter(|&a| usable(a)) {
+                start[(p.arc_cost[a] - lo) as usize + 1] += 1;
             }
+            for k in 0..span as usize {
+                start[k + 1] += start[k];
+            }
+            let mut out = vec![0u32; start[span as usize] as usize];
+            for a in (0..na).filter(|&a| usable(a)) {
+                let k = (p.arc_cost[a] - lo) as usize;
+                out[start[k] as usize] = a as u32;
+                start[k] += 1;
+            }
+            out
+        } else {
+            let mut out: Vec<u32> = (0..na as u32).filter(|&a| usable(a as usize)).collect();
+            out.sort_by_key(|&a| p.arc_cost[a as usize]);
+            out
+        };
+        let mut cnt = vec![0u32; nc + 1];
+        for &a in &by_cost {
+            cnt[p.arc_cty[a as usize] as usize + 1] += 1;
         }
         for c in 0..nc {
             cnt[c + 1] += cnt[c];
         }
         let cty_start = cnt.clone();
         let mut fill = cnt;
-        let mut cty_arcs = vec![0u32; cty_start[nc] as usize];
-        for a in 0..na {
-            if p.rem_cap[arc_org[a] as usize] > 0 {
-                let c = p.arc_cty[a] as usize;
-                cty_arcs[fill[c] as usize] = a as u32;
-                fill[c] += 1;
-            }
+        let mut cty_arcs = vec![0u32; by_cost.len()];
+        let mut pos = vec![u32::MAX; na];
+        for &a in &by_cost {
+            let c = p.arc_cty[a as usize] as usize;
+            cty_arcs[fill[c] as usize] = a;
+            pos[a as usize] = fill[c];
+            fill[c] += 1;
         }
-        for c in 0..nc {
-            cty_arcs[cty_start[c] as usize..cty_start[c + 1] as usize]
-                .sort_unstable_by_key(|&a| (p.arc_cost[a as usize], a));
-        }
+        drop(by_cost);
         let max_fit = p
             .arc_cost
             .iter()
@@ -361,7 +421,10 @@ impl<'a> Ssp<'a> {
             .max(0);
         let sum_max: i64 = p.rem_max.iter().map(|&m| i64::from(m)).sum();
         let big = (max_fit + 1) * (sum_max + 1) + 1;
-        let ptr = cty_start[..nc].to_vec();
+        let mut usable = vec![u64::MAX; cty_arcs.len().div_ceil(64)];
+        if !cty_arcs.len().is_multiple_of(64) {
+            *usable.last_mut().expect("a word") = (1u64 << (cty_arcs.len() % 64)) - 1;
+        }
         let mut s = Ssp {
             p,
             nc,
@@ -369,29 +432,30 @@ impl<'a> Ssp<'a> {
             arc_org,
             cty_start,
             cty_arcs,
-            ptr,
-            flow: vec![false; na],
+            pos,
+            usable,
+            flow: vec![FREE; na],
             used: vec![0; no],
-            tidx: vec![NONE; no],
-            touched: Vec::new(),
-            pi_org: Vec::new(),
             pi_cty: vec![0; nc],
             pi_t: 0,
             x_min: vec![0; nc],
             x_ext: vec![0; nc],
             flow_in: vec![Vec::new(); nc],
+            w: vec![[NO_EXCHANGE; 2]; nc * nc],
+            w_arcs: vec![[0, 0, 0, NONE]; nc * nc],
             phase: 0,
             stamp: 0,
-            vis_cty: vec![0; nc],
-            dead_cty: vec![0; nc],
-            vis_org: Vec::new(),
-            dead_org: Vec::new(),
+            vis: vec![0; nc],
+            dead: vec![0; nc],
+            cur: vec![0; nc],
             path: Vec::new(),
         };
         // Initial potentials: shortest distances in the (acyclic) initial residual graph.
         let mut pt = 0i64;
         for c in 0..nc {
-            s.pi_cty[c] = s.virtual_arc(c).map_or(0, |(_, w)| w);
+            s.pi_cty[c] = s
+                .source_arc(c)
+                .map_or(0, |a| i64::from(s.p.arc_cost[a as usize]));
             if let Some(sc) = s.sink_cost(c) {
                 pt = pt.min(s.pi_cty[c] + sc);
             }
@@ -400,20 +464,51 @@ impl<'a> Ssp<'a> {
         s
     }
 
-    /// The best untouched organisation's arc into county `c`, and its cost.
-    fn virtual_arc(&mut self, c: usize) -> Option<(u32, i64)> {
-        let end = self.cty_start[c + 1];
-        let mut i = self.ptr[c];
-        while i < end
-            && self.tidx[self.arc_org[self.cty_arcs[i as usize] as usize] as usize] != NONE
-        {
-            i += 1;
+    /// The cheapest arc into county `c` from an organisation with spare capacity that does not
+    /// already serve `c`: the first set bit of `usable` in the county's positions.
+    fn source_arc(&self, c: usize) -> Option<u32> {
+        let (lo, hi) = (self.cty_start[c] as usize, self.cty_start[c + 1] as usize);
+        if lo == hi {
+            return None;
         }
-        self.ptr[c] = i;
-        (i < end).then(|| {
-            let a = self.cty_arcs[i as usize];
-            (a, i64::from(self.p.arc_cost[a as usize]))
-        })
+        let mut k = lo / 64;
+        let mut word = self.usable[k] & (u64::MAX << (lo % 64));
+        loop {
+            if word != 0 {
+                let i = k * 64 + word.trailing_zeros() as usize;
+                return (i < hi).then(|| self.cty_arcs[i]);
+            }
+            k += 1;
+            if k * 64 >= hi {
+                return None;
+            }
+            word = self.usable[k];
+        }
+    }
+
+    /// Marks the arc at position `q` of `cty_arcs` usable from the source or not.
+    fn mark(&mut self, q: u32, on: bool) {
+        if q != u32::MAX {
+            let (k, bit) = (q as usize / 64, 1u64 << (q % 64));
+            if on {
+                self.usable[k] |= bit;
+            } else {
+                self.usable[k] &= !bit;
+            }
+        }
+    }
+
+    /// Organisation `o` sends one more unit over arc `a` (from the source); when it becomes
+    /// full, none of its arcs is usable from the source any more.
+    fn take_unit(&mut self, a: u32) {
+        let o = self.arc_org[a as usize] as usize;
+        self.used[o] += 1;
+        self.set_flow(a, true);
+        if self.used[o] >= self.p.rem_cap[o] {
+            for b in self.org_arcs(o) {
+                self.mark(self.pos[b], false);
+            }
+        }
     }
 
     fn sink_cost(&self, c: usize) -> Option<i64> {
@@ -426,103 +521,171 @@ impl<'a> Ssp<'a> {
         }
     }
 
-    /// Dijkstra on reduced costs; updates potentials. Returns false when the sink is unreachable.
-    fn dijkstra(
-        &mut self,
-        dist: &mut Vec<i64>,
-        heap: &mut BinaryHeap<Reverse<(i64, u32)>>,
-    ) -> bool {
+    fn cost(&self, a: u32) -> i32 {
+        self.p.arc_cost[a as usize]
+    }
+
+    fn org_arcs(&self, o: usize) -> std::ops::Range<usize> {
+        self.p.org_start[o] as usize..self.p.org_start[o + 1] as usize
+    }
+
+    /// Whether the stored exchange `idx` still exists.
+    fn valid(&self, idx: usize) -> bool {
+        let [off, on, ..] = self.w_arcs[idx];
+        self.flow[off as usize] == FLOW && self.flow[on as usize] == FREE
+    }
+
+    fn merge(&mut self, off: u32, on: u32) {
+        let idx =
+            self.p.arc_cty[off as usize] as usize * self.nc + self.p.arc_cty[on as usize] as usize;
+        let v = self.cost(on) - self.cost(off);
+        let [w1, w2] = self.w[idx];
+        if v < w1 {
+            self.w[idx] = [v, w1];
+            let [o1, n1, ..] = self.w_arcs[idx];
+            self.w_arcs[idx] = [off, on, o1, n1];
+        } else if v < w2 {
+            self.w[idx][1] = v;
+            self.w_arcs[idx][2] = off;
+            self.w_arcs[idx][3] = on;
+        }
+    }
+
+    /// Makes the stored exchange `idx` exact when it no longer exists: promotes the second slot
+    /// if that option still exists (or there is none), else returns false.
+    fn promote(&mut self, idx: usize) -> bool {
+        let [_, _, off2, on2] = self.w_arcs[idx];
+        let second = self.w[idx][1] == NO_EXCHANGE
+            || (on2 != NONE && self.flow[off2 as usize] == FLOW && self.flow[on2 as usize] == FREE);
+        if second {
+            // The old bound still bounds every remaining option.
+            self.w[idx][0] = self.w[idx][1];
+            self.w_arcs[idx] = [off2, on2, off2, NONE];
+        }
+        second
+    }
+
+    /// Recomputes the exchange `c1 → c2` from the organisations flowing into `c1`.
+    fn recompute(&mut self, c1: usize, c2: usize) {
+        let idx = c1 * self.nc + c2;
+        self.w[idx] = [NO_EXCHANGE; 2];
+        self.w_arcs[idx][3] = NONE;
+        for i in 0..self.flow_in[c1].len() {
+            let FlowIn {
+                arc: off,
+                first,
+                end,
+            } = self.flow_in[c1][i];
+            let (first, end) = (first as usize, end as usize);
+            if let Ok(k) = self.p.arc_cty[first..end].binary_search(&(c2 as u32))
+                && self.flow[first + k] == FREE
+            {
+                self.merge(off, (first + k) as u32);
+            }
+        }
+    }
+
+    /// Dijkstra on reduced costs over the counties; updates potentials. Returns false when the
+    /// sink is unreachable. Stored exchanges are lower bounds of the true ones (see [`Ssp`]), so a
+    /// county's tentative distance is checked when it is about to be settled: if the exchange it
+    /// came through no longer exists, that exchange is recomputed and the county's distance is
+    /// taken again over the settled counties.
+    fn dijkstra(&mut self, dist: &mut Vec<i64>, done: &mut Vec<bool>) -> bool {
         let nc = self.nc;
         let t = nc;
-        let n = nc + 1 + self.touched.len();
         dist.clear();
-        dist.resize(n, INF);
-        heap.clear();
+        dist.resize(nc + 1, INF);
+        done.clear();
+        done.resize(nc + 1, false);
+        let mut from_source = vec![INF; nc];
+        let mut parent = vec![NONE; nc];
+        // Entries (distance, county) of a binary heap with lazy deletion: an entry counts while
+        // its distance is the county's tentative one. The smallest (distance, index) is taken
+        // first, the same order as a scan for the first minimum, so the phase does the same work.
+        let mut heap = std::collections::BinaryHeap::new();
         for c in 0..nc {
-            if let Some((_, w)) = self.virtual_arc(c) {
-                let d = w - self.pi_cty[c];
-                debug_assert!(d >= 0, "virtual arc reduced cost {d}");
-                if d < dist[c] {
-                    dist[c] = d;
-                    heap.push(Reverse((d, c as u32)));
-                }
+            if let Some(a) = self.source_arc(c) {
+                let d = i64::from(self.cost(a)) - self.pi_cty[c];
+                debug_assert!(d >= 0, "source arc reduced cost {d}");
+                from_source[c] = d;
+                dist[c] = d;
+                heap.push(Reverse((d, c as u32)));
             }
         }
-        for k in 0..self.touched.len() {
-            let o = self.touched[k] as usize;
-            if self.used[o] < self.p.rem_cap[o] {
-                let d = -self.pi_org[k];
-                debug_assert!(d >= 0);
-                if d < dist[nc + 1 + k] {
-                    dist[nc + 1 + k] = d;
-                    heap.push(Reverse((d, (nc + 1 + k) as u32)));
-                }
-            }
-        }
-        let mut reached = None;
-        while let Some(Reverse((d, u))) = heap.pop() {
+        let mut settled: Vec<u32> = Vec::with_capacity(nc);
+        let dt = loop {
+            let Some(Reverse((d, u))) = heap.pop() else {
+                return false;
+            };
             let u = u as usize;
-            if d > dist[u] {
+            if done[u] || d != dist[u] {
                 continue;
             }
             if u == t {
-                reached = Some(d);
-                break;
+                break d;
             }
-            if u < nc {
-                let c = u;
-                let pc = self.pi_cty[c];
-                if let Some(sc) = self.sink_cost(c) {
-                    let nd = d + sc + pc - self.pi_t;
-                    debug_assert!(nd >= d);
-                    if nd < dist[t] {
-                        dist[t] = nd;
-                        heap.push(Reverse((nd, t as u32)));
-                    }
+            let pu = parent[u] as usize;
+            if pu != NONE as usize && !self.valid(pu * nc + u) {
+                if !self.promote(pu * nc + u) {
+                    self.recompute(pu, u);
                 }
-                for &a in &self.flow_in[c] {
-                    let k = self.tidx[self.arc_org[a as usize] as usize] as usize;
-                    let nd = d - i64::from(self.p.arc_cost[a as usize]) + pc - self.pi_org[k];
-                    debug_assert!(nd >= d);
-                    let v = nc + 1 + k;
-                    if nd < dist[v] {
-                        dist[v] = nd;
-                        heap.push(Reverse((nd, v as u32)));
-                    }
-                }
-            } else {
-                let k = u - nc - 1;
-                let o = self.touched[k] as usize;
-                let po = self.pi_org[k];
-                for a in self.p.org_start[o] as usize..self.p.org_start[o + 1] as usize {
-                    if !self.flow[a] {
-                        let c = self.p.arc_cty[a] as usize;
-                        let nd = d + i64::from(self.p.arc_cost[a]) + po - self.pi_cty[c];
-                        debug_assert!(nd >= d);
-                        if nd < dist[c] {
-                            dist[c] = nd;
-                            heap.push(Reverse((nd, c as u32)));
+                dist[u] = from_source[u];
+                parent[u] = NONE;
+                for &v in &settled {
+                    let v = v as usize;
+                    let wv = self.w[v * nc + u][0];
+                    if wv != NO_EXCHANGE {
+                        let nd = dist[v] + i64::from(wv) + self.pi_cty[v] - self.pi_cty[u];
+                        if nd < dist[u] {
+                            dist[u] = nd;
+                            parent[u] = v as u32;
                         }
                     }
                 }
+                if dist[u] < INF {
+                    heap.push(Reverse((dist[u], u as u32)));
+                }
+                continue;
             }
-        }
-        let Some(dt) = reached else { return false };
+            debug_assert!(settled.last().is_none_or(|&v| dist[v as usize] <= d));
+            done[u] = true;
+            settled.push(u as u32);
+            let pc = self.pi_cty[u];
+            if let Some(sc) = self.sink_cost(u) {
+                let nd = d + sc + pc - self.pi_t;
+                debug_assert!(nd >= d);
+                if nd < dist[t] {
+                    dist[t] = nd;
+                    heap.push(Reverse((nd, t as u32)));
+                }
+            }
+            let row = u * nc;
+            for c2 in 0..nc {
+                let wv = self.w[row + c2][0];
+                if wv != NO_EXCHANGE && !done[c2] {
+                    // A lower bound until `c2` is settled.
+                    let nd = d + i64::from(wv) + pc - self.pi_cty[c2];
+                    if nd < dist[c2] {
+                        dist[c2] = nd;
+                        parent[c2] = u as u32;
+                        heap.push(Reverse((nd, c2 as u32)));
+                    }
+                }
+            }
+        };
         for c in 0..nc {
             self.pi_cty[c] += dist[c].min(dt);
         }
         self.pi_t += dt;
-        for k in 0..self.touched.len() {
-            self.pi_org[k] += dist[nc + 1 + k].min(dt);
-        }
         true
     }
 
-    fn dfs_cty(&mut self, c: usize) -> bool {
-        if self.vis_cty[c] == self.stamp || self.dead_cty[c] == self.phase {
+    /// Depth-first search for an admissible (zero reduced cost) path from county `c` to the sink.
+    fn dfs(&mut self, c: usize) -> bool {
+        if self.vis[c] == self.stamp || self.dead[c] == self.phase {
             return false;
         }
-        self.vis_cty[c] = self.stamp;
+        self.vis[c] = self.stamp;
         let pc = self.pi_cty[c];
         if self.x_min[c] < self.p.rem_min[c] && pc - self.big == self.pi_t {
             self.path.push(Step::SinkMin(c as u32));
@@ -532,61 +695,75 @@ impl<'a> Ssp<'a> {
             self.path.push(Step::SinkExtra(c as u32));
             return true;
         }
-        let mut i = 0;
-        while i < self.flow_in[c].len() {
-            let a = self.flow_in[c][i] as usize;
-            let k = self.tidx[self.arc_org[a] as usize] as usize;
-            if pc - i64::from(self.p.arc_cost[a]) == self.pi_org[k] && self.dfs_org(k) {
-                self.path.push(Step::CtyOrg(a as u32));
-                return true;
+        let nc = self.nc;
+        let row = c * nc;
+        // Columns before `cur[c]` were tried in this phase (a later search does not retry them,
+        // which may only leave a path for the next phase).
+        let mut j = self.cur[c] as usize;
+        loop {
+            // Next column with zero reduced cost (a tight scan; the rest is checked below).
+            let w = &self.w[row..row + nc];
+            while j < nc && i64::from(w[j][0]) + pc != self.pi_cty[j] {
+                j += 1;
             }
-            i += 1;
-        }
-        self.dead_cty[c] = self.phase;
-        false
-    }
-
-    fn dfs_org(&mut self, k: usize) -> bool {
-        if self.vis_org[k] == self.stamp || self.dead_org[k] == self.phase {
-            return false;
-        }
-        self.vis_org[k] = self.stamp;
-        let o = self.touched[k] as usize;
-        let po = self.pi_org[k];
-        for a in self.p.org_start[o] as usize..self.p.org_start[o + 1] as usize {
-            if !self.flow[a] {
-                let c = self.p.arc_cty[a] as usize;
-                if i64::from(self.p.arc_cost[a]) + po == self.pi_cty[c] && self.dfs_cty(c) {
-                    self.path.push(Step::OrgCty(a as u32));
+            if j >= nc {
+                break;
+            }
+            let usable =
+                w[j][0] != NO_EXCHANGE && self.dead[j] != self.phase && self.vis[j] != self.stamp;
+            if usable && !self.valid(row + j) {
+                if self.promote(row + j) {
+                    continue;
+                }
+            } else if usable {
+                let [off, on, ..] = self.w_arcs[row + j];
+                self.cur[c] = j as u32;
+                if self.dfs(j) {
+                    self.path.push(Step::Exchange(off, on));
                     return true;
                 }
             }
+            j += 1;
         }
-        self.dead_org[k] = self.phase;
+        self.cur[c] = nc as u32;
+        self.dead[c] = self.phase;
         false
     }
 
-    fn touch(&mut self, o: usize) -> usize {
-        let k = self.touched.len();
-        self.tidx[o] = k as u32;
-        self.touched.push(o as u32);
-        self.pi_org.push(0);
-        self.vis_org.push(0);
-        self.dead_org.push(0);
-        k
-    }
-
-    fn set_flow(&mut self, a: usize, on: bool) {
-        self.flow[a] = on;
-        let c = self.p.arc_cty[a] as usize;
+    fn set_flow(&mut self, a: u32, on: bool) {
+        self.flow[a as usize] = if on { FLOW } else { FREE };
+        let c = self.p.arc_cty[a as usize] as usize;
+        let o = self.arc_org[a as usize] as usize;
         if on {
-            self.flow_in[c].push(a as u32);
+            self.mark(self.pos[a as usize], false);
+            let arcs = self.org_arcs(o);
+            self.flow_in[c].push(FlowIn {
+                arc: a,
+                first: arcs.start as u32,
+                end: arcs.end as u32,
+            });
+            // New exchanges out of `c` through `o`.
+            for b in self.org_arcs(o) {
+                if self.flow[b] == FREE {
+                    self.merge(a, b as u32);
+                }
+            }
         } else {
             let pos = self.flow_in[c]
                 .iter()
-                .position(|&x| x as usize == a)
+                .position(|x| x.arc == a)
                 .expect("arc with flow");
             self.flow_in[c].swap_remove(pos);
+            // The arc is usable again from the source side (if its organisation has room).
+            if self.used[o] < self.p.rem_cap[o] {
+                self.mark(self.pos[a as usize], true);
+            }
+            // New exchanges into `c` through `o`.
+            for b in self.org_arcs(o) {
+                if self.flow[b] == FLOW {
+                    self.merge(b as u32, a);
+                }
+            }
         }
     }
 
@@ -594,16 +771,11 @@ impl<'a> Ssp<'a> {
         let path = std::mem::take(&mut self.path);
         for &step in &path {
             match step {
-                Step::Virtual(c) => {
-                    let (a, _) = self.virtual_arc(c as usize).expect("virtual arc");
-                    let o = self.arc_org[a as usize] as usize;
-                    self.touch(o);
-                    self.used[o] += 1;
-                    self.set_flow(a as usize, true);
+                Step::Source(a) => self.take_unit(a),
+                Step::Exchange(off, on) => {
+                    self.set_flow(off, false);
+                    self.set_flow(on, true);
                 }
-                Step::SourceOrg(k) => self.used[self.touched[k as usize] as usize] += 1,
-                Step::OrgCty(a) => self.set_flow(a as usize, true),
-                Step::CtyOrg(a) => self.set_flow(a as usize, false),
                 Step::SinkMin(c) => self.x_min[c as usize] += 1,
                 Step::SinkExtra(c) => self.x_ext[c as usize] += 1,
             }
@@ -612,63 +784,40 @@ impl<'a> Ssp<'a> {
         self.path.clear();
     }
 
-    /// Augments along zero-reduced-cost paths until none is found.
+    /// Augments along admissible paths until none is found.
     fn blocking(&mut self) -> usize {
         self.phase += 1;
-        let nc = self.nc;
-        let mut sp = 0usize;
+        self.cur.fill(0);
         let mut found = 0;
-        loop {
+        let mut c = 0;
+        while c < self.nc {
             self.stamp = self.stamp.wrapping_add(1);
             if self.stamp == 0 {
-                self.vis_cty.iter_mut().for_each(|v| *v = 0);
-                self.vis_org.iter_mut().for_each(|v| *v = 0);
+                self.vis.fill(0);
                 self.stamp = 1;
             }
-            let mut ok = false;
-            while sp < nc + self.touched.len() {
-                if sp < nc {
-                    let c = sp;
-                    if let Some((_, w)) = self.virtual_arc(c)
-                        && w == self.pi_cty[c]
-                        && self.dfs_cty(c)
-                    {
-                        self.path.push(Step::Virtual(c as u32));
-                        ok = true;
-                        break;
-                    }
-                } else {
-                    let k = sp - nc;
-                    let o = self.touched[k] as usize;
-                    if self.used[o] < self.p.rem_cap[o] && self.pi_org[k] == 0 && self.dfs_org(k) {
-                        self.path.push(Step::SourceOrg(k as u32));
-                        ok = true;
-                        break;
-                    }
+            match self.source_arc(c) {
+                Some(a) if i64::from(self.cost(a)) == self.pi_cty[c] && self.dfs(c) => {
+                    self.path.push(Step::Source(a));
+                    self.apply_path();
+                    found += 1;
                 }
-                sp += 1;
+                _ => c += 1,
             }
-            if !ok {
-                return found;
-            }
-            self.apply_path();
-            found += 1;
         }
+        found
     }
 
-    fn run(&mut self) {
+    pub(crate) fn run(&mut self) {
         let mut dist = Vec::new();
-        let mut heap = BinaryHeap::new();
-        loop {
-            if !self.dijkstra(&mut dist, &mut heap) {
-                return;
-            }
+        let mut done = Vec::new();
+        while self.dijkstra(&mut dist, &mut done) {
             // π(source) = 0, so π(sink) is the true cost of the shortest augmenting path.
             if self.pi_t >= 0 {
                 return;
             }
+            // The first search can follow the shortest path just found, so it always succeeds.
             if self.blocking() == 0 {
-                // Cannot happen: the Dijkstra path is admissible. Guard against looping.
                 debug_assert!(false, "no admissible path after Dijkstra");
                 return;
             }
@@ -678,14 +827,24 @@ impl<'a> Ssp<'a> {
 
 /// Solves the instance exactly (see the module header).
 pub fn solve(inst: &Instance) -> Result<Outcome, InstanceError> {
-    let p = prepare(inst)?;
-    let nc = inst.counties.len();
-    let mut s = Ssp::new(&p, nc);
+    Ok(outcome(inst, &solved(inst)?))
+}
+
+/// The solver state at the optimum of `inst`.
+pub(crate) fn solved(inst: &Instance) -> Result<Ssp, InstanceError> {
+    let mut s = Ssp::new(prepare(inst)?, inst.counties.len());
     s.run();
+    Ok(s)
+}
+
+/// The plan (or the infeasibility) that an optimal state `s` of `inst` stands for.
+pub(crate) fn outcome(inst: &Instance, s: &Ssp) -> Outcome {
+    let p = &s.p;
+    let nc = inst.counties.len();
     let mut pairs = p.kept.clone();
     let mut objective: i64 = p.kept.iter().map(|k| -k.fit).sum();
     for (a, &f) in s.flow.iter().enumerate() {
-        if f {
+        if f == FLOW {
             let cost = i64::from(p.arc_cost[a]);
             objective += cost;
             pairs.push(Pair {
@@ -702,9 +861,9 @@ pub fn solve(inst: &Instance) -> Result<Outcome, InstanceError> {
         released: p.released.clone(),
     };
     if (0..nc).all(|c| s.x_min[c] == p.rem_min[c]) {
-        return Ok(Outcome::Feasible(plan));
+        return Outcome::Feasible(plan);
     }
-    Ok(Outcome::Infeasible(diagnose(inst, &p, &s, plan)))
+    Outcome::Infeasible(diagnose(inst, p, s, plan))
 }
 
 /// Reads the violator groups from the residual graph of the maximum "minimum-places" flow
@@ -716,15 +875,17 @@ fn diagnose(inst: &Instance, p: &Prepared, s: &Ssp, best_effort: Plan) -> Infeas
     let mut chosen = vec![false; p.arc_cty.len()];
     let mut f_cty = vec![0u32; nc];
     for c in 0..nc {
-        for &a in s.flow_in[c].iter().take(p.rem_min[c] as usize) {
-            chosen[a as usize] = true;
+        for f in s.flow_in[c].iter().take(p.rem_min[c] as usize) {
+            chosen[f.arc as usize] = true;
             f_cty[c] += 1;
         }
     }
     // County → all candidate arcs (usable organisations or not).
     let mut cstart = vec![0u32; nc + 1];
-    for &c in &p.arc_cty {
-        cstart[c as usize + 1] += 1;
+    for (a, &c) in p.arc_cty.iter().enumerate() {
+        if s.flow[a] != GONE {
+            cstart[c as usize + 1] += 1;
+        }
     }
     for c in 0..nc {
         cstart[c + 1] += cstart[c];
@@ -732,8 +893,10 @@ fn diagnose(inst: &Instance, p: &Prepared, s: &Ssp, best_effort: Plan) -> Infeas
     let mut fill = cstart.clone();
     let mut carcs = vec![0u32; p.arc_cty.len()];
     for (a, &c) in p.arc_cty.iter().enumerate() {
-        carcs[fill[c as usize] as usize] = a as u32;
-        fill[c as usize] += 1;
+        if s.flow[a] != GONE {
+            carcs[fill[c as usize] as usize] = a as u32;
+            fill[c as usize] += 1;
+        }
     }
     // Reverse BFS from the sink over residual arcs.
     let mut in_r_cty = vec![false; nc];
@@ -890,4 +1053,248 @@ fn diagnose(inst: &Instance, p: &Prepared, s: &Ssp, best_effort: Plan) -> Infeas
         shortfall,
         best_effort,
     }
+}
+
+/// One move of the county graph used by [`Ssp::reoptimise`] (node `nc` is the source and the
+/// sink merged, which the circulation arc sink → source allows).
+#[derive(Clone, Copy)]
+enum Move {
+    /// An organisation with spare capacity takes a county.
+    Source(u32),
+    /// An organisation leaves one county for another (off, on).
+    Exchange(u32, u32),
+    /// One more organisation for the county (its minimum part first).
+    Sink(u32),
+    /// One fewer (its extra part first).
+    Unsink(u32),
+    /// An organisation gives up a county and gets the capacity back.
+    Release(u32),
+}
+
+impl Ssp {
+    /// Brings organisation `o`'s marks in `usable` up to date after its capacity, its use or
+    /// the state of one of its arcs changed outside `set_flow` and `take_unit` (an edit).
+    pub(crate) fn revive(&mut self, o: usize) {
+        let room = self.used[o] < self.p.rem_cap[o];
+        for a in self.org_arcs(o) {
+            self.mark(self.pos[a], room && self.flow[a] == FREE);
+        }
+    }
+
+    /// Units of flow organisation `o` sends.
+    pub(crate) fn used_of(&self, o: usize) -> u32 {
+        self.used[o]
+    }
+
+    /// Whether organisation `o` can be taken from the source's candidate lists.
+    pub(crate) fn listed(&self, o: usize) -> bool {
+        self.org_arcs(o).all(|a| self.pos[a] != u32::MAX)
+    }
+
+    /// The candidate arc of organisation `o` to county `c`, if any.
+    pub(crate) fn arc(&self, o: usize, c: u32) -> Option<usize> {
+        let arcs = self.org_arcs(o);
+        let first = arcs.start;
+        self.p.arc_cty[arcs]
+            .binary_search(&c)
+            .ok()
+            .map(|k| first + k)
+    }
+
+    /// Takes one unit of flow off arc `a` (the organisation gets the capacity back, the county
+    /// loses one organisation); the result may be suboptimal until [`Ssp::reoptimise`].
+    pub(crate) fn drop_flow(&mut self, a: usize) {
+        let o = self.arc_org[a] as usize;
+        let c = self.p.arc_cty[a] as usize;
+        self.set_flow(a as u32, false);
+        self.used[o] -= 1;
+        self.unsink(c);
+        self.revive(o);
+    }
+
+    fn unsink(&mut self, c: usize) {
+        if self.x_ext[c] > 0 {
+            self.x_ext[c] -= 1;
+        } else {
+            self.x_min[c] -= 1;
+        }
+    }
+
+    /// Splits county `c`'s flow between its minimum and extra parts, minimum first (after its
+    /// minimum or maximum changed; the total must be within the maximum).
+    pub(crate) fn resplit(&mut self, c: usize) {
+        let total = self.x_min[c] + self.x_ext[c];
+        self.x_min[c] = total.min(self.p.rem_min[c]);
+        self.x_ext[c] = total - self.x_min[c];
+    }
+
+    /// The worst-fit organisation flowing into `c` (the cheapest one to release).
+    pub(crate) fn worst_in(&self, c: usize) -> Option<u32> {
+        self.flow_in[c]
+            .iter()
+            .map(|f| f.arc)
+            .max_by_key(|&a| (self.cost(a), a))
+    }
+
+    /// The moves out of node `u` (a county, or `nc` for the merged source–sink), with costs,
+    /// that would lower some label; exchanges are checked (and repaired) before they are offered.
+    fn moves(&mut self, u: usize, label: &[i64], out: &mut Vec<(u32, i64, Move)>) {
+        out.clear();
+        let nc = self.nc;
+        if u == nc {
+            for c in 0..nc {
+                if let Some(a) = self.source_arc(c) {
+                    out.push((c as u32, i64::from(self.cost(a)), Move::Source(a)));
+                }
+                if self.x_ext[c] > 0 {
+                    out.push((c as u32, 0, Move::Unsink(c as u32)));
+                } else if self.x_min[c] > 0 {
+                    out.push((c as u32, self.big, Move::Unsink(c as u32)));
+                }
+            }
+            return;
+        }
+        if let Some(sc) = self.sink_cost(u) {
+            out.push((nc as u32, sc, Move::Sink(u as u32)));
+        }
+        if let Some(a) = self.worst_in(u) {
+            out.push((nc as u32, -i64::from(self.cost(a)), Move::Release(a)));
+        }
+        let row = u * nc;
+        for c2 in 0..nc {
+            while self.w[row + c2][0] != NO_EXCHANGE
+                && label[u] + i64::from(self.w[row + c2][0]) < label[c2]
+                && !self.valid(row + c2)
+            {
+                if !self.promote(row + c2) {
+                    self.recompute(u, c2);
+                }
+            }
+            let wv = self.w[row + c2][0];
+            if wv != NO_EXCHANGE && label[u] + i64::from(wv) < label[c2] {
+                let [off, on, ..] = self.w_arcs[row + c2];
+                out.push((c2 as u32, i64::from(wv), Move::Exchange(off, on)));
+            }
+        }
+    }
+
+    fn apply_move(&mut self, m: Move) {
+        match m {
+            Move::Source(a) => self.take_unit(a),
+            Move::Exchange(off, on) => {
+                self.set_flow(off, false);
+                self.set_flow(on, true);
+            }
+            Move::Sink(c) => {
+                let c = c as usize;
+                if self.x_min[c] < self.p.rem_min[c] {
+                    self.x_min[c] += 1;
+                } else {
+                    self.x_ext[c] += 1;
+                }
+            }
+            Move::Unsink(c) => self.unsink(c as usize),
+            Move::Release(a) => {
+                let o = self.arc_org[a as usize] as usize;
+                self.set_flow(a, false);
+                self.used[o] -= 1;
+                self.revive(o);
+            }
+        }
+    }
+
+    /// Restores optimality after edits, from the previous potentials: label-correcting shortest
+    /// paths on the county graph (source and sink merged, so that flow may also leave an
+    /// organisation or a county); a cycle in the predecessor graph is a negative cycle of the
+    /// residual graph, and flow is sent around it; when labels settle, no negative cycle is left,
+    /// so the circulation is optimal, and the labels are its new potentials.
+    pub(crate) fn reoptimise(&mut self) {
+        let nc = self.nc;
+        let n = nc + 1;
+        let mut label: Vec<i64> = self.pi_cty.iter().map(|&p| p - self.pi_t).collect();
+        label.push(0);
+        let mut out = Vec::new();
+        'restart: loop {
+            let mut parent: Vec<Option<(u32, Move)>> = vec![None; n];
+            let mut queued = vec![true; n];
+            let mut queue: std::collections::VecDeque<u32> = (0..n as u32).collect();
+            let mut relaxed = 0usize;
+            while let Some(u) = queue.pop_front() {
+                let u = u as usize;
+                queued[u] = false;
+                self.moves(u, &label, &mut out);
+                for &(v, k, m) in &out {
+                    let v = v as usize;
+                    if label[u] + k < label[v] {
+                        label[v] = label[u] + k;
+                        parent[v] = Some((u as u32, m));
+                        if !queued[v] {
+                            queued[v] = true;
+                            queue.push_back(v as u32);
+                        }
+                        relaxed += 1;
+                        if relaxed.is_multiple_of(n)
+                            && let Some(cycle) = predecessor_cycle(&parent)
+                        {
+                            for m in cycle {
+                                self.apply_move(m);
+                            }
+                            continue 'restart;
+                        }
+                    }
+                }
+            }
+            if let Some(cycle) = predecessor_cycle(&parent) {
+                for m in cycle {
+                    self.apply_move(m);
+                }
+                continue 'restart;
+            }
+            for c in 0..nc {
+                self.pi_cty[c] = label[c] - label[nc];
+            }
+            self.pi_t = 0;
+            return;
+        }
+    }
+}
+
+/// The moves of a cycle in the predecessor graph, if there is one.
+fn predecessor_cycle(parent: &[Option<(u32, Move)>]) -> Option<Vec<Move>> {
+    let n = parent.len();
+    // 0 unvisited, 1 on the current walk, 2 done.
+    let mut mark = vec![0u8; n];
+    for start in 0..n {
+        let mut v = start;
+        while mark[v] == 0 {
+            mark[v] = 1;
+            match parent[v] {
+                Some((u, _)) => v = u as usize,
+                None => break,
+            }
+        }
+        if mark[v] == 1 && parent[v].is_some() {
+            // `v` is on a cycle of the walk just made: collect it.
+            let mut moves = Vec::new();
+            let mut x = v;
+            loop {
+                let (u, m) = parent[x].expect("cycle");
+                moves.push(m);
+                x = u as usize;
+                if x == v {
+                    break;
+                }
+            }
+            return Some(moves);
+        }
+        let mut w = start;
+        while mark[w] == 1 {
+            mark[w] = 2;
+            match parent[w] {
+                Some((u, _)) => w = u as usize,
+                None => break,
+            }
+        }
+    }
+    None
 }

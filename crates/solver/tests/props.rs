@@ -2,7 +2,10 @@
 //! constraint satisfaction, exact infeasibility reports, DIMACS round trip, generator determinism.
 
 use duijie_solver::mcf::{self, Arc, Network};
-use duijie_solver::{County, Instance, Org, Outcome, Plan, ReasonKind, generate, network, solve};
+use duijie_solver::{
+    County, Instance, Org, Outcome, Plan, ReasonKind, Shape, generate, generate_shaped, network,
+    solve,
+};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
@@ -299,6 +302,28 @@ proptest! {
     }
 
     #[test]
+    fn heavy_shape_matches_reference(seed in 0u64..10_000, no in 20usize..120, nc in 2usize..10) {
+        let mut inst = generate_shaped(no, nc, seed, Shape::Heavy);
+        // Maxima within reach, so that counties compete and minima sometimes bite.
+        for (i, c) in inst.counties.iter_mut().enumerate() {
+            c.max = c.max % 40 + 1;
+            c.min = ((seed as usize + i) % 5) as u32 * c.max / 4;
+        }
+        if inst.validate().is_err() { return Ok(()); }
+        let reference = mcf::min_cost(&network(&inst).unwrap()).map(|(c, _)| c);
+        match solve(&inst).unwrap() {
+            Outcome::Feasible(plan) => {
+                prop_assert_eq!(reference, Some(plan.objective));
+                check_plan(&inst, &plan, true);
+            }
+            Outcome::Infeasible(inf) => {
+                prop_assert_eq!(reference, None);
+                check_plan(&inst, &inf.best_effort, false);
+            }
+        }
+    }
+
+    #[test]
     fn matches_reference_on_medium(seed in 0u64..10_000, no in 5usize..60, nc in 2usize..15) {
         let mut inst = generate(no, nc, seed);
         // Make minima bite sometimes.
@@ -454,5 +479,146 @@ fn small_instances_cover_both_outcomes() {
         }
         with_existing += usize::from(!inst.existing.is_empty());
     }
-    assert!(feasible > 50 && infeasible > 50 && with_existing > 50 && with_new > 50, "{feasible} {infeasible} {with_existing} {with_new}");
+    assert!(
+        feasible > 50 && infeasible > 50 && with_existing > 50 && with_new > 50,
+        "{feasible} {infeasible} {with_existing} {with_new}"
+    );
+}
+
+/// FNV-1a of a generated instance's JSON: the default shape's instances never change.
+fn fingerprint(inst: &Instance) -> u64 {
+    serde_json::to_vec(inst)
+        .unwrap()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+#[test]
+fn default_shape_is_unchanged() {
+    // Value computed with the generator before shapes existed (commit e40d82d).
+    assert_eq!(
+        fingerprint(&generate(2000, 120, 7)),
+        17_887_490_092_471_033_580
+    );
+    assert_eq!(
+        generate(2000, 120, 7),
+        generate_shaped(2000, 120, 7, Shape::National)
+    );
+}
+
+#[test]
+fn heavy_shape_is_deterministic_and_heavy() {
+    let a = generate_shaped(2000, 30, 5, Shape::Heavy);
+    assert_eq!(a, generate_shaped(2000, 30, 5, Shape::Heavy));
+    a.validate().unwrap();
+    assert!(a.orgs.iter().all(|o| (1..=8).contains(&o.capacity)));
+    assert!(a.counties.iter().all(|c| (100..=200).contains(&c.max)));
+    assert_eq!(Shape::parse("heavy"), Some(Shape::Heavy));
+    assert_eq!(Shape::parse("national"), Some(Shape::National));
+}
+
+/// Re-optimising after an edit gives what a from-scratch solve of the edited instance gives:
+/// random small instances of both shapes, random sequences of the three kinds of edit.
+#[test]
+fn replanning_matches_solving_from_scratch() {
+    use duijie_solver::generate::Rng;
+    use duijie_solver::{Edit, Planner};
+    let mut rng = Rng::new(18);
+    let (mut applied, mut refused, mut infeasible) = (0, 0, 0);
+    for round in 0..300u64 {
+        let shape = if round % 2 == 0 {
+            Shape::National
+        } else {
+            Shape::Heavy
+        };
+        let no = rng.range(3, 40) as usize;
+        let nc = rng.range(2, 9) as usize;
+        let mut inst = generate_shaped(no, nc, round, shape);
+        for c in inst.counties.iter_mut() {
+            c.max = rng.range(1, if shape == Shape::Heavy { 30 } else { 6 });
+            c.min = rng.range(0, c.max.min(3));
+        }
+        if inst.validate().is_err() {
+            continue;
+        }
+        let mut planner = Planner::new(inst).unwrap();
+        for _ in 0..4 {
+            let inst = planner.instance();
+            let o = rng.below(inst.orgs.len() as u64) as u32;
+            let org = &inst.orgs[o as usize];
+            let edit = match rng.below(3) {
+                0 => {
+                    // A pair of the current plan when there is one, else any pair of the org.
+                    let plan = match planner.outcome() {
+                        Outcome::Feasible(p) => p,
+                        Outcome::Infeasible(i) => i.best_effort,
+                    };
+                    match plan
+                        .pairs
+                        .get(rng.below(plan.pairs.len().max(1) as u64) as usize)
+                    {
+                        Some(p) => Edit::RemovePair {
+                            org: p.org,
+                            county: p.county,
+                        },
+                        None => Edit::RemovePair {
+                            org: o,
+                            county: org.candidates.first().copied().unwrap_or(0),
+                        },
+                    }
+                }
+                1 => Edit::AddPair {
+                    org: o,
+                    county: rng.below(inst.counties.len() as u64) as u32,
+                },
+                _ => Edit::SetCapacity {
+                    org: o,
+                    capacity: rng.range(0, 8),
+                },
+            };
+            let before = planner.instance().clone();
+            let got = match planner.apply(edit) {
+                Ok(got) => got,
+                Err(_) => {
+                    refused += 1;
+                    assert_eq!(
+                        planner.instance(),
+                        &before,
+                        "a refused edit changes nothing"
+                    );
+                    continue;
+                }
+            };
+            applied += 1;
+            let inst = planner.instance();
+            inst.validate().unwrap();
+            match (got, solve(inst).unwrap()) {
+                (Outcome::Feasible(a), Outcome::Feasible(b)) => {
+                    assert_eq!(a.objective, b.objective, "round {round} {edit:?}");
+                    check_plan(inst, &a, true);
+                }
+                (Outcome::Infeasible(a), Outcome::Infeasible(b)) => {
+                    infeasible += 1;
+                    assert_eq!(a.shortfall, b.shortfall, "round {round} {edit:?}");
+                    assert_eq!(
+                        a.best_effort.objective, b.best_effort.objective,
+                        "round {round} {edit:?}"
+                    );
+                    let (ua, ub): (Vec<u32>, Vec<u32>) = (
+                        a.uncovered.iter().map(|u| u.county).collect(),
+                        b.uncovered.iter().map(|u| u.county).collect(),
+                    );
+                    assert_eq!(ua, ub, "round {round} {edit:?}");
+                    check_plan(inst, &a.best_effort, false);
+                }
+                (a, b) => panic!("round {round} {edit:?}: feasibility differs: {a:?} vs {b:?}"),
+            }
+        }
+    }
+    assert!(
+        applied > 500 && refused > 5 && infeasible > 50,
+        "{applied} {refused} {infeasible}"
+    );
 }

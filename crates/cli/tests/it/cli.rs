@@ -209,6 +209,19 @@ fn plan_pairing_generates_solves_and_writes_dimacs() {
     let p = text_min.lines().find(|l| l.starts_with("p min ")).expect("problem line");
     let parts: Vec<usize> = p.split_whitespace().skip(2).map(|x| x.parse().unwrap()).collect();
     assert_eq!(text_min.lines().filter(|l| l.starts_with("a ")).count(), parts[1], "arc count matches the problem line");
+    // The heavy-flow shape: reproducible too, and shaped as documented; the default is `national`.
+    let h = dir.path().join("h.json");
+    let n = dir.path().join("n.json");
+    for (out, shape) in [(&h, "heavy"), (&n, "national")] {
+        let g = run_plain(&["plan-pairing", "--generate", "300,20", "--seed", "7", "--shape", shape, "--out", out.to_str().unwrap()]);
+        assert!(g.status.success(), "{}", text(&g.stderr));
+    }
+    assert_eq!(std::fs::read(&n).unwrap(), std::fs::read(&a).unwrap(), "--shape national is the default");
+    let heavy: serde_json::Value = serde_json::from_slice(&std::fs::read(&h).unwrap()).unwrap();
+    assert!(heavy["counties"].as_array().unwrap().iter().all(|c| (100..=200).contains(&c["max"].as_u64().unwrap())));
+    assert!(heavy["orgs"].as_array().unwrap().iter().all(|o| (1..=8).contains(&o["capacity"].as_u64().unwrap())));
+    let bad = run_plain(&["plan-pairing", "--generate", "300,20", "--shape", "round", "--out", h.to_str().unwrap()]);
+    assert!(!bad.status.success());
 }
 
 /// `plan-pairing --database URL --targets …`: the same solver and output on live data.
