@@ -1009,7 +1009,7 @@ async fn the_catalogue_lists_demands_as_the_database_does(db: &Db) {
     for (i, (field, region)) in [("教育", "530628"), ("教育", "530628102"), ("产业", "530628104"), ("健康", "530627"), ("教育", "532301"), ("产业", "530602")].iter().enumerate() {
         for k in 0..3 {
             let mut n = new_demand(field, region, 1 + k);
-            if (i + k as usize) % 3 == 0 {
+            if (i + k as usize).is_multiple_of(3) {
                 n.is_wish = true;
                 n.funds_fen = 300_000;
             }
