@@ -22,4 +22,4 @@ fi
 export DUIJIE_BIN="$(cd "$TARGET/release" && pwd)/duijie"
 export DUIJIE_FILL_BIN="$(cd "$TARGET/release/examples" && pwd)/matching_bench"
 export BENCH_BACKEND="${1:-sqlite}"
-exec python3 bench/http.py
+exec python3 bench/front_door.py

@@ -3,7 +3,8 @@
 HTTP, under many concurrent connections, on a national-scale database, with the
 server's own /healthz measured in the same run as the reference.
 
-Called by bench/http.sh, which builds the binaries; see BENCHMARKS.md for how to
+Called by bench/http.sh, which builds the binaries (this file is not named
+http.py: that would hide Python's own http package); see BENCHMARKS.md for how to
 read the report. Progress goes to stderr, the Markdown report to stdout.
 
 Steps:
@@ -280,7 +281,7 @@ def main():
                 f.write(f"table.insert(reqs, wrk.format('GET', {json.dumps(path)}, {{[{json.dumps(k)}] = {json.dumps(v)}}}))\n")
             f.write("local i = 0\nrequest = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
         lua_writes = f"{tmp}/writes.lua"
-        token = personas["yl_xz"]["api"].split(": ", 1)[1]
+        token = personas["yl_xz"]["api"].split("Bearer ", 1)[1]
         with open(lua_writes, "w") as f:
             f.write(f"""local n = 0
 request = function()
