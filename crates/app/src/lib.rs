@@ -43,6 +43,9 @@ pub enum Error {
     Conflict(String),
     /// What the store answered.
     Store(duijie_store::Error),
+    /// The platform itself failed (the search index could not be read): not
+    /// the caller's doing.
+    Internal(String),
 }
 
 impl Error {
@@ -66,6 +69,7 @@ impl std::fmt::Display for Error {
             Error::Invalid(fs) => f.write_str(&fs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
             Error::Conflict(m) => f.write_str(m),
             Error::Store(e) => e.fmt(f),
+            Error::Internal(m) => f.write_str(m),
         }
     }
 }

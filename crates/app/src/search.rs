@@ -91,7 +91,7 @@ pub fn run(index: &FullText, tree: &RegionTree, who: &Principal, p: &SearchParam
         offset: (page - 1) * PER_PAGE,
         limit: PER_PAGE,
     };
-    let (hits, total) = index.search(&q).map_err(|e| Error::Store(duijie_store::Error::Invalid(e.to_string())))?;
+    let (hits, total) = index.search(&q).map_err(|e| Error::Internal(e.to_string()))?;
     let found = hits.into_iter().map(|h| found(tree, h)).collect();
     Ok((found, total))
 }
