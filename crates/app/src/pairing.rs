@@ -11,7 +11,7 @@
 
 use crate::{Error, require};
 use duijie_domain::authz::{Action, Target, decide};
-use duijie_domain::pairing::{Step, Targets};
+use duijie_domain::pairing::Targets;
 use duijie_domain::{Level, Principal, RegionCode, Role};
 use duijie_store::pairing::adjust::{self, Adjustment, NewAdjustment, Op, Upload};
 use duijie_store::pairing::plan::Params;
@@ -46,19 +46,6 @@ pub async fn visible(db: &Db, who: &Principal, id: i64) -> Result<Pairing, Error
     Ok(p)
 }
 
-/// The machine name of a step, as forms and the API send it.
-pub fn step_key(s: Step) -> &'static str {
-    match s {
-        Step::OrgConsent => "org_consent",
-        Step::CountyConsent => "county_consent",
-        Step::Decline => "decline",
-        Step::Withdraw => "withdraw",
-        Step::Sign => "sign",
-        Step::Activate => "activate",
-        Step::End => "end",
-        Step::Replace => "replace",
-    }
-}
 
 /// Reads a list of regions typed as names (云南、昭通市、彝良县) or codes (53、5306),
 /// provinces down to `deepest`; each must name exactly one region.

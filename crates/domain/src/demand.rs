@@ -93,6 +93,20 @@ pub enum Step {
 }
 
 impl Step {
+    /// The machine name of a step, as forms and the API send it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Submit => "submit",
+            Step::Approve => "approve",
+            Step::Return => "return",
+            Step::Take => "take",
+            Step::Start => "start",
+            Step::Finish => "finish",
+            Step::Withdraw => "withdraw",
+            Step::Expire => "expire",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Step::Submit => "提交审核",

@@ -170,6 +170,20 @@ pub enum Step {
 }
 
 impl Step {
+    /// The machine name of a step, as forms and the API send it and audit actions name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::OrgConsent => "org_consent",
+            Step::CountyConsent => "county_consent",
+            Step::Decline => "decline",
+            Step::Withdraw => "withdraw",
+            Step::Sign => "sign",
+            Step::Activate => "activate",
+            Step::End => "end",
+            Step::Replace => "replace",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Step::OrgConsent => "社会组织同意结对",

@@ -492,7 +492,7 @@ pub(crate) async fn apply_step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, 
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("结对不存在".into()))?;
     audit::append(tx, actor, Change {
         region: &before.region_code,
-        action: &format!("pairing.{}", step_key(step)),
+        action: &format!("pairing.{}", step.key()),
         entity: "pairing",
         entity_id: &id.to_string(),
         before: Some(serde_json::json!(before)),
@@ -522,19 +522,6 @@ pub(crate) async fn apply_step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, 
 /// `Changed` with the pairing's current status.
 fn changed(p: &Pairing, message: String) -> Error {
     Error::changed(message, p.status().as_str(), p.status().label())
-}
-
-fn step_key(step: Step) -> &'static str {
-    match step {
-        Step::OrgConsent => "org_consent",
-        Step::CountyConsent => "county_consent",
-        Step::Decline => "decline",
-        Step::Withdraw => "withdraw",
-        Step::Sign => "sign",
-        Step::Activate => "activate",
-        Step::End => "end",
-        Step::Replace => "replace",
-    }
 }
 
 /// Stores the signed agreement and takes the `Sign` step.

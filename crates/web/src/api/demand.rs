@@ -117,19 +117,6 @@ impl Names {
     }
 }
 
-fn step_key(s: Step) -> &'static str {
-    match s {
-        Step::Submit => "submit",
-        Step::Approve => "approve",
-        Step::Return => "return",
-        Step::Take => "take",
-        Step::Start => "start",
-        Step::Finish => "finish",
-        Step::Withdraw => "withdraw",
-        Step::Expire => "expire",
-    }
-}
-
 fn parse_step(s: &str) -> Result<Step, AppError> {
     match s.trim() {
         "submit" => Ok(Step::Submit),
@@ -510,7 +497,7 @@ async fn detail(state: &AppState, user: &ApiUser, d: Demand) -> Result<DemandDet
         .await?
         .map(|(h, full)| HouseholdDto { name: h.name, id_number: h.id_number, phone: h.phone, full });
     let project = matching::project_of_demand(&state.db, d.id).await?;
-    let steps = ops::steps_for(state, who, &d, project.as_ref().map(|p| p.org_id)).into_iter().map(|s| step_key(s).to_string()).collect();
+    let steps = ops::steps_for(state, who, &d, project.as_ref().map(|p| p.org_id)).into_iter().map(|s| s.key().to_string()).collect();
     let matches = ops::matches_visible(state, who, &d).await?.iter().map(match_dto).collect();
     let project = match project {
         Some(p) => Some(project_dto(state, p).await?),

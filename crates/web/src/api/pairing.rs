@@ -15,7 +15,7 @@ use crate::AppState;
 use super::EventDto;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use duijie_app::pairing::{self as app_pairing, adjustment_visible, parse_params, parse_preferred, step_key, submit_adjustment, targets_label};
+use duijie_app::pairing::{self as app_pairing, adjustment_visible, parse_params, parse_preferred, submit_adjustment, targets_label};
 use duijie_store::pairing::end_of_day;
 use crate::pairing::{self as ops, BatchInput, ProposeInput, may, require};
 use axum::Json;
@@ -402,7 +402,7 @@ async fn detail(state: &AppState, who: &Principal, p: Pairing) -> Result<Pairing
         .into_iter()
         .map(EventDto::from)
         .collect();
-    let steps = ops::steps_for(who, &p).into_iter().map(|s| step_key(s).to_string()).collect();
+    let steps = ops::steps_for(who, &p).into_iter().map(|s| s.key().to_string()).collect();
     let may_sign = may(who, Action::SignAgreement, &p) && matches!(p.status(), Status::Consented | Status::Signed);
     Ok(PairingDetail { pairing: pairing_dto(state, &p), events, steps, may_sign })
 }

@@ -368,19 +368,6 @@ impl DetailPage {
     }
 }
 
-pub fn step_key(s: Step) -> &'static str {
-    match s {
-        Step::Submit => "submit",
-        Step::Approve => "approve",
-        Step::Return => "return",
-        Step::Take => "take",
-        Step::Start => "start",
-        Step::Finish => "finish",
-        Step::Withdraw => "withdraw",
-        Step::Expire => "expire",
-    }
-}
-
 fn step_confirm(s: Step, title: &str) -> String {
     match s {
         Step::Submit => format!("提交后由民政部门审核，审核期间不能修改。确定提交“{title}”吗？"),
@@ -448,7 +435,7 @@ async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> 
     let steps = ops::steps_for(state, who, &d, project.as_ref().map(|p| p.org_id))
         .into_iter()
         .map(|s| StepButton {
-            key: step_key(s),
+            key: s.key(),
             label: s.label(),
             needs_note: matches!(s, Step::Return | Step::Withdraw),
             danger: matches!(s, Step::Return | Step::Withdraw),

@@ -27,7 +27,6 @@ use duijie_domain::pairing::{Kind, Status, Step};
 use duijie_domain::{FieldError, Role};
 use duijie_store::pairing::{self, Batch, Filter, Pairing};
 use duijie_store::pairing::end_of_day;
-use duijie_app::pairing::step_key;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -310,7 +309,7 @@ async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i
         .collect();
     let steps = ops::steps_for(who, &p)
         .into_iter()
-        .map(|s| (step_key(s), s.label(), matches!(s, Step::Decline | Step::Withdraw | Step::End)))
+        .map(|s| (s.key(), s.label(), matches!(s, Step::Decline | Step::Withdraw | Step::End)))
         .collect();
     let status = p.status();
     let org = duijie_store::orgs::get(&state.db, p.org_id).await?;
