@@ -131,9 +131,11 @@ pub async fn enrol(tx: &mut Tx, actor: &Actor, org: &Organization, action: &Acti
 /// Enrolments of organisations registered in `region`'s subtree, optionally of one action.
 pub async fn in_scope(db: &Db, region: &duijie_domain::RegionCode, action_id: Option<i64>) -> Result<Vec<Enrolment>> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "{ENROLMENT} WHERE o.region_code LIKE $1 AND ($2 = 0 OR e.action_id = $2) ORDER BY a.province_code, a.sort, o.region_code, e.id"
+        "{ENROLMENT} WHERE {} AND ($3 = 0 OR e.action_id = $3) ORDER BY a.province_code, a.sort, o.region_code, e.id",
+        crate::in_subtree("o.region_code", 1)
     ));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(crate::subtree_like(region)).bind(action_id.unwrap_or(0)).fetch_all(p).await)?)
+    let [low, high] = crate::subtree(region);
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(action_id.unwrap_or(0)).fetch_all(p).await)?)
 }
 
 pub async fn of_org(db: &Db, org_id: i64) -> Result<Vec<Enrolment>> {

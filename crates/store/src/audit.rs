@@ -151,11 +151,14 @@ pub async fn verify(db: &Db) -> Result<Verification> {
 
 /// The most recent audit rows whose region lies in `region`'s subtree, newest first.
 pub async fn recent(db: &Db, region: &duijie_domain::RegionCode, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64)> {
-    let region_like = crate::subtree_like(region);
-    let sql = "SELECT seq, at, actor_id, actor, unit, region_code, action, entity, entity_id, before_json, after_json, \
-               prev_hash, hash FROM audit_log WHERE region_code LIKE $1 ORDER BY seq DESC LIMIT $2 OFFSET $3";
-    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&region_like).bind(limit).bind(offset).fetch_all(p).await)?;
-    let count = "SELECT COUNT(*) FROM audit_log WHERE region_code LIKE $1";
-    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(&region_like).fetch_one(p).await)?;
+    let [low, high] = crate::subtree(region);
+    let within = crate::in_subtree("region_code", 1);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT seq, at, actor_id, actor, unit, region_code, action, entity, entity_id, before_json, after_json, \
+         prev_hash, hash FROM audit_log WHERE {within} ORDER BY seq DESC LIMIT $3 OFFSET $4"
+    ));
+    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(limit).bind(offset).fetch_all(p).await)?;
+    let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM audit_log WHERE {within}"));
+    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(&low).bind(&high).fetch_one(p).await)?;
     Ok((rows, total))
 }

@@ -40,6 +40,68 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// Rows whose id is one of `ids`, in the order of `ids` (ids without a row
+/// are left out): one query whatever the number. `select` is the query up to
+/// its `WHERE`, `id_column` the column the ids are matched against, `id_of`
+/// reads it back from a row.
+pub(crate) async fn by_ids<T>(db: &Db, select: &str, id_column: &str, ids: &[i64], id_of: impl Fn(&T) -> i64) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = sqlx::AssertSqlSafe(format!("{select} WHERE {id_column} IN ({})", marks.join(",")));
+    let mut rows: Vec<T> = crate::on_db!(db, p => {
+        let mut q = sqlx::query_as(sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })?;
+    let position: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|r| position.get(&id_of(r)).copied());
+    Ok(rows)
+}
+
+/// Rows per page when reading what changed.
+pub const PAGE: i64 = 10_000;
+
+/// Rows stamped at or after `since` (their `updated_at`), handed to `each` a
+/// page of `page` rows at a time in order of (`updated_at`, id) — so memory
+/// holds one page however many rows changed, and a reader that stops midway
+/// has seen exactly the rows up to the last one handed over. `select` is the
+/// query up to its `WHERE`; `alias` prefixes its columns (`"f."` or "");
+/// `key` reads (`updated_at`, id) back from a row.
+pub(crate) async fn in_pages<T>(
+    db: &Db,
+    select: &str,
+    alias: &str,
+    since: i64,
+    page: i64,
+    key: impl Fn(&T) -> (i64, i64),
+    mut each: impl FnMut(Vec<T>) -> Result<()>,
+) -> Result<()>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let sql = format!(
+        "{select} WHERE {alias}updated_at >= $1 AND ({alias}updated_at > $1 OR {alias}id > $2) ORDER BY {alias}updated_at, {alias}id LIMIT $3"
+    );
+    let mut cursor = (since, i64::MIN);
+    loop {
+        let rows: Vec<T> = crate::on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(cursor.0).bind(cursor.1).bind(page).fetch_all(p).await)?;
+        let Some(last) = rows.last() else { return Ok(()) };
+        cursor = key(last);
+        let full = rows.len() as i64 == page;
+        each(rows)?;
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
 /// Runs the same expression against whichever pool `db` holds.
 #[macro_export]
 macro_rules! on_db {

@@ -90,9 +90,11 @@ pub async fn current_under(db: &Db, prefix: &str, code_len: i64) -> Result<Vec<D
 /// Current designations of one kind in a region subtree.
 pub async fn current_of_kind(db: &Db, kind: &str, region: &duijie_domain::RegionCode) -> Result<Vec<Designation>> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE d.ended_at IS NULL AND d.kind = $1 AND d.region_code LIKE $2 ORDER BY d.region_code"
+        "{SELECT} WHERE d.ended_at IS NULL AND d.kind = $1 AND {} ORDER BY d.region_code",
+        crate::in_subtree("d.region_code", 2)
     ));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(kind).bind(crate::subtree_like(region)).fetch_all(p).await)?)
+    let [low, high] = crate::subtree(region);
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(kind).bind(&low).bind(&high).fetch_all(p).await)?)
 }
 
 async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Designation>> {

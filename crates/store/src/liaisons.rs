@@ -93,6 +93,7 @@ pub async fn for_region(db: &Db, code: &RegionCode) -> Result<Vec<Liaison>> {
 
 /// All liaison officers in a region subtree.
 pub async fn in_scope(db: &Db, region: &RegionCode) -> Result<Vec<Liaison>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM liaison_officers WHERE region_code LIKE $1 ORDER BY region_code, department, id"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(crate::subtree_like(region)).fetch_all(p).await)?)
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM liaison_officers WHERE {} ORDER BY region_code, department, id", crate::in_subtree("region_code", 1)));
+    let [low, high] = crate::subtree(region);
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?)
 }

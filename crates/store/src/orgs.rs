@@ -183,54 +183,49 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Organization>> {
 
 /// The organisations with these ids, in the order given.
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE id IN ({})", marks.join(",")));
-    let mut rows: Vec<Organization> = on_db!(db, p => {
-        let mut q = sqlx::query_as(sql);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(p).await
-    })?;
-    rows.sort_by_key(|o| ids.iter().position(|i| *i == o.id));
-    Ok(rows)
+    crate::db::by_ids(db, &format!("SELECT {COLUMNS} FROM organizations"), "id", ids, |o: &Organization| o.id).await
 }
 
 /// Organisations changed at or after `since` (Unix seconds), for the search index.
 pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Organization>> {
-    // No ORDER BY: it would make SQLite walk the table in id order instead of using the updated_at index.
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE updated_at >= $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(since).fetch_all(p).await)?)
+    let mut all = Vec::new();
+    changed_in_pages(db, since, crate::db::PAGE, |page| {
+        all.extend(page);
+        Ok(())
+    }).await?;
+    Ok(all)
+}
+
+/// Organisations changed at or after `since`, `page` at a time in order of change (see [`crate::db::in_pages`]).
+pub async fn changed_in_pages(db: &Db, since: i64, page: i64, each: impl FnMut(Vec<Organization>) -> Result<()>) -> Result<()> {
+    crate::db::in_pages(db, &format!("SELECT {COLUMNS} FROM organizations"), "", since, page, |o: &Organization| (o.updated_at, o.id), each).await
 }
 
 /// Organisations in scope: those registered in the scope's region subtree, or
 /// (for an organisation user) its own organisation.
 pub async fn list(db: &Db, scope: &Scope, limit: i64, offset: i64) -> Result<(Vec<Organization>, i64)> {
-    let (filter, param) = match (scope.region().map(crate::subtree_like), scope.org_id()) {
-        (Some(like), _) => ("region_code LIKE $1", ScopeParam::Text(like)),
-        (None, Some(id)) => ("id = $1", ScopeParam::Id(id)),
+    let (filter, param) = match (scope.region().map(crate::subtree), scope.org_id()) {
+        (Some(range), _) => (crate::in_subtree("region_code", 1), ScopeParam::Range(range)),
+        (None, Some(id)) => ("id = $1 AND $2 = $2".to_string(), ScopeParam::Id(id)),
         (None, None) => return Ok((Vec::new(), 0)),
     };
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE {filter} ORDER BY id LIMIT $2 OFFSET $3"));
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE {filter} ORDER BY id LIMIT $3 OFFSET $4"));
     let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM organizations WHERE {filter}"));
     let (rows, total) = match param {
-        ScopeParam::Text(like) => (
-            on_db!(db, p => sqlx::query_as(sql).bind(&like).bind(limit).bind(offset).fetch_all(p).await)?,
-            on_db!(db, p => sqlx::query_scalar(count).bind(&like).fetch_one(p).await)?,
+        ScopeParam::Range([low, high]) => (
+            on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(limit).bind(offset).fetch_all(p).await)?,
+            on_db!(db, p => sqlx::query_scalar(count).bind(&low).bind(&high).fetch_one(p).await)?,
         ),
         ScopeParam::Id(id) => (
-            on_db!(db, p => sqlx::query_as(sql).bind(id).bind(limit).bind(offset).fetch_all(p).await)?,
-            on_db!(db, p => sqlx::query_scalar(count).bind(id).fetch_one(p).await)?,
+            on_db!(db, p => sqlx::query_as(sql).bind(id).bind(0_i64).bind(limit).bind(offset).fetch_all(p).await)?,
+            on_db!(db, p => sqlx::query_scalar(count).bind(id).bind(0_i64).fetch_one(p).await)?,
         ),
     };
     Ok((rows, total))
 }
 
 enum ScopeParam {
-    Text(String),
+    Range([String; 2]),
     Id(i64),
 }
 
@@ -399,6 +394,7 @@ pub async fn all(db: &Db) -> Result<Vec<Organization>> {
 
 /// Organisations registered in `region`'s subtree, by code.
 pub async fn in_region(db: &Db, region: &RegionCode) -> Result<Vec<Organization>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE region_code LIKE $1 ORDER BY region_code, credit_code"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(crate::subtree_like(region)).fetch_all(p).await)?)
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE {} ORDER BY region_code, credit_code", crate::in_subtree("region_code", 1)));
+    let [low, high] = crate::subtree(region);
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?)
 }

@@ -22,8 +22,8 @@ use std::collections::HashMap;
 
 /// How far before the watermark a sync looks again.
 const MARGIN_SECONDS: i64 = 2;
-/// Rows per index commit when catching up.
-const BATCH: usize = 50_000;
+/// Rows read, and documents committed, at a time when catching up.
+const PAGE: i64 = 20_000;
 
 fn fields(s: &str) -> Vec<String> {
     s.split('、').filter(|f| !f.is_empty()).map(str::to_string).collect()
@@ -90,13 +90,6 @@ fn index_err(e: duijie_fulltext::Error) -> Error {
     Error::Invalid(e.to_string())
 }
 
-fn upsert_in_batches(ft: &FullText, docs: &[Doc]) -> Result<()> {
-    for chunk in docs.chunks(BATCH) {
-        ft.upsert(chunk).map_err(index_err)?;
-    }
-    Ok(())
-}
-
 /// Keeps an index in step with the database, writing only what changed.
 ///
 /// Each sync re-reads a short window before the watermark (rows stamped just
@@ -112,14 +105,28 @@ pub struct Indexer {
 
 impl Indexer {
     /// Indexes what changed since the index's watermarks; returns how many documents were written.
+    /// Rows are read and written a page at a time in order of change, so a
+    /// first load of millions of rows holds one page in memory, and an
+    /// interrupted one resumes from the last page committed.
     pub async fn sync(&self, db: &Db, ft: &FullText) -> Result<usize> {
         let since = |k| ft.watermark(k) - MARGIN_SECONDS;
-        let mut docs: Vec<Doc> = demand::changed_since(db, since(DocKind::Demand)).await?.iter().map(demand_doc).collect();
-        docs.extend(demand::supply::changed_since(db, since(DocKind::Offer)).await?.iter().map(offer_doc));
-        docs.extend(crate::orgs::changed_since(db, since(DocKind::Organization)).await?.iter().map(org_doc));
+        let mut n = 0;
+        let mut write = |docs: Vec<Doc>| -> Result<()> {
+            n += self.write(ft, docs)?;
+            Ok(())
+        };
+        demand::changed_in_pages(db, since(DocKind::Demand), PAGE, |rows| write(rows.iter().map(demand_doc).collect())).await?;
+        demand::supply::changed_in_pages(db, since(DocKind::Offer), PAGE, |rows| write(rows.iter().map(offer_doc).collect())).await?;
+        crate::orgs::changed_in_pages(db, since(DocKind::Organization), PAGE, |rows| write(rows.iter().map(org_doc).collect())).await?;
+        Ok(n)
+    }
+
+    /// Writes the documents that differ from what was last indexed of them;
+    /// returns how many were written.
+    fn write(&self, ft: &FullText, mut docs: Vec<Doc>) -> Result<usize> {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         docs.retain(|d| recent.get(&(d.kind, d.id)) != Some(d));
-        upsert_in_batches(ft, &docs)?;
+        ft.upsert(&docs).map_err(index_err)?;
         let n = docs.len();
         for d in docs {
             recent.insert((d.kind, d.id), d);

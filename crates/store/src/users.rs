@@ -159,13 +159,12 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>> {
 
 /// Users whose unit lies in `region`'s subtree.
 pub async fn list(db: &Db, region: &RegionCode, limit: i64, offset: i64) -> Result<(Vec<User>, i64)> {
-    let region_like = crate::subtree_like(region);
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM users WHERE region_code LIKE $1 ORDER BY region_code, id LIMIT $2 OFFSET $3"
-    ));
-    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&region_like).bind(limit).bind(offset).fetch_all(p).await)?;
-    let count = "SELECT COUNT(*) FROM users WHERE region_code LIKE $1";
-    let total = on_db!(db, p => sqlx::query_scalar(count).bind(&region_like).fetch_one(p).await)?;
+    let [low, high] = crate::subtree(region);
+    let within = crate::in_subtree("region_code", 1);
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE {within} ORDER BY region_code, id LIMIT $3 OFFSET $4"));
+    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(limit).bind(offset).fetch_all(p).await)?;
+    let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM users WHERE {within}"));
+    let total = on_db!(db, p => sqlx::query_scalar(count).bind(&low).bind(&high).fetch_one(p).await)?;
     Ok((rows, total))
 }
 

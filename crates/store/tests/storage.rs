@@ -59,6 +59,7 @@ both!(
     a_demand_is_approved_published_matched_once_and_starts_a_project,
     recommendations_exclude_listed_organisations_and_explain_their_score,
     the_catalogue_lists_demands_as_the_database_does,
+    the_catalogue_lists_offers_as_the_database_does,
     the_success_rate_matches_a_hand_computed_example,
     household_data_is_sealed_and_each_full_view_is_audited,
     county_bureaus_are_told_once_when_an_unmatched_demand_is_about_to_expire,
@@ -716,10 +717,10 @@ async fn a_published_list_changes_only_by_approved_adjustment_and_keeps_its_hist
     let added = adjust::get(db, add).await.unwrap().unwrap().result_pairing_id.unwrap();
     // The list as it stood on any date.
     let ids = |v: Vec<pairing::Pairing>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
-    assert!(ids(pairing::list_as_of(db, batch, day(1, 9)).await.unwrap()).is_empty(), "before publication");
-    assert_eq!(ids(pairing::list_as_of(db, batch, day(1, 10)).await.unwrap()), vec![a]);
-    assert_eq!(ids(pairing::list_as_of(db, batch, day(2, 28)).await.unwrap()), vec![a]);
-    assert_eq!(ids(pairing::list_as_of(db, batch, day(3, 1)).await.unwrap()), vec![added]);
+    assert!(ids(pairing::list_as_of(db, &duijie_domain::Scope::everything(), batch, day(1, 9)).await.unwrap()).is_empty(), "before publication");
+    assert_eq!(ids(pairing::list_as_of(db, &duijie_domain::Scope::everything(), batch, day(1, 10)).await.unwrap()), vec![a]);
+    assert_eq!(ids(pairing::list_as_of(db, &duijie_domain::Scope::everything(), batch, day(2, 28)).await.unwrap()), vec![a]);
+    assert_eq!(ids(pairing::list_as_of(db, &duijie_domain::Scope::everything(), batch, day(3, 1)).await.unwrap()), vec![added]);
     // A rejected request changes nothing.
     let mut tx = db.begin().await.unwrap();
     let again = adjust::request(&mut tx, &officer(), &req(adjust::Op::End, Some(added), 0, "530624"), &doc).await.unwrap();
@@ -827,7 +828,7 @@ async fn an_exported_list_imports_back_unchanged_and_bad_rows_are_named(db: &Db)
     let tree = RegionTree::load(db).await.unwrap();
     let batches = pairing::batches(db).await.unwrap();
     let second = batches.iter().find(|b| b.name == "第二批（演示）").unwrap();
-    let rows: Vec<ListRow> = list::current_rows(db, second).await.unwrap().iter().map(|p| list::export_row(&tree, p)).collect();
+    let rows: Vec<ListRow> = list::current_rows(db, &duijie_domain::Scope::everything(), second).await.unwrap().iter().map(|p| list::export_row(&tree, p)).collect();
     assert_eq!(rows.len(), 2);
     let bytes = write_pairing_list("云南省社会组织结对帮扶名单（第二批）", &rows).unwrap();
     let (read, errors) = read_pairing_list("名单.xlsx", &bytes).unwrap();
@@ -1046,6 +1047,47 @@ async fn the_catalogue_lists_demands_as_the_database_does(db: &Db) {
     assert_eq!(compared, 4 * 4 * 3 * 6 * 3 * 3);
 }
 
+async fn the_catalogue_lists_offers_as_the_database_does(db: &Db) {
+    use duijie_store::demand::catalog::MatchCatalog;
+    use duijie_store::demand::supply::{self, NewOffer};
+    let orgs = duijie_store::orgs::all(db).await.unwrap();
+    let regions: std::collections::BTreeSet<String> = orgs.iter().map(|o| o.region_code.clone()).collect();
+    assert!(regions.len() >= 3 && regions.iter().any(|r| r.starts_with("5306")), "organisations in several places: {regions:?}");
+    let actor = Actor::system("组织");
+    for (i, org) in orgs.iter().filter(|o| duijie_store::pairing::refusal(o).is_none()).enumerate() {
+        for k in 0..3 {
+            let mut tx = db.begin().await.unwrap();
+            let offer = NewOffer { org_id: org.id, title: format!("供给{i}-{k}"), fields: "教育".into(), capacity: 2, ..NewOffer::default() };
+            let id = supply::create(&mut tx, &actor, &offer).await.unwrap();
+            let change = match (i + k) % 4 {
+                0 => Some(("closed", "", None)),
+                1 => Some(("hidden", "不实", None)),
+                2 => Some(("published", "", Some(true))),
+                _ => None,
+            };
+            if let Some((status, reason, featured)) = change {
+                supply::set_status(&mut tx, &actor, id, status, reason, featured).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+    }
+    let cat = MatchCatalog::load(db).await.unwrap();
+    let mut compared = 0;
+    for region in ["", "53", "5306", "530628", "52", "11"] {
+        let code = RegionCode::parse(region).ok();
+        for published_only in [true, false] {
+            for (offset, limit) in [(0, 5), (3, 4), (0, 1000)] {
+                let (rows, total) = supply::list(db, None, code.as_ref(), published_only, limit, offset).await.unwrap();
+                let sql: Vec<i64> = rows.iter().map(|f| f.id).collect();
+                let (mem, mem_total) = cat.list_offers(region, published_only, offset as usize, limit as usize);
+                assert_eq!((mem, mem_total as i64), (sql, total), "{region:?} published only {published_only}, offset {offset} limit {limit}");
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 6 * 2 * 3);
+}
+
 async fn the_success_rate_matches_a_hand_computed_example(db: &Db) {
     use chrono::NaiveDate;
     use demand_support::*;
@@ -1059,7 +1101,7 @@ async fn the_success_rate_matches_a_hand_computed_example(db: &Db) {
     let _c = published(db, &new_demand("教育", "530623101", 10), day(2025, 3, 3)).await;
     let _d = published(db, &new_demand("教育", "530623102", 10), day(2025, 3, 4)).await;
     let e = published(db, &new_demand("教育", "530623102", 10), day(2025, 3, 31)).await;
-    let _old = published(db, &new_demand("产业", "530623101", 10), day(2024, 12, 31)).await;
+    let old = published(db, &new_demand("产业", "530623101", 10), day(2024, 12, 31)).await;
     let mut tx = db.begin().await.unwrap();
     duijie_store::demand::create(&mut tx, &bureau(), &new_demand("产业", "530623101", 10)).await.unwrap();
     tx.commit().await.unwrap();
@@ -1085,7 +1127,14 @@ async fn the_success_rate_matches_a_hand_computed_example(db: &Db) {
     let march = cat.success_rate("530623", 9, from, end_of_day(NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()), duijie_store::now());
     assert_eq!((march.total.published, march.total.matched), (5, 0));
     // Unmatched for more than 60 days: the three March demands left and the 2024 one.
-    assert_eq!(cat.long_unmatched("530623", duijie_store::now(), 10).len(), 4);
+    // Read from the county's own demands, and from the province's published ones: the same four, oldest first.
+    let (ids, total) = cat.long_unmatched("530623", duijie_store::now(), 0, 10);
+    assert_eq!((ids.len(), total), (4, 4));
+    assert_eq!(ids[0], old, "the oldest first");
+    let (wider, wider_total) = cat.long_unmatched("53", duijie_store::now(), 0, usize::MAX);
+    assert_eq!(wider.iter().filter(|id| ids.contains(id)).count(), 4);
+    assert_eq!(wider.len(), wider_total);
+    assert_eq!(cat.long_unmatched("530623", duijie_store::now(), 1, 2), (ids[1..3].to_vec(), 4), "a page of them");
 }
 
 fn crate_today() -> chrono::NaiveDate {

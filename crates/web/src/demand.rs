@@ -315,10 +315,29 @@ pub async fn list(state: &AppState, scope: &duijie_domain::Scope, f: &demand::Fi
     Ok((demand::by_ids(&state.db, &ids).await?, total as i64))
 }
 
+/// One page of offers (featured first, then newest) and the total: one
+/// organisation's from the database, everyone's (or those of organisations
+/// registered under `region`) from the matching catalogue, then their rows by
+/// id — the same answer as `supply::list` (a storage test holds the two equal).
+pub async fn offers(state: &AppState, org_id: Option<i64>, region: Option<&RegionCode>, published_only: bool, limit: i64, offset: i64) -> Result<(Vec<Offer>, i64), AppError> {
+    if org_id.is_some() {
+        return Ok(supply::list(&state.db, org_id, region, published_only, limit, offset).await?);
+    }
+    let under = region.map_or("", |r| r.as_str());
+    let (ids, total) = state.derived.matches().await.list_offers(under, published_only, usize::try_from(offset).unwrap_or(0), usize::try_from(limit).unwrap_or(0));
+    Ok((supply::by_ids(&state.db, &ids).await?, total as i64))
+}
+
 /// Recommendations for a demand the caller may see.
 pub async fn recommend_for_demand(state: &AppState, d: &Demand, limit: usize) -> Result<(Vec<Recommendation>, Vec<Recommendation>), AppError> {
     let cat = state.derived.matches().await;
     Ok(cat.recommend_for_demand(d, limit))
+}
+
+/// An organisation's own fit for a demand and that of its offers (what it may
+/// learn of the demand's recommendations).
+pub async fn fit_for_org(state: &AppState, d: &Demand, org_id: i64) -> (Option<Recommendation>, Vec<Recommendation>) {
+    state.derived.matches().await.fit_for_org(d, org_id)
 }
 
 /// Demands recommended to the caller's organisation.
@@ -364,7 +383,7 @@ pub async fn take(state: &AppState, who: &Principal, actor: &Actor, demand_id: i
     let org = duijie_store::orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
     require(decide(who, Action::TakeDemand, Target::Organization { id: org.id, region: &org.region() }))?;
     let mut p = proposal(&d, org_id, i)?;
-    if let Some(r) = recommend_for_demand(state, &d, usize::MAX).await?.0.into_iter().find(|r| r.org_id == org_id) {
+    if let (Some(r), _) = fit_for_org(state, &d, org_id).await {
         p.score = i64::from(r.score.total);
         p.reasons = serde_json::to_string(&r.score.reasons).unwrap_or_default();
     }

@@ -17,6 +17,7 @@ both!(
     another_countys_draft_is_not_found_and_drafts_are_not_public,
     the_demand_form_names_each_bad_field_keeps_the_input_and_writes_nothing,
     an_offer_is_published_ordered_from_confirmed_and_curated,
+    the_long_unmatched_list_shows_the_countys_oldest_first_a_page_at_a_time,
 );
 
 /// A fresh demand form as a county officer fills it in; `extra` overrides fields.
@@ -358,4 +359,47 @@ async fn an_offer_is_published_ordered_from_confirmed_and_curated(a: App) {
     // Another organisation cannot open the hidden offer at all.
     let (yn, _) = a.login("org_yn").await;
     assert_eq!(a.get(&format!("/offers/{offer_id}"), &yn).await.status, StatusCode::NOT_FOUND);
+}
+
+/// 23 demands: one moved to another county, one published today, 21 published
+/// over 90 days ago in 彝良县 — the list adds those 21 to the demo's, oldest
+/// first, 20 a page.
+async fn the_long_unmatched_list_shows_the_countys_oldest_first_a_page_at_a_time(a: App) {
+    let (cookie, csrf) = a.login("yl_xz").await;
+    let total = |r: &Reply| -> i64 {
+        let marker = "id=\"unmatched-total\">共 ";
+        let start = r.body.find(marker).unwrap_or_else(|| panic!("no total: {}", r.body)) + marker.len();
+        r.body[start..].split(' ').next().unwrap().parse().unwrap()
+    };
+    let before = total(&a.get("/demands/unmatched", &cookie).await);
+    let mut ids = Vec::new();
+    for i in 0..23 {
+        let title = format!("测试·长期未对接{i:02}");
+        ids.push(record(&a, &cookie, &csrf, &[("title", &title)]).await);
+    }
+    let now = duijie_store::now();
+    for (i, id) in ids.iter().enumerate() {
+        let published_at = if i == 1 { now } else { now - 90 * 86_400 + i as i64 * 60 };
+        let sql = "UPDATE demands SET status = 'published', published_at = $1, updated_at = $2 WHERE id = $3";
+        duijie_store::on_db!(&a.t.db, p => sqlx::query(sql).bind(published_at).bind(now).bind(*id).execute(p).await.map(|_| ())).unwrap();
+    }
+    let sql = "UPDATE demands SET region_code = '530627', county_code = '530627' WHERE id = $1";
+    duijie_store::on_db!(&a.t.db, p => sqlx::query(sql).bind(ids[0]).execute(p).await.map(|_| ())).unwrap();
+    a.state.derived.sync().await.unwrap();
+
+    let first = a.get("/demands/unmatched", &cookie).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let (all, pages) = (before + 21, (before + 21 + 19) / 20);
+    assert_eq!(total(&first), all, "the demo's and the 21 published long ago in this county");
+    assert!(first.body.contains(&format!("第 1/{pages} 页")), "a page of 20 at a time");
+    let at = |r: &Reply, i: usize| r.body.find(&format!("测试·长期未对接{i:02}"));
+    assert!(at(&first, 2).is_some() && at(&first, 2) < at(&first, 3), "the oldest first");
+    assert!(at(&first, 22).is_none(), "the newest of them is on a later page");
+    assert!(at(&first, 0).is_none(), "another county's demand is not listed");
+    assert!(at(&first, 1).is_none(), "a demand published today is not long unmatched");
+    let last = a.get(&format!("/demands/unmatched?page={pages}"), &cookie).await;
+    assert!(at(&last, 22).is_some() && at(&last, 2).is_none(), "the newest of them is on the last page");
+    assert!(last.body.contains(&format!("<td class=\"seq\">{all}</td>")), "rows keep their numbers across pages");
+    let past = a.get("/demands/unmatched?page=999", &cookie).await;
+    assert!(past.body.contains(&format!("第 {pages}/{pages} 页")), "a page past the end shows the last one");
 }

@@ -180,7 +180,7 @@ async fn the_official_list_is_previewed_with_its_errors_then_imported(a: App) {
     let (rows, errors) = duijie_office::pairing_list::read_pairing_list("导出.xlsx", &bytes).unwrap();
     assert!(errors.is_empty());
     assert_eq!(rows.iter().map(|(_, r)| (r.org_name.as_str(), r.county.as_str())).collect::<Vec<_>>(), vec![("演示·云南省电子商务协会", "东川区")]);
-    let pairings = pairing::list::current_rows(&a.t.db, &batch).await.unwrap();
+    let pairings = pairing::list::current_rows(&a.t.db, &duijie_domain::Scope::everything(), &batch).await.unwrap();
     assert_eq!(pairings.len(), 1);
     assert_eq!(pairings[0].county_code, "530113");
 }

@@ -151,20 +151,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Demand>> {
 /// The demands with these ids, in the order given (ids that do not exist are left out).
 /// For one page of a list whose ids come from the matching catalogue.
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Demand>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM demands WHERE id IN ({})", marks.join(",")));
-    let mut rows: Vec<Demand> = on_db!(db, p => {
-        let mut q = sqlx::query_as(sql);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(p).await
-    })?;
-    rows.sort_by_key(|d| ids.iter().position(|id| *id == d.id));
-    Ok(rows)
+    crate::db::by_ids(db, &format!("SELECT {COLUMNS} FROM demands"), "id", ids, |d: &Demand| d.id).await
 }
 
 pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Demand>> {
@@ -351,11 +338,14 @@ pub struct Filter {
 /// Demands the scope may see, newest first: for officers, their subtree; for
 /// everyone else, published ones only.
 pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -> Result<(Vec<Demand>, i64)> {
-    let mut clauses = vec![match scope.region().map(crate::subtree_like) {
-        Some(_) => "region_code LIKE $1".to_string(),
-        None => "status IN ('published','taken','in_progress','done') AND $1 = $1".to_string(),
+    let mut clauses = vec![match scope.region() {
+        Some(_) => crate::in_subtree("region_code", 1),
+        None => "status IN ('published','taken','in_progress','done') AND $1 = $2".to_string(),
     }];
-    let mut text_args = vec![scope.region().map(crate::subtree_like).unwrap_or_default()];
+    let mut text_args: Vec<String> = match scope.region() {
+        Some(r) => crate::subtree(r).into(),
+        None => vec![String::new(), String::new()],
+    };
     if Status::parse(&f.status).is_some() {
         text_args.push(f.status.clone());
         clauses.push(format!("status = ${}", text_args.len()));
@@ -365,8 +355,8 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
         clauses.push(format!("field = ${}", text_args.len()));
     }
     if let Ok(r) = RegionCode::parse(&f.region) {
-        text_args.push(crate::subtree_like(&r));
-        clauses.push(format!("region_code LIKE ${}", text_args.len()));
+        text_args.extend(crate::subtree(&r));
+        clauses.push(crate::in_subtree("region_code", text_args.len() - 1));
     }
     match f.wish {
         Some(true) => clauses.push("is_wish = TRUE".into()),
@@ -396,9 +386,17 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
 
 /// Demands changed at or after `since`, for the catalogue and the search index.
 pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Demand>> {
-    // No ORDER BY: it would make SQLite walk the table in id order instead of using the updated_at index.
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM demands WHERE updated_at >= $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(since).fetch_all(p).await)?)
+    let mut all = Vec::new();
+    changed_in_pages(db, since, crate::db::PAGE, |page| {
+        all.extend(page);
+        Ok(())
+    }).await?;
+    Ok(all)
+}
+
+/// Demands changed at or after `since`, `page` at a time in order of change (see [`crate::db::in_pages`]).
+pub async fn changed_in_pages(db: &Db, since: i64, page: i64, each: impl FnMut(Vec<Demand>) -> Result<()>) -> Result<()> {
+    crate::db::in_pages(db, &format!("SELECT {COLUMNS} FROM demands"), "", since, page, |d: &Demand| (d.updated_at, d.id), each).await
 }
 
 /// Published demands whose deadline has passed: they expire (run by the hourly job).

@@ -94,6 +94,11 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Offer>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
 }
 
+/// Offers by id, in the order given (ids without an offer are left out).
+pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Offer>> {
+    crate::db::by_ids(db, SELECT, "f.id", ids, |f: &Offer| f.id).await
+}
+
 pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Offer>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE f.id = $1"));
     Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
@@ -156,20 +161,29 @@ pub async fn list(db: &Db, org_id: Option<i64>, region: Option<&duijie_domain::R
     if published_only {
         clauses.push("f.status = 'published'".into());
     }
-    let (arg_org, arg_like) = (org_id.unwrap_or(0), region.map_or_else(|| "%".to_string(), crate::subtree_like));
+    let arg_org = org_id.unwrap_or(0);
+    let [low, high] = crate::subtree(region.unwrap_or(&duijie_domain::RegionCode::national()));
     clauses.push(if org_id.is_some() { "f.org_id = $1".into() } else { "$1 = $1".into() });
-    clauses.push("f.org_region LIKE $2".into());
+    clauses.push(crate::in_subtree("f.org_region", 2));
     let filter = clauses.join(" AND ");
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE {filter} ORDER BY f.featured DESC, f.id DESC LIMIT $3 OFFSET $4"));
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE {filter} ORDER BY f.featured DESC, f.id DESC LIMIT $4 OFFSET $5"));
     let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM offers f WHERE {filter}"));
-    let rows = on_db!(db, p => sqlx::query_as(sql).bind(arg_org).bind(&arg_like).bind(limit).bind(offset).fetch_all(p).await)?;
-    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(arg_org).bind(&arg_like).fetch_one(p).await)?;
+    let rows = on_db!(db, p => sqlx::query_as(sql).bind(arg_org).bind(&low).bind(&high).bind(limit).bind(offset).fetch_all(p).await)?;
+    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(arg_org).bind(&low).bind(&high).fetch_one(p).await)?;
     Ok((rows, total))
 }
 
 /// Offers changed at or after `since`, for the catalogue and the search index.
 pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Offer>> {
-    // No ORDER BY: it would make SQLite walk the table in id order instead of using the updated_at index.
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE f.updated_at >= $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(since).fetch_all(p).await)?)
+    let mut all = Vec::new();
+    changed_in_pages(db, since, crate::db::PAGE, |page| {
+        all.extend(page);
+        Ok(())
+    }).await?;
+    Ok(all)
+}
+
+/// Offers changed at or after `since`, `page` at a time in order of change (see [`crate::db::in_pages`]).
+pub async fn changed_in_pages(db: &Db, since: i64, page: i64, each: impl FnMut(Vec<Offer>) -> Result<()>) -> Result<()> {
+    crate::db::in_pages(db, SELECT, "f.", since, page, |f: &Offer| (f.updated_at, f.id), each).await
 }

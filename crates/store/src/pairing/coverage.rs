@@ -117,12 +117,15 @@ impl Summary {
 /// `visible` lets the caller see each pairing.
 pub async fn coverage(db: &Db, tree: &RegionTree, targets: &Targets, visible: impl Fn(&Covering) -> bool) -> Result<Vec<CountyCoverage>> {
     let counties = target_counties(db, tree, targets).await?;
-    let sql = "SELECT p.id AS pairing_id, p.org_id, o.name AS org_name, p.fields, p.status, p.county_code, p.org_region, p.region_code, \
-               p.listed_at IS NOT NULL AS listed FROM pairings p \
-               JOIN organizations o ON o.id = p.org_id WHERE p.kind = 'county' AND p.status IN ('consented','signed','active') \
-               AND p.county_code LIKE $1 ORDER BY p.county_code, o.name";
-    let like = crate::subtree_like(targets.within());
-    let rows: Vec<Covering> = on_db!(db, p => sqlx::query_as(sql).bind(like).fetch_all(p).await)?;
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT p.id AS pairing_id, p.org_id, o.name AS org_name, p.fields, p.status, p.county_code, p.org_region, p.region_code, \
+         p.listed_at IS NOT NULL AS listed FROM pairings p \
+         JOIN organizations o ON o.id = p.org_id WHERE p.kind = 'county' AND p.status IN ('consented','signed','active') \
+         AND {} ORDER BY p.county_code, o.name",
+        crate::in_subtree("p.county_code", 1)
+    ));
+    let [low, high] = crate::subtree(targets.within());
+    let rows: Vec<Covering> = on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?;
     let mut by_county: BTreeMap<String, Vec<Covering>> = BTreeMap::new();
     for r in rows.into_iter().filter(|r| visible(r)) {
         by_county.entry(r.county_code.clone()).or_default().push(r);

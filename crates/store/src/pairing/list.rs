@@ -14,7 +14,7 @@ use crate::db::{Db, Tx};
 use crate::regions::RegionTree;
 use crate::{Error, Result, on_db};
 use duijie_domain::pairing::{Kind, Status};
-use duijie_domain::{Level, RegionCode, Uscc};
+use duijie_domain::{Level, RegionCode, Scope, Uscc};
 use duijie_office::RowError;
 use duijie_office::pairing_list::ListRow;
 
@@ -199,13 +199,14 @@ pub fn export_row(tree: &RegionTree, p: &Pairing) -> ListRow {
 
 /// The pairings of a batch an export shows now: listed ones once published,
 /// every open one before.
-pub async fn current_rows(db: &Db, batch: &Batch) -> Result<Vec<Pairing>> {
+pub async fn current_rows(db: &Db, scope: &Scope, batch: &Batch) -> Result<Vec<Pairing>> {
     if batch.is_published() {
-        return super::list_as_of(db, batch.id, crate::now()).await;
+        return super::list_as_of(db, scope, batch.id, crate::now()).await;
     }
+    let Some((clause, [low, high], org)) = super::within(scope, 2) else { return Ok(Vec::new()) };
     let sql = sqlx::AssertSqlSafe(format!(
-        "{} WHERE p.batch_id = $1 AND p.status IN ('proposed','consented','signed','active') ORDER BY p.county_code, o.name, p.id",
+        "{} WHERE p.batch_id = $1 AND p.status IN ('proposed','consented','signed','active') AND {clause} ORDER BY p.county_code, o.name, p.id",
         super::SELECT
     ));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(batch.id).fetch_all(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(batch.id).bind(&low).bind(&high).bind(org).fetch_all(p).await)?)
 }

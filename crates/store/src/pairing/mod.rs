@@ -588,8 +588,9 @@ pub struct Filter {
 
 /// Pairings in scope matching the filter, one page and the total.
 pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -> Result<(Vec<Pairing>, i64)> {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut args: Vec<Arg> = Vec::new();
+    let Some((clause, [low, high], org)) = within(scope, 1) else { return Ok((Vec::new(), 0)) };
+    let mut clauses: Vec<String> = vec![clause];
+    let mut args: Vec<Arg> = vec![Arg::T(low), Arg::T(high), Arg::I(org)];
     let mut push = |clause: &str, a: Vec<Arg>, args: &mut Vec<Arg>| {
         let mut c = clause.to_string();
         for (i, _) in a.iter().enumerate() {
@@ -598,11 +599,6 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
         args.extend(a);
         clauses.push(c);
     };
-    match (scope.region().map(crate::subtree_like), scope.org_id()) {
-        (Some(like), _) => push("(p.region_code LIKE ? OR p.org_region LIKE ?)", vec![Arg::T(like.clone()), Arg::T(like)], &mut args),
-        (None, Some(org)) => push("p.org_id = ?", vec![Arg::I(org)], &mut args),
-        (None, None) => return Ok((Vec::new(), 0)),
-    }
     if let Some(b) = f.batch_id {
         push("p.batch_id = ?", vec![Arg::I(b)], &mut args);
     }
@@ -615,7 +611,8 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
         push("p.kind = ?", vec![Arg::T(f.kind.clone())], &mut args);
     }
     if let Ok(r) = RegionCode::parse(&f.region) {
-        push("p.region_code LIKE ?", vec![Arg::T(crate::subtree_like(&r))], &mut args);
+        let [low, high] = crate::subtree(&r);
+        push("(p.region_code >= ? AND p.region_code < ?)", vec![Arg::T(low), Arg::T(high)], &mut args);
     }
     if let Some(o) = f.org_id {
         push("p.org_id = ?", vec![Arg::I(o)], &mut args);
@@ -659,10 +656,28 @@ pub fn end_of_day(d: NaiveDate) -> i64 {
 
 /// The published list of a batch as it stood at `at` (Unix seconds): the
 /// pairings listed by then and not yet delisted, by county.
-pub async fn list_as_of(db: &Db, batch_id: i64, at: i64) -> Result<Vec<Pairing>> {
+/// Only the pairings `scope` sees.
+pub async fn list_as_of(db: &Db, scope: &Scope, batch_id: i64, at: i64) -> Result<Vec<Pairing>> {
+    let Some((clause, [low, high], org)) = within(scope, 3) else { return Ok(Vec::new()) };
     let sql = sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE p.batch_id = $1 AND p.listed_at IS NOT NULL AND p.listed_at <= $2 \
-         AND (p.delisted_at IS NULL OR p.delisted_at > $2) ORDER BY p.county_code, o.name, p.id"
+         AND (p.delisted_at IS NULL OR p.delisted_at > $2) AND {clause} ORDER BY p.county_code, o.name, p.id"
     ));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(batch_id).bind(at).fetch_all(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(batch_id).bind(at).bind(&low).bind(&high).bind(org).fetch_all(p).await)?)
+}
+
+/// The condition that a pairing lies in `scope` — its target or the
+/// organisation's seat under the scope's region, or it is the scope's
+/// organisation's — with its arguments, bound to `$first`, `$first + 1` (the
+/// region's range) and `$first + 2` (the organisation); `None` when the scope
+/// sees no pairing. Each alternative uses its own index.
+pub(crate) fn within(scope: &Scope, first: usize) -> Option<(String, [String; 2], i64)> {
+    let (range, org) = match (scope.region(), scope.org_id()) {
+        (Some(r), _) => (crate::subtree(r), -1),
+        // An empty range: nothing lies in it.
+        (None, Some(o)) => ([String::new(), String::new()], o),
+        (None, None) => return None,
+    };
+    let clause = format!("({} OR {} OR p.org_id = ${})", crate::in_subtree("p.region_code", first), crate::in_subtree("p.org_region", first), first + 2);
+    Some((clause, range, org))
 }

@@ -383,10 +383,13 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<SavedPlan>> {
 
 /// Plans made by units within `scope`, newest first.
 pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<SavedPlan>> {
-    let Some(like) = scope.region().map(crate::subtree_like) else { return Ok(Vec::new()) };
-    let sql = "SELECT id, region_code, targets, params, summary, status, created_by, created_at, sent_by, sent_at, batch_id \
-               FROM pairing_plans WHERE region_code LIKE $1 ORDER BY id DESC LIMIT 50";
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(like).fetch_all(p).await)?)
+    let Some([low, high]) = scope.region().map(crate::subtree) else { return Ok(Vec::new()) };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id, region_code, targets, params, summary, status, created_by, created_at, sent_by, sent_at, batch_id \
+         FROM pairing_plans WHERE {} ORDER BY id DESC LIMIT 50",
+        crate::in_subtree("region_code", 1)
+    ));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?)
 }
 
 pub async fn items(db: &Db, plan_id: i64) -> Result<Vec<Item>> {

@@ -23,12 +23,15 @@ pub struct Due {
     pub days_left: i64,
 }
 
-async fn unsigned(db: &Db) -> Result<Vec<(Pairing, String)>> {
+/// Unsigned pairings of the scope (its region's, by target or by the
+/// organisation's seat, or its organisation's), with their batch's deadline.
+async fn unsigned(db: &Db, scope: &Scope) -> Result<Vec<(Pairing, String)>> {
+    let Some((clause, [low, high], org)) = super::within(scope, 1) else { return Ok(Vec::new()) };
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT q.*, b2.sign_deadline FROM ({SELECT} WHERE p.status = 'consented') q \
+        "SELECT q.*, b2.sign_deadline FROM ({SELECT} WHERE p.status = 'consented' AND {clause}) q \
          JOIN pairing_batches b2 ON b2.id = q.batch_id ORDER BY b2.sign_deadline, q.id"
     ));
-    let rows: Vec<PairingWithDeadline> = on_db!(db, p => sqlx::query_as(sql).fetch_all(p).await)?;
+    let rows: Vec<PairingWithDeadline> = on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(org).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| (r.pairing, r.sign_deadline)).collect())
 }
 
@@ -42,15 +45,10 @@ struct PairingWithDeadline {
 /// Unsigned pairings in scope due within `window_days` of `today` or overdue.
 pub async fn due(db: &Db, scope: &Scope, today: NaiveDate, window_days: i64) -> Result<Vec<Due>> {
     let mut out = Vec::new();
-    for (p, deadline) in unsigned(db).await? {
-        let in_scope = match (scope.region(), scope.org_id()) {
-            (Some(r), _) => p.region_code.starts_with(r.as_str()) || p.org_region.starts_with(r.as_str()),
-            (None, Some(o)) => p.org_id == o,
-            (None, None) => false,
-        };
+    for (p, deadline) in unsigned(db, scope).await? {
         let Ok(d) = NaiveDate::parse_from_str(&deadline, "%Y-%m-%d") else { continue };
         let days_left = (d - today).num_days();
-        if in_scope && days_left <= window_days {
+        if days_left <= window_days {
             out.push(Due { pairing: p, deadline: d, days_left });
         }
     }

@@ -618,8 +618,8 @@ pub async fn demand_recommendations(State(state): State<AppState>, user: ApiUser
     let (orgs, offers) = match own {
         // An organisation learns its own fit, never who else is recommended.
         Some(org) => {
-            let (o, f) = ops::recommend_for_demand(&state, &d, usize::MAX).await?;
-            (o.into_iter().filter(|r| r.org_id == org).collect(), f.into_iter().filter(|r| r.org_id == org).take(limit).collect())
+            let (o, f) = ops::fit_for_org(&state, &d, org).await;
+            (o.into_iter().collect(), f.into_iter().take(limit).collect())
         }
         None if who.role.is_government() => ops::recommend_for_demand(&state, &d, limit).await?,
         None => return Err(AppError::Forbidden.into()),
@@ -630,21 +630,15 @@ pub async fn demand_recommendations(State(state): State<AppState>, user: ApiUser
         .iter()
         .filter_map(|r| found.get(&r.org_id).map(|name| RecommendedOrg { org_id: r.org_id, org_name: name.clone(), score: r.score.total, reasons: reasons_of(&r.score) }))
         .collect();
-    let mut out = Vec::new();
-    for r in &offers {
-        let Some(offer_id) = r.offer_id else { continue };
-        if let Some(f) = supply::get(&state.db, offer_id).await? {
-            out.push(RecommendedOffer {
-                offer_id,
-                org_id: f.org_id,
-                capacity_left: f.capacity_left(),
-                org_name: f.org_name,
-                title: f.title,
-                score: r.score.total,
-                reasons: reasons_of(&r.score),
-            });
-        }
-    }
+    let offer_ids: Vec<i64> = offers.iter().filter_map(|r| r.offer_id).collect();
+    let mut found: HashMap<i64, Offer> = supply::by_ids(&state.db, &offer_ids).await?.into_iter().map(|f| (f.id, f)).collect();
+    let out = offers
+        .iter()
+        .filter_map(|r| {
+            let f = found.remove(&r.offer_id?)?;
+            Some(RecommendedOffer { offer_id: f.id, org_id: f.org_id, capacity_left: f.capacity_left(), org_name: f.org_name, title: f.title, score: r.score.total, reasons: reasons_of(&r.score) })
+        })
+        .collect();
     Ok(Json(Recommendations { organizations, offers: out }))
 }
 
@@ -847,7 +841,7 @@ pub async fn list_offers(State(state): State<AppState>, user: ApiUser, Query(q):
         None => false,
     };
     let (limit, offset) = page_of(q.page, q.per_page);
-    let (rows, total) = supply::list(&state.db, q.org_id, None, !all, limit, offset).await?;
+    let (rows, total) = ops::offers(&state, q.org_id, None, !all, limit, offset).await?;
     Ok(Json(OfferPage { total, items: rows.iter().map(offer_dto).collect() }))
 }
 
@@ -1141,6 +1135,6 @@ pub struct PublicOfferParams {
     responses((status = 200, body = OfferPage)))]
 pub async fn public_offers(State(state): State<AppState>, Query(q): Query<PublicOfferParams>) -> Result<Json<OfferPage>, ApiError> {
     let (limit, offset) = page_of(q.page, q.per_page);
-    let (rows, total) = supply::list(&state.db, q.org_id, None, true, limit, offset).await?;
+    let (rows, total) = ops::offers(&state, q.org_id, None, true, limit, offset).await?;
     Ok(Json(OfferPage { total, items: rows.iter().map(offer_dto).collect() }))
 }

@@ -207,7 +207,7 @@ pub async fn batch_list(
         let d = duijie_domain::date::parse_date(&q.date).ok_or_else(|| AppError::field("date", "日期无效，例如 2026-11-23"))?;
         (end_of_day(d), d.format("%Y-%m-%d").to_string())
     };
-    let all = if b.is_published() { pairing::list_as_of(&state.db, b.id, at).await? } else { pairing::list::current_rows(&state.db, &b).await? };
+    let all = if b.is_published() { pairing::list_as_of(&state.db, &user.principal.scope(), b.id, at).await? } else { pairing::list::current_rows(&state.db, &user.principal.scope(), &b).await? };
     let items = all.iter().filter(|p| may(&user.principal, Action::ViewPairing, p)).map(|p| pairing_dto(&state, p)).collect();
     Ok(Json(BatchListDto { batch: batch_dto(&state, &b), published: b.is_published(), date, items }))
 }

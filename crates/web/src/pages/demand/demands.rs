@@ -27,6 +27,7 @@ use duijie_domain::matching::{Reason, Score};
 use duijie_domain::{FieldError, Role};
 use duijie_store::demand::matching::{self, Match};
 use duijie_store::demand::{self, Demand, Filter, supply};
+use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -482,19 +483,22 @@ async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> 
     let show_recs = published && who.role.is_government();
     if show_recs {
         let (orgs, offers) = ops::recommend_for_demand(state, &d, 10).await?;
+        let ids: Vec<i64> = orgs.iter().map(|r| r.org_id).collect();
+        let mut found: HashMap<i64, duijie_store::orgs::Organization> = duijie_store::orgs::by_ids(&state.db, &ids).await?.into_iter().map(|o| (o.id, o)).collect();
         for r in orgs {
-            if let Some(o) = duijie_store::orgs::get(&state.db, r.org_id).await? {
+            if let Some(o) = found.remove(&r.org_id) {
                 rec_orgs.push(RecOrg { org_id: o.id, region: state.tree.full_name(&o.region()), fields: o.fields.clone(), name: o.name, score: r.score });
             }
         }
+        let ids: Vec<i64> = offers.iter().filter_map(|r| r.offer_id).collect();
+        let mut found: HashMap<i64, supply::Offer> = supply::by_ids(&state.db, &ids).await?.into_iter().map(|f| (f.id, f)).collect();
         for r in offers {
-            let Some(offer_id) = r.offer_id else { continue };
-            if let Some(f) = supply::get(&state.db, offer_id).await? {
-                rec_offers.push(RecOffer { offer_id, capacity_left: f.capacity_left(), funds: wan(f.funds_fen), title: f.title, org_name: f.org_name, score: r.score });
+            if let Some(f) = r.offer_id.and_then(|id| found.remove(&id)) {
+                rec_offers.push(RecOffer { offer_id: f.id, capacity_left: f.capacity_left(), funds: wan(f.funds_fen), title: f.title, org_name: f.org_name, score: r.score });
             }
         }
     } else if published && let Some(org) = own_org {
-        own_score = ops::recommend_for_demand(state, &d, usize::MAX).await?.0.into_iter().find(|r| r.org_id == org).map(|r| r.score);
+        own_score = ops::fit_for_org(state, &d, org).await.0.map(|r| r.score);
     }
     let mut can_take = false;
     let mut my_offers = Vec::new();

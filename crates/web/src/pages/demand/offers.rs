@@ -116,17 +116,17 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
         q.view.clone()
     };
     let ((items, total), own) = if is_org {
-        let all = supply::list(&state.db, None, None, true, PER_PAGE, offset).await?;
+        let all = crate::demand::offers(&state, None, None, true, PER_PAGE, offset).await?;
         let own = match who.org_id {
-            Some(org) => supply::list(&state.db, Some(org), None, false, 200, 0).await?.0,
+            Some(org) => crate::demand::offers(&state, Some(org), None, false, 200, 0).await?.0,
             None => Vec::new(),
         };
         (all, own)
     } else {
         let l = match view.as_str() {
-            "all" => supply::list(&state.db, None, None, true, PER_PAGE, offset).await?,
-            "local_all" => supply::list(&state.db, None, Some(&who.region), false, PER_PAGE, offset).await?,
-            _ => supply::list(&state.db, None, Some(&who.region), true, PER_PAGE, offset).await?,
+            "all" => crate::demand::offers(&state, None, None, true, PER_PAGE, offset).await?,
+            "local_all" => crate::demand::offers(&state, None, Some(&who.region), false, PER_PAGE, offset).await?,
+            _ => crate::demand::offers(&state, None, Some(&who.region), true, PER_PAGE, offset).await?,
         };
         (l, Vec::new())
     };

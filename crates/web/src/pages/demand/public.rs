@@ -18,7 +18,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use duijie_domain::demand::Status;
 use duijie_domain::Scope;
-use duijie_store::demand::{self, Filter, supply};
+use duijie_store::demand::{self, Filter};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/public/demands", get(demands)).route("/public/demands/{id}", get(demand_page)).route("/public/offers", get(offers))
@@ -136,6 +136,6 @@ struct OffersPage {
 
 async fn offers(State(state): State<AppState>, Query(q): Query<OffersQuery>) -> Result<OffersPage, AppError> {
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) = supply::list(&state.db, None, None, true, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let (items, total) = crate::demand::offers(&state, None, None, true, PER_PAGE, (page - 1) * PER_PAGE).await?;
     Ok(OffersPage { rows: items.iter().map(|o| offer_row(&state, o)).collect(), total, page, pages: pages(total) })
 }

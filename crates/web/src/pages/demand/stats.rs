@@ -7,7 +7,8 @@
 //! beside the number); a region outside the caller's scope is refused with a
 //! message on the form, never computed.
 
-use super::{DemandRow, demand_rows, thousands};
+use super::{DemandRow, PER_PAGE, demand_rows, pages, thousands};
+use duijie_store::demand::{self, Demand};
 use crate::auth::CurrentUser;
 use crate::pages::{Layout, fmt_date};
 use crate::{AppError, AppState};
@@ -185,31 +186,50 @@ async fn matching(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
 #[template(path = "demand_unmatched.html")]
 struct UnmatchedPage {
     layout: Layout,
-    rows: Vec<(DemandRow, String)>,
+    /// Each row with its number in the whole list and when it was published.
+    rows: Vec<(i64, DemandRow, String)>,
     days: i64,
     region_name: String,
+    total: i64,
+    page: i64,
+    pages: i64,
 }
 
-/// Published demands without a match for more than `LONG_UNMATCHED_DAYS`, oldest first.
-async fn unmatched(State(state): State<AppState>, cu: CurrentUser) -> Result<UnmatchedPage, AppError> {
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+/// Published demands without a match for more than `LONG_UNMATCHED_DAYS`, oldest first, a page at a time.
+async fn unmatched(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<PageQuery>) -> Result<UnmatchedPage, AppError> {
     let who = &cu.principal;
     crate::pairing::require(decide(who, Action::ViewMatchStats, Target::Region(&who.region)))?;
-    let ids = {
+    let (region, now) = (who.region.as_str(), duijie_store::now());
+    let requested = q.page.unwrap_or(1).max(1);
+    let (ids, total, page, pages) = {
         let cat = state.derived.matches().await;
-        cat.long_unmatched(who.region.as_str(), duijie_store::now(), 500)
+        let slice = |page: i64| cat.long_unmatched(region, now, ((page - 1) * PER_PAGE) as usize, PER_PAGE as usize);
+        let (ids, total) = slice(requested);
+        let pages = pages(total as i64);
+        // A page past the end shows the last one.
+        if requested > pages { (slice(pages).0, total, pages, pages) } else { (ids, total, requested, pages) }
     };
-    let mut demands = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Ok(d) = crate::demand::visible(&state, who, id).await {
-            demands.push(d);
-        }
-    }
+    let first = (page - 1) * PER_PAGE;
+    let demands: Vec<Demand> = demand::by_ids(&state.db, &ids)
+        .await?
+        .into_iter()
+        .filter(|d| decide(who, Action::ViewDemand, Target::Demand { region: &d.region(), public: d.status().is_public() }).is_allowed())
+        .collect();
     let rows = demand_rows(&state, &demands).await;
     let published = demands.iter().map(|d| d.published_at.map(crate::pages::fmt_time).unwrap_or_default());
     Ok(UnmatchedPage {
         layout: Layout::new(&state, &cu, "demands", None).await,
-        rows: rows.into_iter().zip(published).collect(),
+        rows: rows.into_iter().zip(published).enumerate().map(|(i, (r, p))| (first + 1 + i as i64, r, p)).collect(),
         days: LONG_UNMATCHED_DAYS,
+        total: total as i64,
+        page,
+        pages,
         region_name: state.tree.full_name(&who.region),
     })
 }

@@ -431,7 +431,7 @@ async fn batch_list(State(state): State<AppState>, cu: CurrentUser, Path(id): Pa
 
 /// The list of a batch at `at` (published) or its open pairings (draft), within the caller's scope.
 async fn visible_list(state: &AppState, cu: &CurrentUser, b: &Batch, at: i64) -> Result<Vec<Pairing>, AppError> {
-    let all = if b.is_published() { pairing::list_as_of(&state.db, b.id, at).await? } else { pairing::list::current_rows(&state.db, b).await? };
+    let all = if b.is_published() { pairing::list_as_of(&state.db, &cu.principal.scope(), b.id, at).await? } else { pairing::list::current_rows(&state.db, &cu.principal.scope(), b).await? };
     Ok(all.into_iter().filter(|p| may(&cu.principal, Action::ViewPairing, p)).collect())
 }
 
