@@ -239,6 +239,24 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> 
     }
 }
 
+/// Reads a body into one of the operations' input types (all text), taking
+/// numbers and booleans as their text, except the keys in `keep` (typed fields).
+fn lenient<T: serde::de::DeserializeOwned>(v: serde_json::Value, keep: &[&str]) -> Result<T, ApiError> {
+    let v = match v {
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.into_iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::Number(n) if !keep.contains(&k.as_str()) => (k, serde_json::Value::String(n.to_string())),
+                    serde_json::Value::Bool(b) if !keep.contains(&k.as_str()) => (k, serde_json::Value::String(b.to_string())),
+                    other => (k, other),
+                })
+                .collect(),
+        ),
+        other => other,
+    };
+    serde_json::from_value(v).map_err(|e| AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, format!("请求体字段类型不正确：{e}")).into())
+}
+
 fn path_message(kind: &ErrorKind) -> String {
     let expected = |t: &str| if t.starts_with(['i', 'u']) { "整数".to_string() } else { t.to_string() };
     match kind {
@@ -248,6 +266,12 @@ fn path_message(kind: &ErrorKind) -> String {
         }
         other => format!("路径无效：{other}"),
     }
+}
+
+/// 新建记录的编号。
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
 }
 
 /// One step of a demand's or pairing's history.
