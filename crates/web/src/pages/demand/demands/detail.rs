@@ -1,225 +1,6 @@
-//! The demand library's pages: the list (with recommendations for an
-//! organisation), recording a demand, a demand's page with its steps, the
-//! household block, matches, recommendations with their reasons, 接单 and 点单,
-//! and the demand's files.
-//!
-//! Guarantees: everything goes through `crate::demand`; the household's full
-//! data appears only in the answer to the POST that asked for it (audited by
-//! `crate::demand::household`), never after a redirect; organisations see only
-//! their own matches on a demand and never the household.
+//! A demand's page: its state, history, steps, household (masked, opened once with an audit row), matches, recommendations and projects, and the actions on it.
 
-use super::{DemandRow, PER_PAGE, demand_row, demand_rows, pages, query_string, wan};
-use crate::auth::{CurrentUser, Posted};
-use crate::demand::{self as ops, DemandInput, MatchInput};
-use crate::pages::designations::actor;
-use crate::pages::{Layout, Toast, done, fmt_time};
-use crate::{AppError, AppState};
-use askama::Template;
-use askama_web::WebTemplate;
-use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use duijie_domain::authz::{Action, Target, decide};
-use duijie_domain::demand::{GROUPS, MODES, Status, Step, URGENCIES};
-use duijie_domain::matching::{Reason, Score};
-use duijie_domain::{FieldError, Role};
-use duijie_store::demand::matching::{self, Match};
-use duijie_store::demand::{self, Demand, Filter, supply};
-use std::collections::HashMap;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/demands", get(list))
-        .route("/demands/new", get(new_form).post(new_submit))
-        .route("/demands/{id}", get(detail))
-        .route("/demands/{id}/step", post(step))
-        .route("/demands/{id}/household", post(household_full))
-        .route("/demands/{id}/take", post(take))
-        .route("/demands/{id}/order", post(order))
-        .route("/demands/{id}/files", post(upload_file))
-        .route("/demands/files/{id}", get(file))
-        .route("/matches/{id}/decide", post(decide_match))
-}
-
-#[derive(serde::Deserialize, Default)]
-pub struct Empty {}
-
-// ---------------------------------------------------------------- the list
-
-#[derive(serde::Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub field: String,
-    #[serde(default)]
-    pub region: String,
-    /// "1" small wishes only, "0" none of them, "" all.
-    #[serde(default)]
-    pub wish: String,
-    #[serde(default)]
-    pub page: Option<i64>,
-    #[serde(default)]
-    pub ok: Option<String>,
-}
-
-/// A recommended demand with its score and why.
-pub struct RecDemand {
-    pub row: DemandRow,
-    pub total: i32,
-    pub reasons: Vec<Reason>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "demand_list.html")]
-struct ListPage {
-    layout: Layout,
-    rows: Vec<DemandRow>,
-    total: i64,
-    page: i64,
-    pages: i64,
-    q: ListQuery,
-    qs: String,
-    statuses: Vec<(&'static str, &'static str)>,
-    fields: &'static [&'static str],
-    is_org: bool,
-    can_create: bool,
-    can_stats: bool,
-    recs: Vec<RecDemand>,
-}
-
-async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<ListQuery>) -> Result<ListPage, AppError> {
-    let who = &cu.principal;
-    let is_org = who.role == Role::Organization;
-    let wish = match q.wish.as_str() {
-        "1" => Some(true),
-        "0" => Some(false),
-        _ => None,
-    };
-    let filter = Filter { status: q.status.clone(), field: q.field.clone(), region: q.region.clone(), wish };
-    let page = q.page.unwrap_or(1).max(1);
-    let (items, total) = crate::demand::list(&state, &who.scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let mut recs = Vec::new();
-    if is_org && who.org_id.is_some() {
-        for r in ops::recommend_for_org(&state, who, 10).await? {
-            if let Some(d) = demand::get(&state.db, r.demand_id).await?.filter(|d| d.status() == Status::Published) {
-                recs.push(RecDemand { row: demand_row(&state, &d).await, total: r.score.total, reasons: r.score.reasons });
-            }
-        }
-    }
-    // Officers see every status of their subtree; organisations only what is public.
-    let statuses = Status::ALL.iter().filter(|s| !is_org || s.is_public()).map(|s| (s.as_str(), s.label())).collect();
-    Ok(ListPage {
-        layout: Layout::new(&state, &cu, "demands", q.ok.clone()).await,
-        rows: demand_rows(&state, &items).await,
-        total,
-        page,
-        pages: pages(total),
-        qs: query_string(&[("status", &q.status), ("field", &q.field), ("region", &q.region), ("wish", &q.wish)]),
-        statuses,
-        fields: duijie_domain::org::FIELDS,
-        is_org,
-        can_create: decide(who, Action::EditDemand, Target::Region(&who.region)).is_allowed(),
-        can_stats: decide(who, Action::ViewMatchStats, Target::Region(&who.region)).is_allowed(),
-        recs,
-        q,
-    })
-}
-
-// ---------------------------------------------------------------- recording
-
-#[derive(Template, WebTemplate)]
-#[template(path = "demand_new.html")]
-struct NewPage {
-    layout: Layout,
-    form: DemandInput,
-    errors: Vec<FieldError>,
-    fields: &'static [&'static str],
-    targets: Vec<(&'static str, &'static str)>,
-    modes: &'static [(&'static str, &'static str)],
-    urgencies: &'static [(i64, &'static str)],
-    groups: String,
-    places: Vec<(String, String)>,
-    own_region: String,
-    wish_checked: bool,
-}
-
-impl NewPage {
-    /// Every message about `field` (a region can be both outside scope and of the wrong level).
-    fn err(&self, field: &str) -> Option<String> {
-        let all: Vec<&str> = self.errors.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect();
-        if all.is_empty() { None } else { Some(all.join("；")) }
-    }
-}
-
-fn new_page_for(state: &AppState, cu: &CurrentUser, layout: Layout, form: DemandInput, errors: Vec<FieldError>) -> Result<NewPage, AppError> {
-    let who = &cu.principal;
-    crate::pairing::require(decide(who, Action::EditDemand, Target::Region(&who.region)))?;
-    let places = state.tree.children(&who.region).into_iter().map(|n| (n.code.as_str().to_string(), n.name.clone())).collect();
-    let wish_checked = matches!(form.is_wish.trim(), "true" | "on" | "1" | "是");
-    Ok(NewPage {
-        layout,
-        errors,
-        fields: duijie_domain::org::FIELDS,
-        targets: duijie_domain::demand::Target::ALL.iter().map(|t| (t.as_str(), t.label())).collect(),
-        modes: &MODES,
-        urgencies: &URGENCIES,
-        groups: GROUPS.join("、"),
-        places,
-        own_region: who.region.as_str().to_string(),
-        wish_checked,
-        form,
-    })
-}
-
-async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> Result<NewPage, AppError> {
-    let layout = Layout::new(&state, &cu, "demands", None).await;
-    let form =
-        DemandInput { target_kind: "township".into(), region: cu.principal.region.as_str().to_string(), urgency: "1".into(), mode: "capacity".into(), ..DemandInput::default() };
-    new_page_for(&state, &cu, layout, form, Vec::new())
-}
-
-async fn new_submit(State(state): State<AppState>, p: Posted<DemandInput>) -> Result<Response, AppError> {
-    let cu = p.user;
-    crate::pairing::require(decide(&cu.principal, Action::EditDemand, Target::Region(&cu.principal.region)))?;
-    let result = match unknown_village(&state, &p.form.region).await? {
-        // `check_demand` knows the tree above village level only; a village code
-        // not in the database would fail its foreign key as a 500.
-        Some(missing) => {
-            let mut errors = match ops::check_demand(&state, &cu.principal, &p.form) {
-                Err(AppError::Invalid(errors)) => errors,
-                _ => Vec::new(),
-            };
-            if !errors.iter().any(|e| e.field == "region") {
-                errors.push(missing);
-            }
-            Err(AppError::Invalid(errors))
-        }
-        None => ops::create(&state, &cu.principal, &actor(&cu), &p.form).await,
-    };
-    match result {
-        Ok(id) => Ok(done(&format!("/demands/{id}"), "已保存为草稿")),
-        Err(AppError::Invalid(errors)) => {
-            let layout = Layout::new(&state, &cu, "demands", None).await;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, new_page_for(&state, &cu, layout, p.form, errors)?).into_response())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The field error for a well-formed village code that is not in the database.
-async fn unknown_village(state: &AppState, region: &str) -> Result<Option<FieldError>, AppError> {
-    match duijie_domain::RegionCode::parse(region) {
-        Ok(r) if r.level() == duijie_domain::Level::Village && duijie_store::regions::village(&state.db, &r).await?.is_none() => {
-            Ok(Some(FieldError::new("region", "没有这个村级区划代码；如本地村级区划尚未导入，请联系系统管理员导入")))
-        }
-        _ => Ok(None),
-    }
-}
-
-// ---------------------------------------------------------------- a demand's page
+use super::*;
 
 /// What a person typed to take or order (接单 / 点单).
 #[derive(serde::Deserialize, Default, Clone)]
@@ -242,7 +23,7 @@ impl TakeForm {
 
 /// What the page shows beyond the demand itself, after an action.
 #[derive(Default)]
-struct Extras {
+pub(super) struct Extras {
     toast: Option<String>,
     /// Open the household's data in full (the POST asked for it).
     full_household: bool,
@@ -328,7 +109,7 @@ pub struct ProjectView {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "demand_detail.html")]
-struct DetailPage {
+pub(super) struct DetailPage {
     layout: Layout,
     d: Demand,
     r: DemandRow,
@@ -369,7 +150,7 @@ impl DetailPage {
     }
 }
 
-fn step_confirm(s: Step, title: &str) -> String {
+pub(super) fn step_confirm(s: Step, title: &str) -> String {
     match s {
         Step::Submit => format!("提交后由民政部门审核，审核期间不能修改。确定提交“{title}”吗？"),
         Step::Approve => format!("审核通过后需求将向社会组织和社会公众发布。确定发布“{title}”吗？"),
@@ -381,7 +162,7 @@ fn step_confirm(s: Step, title: &str) -> String {
     }
 }
 
-fn parse_reasons(json: &str) -> Vec<Reason> {
+pub(super) fn parse_reasons(json: &str) -> Vec<Reason> {
     #[derive(serde::Deserialize)]
     struct R {
         label: String,
@@ -390,7 +171,7 @@ fn parse_reasons(json: &str) -> Vec<Reason> {
     serde_json::from_str::<Vec<R>>(json).map(|v| v.into_iter().map(|r| Reason { label: r.label, points: r.points }).collect()).unwrap_or_default()
 }
 
-fn match_status_class(m: &Match) -> &'static str {
+pub(super) fn match_status_class(m: &Match) -> &'static str {
     match m.status.as_str() {
         "pending" => "tag-warn",
         "confirmed" => "tag-ok",
@@ -398,7 +179,7 @@ fn match_status_class(m: &Match) -> &'static str {
     }
 }
 
-async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> Result<DetailPage, AppError> {
+pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> Result<DetailPage, AppError> {
     let who = &cu.principal;
     let d = ops::visible(state, who, id).await?;
     let region = d.region();
@@ -538,7 +319,7 @@ async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> 
     Ok(DetailPage {
         layout: Layout::new(state, cu, "demands", x.toast).await,
         r: demand_row(state, &d).await,
-        mode: super::mode_label(&d.mode),
+        mode: super::super::mode_label(&d.mode),
         created_at: fmt_time(d.created_at),
         published_at: t(d.published_at),
         matched_at: t(d.matched_at),
@@ -571,16 +352,16 @@ async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> 
     })
 }
 
-async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<DetailPage, AppError> {
+pub(super) async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<DetailPage, AppError> {
     detail_page(&state, &cu, id, Extras { toast: t.ok, ..Extras::default() }).await
 }
 
 /// The page again with a problem shown where it happened (422).
-async fn again(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> Result<Response, AppError> {
+pub(super) async fn again(state: &AppState, cu: &CurrentUser, id: i64, x: Extras) -> Result<Response, AppError> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, detail_page(state, cu, id, x).await?).into_response())
 }
 
-fn message(e: &AppError) -> Option<String> {
+pub(super) fn message(e: &AppError) -> Option<String> {
     match e {
         AppError::Invalid(_) | AppError::BadRequest(..) | AppError::Conflict(_) => Some(e.message()),
         _ => None,
@@ -588,7 +369,7 @@ fn message(e: &AppError) -> Option<String> {
 }
 
 /// The full household data, once, on the page that answers this POST (audited).
-async fn household_full(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<DetailPage, AppError> {
+pub(super) async fn household_full(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<DetailPage, AppError> {
     let cu = p.user;
     let d = ops::visible(&state, &cu.principal, id).await?;
     crate::pairing::require(decide(&cu.principal, Action::ViewHousehold, Target::Region(&d.region())))?;
@@ -596,13 +377,13 @@ async fn household_full(State(state): State<AppState>, Path(id): Path<i64>, p: P
 }
 
 #[derive(serde::Deserialize)]
-struct StepForm {
+pub(super) struct StepForm {
     step: Step,
     #[serde(default)]
     note: String,
 }
 
-async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<StepForm>) -> Result<Response, AppError> {
+pub(super) async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<StepForm>) -> Result<Response, AppError> {
     let cu = p.user;
     let s = p.form.step;
     if p.form.note.trim().is_empty() && matches!(s, Step::Return | Step::Withdraw) {
@@ -619,7 +400,7 @@ async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Step
     }
 }
 
-async fn take(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<TakeForm>) -> Result<Response, AppError> {
+pub(super) async fn take(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<TakeForm>) -> Result<Response, AppError> {
     let cu = p.user;
     match ops::take(&state, &cu.principal, &actor(&cu), id, &p.form.input()).await {
         Ok(_) => Ok(done(&format!("/demands/{id}"), "已申请承接，等待县级乡村振兴部门确认")),
@@ -632,7 +413,7 @@ async fn take(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Take
     }
 }
 
-async fn order(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<TakeForm>) -> Result<Response, AppError> {
+pub(super) async fn order(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<TakeForm>) -> Result<Response, AppError> {
     let cu = p.user;
     match ops::order(&state, &cu.principal, &actor(&cu), id, &p.form.input()).await {
         Ok(_) => Ok(done(&format!("/demands/{id}"), "已点单，等待社会组织确认")),
@@ -644,14 +425,14 @@ async fn order(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Tak
 }
 
 #[derive(serde::Deserialize)]
-struct DecideForm {
+pub(super) struct DecideForm {
     #[serde(default)]
     confirm: String,
     #[serde(default)]
     reason: String,
 }
 
-async fn decide_match(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<DecideForm>) -> Result<Response, AppError> {
+pub(super) async fn decide_match(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<DecideForm>) -> Result<Response, AppError> {
     let cu = p.user;
     let confirm = p.form.confirm.trim() == "true";
     match ops::decide_match(&state, &cu.principal, &actor(&cu), id, confirm, &p.form.reason).await {
@@ -672,36 +453,4 @@ async fn decide_match(State(state): State<AppState>, Path(id): Path<i64>, p: Pos
             None => Err(e),
         },
     }
-}
-
-// ---------------------------------------------------------------- files
-
-async fn upload_file(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, mut mp: Multipart) -> Result<Response, AppError> {
-    let form = crate::uploads::read_multipart(&mut mp).await?;
-    if !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), cu.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
-    let d = ops::visible(&state, &cu.principal, id).await?;
-    crate::pairing::require(decide(&cu.principal, Action::EditDemand, Target::Region(&d.region())))?;
-    let Some((name, bytes)) = form.chosen_file() else {
-        return Err(AppError::field("file", "请选择要上传的照片或文件"));
-    };
-    let Some(content_type) = crate::uploads::sniff_scan(bytes) else {
-        return Err(AppError::field("file", "只能上传 PDF、JPG、PNG 或 WebP 文件"));
-    };
-    let name = crate::uploads::clean_file_name(name);
-    let mut tx = state.db.begin().await?;
-    demand::add_file(&mut tx, &actor(&cu), &d, &name, content_type, bytes).await?;
-    tx.commit().await?;
-    Ok(done(&format!("/demands/{id}"), &format!("已上传附件“{name}”")))
-}
-
-async fn file(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let f = demand::file(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let d = ops::visible(&state, &cu.principal, f.demand_id).await?;
-    if d.target() == duijie_domain::demand::Target::Household && !decide(&cu.principal, Action::ViewHousehold, Target::Region(&d.region())).is_allowed() {
-        return Err(AppError::NotFound);
-    }
-    let disposition = format!("attachment; filename=\"file-{id}\"; filename*=UTF-8''{}", crate::pages::urlencode(&f.file_name));
-    Ok(([(header::CONTENT_TYPE, f.content_type.clone()), (header::CONTENT_DISPOSITION, disposition)], f.bytes).into_response())
 }
