@@ -13,7 +13,7 @@ use crate::orgs::{self, Organization};
 use crate::{Db, Result, actions};
 use duijie_domain::Scope;
 use duijie_search::TextIndex;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -90,6 +90,9 @@ impl OrgChanges {
 #[derive(Default)]
 pub struct OrgCatalog {
     entries: HashMap<i64, Entry>,
+    /// Every organisation by (region, id): a list without words reads only
+    /// the organisations of the region it lists.
+    by_region: BTreeSet<(String, i64)>,
     names: TextIndex,
     last_sync: i64,
 }
@@ -134,6 +137,10 @@ impl OrgCatalog {
 
     fn upsert(&mut self, o: &Organization, actions: Vec<i64>) {
         self.names.upsert(o.id, &format!("{} {}", o.name, o.credit_code));
+        if let Some(old) = self.entries.get(&o.id) {
+            self.by_region.remove(&(old.region.clone(), o.id));
+        }
+        self.by_region.insert((o.region_code.clone(), o.id));
         self.entries.insert(
             o.id,
             Entry {
@@ -172,7 +179,14 @@ impl OrgCatalog {
                 }
         };
         let mut ids: Vec<i64> = if f.q.trim().is_empty() {
-            let mut all: Vec<i64> = self.entries.keys().copied().filter(|id| keep(id)).collect();
+            // The narrower of the scope's region and the filter's (they nest, or nothing is kept).
+            let scope_region = scope.region().map_or("", |r| r.as_str());
+            let under = if region_prefix.len() > scope_region.len() { region_prefix.as_str() } else { scope_region };
+            let mut all: Vec<i64> = match (scope.region(), scope.org_id()) {
+                (None, Some(own)) => vec![own],
+                _ => self.by_region.range((under.to_string(), i64::MIN)..).take_while(|(r, _)| r.starts_with(under)).map(|(_, id)| *id).collect(),
+            };
+            all.retain(|id| keep(id));
             all.sort_unstable();
             all
         } else {

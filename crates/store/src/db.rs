@@ -86,18 +86,30 @@ pub(crate) async fn in_pages<T>(
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    let sql = format!(
-        "{select} WHERE {alias}updated_at >= $1 AND ({alias}updated_at > $1 OR {alias}id > $2) ORDER BY {alias}updated_at, {alias}id LIMIT $3"
-    );
+    // Two seeks on the (updated_at, id) index: the rest of the current second, then
+    // what follows it. (A row-value comparison would do as one on PostgreSQL, but
+    // SQLite walks the second from its start, which a bulk import makes long.)
+    let same_second = format!("{select} WHERE {alias}updated_at = $1 AND {alias}id > $2 ORDER BY {alias}updated_at, {alias}id LIMIT $3");
+    let later = format!("{select} WHERE {alias}updated_at > $1 AND $2 = $2 ORDER BY {alias}updated_at, {alias}id LIMIT $3");
     let mut cursor = (since, i64::MIN);
+    let mut rest_of_second = since > i64::MIN;
     loop {
-        let rows: Vec<T> = crate::on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(cursor.0).bind(cursor.1).bind(page).fetch_all(p).await)?;
-        let Some(last) = rows.last() else { return Ok(()) };
-        cursor = key(last);
+        let sql = if rest_of_second { &same_second } else { &later };
+        let (at, after) = if rest_of_second { cursor } else { (cursor.0, 0) };
+        let rows: Vec<T> = crate::on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(at).bind(after).bind(page).fetch_all(p).await)?;
         let full = rows.len() as i64 == page;
-        each(rows)?;
+        if let Some(last) = rows.last() {
+            cursor = key(last);
+            each(rows)?;
+        }
         if !full {
-            return Ok(());
+            if !rest_of_second {
+                return Ok(());
+            }
+            // The second is done: go on with the later ones.
+            rest_of_second = false;
+        } else {
+            rest_of_second = true;
         }
     }
 }

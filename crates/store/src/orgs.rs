@@ -392,6 +392,18 @@ pub async fn all(db: &Db) -> Result<Vec<Organization>> {
     Ok(on_db!(db, p => sqlx::query_as(sql).fetch_all(p).await)?)
 }
 
+/// Applications not yet approved (pending or returned) of organisations
+/// registered in `region`'s subtree, by code (through the approval index:
+/// the approved majority is never read).
+pub async fn awaiting_approval(db: &Db, region: &RegionCode) -> Result<Vec<Organization>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM organizations WHERE approval IN ('pending', 'returned') AND {} ORDER BY region_code, credit_code",
+        crate::in_subtree("region_code", 1)
+    ));
+    let [low, high] = crate::subtree(region);
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?)
+}
+
 /// Organisations registered in `region`'s subtree, by code.
 pub async fn in_region(db: &Db, region: &RegionCode) -> Result<Vec<Organization>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE {} ORDER BY region_code, credit_code", crate::in_subtree("region_code", 1)));

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 /// How far before the watermark a sync looks again.
 const MARGIN_SECONDS: i64 = 2;
 /// Rows read, and documents committed, at a time when catching up.
-const PAGE: i64 = 20_000;
+const PAGE: i64 = 50_000;
 
 fn fields(s: &str) -> Vec<String> {
     s.split('、').filter(|f| !f.is_empty()).map(str::to_string).collect()

@@ -13,6 +13,8 @@
 //! - Read-your-writes: after a write request succeeds, [`layer`] answers only
 //!   once a sync that started after the write finished, so the writer's next
 //!   request sees the change; writers waiting at the same time share one sync.
+//!   Until the first load is complete, writes do not wait; reads wait for the
+//!   load and for a sync that covers those writes (see [`Derived::refresh`]).
 //! - Writes of other processes (the CLI's imports, other servers) are picked
 //!   up within [`INTERVAL`].
 //! - A failed sync is logged and tried again on the next tick; writers waiting
@@ -43,6 +45,9 @@ pub struct Derived {
     indexer: Indexer,
     /// Syncs asked for (a counter: each write request takes the next number).
     requested: AtomicU64,
+    /// The highest number taken by a write that did not wait because the first
+    /// load was still running: readers wait for it too.
+    during_load: AtomicU64,
     /// The highest request number a finished sync covers; 0 until the first
     /// full load is complete, which covers number 1.
     finished: watch::Sender<u64>,
@@ -70,6 +75,7 @@ impl Derived {
             indexer: Indexer::default(),
             // Number 1 stands for the first load.
             requested: AtomicU64::new(1),
+            during_load: AtomicU64::new(1),
             finished: watch::Sender::new(0),
             wake: Arc::new(Notify::new()),
             running: tokio::sync::Mutex::new(()),
@@ -88,15 +94,21 @@ impl Derived {
         }
     }
 
+    /// Waits until the first load is complete and includes every write
+    /// answered while it ran.
+    async fn loaded(&self) {
+        self.wait_for(self.during_load.load(Ordering::SeqCst)).await;
+    }
+
     /// The organisation catalogue, once loaded.
     pub async fn catalog(&self) -> RwLockReadGuard<'_, OrgCatalog> {
-        self.wait_for(1).await;
+        self.loaded().await;
         self.catalog.read().await
     }
 
     /// The matching catalogue, once loaded.
     pub async fn matches(&self) -> RwLockReadGuard<'_, MatchCatalog> {
-        self.wait_for(1).await;
+        self.loaded().await;
         self.matches.read().await
     }
 
@@ -125,7 +137,7 @@ impl Derived {
 
     /// The full-text index, once caught up with the database.
     pub async fn fulltext(&self) -> &FullText {
-        self.wait_for(1).await;
+        self.loaded().await;
         &self.fulltext
     }
 
@@ -150,10 +162,20 @@ impl Derived {
         Ok(())
     }
 
-    /// Returns once a sync that started after this call has finished.
+    /// Returns once a sync that started after this call has finished — or at
+    /// once while the first load is still running: a write in the first minute
+    /// after a start (a login, say) does not wait for millions of rows to load;
+    /// readers wait instead, for the first load and the sync after it.
     pub async fn refresh(&self) {
         let ticket = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
         self.wake.notify_one();
+        if *self.finished.borrow() == 0 {
+            self.during_load.fetch_max(ticket, Ordering::SeqCst);
+            // The load may have finished meanwhile; then wait as usual.
+            if *self.finished.borrow() == 0 {
+                return;
+            }
+        }
         self.wait_for(ticket).await;
     }
 }

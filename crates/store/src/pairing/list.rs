@@ -205,7 +205,7 @@ pub async fn current_rows(db: &Db, scope: &Scope, batch: &Batch) -> Result<Vec<P
     }
     let Some((clause, [low, high], org)) = super::within(scope, 2) else { return Ok(Vec::new()) };
     let sql = sqlx::AssertSqlSafe(format!(
-        "{} WHERE p.batch_id = $1 AND p.status IN ('proposed','consented','signed','active') AND {clause} ORDER BY p.county_code, o.name, p.id",
+        "{} WHERE +p.batch_id = $1 AND p.status IN ('proposed','consented','signed','active') AND {clause} ORDER BY p.county_code, o.name, p.id",
         super::SELECT
     ));
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(batch.id).bind(&low).bind(&high).bind(org).fetch_all(p).await)?)

@@ -660,7 +660,8 @@ pub fn end_of_day(d: NaiveDate) -> i64 {
 pub async fn list_as_of(db: &Db, scope: &Scope, batch_id: i64, at: i64) -> Result<Vec<Pairing>> {
     let Some((clause, [low, high], org)) = within(scope, 3) else { return Ok(Vec::new()) };
     let sql = sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE p.batch_id = $1 AND p.listed_at IS NOT NULL AND p.listed_at <= $2 \
+        // `+p.batch_id`: read the scope through its indexes, not the batch's every pairing.
+        "{SELECT} WHERE +p.batch_id = $1 AND p.listed_at IS NOT NULL AND p.listed_at <= $2 \
          AND (p.delisted_at IS NULL OR p.delisted_at > $2) AND {clause} ORDER BY p.county_code, o.name, p.id"
     ));
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(batch_id).bind(at).bind(&low).bind(&high).bind(org).fetch_all(p).await)?)

@@ -27,9 +27,11 @@ pub struct Due {
 /// organisation's seat, or its organisation's), with their batch's deadline.
 async fn unsigned(db: &Db, scope: &Scope) -> Result<Vec<(Pairing, String)>> {
     let Some((clause, [low, high], org)) = super::within(scope, 1) else { return Ok(Vec::new()) };
+    // One flat query (the batch is already joined as `b`): SQLite then reads the
+    // scope through its region and organisation indexes instead of every pairing.
+    let (columns, from) = SELECT.split_once(" FROM ").unwrap_or((SELECT, ""));
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT q.*, b2.sign_deadline FROM ({SELECT} WHERE p.status = 'consented' AND {clause}) q \
-         JOIN pairing_batches b2 ON b2.id = q.batch_id ORDER BY b2.sign_deadline, q.id"
+        "{columns}, b.sign_deadline FROM {from} WHERE p.status = 'consented' AND {clause} ORDER BY b.sign_deadline, p.id"
     ));
     let rows: Vec<PairingWithDeadline> = on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(org).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| (r.pairing, r.sign_deadline)).collect())

@@ -37,10 +37,7 @@ pub(super) fn may_approve(cu: &CurrentUser) -> Result<(), AppError> {
 pub(super) async fn pending_list(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<PendingPage, AppError> {
     may_approve(&cu)?;
     let mut rows = Vec::new();
-    for o in orgs::in_region(&state.db, &cu.principal.region).await? {
-        if o.approval == "approved" {
-            continue;
-        }
+    for o in orgs::awaiting_approval(&state.db, &cu.principal.region).await? {
         let region = o.region();
         if !decide(&cu.principal, Action::ApproveOrganization, Target::Organization { id: o.id, region: &region }).is_allowed() {
             continue;
