@@ -68,6 +68,14 @@ where
 /// Rows per page when reading what changed.
 pub const PAGE: i64 = 10_000;
 
+/// A page handler for [`in_pages`] that keeps every row in `all`.
+pub(crate) fn gather<T>(all: &mut Vec<T>) -> impl FnMut(Vec<T>) -> Result<()> + '_ {
+    move |page| {
+        all.extend(page);
+        Ok(())
+    }
+}
+
 /// Rows stamped at or after `since` (their `updated_at`), handed to `each` a
 /// page of `page` rows at a time in order of (`updated_at`, id) — so memory
 /// holds one page however many rows changed, and a reader that stops midway

@@ -189,10 +189,7 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Organization>> {
 /// Organisations changed at or after `since` (Unix seconds), for the search index.
 pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Organization>> {
     let mut all = Vec::new();
-    changed_in_pages(db, since, crate::db::PAGE, |page| {
-        all.extend(page);
-        Ok(())
-    }).await?;
+    changed_in_pages(db, since, crate::db::PAGE, crate::db::gather(&mut all)).await?;
     Ok(all)
 }
 

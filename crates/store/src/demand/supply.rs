@@ -176,10 +176,7 @@ pub async fn list(db: &Db, org_id: Option<i64>, region: Option<&duijie_domain::R
 /// Offers changed at or after `since`, for the catalogue and the search index.
 pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<Offer>> {
     let mut all = Vec::new();
-    changed_in_pages(db, since, crate::db::PAGE, |page| {
-        all.extend(page);
-        Ok(())
-    }).await?;
+    changed_in_pages(db, since, crate::db::PAGE, crate::db::gather(&mut all)).await?;
     Ok(all)
 }
 
