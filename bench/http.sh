@@ -8,7 +8,7 @@
 #         bash bench/http.sh postgres        # PostgreSQL at BENCH_PG_URL (postgres://postgres@127.0.0.1:5432)
 # Knobs:  BENCH_SCALE=ORGS,OFFERS,DEMANDS,PAIRINGS (100000,100000,1000000,50000)
 #         WRK_DURATION=8s WRK_CONNS=32 WRK_THREADS=2 BENCH_WRITE_CONNS=3 BENCH_KEEP=1
-#         BENCH_SKIP_BUILD=1 CARGO_TARGET_DIR=…
+#         BENCH_SKIP_BUILD=1 CARGO_TARGET_DIR=… BENCH_SLOW_RPS=100 (routes slower alone stay out of the mixed run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET="${CARGO_TARGET_DIR:-target}"
