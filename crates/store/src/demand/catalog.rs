@@ -670,7 +670,7 @@ impl MatchCatalog {
         let facts = DemandFacts { region: &d.region_code, field: &d.field, funds_fen: d.funds_fen };
         let field = field_index(&d.field);
         let orgs = self.ranked_orgs(&facts, field, limit).into_iter().filter_map(|(_, id)| self.explain_org(&facts, id)).collect();
-        let offers = self.ranked_offers(&facts, field, limit).into_iter().filter_map(|(_, id)| self.explain_offer(&facts, id)).collect();
+        let offers = self.ranked_offers(&facts, field, None, limit).into_iter().filter_map(|(_, id)| self.explain_offer(&facts, id)).collect();
         (orgs, offers)
     }
 
@@ -681,9 +681,8 @@ impl MatchCatalog {
         let facts = DemandFacts { region: &d.region_code, field: &d.field, funds_fen: d.funds_fen };
         let own = self.orgs.get(&org_id).filter(|o| o.eligible).and_then(|_| self.explain_org(&facts, org_id));
         let offers = self
-            .ranked_offers(&facts, field_index(&d.field), usize::MAX)
+            .ranked_offers(&facts, field_index(&d.field), Some(org_id), usize::MAX)
             .into_iter()
-            .filter(|(_, id)| self.offers.get(id).is_some_and(|f| f.org_id == org_id))
             .filter_map(|(_, id)| self.explain_offer(&facts, id))
             .collect();
         (own, offers)
@@ -734,8 +733,8 @@ impl MatchCatalog {
 
     /// The best `limit` offers for a demand as (total, id), best first: an
     /// offer is a candidate only if it is for anywhere or for a region above
-    /// the demand's, and every candidate is scored.
-    fn ranked_offers(&self, d: &DemandFacts, field: u8, limit: usize) -> Vec<(i32, i64)> {
+    /// the demand's, and every candidate (of `only_org`, when given) is scored.
+    fn ranked_offers(&self, d: &DemandFacts, field: u8, only_org: Option<i64>, limit: usize) -> Vec<(i32, i64)> {
         let mut candidates: BTreeSet<i64> = self.index.offers_for(field, "").collect();
         for prefix in prefixes(d.region) {
             candidates.extend(self.index.offers_for(field, prefix));
@@ -743,7 +742,7 @@ impl MatchCatalog {
         let mut ranked: Vec<(i32, i64)> = candidates
             .into_iter()
             .filter_map(|id| {
-                let f = self.offers.get(&id).filter(|f| f.published)?;
+                let f = self.offers.get(&id).filter(|f| f.published && only_org.is_none_or(|o| o == f.org_id))?;
                 let o = self.orgs.get(&f.org_id).filter(|o| o.eligible)?;
                 matching::total(d, &self.supplier(o, d, Some(self.offer_facts(f)), &f.fields)).map(|t| (t, id))
             })
@@ -989,7 +988,7 @@ mod tests {
             let d = DemandFacts { region, field, funds_fen: rng.below(4) as i64 * 1_000_000 };
             for limit in [1, 2, 3, 5, 10, 20, usize::MAX] {
                 assert_eq!(c.ranked_orgs(&d, field_index(field), limit), every_org(c, &d, limit), "organisations for {region} {field}, {limit}");
-                assert_eq!(c.ranked_offers(&d, field_index(field), limit), every_offer(c, &d, limit), "offers for {region} {field}, {limit}");
+                assert_eq!(c.ranked_offers(&d, field_index(field), None, limit), every_offer(c, &d, limit), "offers for {region} {field}, {limit}");
             }
         }
         for org in 1..=300 {
