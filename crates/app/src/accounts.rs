@@ -21,13 +21,8 @@ use duijie_store::{Actor, Db};
 
 /// The account `id` if `who` administers it; 404 otherwise.
 pub async fn managed(db: &Db, who: &Principal, id: i64) -> Result<User, Error> {
-    let u = users::get(db, id).await?.ok_or(Error::NotFound)?;
-    let region = u.region();
-    if decide(who, Action::ManageUser, Target::User { region: &region, org_id: u.org_id }).is_allowed() {
-        Ok(u)
-    } else {
-        Err(Error::NotFound)
-    }
+    // Administrators only: a 403 would tell others that the account exists.
+    crate::open(users::get(db, id).await?, who, Action::ManageUser).map_err(|_| Error::NotFound)
 }
 
 /// The live sessions and tokens of an account `who` administers.

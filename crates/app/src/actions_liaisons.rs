@@ -9,7 +9,7 @@
 //! and lies where `authz::decide(ManageLiaison, …)` allows, with every bad
 //! field named in Chinese.
 
-use crate::{Error, require};
+use crate::Error;
 use duijie_domain::authz::{Action as AuthzAction, Target, decide};
 use duijie_domain::{Decision, FieldError, Level, Principal, RegionCode, Role};
 use duijie_store::actions::{self, Action, Enrolment, EnrolmentForm};
@@ -81,12 +81,10 @@ fn check_phone(errors: &mut Vec<FieldError>, field: &str, phone: &str) {
 /// unchanged (`Invalid` for listed/unapproved/deregistered, `Conflict` for a
 /// second enrolment) so that each face can show them its own way.
 pub async fn enrol_own(db: &Db, who: &Principal, actor: &Actor, action: &Action, form: &EnrolmentForm) -> Result<Result<i64, duijie_store::Error>, Error> {
-    let Some(org_id) = who.org_id.filter(|_| who.role == Role::Organization) else {
+    let Some(org_id) = who.org_id().filter(|_| who.role() == Role::Organization) else {
         return Err(Error::Forbidden);
     };
-    let org = orgs::get(db, org_id).await?.ok_or(Error::NotFound)?;
-    let region = org.region();
-    require(decide(who, AuthzAction::Enrol, Target::Organization { id: org.id, region: &region }))?;
+    let org = crate::open(orgs::get(db, org_id).await?, who, AuthzAction::Enrol)?;
     let mut tx = db.begin().await?;
     match actions::enrol(&mut tx, actor, &org, action, form).await {
         Ok(id) => {
@@ -100,7 +98,7 @@ pub async fn enrol_own(db: &Db, who: &Principal, actor: &Actor, action: &Action,
 
 /// The enrolments an officer may see: organisations registered in their subtree.
 pub async fn visible_enrolments(db: &Db, who: &Principal, action: Option<i64>) -> Result<Vec<Enrolment>, Error> {
-    if decide(who, AuthzAction::ViewEnrolments, Target::Region(&who.region)) != Decision::Allow {
+    if decide(who, AuthzAction::ViewEnrolments, Target::Region(who.region())) != Decision::Allow {
         return Err(Error::Forbidden);
     }
     let scope = who.scope();

@@ -28,7 +28,8 @@ pub mod regions_designations;
 pub mod search;
 pub mod supply;
 
-use duijie_domain::{Decision, FieldError};
+use duijie_domain::authz::{Action, Guarded, Unchecked};
+use duijie_domain::{Decision, FieldError, Principal};
 
 /// Why an operation did not happen.
 #[derive(Debug)]
@@ -84,6 +85,15 @@ pub fn require(d: Decision) -> Result<(), Error> {
         Decision::Forbidden => Err(Error::Forbidden),
         Decision::NotFound => Err(Error::NotFound),
     }
+}
+
+/// Opens a record the store loaded by id for `who` doing `action`: a missing
+/// record and one the caller may not see are both `NotFound`, one it sees but
+/// may not act on is `Forbidden`. The only way from `store::…::get` to a
+/// record on a person's behalf.
+pub fn open<T: Guarded>(loaded: Option<Unchecked<T>>, who: &Principal, action: Action) -> Result<T, Error> {
+    let record = loaded.ok_or(Error::NotFound)?;
+    record.check(who, action).map_err(|d| require(d).expect_err("check refused"))
 }
 
 /// Today's date in Beijing time (deadlines and reporting periods are Beijing dates).

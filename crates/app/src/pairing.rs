@@ -10,7 +10,7 @@
 //! nothing written.
 
 use crate::{Error, require};
-use duijie_domain::authz::{Action, Target, decide};
+use duijie_domain::authz::{Action, Guarded, Target, decide};
 use duijie_domain::pairing::Targets;
 use duijie_domain::{Level, Principal, RegionCode, Role};
 use duijie_store::pairing::adjust::{self, Adjustment, NewAdjustment, Op, Upload};
@@ -27,23 +27,14 @@ pub fn form_error(e: duijie_store::Error) -> Error {
     }
 }
 
-/// The authorisation target of a pairing.
-pub fn target_of<'a>(p: &'a Pairing, org_region: &'a RegionCode, target: &'a RegionCode) -> Target<'a> {
-    Target::Pairing { org_id: p.org_id, org_region, target }
-}
-
 /// Whether `who` may do `action` to `p`.
 pub fn may(who: &Principal, action: Action, p: &Pairing) -> bool {
-    let (o, t) = (p.org_region(), p.target());
-    decide(who, action, target_of(p, &o, &t)).is_allowed()
+    p.decide(who, action).is_allowed()
 }
 
 /// Loads a pairing the caller may see (404 otherwise).
 pub async fn visible(db: &Db, who: &Principal, id: i64) -> Result<Pairing, Error> {
-    let p = pairing::get(db, id).await?.ok_or(Error::NotFound)?;
-    let (o, t) = (p.org_region(), p.target());
-    require(decide(who, Action::ViewPairing, target_of(&p, &o, &t)))?;
-    Ok(p)
+    crate::open(pairing::get(db, id).await?, who, Action::ViewPairing)
 }
 
 
@@ -114,12 +105,7 @@ pub fn parse_params(min: &str, max: &str) -> Result<Params, Error> {
 /// A request the caller may see: its own organisation's, one it may approve,
 /// or one whose target or organisation lies in its subtree (404 otherwise).
 pub async fn adjustment_visible(db: &Db, who: &Principal, id: i64) -> Result<Adjustment, Error> {
-    let a = adjust::get(db, id).await?.ok_or(Error::NotFound)?;
-    let own = who.role == Role::Organization && who.org_id == Some(a.org_id);
-    let batch_region = RegionCode::try_from(a.batch_region.clone()).unwrap_or_else(|_| RegionCode::national());
-    let target = RegionCode::try_from(a.region_code.clone()).unwrap_or_else(|_| RegionCode::national());
-    let officer = who.role.is_government() && (who.region.contains(&target) || who.region == batch_region);
-    if own || officer { Ok(a) } else { Err(Error::NotFound) }
+    crate::open(adjust::get(db, id).await?, who, Action::ViewAdjustment)
 }
 
 /// Checks and submits an adjustment request for `who`.
@@ -128,7 +114,7 @@ pub async fn submit_adjustment(db: &Db, who: &Principal, actor: &Actor, n: NewAd
         (Op::Add, _) => n.region.clone().ok_or_else(|| Error::field("region", "请填写新增结对地区的区划代码"))?,
         (_, Some(pid)) => {
             let p = visible(db, who, pid).await?;
-            if who.role == Role::Organization && who.org_id != Some(p.org_id) {
+            if who.role() == Role::Organization && who.org_id() != Some(p.org_id) {
                 return Err(Error::Forbidden);
             }
             p.target()
@@ -136,7 +122,7 @@ pub async fn submit_adjustment(db: &Db, who: &Principal, actor: &Actor, n: NewAd
         _ => return Err(Error::field("pairing_id", "请选择要调整的结对")),
     };
     require(decide(who, Action::RequestAdjustment, Target::Region(&region)))?;
-    if n.op == Op::Add && who.role == Role::Organization && who.org_id != Some(n.org_id) {
+    if n.op == Op::Add && who.role() == Role::Organization && who.org_id() != Some(n.org_id) {
         return Err(Error::field("credit_code", "社会组织只能为本组织申请"));
     }
     let mut tx = db.begin().await?;
@@ -151,7 +137,7 @@ pub async fn decide_adjustment(db: &Db, who: &Principal, actor: &Actor, id: i64,
     let batch_region = RegionCode::try_from(a.batch_region.clone()).unwrap_or_else(|_| RegionCode::national());
     require(decide(who, Action::ApproveAdjustment, Target::Region(&batch_region)))?;
     let mut tx = db.begin().await?;
-    let after = if approve { adjust::approve(&mut tx, actor, who.role, id, duijie_store::now()).await? } else { adjust::reject(&mut tx, actor, id, reason).await? };
+    let after = if approve { adjust::approve(&mut tx, actor, who.role(), id, duijie_store::now()).await? } else { adjust::reject(&mut tx, actor, id, reason).await? };
     tx.commit().await?;
     Ok(after)
 }

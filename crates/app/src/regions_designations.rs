@@ -11,7 +11,7 @@ use duijie_store::designations::{Kind, NewDesignation};
 
 /// Where `p` starts browsing the region tree: officers at their unit, organisations at the top.
 pub fn browse_root(p: &Principal) -> RegionCode {
-    if p.role == Role::Organization { RegionCode::national() } else { p.region.clone() }
+    if p.role() == Role::Organization { RegionCode::national() } else { p.region().clone() }
 }
 
 /// Checks the fields of a new designation, naming each bad field.

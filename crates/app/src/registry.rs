@@ -68,16 +68,14 @@ pub enum Visibility {
 /// Loads an organisation the caller may see at all; a missing one, or an
 /// unapproved one out of the caller's scope, is `NotFound`.
 pub async fn visible(db: &Db, who: &Principal, id: i64) -> Result<(Organization, Visibility), Error> {
-    let o = orgs::get(db, id).await?.ok_or(Error::NotFound)?;
-    let region = o.region();
-    let target = Target::Organization { id: o.id, region: &region };
-    if decide(who, Action::ViewOrganization, target) == Decision::Allow {
-        return Ok((o, Visibility::Full));
+    let loaded = orgs::get(db, id).await?.ok_or(Error::NotFound)?;
+    if loaded.decision(who, Action::ViewOrganization) == Decision::Allow {
+        return Ok((loaded.check(who, Action::ViewOrganization).map_err(|_| Error::NotFound)?, Visibility::Full));
     }
-    if o.approval == "approved" && decide(who, Action::ViewOrgPublic, target) == Decision::Allow {
-        return Ok((o, Visibility::Public));
+    match loaded.check(who, Action::ViewOrgPublic) {
+        Ok(o) if o.approval == "approved" => Ok((o, Visibility::Public)),
+        _ => Err(Error::NotFound),
     }
-    Err(Error::NotFound)
 }
 
 /// Decides `action` on an organisation, mapping the answer to errors (404 when
@@ -89,7 +87,7 @@ pub fn require_on(who: &Principal, action: Action, o: &Organization) -> Result<(
 
 /// Whether the caller may create organisations at all.
 pub fn may_create(who: &Principal) -> bool {
-    matches!(who.role, Role::Admin | Role::CivilAffairs)
+    matches!(who.role(), Role::Admin | Role::CivilAffairs)
 }
 
 /// Accepts a form's 是/否 text or an API's JSON boolean for a yes/no field.
@@ -255,7 +253,7 @@ pub fn check_new_org(tree: &RegionTree, who: &Principal, f: &NewOrgForm) -> Resu
 pub async fn save_profile(db: &Db, who: &Principal, actor: &Actor, id: i64, mut form: ProfileForm) -> Result<(), Error> {
     let (o, _) = visible(db, who, id).await?;
     require_on(who, Action::EditOrganization, &o)?;
-    if who.role == Role::Organization {
+    if who.role() == Role::Organization {
         // Name and status are registration facts; only the registering authority changes them.
         form.name = o.name.clone();
         form.status = o.status.clone();
@@ -304,10 +302,7 @@ pub async fn save_credit_list(db: &Db, who: &Principal, actor: &Actor, id: i64, 
 
 /// Loads an application the principal may decide on (404 out of scope, 403 without the right).
 async fn application_for(db: &Db, who: &Principal, id: i64) -> Result<Organization, Error> {
-    let org = orgs::get(db, id).await?.ok_or(Error::NotFound)?;
-    let region = org.region();
-    require(decide(who, Action::ApproveOrganization, Target::Organization { id, region: &region }))?;
-    Ok(org)
+    crate::open(orgs::get(db, id).await?, who, Action::ApproveOrganization)
 }
 
 /// Approves (`approve`) or returns an application with a reason (pages and API).

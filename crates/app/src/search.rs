@@ -57,10 +57,10 @@ pub const PER_PAGE: usize = 20;
 
 /// The caller's scope in the index.
 fn scope_of(who: &Principal) -> Scope {
-    if who.role.is_government() {
-        Scope { region_prefix: Some(who.region.as_str().to_string()), org_id: None, include_public: true }
+    if who.role().is_government() {
+        Scope { region_prefix: Some(who.region().as_str().to_string()), org_id: None, include_public: true }
     } else {
-        Scope { region_prefix: None, org_id: who.org_id, include_public: true }
+        Scope { region_prefix: None, org_id: who.org_id(), include_public: true }
     }
 }
 

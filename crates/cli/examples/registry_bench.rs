@@ -69,7 +69,7 @@ async fn search(url: &str, queries: usize) {
     let started = Instant::now();
     let catalog = OrgCatalog::load(&db).await.expect("catalogue");
     eprintln!("catalogue of {} organisations loaded in {:.2} s", catalog.len(), started.elapsed().as_secs_f64());
-    let admin = duijie_domain::Principal { user_id: 0, username: "bench".into(), role: duijie_domain::Role::Admin, region: RegionCode::national(), org_id: None };
+    let admin = duijie_domain::Principal::platform();
     let scope: Scope = admin.scope();
     let mut rng = Lcg(7);
     let mut times = Vec::with_capacity(queries);

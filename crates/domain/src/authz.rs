@@ -17,15 +17,19 @@
 use crate::{Level, RegionCode, Role};
 
 /// The authenticated actor, built only from a verified session or token.
+///
+/// Its fields are private: a principal is made from an account row that a
+/// session or token led to ([`Principal::of_account`], called by
+/// `store::users` only), or is the platform itself ([`Principal::platform`],
+/// for the CLI and background jobs). `crates/web/tests/architecture.rs`
+/// keeps both constructors out of the web and application layers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub user_id: i64,
-    pub username: String,
-    pub role: Role,
-    /// The unit's region (for organisation users: the organisation's registering region).
-    pub region: RegionCode,
-    /// The organisation this user acts for, for the organisation role.
-    pub org_id: Option<i64>,
+    user_id: i64,
+    username: String,
+    role: Role,
+    region: RegionCode,
+    org_id: Option<i64>,
 }
 
 /// What a principal may list: a region subtree and/or one organisation.
@@ -36,6 +40,44 @@ pub struct Scope {
 }
 
 impl Principal {
+    /// The principal of a user account (`store::users::User::principal`).
+    pub fn of_account(user_id: i64, username: String, role: Role, region: RegionCode, org_id: Option<i64>) -> Principal {
+        Principal { user_id, username, role, region, org_id }
+    }
+
+    /// The platform acting for itself (the CLI, reminders, imports started by
+    /// an operator): an administrator of the whole country with no account.
+    pub fn platform() -> Principal {
+        Principal { user_id: 0, username: "platform".into(), role: Role::Admin, region: RegionCode::national(), org_id: None }
+    }
+
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The unit's region (for organisation users: the organisation's registering region).
+    pub fn region(&self) -> &RegionCode {
+        &self.region
+    }
+
+    /// The organisation this user acts for, for the organisation role.
+    pub fn org_id(&self) -> Option<i64> {
+        self.org_id
+    }
+
+    /// Whether this is a user of organisation `id`.
+    pub fn is_org(&self, id: i64) -> bool {
+        self.role == Role::Organization && self.org_id == Some(id)
+    }
+
     /// The listing scope of this principal.
     pub fn scope(&self) -> Scope {
         if self.role.is_government() {
@@ -119,6 +161,18 @@ pub enum Action {
     ApproveAdjustment,
     /// See a demand (organisations: published ones only).
     ViewDemand,
+    /// Open a demand's files: those who see the demand; a household demand's
+    /// files only those who may see the household.
+    OpenDemandFile,
+    /// See an offer: published ones anyone logged in; the others only those
+    /// who manage the organisation's offers.
+    ViewOffer,
+    /// Confirm, decline or withdraw a take or an order: the demand's county
+    /// side (those who may order for its region) or the organisation's side.
+    DecideMatch,
+    /// See an adjustment request: its organisation, officers over its target,
+    /// and the departments of the level that issued the list.
+    ViewAdjustment,
     /// Record, edit, submit or withdraw a demand of this region (the county bureau).
     EditDemand,
     /// See a household's personal data unmasked (recorded in the audit trail).
@@ -142,7 +196,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 36] = [
+        Action::OpenDemandFile,
+        Action::ViewOffer,
+        Action::DecideMatch,
+        Action::ViewAdjustment,
         Action::ViewRegion,
         Action::EditDesignation,
         Action::ViewUser,
@@ -189,8 +247,16 @@ pub enum Target<'a> {
     Organization { id: i64, region: &'a RegionCode },
     /// A pairing: the organisation (id, registering region) and the paired county or village.
     Pairing { org_id: i64, org_region: &'a RegionCode, target: &'a RegionCode },
-    /// A demand: its region, and whether it is published (visible to everyone logged in).
-    Demand { region: &'a RegionCode, public: bool },
+    /// A demand: its region, whether it is published (visible to everyone
+    /// logged in), and whether it helps one household (its files may show the family).
+    Demand { region: &'a RegionCode, public: bool, household: bool },
+    /// An offer of the supply library: its organisation, and whether it is published.
+    Offer { org_id: i64, org_region: &'a RegionCode, published: bool },
+    /// A take or an order (对接): the demand's region and the organisation.
+    Match { demand_region: &'a RegionCode, org_id: i64 },
+    /// A request to adjust a published pairing list: the organisation, the
+    /// county or village concerned, and the region that issued the list.
+    Adjustment { org_id: i64, target: &'a RegionCode, batch_region: &'a RegionCode },
 }
 
 /// The answer: allowed, visible but not permitted, or invisible.
@@ -204,6 +270,68 @@ pub enum Decision {
 impl Decision {
     pub fn is_allowed(self) -> bool {
         self == Decision::Allow
+    }
+}
+
+/// A record that can be asked about: loaded rows implement it by naming the
+/// [`Target`] they stand for and calling [`decide`].
+pub trait Guarded {
+    /// Whether `who` may do `action` on this record.
+    fn decide(&self, who: &Principal, action: Action) -> Decision;
+
+    /// Whether anyone, logged in or not, may see it (a published demand).
+    fn is_public(&self) -> bool {
+        false
+    }
+}
+
+/// A record read by its id before anyone decided whether the caller may see
+/// it. Its contents are reached only through [`Unchecked::check`] (the
+/// caller's decision), [`Unchecked::public`] (what anyone may see) or
+/// [`Unchecked::unscoped`] (the platform itself: the CLI and background jobs;
+/// `crates/web/tests/architecture.rs` keeps it out of the web and application
+/// layers). A handler that forgets the check therefore does not compile:
+///
+/// ```compile_fail
+/// # use duijie_domain::authz::Unchecked;
+/// struct Row { secret: String }
+/// let loaded = Unchecked::new(Row { secret: "身份证号".into() });
+/// let _ = loaded.secret; // no way in without deciding
+/// ```
+#[must_use = "a loaded record is reached only through check(), public() or unscoped()"]
+pub struct Unchecked<T>(T);
+
+impl<T> Unchecked<T> {
+    /// Wraps a row the store has just read.
+    pub fn new(record: T) -> Unchecked<T> {
+        Unchecked(record)
+    }
+
+    /// The record for the platform's own work; never on behalf of a person.
+    pub fn unscoped(self) -> T {
+        self.0
+    }
+}
+
+impl<T: Guarded> Unchecked<T> {
+    /// The record if `who` may do `action` on it; otherwise the decision
+    /// (`NotFound` for what the caller may not see, `Forbidden` for what it
+    /// sees but may not do).
+    pub fn check(self, who: &Principal, action: Action) -> Result<T, Decision> {
+        match self.0.decide(who, action) {
+            Decision::Allow => Ok(self.0),
+            d => Err(d),
+        }
+    }
+
+    /// Whether `who` may do `action`, without opening the record.
+    pub fn decision(&self, who: &Principal, action: Action) -> Decision {
+        self.0.decide(who, action)
+    }
+
+    /// The record if anyone may see it.
+    pub fn public(self) -> Option<T> {
+        self.0.is_public().then_some(self.0)
     }
 }
 
@@ -348,7 +476,27 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             // The two departments of the level that issued the list, each for itself.
             permitted(who.region == *r && matches!(who.role, Role::RuralRevitalization | Role::CivilAffairs))
         }
-        (Action::ViewDemand, Target::Demand { region, public }) => {
+        (Action::ViewOffer, Target::Offer { org_id, org_region, published }) => {
+            if published || decide(who, Action::ManageOffer, Target::Organization { id: org_id, region: org_region }) == Allow {
+                Allow
+            } else {
+                NotFound
+            }
+        }
+        (Action::DecideMatch, Target::Match { demand_region, org_id }) => {
+            if who.is_org(org_id) || decide(who, Action::OrderOffer, Target::Region(demand_region)) == Allow { Allow } else { NotFound }
+        }
+        (Action::ViewAdjustment, Target::Adjustment { org_id, target, batch_region }) => {
+            if who.is_org(org_id) || (gov && (who.region.contains(target) || who.region == *batch_region)) { Allow } else { NotFound }
+        }
+        (Action::OpenDemandFile, Target::Demand { region, household, .. }) => {
+            if decide(who, Action::ViewDemand, target) != Allow || (household && decide(who, Action::ViewHousehold, Target::Region(region)) != Allow) {
+                NotFound
+            } else {
+                Allow
+            }
+        }
+        (Action::ViewDemand, Target::Demand { region, public, .. }) => {
             if public || in_subtree(region) { Allow } else { NotFound }
         }
         (Action::ViewDemandParties, Target::Demand { region, .. }) => {
@@ -438,7 +586,7 @@ mod tests {
     }
 
     fn principal(role: Role, region: &str, org: Option<i64>) -> Principal {
-        Principal { user_id: 1, username: "u".into(), role, region: code(region), org_id: org }
+        Principal::of_account(1, "u".into(), role, code(region), org)
     }
 
     /// Roles × actions × {in scope, out of scope}, each answer written out by hand.
@@ -450,6 +598,7 @@ mod tests {
     fn every_role_action_and_scope_has_the_expected_answer() {
         let inside = code("530628");
         let outside = code("520102");
+        let national = RegionCode::national();
         #[rustfmt::skip]
         let table: &[(Role, Action, Decision, Decision)] = &[
             // role                      action                     in scope   out of scope
@@ -482,6 +631,10 @@ mod tests {
             (Role::Admin,               Action::TakeDemand,        Forbidden, NotFound),
             (Role::Admin,               Action::OrderOffer,        Allow,     NotFound),
             (Role::Admin,               Action::ManageOffer,       Allow,     NotFound),
+            (Role::Admin,               Action::ViewOffer,         Allow,     NotFound),
+            (Role::Admin,               Action::OpenDemandFile,    Allow,     NotFound),
+            (Role::Admin,               Action::DecideMatch,       Allow,     NotFound),
+            (Role::Admin,               Action::ViewAdjustment,    Allow,     NotFound),
             (Role::Admin,               Action::ViewMatchStats,    Allow,     NotFound),
             (Role::Admin,         Action::ViewDemandParties, Allow,     NotFound),
             (Role::Admin,         Action::RecordOrgFacts,    Allow,     NotFound),
@@ -514,6 +667,10 @@ mod tests {
             (Role::CivilAffairs,        Action::TakeDemand,        Forbidden, NotFound),
             (Role::CivilAffairs,        Action::OrderOffer,        Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ManageOffer,       Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ViewOffer,         Allow,     NotFound),
+            (Role::CivilAffairs,        Action::OpenDemandFile,    Allow,     NotFound),
+            (Role::CivilAffairs,        Action::DecideMatch,       NotFound,  NotFound),
+            (Role::CivilAffairs,        Action::ViewAdjustment,    Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewMatchStats,    Allow,     NotFound),
             (Role::CivilAffairs,  Action::ViewDemandParties, Allow,     NotFound),
             (Role::CivilAffairs,  Action::RecordOrgFacts,    Allow,     NotFound),
@@ -546,6 +703,10 @@ mod tests {
             (Role::RuralRevitalization, Action::TakeDemand,        Forbidden, NotFound),
             (Role::RuralRevitalization, Action::OrderOffer,        Allow,     NotFound),
             (Role::RuralRevitalization, Action::ManageOffer,       Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewOffer,         Allow,     NotFound),
+            (Role::RuralRevitalization, Action::OpenDemandFile,    Allow,     NotFound),
+            (Role::RuralRevitalization, Action::DecideMatch,       Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewAdjustment,    Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewMatchStats,    Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewDemandParties, Allow,     NotFound),
             (Role::RuralRevitalization, Action::RecordOrgFacts,    Forbidden, NotFound),
@@ -578,6 +739,10 @@ mod tests {
             (Role::Supervisor,          Action::TakeDemand,        Forbidden, NotFound),
             (Role::Supervisor,          Action::OrderOffer,        Forbidden, NotFound),
             (Role::Supervisor,          Action::ManageOffer,       Forbidden, NotFound),
+            (Role::Supervisor,          Action::ViewOffer,         NotFound,  NotFound),
+            (Role::Supervisor,          Action::OpenDemandFile,    NotFound,  NotFound),
+            (Role::Supervisor,          Action::DecideMatch,       NotFound,  NotFound),
+            (Role::Supervisor,          Action::ViewAdjustment,    Allow,     NotFound),
             (Role::Supervisor,          Action::ViewMatchStats,    Allow,     NotFound),
             (Role::Supervisor,    Action::ViewDemandParties, Allow,     NotFound),
             (Role::Supervisor,    Action::RecordOrgFacts,    Forbidden, NotFound),
@@ -610,6 +775,10 @@ mod tests {
             (Role::Organization,        Action::TakeDemand,        Allow,     NotFound),
             (Role::Organization,        Action::OrderOffer,        Forbidden, Forbidden),
             (Role::Organization,        Action::ManageOffer,       Allow,     NotFound),
+            (Role::Organization,        Action::ViewOffer,         Allow,     NotFound),
+            (Role::Organization,        Action::OpenDemandFile,    NotFound,  NotFound),
+            (Role::Organization,        Action::DecideMatch,       Allow,     NotFound),
+            (Role::Organization,        Action::ViewAdjustment,    Allow,     NotFound),
             (Role::Organization,        Action::ViewMatchStats,    Forbidden, Forbidden),
             (Role::Organization,  Action::ViewDemandParties, NotFound,  NotFound),
             (Role::Organization,  Action::RecordOrgFacts,    Forbidden, NotFound),
@@ -634,9 +803,11 @@ mod tests {
                     | Action::OrderOffer
                     | Action::ViewMatchStats => Target::Region(region),
                     // Unpublished demands: organisations never see them, officers in their subtree.
-                    Action::ViewDemand => Target::Demand { region, public: false },
+                    Action::ViewDemand => Target::Demand { region, public: false, household: false },
+                    // A household's files, of a published demand.
+                    Action::OpenDemandFile => Target::Demand { region, public: true, household: true },
                     // Published: what matters is whose demand it is.
-                    Action::ViewDemandParties => Target::Demand { region, public: true },
+                    Action::ViewDemandParties => Target::Demand { region, public: true, household: false },
                     Action::ViewPairing
                     | Action::ConsentAsOrg
                     | Action::ConsentAsCounty
@@ -652,9 +823,22 @@ mod tests {
                     | Action::Enrol
                     | Action::TakeDemand
                     | Action::ManageOffer => Target::Organization { id: org, region },
+                    // Unpublished offers: those who manage the organisation's offers.
+                    Action::ViewOffer => Target::Offer { org_id: org, org_region: region, published: false },
+                    Action::DecideMatch => Target::Match { demand_region: region, org_id: org },
+                    // A request of the organisation, about a county in the region, of a list issued elsewhere.
+                    Action::ViewAdjustment => Target::Adjustment { org_id: org, target: region, batch_region: &national },
                 };
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
+        }
+    }
+
+    #[test]
+    fn a_published_offer_is_seen_by_everyone_logged_in() {
+        let far = code("520102");
+        for who in [principal(Role::Organization, "52", Some(99)), principal(Role::Supervisor, "520102", None), principal(Role::CivilAffairs, "530628", None)] {
+            assert_eq!(decide(&who, Action::ViewOffer, Target::Offer { org_id: 8, org_region: &far, published: true }), Allow);
         }
     }
 
@@ -697,8 +881,8 @@ mod tests {
 
     #[test]
     fn published_demands_are_seen_by_everyone_logged_in_drafts_only_in_scope() {
-        let yunnan_draft = Target::Demand { region: &code("530628"), public: false };
-        let yunnan_published = Target::Demand { region: &code("530628"), public: true };
+        let yunnan_draft = Target::Demand { region: &code("530628"), public: false, household: false };
+        let yunnan_published = Target::Demand { region: &code("530628"), public: true, household: false };
         let org = principal(Role::Organization, "32", Some(3));
         assert_eq!(decide(&org, Action::ViewDemand, yunnan_published), Allow);
         assert_eq!(decide(&org, Action::ViewDemand, yunnan_draft), NotFound);
@@ -709,7 +893,7 @@ mod tests {
 
     #[test]
     fn who_is_behind_a_published_demand_is_for_its_county_chain_only() {
-        let published = Target::Demand { region: &code("530628"), public: true };
+        let published = Target::Demand { region: &code("530628"), public: true, household: false };
         for (role, region, want) in [
             (Role::RuralRevitalization, "530628", Allow),
             (Role::CivilAffairs, "5306", Allow),

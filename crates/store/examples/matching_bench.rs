@@ -193,7 +193,7 @@ async fn main() {
     for _ in 0..1000 {
         let id = ids[rng.below(ids.len())];
         let t = Instant::now();
-        let d = duijie_store::demand::get(&db, id).await.expect("get").expect("demand");
+        let d = duijie_store::demand::get(&db, id).await.expect("get").expect("demand").unscoped();
         cat.sync(&db).await.expect("sync");
         let (o, f) = cat.recommend_for_demand(&d, 20);
         times.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -8,6 +8,8 @@
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::RegionCode;
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -49,6 +51,15 @@ pub struct Designation {
     pub ended_by: Option<String>,
     pub ended_at: Option<i64>,
     pub end_reason: Option<String>,
+}
+
+impl Guarded for Designation {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        match RegionCode::parse(&self.region_code) {
+            Ok(region) => authz::decide(who, action, authz::Target::Region(&region)),
+            Err(_) => Decision::NotFound,
+        }
+    }
 }
 
 /// What to designate.
@@ -102,9 +113,10 @@ async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Designation>> {
     Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Designation>> {
+/// One designation by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Designation>>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE d.id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 async fn current_id(tx: &mut Tx, code: &str, kind: &str) -> Result<Option<i64>> {

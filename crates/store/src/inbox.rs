@@ -110,7 +110,7 @@ enum Address<'a> {
 impl Address<'_> {
     /// `None` for an organisation user without an organisation: such a user has no inbox.
     fn of(who: &Principal) -> Option<Address<'_>> {
-        if who.role.is_government() { Some(Address::Unit { region: who.region.as_str(), role: who.role.as_str() }) } else { who.org_id.map(Address::Org) }
+        if who.role().is_government() { Some(Address::Unit { region: who.region().as_str(), role: who.role().as_str() }) } else { who.org_id().map(Address::Org) }
     }
 
     /// The SQL condition selecting this address's notices, with placeholders

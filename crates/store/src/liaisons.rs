@@ -7,6 +7,7 @@
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use duijie_domain::{Level, RegionCode};
 use serde::Serialize;
 
@@ -20,6 +21,15 @@ pub struct Liaison {
     pub phone: String,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Guarded for Liaison {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        match RegionCode::parse(&self.region_code) {
+            Ok(region) => authz::decide(who, action, authz::Target::Region(&region)),
+            Err(_) => Decision::NotFound,
+        }
+    }
 }
 
 /// Chinese label of a liaison's department.
@@ -63,9 +73,10 @@ pub async fn add(tx: &mut Tx, actor: &Actor, l: &NewLiaison) -> Result<i64> {
     Ok(id)
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Liaison>> {
+/// One liaison by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Liaison>>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM liaison_officers WHERE id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 pub async fn remove(tx: &mut Tx, actor: &Actor, l: &Liaison) -> Result<()> {

@@ -10,6 +10,7 @@
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use duijie_domain::org::CreditList;
 use duijie_domain::{OrgType, RegionCode, Scope, Uscc};
 use serde::Serialize;
@@ -38,6 +39,12 @@ pub struct Organization {
     pub approval_note: String,
     pub provenance: String,
     pub updated_at: i64,
+}
+
+impl Guarded for Organization {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        authz::decide(who, action, authz::Target::Organization { id: self.id, region: &self.region() })
+    }
 }
 
 impl Organization {
@@ -176,9 +183,15 @@ pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organization>>
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(code).fetch_optional(p).await)?)
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Organization>> {
+/// One organisation by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Organization>>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
+}
+
+/// An organisation's name: public, as in the registry (a public page names who took a demand).
+pub async fn name(db: &Db, id: i64) -> Result<Option<String>> {
+    Ok(on_db!(db, p => sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1").bind(id).fetch_optional(p).await)?)
 }
 
 /// The organisations with these ids, in the order given.

@@ -13,6 +13,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec, throttle};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Unchecked};
 use duijie_domain::{Principal, RegionCode, Role};
 use serde::Serialize;
 
@@ -33,6 +34,12 @@ pub struct User {
     pub updated_at: i64,
     /// False for an organisation's account while its self-application is not approved.
     pub org_approved: bool,
+}
+
+impl Guarded for User {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        authz::decide(who, action, authz::Target::User { region: &self.region(), org_id: self.org_id })
+    }
 }
 
 /// What may be shown or logged about a user (no password hash).
@@ -67,7 +74,7 @@ impl User {
     }
 
     pub fn principal(&self) -> Principal {
-        Principal { user_id: self.id, username: self.username.clone(), role: self.role(), region: self.region(), org_id: self.org_id }
+        Principal::of_account(self.id, self.username.clone(), self.role(), self.region(), self.org_id)
     }
 
     pub fn view(&self) -> UserView {
@@ -147,9 +154,10 @@ async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<User>> {
     Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<User>> {
+/// One user by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<User>>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>> {

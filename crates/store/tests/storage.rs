@@ -251,11 +251,11 @@ async fn listings_are_filtered_by_scope(db: &Db) {
     assert!(zt.iter().all(|u| u.region_code.starts_with("5306")), "{names:?}");
     assert!(!names.contains(&"yn_mz") && !names.contains(&"gz_xz"));
 
-    let county = Principal { user_id: 1, username: "x".into(), role: Role::CivilAffairs, region: code("530628"), org_id: None };
+    let county = Principal::of_account(1, "x".into(), Role::CivilAffairs, code("530628"), None);
     let (orgs, _) = duijie_store::orgs::list(db, &county.scope(), 100, 0).await.unwrap();
     assert_eq!(orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), vec!["演示·彝良县助学服务中心"]);
     let own = duijie_store::orgs::by_credit_code(db, &orgs[0].credit_code).await.unwrap().unwrap();
-    let org_user = Principal { user_id: 2, username: "y".into(), role: Role::Organization, region: code("53"), org_id: Some(own.id) };
+    let org_user = Principal::of_account(2, "y".into(), Role::Organization, code("53"), Some(own.id));
     let (mine, _) = duijie_store::orgs::list(db, &org_user.scope(), 100, 0).await.unwrap();
     assert_eq!(mine.len(), 1, "an organisation sees only itself");
 
@@ -301,7 +301,7 @@ async fn villages_load_and_hang_under_their_townships() {
 }
 
 async fn yunnan_org(db: &Db) -> duijie_store::orgs::Organization {
-    let (list, _) = duijie_store::orgs::list(db, &Principal { user_id: 0, username: "x".into(), role: Role::CivilAffairs, region: code("53"), org_id: None }.scope(), 10, 0).await.unwrap();
+    let (list, _) = duijie_store::orgs::list(db, &Principal::of_account(0, "x".into(), Role::CivilAffairs, code("53"), None).scope(), 10, 0).await.unwrap();
     list.into_iter().find(|o| o.name == "演示·云南省乡村发展促进会").unwrap()
 }
 
@@ -317,7 +317,7 @@ async fn listed_organisations_cannot_enrol_and_enrolment_is_once(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     duijie_store::orgs::set_credit_list(&mut tx, &officer(), org.id, Some(CreditList::Serious), "虚假宣传").await.unwrap();
     tx.commit().await.unwrap();
-    let listed = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap();
+    let listed = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap().unscoped();
     let mut tx = db.begin().await.unwrap();
     match actions::enrol(&mut tx, &officer(), &listed, action, &form).await {
         Err(duijie_store::Error::Invalid(m)) => assert!(m.contains("严重违法失信名单"), "{m}"),
@@ -329,7 +329,7 @@ async fn listed_organisations_cannot_enrol_and_enrolment_is_once(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     duijie_store::orgs::set_credit_list(&mut tx, &officer(), org.id, None, "整改完成，移出名单").await.unwrap();
     tx.commit().await.unwrap();
-    let cleared = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap();
+    let cleared = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap().unscoped();
     let mut tx = db.begin().await.unwrap();
     actions::enrol(&mut tx, &officer(), &cleared, action, &form).await.unwrap();
     tx.commit().await.unwrap();
@@ -364,8 +364,8 @@ async fn the_catalogue_finds_words_within_scope_and_follows_changes(db: &Db) {
     use duijie_store::catalog::{OrgCatalog, OrgFilter};
     use duijie_store::orgs::{NewOrganization, OrgProfile};
     let mut catalog = OrgCatalog::load(db).await.unwrap();
-    let national = Principal { user_id: 0, username: "a".into(), role: Role::Admin, region: RegionCode::national(), org_id: None };
-    let yunnan = Principal { user_id: 0, username: "b".into(), role: Role::CivilAffairs, region: code("53"), org_id: None };
+    let national = Principal::of_account(0, "a".into(), Role::Admin, RegionCode::national(), None);
+    let yunnan = Principal::of_account(0, "b".into(), Role::CivilAffairs, code("53"), None);
     let q = |s: &str| OrgFilter { q: s.into(), ..Default::default() };
     assert!(catalog.search(&q("教育"), &national.scope(), 0, 10).0.is_empty());
     // A write made elsewhere (another process, here directly) is seen after sync.
@@ -446,12 +446,12 @@ async fn inbox_notices_reach_exactly_their_recipients(db: &Db) {
     }
 
     // To an organisation: all its users, nobody else.
-    let yl_org = org_yl.org_id.unwrap();
+    let yl_org = org_yl.org_id().unwrap();
     assert!(notify_one(db, Recipient::Org(yl_org), "致彝良县助学服务中心", None).await);
     assert_eq!(inbox_titles(db, &org_yl).await, vec!["致彝良县助学服务中心"]);
     assert_eq!(inbox::unread_count(db, &org_yl).await.unwrap(), 1);
     for who in [&org_yn, &yl_xz, &yl_mz, &yn_xz, &admin] {
-        assert!(inbox_titles(db, who).await.is_empty(), "{} sees another organisation's notice", who.username);
+        assert!(inbox_titles(db, who).await.is_empty(), "{} sees another organisation's notice", who.username());
         assert_eq!(inbox::unread_count(db, who).await.unwrap(), 0);
     }
 
@@ -460,7 +460,7 @@ async fn inbox_notices_reach_exactly_their_recipients(db: &Db) {
     assert!(notify_one(db, rr, "致彝良县乡村振兴局", None).await);
     assert_eq!(inbox_titles(db, &yl_xz).await, vec!["致彝良县乡村振兴局"]);
     for who in [&yl_mz, &yn_xz, &zx_xz, &org_yl, &admin] {
-        assert!(!inbox_titles(db, who).await.contains(&"致彝良县乡村振兴局".to_string()), "{} sees it", who.username);
+        assert!(!inbox_titles(db, who).await.contains(&"致彝良县乡村振兴局".to_string()), "{} sees it", who.username());
     }
 
     // To every government role at a region; padded codes mean the same region.
@@ -496,7 +496,7 @@ async fn inbox_dedup_and_read_state(db: &Db) {
     // A dedup key adds once.
     assert!(notify_one(db, unit(), "签约提醒", Some("remind:1:30")).await);
     assert!(!notify_one(db, unit(), "签约提醒", Some("remind:1:30")).await);
-    assert!(!notify_one(db, Recipient::Org(org_yl.org_id.unwrap()), "签约提醒", Some("remind:1:30")).await, "the key is global");
+    assert!(!notify_one(db, Recipient::Org(org_yl.org_id().unwrap()), "签约提醒", Some("remind:1:30")).await, "the key is global");
     assert!(notify_one(db, unit(), "签约提醒（第二次）", Some("remind:1:7")).await);
     assert!(notify_one(db, unit(), "无键消息", None).await);
     assert!(notify_one(db, unit(), "无键消息", None).await, "notices without a key are never merged");
@@ -593,7 +593,7 @@ async fn a_pairing_needs_both_consents_and_a_signed_agreement_before_it_is_in_fo
     let org = yunnan_org(db).await;
     let audit_before = count(db, "SELECT COUNT(*) FROM audit_log").await;
     let id = propose(db, &county_pairing(batch, org.id, "530627")).await.unwrap();
-    let p = pairing::get(db, id).await.unwrap().unwrap();
+    let p = pairing::get(db, id).await.unwrap().unwrap().unscoped();
     assert_eq!(p.status(), Status::Proposed);
     assert_eq!(p.fields, org.fields, "an empty field list takes the organisation's own");
     // Both sides are told: the organisation and 镇雄县's rural-revitalisation bureau.
@@ -674,7 +674,7 @@ async fn a_published_list_changes_only_by_approved_adjustment_and_keeps_its_hist
     let mut tx = db.begin().await.unwrap();
     assert_eq!(pairing::publish_batch(&mut tx, &officer(), batch, published).await.unwrap(), 1);
     tx.commit().await.unwrap();
-    assert_eq!(pairing::get(db, waiting).await.unwrap().unwrap().status(), Status::Withdrawn, "unagreed proposals do not enter the list");
+    assert_eq!(pairing::get(db, waiting).await.unwrap().unwrap().unscoped().status(), Status::Withdrawn, "unagreed proposals do not enter the list");
     // Once published, a pairing is not ended or added by hand.
     assert!(step(db, &officer(), a, Step::End).await.unwrap_err().to_string().contains("调整申请"));
     assert!(propose(db, &county_pairing(batch, b_org.id, "530624")).await.unwrap_err().to_string().contains("调整申请"));
@@ -706,15 +706,15 @@ async fn a_published_list_changes_only_by_approved_adjustment_and_keeps_its_hist
         assert!(adjust::approve(&mut tx, &yn_mz, Role::CivilAffairs, id, march).await.is_err(), "each department approves once");
         tx.commit().await.unwrap();
     }
-    assert_eq!(pairing::get(db, a).await.unwrap().unwrap().status(), Status::Consented, "nothing changes before both approve");
+    assert_eq!(pairing::get(db, a).await.unwrap().unwrap().unscoped().status(), Status::Consented, "nothing changes before both approve");
     for id in [end, add] {
         let mut tx = db.begin().await.unwrap();
         let after = adjust::approve(&mut tx, &officer(), Role::RuralRevitalization, id, march).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(after.status, "approved");
     }
-    assert_eq!(pairing::get(db, a).await.unwrap().unwrap().status(), Status::Ended);
-    let added = adjust::get(db, add).await.unwrap().unwrap().result_pairing_id.unwrap();
+    assert_eq!(pairing::get(db, a).await.unwrap().unwrap().unscoped().status(), Status::Ended);
+    let added = adjust::get(db, add).await.unwrap().unwrap().unscoped().result_pairing_id.unwrap();
     // The list as it stood on any date.
     let ids = |v: Vec<pairing::Pairing>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
     assert!(ids(pairing::list_as_of(db, &duijie_domain::Scope::everything(), batch, day(1, 9)).await.unwrap()).is_empty(), "before publication");
@@ -727,7 +727,7 @@ async fn a_published_list_changes_only_by_approved_adjustment_and_keeps_its_hist
     let r = adjust::reject(&mut tx, &yn_mz, again, "理由不充分").await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(r.status, "rejected");
-    assert!(pairing::get(db, added).await.unwrap().unwrap().status().covers());
+    assert!(pairing::get(db, added).await.unwrap().unwrap().unscoped().status().covers());
 }
 
 async fn coverage_counts_agreed_county_pairings_of_the_target_set(db: &Db) {
@@ -790,7 +790,7 @@ async fn the_plan_on_live_data_keeps_pairings_releases_listed_organisations_and_
     let sent = plan::send(&mut tx, &officer(), id, batch).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(sent, new.len());
-    let (made, _) = pairing::list(db, &Principal { user_id: 0, username: "a".into(), role: Role::Admin, region: RegionCode::national(), org_id: None }.scope(), &pairing::Filter { batch_id: Some(batch), ..Default::default() }, 100, 0).await.unwrap();
+    let (made, _) = pairing::list(db, &Principal::of_account(0, "a".into(), Role::Admin, RegionCode::national(), None).scope(), &pairing::Filter { batch_id: Some(batch), ..Default::default() }, 100, 0).await.unwrap();
     assert_eq!(made.len(), sent);
     assert!(made.iter().all(|p| p.status() == Status::Proposed && p.plan_id == Some(id)));
     let mut tx = db.begin().await.unwrap();
@@ -812,13 +812,13 @@ async fn agreement_reminders_are_sent_once_per_stage(db: &Db) {
     assert_eq!(run(d(11, 23)).await, 2, "the organisation and the county");
     assert_eq!(run(d(11, 24)).await, 0, "once per stage");
     assert_eq!(run(d(12, 20)).await, 2, "overdue is a new stage");
-    let county = Principal { user_id: 0, username: "x".into(), role: Role::RuralRevitalization, region: code("530602"), org_id: None };
+    let county = Principal::of_account(0, "x".into(), Role::RuralRevitalization, code("530602"), None);
     let titles = inbox_titles(db, &county).await;
     assert!(titles.iter().any(|t| t.contains("逾期未签订")) && titles.iter().any(|t| t.contains("还剩 22 天")), "{titles:?}");
     let due = remind::due(db, &county.scope(), d(11, 23), 30).await.unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].days_left, 22);
-    let other = Principal { region: code("530627"), ..county };
+    let other = Principal::of_account(county.user_id(), county.username().into(), county.role(), code("530627"), county.org_id());
     assert!(remind::due(db, &other.scope(), d(11, 23), 30).await.unwrap().is_empty(), "scope");
 }
 
@@ -939,10 +939,10 @@ async fn a_demand_is_approved_published_matched_once_and_starts_a_project(db: &D
     assert!(matching::propose(&mut tx, &Actor::system("组织"), Role::Organization, &p(yl.id)).await.is_err(), "one pending match per organisation");
     matching::confirm(&mut tx, &bureau(), first).await.unwrap();
     tx.commit().await.unwrap();
-    let d = demand::get(db, id).await.unwrap().unwrap();
+    let d = demand::get(db, id).await.unwrap().unwrap().unscoped();
     assert_eq!(d.status(), Status::Taken);
     assert!(d.matched_at.is_some());
-    let others = matching::get(db, second).await.unwrap().unwrap();
+    let others = matching::get(db, second).await.unwrap().unwrap().unscoped();
     assert_eq!(others.status, "declined");
     assert!(others.decline_reason.contains("其他组织"));
     let project = matching::project_of_demand(db, id).await.unwrap().unwrap();
@@ -967,7 +967,7 @@ async fn recommendations_exclude_listed_organisations_and_explain_their_score(db
     use demand_support::*;
     use duijie_store::demand::{self, catalog::MatchCatalog};
     let id = published(db, &new_demand("教育", "530628104", 5), duijie_store::now()).await;
-    let d = demand::get(db, id).await.unwrap().unwrap();
+    let d = demand::get(db, id).await.unwrap().unwrap().unscoped();
     let mut cat = MatchCatalog::load(db).await.unwrap();
     let (orgs, offers) = cat.recommend_for_demand(&d, 50);
     let yl = org_named_d(db, "演示·彝良县助学服务中心").await;
@@ -994,7 +994,7 @@ async fn recommendations_exclude_listed_organisations_and_explain_their_score(db
     let recs = cat.recommend_for_org(cn.id, 20);
     assert!(recs.iter().any(|r| r.demand_id == id));
     for r in &recs {
-        let d = demand::get(db, r.demand_id).await.unwrap().unwrap();
+        let d = demand::get(db, r.demand_id).await.unwrap().unwrap().unscoped();
         assert!(cn.fields.contains(&d.field) && d.status == "published", "{} {}", d.field, d.status);
     }
 }
@@ -1177,7 +1177,7 @@ async fn household_data_is_sealed_and_each_full_view_is_audited(db: &Db) {
         }
     }
     // An officer's full view opens it, and is recorded.
-    let d = demand::get(db, id).await.unwrap().unwrap();
+    let d = demand::get(db, id).await.unwrap().unwrap().unscoped();
     let before = count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'demand.household.view'").await;
     let mut tx = db.begin().await.unwrap();
     let full = demand::household_full(&mut tx, &bureau(), &sealer, &d).await.unwrap().unwrap();
@@ -1393,7 +1393,7 @@ async fn an_offer_is_never_confirmed_beyond_its_capacity(db: &Db) {
             let sql = "SELECT COUNT(*) FROM matches WHERE offer_id = $1 AND status = 'confirmed'";
             assert_eq!(races::scalar(db, sql, offer_id).await, capacity);
             assert_eq!(races::scalar(db, "SELECT taken FROM offers WHERE id = $1", offer_id).await, capacity, "the counter agrees");
-            assert_eq!(supply::get(db, offer_id).await.unwrap().unwrap().capacity_left(), 0);
+            assert_eq!(supply::get(db, offer_id).await.unwrap().unwrap().unscoped().capacity_left(), 0);
         }
     }
 }
@@ -1420,7 +1420,7 @@ async fn a_pairing_consented_by_both_sides_at_once_is_consented(db: &Db) {
                 })
                 .collect();
             assert_eq!(races::at_once(db, ops).await, 2, "each side consents once");
-            let after = pairing::get(db, id).await.unwrap().unwrap();
+            let after = pairing::get(db, id).await.unwrap().unwrap().unscoped();
             assert_eq!(after.status(), Status::Consented, "both consents make it consented, whichever came second");
             assert_eq!(pairing::events(db, id).await.unwrap().len(), 3, "proposed, one consent, the other");
             let mut tx = db.begin().await.unwrap();
@@ -1479,8 +1479,8 @@ async fn an_adjustment_approved_by_both_departments_at_once_is_applied_once(db: 
                 })
                 .collect();
             assert_eq!(races::at_once(db, ops).await, 2, "each department approves once");
-            assert_eq!(adjust::get(db, id).await.unwrap().unwrap().status, "approved", "the second approval applies it");
-            assert_eq!(pairing::get(db, pid).await.unwrap().unwrap().status(), Status::Ended);
+            assert_eq!(adjust::get(db, id).await.unwrap().unwrap().unscoped().status, "approved", "the second approval applies it");
+            assert_eq!(pairing::get(db, pid).await.unwrap().unwrap().unscoped().status(), Status::Ended);
             assert_eq!(pairing::events(db, pid).await.unwrap().iter().filter(|e| e.to_status == "ended").count(), 1, "ended once");
         }
     }

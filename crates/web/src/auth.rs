@@ -8,13 +8,17 @@
 //!   approved) gets through them only to follow its application
 //!   ([`applicant_may`]): everything else any logged-in user may read stays
 //!   closed to it, whatever the handler.
-//! - [`Posted`] is the only form extractor for state-changing page requests: it
-//!   authenticates, checks the `_csrf` field against the session's token, and
-//!   turns malformed or oversized bodies into a Chinese message, never a 500.
+//! - [`Posted`] (forms) and [`PostedUpload`] (multipart forms with a file) are
+//!   the only extractors for state-changing page requests: they authenticate,
+//!   check the `_csrf` field against the session's token, and turn malformed
+//!   or oversized bodies into a Chinese message, never a 500. Before login,
+//!   [`LoginPosted`] and [`ApplicationUpload`] check the field against a
+//!   pre-login cookie instead.
 
 use crate::error::{ApiError, AppError};
 use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use crate::uploads::{MultipartForm, read_multipart};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use duijie_domain::Principal;
@@ -24,6 +28,8 @@ use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "duijie_session";
 pub const LOGIN_CSRF_COOKIE: &str = "duijie_login_csrf";
+/// The CSRF cookie of the self-application form (`/apply`), set when it is shown.
+pub const APPLY_CSRF_COOKIE: &str = "duijie_apply_csrf";
 
 /// Reads one cookie from the request headers.
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
@@ -163,6 +169,54 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Posted<T> {
             return Err(AppError::Csrf);
         }
         Ok(Posted { user, form })
+    }
+}
+
+/// Reads a multipart body; a broken or oversized one is a Chinese message.
+async fn read_upload(parts: Parts, body: axum::body::Body, state: &AppState) -> Result<MultipartForm, AppError> {
+    let mut mp = Multipart::from_request(Request::from_parts(parts, body), state)
+        .await
+        .map_err(|e| AppError::BadRequest(e.status(), format!("上传失败：{}", e.body_text())))?;
+    read_multipart(&mut mp).await
+}
+
+/// A CSRF-checked multipart form (with a file) posted by a logged-in user.
+pub struct PostedUpload {
+    pub user: CurrentUser,
+    pub form: MultipartForm,
+}
+
+impl FromRequest<AppState> for PostedUpload {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let form = read_upload(parts, body, state).await?;
+        if !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), user.csrf.as_bytes()) {
+            return Err(AppError::Csrf);
+        }
+        Ok(PostedUpload { user, form })
+    }
+}
+
+/// The self-application form (multipart, before any account exists), checked
+/// against the application's CSRF cookie.
+pub struct ApplicationUpload {
+    pub form: MultipartForm,
+}
+
+impl FromRequest<AppState> for ApplicationUpload {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let expected = cookie(&parts, APPLY_CSRF_COOKIE).unwrap_or_default();
+        let form = read_upload(parts, body, state).await?;
+        if expected.is_empty() || !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), expected.as_bytes()) {
+            return Err(AppError::Csrf);
+        }
+        Ok(ApplicationUpload { form })
     }
 }
 

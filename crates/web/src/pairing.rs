@@ -165,9 +165,9 @@ pub async fn propose(state: &AppState, who: &Principal, actor: &Actor, input: &P
     if kind.is_none() {
         errors.push(FieldError::new("kind", "请选择结对类型"));
     }
-    let org = if who.role == Role::Organization {
-        match who.org_id {
-            Some(id) => duijie_store::orgs::get(&state.db, id).await?,
+    let org = if who.role() == Role::Organization {
+        match who.org_id() {
+            Some(id) => Some(duijie_app::open(duijie_store::orgs::get(&state.db, id).await?, who, Action::ViewOrganization)?),
             None => None,
         }
     } else {
@@ -243,7 +243,7 @@ pub async fn propose(state: &AppState, who: &Principal, actor: &Actor, input: &P
         return Err(AppError::Invalid(errors));
     }
     let (Some(batch), Some(org)) = (batch, org) else { return Err(AppError::NotFound) };
-    let is_org = who.role == Role::Organization;
+    let is_org = who.role() == Role::Organization;
     let n = NewPairing {
         batch_id: batch.id,
         kind,
@@ -259,7 +259,7 @@ pub async fn propose(state: &AppState, who: &Principal, actor: &Actor, input: &P
         term_end,
         org_consents: is_org,
         // A county bureau proposing for its own county agrees by proposing.
-        county_consents: who.role == Role::RuralRevitalization && who.region.level() == Level::County,
+        county_consents: who.role() == Role::RuralRevitalization && who.region().level() == Level::County,
         ..NewPairing::default()
     };
     let mut tx = state.db.begin().await?;
@@ -287,7 +287,7 @@ pub struct BatchInput {
 
 pub async fn create_batch(state: &AppState, who: &Principal, actor: &Actor, input: &BatchInput) -> Result<i64, AppError> {
     let mut errors = Vec::new();
-    let region = if input.region.trim().is_empty() { Ok(who.region.clone()) } else { RegionCode::parse(&input.region) };
+    let region = if input.region.trim().is_empty() { Ok(who.region().clone()) } else { RegionCode::parse(&input.region) };
     let region = match region {
         Ok(r) if r.level() > Level::Province => {
             errors.push(FieldError::new("region", "结对名单由省级或国家级印发"));
@@ -335,7 +335,7 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
     if matches!(p.status(), Status::Proposed | Status::Declined | Status::Withdrawn) {
         return Err(AppError::Conflict("双方同意结对后才能生成结对帮扶协议书".into()));
     }
-    let org = duijie_store::orgs::get(&state.db, p.org_id).await?.ok_or(AppError::NotFound)?;
+    let org = pairing::party(&state.db, p).await?.ok_or(AppError::NotFound)?;
     let batch = pairing::batch(&state.db, p.batch_id).await?.ok_or(AppError::NotFound)?;
     let target = p.target();
     let place = state.tree.full_name(&target);
@@ -397,11 +397,11 @@ pub fn targets_for(who: &Principal, spec: &str) -> Result<Targets, AppError> {
 
 /// The target set a person starts from: the national key counties of their province or prefecture.
 pub fn default_targets(who: &Principal) -> String {
-    match who.region.level() {
+    match who.region().level() {
         Level::National => "national_key".into(),
-        Level::Province | Level::Prefecture if who.role != Role::Organization => format!("national_key:{}", who.region),
-        _ if who.role == Role::Organization => "national_key".into(),
-        _ => format!("national_key:{}", &who.region.as_str()[..4]),
+        Level::Province | Level::Prefecture if who.role() != Role::Organization => format!("national_key:{}", who.region()),
+        _ if who.role() == Role::Organization => "national_key".into(),
+        _ => format!("national_key:{}", &who.region().as_str()[..4]),
     }
 }
 
@@ -424,9 +424,8 @@ pub fn batch_issuer(state: &AppState, b: &Batch) -> String {
 
 /// Sends a draft plan's proposals into an unpublished batch.
 pub async fn send_plan(state: &AppState, who: &Principal, actor: &Actor, plan_id: i64, batch_id: i64) -> Result<usize, AppError> {
-    let plan = pairing::plan::get(&state.db, plan_id).await?.ok_or(AppError::NotFound)?;
-    let region = RegionCode::try_from(plan.region_code.clone()).map_err(|_| AppError::NotFound)?;
-    require(decide(who, Action::PlanPairing, Target::Region(&region)))?;
+    let plan = duijie_app::open(pairing::plan::get(&state.db, plan_id).await?, who, Action::PlanPairing)?;
+    let region = RegionCode::parse(&plan.region_code).map_err(|_| AppError::NotFound)?;
     let batch = pairing::batch(&state.db, batch_id).await?.ok_or_else(|| AppError::field("batch_id", "批次不存在"))?;
     if batch.is_published() {
         return Err(AppError::field("batch_id", format!("“{}”名单已发布，请选择未发布的批次", batch.name)));

@@ -10,6 +10,12 @@
 //!   into a pattern. Outside the store a region subtree is a `RegionCode` or a
 //!   `Scope`. (A test may still count demands by `title LIKE`.)
 //!
+//! - nothing in the web or application layers opens a record the store loaded
+//!   by id without a decision (`Unchecked::unscoped`), makes a principal
+//!   (`Principal::of_account`, `Principal::platform`) or lists without a
+//!   caller's scope (`Scope::everything`): a person's request reaches records
+//!   only through `duijie_app::open`/`Unchecked::check` and `Principal::scope`.
+//!
 //! A failure names each file and line that breaks a rule. Comments are not
 //! code and are not checked.
 
@@ -137,8 +143,23 @@ fn only_the_store_builds_like_patterns() {
     assert_none("SQL LIKE or a region prefix pattern outside crates/store (pass a RegionCode or a Scope to the store)", found);
 }
 
+/// Whether `code` takes a way around the caller's decision.
+fn bypasses_access(code: &str) -> bool {
+    ["unscoped()", "Unchecked::unscoped", "Principal::of_account", "Principal::platform", "Scope::everything"].iter().any(|w| code.contains(w))
+}
+
+#[test]
+fn people_reach_records_only_through_a_decision() {
+    let found = offences(&sources(), |f| f.starts_with("web/src/") || f.starts_with("app/src/"), |_, c| bypasses_access(c));
+    assert_none("the web or application layer opens a record, makes a principal or lists without the caller's decision", found);
+}
+
 #[test]
 fn the_checks_see_what_they_look_for() {
+    assert!(bypasses_access("let d = demand::get(db, id).await?.map(Unchecked::unscoped);"));
+    assert!(bypasses_access("let o = loaded.unscoped();"));
+    assert!(bypasses_access("let who = Principal::platform();"));
+    assert!(!bypasses_access("let d = duijie_app::open(demand::get(db, id).await?, who, Action::ViewDemand)?;"));
     assert!(refers_to("use crate::pages::orgs::find;", "pages"));
     assert!(refers_to("use crate::{AppState, pages};", "pages"));
     assert!(!refers_to("use crate::pages_extra;", "pages"));

@@ -172,18 +172,18 @@ async fn an_application_is_queued_for_the_right_officers_and_approved_or_returne
     // Without the CSRF token nothing happens.
     let r = a.post_form(&format!("/orgs/pending/{}/approve", org.id), &yn, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().approval, "pending");
+    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, "pending");
 
     // Returning needs a reason.
     let (yl, yl_csrf) = a.login("yl_mz").await;
     let r = a.post_form(&format!("/orgs/pending/{}/return", org.id), &yl, &[("_csrf", &yl_csrf), ("reason", "  ")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("请填写退回原因"), "{}", r.body);
-    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().approval, "pending");
+    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, "pending");
     let r = a.post_form(&format!("/orgs/pending/{}/return", org.id), &yl, &[("_csrf", &yl_csrf), ("reason", "登记证书照片不清晰")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.location().starts_with("/orgs/pending?ok="));
-    let o = orgs::get(&a.t.db, org.id).await.unwrap().unwrap();
+    let o = orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped();
     assert_eq!((o.approval.as_str(), o.approval_note.as_str()), ("returned", "登记证书照片不清晰"));
     let page = a.get("/orgs/pending", &yn).await;
     assert!(page.body.contains("已退回") && page.body.contains("登记证书照片不清晰"), "{}", page.body);
@@ -191,7 +191,7 @@ async fn an_application_is_queued_for_the_right_officers_and_approved_or_returne
     // Approving.
     let r = a.post_form(&format!("/orgs/pending/{}/approve", org.id), &yn, &[("_csrf", &yn_csrf)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().approval, "approved");
+    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, "approved");
     let page = a.get("/orgs/pending", &yn).await;
     assert!(!page.body.contains("彝良县乡村发展互助中心"));
     let r = a.post_form(&format!("/orgs/pending/{}/approve", org.id), &yn, &[("_csrf", &yn_csrf)]).await;

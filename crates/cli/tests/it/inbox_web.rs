@@ -36,7 +36,7 @@ async fn notify(a: &App, to: Recipient, title: &str, link: &str, reader: &str) -
 }
 
 async fn org_of(a: &App, username: &str) -> Recipient {
-    Recipient::Org(principal_of(a, username).await.org_id.expect("organisation user"))
+    Recipient::Org(principal_of(a, username).await.org_id().expect("organisation user"))
 }
 
 /// The unread badge in the menu, if shown.

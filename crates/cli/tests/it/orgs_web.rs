@@ -189,7 +189,7 @@ async fn profiles_are_edited_and_members_added_with_checks(a: App) {
     let (oc, ot) = a.login("org_yl").await;
     let r = a.post_form(&format!("/orgs/{yl_id}/profile"), &oc, &[("_csrf", &ot), ("name", "改名中心"), ("contact_name", "王秘书"), ("contact_phone", "13800000000"), ("fields", "教育"), ("status", "已注销")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let o = duijie_store::orgs::get(&a.t.db, yl_id).await.unwrap().unwrap();
+    let o = duijie_store::orgs::get(&a.t.db, yl_id).await.unwrap().unwrap().unscoped();
     assert_eq!((o.name.as_str(), o.contact_name.as_str(), o.status.as_str()), (YL, "王秘书", "active"));
 
     let bad_member = a.post_form(&format!("/orgs/{yl_id}/members"), &c, &[("_csrf", &t), ("name", "彝良县某公司"), ("credit_code", "91530628MA000001X0")]).await;
@@ -273,7 +273,7 @@ async fn the_export_is_a_real_workbook_of_the_filtered_rows(a: App) {
 
 async fn attachments_download_only_with_the_full_view(a: App) {
     let yn_id = org_id(&a, YN).await;
-    let o = duijie_store::orgs::get(&a.t.db, yn_id).await.unwrap().unwrap();
+    let o = duijie_store::orgs::get(&a.t.db, yn_id).await.unwrap().unwrap().unscoped();
     let mut tx = a.t.db.begin().await.unwrap();
     let att = duijie_store::orgs::add_attachment(&mut tx, &duijie_store::Actor::system("测试"), &o, "登记证书", "登记证书.pdf", "application/pdf", b"%PDF-1.4 test").await.unwrap();
     tx.commit().await.unwrap();
@@ -385,7 +385,7 @@ async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted(a: 
     assert_eq!(no_reason.json()["fields"][0]["field"], "reason");
     let returned = a.api("POST", &path, Some(&yl), Some(serde_json::json!({"decision": "return", "reason": "登记证书不清晰"}))).await;
     assert_eq!(returned.status, StatusCode::OK, "{}", returned.body);
-    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().approval, "returned");
+    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped().approval, "returned");
 
     // The organisation corrects and resubmits from its own page.
     let (cookie, _) = a.login("returned_org").await;
@@ -394,7 +394,7 @@ async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted(a: 
     let csrf = crate::support::csrf_of(&page.body);
     let re = a.post_form(&format!("/orgs/{id}/resubmit"), &cookie, &[("_csrf", &csrf)]).await;
     assert_eq!(re.status, StatusCode::SEE_OTHER);
-    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().approval, "pending");
+    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped().approval, "pending");
     let again = a.post_form(&format!("/orgs/{id}/resubmit"), &cookie, &[("_csrf", &csrf)]).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "only a returned application can be resubmitted");
     let approved = a.api("POST", &path, Some(&yl), Some(serde_json::json!({"decision": "approve"}))).await;
@@ -408,12 +408,12 @@ async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted(a: 
     assert_eq!(a.api("PUT", &credit, Some(&yl), Some(serde_json::json!({"list": "serious"}))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let listed = a.api("PUT", &credit, Some(&yl), Some(serde_json::json!({"list": "serious", "reason": "彝民罚字〔2026〕1号"}))).await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
-    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().credit_list, "serious");
+    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped().credit_list, "serious");
 
     // Profile over the API: the organisation may not rename itself.
     let prof = a.api("PUT", &format!("/api/v1/organizations/{id}/profile"), Some(&org_token),
         Some(serde_json::json!({"name": "改名", "fields": "教育", "contact_phone": "0870-1234567", "status": "正常"}))).await;
     assert_eq!(prof.status, StatusCode::OK, "{}", prof.body);
-    let stored = duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap();
+    let stored = duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped();
     assert_eq!((stored.name.as_str(), stored.fields.as_str()), ("彝良县退回测试中心", "教育"));
 }

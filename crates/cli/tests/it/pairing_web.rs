@@ -8,7 +8,7 @@
 use crate::support::{App, both, csrf_of, multipart};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use duijie_domain::{Principal, RegionCode, Role};
+use duijie_domain::Principal;
 use duijie_store::pairing::{self, Pairing};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -25,7 +25,7 @@ both!(
 const PDF: &[u8] = b"%PDF-1.4\n%scan of a stamped letter\n%%EOF\n";
 
 async fn demo_pairing(a: &App, org: &str, county: &str) -> Pairing {
-    let everyone = Principal { user_id: 0, username: "t".into(), role: Role::Admin, region: RegionCode::national(), org_id: None };
+    let everyone = Principal::platform();
     let (all, _) = pairing::list(&a.t.db, &everyone.scope(), &pairing::Filter::default(), 500, 0).await.unwrap();
     all.into_iter().find(|p| p.org_name == org && p.county_code == county).unwrap_or_else(|| panic!("demo pairing {org} {county}"))
 }
@@ -130,10 +130,10 @@ async fn an_adjustment_goes_through_both_departments_with_its_document(a: App) {
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert!(a.get(&detail, &c).await.body.contains(status), "after {user}: {status}");
     }
-    let after = pairing::get(&a.t.db, p.id).await.unwrap().unwrap();
+    let after = pairing::get(&a.t.db, p.id).await.unwrap().unwrap().unscoped();
     assert_eq!(after.status, "ended");
     assert!(after.delisted_at.is_some());
-    let adj = pairing::adjust::get(&a.t.db, id.parse().unwrap()).await.unwrap().unwrap();
+    let adj = pairing::adjust::get(&a.t.db, id.parse().unwrap()).await.unwrap().unwrap().unscoped();
     let file = pairing::adjust::files_of(&a.t.db, adj.id).await.unwrap();
     assert_eq!(file.len(), 1);
     // The organisation is told.
@@ -210,5 +210,5 @@ async fn an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before
     assert!(!a.get(&format!("/pairing/{}", asked.id), &yn).await.body.contains("id=\"step-withdraw\""), "agreed pairings are not withdrawn");
     let r = a.post_form(&format!("/pairing/{}/step", p.id), &cookie, &[("_csrf", &csrf_of(&page.body)), ("step", "withdraw"), ("note", "改为明年结对")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(pairing::get(&a.t.db, p.id).await.unwrap().unwrap().status, "withdrawn");
+    assert_eq!(pairing::get(&a.t.db, p.id).await.unwrap().unwrap().unscoped().status, "withdrawn");
 }

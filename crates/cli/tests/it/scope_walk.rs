@@ -44,7 +44,7 @@ async fn make_victims(a: &App) -> Victims {
     };
     // A draft demand, with a file.
     let draft = api_ok(a, &yl_xz, "POST", "/api/v1/demands", demand(&format!("草稿{MARK}"), MARK)).await["id"].as_i64().unwrap();
-    let d = duijie_store::demand::get(db, draft).await.unwrap().unwrap();
+    let d = duijie_store::demand::get(db, draft).await.unwrap().unwrap().unscoped();
     let actor = duijie_store::Actor::system("测试");
     let mut tx = db.begin().await.unwrap();
     let file = duijie_store::demand::add_file(&mut tx, &actor, &d, &format!("{MARK}.pdf"), "application/pdf", b"%PDF-1.4\n%%EOF\n").await.unwrap();
@@ -115,7 +115,7 @@ async fn make_victims(a: &App) -> Victims {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let pending_org = duijie_store::orgs::get(db, pending).await.unwrap().unwrap();
+    let pending_org = duijie_store::orgs::get(db, pending).await.unwrap().unwrap().unscoped();
     let mut tx = db.begin().await.unwrap();
     let certificate = duijie_store::orgs::add_attachment(&mut tx, &actor, &pending_org, "registration_certificate", &format!("{MARK}.pdf"), "application/pdf", b"%PDF-1.4\n%%EOF\n").await.unwrap();
     tx.commit().await.unwrap();

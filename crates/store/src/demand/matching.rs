@@ -23,6 +23,8 @@ use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::RegionCode;
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use duijie_domain::Role;
 use duijie_domain::demand::{Status, Step};
 use serde::Serialize;
@@ -53,6 +55,16 @@ pub struct Match {
     pub decline_reason: String,
 }
 
+impl Guarded for Match {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        let Ok(demand_region) = RegionCode::parse(&self.demand_region) else { return Decision::NotFound };
+        match action {
+            Action::DecideMatch => authz::decide(who, action, authz::Target::Match { demand_region: &demand_region, org_id: self.org_id }),
+            _ => authz::decide(who, action, authz::Target::Region(&demand_region)),
+        }
+    }
+}
+
 impl Match {
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
@@ -68,9 +80,10 @@ const SELECT: &str = "SELECT m.id, m.demand_id, d.title AS demand_title, d.regio
     m.offer_id, m.initiated_by, m.status, m.funds_fen, m.people, m.note, m.score, m.reasons, m.proposed_by, m.proposed_at, \
     m.decided_by, m.decided_at, m.decline_reason FROM matches m JOIN demands d ON d.id = m.demand_id JOIN organizations o ON o.id = m.org_id";
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Match>> {
+/// One match by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Match>>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Match>> {

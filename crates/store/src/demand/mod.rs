@@ -21,6 +21,7 @@ pub mod supply;
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use chrono::NaiveDate;
 use duijie_domain::demand::{self, Status, Step, Target};
 use duijie_domain::sealing::Sealer;
@@ -60,6 +61,23 @@ pub struct Demand {
     pub provenance: String,
     pub is_demo: bool,
     pub updated_at: i64,
+}
+
+impl Guarded for Demand {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        let region = self.region();
+        match action {
+            Action::ViewDemand | Action::ViewDemandParties | Action::OpenDemandFile => {
+                let household = self.target() == demand::Target::Household;
+                authz::decide(who, action, authz::Target::Demand { region: &region, public: self.status().is_public(), household })
+            }
+            _ => authz::decide(who, action, authz::Target::Region(&region)),
+        }
+    }
+
+    fn is_public(&self) -> bool {
+        self.status().is_public()
+    }
 }
 
 impl Demand {
@@ -143,9 +161,10 @@ pub struct NewDemand {
     pub is_demo: bool,
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Demand>> {
+/// One demand by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Demand>>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM demands WHERE id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 /// The demands with these ids, in the order given (ids that do not exist are left out).

@@ -9,6 +9,8 @@
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::RegionCode;
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -37,6 +39,20 @@ pub struct Offer {
     pub created_at: i64,
     pub is_demo: bool,
     pub updated_at: i64,
+}
+
+impl Guarded for Offer {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        let Ok(org_region) = RegionCode::parse(&self.org_region) else { return Decision::NotFound };
+        match action {
+            Action::ViewOffer => authz::decide(who, action, authz::Target::Offer { org_id: self.org_id, org_region: &org_region, published: self.status == "published" }),
+            _ => authz::decide(who, action, authz::Target::Organization { id: self.org_id, region: &org_region }),
+        }
+    }
+
+    fn is_public(&self) -> bool {
+        self.status == "published"
+    }
 }
 
 impl Offer {
@@ -89,9 +105,10 @@ pub struct NewOffer {
     pub is_demo: bool,
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Offer>> {
+/// One offer by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Offer>>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE f.id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 /// Offers by id, in the order given (ids without an offer are left out).

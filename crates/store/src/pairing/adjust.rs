@@ -21,6 +21,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Unchecked};
 use duijie_domain::pairing::{Kind, Step};
 use duijie_domain::{Principal, RegionCode, Role};
 use serde::Serialize;
@@ -85,6 +86,18 @@ pub struct Adjustment {
     pub result_pairing_id: Option<i64>,
 }
 
+impl Guarded for Adjustment {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        let (Ok(target), Ok(batch_region)) = (RegionCode::parse(&self.region_code), RegionCode::parse(&self.batch_region)) else {
+            return Decision::NotFound;
+        };
+        match action {
+            Action::ViewAdjustment => authz::decide(who, action, authz::Target::Adjustment { org_id: self.org_id, target: &target, batch_region: &batch_region }),
+            _ => authz::decide(who, action, authz::Target::Region(&batch_region)),
+        }
+    }
+}
+
 impl Adjustment {
     pub fn op(&self) -> Op {
         Op::parse(&self.op).unwrap_or(Op::Add)
@@ -134,9 +147,10 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Adjustment>> {
+/// One adjustment by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Adjustment>>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE a.id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 async fn get_tx_adj(tx: &mut Tx, id: i64) -> Result<Option<Adjustment>> {
@@ -154,10 +168,10 @@ pub async fn list(db: &Db, who: &Principal, status: &str) -> Result<Vec<Adjustme
     let sql = sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE (a.org_id = $1 OR b.region_code = $2 OR a.region_code LIKE $2 || '%' OR o.region_code LIKE $2 || '%') {status_clause} ORDER BY a.id DESC"
     ));
-    let (org, region) = if who.role == Role::Organization {
-        (who.org_id.unwrap_or(-1), "x".to_string())
+    let (org, region) = if who.role() == Role::Organization {
+        (who.org_id().unwrap_or(-1), "x".to_string())
     } else {
-        (-1, who.region.as_str().to_string())
+        (-1, who.region().as_str().to_string())
     };
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(org).bind(&region).bind(status).fetch_all(p).await)?)
 }

@@ -31,6 +31,7 @@ use crate::db::{Db, Locked, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::orgs::{self, Organization};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use chrono::NaiveDate;
 use duijie_domain::pairing::{Consents, Kind, Status, Step, advance};
 use duijie_domain::{RegionCode, Role, Scope};
@@ -207,6 +208,18 @@ pub struct Pairing {
     pub updated_at: i64,
 }
 
+impl Guarded for Pairing {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        let (org_region, target) = (self.org_region(), self.target());
+        match action {
+            Action::ViewPairing | Action::ConsentAsOrg | Action::ConsentAsCounty | Action::SignAgreement | Action::ManagePairing => {
+                authz::decide(who, action, authz::Target::Pairing { org_id: self.org_id, org_region: &org_region, target: &target })
+            }
+            _ => authz::decide(who, action, authz::Target::Region(&target)),
+        }
+    }
+}
+
 impl Pairing {
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Proposed)
@@ -241,14 +254,20 @@ pub(crate) const SELECT: &str = "SELECT p.id, p.batch_id, b.name AS batch_name, 
     p.closed_at, p.close_reason, p.listed_at, p.delisted_at, p.provenance, p.is_demo, p.updated_at \
     FROM pairings p JOIN organizations o ON o.id = p.org_id JOIN pairing_batches b ON b.id = p.batch_id";
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Pairing>> {
+/// One pairing by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Pairing>>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Pairing>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"));
     Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
+}
+
+/// The organisation of a pairing the caller has opened: the party named in its agreement.
+pub async fn party(db: &Db, p: &Pairing) -> Result<Option<Organization>> {
+    Ok(orgs::get(db, p.org_id).await?.map(Unchecked::unscoped))
 }
 
 /// What a new pairing needs.

@@ -21,6 +21,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use crate::regions::RegionTree;
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use duijie_domain::org::FIELDS;
 use duijie_domain::pairing::{Kind, Targets};
 use duijie_domain::{RegionCode, Scope};
@@ -302,6 +303,15 @@ pub struct SavedPlan {
     pub batch_id: Option<i64>,
 }
 
+impl Guarded for SavedPlan {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        match RegionCode::parse(&self.region_code) {
+            Ok(region) => authz::decide(who, action, authz::Target::Region(&region)),
+            Err(_) => Decision::NotFound,
+        }
+    }
+}
+
 /// One proposed (or kept) pair of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Item {
@@ -375,10 +385,11 @@ pub async fn create(db: &Db, tree: &RegionTree, actor: &Actor, owner: &RegionCod
     Ok(id)
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<SavedPlan>> {
+/// One saved plan by id, to be opened by a decision (`Unchecked::check`).
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<SavedPlan>>> {
     let sql = "SELECT id, region_code, targets, params, summary, status, created_by, created_at, sent_by, sent_at, batch_id \
                FROM pairing_plans WHERE id = $1";
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 /// Plans made by units within `scope`, newest first.
@@ -429,7 +440,8 @@ pub async fn toggle_item(tx: &mut Tx, actor: &Actor, plan_id: i64, item_id: i64,
 
 /// Adds a pair chosen by the officer to a draft plan (fit computed as the solver would).
 pub async fn add_item(db: &Db, tree: &RegionTree, actor: &Actor, plan_id: i64, org_id: i64, county: &str) -> Result<i64> {
-    let plan = get(db, plan_id).await?.ok_or_else(|| Error::Invalid("方案不存在".into()))?;
+    // The caller (`app`) has already opened the plan for the officer.
+    let plan = get(db, plan_id).await?.ok_or_else(|| Error::Invalid("方案不存在".into()))?.unscoped();
     let targets = Targets::parse(&plan.targets).map_err(Error::Invalid)?;
     let params: Params = serde_json::from_str(&plan.params).unwrap_or_default();
     let inst = build_instance(db, tree, &targets, params).await?;

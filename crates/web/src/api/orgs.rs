@@ -235,7 +235,7 @@ pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(form):
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
-    let o = orgs::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let o = duijie_app::open(orgs::get(&state.db, id).await?, &user.principal, duijie_domain::Action::ViewOrganization)?;
     Ok((StatusCode::CREATED, Json(detail(&state, &o, true).await?)))
 }
 

@@ -178,7 +178,7 @@ pub async fn add_designation(
     let mut tx = state.db.begin().await?;
     let id = designations::add(&mut tx, &actor, &new).await?;
     tx.commit().await?;
-    let d = designations::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let d = duijie_app::open(designations::get(&state.db, id).await?, &user.principal, Action::EditDesignation)?;
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 

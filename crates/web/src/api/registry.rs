@@ -43,7 +43,7 @@ pub struct ActionDto {
 /// The catalogue of special actions (专项行动), national first, then by province.
 #[utoipa::path(get, path = "/api/v1/actions", tag = "registry", responses((status = 200, body = [ActionDto]), (status = 401, body = ErrorBody)))]
 pub async fn list_actions(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<ActionDto>>, ApiError> {
-    let enrolled: HashSet<i64> = match user.principal.org_id.filter(|_| user.principal.role == Role::Organization) {
+    let enrolled: HashSet<i64> = match user.principal.org_id().filter(|_| user.principal.role() == Role::Organization) {
         Some(org_id) => actions::of_org(&state.db, org_id).await?.into_iter().map(|e| e.action_id).collect(),
         None => HashSet::new(),
     };
@@ -136,7 +136,7 @@ pub async fn enrol(
     ApiJson(req): ApiJson<EnrolmentRequest>,
 ) -> Result<(StatusCode, Json<EnrolmentDto>), ApiError> {
     let action = actions::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if user.principal.role != Role::Organization {
+    if user.principal.role() != Role::Organization {
         return Err(AppError::Forbidden.into());
     }
     let form = check_enrolment(&req.contact_name, &req.contact_title, &req.contact_phone, &req.target_regions, &req.plan).map_err(AppError::Invalid)?;
@@ -145,7 +145,7 @@ pub async fn enrol(
         Err(duijie_store::Error::Invalid(m)) => return Err(AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, m).into()),
         Err(e) => return Err(e.into()),
     };
-    let org_id = user.principal.org_id.ok_or(AppError::Forbidden)?;
+    let org_id = user.principal.org_id().ok_or(AppError::Forbidden)?;
     let e = actions::of_org(&state.db, org_id).await?.into_iter().find(|e| e.id == enrolment_id).ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(enrolment_dto(&state, e))))
 }
@@ -221,13 +221,13 @@ pub struct NewLiaisonRequest {
 #[utoipa::path(post, path = "/api/v1/liaisons", tag = "registry", request_body = NewLiaisonRequest,
     responses((status = 201, body = LiaisonDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_liaison(State(state): State<AppState>, user: ApiUser, ApiJson(req): ApiJson<NewLiaisonRequest>) -> Result<(StatusCode, Json<LiaisonDto>), ApiError> {
-    if !user.principal.role.is_government() {
+    if !user.principal.role().is_government() {
         return Err(AppError::Forbidden.into());
     }
     let new = check_new(&state.tree, &user.principal, &req.region, &req.department, &req.name, &req.title, &req.phone).map_err(AppError::Invalid)?;
     let mut tx = state.db.begin().await?;
     let id = liaisons::add(&mut tx, &user.actor(), &new).await?;
     tx.commit().await?;
-    let l = liaisons::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let l = duijie_app::open(liaisons::get(&state.db, id).await?, &user.principal, duijie_domain::Action::ManageLiaison)?;
     Ok((StatusCode::CREATED, Json(liaison_dto(&state, l))))
 }

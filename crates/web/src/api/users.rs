@@ -49,7 +49,7 @@ pub struct PageParams {
 }
 
 fn require_admin(user: &ApiUser) -> Result<RegionCode, ApiError> {
-    if user.principal.role != Role::Admin {
+    if user.principal.role() != Role::Admin {
         return Err(AppError::Forbidden.into());
     }
     user.principal.scope().region().cloned().ok_or_else(|| AppError::Forbidden.into())
@@ -93,7 +93,7 @@ pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): Ap
     let mut tx = state.db.begin().await?;
     let id = users::create(&mut tx, &actor, &new).await?;
     tx.commit().await?;
-    let created = users::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let created = duijie_app::open(users::get(&state.db, id).await?, &user.principal, Action::ManageUser)?;
     Ok((StatusCode::CREATED, Json(created.view().into())))
 }
 

@@ -16,7 +16,7 @@ pub async fn fit_for_org(state: &AppState, d: &Demand, org_id: i64) -> (Option<R
 
 /// Demands recommended to the caller's organisation.
 pub async fn recommend_for_org(state: &AppState, who: &Principal, limit: usize) -> Result<Vec<DemandRecommendation>, AppError> {
-    let org = who.org_id.filter(|_| who.role == Role::Organization).ok_or(AppError::Forbidden)?;
+    let org = who.org_id().filter(|_| who.role() == Role::Organization).ok_or(AppError::Forbidden)?;
     let cat = state.derived.matches().await;
     Ok(cat.recommend_for_org(org, limit))
 }
@@ -53,9 +53,8 @@ pub(super) fn proposal(d: &Demand, org_id: i64, i: &MatchInput) -> Result<Propos
 /// The caller's organisation takes a published demand (接单); the county confirms.
 pub async fn take(state: &AppState, who: &Principal, actor: &Actor, demand_id: i64, i: &MatchInput) -> Result<i64, AppError> {
     let d = visible(state, who, demand_id).await?;
-    let org_id = who.org_id.filter(|_| who.role == Role::Organization).ok_or(AppError::Forbidden)?;
-    let org = duijie_store::orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
-    require(decide(who, Action::TakeDemand, Target::Organization { id: org.id, region: &org.region() }))?;
+    let org_id = who.org_id().filter(|_| who.role() == Role::Organization).ok_or(AppError::Forbidden)?;
+    duijie_app::open(duijie_store::orgs::get(&state.db, org_id).await?, who, Action::TakeDemand)?;
     let mut p = proposal(&d, org_id, i)?;
     if let (Some(r), _) = fit_for_org(state, &d, org_id).await {
         p.score = i64::from(r.score.total);
@@ -72,7 +71,7 @@ pub async fn order(state: &AppState, who: &Principal, actor: &Actor, demand_id: 
     let d = visible(state, who, demand_id).await?;
     require(decide(who, Action::OrderOffer, Target::Region(&d.region())))?;
     let offer_id = i.offer_id.ok_or_else(|| AppError::field("offer_id", "请选择供给项目"))?;
-    let offer = supply::get(&state.db, offer_id).await?.ok_or_else(|| AppError::field("offer_id", "供给项目不存在"))?;
+    let offer = duijie_app::open(supply::get(&state.db, offer_id).await?, who, Action::ViewOffer).map_err(|_| AppError::field("offer_id", "供给项目不存在"))?;
     let p = proposal(&d, offer.org_id, i)?;
     let mut tx = state.db.begin().await?;
     let id = matching::propose(&mut tx, actor, Role::RuralRevitalization, &p).await.map_err(crate::pairing::form_error)?;
@@ -82,13 +81,9 @@ pub async fn order(state: &AppState, who: &Principal, actor: &Actor, demand_id: 
 
 /// The side that did not propose confirms or declines; the proposer may cancel.
 pub async fn decide_match(state: &AppState, who: &Principal, actor: &Actor, match_id: i64, confirm: bool, reason: &str) -> Result<Match, AppError> {
-    let m = matching::get(&state.db, match_id).await?.ok_or(AppError::NotFound)?;
-    let d = visible(state, who, m.demand_id).await?;
-    let county_side = decide(who, Action::OrderOffer, Target::Region(&d.region())).is_allowed();
-    let org_side = who.role == Role::Organization && who.org_id == Some(m.org_id);
-    if !county_side && !org_side {
-        return Err(AppError::NotFound);
-    }
+    let m = duijie_app::open(matching::get(&state.db, match_id).await?, who, Action::DecideMatch)?;
+    let county_side = decide(who, Action::OrderOffer, Target::Region(&RegionCode::parse(&m.demand_region).map_err(|_| AppError::NotFound)?)).is_allowed();
+    let org_side = who.is_org(m.org_id);
     let proposer = (m.initiated_by == "org" && org_side) || (m.initiated_by == "county" && county_side);
     let mut tx = state.db.begin().await?;
     let after = if proposer {

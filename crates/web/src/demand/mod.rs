@@ -19,7 +19,7 @@ pub use offers::*;
 
 use crate::pairing::require;
 use crate::{AppError, AppState};
-use duijie_domain::authz::{Action, Target, decide, decide_demand_approval};
+use duijie_domain::authz::{Action, Guarded, Target, decide, decide_demand_approval};
 use duijie_domain::demand::{self as dd, Status, Step};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
 use duijie_store::Actor;
@@ -30,9 +30,7 @@ use duijie_store::demand::{self, Demand, Household, NewDemand};
 
 /// Loads a demand the caller may see (404 otherwise).
 pub async fn visible(state: &AppState, who: &Principal, id: i64) -> Result<Demand, AppError> {
-    let d = demand::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    require(decide(who, Action::ViewDemand, Target::Demand { region: &d.region(), public: d.status().is_public() }))?;
-    Ok(d)
+    Ok(duijie_app::open(demand::get(&state.db, id).await?, who, Action::ViewDemand)?)
 }
 
 /// What a person types to record a demand (page form and API body); every value is text as typed.
@@ -213,7 +211,7 @@ pub fn check_demand(state: &AppState, who: &Principal, i: &DemandInput) -> Resul
         contact_name: i.contact_name.trim().to_string(),
         contact_phone: phone.to_string(),
         household,
-        unit_region: who.region.clone(),
+        unit_region: who.region().clone(),
         provenance: String::new(),
         is_demo: false,
     })
@@ -251,7 +249,7 @@ fn may_step(state: &AppState, who: &Principal, d: &Demand, step: Step, confirmed
     match step {
         Step::Submit | Step::Withdraw | Step::Finish => edit,
         Step::Approve | Step::Return => decide_demand_approval(who, &d.unit_region(), state.config.demand_approval).is_allowed(),
-        Step::Start => edit || (who.role == Role::Organization && who.org_id.is_some() && who.org_id == confirmed_org),
+        Step::Start => edit || (who.role() == Role::Organization && who.org_id().is_some() && who.org_id() == confirmed_org),
         Step::Take | Step::Expire => false,
     }
 }
@@ -279,7 +277,7 @@ pub async fn step(state: &AppState, who: &Principal, actor: &Actor, id: i64, ste
 /// Whether `who` is in the demand's county chain and so sees who is behind
 /// it: the household (masked) and every organisation's match record.
 pub fn sees_parties(who: &Principal, d: &Demand) -> bool {
-    decide(who, Action::ViewDemandParties, Target::Demand { region: &d.region(), public: true }).is_allowed()
+    d.decide(who, Action::ViewDemandParties).is_allowed()
 }
 
 /// The match records of a demand that `who` may read: all of them for the
@@ -289,7 +287,7 @@ pub async fn matches_visible(state: &AppState, who: &Principal, d: &Demand) -> R
     if sees_parties(who, d) {
         return Ok(all);
     }
-    let own = who.org_id.filter(|_| who.role == Role::Organization);
+    let own = who.org_id().filter(|_| who.role() == Role::Organization);
     Ok(all.into_iter().filter(|m| own == Some(m.org_id)).collect())
 }
 

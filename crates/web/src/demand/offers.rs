@@ -46,9 +46,8 @@ pub struct OfferInput {
 
 /// Publishes an offer for the caller's organisation.
 pub async fn create_offer(state: &AppState, who: &Principal, actor: &Actor, i: &OfferInput) -> Result<i64, AppError> {
-    let org_id = who.org_id.filter(|_| who.role == Role::Organization).ok_or(AppError::Forbidden)?;
-    let org = duijie_store::orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
-    require(decide(who, Action::ManageOffer, Target::Organization { id: org.id, region: &org.region() }))?;
+    let org_id = who.org_id().filter(|_| who.role() == Role::Organization).ok_or(AppError::Forbidden)?;
+    duijie_app::open(duijie_store::orgs::get(&state.db, org_id).await?, who, Action::ManageOffer)?;
     let mut errors = Vec::new();
     if i.title.trim().is_empty() || i.title.chars().count() > 80 {
         errors.push(FieldError::new("title", "请填写项目名称（80 字以内）"));
@@ -112,10 +111,8 @@ pub async fn create_offer(state: &AppState, who: &Principal, actor: &Actor, i: &
 
 /// Closes or republishes (the organisation), hides or features (an officer in scope).
 pub async fn set_offer_status(state: &AppState, who: &Principal, actor: &Actor, id: i64, status: &str, reason: &str, featured: Option<bool>) -> Result<Offer, AppError> {
-    let offer = supply::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let region = RegionCode::try_from(offer.org_region.clone()).unwrap_or_else(|_| RegionCode::national());
-    require(decide(who, Action::ManageOffer, Target::Organization { id: offer.org_id, region: &region }))?;
-    let own = who.role == Role::Organization;
+    let offer = duijie_app::open(supply::get(&state.db, id).await?, who, Action::ManageOffer)?;
+    let own = who.role() == Role::Organization;
     if own && (status == "hidden" || featured.is_some()) {
         return Err(AppError::Forbidden);
     }

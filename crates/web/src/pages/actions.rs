@@ -83,7 +83,7 @@ fn blocked_reason(org: &orgs::Organization) -> Option<String> {
 }
 
 fn own_org_id(cu: &CurrentUser) -> Option<i64> {
-    cu.principal.org_id.filter(|_| cu.principal.role == Role::Organization)
+    cu.principal.org_id().filter(|_| cu.principal.role() == Role::Organization)
 }
 
 async fn catalogue(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<CataloguePage, AppError> {
@@ -93,11 +93,11 @@ async fn catalogue(State(state): State<AppState>, cu: CurrentUser, Query(t): Que
     let is_org = own_org_id(&cu).is_some();
     if let Some(org_id) = own_org_id(&cu) {
         enrolled = actions::of_org(&state.db, org_id).await?.into_iter().map(|e| e.action_id).collect();
-        if let Some(org) = orgs::get(&state.db, org_id).await? {
+        if let Ok(org) = duijie_app::open(orgs::get(&state.db, org_id).await?, &cu.principal, AuthzAction::ViewOrganization) {
             blocked = blocked_reason(&org);
         }
     }
-    let can_view_enrolments = decide(&cu.principal, AuthzAction::ViewEnrolments, Target::Region(&cu.principal.region)).is_allowed();
+    let can_view_enrolments = decide(&cu.principal, AuthzAction::ViewEnrolments, Target::Region(cu.principal.region())).is_allowed();
     Ok(CataloguePage { layout: Layout::new(&state, &cu, "actions", t.ok).await, groups: group_actions(&state, all, &enrolled), is_org, can_view_enrolments, blocked })
 }
 
@@ -141,7 +141,7 @@ async fn load_action(state: &AppState, id: i64) -> Result<Action, AppError> {
 
 async fn enrol_page(state: &AppState, cu: &CurrentUser, action: Action, form: Option<EnrolInput>) -> Result<EnrolPage, AppError> {
     let org_id = own_org_id(cu).ok_or(AppError::Forbidden)?;
-    let org = orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
+    let org = duijie_app::open(orgs::get(&state.db, org_id).await?, &cu.principal, AuthzAction::ViewOrganization)?;
     let enrolled = actions::of_org(&state.db, org_id).await?.iter().any(|e| e.action_id == action.id);
     let form = form.unwrap_or_else(|| EnrolInput { contact_name: org.contact_name.clone(), contact_phone: org.contact_phone.clone(), ..Default::default() });
     Ok(EnrolPage {

@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn require_admin(cu: &CurrentUser) -> Result<(), AppError> {
-    if cu.principal.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
+    if cu.principal.role() == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 pub struct UserRow {
@@ -133,7 +133,7 @@ fn roles() -> Vec<(&'static str, &'static str)> {
 
 async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> Result<NewUserPage, AppError> {
     require_admin(&cu)?;
-    let form = NewUserForm { region: cu.principal.region.to_string(), ..Default::default() };
+    let form = NewUserForm { region: cu.principal.region().to_string(), ..Default::default() };
     Ok(NewUserPage { layout: Layout::new(&state, &cu, "users", None).await, form, errors: Vec::new(), roles: roles() })
 }
 
@@ -281,7 +281,7 @@ struct AuditPage {
 }
 
 async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<PageQuery>) -> Result<AuditPage, AppError> {
-    if decide(&cu.principal, Action::ViewAudit, Target::Region(&cu.principal.region)) != Decision::Allow {
+    if decide(&cu.principal, Action::ViewAudit, Target::Region(cu.principal.region())) != Decision::Allow {
         return Err(AppError::Forbidden);
     }
     let page = q.page.unwrap_or(1).max(1);

@@ -13,14 +13,14 @@
 use super::actions::xlsx_download;
 use super::designations::actor;
 use super::{Layout, Toast, done};
-use crate::auth::{CurrentUser, Posted};
+use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::demand::{DemandImport, IMPORT_EXAMPLE, IMPORT_HEADERS, commit_import, plan_import};
 use crate::pairing::require;
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -45,7 +45,7 @@ struct ImportPage {
 }
 
 fn may_import(cu: &CurrentUser) -> Result<(), AppError> {
-    Ok(require(decide(&cu.principal, Action::EditDemand, Target::Region(&cu.principal.region)))?)
+    Ok(require(decide(&cu.principal, Action::EditDemand, Target::Region(cu.principal.region())))?)
 }
 
 async fn page(state: &AppState, cu: &CurrentUser, toast: Option<String>) -> Result<ImportPage, AppError> {
@@ -68,11 +68,7 @@ async fn form(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<To
     page(&state, &cu, t.ok).await
 }
 
-async fn upload(State(state): State<AppState>, cu: CurrentUser, mut mp: Multipart) -> Result<Response, AppError> {
-    let form = crate::uploads::read_multipart(&mut mp).await?;
-    if !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), cu.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
+async fn upload(State(state): State<AppState>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
     let mut p = page(&state, &cu, None).await?;
     let Some((name, bytes)) = form.named_file() else {
         p.form_error = Some("请选择要上传的需求清单".into());

@@ -9,12 +9,12 @@
 //! rest counted and downloadable (`import_errors`).
 
 use super::{Layout, done};
-use crate::auth::{CurrentUser, Posted};
+use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -72,13 +72,7 @@ struct EndForm {
 }
 
 async fn end(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<EndForm>) -> Result<Response, AppError> {
-    let d = designations::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let code = RegionCode::parse(&d.region_code).map_err(|_| AppError::NotFound)?;
-    match decide(&p.user.principal, Action::EditDesignation, Target::Region(&code)) {
-        Decision::Allow => {}
-        Decision::Forbidden => return Err(AppError::Forbidden),
-        Decision::NotFound => return Err(AppError::NotFound),
-    }
+    let d = duijie_app::open(designations::get(&state.db, id).await?, &p.user.principal, Action::EditDesignation)?;
     let reason = p.form.reason.trim();
     if reason.is_empty() {
         return Err(AppError::field("reason", "请填写撤销原因（例如依据的文件）"));
@@ -86,7 +80,7 @@ async fn end(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<EndFo
     let mut tx = state.db.begin().await?;
     designations::end(&mut tx, &actor(&p.user), id, reason).await?;
     tx.commit().await?;
-    Ok(done(&format!("/regions/{code}"), "认定已撤销，记录保留在历史中"))
+    Ok(done(&format!("/regions/{}", d.region_code), "认定已撤销，记录保留在历史中"))
 }
 
 pub struct PreviewRow {
@@ -115,7 +109,7 @@ struct ImportPage {
 
 /// Who may import at all: anyone who may edit designations somewhere in their own region.
 fn may_import(cu: &CurrentUser) -> Result<(), AppError> {
-    match decide(&cu.principal, Action::EditDesignation, Target::Region(&cu.principal.region)) {
+    match decide(&cu.principal, Action::EditDesignation, Target::Region(cu.principal.region())) {
         Decision::Allow => Ok(()),
         _ => Err(AppError::Forbidden),
     }
@@ -141,29 +135,9 @@ async fn import_form(State(state): State<AppState>, cu: CurrentUser, Query(t): Q
     import_page(&state, &cu, t.ok).await
 }
 
-async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: Multipart) -> Result<Response, AppError> {
+async fn import_upload(State(state): State<AppState>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
     may_import(&cu)?;
-    let (mut csrf, mut kind, mut source, mut file) = (String::new(), String::new(), String::new(), None);
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(AppError::BadRequest(e.status(), format!("上传失败：{}", e.body_text()))),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.status(), format!("上传失败：文件过大或传输中断（{}）", e.body_text())))?;
-        match name.as_str() {
-            "_csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "kind" => kind = String::from_utf8_lossy(&bytes).into_owned(),
-            "source" => source = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => file = Some((file_name.unwrap_or_default(), bytes)),
-            _ => {}
-        }
-    }
-    if !duijie_domain::crypto::constant_time_eq(csrf.as_bytes(), cu.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
+    let (kind, source, file) = (form.get("kind"), form.get("source"), form.file);
     let mut page = import_page(&state, &cu, None).await?;
     let Some(kind_row) = page.kinds.iter().find(|k| k.key == kind).cloned() else {
         page.form_error = Some("请选择认定类别".into());
@@ -185,7 +159,7 @@ async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: M
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let plan = imports::plan_designations(&table, &state.tree, &cu.principal.region, &kind, &source, duijie_office::MAX_SHOWN_ERRORS);
+    let plan = imports::plan_designations(&table, &state.tree, cu.principal.region(), &kind, &source, duijie_office::MAX_SHOWN_ERRORS);
     page.preview = plan
         .rows
         .iter()

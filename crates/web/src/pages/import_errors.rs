@@ -67,11 +67,11 @@ async fn download(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
         ImportKind::Registry => {
             let table = duijie_office::read_table_limited(name, bytes, imports::ORG_REQUIRED, &limits.registry()).map_err(refused)?;
             let existing = duijie_store::orgs::all(&state.db).await?.into_iter().map(|o| (o.credit_code.clone(), o)).collect();
-            imports::plan_organizations(&table, &state.tree, &cu.principal.region, &existing, MAX_XLSX_ERRORS).errors
+            imports::plan_organizations(&table, &state.tree, cu.principal.region(), &existing, MAX_XLSX_ERRORS).errors
         }
         ImportKind::Designations { kind, source } => {
             let table = duijie_office::read_table_limited(name, bytes, &[imports::CODE_COLUMN], &limits.designations()).map_err(refused)?;
-            imports::plan_designations(&table, &state.tree, &cu.principal.region, kind, source, MAX_XLSX_ERRORS).errors
+            imports::plan_designations(&table, &state.tree, cu.principal.region(), kind, source, MAX_XLSX_ERRORS).errors
         }
         ImportKind::Pairing { batch_id } => {
             let (rows, errors) = duijie_office::read_pairing_list_limited(name, bytes, &limits.pairing()).map_err(refused)?;

@@ -98,18 +98,18 @@ impl LiaisonsPage {
 
 async fn page(state: &AppState, cu: &CurrentUser, toast: Option<String>, lookup: Option<String>) -> Result<LiaisonsPage, AppError> {
     let who = &cu.principal;
-    let is_officer = who.role.is_government();
+    let is_officer = who.role().is_government();
     let scope = who.scope();
     let rows = match scope.region().filter(|_| is_officer) {
         Some(region) => liaisons::in_scope(&state.db, region).await?.iter().map(|l| row_of(state, who, l)).collect(),
         None => Vec::new(),
     };
-    let can_manage = is_officer && decide(who, Action::ManageLiaison, Target::Region(&who.region)).is_allowed();
-    let department = match who.role {
+    let can_manage = is_officer && decide(who, Action::ManageLiaison, Target::Region(who.region())).is_allowed();
+    let department = match who.role() {
         Role::RuralRevitalization => "rural_revitalization",
         _ => "civil_affairs",
     };
-    let default_region = if matches!(who.region.level(), Level::Prefecture | Level::County) { who.region.to_string() } else { String::new() };
+    let default_region = if matches!(who.region().level(), Level::Prefecture | Level::County) { who.region().to_string() } else { String::new() };
     let mut p = LiaisonsPage {
         layout: Layout::new(state, cu, "liaisons", toast).await,
         is_officer,
@@ -147,7 +147,7 @@ fn actor(cu: &CurrentUser) -> duijie_store::Actor {
 
 async fn create(State(state): State<AppState>, p: Posted<LiaisonForm>) -> Result<Response, AppError> {
     let who = &p.user.principal;
-    if !who.role.is_government() {
+    if !who.role().is_government() {
         return Err(AppError::Forbidden);
     }
     let f = p.form.clone();
@@ -171,9 +171,7 @@ async fn create(State(state): State<AppState>, p: Posted<LiaisonForm>) -> Result
 struct Empty {}
 
 async fn delete(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<Response, AppError> {
-    let l = liaisons::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let code = RegionCode::parse(&l.region_code).map_err(|_| AppError::NotFound)?;
-    duijie_app::require(decide(&p.user.principal, Action::ManageLiaison, Target::Region(&code)))?;
+    let l = duijie_app::open(liaisons::get(&state.db, id).await?, &p.user.principal, Action::ManageLiaison)?;
     let mut tx = state.db.begin().await?;
     liaisons::remove(&mut tx, &actor(&p.user), &l).await?;
     tx.commit().await?;
@@ -185,7 +183,7 @@ pub const EXPORT_HEADERS: [&str; 6] = ["序号", "地区", "部门", "姓名", "
 async fn export(State(state): State<AppState>, cu: CurrentUser) -> Result<Response, AppError> {
     let who = &cu.principal;
     let scope = who.scope();
-    let region = scope.region().filter(|_| who.role.is_government()).ok_or(AppError::Forbidden)?;
+    let region = scope.region().filter(|_| who.role().is_government()).ok_or(AppError::Forbidden)?;
     let list = liaisons::in_scope(&state.db, region).await?;
     let rows: Vec<Vec<String>> = list
         .iter()

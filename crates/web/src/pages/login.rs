@@ -131,7 +131,7 @@ async fn dashboard(State(state): State<AppState>, cu: CurrentUser, Query(t): Que
 async fn dashboard_page(state: &AppState, cu: &CurrentUser, t: Toast) -> Result<Dashboard, AppError> {
     let layout = Layout::new(state, cu, "dashboard", t.ok).await;
     let rate = super::demand::dashboard_rate(state, cu).await?;
-    let region = if cu.principal.role == Role::Organization { duijie_domain::RegionCode::national() } else { cu.principal.region.clone() };
+    let region = if cu.principal.role() == Role::Organization { duijie_domain::RegionCode::national() } else { cu.principal.region().clone() };
     let key = duijie_store::designations::current_of_kind(&state.db, "national_key", &region).await?;
     let poverty = duijie_store::designations::current_of_kind(&state.db, "former_poverty", &region).await?;
     let key_counties = key
@@ -143,7 +143,7 @@ async fn dashboard_page(state: &AppState, cu: &CurrentUser, t: Toast) -> Result<
         layout,
         scope_name: if region.level() == Level::National { "全国".into() } else { state.tree.full_name(&region) },
         scope_code: region.to_string(),
-        role_key: cu.principal.role.as_str(),
+        role_key: cu.principal.role().as_str(),
         key_counties,
         poverty_count: poverty.len(),
         child_count: state.tree.children(&region).len(),

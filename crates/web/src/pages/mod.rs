@@ -78,13 +78,13 @@ impl Layout {
         Layout {
             user_name: cu.user.display_name.clone(),
             unit: unit_of(state, cu).await,
-            role_label: cu.principal.role.label(),
-            is_admin: cu.principal.role == Role::Admin,
-            can_approve: matches!(cu.principal.role, Role::Admin | Role::CivilAffairs),
+            role_label: cu.principal.role().label(),
+            is_admin: cu.principal.role() == Role::Admin,
+            can_approve: matches!(cu.principal.role(), Role::Admin | Role::CivilAffairs),
             can_import: duijie_domain::authz::decide(
                 &cu.principal,
                 duijie_domain::Action::EditDesignation,
-                duijie_domain::Target::Region(&cu.principal.region),
+                duijie_domain::Target::Region(cu.principal.region()),
             )
             .is_allowed(),
             csrf: cu.csrf.clone(),
@@ -98,14 +98,14 @@ impl Layout {
 
 /// The unit a user acts for: 彝良县乡村振兴局, or the organisation's name.
 pub async fn unit_of(state: &AppState, cu: &CurrentUser) -> String {
-    if let Some(id) = cu.principal.org_id
-        && let Ok(Some(org)) = duijie_store::orgs::get(&state.db, id).await
+    if let Some(id) = cu.principal.org_id()
+        && let Ok(Some(name)) = duijie_store::orgs::name(&state.db, id).await
     {
-        return org.name;
+        return name;
     }
-    let region = &cu.principal.region;
+    let region = &cu.principal.region();
     let full = if region.as_str().is_empty() { String::new() } else { state.tree.full_name(region) };
-    duijie_domain::role::unit_name(cu.principal.role, &full, region.level())
+    duijie_domain::role::unit_name(cu.principal.role(), &full, region.level())
 }
 
 /// Optional `?ok=` message carried across a redirect.

@@ -54,7 +54,7 @@ async fn page(State(state): State<AppState>, cu: CurrentUser, Query(p): Query<Se
         total,
         error,
         fields: duijie_domain::org::FIELDS,
-        is_org: cu.principal.role == Role::Organization,
+        is_org: cu.principal.role() == Role::Organization,
         p,
     })
 }

@@ -1,6 +1,7 @@
 //! Demands over the API: the list, recording, one demand, its steps and a household's full record (audited).
 
 use super::*;
+use duijie_domain::authz::Guarded;
 
 pub(super) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r
@@ -309,7 +310,7 @@ pub struct ProjectDto {
 }
 
 pub(super) async fn project_dto(state: &AppState, p: Project) -> Result<ProjectDto, ApiError> {
-    let org_name = duijie_store::orgs::get(&state.db, p.org_id).await?.map(|o| o.name).unwrap_or_default();
+    let org_name = duijie_store::orgs::name(&state.db, p.org_id).await?.unwrap_or_default();
     Ok(ProjectDto {
         id: p.id,
         match_id: p.match_id,
@@ -360,7 +361,7 @@ pub(super) async fn detail(state: &AppState, user: &ApiUser, d: Demand) -> Resul
         .map(EventDto::from)
         .collect();
     // Files of a household demand may show the family: only those who may see the household get them.
-    let files = if !is_household || may_household {
+    let files = if d.decide(who, Action::OpenDemandFile).is_allowed() {
         demand::files_of(&state.db, d.id).await?.into_iter().map(|(id, file_name)| DemandFileDto { id, file_name }).collect()
     } else {
         Vec::new()

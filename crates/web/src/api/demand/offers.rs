@@ -76,16 +76,12 @@ pub(super) fn offer_dto(f: &Offer) -> OfferDto {
 /// Whether `who` manages the offers of organisation `org_id` (its own users, officers in scope).
 pub(super) async fn manages(state: &AppState, who: &Principal, org_id: i64) -> Result<bool, ApiError> {
     let Some(org) = duijie_store::orgs::get(&state.db, org_id).await? else { return Ok(false) };
-    Ok(decide(who, Action::ManageOffer, Target::Organization { id: org.id, region: &org.region() }).is_allowed())
+    Ok(org.decision(who, Action::ManageOffer).is_allowed())
 }
 
 /// An offer the caller may see: published ones, others only for those who manage them (404 otherwise).
 pub(super) async fn visible_offer(state: &AppState, who: &Principal, id: i64) -> Result<Offer, ApiError> {
-    let f = supply::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if f.status != "published" && !manages(state, who, f.org_id).await? {
-        return Err(AppError::NotFound.into());
-    }
-    Ok(f)
+    Ok(duijie_app::open(supply::get(&state.db, id).await?, who, Action::ViewOffer)?)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -161,7 +157,7 @@ pub async fn offer_status(State(state): State<AppState>, user: ApiUser, Path(id)
         return Err(AppError::field("status", format!("无法识别的状态“{status}”，应为 published、closed 或 hidden")).into());
     }
     // An organisation does not undo an officer's takedown (`set_offer_status` lets it republish).
-    if user.principal.role == Role::Organization && before.status == "hidden" && status != "hidden" {
+    if user.principal.role() == Role::Organization && before.status == "hidden" && status != "hidden" {
         return Err(AppError::bad("该供给项目已被管理部门下架，请联系管理部门处理").into());
     }
     let after = ops::set_offer_status(&state, &user.principal, &user.actor(), id, status, &r.reason, r.featured).await?;

@@ -124,7 +124,7 @@ pub async fn public_demands(State(state): State<AppState>, Query(q): Query<Publi
     params(("id" = i64, Path, description = "需求编号")),
     responses((status = 200, body = PublicDemandDto), (status = 404, body = ErrorBody)))]
 pub async fn public_demand(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<PublicDemandDto>, ApiError> {
-    let d = demand::get(&state.db, id).await?.filter(ops::is_public).ok_or(AppError::NotFound)?;
+    let d = demand::get(&state.db, id).await?.and_then(|d| d.public()).ok_or(AppError::NotFound)?;
     Ok(Json(public_dto(&state, &mut Names::default(), &d).await))
 }
 

@@ -57,14 +57,14 @@ pub async fn demand_recommendations(State(state): State<AppState>, user: ApiUser
     let who = &user.principal;
     let d = ops::visible(&state, who, id).await?;
     let limit = q.limit.unwrap_or(10).clamp(1, 100);
-    let own = who.org_id.filter(|_| who.role == Role::Organization);
+    let own = who.org_id().filter(|_| who.role() == Role::Organization);
     let (orgs, offers) = match own {
         // An organisation learns its own fit, never who else is recommended.
         Some(org) => {
             let (o, f) = ops::fit_for_org(&state, &d, org).await;
             (o.into_iter().collect(), f.into_iter().take(limit).collect())
         }
-        None if who.role.is_government() => ops::recommend_for_demand(&state, &d, limit).await?,
+        None if who.role().is_government() => ops::recommend_for_demand(&state, &d, limit).await?,
         None => return Err(AppError::Forbidden.into()),
     };
     let ids: Vec<i64> = orgs.iter().map(|r| r.org_id).collect();
@@ -108,10 +108,7 @@ pub async fn recommended_demands(State(state): State<AppState>, user: ApiUser, Q
     let mut names = Names::default();
     let mut out = Vec::with_capacity(recs.len());
     for r in recs {
-        let Some(d) = demand::get(&state.db, r.demand_id).await? else { continue };
-        if !ops::is_public(&d) {
-            continue;
-        }
+        let Some(d) = demand::get(&state.db, r.demand_id).await?.and_then(|d| d.public()) else { continue };
         out.push(RecommendedDemand {
             demand_id: d.id,
             region_name: names.full(&state, &d.region_code).await,

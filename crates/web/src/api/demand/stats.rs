@@ -81,7 +81,7 @@ pub(super) fn parse_day(field: &str, s: &str, default: chrono::NaiveDate) -> Res
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn matching_stats(State(state): State<AppState>, user: ApiUser, Query(q): Query<StatsParams>) -> Result<Json<SuccessRateDto>, ApiError> {
     let who = &user.principal;
-    let region = if q.region.trim().is_empty() { who.region.clone() } else { RegionCode::parse(&q.region).map_err(|e| AppError::field("region", format!("地区：{e}")))? };
+    let region = if q.region.trim().is_empty() { who.region().clone() } else { RegionCode::parse(&q.region).map_err(|e| AppError::field("region", format!("地区：{e}")))? };
     let today = duijie_app::today();
     let jan1 = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
     let from = parse_day("from", &q.from, jan1)?;

@@ -150,7 +150,7 @@ pub async fn request_adjustment(
     };
     let org_id = if op != Op::Add {
         0
-    } else if who.role == Role::Organization {
+    } else if who.role() == Role::Organization {
         own_org(who)?
     } else {
         let code = Uscc::parse(&r.credit_code).map_err(|e| AppError::field("credit_code", e.to_string()))?;

@@ -30,7 +30,7 @@ pub struct IntentDto {
 }
 
 pub(super) fn own_org(who: &Principal) -> Result<i64, AppError> {
-    who.org_id.filter(|_| who.role == Role::Organization).ok_or(AppError::Forbidden)
+    who.org_id().filter(|_| who.role() == Role::Organization).ok_or(AppError::Forbidden)
 }
 
 pub(super) async fn intent_dto(state: &AppState, org_id: i64) -> Result<IntentDto, ApiError> {
@@ -89,7 +89,7 @@ pub(super) fn county_for_needs(state: &AppState, who: &Principal, code: &str) ->
     if c.level() != Level::County || state.tree.get(&c).is_none() {
         return Err(AppError::NotFound);
     }
-    if who.role == Role::Organization {
+    if who.role() == Role::Organization {
         return Err(AppError::Forbidden);
     }
     require(decide(who, Action::ProposePairing, Target::Region(&c)))?;

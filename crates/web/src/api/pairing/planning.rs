@@ -55,10 +55,7 @@ pub(super) fn plan_dto(state: &AppState, p: &plans::SavedPlan) -> PlanDto {
 
 /// A plan the caller may work on (`PlanPairing` on its region; 404 otherwise).
 pub(super) async fn plan_in_scope(state: &AppState, who: &Principal, id: i64) -> Result<plans::SavedPlan, AppError> {
-    let plan = plans::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let region = RegionCode::try_from(plan.region_code.clone()).map_err(|_| AppError::NotFound)?;
-    require(decide(who, Action::PlanPairing, Target::Region(&region)))?;
-    Ok(plan)
+    Ok(duijie_app::open(plans::get(&state.db, id).await?, who, Action::PlanPairing)?)
 }
 
 /// 本辖区的结对方案（最近 50 个；地市级及以上民政、乡村振兴部门）。
@@ -66,7 +63,7 @@ pub(super) async fn plan_in_scope(state: &AppState, who: &Principal, id: i64) ->
     responses((status = 200, body = [PlanDto]), (status = 403, body = ErrorBody)))]
 pub async fn list_plans(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<PlanDto>>, ApiError> {
     let who = &user.principal;
-    require(decide(who, Action::PlanPairing, Target::Region(&who.region)))?;
+    require(decide(who, Action::PlanPairing, Target::Region(who.region())))?;
     Ok(Json(plans::list(&state.db, &who.scope()).await?.iter().map(|p| plan_dto(&state, p)).collect()))
 }
 
@@ -103,7 +100,7 @@ pub async fn create_plan(State(state): State<AppState>, user: ApiUser, ApiJson(r
     let num = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     let params = parse_params(&num(r.min), &num(r.max))?;
     let id = plans::create(&state.db, &state.tree, &user.actor(), t.within(), &t, params).await?;
-    let plan = plans::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let plan = duijie_app::open(plans::get(&state.db, id).await?, who, Action::PlanPairing)?;
     Ok((StatusCode::CREATED, Json(PlanCreated { id, summary: serde_json::from_str(&plan.summary).unwrap_or_default() })))
 }
 

@@ -229,15 +229,9 @@ pub(super) async fn free_username(state: &AppState, name: &str) -> Result<String
 /// Self-applications accepted from one client address per hour.
 pub(super) const APPLY_PER_HOUR: i64 = 10;
 
-pub(super) async fn apply_submit(State(state): State<AppState>, client: ClientAddr, headers: HeaderMap, mut mp: Multipart) -> Result<Response, AppError> {
+pub(super) async fn apply_submit(State(state): State<AppState>, client: ClientAddr, ApplicationUpload { form: mp }: ApplicationUpload) -> Result<Response, AppError> {
     if !throttle::allow(&state.db, &format!("apply:{}", client.0), APPLY_PER_HOUR, 3600, duijie_store::now()).await? {
         return Err(AppError::BadRequest(StatusCode::TOO_MANY_REQUESTS, "提交过于频繁，请一小时后再试".into()));
-    }
-    let mp = read_multipart(&mut mp).await?;
-    let expected = cookie_of(&headers, APPLY_CSRF_COOKIE).unwrap_or_default();
-    let token = mp.get("_csrf");
-    if expected.is_empty() || !duijie_domain::crypto::constant_time_eq(token.as_bytes(), expected.as_bytes()) {
-        return Err(AppError::Csrf);
     }
     let form = ApplyForm {
         credit_code: mp.get("credit_code").trim().to_string(),

@@ -55,7 +55,7 @@ impl OrgImportPage {
 }
 
 pub(super) fn may_import(cu: &CurrentUser) -> Result<(), AppError> {
-    match cu.principal.role {
+    match cu.principal.role() {
         Role::Admin | Role::CivilAffairs => may_approve(cu),
         _ => Err(AppError::Forbidden),
     }
@@ -83,12 +83,8 @@ pub(super) async fn import_form(State(state): State<AppState>, cu: CurrentUser, 
     Ok(import_page(&state, &cu, t.ok).await)
 }
 
-pub(super) async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: Multipart) -> Result<Response, AppError> {
+pub(super) async fn import_upload(State(state): State<AppState>, PostedUpload { user: cu, form: mp }: PostedUpload) -> Result<Response, AppError> {
     may_import(&cu)?;
-    let mp = read_multipart(&mut mp).await?;
-    if !duijie_domain::crypto::constant_time_eq(mp.get("_csrf").as_bytes(), cu.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
     let mut page = import_page(&state, &cu, None).await;
     // An empty file goes on to the reader, which says that it is empty.
     let Some((file_name, bytes)) = mp.file.filter(|(n, _)| !n.is_empty()) else {
@@ -106,7 +102,7 @@ pub(super) async fn import_upload(State(state): State<AppState>, cu: CurrentUser
         }
     };
     let existing: HashMap<String, Organization> = orgs::all(&state.db).await?.into_iter().map(|o| (o.credit_code.clone(), o)).collect();
-    let plan = imports::plan_organizations(&table, &state.tree, &cu.principal.region, &existing, duijie_office::MAX_SHOWN_ERRORS);
+    let plan = imports::plan_organizations(&table, &state.tree, cu.principal.region(), &existing, duijie_office::MAX_SHOWN_ERRORS);
     page.total_rows = plan.rows;
     page.create = plan.create.len();
     page.update = plan.update.len();

@@ -28,18 +28,18 @@ use import::*;
 
 use super::designations::actor;
 use super::{Layout, Toast, done, fmt_time};
-use crate::auth::{CurrentUser, Posted, set_cookie};
+use crate::auth::{ApplicationUpload, CurrentUser, Posted, PostedUpload, set_cookie};
 use crate::security::ClientAddr;
 use axum::extract::DefaultBodyLimit;
 use duijie_store::throttle;
-use crate::uploads::{clean_file_name, read_multipart, sniff_scan};
+use crate::uploads::{clean_file_name, sniff_scan};
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_domain::authz::{Action, Target, decide};
@@ -66,7 +66,7 @@ pub fn router() -> Router<AppState> {
 // Shared helpers
 
 /// The pre-login CSRF cookie of the application form.
-pub const APPLY_CSRF_COOKIE: &str = "duijie_apply_csrf";
+pub use crate::auth::APPLY_CSRF_COOKIE;
 /// Largest registration certificate (anyone may upload one, so it is small).
 const MAX_CERTIFICATE: usize = 5 * 1024 * 1024;
 use crate::previews::KEEP_SECONDS;
@@ -75,13 +75,3 @@ fn lock<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn cookie_of(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}

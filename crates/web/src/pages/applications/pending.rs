@@ -27,9 +27,9 @@ pub(super) struct PendingPage {
 
 /// Whether the user approves applications at all (admin, civil affairs).
 pub(super) fn may_approve(cu: &CurrentUser) -> Result<(), AppError> {
-    let region = cu.principal.region.clone();
+    let region = cu.principal.region().clone();
     match decide(&cu.principal, Action::ApproveOrganization, Target::Organization { id: 0, region: &region }) {
-        Decision::Allow if cu.principal.role.is_government() => Ok(()),
+        Decision::Allow if cu.principal.role().is_government() => Ok(()),
         _ => Err(AppError::Forbidden),
     }
 }
@@ -37,7 +37,7 @@ pub(super) fn may_approve(cu: &CurrentUser) -> Result<(), AppError> {
 pub(super) async fn pending_list(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<PendingPage, AppError> {
     may_approve(&cu)?;
     let mut rows = Vec::new();
-    for o in orgs::awaiting_approval(&state.db, &cu.principal.region).await? {
+    for o in orgs::awaiting_approval(&state.db, cu.principal.region()).await? {
         let region = o.region();
         if !decide(&cu.principal, Action::ApproveOrganization, Target::Organization { id: o.id, region: &region }).is_allowed() {
             continue;

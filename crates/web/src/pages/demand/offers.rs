@@ -21,7 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use duijie_domain::authz::{Action, Target, decide};
+use duijie_domain::authz::Action;
 use duijie_domain::{FieldError, RegionCode, Role};
 use duijie_store::demand::supply::{self, Offer};
 
@@ -105,7 +105,7 @@ struct ListPage {
 
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<ListQuery>) -> Result<ListPage, AppError> {
     let who = &cu.principal;
-    let is_org = who.role == Role::Organization;
+    let is_org = who.role() == Role::Organization;
     let page = q.page.unwrap_or(1).max(1);
     let offset = (page - 1) * PER_PAGE;
     let view = if is_org {
@@ -117,7 +117,7 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
     };
     let ((items, total), own) = if is_org {
         let all = crate::demand::offers(&state, None, None, true, PER_PAGE, offset).await?;
-        let own = match who.org_id {
+        let own = match who.org_id() {
             Some(org) => crate::demand::offers(&state, Some(org), None, false, 200, 0).await?.0,
             None => Vec::new(),
         };
@@ -125,8 +125,8 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
     } else {
         let l = match view.as_str() {
             "all" => crate::demand::offers(&state, None, None, true, PER_PAGE, offset).await?,
-            "local_all" => crate::demand::offers(&state, None, Some(&who.region), false, PER_PAGE, offset).await?,
-            _ => crate::demand::offers(&state, None, Some(&who.region), true, PER_PAGE, offset).await?,
+            "local_all" => crate::demand::offers(&state, None, Some(who.region()), false, PER_PAGE, offset).await?,
+            _ => crate::demand::offers(&state, None, Some(who.region()), true, PER_PAGE, offset).await?,
         };
         (l, Vec::new())
     };
@@ -140,7 +140,7 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
         qs: query_string(&[("view", &view)]),
         view,
         is_org,
-        region_name: state.tree.full_name(&who.region),
+        region_name: state.tree.full_name(who.region()),
     })
 }
 
@@ -160,7 +160,7 @@ impl NewPage {
 }
 
 async fn new_page(state: &AppState, cu: &CurrentUser, form: OfferInput, errors: Vec<FieldError>) -> Result<NewPage, AppError> {
-    if cu.principal.role != Role::Organization || cu.principal.org_id.is_none() {
+    if cu.principal.role() != Role::Organization || cu.principal.org_id().is_none() {
         return Err(AppError::Forbidden);
     }
     Ok(NewPage { layout: Layout::new(state, cu, "offers", None).await, form, errors, fields_hint: duijie_domain::org::FIELDS.join("、") })
@@ -199,14 +199,11 @@ struct DetailPage {
 
 /// The offer if `cu` may see it: published ones to everyone logged in, others to who may manage them.
 async fn visible(state: &AppState, cu: &CurrentUser, id: i64) -> Result<(Offer, bool, bool), AppError> {
-    let o = supply::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let who = &cu.principal;
-    let region = RegionCode::try_from(o.org_region.clone()).unwrap_or_else(|_| RegionCode::national());
-    let manage = decide(who, Action::ManageOffer, Target::Organization { id: o.org_id, region: &region }).is_allowed();
-    if o.status != "published" && !manage {
-        return Err(AppError::NotFound);
-    }
-    let own = who.role == Role::Organization && who.org_id == Some(o.org_id);
+    let loaded = supply::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let manage = loaded.decision(who, Action::ManageOffer).is_allowed();
+    let o = duijie_app::open(Some(loaded), who, Action::ViewOffer)?;
+    let own = who.is_org(o.org_id);
     Ok((o, own, manage && !own))
 }
 

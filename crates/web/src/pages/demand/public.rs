@@ -96,9 +96,9 @@ struct DemandPage {
 }
 
 async fn demand_page(State(state): State<AppState>, Path(id): Path<i64>) -> Result<DemandPage, AppError> {
-    let d = demand::get(&state.db, id).await?.filter(|d| d.status().is_public()).ok_or(AppError::NotFound)?;
+    let d = demand::get(&state.db, id).await?.and_then(|d| d.public()).ok_or(AppError::NotFound)?;
     let taken_by = match duijie_store::demand::matching::project_of_demand(&state.db, id).await? {
-        Some(p) => duijie_store::orgs::get(&state.db, p.org_id).await?.map(|o| o.name),
+        Some(p) => duijie_store::orgs::name(&state.db, p.org_id).await?,
         None => None,
     };
     let contact = match (d.contact_name.trim(), d.contact_phone.trim()) {

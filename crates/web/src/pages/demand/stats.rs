@@ -18,7 +18,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
-use duijie_domain::authz::{Action, Target, decide};
+use duijie_domain::authz::{Action, Guarded, Target, decide};
 use duijie_domain::{FieldError, Level, RegionCode};
 use duijie_store::demand::catalog::{LONG_UNMATCHED_DAYS, Rate, SuccessRate};
 
@@ -92,13 +92,13 @@ fn year_start(today: NaiveDate) -> NaiveDate {
 /// the caller may read match statistics there (government users).
 pub async fn dashboard_rate(state: &AppState, cu: &CurrentUser) -> Result<Option<RateView>, AppError> {
     let who = &cu.principal;
-    if !who.role.is_government() || !decide(who, Action::ViewMatchStats, Target::Region(&who.region)).is_allowed() {
+    if !who.role().is_government() || !decide(who, Action::ViewMatchStats, Target::Region(who.region())).is_allowed() {
         return Ok(None);
     }
     let to = crate::pages::today();
     let from = year_start(to);
-    let s = crate::demand::success_rate(state, who, &who.region, from, to).await?;
-    Ok(Some(view(state, &who.region, from, to, &s)))
+    let s = crate::demand::success_rate(state, who, who.region(), from, to).await?;
+    Ok(Some(view(state, who.region(), from, to, &s)))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -125,20 +125,20 @@ struct StatsPage {
 
 async fn matching(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<StatsQuery>) -> Result<StatsPage, AppError> {
     let who = &cu.principal;
-    crate::pairing::require(decide(who, Action::ViewMatchStats, Target::Region(&who.region)))?;
+    crate::pairing::require(decide(who, Action::ViewMatchStats, Target::Region(who.region())))?;
     let mut errors = Vec::new();
     let region = if q.region.trim().is_empty() {
-        who.region.clone()
+        who.region().clone()
     } else {
         match RegionCode::parse(&q.region) {
-            Ok(r) if who.region.contains(&r) => r,
+            Ok(r) if who.region().contains(&r) => r,
             Ok(_) => {
                 errors.push(FieldError::new("region", "只能查看本单位管辖范围内的地区"));
-                who.region.clone()
+                who.region().clone()
             }
             Err(e) => {
                 errors.push(FieldError::new("region", e.to_string()));
-                who.region.clone()
+                who.region().clone()
             }
         }
     };
@@ -166,8 +166,8 @@ async fn matching(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
     } else {
         None
     };
-    let mut choices = vec![(who.region.as_str().to_string(), state.tree.full_name(&who.region))];
-    choices.extend(state.tree.children(&who.region).into_iter().map(|n| (n.code.as_str().to_string(), n.full_name.clone())));
+    let mut choices = vec![(who.region().as_str().to_string(), state.tree.full_name(who.region()))];
+    choices.extend(state.tree.children(who.region()).into_iter().map(|n| (n.code.as_str().to_string(), n.full_name.clone())));
     if !choices.iter().any(|(c, _)| c == region.as_str()) {
         choices.push((region.as_str().to_string(), state.tree.full_name(&region)));
     }
@@ -204,8 +204,8 @@ struct PageQuery {
 /// Published demands without a match for more than `LONG_UNMATCHED_DAYS`, oldest first, a page at a time.
 async fn unmatched(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<PageQuery>) -> Result<UnmatchedPage, AppError> {
     let who = &cu.principal;
-    crate::pairing::require(decide(who, Action::ViewMatchStats, Target::Region(&who.region)))?;
-    let (region, now) = (who.region.as_str(), duijie_store::now());
+    crate::pairing::require(decide(who, Action::ViewMatchStats, Target::Region(who.region())))?;
+    let (region, now) = (who.region().as_str(), duijie_store::now());
     let requested = q.page.unwrap_or(1).max(1);
     let (ids, total, page, pages) = {
         let cat = state.derived.matches().await;
@@ -219,7 +219,7 @@ async fn unmatched(State(state): State<AppState>, cu: CurrentUser, Query(q): Que
     let demands: Vec<Demand> = demand::by_ids(&state.db, &ids)
         .await?
         .into_iter()
-        .filter(|d| decide(who, Action::ViewDemand, Target::Demand { region: &d.region(), public: d.status().is_public() }).is_allowed())
+        .filter(|d| d.decide(who, Action::ViewDemand).is_allowed())
         .collect();
     let rows = demand_rows(&state, &demands).await;
     let published = demands.iter().map(|d| d.published_at.map(crate::pages::fmt_time).unwrap_or_default());
@@ -230,6 +230,6 @@ async fn unmatched(State(state): State<AppState>, cu: CurrentUser, Query(q): Que
         total: total as i64,
         page,
         pages,
-        region_name: state.tree.full_name(&who.region),
+        region_name: state.tree.full_name(who.region()),
     })
 }

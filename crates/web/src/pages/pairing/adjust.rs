@@ -10,7 +10,7 @@
 //! only after the uploader confirms.
 
 use super::{Empty, require_region};
-use crate::auth::{CurrentUser, Posted};
+use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, Toast, done, fmt_time};
 use duijie_app::pairing::{adjustment_visible, decide_adjustment, may, submit_adjustment};
@@ -19,7 +19,7 @@ use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -141,7 +141,7 @@ async fn new_page(state: &AppState, cu: &CurrentUser, form: NewForm, error: Opti
         batches,
         kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         current,
-        is_org: cu.principal.role == Role::Organization,
+        is_org: cu.principal.role() == Role::Organization,
     })
 }
 
@@ -159,11 +159,7 @@ async fn new_form(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
     new_page(&state, &cu, form, None).await
 }
 
-async fn new_submit(State(state): State<AppState>, cu: CurrentUser, mut mp: Multipart) -> Result<Response, AppError> {
-    let mp = crate::uploads::read_multipart(&mut mp).await?;
-    if !duijie_domain::crypto::constant_time_eq(mp.get("_csrf").as_bytes(), cu.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
+async fn new_submit(State(state): State<AppState>, PostedUpload { user: cu, form: mp }: PostedUpload) -> Result<Response, AppError> {
     let form = NewForm {
         batch_id: mp.get("batch_id"),
         op: mp.get("op"),
@@ -181,8 +177,8 @@ async fn new_submit(State(state): State<AppState>, cu: CurrentUser, mut mp: Mult
         let batch_id: i64 = form.batch_id.parse().map_err(|_| AppError::field("batch_id", "请选择批次"))?;
         let org_id = if op != Op::Add {
             0
-        } else if cu.principal.role == Role::Organization {
-            cu.principal.org_id.unwrap_or(0)
+        } else if cu.principal.role() == Role::Organization {
+            cu.principal.org_id().unwrap_or(0)
         } else {
             let code = duijie_domain::Uscc::parse(&form.credit_code).map_err(|e| AppError::field("credit_code", e.to_string()))?;
             duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?.ok_or_else(|| AppError::field("credit_code", "该组织尚未登记"))?.id
@@ -240,7 +236,7 @@ async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i
     let a = adjustment_visible(&state.db, &cu.principal, id).await?;
     let batch_region = RegionCode::try_from(a.batch_region.clone()).unwrap_or_else(|_| RegionCode::national());
     let pending = a.status == "pending";
-    let dept_done = match cu.principal.role {
+    let dept_done = match cu.principal.role() {
         Role::CivilAffairs => a.civil_at.is_some(),
         Role::RuralRevitalization => a.rural_at.is_some(),
         _ => true,
@@ -306,7 +302,7 @@ async fn import_batches(state: &AppState, cu: &CurrentUser) -> Result<Vec<(i64, 
 }
 
 async fn import_page(state: &AppState, cu: &CurrentUser, toast: Option<String>) -> Result<ImportPage, AppError> {
-    require_region(cu, Action::ManageBatch, &cu.principal.region)?;
+    require_region(cu, Action::ManageBatch, cu.principal.region())?;
     Ok(ImportPage {
         layout: Layout::new(state, cu, "pairing", toast).await,
         batches: import_batches(state, cu).await?,
@@ -324,11 +320,7 @@ async fn import_form(State(state): State<AppState>, cu: CurrentUser, Query(t): Q
     import_page(&state, &cu, t.ok).await
 }
 
-async fn import_upload(State(state): State<AppState>, cu: CurrentUser, mut mp: Multipart) -> Result<Response, AppError> {
-    let form = crate::uploads::read_multipart(&mut mp).await?;
-    if !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), cu.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
+async fn import_upload(State(state): State<AppState>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
     let mut page = import_page(&state, &cu, None).await?;
     page.batch_id = form.get("batch_id");
     let batch = match page.batch_id.parse::<i64>() {
@@ -373,7 +365,7 @@ struct ConfirmForm {
 
 async fn import_confirm(State(state): State<AppState>, p: Posted<ConfirmForm>) -> Result<Response, AppError> {
     let cu = p.user;
-    require_region(&cu, Action::ManageBatch, &cu.principal.region)?;
+    require_region(&cu, Action::ManageBatch, cu.principal.region())?;
     let (batch_id, plan) = state.pairing_previews.take(&p.form.token, cu.user.id).ok_or_else(|| AppError::bad("预览已过期或已导入，请重新上传"))?;
     let batch = pairing::batch(&state.db, batch_id).await?.ok_or(AppError::NotFound)?;
     require(decide(&cu.principal, Action::ManageBatch, Target::Region(&batch.region())))?;

@@ -12,13 +12,13 @@ pub(crate) mod plan;
 use super::actions::xlsx_download;
 use super::designations::actor;
 use super::{Layout, Toast, done, fmt_date, fmt_time};
-use crate::auth::{CurrentUser, Posted};
+use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::pairing::{self as ops, BatchInput, ProposeInput, may, require};
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -161,7 +161,7 @@ async fn list_page(state: &AppState, cu: &CurrentUser, q: ListQuery, batch_form:
     let page = q.page.unwrap_or(1).max(1);
     let (items, total) = pairing::list(&state.db, &who.scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let batches = pairing::batches(&state.db).await?;
-    let own = Target::Region(&who.region);
+    let own = Target::Region(who.region());
     Ok(ListPage {
         layout: Layout::new(state, cu, "pairing", q.ok.clone()).await,
         rows: items.iter().map(|p| row(state, p)).collect(),
@@ -171,7 +171,7 @@ async fn list_page(state: &AppState, cu: &CurrentUser, q: ListQuery, batch_form:
         batches: batch_rows(state, cu, &batches),
         statuses: Status::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
         kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
-        is_org: who.role == Role::Organization,
+        is_org: who.role() == Role::Organization,
         can_propose: decide(who, Action::ProposePairing, own).is_allowed(),
         can_manage_batch: decide(who, Action::ManageBatch, own).is_allowed(),
         can_plan: decide(who, Action::PlanPairing, own).is_allowed(),
@@ -235,11 +235,11 @@ struct NewQuery {
 
 async fn new_page(state: &AppState, cu: &CurrentUser, form: ProposeInput, errors: Vec<FieldError>) -> Result<NewPage, AppError> {
     let who = &cu.principal;
-    if who.role != Role::Organization && !decide(who, Action::ProposePairing, Target::Region(&who.region)).is_allowed() {
+    if who.role() != Role::Organization && !decide(who, Action::ProposePairing, Target::Region(who.region())).is_allowed() {
         return Err(AppError::Forbidden);
     }
     let batches: Vec<Batch> = pairing::batches(&state.db).await?.into_iter().filter(|b| !b.is_published()).collect();
-    let members = match who.org_id.filter(|_| who.role == Role::Organization) {
+    let members = match who.org_id().filter(|_| who.role() == Role::Organization) {
         Some(id) => duijie_store::orgs::members_of(&state.db, id).await?.into_iter().map(|m| (m.id, m.name)).collect(),
         None => Vec::new(),
     };
@@ -249,7 +249,7 @@ async fn new_page(state: &AppState, cu: &CurrentUser, form: ProposeInput, errors
         errors,
         batches: batch_rows(state, cu, &batches),
         kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label(), k.label_prompt().unwrap_or(""))).collect(),
-        is_org: who.role == Role::Organization,
+        is_org: who.role() == Role::Organization,
         members,
         fields_hint: duijie_domain::org::FIELDS.join("、"),
     })
@@ -312,7 +312,7 @@ async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i
         .map(|s| (s.key(), s.label(), matches!(s, Step::Decline | Step::Withdraw | Step::End)))
         .collect();
     let status = p.status();
-    let org = duijie_store::orgs::get(&state.db, p.org_id).await?;
+    let org = duijie_app::open(duijie_store::orgs::get(&state.db, p.org_id).await?, &cu.principal, Action::ViewOrgPublic).ok();
     let consent = |by: &Option<String>, at: Option<i64>| match (by, at) {
         (Some(b), Some(a)) => format!("{b}，{}", fmt_time(a)),
         _ => "待同意".into(),
@@ -364,11 +364,7 @@ async fn agreement(State(state): State<AppState>, cu: CurrentUser, Path(id): Pat
         .into_response())
 }
 
-async fn upload_signed(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, mut mp: Multipart) -> Result<Response, AppError> {
-    let form = crate::uploads::read_multipart(&mut mp).await?;
-    if !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), cu.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
+async fn upload_signed(State(state): State<AppState>, Path(id): Path<i64>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
     let Some((name, bytes)) = form.chosen_file() else {
         return Err(AppError::field("file", "请选择已签订协议的扫描件"));
     };

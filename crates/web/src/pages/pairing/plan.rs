@@ -42,7 +42,7 @@ pub fn router() -> Router<AppState> {
 
 /// The target sets offered in the picker for this person.
 fn target_choices(state: &AppState, cu: &CurrentUser) -> Vec<(String, String)> {
-    let r = &cu.principal.region;
+    let r = &cu.principal.region();
     let mut v = vec![("national_key".to_string(), "全国·国家乡村振兴重点帮扶县".to_string())];
     let province = match r.level() {
         Level::National => None,
@@ -50,7 +50,7 @@ fn target_choices(state: &AppState, cu: &CurrentUser) -> Vec<(String, String)> {
     };
     let provinces: Vec<RegionCode> = match province {
         Some(p) => vec![p],
-        None if cu.principal.role == Role::Organization => vec![],
+        None if cu.principal.role() == Role::Organization => vec![],
         None => state.tree.children(&RegionCode::national()).iter().map(|n| n.code.clone()).collect(),
     };
     for p in provinces {
@@ -165,7 +165,7 @@ async fn coverage_page(State(state): State<AppState>, cu: CurrentUser, Query(q):
         map,
         show: q.show,
         can_plan: require_region(&cu, Action::PlanPairing, t.within()).is_ok(),
-        can_needs: who.role != Role::Organization && require_region(&cu, Action::ProposePairing, t.within()).is_ok(),
+        can_needs: who.role() != Role::Organization && require_region(&cu, Action::ProposePairing, t.within()).is_ok(),
         can_propose: require_region(&cu, Action::ProposePairing, t.within()).is_ok(),
         spec: t.spec(),
     })
@@ -186,7 +186,7 @@ fn county_for_needs(state: &AppState, cu: &CurrentUser, code: &str) -> Result<Re
     if c.level() != Level::County || state.tree.get(&c).is_none() {
         return Err(AppError::NotFound);
     }
-    if cu.principal.role == Role::Organization {
+    if cu.principal.role() == Role::Organization {
         return Err(AppError::Forbidden);
     }
     require_region(cu, Action::ProposePairing, &c)?;
@@ -246,12 +246,12 @@ pub struct IntentForm {
 }
 
 fn own_org(cu: &CurrentUser) -> Result<i64, AppError> {
-    cu.principal.org_id.filter(|_| cu.principal.role == Role::Organization).ok_or(AppError::Forbidden)
+    cu.principal.org_id().filter(|_| cu.principal.role() == Role::Organization).ok_or(AppError::Forbidden)
 }
 
 async fn intent_page(state: &AppState, cu: &CurrentUser, form: Option<IntentForm>, error: Option<(String, String)>, toast: Option<String>) -> Result<IntentPage, AppError> {
     let org_id = own_org(cu)?;
-    let org = duijie_store::orgs::get(&state.db, org_id).await?.ok_or(AppError::NotFound)?;
+    let org = duijie_app::open(duijie_store::orgs::get(&state.db, org_id).await?, &cu.principal, Action::ViewOrganization)?;
     let current = plans::intent(&state.db, org_id).await?;
     let names = |pref: &str| pref.split('、').filter_map(|c| RegionCode::parse(c).ok()).map(|c| state.tree.full_name(&c)).collect::<Vec<_>>().join("、");
     let (capacity, preferred, note) = match (form, &current) {
@@ -333,7 +333,7 @@ fn plan_row(state: &AppState, p: &plans::SavedPlan) -> PlanRow {
 }
 
 async fn plans_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<CoverageQuery>) -> Result<PlansPage, AppError> {
-    require_region(&cu, Action::PlanPairing, &cu.principal.region)?;
+    require_region(&cu, Action::PlanPairing, cu.principal.region())?;
     let list = plans::list(&state.db, &cu.principal.scope()).await?;
     Ok(PlansPage {
         layout: Layout::new(&state, &cu, "pairing", None).await,
@@ -392,10 +392,7 @@ struct PlanPage {
 
 /// A plan the caller may work on (404 otherwise).
 pub async fn plan_in_scope(state: &AppState, cu: &CurrentUser, id: i64) -> Result<plans::SavedPlan, AppError> {
-    let plan = plans::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let region = RegionCode::try_from(plan.region_code.clone()).map_err(|_| AppError::NotFound)?;
-    require_region(cu, Action::PlanPairing, &region)?;
-    Ok(plan)
+    Ok(duijie_app::open(plans::get(&state.db, id).await?, &cu.principal, Action::PlanPairing)?)
 }
 
 async fn plan_page(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<PlanPage, AppError> {

@@ -1,6 +1,7 @@
 //! A demand's page: its state, history, steps, household (masked, opened once with an audit row), matches, recommendations and projects, and the actions on it.
 
 use super::*;
+use duijie_domain::authz::Guarded;
 
 /// What a person typed to take or order (接单 / 点单).
 #[derive(serde::Deserialize, Default, Clone)]
@@ -184,8 +185,8 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
     let d = ops::visible(state, who, id).await?;
     let region = d.region();
     let status = d.status();
-    let is_org = who.role == Role::Organization;
-    let own_org = who.org_id.filter(|_| is_org);
+    let is_org = who.role() == Role::Organization;
+    let own_org = who.org_id().filter(|_| is_org);
     let is_household = d.target() == duijie_domain::demand::Target::Household;
     let label = |s: &str| Status::parse(s).map(|s| s.label()).unwrap_or("—");
     let events = demand::events(&state.db, id)
@@ -201,7 +202,7 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
     let may_household = decide(who, Action::ViewHousehold, Target::Region(&region)).is_allowed();
     let can_edit = decide(who, Action::EditDemand, Target::Region(&region)).is_allowed();
     // Files of a household demand may show the family: only those who may see the household open them.
-    let can_download = !is_household || may_household;
+    let can_download = d.decide(who, Action::OpenDemandFile).is_allowed();
     let files = if can_download { demand::files_of(&state.db, id).await? } else { Vec::new() };
     let household = if is_org {
         None
@@ -261,7 +262,7 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
     }
     let published = status == Status::Published;
     let (mut rec_orgs, mut rec_offers, mut own_score) = (Vec::new(), Vec::new(), None);
-    let show_recs = published && who.role.is_government();
+    let show_recs = published && who.role().is_government();
     if show_recs {
         let (orgs, offers) = ops::recommend_for_demand(state, &d, 10).await?;
         let ids: Vec<i64> = orgs.iter().map(|r| r.org_id).collect();
@@ -286,7 +287,7 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
     if let (true, Some(org_id)) = (published, own_org)
         && let Some(org) = duijie_store::orgs::get(&state.db, org_id).await?
     {
-        can_take = decide(who, Action::TakeDemand, Target::Organization { id: org.id, region: &org.region() }).is_allowed();
+        can_take = org.decision(who, Action::TakeDemand).is_allowed();
         my_offers = supply::list(&state.db, Some(org_id), None, true, 100, 0)
             .await?
             .0
@@ -297,7 +298,7 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
     }
     let project = match project {
         Some(p) => {
-            let org_name = duijie_store::orgs::get(&state.db, p.org_id).await?.map(|o| o.name).unwrap_or_default();
+            let org_name = duijie_store::orgs::name(&state.db, p.org_id).await?.unwrap_or_default();
             Some(ProjectView {
                 org_id: p.org_id,
                 org_name,
@@ -447,7 +448,7 @@ pub(super) async fn decide_match(State(state): State<AppState>, Path(id): Path<i
         Err(e) => match message(&e) {
             Some(msg) => {
                 // `decide_match` has already checked that the caller may see the demand.
-                let m = matching::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+                let m = duijie_app::open(matching::get(&state.db, id).await?, &cu.principal, Action::DecideMatch)?;
                 again(&state, &cu, m.demand_id, Extras { decide_error: Some(msg), ..Extras::default() }).await
             }
             None => Err(e),

@@ -2,11 +2,7 @@
 
 use super::*;
 
-pub(super) async fn upload_file(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, mut mp: Multipart) -> Result<Response, AppError> {
-    let form = crate::uploads::read_multipart(&mut mp).await?;
-    if !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), cu.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
+pub(super) async fn upload_file(State(state): State<AppState>, Path(id): Path<i64>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
     let d = ops::visible(&state, &cu.principal, id).await?;
     crate::pairing::require(decide(&cu.principal, Action::EditDemand, Target::Region(&d.region())))?;
     let Some((name, bytes)) = form.chosen_file() else {
@@ -24,10 +20,7 @@ pub(super) async fn upload_file(State(state): State<AppState>, cu: CurrentUser, 
 
 pub(super) async fn file(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
     let f = demand::file(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let d = ops::visible(&state, &cu.principal, f.demand_id).await?;
-    if d.target() == duijie_domain::demand::Target::Household && !decide(&cu.principal, Action::ViewHousehold, Target::Region(&d.region())).is_allowed() {
-        return Err(AppError::NotFound);
-    }
+    duijie_app::open(demand::get(&state.db, f.demand_id).await?, &cu.principal, Action::OpenDemandFile)?;
     let disposition = format!("attachment; filename=\"file-{id}\"; filename*=UTF-8''{}", crate::pages::urlencode(&f.file_name));
     Ok(([(header::CONTENT_TYPE, f.content_type.clone()), (header::CONTENT_DISPOSITION, disposition)], f.bytes).into_response())
 }

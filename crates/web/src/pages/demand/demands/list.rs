@@ -46,7 +46,7 @@ pub(super) struct ListPage {
 
 pub(super) async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<ListQuery>) -> Result<ListPage, AppError> {
     let who = &cu.principal;
-    let is_org = who.role == Role::Organization;
+    let is_org = who.role() == Role::Organization;
     let wish = match q.wish.as_str() {
         "1" => Some(true),
         "0" => Some(false),
@@ -56,9 +56,9 @@ pub(super) async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q
     let page = q.page.unwrap_or(1).max(1);
     let (items, total) = crate::demand::list(&state, &who.scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let mut recs = Vec::new();
-    if is_org && who.org_id.is_some() {
+    if is_org && who.org_id().is_some() {
         for r in ops::recommend_for_org(&state, who, 10).await? {
-            if let Some(d) = demand::get(&state.db, r.demand_id).await?.filter(|d| d.status() == Status::Published) {
+            if let Some(d) = demand::get(&state.db, r.demand_id).await?.and_then(|d| d.public()).filter(|d| d.status() == Status::Published) {
                 recs.push(RecDemand { row: demand_row(&state, &d).await, total: r.score.total, reasons: r.score.reasons });
             }
         }
@@ -75,8 +75,8 @@ pub(super) async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q
         statuses,
         fields: duijie_domain::org::FIELDS,
         is_org,
-        can_create: decide(who, Action::EditDemand, Target::Region(&who.region)).is_allowed(),
-        can_stats: decide(who, Action::ViewMatchStats, Target::Region(&who.region)).is_allowed(),
+        can_create: decide(who, Action::EditDemand, Target::Region(who.region())).is_allowed(),
+        can_stats: decide(who, Action::ViewMatchStats, Target::Region(who.region())).is_allowed(),
         recs,
         q,
     })

@@ -19,7 +19,7 @@ use detail::*;
 use files::*;
 
 use super::{DemandRow, PER_PAGE, demand_row, demand_rows, pages, query_string, wan};
-use crate::auth::{CurrentUser, Posted};
+use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::demand::{self as ops, DemandInput, MatchInput};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, Toast, done, fmt_time};
@@ -27,7 +27,7 @@ use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

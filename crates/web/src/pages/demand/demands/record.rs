@@ -28,8 +28,8 @@ impl NewPage {
 
 pub(super) fn new_page_for(state: &AppState, cu: &CurrentUser, layout: Layout, form: DemandInput, errors: Vec<FieldError>) -> Result<NewPage, AppError> {
     let who = &cu.principal;
-    crate::pairing::require(decide(who, Action::EditDemand, Target::Region(&who.region)))?;
-    let places = state.tree.children(&who.region).into_iter().map(|n| (n.code.as_str().to_string(), n.name.clone())).collect();
+    crate::pairing::require(decide(who, Action::EditDemand, Target::Region(who.region())))?;
+    let places = state.tree.children(who.region()).into_iter().map(|n| (n.code.as_str().to_string(), n.name.clone())).collect();
     let wish_checked = matches!(form.is_wish.trim(), "true" | "on" | "1" | "是");
     Ok(NewPage {
         layout,
@@ -40,7 +40,7 @@ pub(super) fn new_page_for(state: &AppState, cu: &CurrentUser, layout: Layout, f
         urgencies: &URGENCIES,
         groups: GROUPS.join("、"),
         places,
-        own_region: who.region.as_str().to_string(),
+        own_region: who.region().as_str().to_string(),
         wish_checked,
         form,
     })
@@ -49,13 +49,13 @@ pub(super) fn new_page_for(state: &AppState, cu: &CurrentUser, layout: Layout, f
 pub(super) async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> Result<NewPage, AppError> {
     let layout = Layout::new(&state, &cu, "demands", None).await;
     let form =
-        DemandInput { target_kind: "township".into(), region: cu.principal.region.as_str().to_string(), urgency: "1".into(), mode: "capacity".into(), ..DemandInput::default() };
+        DemandInput { target_kind: "township".into(), region: cu.principal.region().as_str().to_string(), urgency: "1".into(), mode: "capacity".into(), ..DemandInput::default() };
     new_page_for(&state, &cu, layout, form, Vec::new())
 }
 
 pub(super) async fn new_submit(State(state): State<AppState>, p: Posted<DemandInput>) -> Result<Response, AppError> {
     let cu = p.user;
-    crate::pairing::require(decide(&cu.principal, Action::EditDemand, Target::Region(&cu.principal.region)))?;
+    crate::pairing::require(decide(&cu.principal, Action::EditDemand, Target::Region(cu.principal.region())))?;
     let result = match unknown_village(&state, &p.form.region).await? {
         // `check_demand` knows the tree above village level only; a village code
         // not in the database would fail its foreign key as a 500.
