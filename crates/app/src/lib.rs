@@ -3,7 +3,8 @@
 //! Guarantees:
 //! - Nothing here knows HTTP. An operation takes what it needs explicitly (the
 //!   caller's [`Principal`](duijie_domain::Principal), the [`Db`](duijie_store::Db),
-//!   the [`RegionTree`](duijie_store::regions::RegionTree), the parsed input),
+//!   the [`RegionTree`](duijie_store::regions::RegionTree), the parsed input —
+//!   or the [`Platform`] when it reads the catalogues or the search index),
 //!   asks `duijie_domain::authz::decide` before it shows or changes a record,
 //!   and answers a record outside the caller's scope with [`Error::NotFound`].
 //! - Changes are written through `duijie_store` in one transaction, so they are
@@ -12,21 +13,41 @@
 //!   JSON answer.
 //!
 //! One module per area: [`regions_designations`], [`accounts`], [`registry`],
-//! [`actions_liaisons`], [`demand`], [`supply`], [`matching`], [`pairing`],
-//! [`inbox`], [`search`]. The areas that come next get their own module here
+//! [`actions_liaisons`], [`demand`] (demands, the supply library and matching),
+//! [`pairing`], [`inbox`], [`search`]; [`derived`] keeps the catalogues and the
+//! index in step with the database, [`files`] names and recognises uploads, and [`schema`] describes the inputs'
+//! numeric fields to the API. The areas that come next get their own module here
 //! beside them: `reports` (reporting), `cases` and `portal` (cases and the
 //! public portal), `supervision`, and `log` (the verifiable log).
 
 pub mod accounts;
 pub mod actions_liaisons;
 pub mod demand;
+pub mod derived;
+pub mod files;
 pub mod inbox;
-pub mod matching;
 pub mod pairing;
 pub mod registry;
 pub mod regions_designations;
+pub mod schema;
 pub mod search;
-pub mod supply;
+
+use duijie_store::Db;
+use duijie_store::regions::RegionTree;
+use std::sync::Arc;
+
+/// What the operations that need more than the database run against: the
+/// database, the region tree, the derived data (catalogues and the full-text
+/// index) and the platform's settings. One per running server.
+pub struct Platform {
+    pub db: Db,
+    pub tree: Arc<RegionTree>,
+    pub derived: Arc<derived::Derived>,
+    /// Seals households' personal data.
+    pub sealer: duijie_domain::sealing::Sealer,
+    /// Who publishes demands.
+    pub demand_approval: duijie_domain::authz::DemandApproval,
+}
 
 use duijie_domain::authz::{Action, Guarded, Unchecked};
 use duijie_domain::{Decision, FieldError, Principal};
@@ -44,12 +65,35 @@ pub enum Error {
     Conflict(String),
     /// What the store answered.
     Store(duijie_store::Error),
+    /// A request refused as a whole, with the reason in Chinese (an offer
+    /// taken off the shelf by the department, a match the proposer tries to
+    /// confirm itself).
+    Rejected(String),
     /// The platform itself failed (the search index could not be read): not
     /// the caller's doing.
     Internal(String),
 }
 
 impl Error {
+    /// A refusal of the whole request.
+    pub fn rejected(message: impl Into<String>) -> Error {
+        Error::Rejected(message.into())
+    }
+
+    /// What a person reads about it, in Chinese (a row of an import names it so).
+    pub fn message(&self) -> String {
+        use duijie_store::Error as S;
+        match self {
+            Error::NotFound => "页面或记录不存在，或不在您的管辖范围内".into(),
+            Error::Forbidden => "您没有执行此操作的权限".into(),
+            Error::Invalid(fs) => fs.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；"),
+            Error::Conflict(m) | Error::Rejected(m) | Error::Store(S::Conflict(m) | S::Invalid(m) | S::Changed { message: m, .. }) => m.clone(),
+            Error::Store(e) if e.is_retryable() => "系统繁忙，请稍后重试".into(),
+            Error::Store(e) if e.is_unique_violation() => duijie_store::CHANGED_BY_OTHERS.into(),
+            Error::Store(_) | Error::Internal(_) => "系统内部错误，请稍后再试".into(),
+        }
+    }
+
     /// One bad field.
     pub fn field(field: &str, message: impl Into<String>) -> Error {
         Error::Invalid(vec![FieldError::new(field, message)])
@@ -68,7 +112,7 @@ impl std::fmt::Display for Error {
             Error::NotFound => f.write_str("not found"),
             Error::Forbidden => f.write_str("forbidden"),
             Error::Invalid(fs) => f.write_str(&fs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
-            Error::Conflict(m) => f.write_str(m),
+            Error::Conflict(m) | Error::Rejected(m) => f.write_str(m),
             Error::Store(e) => e.fmt(f),
             Error::Internal(m) => f.write_str(m),
         }

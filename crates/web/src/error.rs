@@ -168,6 +168,7 @@ impl From<duijie_app::Error> for AppError {
             duijie_app::Error::Forbidden => AppError::Forbidden,
             duijie_app::Error::Invalid(fields) => AppError::Invalid(fields),
             duijie_app::Error::Conflict(m) => AppError::Conflict(m),
+            duijie_app::Error::Rejected(m) => AppError::bad(m),
             duijie_app::Error::Store(e) => e.into(),
             duijie_app::Error::Internal(m) => AppError::Internal(m),
         }

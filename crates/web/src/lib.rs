@@ -12,27 +12,28 @@
 //!   from the binary.
 //! - Requests only read the catalogues and the full-text index; a background
 //!   task keeps them fresh, and a write request answers once they include it
-//!   ([`derived`]).
+//!   ([`fresh`], over `duijie_app::derived`).
 //! - A write whose transaction deadlocked is run again ([`retry`]); an API
 //!   write sent with an `Idempotency-Key` happens once however often it is
 //!   sent ([`idempotency`]).
 
+pub mod agreement;
 pub mod api;
 pub mod auth;
-pub mod demand;
-pub mod derived;
 pub mod error;
 pub mod format;
+pub mod fresh;
 pub mod idempotency;
 pub mod org_search;
 pub mod pages;
-pub mod pairing;
 pub mod previews;
 pub mod retry;
 pub mod search;
 pub mod security;
 pub mod uploads;
 
+use duijie_app::Platform;
+use duijie_app::derived::Derived;
 use duijie_store::Db;
 use duijie_store::regions::RegionTree;
 use std::sync::{Arc, RwLock};
@@ -76,11 +77,12 @@ impl Default for WebConfig {
     }
 }
 
-/// Shared state of the running platform.
+/// Shared state of the running platform: what the operations run against
+/// ([`duijie_app::Platform`], reached through `Deref`: `state.db`,
+/// `state.tree`, `state.derived`) and what only the web layer keeps.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
-    pub tree: Arc<RegionTree>,
+    pub platform: Arc<Platform>,
     pub config: Arc<WebConfig>,
     /// Whether the demo data is present (pages show a 演示数据 banner).
     pub demo: bool,
@@ -91,13 +93,19 @@ pub struct AppState {
     /// Uploaded pairing lists waiting for confirmation (batch id, checked rows).
     pub pairing_previews: Arc<previews::Previews<(i64, duijie_store::pairing::list::ImportPlan)>>,
     /// Uploaded demand lists waiting for confirmation.
-    pub demand_previews: Arc<previews::Previews<crate::demand::DemandImport>>,
+    pub demand_previews: Arc<previews::Previews<duijie_app::demand::DemandImport>>,
     /// Uploads with errors, kept so that their full error list can be downloaded.
     pub error_files: Arc<previews::Previews<pages::import_errors::ErrorSource>>,
-    /// The catalogues and the full-text index, kept fresh in the background.
-    pub derived: Arc<derived::Derived>,
     /// Result of the last audit-chain check, shown to administrators.
     pub last_audit_check: Arc<RwLock<Option<(i64, duijie_store::audit::Verification)>>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Platform;
+
+    fn deref(&self) -> &Platform {
+        &self.platform
+    }
 }
 
 impl AppState {
@@ -109,10 +117,10 @@ impl AppState {
             Some(dir) => duijie_store::search::open_for(&db, dir).await?,
             None => duijie_fulltext::FullText::in_memory().map_err(|e| duijie_store::Error::Invalid(e.to_string()))?,
         };
-        let derived = derived::Derived::start(&db, fulltext);
+        let derived = Derived::start(&db, fulltext);
+        let platform = Platform { db, tree: Arc::new(tree), derived, sealer: config.sealer.clone(), demand_approval: config.demand_approval };
         Ok(AppState {
-            db,
-            tree: Arc::new(tree),
+            platform: Arc::new(platform),
             config: Arc::new(config),
             demo,
             pending: Arc::default(),
@@ -120,7 +128,6 @@ impl AppState {
             pairing_previews: Arc::default(),
             demand_previews: Arc::default(),
             error_files: Arc::default(),
-            derived,
             last_audit_check: Arc::default(),
         })
     }
@@ -144,7 +151,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(api::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         // Inside retry and idempotency: a write is waited for once it has committed.
-        .layer(axum::middleware::from_fn_with_state(state.derived.clone(), derived::layer))
+        .layer(axum::middleware::from_fn_with_state(state.derived.clone(), fresh::layer))
         // Idempotency outside retry: the answer kept for a key is the one after any reruns.
         .layer(axum::middleware::from_fn_with_state(max_upload, retry::layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))

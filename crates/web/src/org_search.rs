@@ -3,7 +3,7 @@
 //! catalogue is no longer part of the web state.
 //!
 //! Guarantees: only organisations in the caller's scope are returned; the
-//! catalogue is only read (it is kept fresh by [`crate::derived`]).
+//! catalogue is only read (it is kept fresh by `duijie_app::derived`).
 
 use crate::{AppError, AppState};
 use duijie_app::registry::load_ids;

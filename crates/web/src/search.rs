@@ -1,5 +1,5 @@
 //! The search the page and the API share, on the index the platform keeps
-//! fresh ([`crate::derived`]): waits for the index to be loaded, then asks
+//! fresh (`duijie_app::derived`): waits for the index to be loaded, then asks
 //! [`duijie_app::search::run`].
 
 use crate::{AppError, AppState};

@@ -15,7 +15,6 @@
 pub mod auth;
 pub mod demand;
 pub mod inbox;
-pub mod numbers;
 pub mod orgs;
 pub mod pairing;
 pub mod regions;

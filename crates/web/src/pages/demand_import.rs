@@ -1,7 +1,7 @@
 //! Importing a county's demand list (需求清单) from Excel or CSV.
 //!
 //! Guarantees: every row is checked with the same rules as the demand form
-//! (`crate::demand::check_demand`: fields, region within the officer's scope,
+//! (`duijie_app::demand::check_demand`: fields, region within the officer's scope,
 //! ID number check digit…); the preview names each bad row and column and
 //! writes nothing; only the uploader can confirm, once, within 30 minutes; the
 //! confirmed rows become drafts in one transaction, each remembering its file
@@ -14,8 +14,8 @@ use super::actions::xlsx_download;
 use super::designations::actor;
 use super::{Layout, Toast, done};
 use crate::auth::{CurrentUser, Posted, PostedUpload};
-use crate::demand::{DemandImport, IMPORT_EXAMPLE, IMPORT_HEADERS, commit_import, plan_import};
-use crate::pairing::require;
+use duijie_app::demand::{DemandImport, IMPORT_EXAMPLE, IMPORT_HEADERS, commit_import, plan_import};
+use duijie_app::require;
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -81,7 +81,7 @@ async fn upload(State(state): State<AppState>, PostedUpload { user: cu, form }: 
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
         }
     };
-    let file_name = crate::uploads::clean_file_name(name);
+    let file_name = duijie_app::files::clean_file_name(name);
     let plan = plan_import(&state, &cu.principal, &file_name, &table, duijie_office::MAX_SHOWN_ERRORS);
     let ok = plan.errors.is_empty() && !plan.rows.is_empty();
     if ok {

@@ -62,7 +62,7 @@ async fn download(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
     let errors: Vec<RowError> = match &src.kind {
         ImportKind::Demands => {
             let table = duijie_office::read_table_limited(name, bytes, &super::demand_import::required(), &limits.demands()).map_err(refused)?;
-            crate::demand::plan_import(&state, &cu.principal, name, &table, MAX_XLSX_ERRORS).errors
+            duijie_app::demand::plan_import(&state, &cu.principal, name, &table, MAX_XLSX_ERRORS).errors
         }
         ImportKind::Registry => {
             let table = duijie_office::read_table_limited(name, bytes, imports::ORG_REQUIRED, &limits.registry()).map_err(refused)?;

@@ -167,7 +167,7 @@ pub(super) fn demand_filter(status: &str, field: &str, region: &str, wish: &str)
 pub async fn list_demands(State(state): State<AppState>, user: ApiUser, Query(q): Query<DemandParams>) -> Result<Json<DemandPage>, ApiError> {
     let filter = demand_filter(q.status.trim(), q.field.trim(), &q.region, &q.wish)?;
     let (limit, offset) = page_of(q.page, q.per_page);
-    let (rows, total) = crate::demand::list(&state, &user.principal.scope(), &filter, limit, offset).await?;
+    let (rows, total) = duijie_app::demand::list(&state, &user.principal.scope(), &filter, limit, offset).await?;
     let mut names = Names::default();
     let mut items = Vec::with_capacity(rows.len());
     for d in &rows {

@@ -3,7 +3,7 @@
 //! libraries that need no token.
 //!
 //! Guarantees: every handler goes through the operations the pages use
-//! (`crate::demand`), so authorisation, validation and auditing are the same as
+//! (`duijie_app::demand`), so authorisation, validation and auditing are the same as
 //! on the pages; a demand outside the caller's scope answers 404; lists and
 //! public answers never carry a household's personal data — it appears masked
 //! in a demand's detail for officers (organisations get a marker only) and in
@@ -28,7 +28,7 @@ use super::Created;
 use crate::AppState;
 use super::EventDto;
 use crate::auth::ApiUser;
-use crate::demand::{self as ops, DemandInput, MatchInput, OfferInput};
+use duijie_app::demand::{self as ops, DemandInput, MatchInput, OfferInput};
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::format::wan_or_empty;
 use axum::Json;

@@ -110,7 +110,7 @@ pub async fn public_demands(State(state): State<AppState>, Query(q): Query<Publi
     };
     let filter = demand_filter(status, q.field.trim(), &q.region, "")?;
     let (limit, offset) = page_of(q.page, q.per_page);
-    let (rows, total) = crate::demand::list(&state, &public_scope(), &filter, limit, offset).await?;
+    let (rows, total) = duijie_app::demand::list(&state, &public_scope(), &filter, limit, offset).await?;
     let mut names = Names::default();
     let mut items = Vec::with_capacity(rows.len());
     for d in rows.iter().filter(|d| ops::is_public(d)) {

@@ -161,8 +161,8 @@ pub async fn request_adjustment(
     for (i, f) in r.files.iter().enumerate() {
         let field = format!("files[{i}]");
         let bytes = decode_file(&field, &f.content_base64)?;
-        let ct = crate::uploads::sniff_scan(&bytes).ok_or_else(|| AppError::field(&field, "正式文件请上传 PDF 或 JPG、PNG 扫描件"))?;
-        let name = crate::uploads::clean_file_name(&f.file_name);
+        let ct = duijie_app::files::sniff_scan(&bytes).ok_or_else(|| AppError::field(&field, "正式文件请上传 PDF 或 JPG、PNG 扫描件"))?;
+        let name = duijie_app::files::clean_file_name(&f.file_name);
         decoded.push((if name.is_empty() { "正式文件".to_string() } else { name }, ct, bytes));
     }
     let files: Vec<Upload> = decoded.iter().map(|(n, ct, b)| Upload { file_name: n, content_type: ct, bytes: b }).collect();

@@ -73,7 +73,7 @@ pub struct CoverageDto {
 pub async fn coverage_of(State(state): State<AppState>, user: ApiUser, Query(q): Query<CoverageParams>) -> Result<Json<CoverageDto>, ApiError> {
     let spec = if q.targets.trim().is_empty() { ops::default_targets(&user.principal) } else { q.targets.trim().to_string() };
     let t = ops::targets_for(&user.principal, &spec)?;
-    let all = crate::pairing::coverage(&state, &user.principal, &t).await?;
+    let all = duijie_app::pairing::coverage(&state, &user.principal, &t).await?;
     let summary = Summary::of(&all).into();
     let counties = all
         .into_iter()

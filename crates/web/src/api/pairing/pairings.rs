@@ -209,7 +209,7 @@ pub(super) async fn detail(state: &AppState, who: &Principal, p: Pairing) -> Res
     params(("id" = i64, Path, description = "结对编号")),
     responses((status = 200, body = PairingDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_pairing(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<PairingDetail>, ApiError> {
-    let p = ops::visible(&state, &user.principal, id).await?;
+    let p = ops::visible(&state.db, &user.principal, id).await?;
     Ok(Json(detail(&state, &user.principal, p).await?))
 }
 
@@ -263,8 +263,8 @@ pub(super) const DOCX: &str = "application/vnd.openxmlformats-officedocument.wor
     responses((status = 200, description = "协议书（.docx）", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = Vec<u8>),
         (status = 404, body = ErrorBody)))]
 pub async fn agreement(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let p = ops::visible(&state, &user.principal, id).await?;
-    let bytes = ops::agreement_docx(&state, &p).await?;
+    let p = ops::visible(&state.db, &user.principal, id).await?;
+    let bytes = crate::agreement::agreement_docx(&state, &p).await?;
     let disposition = format!("attachment; filename=\"agreement-{id}.docx\"");
     Ok(([(header::CONTENT_TYPE, DOCX.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
@@ -291,7 +291,7 @@ pub async fn upload_signed(
     ApiJson(f): ApiJson<FileUpload>,
 ) -> Result<Json<PairingDetail>, ApiError> {
     // Scope first: a pairing the caller may not see answers 404 whatever was sent.
-    ops::visible(&state, &user.principal, id).await?;
+    ops::visible(&state.db, &user.principal, id).await?;
     let bytes = decode_file("content_base64", &f.content_base64)?;
     let after = ops::upload_signed(&state, &user.principal, &user.actor(), id, &f.file_name, &bytes).await?;
     Ok(Json(detail(&state, &user.principal, after).await?))

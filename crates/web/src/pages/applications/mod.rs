@@ -32,7 +32,7 @@ use crate::auth::{ApplicationUpload, CurrentUser, Posted, PostedUpload, set_cook
 use crate::security::ClientAddr;
 use axum::extract::DefaultBodyLimit;
 use duijie_store::throttle;
-use crate::uploads::{clean_file_name, sniff_scan};
+use duijie_app::files::{clean_file_name, sniff_scan};
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;

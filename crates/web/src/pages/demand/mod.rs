@@ -3,7 +3,7 @@
 //! libraries.
 //!
 //! Guarantees: every logged-in handler authenticates through `CurrentUser` or
-//! `Posted` and goes through `crate::demand` (authorisation, validation, the
+//! `Posted` and goes through `duijie_app::demand` (authorisation, validation, the
 //! store), so a demand the caller may not see answers 404 and organisations
 //! never receive a household's personal data; the full view of a household is
 //! shown only on the page answering its CSRF-checked POST (and is audited by

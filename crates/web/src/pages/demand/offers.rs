@@ -5,12 +5,12 @@
 //!
 //! Guarantees: an offer that is not published is seen only by its own
 //! organisation and by officers who may manage it (404 for anyone else);
-//! every change goes through `crate::demand::set_offer_status`, and an
+//! every change goes through `duijie_app::demand::set_offer_status`, and an
 //! organisation cannot republish an offer an officer has hidden.
 
 use super::{PER_PAGE, pages, query_string, wan};
 use crate::auth::{CurrentUser, Posted};
-use crate::demand::{self as ops, OfferInput};
+use duijie_app::demand::{self as ops, OfferInput};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, Toast, done, fmt_time};
 use crate::{AppError, AppState};
@@ -116,17 +116,17 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
         q.view.clone()
     };
     let ((items, total), own) = if is_org {
-        let all = crate::demand::offers(&state, None, None, true, PER_PAGE, offset).await?;
+        let all = duijie_app::demand::offers(&state, None, None, true, PER_PAGE, offset).await?;
         let own = match who.org_id() {
-            Some(org) => crate::demand::offers(&state, Some(org), None, false, 200, 0).await?.0,
+            Some(org) => duijie_app::demand::offers(&state, Some(org), None, false, 200, 0).await?.0,
             None => Vec::new(),
         };
         (all, own)
     } else {
         let l = match view.as_str() {
-            "all" => crate::demand::offers(&state, None, None, true, PER_PAGE, offset).await?,
-            "local_all" => crate::demand::offers(&state, None, Some(who.region()), false, PER_PAGE, offset).await?,
-            _ => crate::demand::offers(&state, None, Some(who.region()), true, PER_PAGE, offset).await?,
+            "all" => duijie_app::demand::offers(&state, None, None, true, PER_PAGE, offset).await?,
+            "local_all" => duijie_app::demand::offers(&state, None, Some(who.region()), false, PER_PAGE, offset).await?,
+            _ => duijie_app::demand::offers(&state, None, Some(who.region()), true, PER_PAGE, offset).await?,
         };
         (l, Vec::new())
     };
@@ -173,7 +173,7 @@ async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> Result<NewP
 
 async fn new_submit(State(state): State<AppState>, p: Posted<OfferInput>) -> Result<Response, AppError> {
     let cu = p.user;
-    match ops::create_offer(&state, &cu.principal, &actor(&cu), &p.form).await {
+    match ops::create_offer(&state, &cu.principal, &actor(&cu), &p.form).await.map_err(AppError::from) {
         Ok(id) => Ok(done(&format!("/offers/{id}"), "供给项目已发布")),
         Err(AppError::Invalid(errors)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, new_page(&state, &cu, p.form, errors).await?).into_response()),
         Err(e @ (AppError::BadRequest(..) | AppError::Conflict(_))) => {
@@ -249,7 +249,7 @@ async fn set_status(State(state): State<AppState>, Path(id): Path<i64>, p: Poste
         _ => None,
     };
     let status = if p.form.status.trim().is_empty() { o.status.clone() } else { p.form.status.trim().to_string() };
-    match ops::set_offer_status(&state, &cu.principal, &actor(&cu), id, &status, &p.form.reason, featured).await {
+    match ops::set_offer_status(&state, &cu.principal, &actor(&cu), id, &status, &p.form.reason, featured).await.map_err(AppError::from) {
         Ok(after) => {
             let msg = match (featured, after.status.as_str()) {
                 (Some(true), _) => "已设为推荐项目".to_string(),

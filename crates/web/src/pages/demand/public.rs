@@ -66,7 +66,7 @@ async fn demands(State(state): State<AppState>, Query(q): Query<ListQuery>) -> R
     };
     let filter = Filter { status: status.clone(), field: q.field.clone(), region: q.region.clone(), wish: None };
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) = crate::demand::list(&state, &public_scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let (items, total) = duijie_app::demand::list(&state, &public_scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let shown = if q.status == "all" { "all".to_string() } else { status };
     Ok(DemandsPage {
         rows: demand_rows(&state, &items).await,
@@ -136,6 +136,6 @@ struct OffersPage {
 
 async fn offers(State(state): State<AppState>, Query(q): Query<OffersQuery>) -> Result<OffersPage, AppError> {
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) = crate::demand::offers(&state, None, None, true, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let (items, total) = duijie_app::demand::offers(&state, None, None, true, PER_PAGE, (page - 1) * PER_PAGE).await?;
     Ok(OffersPage { rows: items.iter().map(|o| offer_row(&state, o)).collect(), total, page, pages: pages(total) })
 }

@@ -2,7 +2,7 @@
 //! current year, on `/stats/matching` for any region in scope and period,
 //! and the list of demands published long ago and still unmatched.
 //!
-//! Guarantees: the numbers come from `crate::demand::success_rate` (which
+//! Guarantees: the numbers come from `duijie_app::demand::success_rate` (which
 //! asks `authz` for `ViewMatchStats` and uses the one definition, shown
 //! beside the number); a region outside the caller's scope is refused with a
 //! message on the form, never computed.
@@ -97,7 +97,7 @@ pub async fn dashboard_rate(state: &AppState, cu: &CurrentUser) -> Result<Option
     }
     let to = crate::pages::today();
     let from = year_start(to);
-    let s = crate::demand::success_rate(state, who, who.region(), from, to).await?;
+    let s = duijie_app::demand::success_rate(state, who, who.region(), from, to).await?;
     Ok(Some(view(state, who.region(), from, to, &s)))
 }
 
@@ -125,7 +125,7 @@ struct StatsPage {
 
 async fn matching(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<StatsQuery>) -> Result<StatsPage, AppError> {
     let who = &cu.principal;
-    crate::pairing::require(decide(who, Action::ViewMatchStats, Target::Region(who.region())))?;
+    duijie_app::require(decide(who, Action::ViewMatchStats, Target::Region(who.region())))?;
     let mut errors = Vec::new();
     let region = if q.region.trim().is_empty() {
         who.region().clone()
@@ -155,7 +155,7 @@ async fn matching(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
     let from = date("from", &q.from, year_start(today));
     let to = date("to", &q.to, today);
     let rate = if errors.is_empty() {
-        match crate::demand::success_rate(&state, who, &region, from, to).await {
+        match duijie_app::demand::success_rate(&state, who, &region, from, to).await.map_err(AppError::from) {
             Ok(s) => Some(view(&state, &region, from, to, &s)),
             Err(AppError::Invalid(mut fs)) => {
                 errors.append(&mut fs);
@@ -204,7 +204,7 @@ struct PageQuery {
 /// Published demands without a match for more than `LONG_UNMATCHED_DAYS`, oldest first, a page at a time.
 async fn unmatched(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<PageQuery>) -> Result<UnmatchedPage, AppError> {
     let who = &cu.principal;
-    crate::pairing::require(decide(who, Action::ViewMatchStats, Target::Region(who.region())))?;
+    duijie_app::require(decide(who, Action::ViewMatchStats, Target::Region(who.region())))?;
     let (region, now) = (who.region().as_str(), duijie_store::now());
     let requested = q.page.unwrap_or(1).max(1);
     let (ids, total, page, pages) = {

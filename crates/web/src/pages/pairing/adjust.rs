@@ -131,7 +131,7 @@ struct NewQuery {
 async fn new_page(state: &AppState, cu: &CurrentUser, form: NewForm, error: Option<String>) -> Result<NewPage, AppError> {
     let batches = pairing::batches(&state.db).await?.into_iter().filter(Batch::is_published).map(|b| (b.id, super::batch_title(state, &b))).collect();
     let current = match form.pairing_id.parse::<i64>() {
-        Ok(id) => Some(super::row(state, &crate::pairing::visible(state, &cu.principal, id).await?)),
+        Ok(id) => Some(super::row(state, &duijie_app::pairing::visible(&state.db, &cu.principal, id).await?)),
         Err(_) => None,
     };
     Ok(NewPage {
@@ -148,7 +148,7 @@ async fn new_page(state: &AppState, cu: &CurrentUser, form: NewForm, error: Opti
 async fn new_form(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<NewQuery>) -> Result<NewPage, AppError> {
     let mut form = NewForm { op: if q.op.is_empty() { "add".into() } else { q.op }, kind: "county".into(), ..NewForm::default() };
     if let Some(id) = q.pairing {
-        let p = crate::pairing::visible(&state, &cu.principal, id).await?;
+        let p = duijie_app::pairing::visible(&state.db, &cu.principal, id).await?;
         form.pairing_id = id.to_string();
         form.batch_id = p.batch_id.to_string();
         form.kind = p.kind.clone();
@@ -198,8 +198,8 @@ async fn new_submit(State(state): State<AppState>, PostedUpload { user: cu, form
         };
         let uploads: Vec<(String, &'static str, &[u8])> = match mp.chosen_file() {
             Some((name, bytes)) => {
-                let ct = crate::uploads::sniff_scan(bytes).ok_or_else(|| AppError::field("file", "正式文件请上传 PDF 或 JPG、PNG 扫描件"))?;
-                vec![(crate::uploads::clean_file_name(name), ct, bytes.as_ref())]
+                let ct = duijie_app::files::sniff_scan(bytes).ok_or_else(|| AppError::field("file", "正式文件请上传 PDF 或 JPG、PNG 扫描件"))?;
+                vec![(duijie_app::files::clean_file_name(name), ct, bytes.as_ref())]
             }
             None => Vec::new(),
         };
@@ -342,7 +342,7 @@ async fn import_upload(State(state): State<AppState>, PostedUpload { user: cu, f
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let clean_name = crate::uploads::clean_file_name(file_name);
+    let clean_name = duijie_app::files::clean_file_name(file_name);
     let plan = official::plan_import(&state.db, &state.tree, &batch, &clean_name, &rows, errors, duijie_office::MAX_SHOWN_ERRORS).await?;
     page.errors = plan.errors.clone();
     page.more_errors = plan.more_errors;

@@ -13,7 +13,8 @@ use super::actions::xlsx_download;
 use super::designations::actor;
 use super::{Layout, Toast, done, fmt_date, fmt_time};
 use crate::auth::{CurrentUser, Posted, PostedUpload};
-use crate::pairing::{self as ops, BatchInput, ProposeInput, may, require};
+use duijie_app::pairing::{self as ops, BatchInput, ProposeInput, may};
+use duijie_app::require;
 use crate::{AppError, AppState};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -187,7 +188,7 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
 
 async fn create_batch(State(state): State<AppState>, p: Posted<BatchInput>) -> Result<Response, AppError> {
     let cu = p.user;
-    match ops::create_batch(&state, &cu.principal, &actor(&cu), &p.form).await {
+    match ops::create_batch(&state, &cu.principal, &actor(&cu), &p.form).await.map_err(AppError::from) {
         Ok(_) => Ok(done("/pairing", &format!("已创建批次“{}”", p.form.name.trim()))),
         Err(AppError::Invalid(errors)) => {
             let page = list_page(&state, &cu, ListQuery::default(), p.form, errors).await?;
@@ -262,7 +263,7 @@ async fn new_form(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
 
 async fn new_submit(State(state): State<AppState>, p: Posted<ProposeInput>) -> Result<Response, AppError> {
     let cu = p.user;
-    match ops::propose(&state, &cu.principal, &actor(&cu), &p.form).await {
+    match ops::propose(&state, &cu.principal, &actor(&cu), &p.form).await.map_err(AppError::from) {
         Ok(id) => Ok(done(&format!("/pairing/{id}"), "结对提议已提交，等待对方同意")),
         Err(AppError::Invalid(errors)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, new_page(&state, &cu, p.form, errors).await?).into_response()),
         Err(e) => Err(e),
@@ -299,7 +300,7 @@ struct DetailPage {
 
 async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<DetailPage, AppError> {
     let who = &cu.principal;
-    let p = ops::visible(&state, who, id).await?;
+    let p = ops::visible(&state.db, who, id).await?;
     let batch = pairing::batch(&state.db, p.batch_id).await?.ok_or(AppError::NotFound)?;
     let label = |s: &str| Status::parse(s).map(|s| s.label()).unwrap_or("—");
     let events = pairing::events(&state.db, id)
@@ -350,8 +351,8 @@ async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Step
 }
 
 async fn agreement(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let p = ops::visible(&state, &cu.principal, id).await?;
-    let bytes = ops::agreement_docx(&state, &p).await?;
+    let p = ops::visible(&state.db, &cu.principal, id).await?;
+    let bytes = crate::agreement::agreement_docx(&state, &p).await?;
     let name = format!("结对帮扶协议书-{}.docx", p.org_name);
     let disposition = format!("attachment; filename=\"agreement-{id}.docx\"; filename*=UTF-8''{}", super::urlencode(&name));
     Ok((
@@ -376,7 +377,7 @@ async fn file(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64
     let f = pairing::file(&state.db, id).await?.ok_or(AppError::NotFound)?;
     match (f.pairing_id, f.adjustment_id) {
         (Some(pid), _) => {
-            ops::visible(&state, &cu.principal, pid).await?;
+            ops::visible(&state.db, &cu.principal, pid).await?;
         }
         (None, Some(aid)) => {
             duijie_app::pairing::adjustment_visible(&state.db, &cu.principal, aid).await?;

@@ -11,7 +11,7 @@ use super::{BatchRow, batch_rows, require_region};
 use crate::auth::{CurrentUser, Posted};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, Toast, done, fmt_time};
-use crate::pairing::{default_targets, targets_for};
+use duijie_app::pairing::{default_targets, targets_for};
 use duijie_app::pairing::{parse_params, parse_preferred, targets_label};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -132,7 +132,7 @@ pub fn coverage_map(t: &Targets, rows: &[CountyCoverage]) -> String {
 async fn coverage_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<CoverageQuery>) -> Result<CoveragePage, AppError> {
     let spec = if q.targets.trim().is_empty() { default_targets(&cu.principal) } else { q.targets.trim().to_string() };
     let t = targets_for(&cu.principal, &spec)?;
-    let all = crate::pairing::coverage(&state, &cu.principal, &t).await?;
+    let all = duijie_app::pairing::coverage(&state, &cu.principal, &t).await?;
     let summary = Summary::of(&all);
     let map = coverage_map(&t, &all);
     let rows = all
@@ -481,6 +481,6 @@ async fn plan_send(State(state): State<AppState>, Path(id): Path<i64>, p: Posted
     let cu = p.user;
     plan_in_scope(&state, &cu, id).await?;
     let batch_id: i64 = p.form.batch_id.trim().parse().map_err(|_| AppError::field("batch_id", "请选择批次"))?;
-    let n = crate::pairing::send_plan(&state, &cu.principal, &actor(&cu), id, batch_id).await?;
+    let n = duijie_app::pairing::send_plan(&state, &cu.principal, &actor(&cu), id, batch_id).await?;
     Ok(done(&format!("/pairing/plans/{id}"), &format!("已发送 {n} 个结对提议，等待社会组织和县级同意")))
 }

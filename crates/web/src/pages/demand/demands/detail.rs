@@ -373,7 +373,7 @@ pub(super) fn message(e: &AppError) -> Option<String> {
 pub(super) async fn household_full(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<DetailPage, AppError> {
     let cu = p.user;
     let d = ops::visible(&state, &cu.principal, id).await?;
-    crate::pairing::require(decide(&cu.principal, Action::ViewHousehold, Target::Region(&d.region())))?;
+    duijie_app::require(decide(&cu.principal, Action::ViewHousehold, Target::Region(&d.region())))?;
     detail_page(&state, &cu, id, Extras { full_household: true, toast: Some("本次查看已记入审计日志".into()), ..Extras::default() }).await
 }
 
@@ -392,7 +392,7 @@ pub(super) async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: 
         let why = if s == Step::Return { "请写明退回修改的原因" } else { "请写明撤回的原因" };
         return again(&state, &cu, id, Extras { step_error: Some(why.into()), ..Extras::default() }).await;
     }
-    match ops::step(&state, &cu.principal, &actor(&cu), id, s, p.form.note.trim()).await {
+    match ops::step(&state, &cu.principal, &actor(&cu), id, s, p.form.note.trim()).await.map_err(AppError::from) {
         Ok(after) => Ok(done(&format!("/demands/{id}"), &format!("办理完成：{}，当前状态：{}", s.label(), after.status().label()))),
         Err(e) => match message(&e) {
             Some(m) => again(&state, &cu, id, Extras { step_error: Some(m), ..Extras::default() }).await,
@@ -403,7 +403,7 @@ pub(super) async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: 
 
 pub(super) async fn take(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<TakeForm>) -> Result<Response, AppError> {
     let cu = p.user;
-    match ops::take(&state, &cu.principal, &actor(&cu), id, &p.form.input()).await {
+    match ops::take(&state, &cu.principal, &actor(&cu), id, &p.form.input()).await.map_err(AppError::from) {
         Ok(_) => Ok(done(&format!("/demands/{id}"), "已申请承接，等待县级乡村振兴部门确认")),
         Err(AppError::Invalid(errors)) => again(&state, &cu, id, Extras { take_form: p.form, take_errors: errors, ..Extras::default() }).await,
         Err(e @ (AppError::BadRequest(..) | AppError::Conflict(_))) => {
@@ -416,7 +416,7 @@ pub(super) async fn take(State(state): State<AppState>, Path(id): Path<i64>, p: 
 
 pub(super) async fn order(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<TakeForm>) -> Result<Response, AppError> {
     let cu = p.user;
-    match ops::order(&state, &cu.principal, &actor(&cu), id, &p.form.input()).await {
+    match ops::order(&state, &cu.principal, &actor(&cu), id, &p.form.input()).await.map_err(AppError::from) {
         Ok(_) => Ok(done(&format!("/demands/{id}"), "已点单，等待社会组织确认")),
         Err(e) => match message(&e) {
             Some(m) => again(&state, &cu, id, Extras { order_error: Some(m), ..Extras::default() }).await,
@@ -436,7 +436,7 @@ pub(super) struct DecideForm {
 pub(super) async fn decide_match(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<DecideForm>) -> Result<Response, AppError> {
     let cu = p.user;
     let confirm = p.form.confirm.trim() == "true";
-    match ops::decide_match(&state, &cu.principal, &actor(&cu), id, confirm, &p.form.reason).await {
+    match ops::decide_match(&state, &cu.principal, &actor(&cu), id, confirm, &p.form.reason).await.map_err(AppError::from) {
         Ok(m) => {
             let msg = match m.status.as_str() {
                 "confirmed" => format!("对接成功：{} 承接该需求", m.org_name),

@@ -4,14 +4,14 @@ use super::*;
 
 pub(super) async fn upload_file(State(state): State<AppState>, Path(id): Path<i64>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
     let d = ops::visible(&state, &cu.principal, id).await?;
-    crate::pairing::require(decide(&cu.principal, Action::EditDemand, Target::Region(&d.region())))?;
+    duijie_app::require(decide(&cu.principal, Action::EditDemand, Target::Region(&d.region())))?;
     let Some((name, bytes)) = form.chosen_file() else {
         return Err(AppError::field("file", "请选择要上传的照片或文件"));
     };
-    let Some(content_type) = crate::uploads::sniff_scan(bytes) else {
+    let Some(content_type) = duijie_app::files::sniff_scan(bytes) else {
         return Err(AppError::field("file", "只能上传 PDF、JPG、PNG 或 WebP 文件"));
     };
-    let name = crate::uploads::clean_file_name(name);
+    let name = duijie_app::files::clean_file_name(name);
     let mut tx = state.db.begin().await?;
     demand::add_file(&mut tx, &actor(&cu), &d, &name, content_type, bytes).await?;
     tx.commit().await?;

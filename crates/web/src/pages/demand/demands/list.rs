@@ -54,7 +54,7 @@ pub(super) async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q
     };
     let filter = Filter { status: q.status.clone(), field: q.field.clone(), region: q.region.clone(), wish };
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) = crate::demand::list(&state, &who.scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let (items, total) = duijie_app::demand::list(&state, &who.scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let mut recs = Vec::new();
     if is_org && who.org_id().is_some() {
         for r in ops::recommend_for_org(&state, who, 10).await? {

@@ -3,9 +3,9 @@
 //! household block, matches, recommendations with their reasons, 接单 and 点单,
 //! and the demand's files.
 //!
-//! Guarantees: everything goes through `crate::demand`; the household's full
+//! Guarantees: everything goes through `duijie_app::demand`; the household's full
 //! data appears only in the answer to the POST that asked for it (audited by
-//! `crate::demand::household`), never after a redirect; organisations see only
+//! `duijie_app::demand::household`), never after a redirect; organisations see only
 //! their own matches on a demand and never the household.
 
 mod list;
@@ -20,7 +20,7 @@ use files::*;
 
 use super::{DemandRow, PER_PAGE, demand_row, demand_rows, pages, query_string, wan};
 use crate::auth::{CurrentUser, Posted, PostedUpload};
-use crate::demand::{self as ops, DemandInput, MatchInput};
+use duijie_app::demand::{self as ops, DemandInput, MatchInput};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, Toast, done, fmt_time};
 use crate::{AppError, AppState};

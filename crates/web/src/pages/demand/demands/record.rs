@@ -28,7 +28,7 @@ impl NewPage {
 
 pub(super) fn new_page_for(state: &AppState, cu: &CurrentUser, layout: Layout, form: DemandInput, errors: Vec<FieldError>) -> Result<NewPage, AppError> {
     let who = &cu.principal;
-    crate::pairing::require(decide(who, Action::EditDemand, Target::Region(who.region())))?;
+    duijie_app::require(decide(who, Action::EditDemand, Target::Region(who.region())))?;
     let places = state.tree.children(who.region()).into_iter().map(|n| (n.code.as_str().to_string(), n.name.clone())).collect();
     let wish_checked = matches!(form.is_wish.trim(), "true" | "on" | "1" | "是");
     Ok(NewPage {
@@ -55,12 +55,12 @@ pub(super) async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> 
 
 pub(super) async fn new_submit(State(state): State<AppState>, p: Posted<DemandInput>) -> Result<Response, AppError> {
     let cu = p.user;
-    crate::pairing::require(decide(&cu.principal, Action::EditDemand, Target::Region(cu.principal.region())))?;
+    duijie_app::require(decide(&cu.principal, Action::EditDemand, Target::Region(cu.principal.region())))?;
     let result = match unknown_village(&state, &p.form.region).await? {
         // `check_demand` knows the tree above village level only; a village code
         // not in the database would fail its foreign key as a 500.
         Some(missing) => {
-            let mut errors = match ops::check_demand(&state, &cu.principal, &p.form) {
+            let mut errors = match ops::check_demand(&state, &cu.principal, &p.form).map_err(AppError::from) {
                 Err(AppError::Invalid(errors)) => errors,
                 _ => Vec::new(),
             };
@@ -69,7 +69,7 @@ pub(super) async fn new_submit(State(state): State<AppState>, p: Posted<DemandIn
             }
             Err(AppError::Invalid(errors))
         }
-        None => ops::create(&state, &cu.principal, &actor(&cu), &p.form).await,
+        None => ops::create(&state, &cu.principal, &actor(&cu), &p.form).await.map_err(AppError::from),
     };
     match result {
         Ok(id) => Ok(done(&format!("/demands/{id}"), "已保存为草稿")),

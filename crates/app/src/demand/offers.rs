@@ -6,7 +6,7 @@ use super::*;
 /// organisation's from the database, everyone's (or those of organisations
 /// registered under `region`) from the matching catalogue, then their rows by
 /// id — the same answer as `supply::list` (a storage test holds the two equal).
-pub async fn offers(state: &AppState, org_id: Option<i64>, region: Option<&RegionCode>, published_only: bool, limit: i64, offset: i64) -> Result<(Vec<Offer>, i64), AppError> {
+pub async fn offers(state: &Platform, org_id: Option<i64>, region: Option<&RegionCode>, published_only: bool, limit: i64, offset: i64) -> Result<(Vec<Offer>, i64), Error> {
     if org_id.is_some() {
         return Ok(supply::list(&state.db, org_id, region, published_only, limit, offset).await?);
     }
@@ -29,10 +29,10 @@ pub struct OfferInput {
     #[serde(default)]
     pub target_regions: String,
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::wan)]
+    #[schema(schema_with = crate::schema::wan)]
     pub funds_wan: String,
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::integer)]
+    #[schema(schema_with = crate::schema::integer)]
     pub people: String,
     #[serde(default)]
     pub period_start: String,
@@ -40,14 +40,14 @@ pub struct OfferInput {
     pub period_end: String,
     /// How many demands it can take.
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::integer)]
+    #[schema(schema_with = crate::schema::integer)]
     pub capacity: String,
 }
 
 /// Publishes an offer for the caller's organisation.
-pub async fn create_offer(state: &AppState, who: &Principal, actor: &Actor, i: &OfferInput) -> Result<i64, AppError> {
-    let org_id = who.org_id().filter(|_| who.role() == Role::Organization).ok_or(AppError::Forbidden)?;
-    duijie_app::open(duijie_store::orgs::get(&state.db, org_id).await?, who, Action::ManageOffer)?;
+pub async fn create_offer(state: &Platform, who: &Principal, actor: &Actor, i: &OfferInput) -> Result<i64, Error> {
+    let org_id = who.org_id().filter(|_| who.role() == Role::Organization).ok_or(Error::Forbidden)?;
+    crate::open(duijie_store::orgs::get(&state.db, org_id).await?, who, Action::ManageOffer)?;
     let mut errors = Vec::new();
     if i.title.trim().is_empty() || i.title.chars().count() > 80 {
         errors.push(FieldError::new("title", "请填写项目名称（80 字以内）"));
@@ -63,7 +63,7 @@ pub async fn create_offer(state: &AppState, who: &Principal, actor: &Actor, i: &
             String::new()
         }
     };
-    let regions = match crate::pairing::parse_regions(state, &i.target_regions, Level::County) {
+    let regions = match crate::pairing::parse_regions(&state.tree, &i.target_regions, Level::County) {
         Ok(r) => r.into_iter().map(|c| c.as_str().to_string()).collect(),
         Err(m) => {
             errors.push(FieldError::new("target_regions", m));
@@ -100,7 +100,7 @@ pub async fn create_offer(state: &AppState, who: &Principal, actor: &Actor, i: &
     let period_start = date(&mut errors, "period_start", &i.period_start);
     let period_end = date(&mut errors, "period_end", &i.period_end);
     if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(Error::Invalid(errors));
     }
     let n = NewOffer { org_id, title: i.title.trim().into(), description: i.description.trim().into(), fields, target_regions: regions, funds_fen, people, period_start, period_end, capacity, is_demo: false };
     let mut tx = state.db.begin().await?;
@@ -110,17 +110,17 @@ pub async fn create_offer(state: &AppState, who: &Principal, actor: &Actor, i: &
 }
 
 /// Closes or republishes (the organisation), hides or features (an officer in scope).
-pub async fn set_offer_status(state: &AppState, who: &Principal, actor: &Actor, id: i64, status: &str, reason: &str, featured: Option<bool>) -> Result<Offer, AppError> {
-    let offer = duijie_app::open(supply::get(&state.db, id).await?, who, Action::ManageOffer)?;
+pub async fn set_offer_status(state: &Platform, who: &Principal, actor: &Actor, id: i64, status: &str, reason: &str, featured: Option<bool>) -> Result<Offer, Error> {
+    let offer = crate::open(supply::get(&state.db, id).await?, who, Action::ManageOffer)?;
     let own = who.role() == Role::Organization;
     if own && (status == "hidden" || featured.is_some()) {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     if own && offer.status == "hidden" {
-        return Err(AppError::bad(format!("该项目已被管理部门下架（{}），请联系管理部门", offer.hidden_reason)));
+        return Err(Error::rejected(format!("该项目已被管理部门下架（{}），请联系管理部门", offer.hidden_reason)));
     }
     if !own && status == "closed" {
-        return Err(AppError::bad("供给项目由社会组织自行关闭；管理部门可以下架"));
+        return Err(Error::rejected("供给项目由社会组织自行关闭；管理部门可以下架"));
     }
     let mut tx = state.db.begin().await?;
     let after = supply::set_status(&mut tx, actor, id, status, reason, featured).await.map_err(crate::pairing::form_error)?;

@@ -1,25 +1,24 @@
-//! Pairing operations shared by the pages and the API that still take the web
-//! state: each asks `authz::decide` first, validates what people typed (naming
-//! the field, in Chinese), then calls the store in one transaction. Who may see
-//! a pairing, reading typed regions and the adjustment requests are in
-//! `duijie_app::pairing`; what is here moves there next (see ARCHITECTURE.md).
+//! Proposing pairings, their steps and agreements, batches (lists), coverage
+//! and sending a plan's proposals: each asks `authz::decide` first, validates
+//! what people typed (naming the field, in Chinese), then calls the store in
+//! one transaction.
 //!
 //! Guarantees: a pairing the caller may not see answers 404 whatever the
 //! operation; every state change goes through `duijie_store::pairing` (so it is
 //! audited and notified); nothing here assigns a pairing — proposals wait for
 //! both sides' consent.
 
-use crate::{AppError, AppState};
+use super::{form_error, visible};
+use crate::{Error, Platform};
 use chrono::NaiveDate;
 use duijie_domain::authz::{Action, Target, decide};
-use duijie_domain::pairing::{Kind, Status, Step, Targets};
+use duijie_domain::pairing::{Kind, Step, Targets};
 use duijie_domain::{Decision, FieldError, Level, Principal, RegionCode, Role, Uscc};
 use duijie_store::Actor;
 use duijie_store::pairing::{self, Batch, NewPairing, Pairing};
 
-// Shared with the demand operations and the statistics pages by these paths.
-pub use duijie_app::pairing::{form_error, may};
-pub use duijie_app::require;
+use super::may;
+use crate::require;
 
 /// The steps `who` may take on `p` now (for the buttons).
 pub fn steps_for(who: &Principal, p: &Pairing) -> Vec<Step> {
@@ -57,8 +56,8 @@ fn may_withdraw(who: &Principal, p: &Pairing) -> bool {
 }
 
 /// Takes a step on behalf of `who` (consent, decline, withdraw, activate, end).
-pub async fn take_step(state: &AppState, who: &Principal, actor: &Actor, id: i64, step: Step, note: &str) -> Result<Pairing, AppError> {
-    let p = visible(state, who, id).await?;
+pub async fn take_step(state: &Platform, who: &Principal, actor: &Actor, id: i64, step: Step, note: &str) -> Result<Pairing, Error> {
+    let p = visible(&state.db, who, id).await?;
     let allowed = match step {
         Step::OrgConsent => may(who, Action::ConsentAsOrg, &p),
         Step::CountyConsent => may(who, Action::ConsentAsCounty, &p),
@@ -69,10 +68,10 @@ pub async fn take_step(state: &AppState, who: &Principal, actor: &Actor, id: i64
         Step::Sign | Step::Replace => false,
     };
     if !allowed {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     if note.chars().count() > 500 {
-        return Err(AppError::field("note", "说明不能超过 500 字"));
+        return Err(Error::field("note", "说明不能超过 500 字"));
     }
     let mut tx = state.db.begin().await?;
     let after = pairing::step(&mut tx, actor, id, step, note).await?;
@@ -81,15 +80,15 @@ pub async fn take_step(state: &AppState, who: &Principal, actor: &Actor, id: i64
 }
 
 /// Stores the signed agreement scan (PDF or image).
-pub async fn upload_signed(state: &AppState, who: &Principal, actor: &Actor, id: i64, file_name: &str, bytes: &[u8]) -> Result<Pairing, AppError> {
-    let p = visible(state, who, id).await?;
+pub async fn upload_signed(state: &Platform, who: &Principal, actor: &Actor, id: i64, file_name: &str, bytes: &[u8]) -> Result<Pairing, Error> {
+    let p = visible(&state.db, who, id).await?;
     if !may(who, Action::SignAgreement, &p) {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
-    let Some(content_type) = crate::uploads::sniff_scan(bytes) else {
-        return Err(AppError::field("file", "已签协议请上传 PDF 或 JPG、PNG 扫描件"));
+    let Some(content_type) = crate::files::sniff_scan(bytes) else {
+        return Err(Error::field("file", "已签协议请上传 PDF 或 JPG、PNG 扫描件"));
     };
-    let name = crate::uploads::clean_file_name(file_name);
+    let name = crate::files::clean_file_name(file_name);
     let mut tx = state.db.begin().await?;
     let after = pairing::attach_signed(&mut tx, actor, id, if name.is_empty() { "已签协议" } else { &name }, content_type, bytes).await?;
     tx.commit().await?;
@@ -101,7 +100,7 @@ pub async fn upload_signed(state: &AppState, who: &Principal, actor: &Actor, id:
 pub struct ProposeInput {
     /// The batch (批次) id.
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::integer)]
+    #[schema(schema_with = crate::schema::integer)]
     pub batch_id: String,
     /// county, village, household, party_branch, enterprise_village.
     #[serde(default)]
@@ -117,7 +116,7 @@ pub struct ProposeInput {
     pub target_label: String,
     /// Member enterprise id (一企帮一村).
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::integer)]
+    #[schema(schema_with = crate::schema::integer)]
     pub member_id: String,
     /// Fields, `、`-separated; empty takes the organisation's.
     #[serde(default)]
@@ -126,10 +125,10 @@ pub struct ProposeInput {
     pub commitments: String,
     /// Planned funds in 万元, e.g. 50 or 12.5.
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::wan)]
+    #[schema(schema_with = crate::schema::wan)]
     pub funds_wan: String,
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::integer)]
+    #[schema(schema_with = crate::schema::integer)]
     pub people: String,
     /// 2026-01-01
     #[serde(default)]
@@ -149,8 +148,8 @@ fn parse_date_field(errors: &mut Vec<FieldError>, field: &str, v: &str) -> Optio
     d
 }
 
-/// Checks a proposal for `who` and creates it; field problems come back as `AppError::Invalid`.
-pub async fn propose(state: &AppState, who: &Principal, actor: &Actor, input: &ProposeInput) -> Result<i64, AppError> {
+/// Checks a proposal for `who` and creates it; field problems come back as `Error::Invalid`.
+pub async fn propose(state: &Platform, who: &Principal, actor: &Actor, input: &ProposeInput) -> Result<i64, Error> {
     let mut errors = Vec::new();
     let batch = match input.batch_id.trim().parse::<i64>() {
         Ok(id) => pairing::batch(&state.db, id).await?,
@@ -167,7 +166,7 @@ pub async fn propose(state: &AppState, who: &Principal, actor: &Actor, input: &P
     }
     let org = if who.role() == Role::Organization {
         match who.org_id() {
-            Some(id) => Some(duijie_app::open(duijie_store::orgs::get(&state.db, id).await?, who, Action::ViewOrganization)?),
+            Some(id) => Some(crate::open(duijie_store::orgs::get(&state.db, id).await?, who, Action::ViewOrganization)?),
             None => None,
         }
     } else {
@@ -240,9 +239,9 @@ pub async fn propose(state: &AppState, who: &Principal, actor: &Actor, input: &P
         errors.push(FieldError::new("batch_id", format!("“{}”是{}的名单，只能包含该地区的结对", b.name, batch_issuer(state, b))));
     }
     if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(Error::Invalid(errors));
     }
-    let (Some(batch), Some(org)) = (batch, org) else { return Err(AppError::NotFound) };
+    let (Some(batch), Some(org)) = (batch, org) else { return Err(Error::NotFound) };
     let is_org = who.role() == Role::Organization;
     let n = NewPairing {
         batch_id: batch.id,
@@ -285,7 +284,7 @@ pub struct BatchInput {
     pub sign_deadline: String,
 }
 
-pub async fn create_batch(state: &AppState, who: &Principal, actor: &Actor, input: &BatchInput) -> Result<i64, AppError> {
+pub async fn create_batch(state: &Platform, who: &Principal, actor: &Actor, input: &BatchInput) -> Result<i64, Error> {
     let mut errors = Vec::new();
     let region = if input.region.trim().is_empty() { Ok(who.region().clone()) } else { RegionCode::parse(&input.region) };
     let region = match region {
@@ -310,9 +309,9 @@ pub async fn create_batch(state: &AppState, who: &Principal, actor: &Actor, inpu
         errors.push(FieldError::new("sign_deadline", "请填写协议签订截止日期，例如 2026-12-31"));
     }
     if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(Error::Invalid(errors));
     }
-    let (Some(region), Some(sign_deadline)) = (region, deadline) else { return Err(AppError::bad("批次信息不完整")) };
+    let (Some(region), Some(sign_deadline)) = (region, deadline) else { return Err(Error::rejected("批次信息不完整")) };
     let b = pairing::NewBatch { name: input.name.trim().to_string(), region, doc_no: input.doc_no.trim().to_string(), sign_deadline, is_demo: false };
     let mut tx = state.db.begin().await?;
     let id = pairing::create_batch(&mut tx, actor, &b).await.map_err(form_error)?;
@@ -320,8 +319,8 @@ pub async fn create_batch(state: &AppState, who: &Principal, actor: &Actor, inpu
     Ok(id)
 }
 
-pub async fn publish_batch(state: &AppState, who: &Principal, actor: &Actor, id: i64) -> Result<(Batch, usize), AppError> {
-    let b = pairing::batch(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn publish_batch(state: &Platform, who: &Principal, actor: &Actor, id: i64) -> Result<(Batch, usize), Error> {
+    let b = pairing::batch(&state.db, id).await?.ok_or(Error::NotFound)?;
     require(decide(who, Action::ManageBatch, Target::Region(&b.region())))?;
     let mut tx = state.db.begin().await?;
     let n = pairing::publish_batch(&mut tx, actor, id, duijie_store::now()).await?;
@@ -329,68 +328,9 @@ pub async fn publish_batch(state: &AppState, who: &Principal, actor: &Actor, id:
     Ok((b, n))
 }
 
-/// The agreement (协议书) of a pairing as a `.docx`.
-pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, AppError> {
-    use duijie_office::agreement::{Agreement, Party};
-    if matches!(p.status(), Status::Proposed | Status::Declined | Status::Withdrawn) {
-        return Err(AppError::Conflict("双方同意结对后才能生成结对帮扶协议书".into()));
-    }
-    let org = pairing::party(&state.db, p).await?.ok_or(AppError::NotFound)?;
-    let batch = pairing::batch(&state.db, p.batch_id).await?.ok_or(AppError::NotFound)?;
-    let target = p.target();
-    let place = state.tree.full_name(&target);
-    let kind = p.kind();
-    let liaison = duijie_store::liaisons::for_region(&state.db, &p.county())
-        .await?
-        .into_iter()
-        .find(|l| l.department == "rural_revitalization" && l.region_code == p.county_code);
-    let target_name = match kind {
-        Kind::County => format!("{place}乡村振兴局"),
-        Kind::PartyBranch => format!("{place}{}", p.target_label),
-        _ => format!("{place}村民委员会"),
-    };
-    let detail = match kind {
-        Kind::Household => format!("帮扶户：{}", p.target_label),
-        Kind::EnterpriseVillage => format!("会员企业：{}", p.target_label),
-        Kind::PartyBranch => format!("社会组织党组织与{}结对共建", p.target_label),
-        _ => String::new(),
-    };
-    let fmt = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").map(|d| crate::format::fmt_date(&d)).unwrap_or_default();
-    let a = Agreement {
-        number: format!("JDXY-{}-{:06}", batch.id, p.id),
-        batch: format!("{}{}", batch_issuer(state, &batch), batch.name),
-        kind_label: kind.label().to_string(),
-        org: Party {
-            name: org.name.clone(),
-            credit_code: org.credit_code.clone(),
-            address: org.address.clone(),
-            contact_name: org.contact_name.clone(),
-            contact_phone: org.contact_phone.clone(),
-        },
-        target: Party {
-            name: target_name,
-            credit_code: String::new(),
-            address: place.clone(),
-            contact_name: liaison.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
-            contact_phone: liaison.as_ref().map(|l| l.phone.clone()).unwrap_or_default(),
-        },
-        target_region: place,
-        target_detail: detail,
-        team: String::new(),
-        fields: p.fields.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect(),
-        commitments: p.commitments.clone(),
-        funds_wan: crate::format::wan_or_empty(p.funds_fen),
-        people: p.people,
-        term_start: fmt(&p.term_start),
-        term_end: fmt(&p.term_end),
-        sign_deadline: fmt(&batch.sign_deadline),
-    };
-    duijie_office::agreement::agreement_docx(&a).map_err(|e| AppError::Internal(e.to_string()))
-}
-
 /// Parses a target spec for `who`, who must be able to see its region.
-pub fn targets_for(who: &Principal, spec: &str) -> Result<Targets, AppError> {
-    let t = Targets::parse(spec).map_err(|m| AppError::field("targets", m))?;
+pub fn targets_for(who: &Principal, spec: &str) -> Result<Targets, Error> {
+    let t = Targets::parse(spec).map_err(|m| Error::field("targets", m))?;
     require(decide(who, Action::ViewRegion, Target::Region(t.within())))?;
     Ok(t)
 }
@@ -407,7 +347,7 @@ pub fn default_targets(who: &Principal) -> String {
 
 /// Coverage of `t` as `who` may see it: pairings on a published list, and
 /// those the caller may open (an organisation: its own).
-pub async fn coverage(state: &AppState, who: &Principal, t: &Targets) -> Result<Vec<duijie_store::pairing::coverage::CountyCoverage>, AppError> {
+pub async fn coverage(state: &Platform, who: &Principal, t: &Targets) -> Result<Vec<duijie_store::pairing::coverage::CountyCoverage>, Error> {
     let visible = |c: &duijie_store::pairing::coverage::Covering| {
         let (Ok(org_region), Ok(target)) = (RegionCode::try_from(c.org_region.clone()), RegionCode::try_from(c.region_code.clone())) else {
             return false;
@@ -418,33 +358,23 @@ pub async fn coverage(state: &AppState, who: &Principal, t: &Targets) -> Result<
 }
 
 /// The issuing region of a batch as people read it.
-pub fn batch_issuer(state: &AppState, b: &Batch) -> String {
+pub fn batch_issuer(state: &Platform, b: &Batch) -> String {
     if b.region_code.is_empty() { "全国".into() } else { state.tree.full_name(&b.region()) }
 }
 
 /// Sends a draft plan's proposals into an unpublished batch.
-pub async fn send_plan(state: &AppState, who: &Principal, actor: &Actor, plan_id: i64, batch_id: i64) -> Result<usize, AppError> {
-    let plan = duijie_app::open(pairing::plan::get(&state.db, plan_id).await?, who, Action::PlanPairing)?;
-    let region = RegionCode::parse(&plan.region_code).map_err(|_| AppError::NotFound)?;
-    let batch = pairing::batch(&state.db, batch_id).await?.ok_or_else(|| AppError::field("batch_id", "批次不存在"))?;
+pub async fn send_plan(state: &Platform, who: &Principal, actor: &Actor, plan_id: i64, batch_id: i64) -> Result<usize, Error> {
+    let plan = crate::open(pairing::plan::get(&state.db, plan_id).await?, who, Action::PlanPairing)?;
+    let region = RegionCode::parse(&plan.region_code).map_err(|_| Error::NotFound)?;
+    let batch = pairing::batch(&state.db, batch_id).await?.ok_or_else(|| Error::field("batch_id", "批次不存在"))?;
     if batch.is_published() {
-        return Err(AppError::field("batch_id", format!("“{}”名单已发布，请选择未发布的批次", batch.name)));
+        return Err(Error::field("batch_id", format!("“{}”名单已发布，请选择未发布的批次", batch.name)));
     }
     if !batch.covers(&region) {
-        return Err(AppError::field("batch_id", format!("“{}”是{}的名单，不能包含本方案的地区", batch.name, batch_issuer(state, &batch))));
+        return Err(Error::field("batch_id", format!("“{}”是{}的名单，不能包含本方案的地区", batch.name, batch_issuer(state, &batch))));
     }
     let mut tx = state.db.begin().await?;
     let n = pairing::plan::send(&mut tx, actor, plan_id, batch_id).await.map_err(form_error)?;
     tx.commit().await?;
     Ok(n)
-}
-
-/// [`duijie_app::pairing::parse_regions`] over the platform's region tree.
-pub fn parse_regions(state: &AppState, input: &str, deepest: Level) -> Result<Vec<RegionCode>, String> {
-    duijie_app::pairing::parse_regions(&state.tree, input, deepest)
-}
-
-/// Loads a pairing the caller may see (404 otherwise).
-pub async fn visible(state: &AppState, who: &Principal, id: i64) -> Result<Pairing, AppError> {
-    Ok(duijie_app::pairing::visible(&state.db, who, id).await?)
 }

@@ -7,7 +7,11 @@
 //! allows (an organisation only for itself) and decided only by the
 //! departments of the level that issued the list (`ApproveAdjustment`); a
 //! store refusal comes back as a whole-form problem ([`form_error`]) with
-//! nothing written.
+//! nothing written. Proposing, steps, agreements, batches, coverage and plans
+//! are in [`ops`].
+
+mod ops;
+pub use ops::*;
 
 use crate::{Error, require};
 use duijie_domain::authz::{Action, Guarded, Target, decide};

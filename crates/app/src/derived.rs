@@ -10,16 +10,17 @@
 //! - The server answers at once after start: the first full load runs in the
 //!   background, and a request that needs derived data waits until it is
 //!   complete (it never sees a half-loaded catalogue).
-//! - Read-your-writes: after a write request succeeds, [`layer`] answers only
-//!   once a sync that started after the write finished, so the writer's next
-//!   request sees the change; writers waiting at the same time share one sync.
+//! - Read-your-writes: after a write succeeds, [`Derived::refresh`] returns
+//!   only once a sync that started after the write finished (the web layer
+//!   calls it after every write request), so the writer's next request sees
+//!   the change; writers waiting at the same time share one sync.
 //!   Until the first load is complete, writes do not wait; reads wait for the
 //!   load and for a sync that covers those writes (see [`Derived::refresh`]).
 //! - Writes of other processes (the CLI's imports, other servers) are picked
 //!   up within [`INTERVAL`].
 //! - A failed sync is logged and tried again on the next tick; writers waiting
 //!   for it are released (their change shows after the next good sync).
-//! - The background task ends when the last [`crate::AppState`] is dropped.
+//! - The background task ends when the last [`Derived`] handle is dropped.
 
 use duijie_fulltext::FullText;
 use duijie_store::Db;
@@ -216,15 +217,4 @@ fn give_back_memory() {
     // SAFETY: malloc_trim only releases free memory of glibc's own heaps; it takes no pointers.
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     let _released = unsafe { libc::malloc_trim(0) };
-}
-
-/// After a write request (any method but GET, HEAD and OPTIONS) that
-/// succeeded, waits for the derived data to include it.
-pub async fn layer(axum::extract::State(derived): axum::extract::State<Arc<Derived>>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
-    let res = next.run(req).await;
-    if writes && (res.status().is_success() || res.status().is_redirection()) {
-        derived.refresh().await;
-    }
-    res
 }

@@ -46,7 +46,7 @@ pub struct DemandImport {
 
 /// Checks every row of an uploaded demand list with the same rules as the form
 /// (`check_demand`), keeping at most `keep` errors; writes nothing.
-pub fn plan_import(state: &AppState, who: &Principal, file_name: &str, table: &duijie_office::Table, keep: usize) -> DemandImport {
+pub fn plan_import(state: &Platform, who: &Principal, file_name: &str, table: &duijie_office::Table, keep: usize) -> DemandImport {
     let cols: Vec<Option<usize>> = IMPORT_HEADERS.iter().map(|(h, _)| table.col(&[h])).collect();
     let mut out = DemandImport { file_name: file_name.to_string(), ..DemandImport::default() };
     for row in &table.rows {
@@ -86,7 +86,7 @@ pub fn plan_import(state: &AppState, who: &Principal, file_name: &str, table: &d
                 n.provenance = format!("{file_name} {} 第{}行", table.sheet, row.row);
                 out.rows.push((row.row, n));
             }
-            Err(AppError::Invalid(fs)) => {
+            Err(Error::Invalid(fs)) => {
                 for f in fs {
                     let column = IMPORT_FIELDS.iter().position(|x| *x == f.field).map(|i| IMPORT_HEADERS[i].0).unwrap_or("");
                     let e = duijie_office::RowError { row: row.row, column: column.to_string(), message: f.message };
@@ -103,12 +103,12 @@ pub fn plan_import(state: &AppState, who: &Principal, file_name: &str, table: &d
 }
 
 /// Writes a checked import as drafts in one transaction; nothing is written if any row is bad.
-pub async fn commit_import(state: &AppState, actor: &Actor, plan: &DemandImport) -> Result<usize, AppError> {
+pub async fn commit_import(state: &Platform, actor: &Actor, plan: &DemandImport) -> Result<usize, Error> {
     if !plan.errors.is_empty() {
-        return Err(AppError::bad("清单中还有错误，请修改后重新上传"));
+        return Err(Error::rejected("清单中还有错误，请修改后重新上传"));
     }
     for (row, n) in &plan.rows {
-        check_village(state, n).await.map_err(|e| AppError::bad(format!("第 {row} 行：{}", e.message())))?;
+        check_village(state, n).await.map_err(|e| Error::rejected(format!("第 {row} 行：{}", e.message())))?;
     }
     let mut tx = state.db.begin().await?;
     for (_, n) in &plan.rows {

@@ -17,8 +17,8 @@ pub use import::*;
 pub use matches::*;
 pub use offers::*;
 
-use crate::pairing::require;
-use crate::{AppError, AppState};
+use crate::require;
+use crate::{Error, Platform};
 use duijie_domain::authz::{Action, Guarded, Target, decide, decide_demand_approval};
 use duijie_domain::demand::{self as dd, Status, Step};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
@@ -29,8 +29,8 @@ use duijie_store::demand::supply::{self, NewOffer, Offer};
 use duijie_store::demand::{self, Demand, Household, NewDemand};
 
 /// Loads a demand the caller may see (404 otherwise).
-pub async fn visible(state: &AppState, who: &Principal, id: i64) -> Result<Demand, AppError> {
-    Ok(duijie_app::open(demand::get(&state.db, id).await?, who, Action::ViewDemand)?)
+pub async fn visible(state: &Platform, who: &Principal, id: i64) -> Result<Demand, Error> {
+    crate::open(demand::get(&state.db, id).await?, who, Action::ViewDemand)
 }
 
 /// What a person types to record a demand (page form and API body); every value is text as typed.
@@ -53,25 +53,25 @@ pub struct DemandInput {
     #[serde(default)]
     pub beneficiary_group: String,
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::integer)]
+    #[schema(schema_with = crate::schema::integer)]
     pub beneficiary_count: String,
     /// Estimated funds in 万元.
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::wan)]
+    #[schema(schema_with = crate::schema::wan)]
     pub funds_wan: String,
     /// relief (输血) or capacity (造血).
     #[serde(default)]
     pub mode: String,
     /// 1 一般, 2 较急, 3 紧急.
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::integer)]
+    #[schema(schema_with = crate::schema::integer)]
     pub urgency: String,
     /// 2026-12-31
     #[serde(default)]
     pub deadline: String,
     /// A small household wish (微心愿): "true"/"on"/"1".
     #[serde(default)]
-    #[schema(schema_with = crate::api::numbers::flag)]
+    #[schema(schema_with = crate::schema::flag)]
     pub is_wish: String,
     #[serde(default)]
     pub contact_name: String,
@@ -91,7 +91,7 @@ fn truthy(s: &str) -> bool {
 }
 
 /// Checks a demand for `who` (a county bureau records for its own subtree).
-pub fn check_demand(state: &AppState, who: &Principal, i: &DemandInput) -> Result<NewDemand, AppError> {
+pub fn check_demand(state: &Platform, who: &Principal, i: &DemandInput) -> Result<NewDemand, Error> {
     let mut errors = Vec::new();
     let title = i.title.trim();
     if title.is_empty() {
@@ -187,14 +187,14 @@ pub fn check_demand(state: &AppState, who: &Principal, i: &DemandInput) -> Resul
         if !hp.is_empty() && !duijie_domain::org::is_phone(hp) {
             errors.push(FieldError::new("household_phone", format!("“{hp}”不是有效的电话号码")));
         }
-        Some(Household { name: i.household_name.trim().to_string(), id_number: id, phone: hp.to_string() }.seal(&state.config.sealer))
+        Some(Household { name: i.household_name.trim().to_string(), id_number: id, phone: hp.to_string() }.seal(&state.sealer))
     } else {
         None
     };
     if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(Error::Invalid(errors));
     }
-    let (Some(target), Some(region)) = (target, region) else { return Err(AppError::bad("需求信息不完整")) };
+    let (Some(target), Some(region)) = (target, region) else { return Err(Error::rejected("需求信息不完整")) };
     Ok(NewDemand {
         title: title.to_string(),
         description: i.description.trim().to_string(),
@@ -219,15 +219,15 @@ pub fn check_demand(state: &AppState, who: &Principal, i: &DemandInput) -> Resul
 
 /// Villages are not in the in-memory tree (they load with a command): one
 /// that is not in the database is a field error, not a broken reference.
-async fn check_village(state: &AppState, n: &NewDemand) -> Result<(), AppError> {
+async fn check_village(state: &Platform, n: &NewDemand) -> Result<(), Error> {
     if n.region.level() == Level::Village && duijie_store::regions::village(&state.db, &n.region).await?.is_none() {
-        return Err(AppError::field("region", "没有这个村级区划代码（如尚未导入村级区划，请管理员运行 duijie regions load-villages）"));
+        return Err(Error::field("region", "没有这个村级区划代码（如尚未导入村级区划，请管理员运行 duijie regions load-villages）"));
     }
     Ok(())
 }
 
 /// Records a draft demand.
-pub async fn create(state: &AppState, who: &Principal, actor: &Actor, input: &DemandInput) -> Result<i64, AppError> {
+pub async fn create(state: &Platform, who: &Principal, actor: &Actor, input: &DemandInput) -> Result<i64, Error> {
     let n = check_demand(state, who, input)?;
     check_village(state, &n).await?;
     let mut tx = state.db.begin().await?;
@@ -237,32 +237,32 @@ pub async fn create(state: &AppState, who: &Principal, actor: &Actor, input: &De
 }
 
 /// The steps `who` may take on `d` now (for the buttons).
-pub fn steps_for(state: &AppState, who: &Principal, d: &Demand, confirmed_org: Option<i64>) -> Vec<Step> {
+pub fn steps_for(state: &Platform, who: &Principal, d: &Demand, confirmed_org: Option<i64>) -> Vec<Step> {
     [Step::Submit, Step::Approve, Step::Return, Step::Start, Step::Finish, Step::Withdraw]
         .into_iter()
         .filter(|s| dd::advance(d.status(), *s).is_ok() && may_step(state, who, d, *s, confirmed_org))
         .collect()
 }
 
-fn may_step(state: &AppState, who: &Principal, d: &Demand, step: Step, confirmed_org: Option<i64>) -> bool {
+fn may_step(state: &Platform, who: &Principal, d: &Demand, step: Step, confirmed_org: Option<i64>) -> bool {
     let edit = decide(who, Action::EditDemand, Target::Region(&d.region())).is_allowed();
     match step {
         Step::Submit | Step::Withdraw | Step::Finish => edit,
-        Step::Approve | Step::Return => decide_demand_approval(who, &d.unit_region(), state.config.demand_approval).is_allowed(),
+        Step::Approve | Step::Return => decide_demand_approval(who, &d.unit_region(), state.demand_approval).is_allowed(),
         Step::Start => edit || (who.role() == Role::Organization && who.org_id().is_some() && who.org_id() == confirmed_org),
         Step::Take | Step::Expire => false,
     }
 }
 
 /// Takes a step on a demand on behalf of `who`.
-pub async fn step(state: &AppState, who: &Principal, actor: &Actor, id: i64, step: Step, note: &str) -> Result<Demand, AppError> {
+pub async fn step(state: &Platform, who: &Principal, actor: &Actor, id: i64, step: Step, note: &str) -> Result<Demand, Error> {
     let d = visible(state, who, id).await?;
     let project_org = matching::project_of_demand(&state.db, id).await?.map(|p| p.org_id);
     if !may_step(state, who, &d, step, project_org) {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     if note.chars().count() > 500 {
-        return Err(AppError::field("note", "说明不能超过 500 字"));
+        return Err(Error::field("note", "说明不能超过 500 字"));
     }
     let mut tx = state.db.begin().await?;
     let after = match step {
@@ -282,7 +282,7 @@ pub fn sees_parties(who: &Principal, d: &Demand) -> bool {
 
 /// The match records of a demand that `who` may read: all of them for the
 /// county chain, an organisation's own, none for anyone else.
-pub async fn matches_visible(state: &AppState, who: &Principal, d: &Demand) -> Result<Vec<matching::Match>, AppError> {
+pub async fn matches_visible(state: &Platform, who: &Principal, d: &Demand) -> Result<Vec<matching::Match>, Error> {
     let all = matching::of_demand(&state.db, d.id).await?;
     if sees_parties(who, d) {
         return Ok(all);
@@ -293,16 +293,16 @@ pub async fn matches_visible(state: &AppState, who: &Principal, d: &Demand) -> R
 
 /// A household's personal data as `who` may see it: masked, or in full (audited)
 /// when `full` is asked by an officer in scope. `None` when the demand has no household.
-pub async fn household(state: &AppState, who: &Principal, actor: &Actor, d: &Demand, full: bool) -> Result<Option<(Household, bool)>, AppError> {
+pub async fn household(state: &Platform, who: &Principal, actor: &Actor, d: &Demand, full: bool) -> Result<Option<(Household, bool)>, Error> {
     let may_full = decide(who, Action::ViewHousehold, Target::Region(&d.region())).is_allowed();
     if full && may_full {
         let mut tx = state.db.begin().await?;
-        let h = demand::household_full(&mut tx, actor, &state.config.sealer, d).await?;
+        let h = demand::household_full(&mut tx, actor, &state.sealer, d).await?;
         tx.commit().await?;
         return Ok(h.map(|h| (h, true)));
     }
     if full {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     if !sees_parties(who, d) {
         // Organisations and officers outside the county chain learn that there
@@ -316,17 +316,17 @@ pub async fn household(state: &AppState, who: &Principal, actor: &Actor, d: &Dem
 /// and how many there are: which ones from the matching catalogue (a page
 /// costs the same at any scale), their rows from the database. The same
 /// answer as `duijie_store::demand::list` (a storage test holds the two equal).
-pub async fn list(state: &AppState, scope: &duijie_domain::Scope, f: &demand::Filter, limit: i64, offset: i64) -> Result<(Vec<Demand>, i64), AppError> {
+pub async fn list(state: &Platform, scope: &duijie_domain::Scope, f: &demand::Filter, limit: i64, offset: i64) -> Result<(Vec<Demand>, i64), Error> {
     let Some(q) = duijie_store::demand::catalog::DemandQuery::new(scope, f) else { return Ok((Vec::new(), 0)) };
     let (ids, total) = state.derived.matches().await.list_demands(&q, usize::try_from(offset).unwrap_or(0), usize::try_from(limit).unwrap_or(0));
     Ok((demand::by_ids(&state.db, &ids).await?, total as i64))
 }
 
 /// The success rate of `region` (within the caller's scope) for a period of Beijing dates.
-pub async fn success_rate(state: &AppState, who: &Principal, region: &RegionCode, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<SuccessRate, AppError> {
+pub async fn success_rate(state: &Platform, who: &Principal, region: &RegionCode, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<SuccessRate, Error> {
     require(decide(who, Action::ViewMatchStats, Target::Region(region)))?;
     if to < from {
-        return Err(AppError::field("to", "结束日期不能早于开始日期"));
+        return Err(Error::field("to", "结束日期不能早于开始日期"));
     }
     let child_len = region.level().child().map(|l| l.code_len()).unwrap_or(region.as_str().len());
     Ok(state.derived.success_rate(region.as_str(), child_len, duijie_store::pairing::start_of_day(from), duijie_store::pairing::end_of_day(to)).await)

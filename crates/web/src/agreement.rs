@@ -1,0 +1,72 @@
+//! The pairing agreement (结对帮扶协议书) as a Word document: the parties as
+//! the registry and the region tree name them, the terms as agreed.
+//!
+//! Guarantees: only a pairing both sides have agreed to gets an agreement
+//! (409 before); the caller has already opened the pairing
+//! (`duijie_app::pairing::visible`), and its organisation is read through it.
+
+use crate::format::{fmt_date, wan_or_empty};
+use crate::{AppError, AppState};
+use chrono::NaiveDate;
+use duijie_app::pairing::batch_issuer;
+use duijie_domain::pairing::{Kind, Status};
+use duijie_store::pairing::{self, Pairing};
+
+/// The agreement (协议书) of a pairing as a `.docx`.
+pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, AppError> {
+    use duijie_office::agreement::{Agreement, Party};
+    if matches!(p.status(), Status::Proposed | Status::Declined | Status::Withdrawn) {
+        return Err(AppError::Conflict("双方同意结对后才能生成结对帮扶协议书".into()));
+    }
+    let org = pairing::party(&state.db, p).await?.ok_or(AppError::NotFound)?;
+    let batch = pairing::batch(&state.db, p.batch_id).await?.ok_or(AppError::NotFound)?;
+    let target = p.target();
+    let place = state.tree.full_name(&target);
+    let kind = p.kind();
+    let liaison = duijie_store::liaisons::for_region(&state.db, &p.county())
+        .await?
+        .into_iter()
+        .find(|l| l.department == "rural_revitalization" && l.region_code == p.county_code);
+    let target_name = match kind {
+        Kind::County => format!("{place}乡村振兴局"),
+        Kind::PartyBranch => format!("{place}{}", p.target_label),
+        _ => format!("{place}村民委员会"),
+    };
+    let detail = match kind {
+        Kind::Household => format!("帮扶户：{}", p.target_label),
+        Kind::EnterpriseVillage => format!("会员企业：{}", p.target_label),
+        Kind::PartyBranch => format!("社会组织党组织与{}结对共建", p.target_label),
+        _ => String::new(),
+    };
+    let fmt = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").map(|d| fmt_date(&d)).unwrap_or_default();
+    let a = Agreement {
+        number: format!("JDXY-{}-{:06}", batch.id, p.id),
+        batch: format!("{}{}", batch_issuer(state, &batch), batch.name),
+        kind_label: kind.label().to_string(),
+        org: Party {
+            name: org.name.clone(),
+            credit_code: org.credit_code.clone(),
+            address: org.address.clone(),
+            contact_name: org.contact_name.clone(),
+            contact_phone: org.contact_phone.clone(),
+        },
+        target: Party {
+            name: target_name,
+            credit_code: String::new(),
+            address: place.clone(),
+            contact_name: liaison.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+            contact_phone: liaison.as_ref().map(|l| l.phone.clone()).unwrap_or_default(),
+        },
+        target_region: place,
+        target_detail: detail,
+        team: String::new(),
+        fields: p.fields.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        commitments: p.commitments.clone(),
+        funds_wan: wan_or_empty(p.funds_fen),
+        people: p.people,
+        term_start: fmt(&p.term_start),
+        term_end: fmt(&p.term_end),
+        sign_deadline: fmt(&batch.sign_deadline),
+    };
+    duijie_office::agreement::agreement_docx(&a).map_err(|e| AppError::Internal(e.to_string()))
+}
