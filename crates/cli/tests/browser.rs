@@ -29,6 +29,13 @@
 //!   one more matched demand beside its definition; the demand page fits a
 //!   375 px phone.
 //!
+//! Every test also fails when, at any point of its walk, the browser's console
+//! logged an error or a Content-Security-Policy violation (read from
+//! chromedriver's browser log when the scenario ends), or when any page the
+//! platform served showed an English word that is not on [`ENGLISH_ALLOWED`]
+//! (proper names such as PDF, Excel, API): every HTML answer is read on its
+//! way out, its visible text and placeholders taken, and the words kept.
+//!
 //! How it runs: each test starts the whole application in-process on a fresh
 //! SQLite database (`duijie_store::testing::fresh_sqlite`, full regions plus
 //! the demo accounts) on a free local port, then starts its own
@@ -66,6 +73,12 @@ const YILIANG: &str = "云南省昭通市彝良县";
 
 /// How long a page may take to show what we wait for.
 const PAGE_WAIT: Duration = Duration::from_secs(20);
+
+/// English a Chinese user may meet: names of formats, products and standards.
+const ENGLISH_ALLOWED: &[&str] = &["PDF", "Excel", "WPS", "API", "ID", "JPG", "JPEG", "PNG", "WebP", "Word", "docx", "xlsx", "xls", "csv", "zip", "QR", "HTTPS", "URL", "KB", "MB"];
+
+/// The English words pages showed during the current test ("path: word"), read by [`with_browser`].
+static ENGLISH_SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// One browser at a time: three Chromiums at once on a small shared machine
 /// make timings flaky. (tokio's mutex works across the tests' runtimes and is
@@ -138,6 +151,8 @@ async fn county_officer_cannot_open_another_countys_page_or_api_record() {
         assert_eq!(text(&c, "h1").await, "未找到");
         let source = c.source().await.unwrap();
         assert!(!source.contains("镇雄"), "the refusal must not reveal the other county's name");
+        // The browser notes the 404 of that page; nothing else may be in its console.
+        expect_console_only(&c, &["/regions/530627 - Failed to load resource: the server responded with a status of 404"]).await;
 
         // Their own county still opens.
         c.goto(&format!("{base}/regions/530628")).await.unwrap();
@@ -349,6 +364,7 @@ async fn an_officer_plans_pairings_an_organisation_consents_the_county_confirms_
         // 1. 云南省乡村振兴局 looks at coverage: 镇雄县 has nobody.
         log_in(&c, &base, "yn_xz").await;
         let none_before = open_coverage(&c).await;
+        assert_legend_matches_map(&c).await;
         assert_eq!(text(&c, "#coverage-title").await, format!("结对覆盖：{COVERAGE_TARGETS}"), "the province's officer should start from the province's key counties");
         let picked = c.find(Locator::Css("#targets option:checked")).await.expect("the target picker should have a choice").text().await.unwrap();
         assert_eq!(picked, "云南省·国家乡村振兴重点帮扶县", "the target picker should show the default set");
@@ -825,6 +841,24 @@ async fn wait_for_toast_saying(c: &Client, expected: &str) -> String {
 }
 
 /// Opens 结对覆盖 from the menu; returns the number of counties without a pairing (#n-none).
+/// The coverage map's legend shows the map's four colours (styled from the
+/// stylesheet: inline styles are blocked by the CSP and left the swatches blank),
+/// and every county on the map is painted in one of them.
+async fn assert_legend_matches_map(c: &Client) {
+    const LEGEND: [&str; 4] = ["#67c23a", "#e6a23c", "#f56c6c", "#f2f3f5"];
+    let shown = c.execute("return [...document.querySelectorAll('.legend .swatch')].map(s => getComputedStyle(s).backgroundColor)", vec![]).await.unwrap();
+    let rgb = |hex: &str| {
+        let n = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap();
+        format!("rgb({}, {}, {})", n(1), n(3), n(5))
+    };
+    assert_eq!(shown, json!(LEGEND.map(rgb)), "the legend's swatches should carry the map's colours");
+    let fills = c.execute("return [...document.querySelectorAll('svg.map path[data-code]')].map(p => p.getAttribute('fill').toLowerCase())", vec![]).await.unwrap();
+    let fills: Vec<String> = serde_json::from_value(fills).unwrap();
+    assert!(!fills.is_empty(), "the coverage map should be drawn");
+    let odd: Vec<&String> = fills.iter().filter(|f| !LEGEND.contains(&f.as_str())).collect();
+    assert!(odd.is_empty(), "map colours missing from the legend: {odd:?}");
+}
+
 async fn open_coverage(c: &Client) -> i64 {
     click(c, "#menu-coverage").await;
     c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#coverage-table")).await.expect("结对覆盖 should show the target counties");
@@ -1034,12 +1068,15 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
-    let (base, _db) = start_app().await;
+    let (base, db) = start_app().await;
     let driver = ChromeDriver::start().await;
     let profile = tempfile::tempdir().unwrap();
     let client = driver.open_session(profile.path()).await;
 
+    ENGLISH_SEEN.lock().unwrap_or_else(|p| p.into_inner()).clear();
+
     let outcome = tokio::spawn(scenario(client.clone(), base)).await;
+    let console = console_problems(&client).await;
     let _ = client.close().await;
     drop(driver);
 
@@ -1049,6 +1086,131 @@ where
             Err(e) => panic!("the browser scenario did not finish: {e}"),
         }
     }
+    assert!(console.is_empty(), "the browser console reported errors or CSP violations:\n  {}", console.join("\n  "));
+    let usernames: Vec<String> = duijie_store::on_db!(&db.db, p => sqlx::query_scalar("SELECT username FROM users").fetch_all(p).await).unwrap();
+    let mut english = std::mem::take(&mut *ENGLISH_SEEN.lock().unwrap_or_else(|p| p.into_inner()));
+    english.retain(|seen| !usernames.iter().any(|u| seen.ends_with(&format!(": {u}"))));
+    english.dedup();
+    assert!(english.is_empty(), "pages showed English to a Chinese user:\n  {}", english.join("\n  "));
+}
+
+/// chromedriver's browser log (`POST /session/{id}/se/log`): what the pages
+/// wrote to the console since the last read, CSP violations included.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// The console's errors and Content-Security-Policy complaints, as "LEVEL message".
+async fn console_problems(c: &Client) -> Vec<String> {
+    let log = c.issue_cmd(BrowserLog).await.expect("chromedriver gives the browser log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["level"] == "SEVERE" || e["message"].as_str().is_some_and(|m| m.contains("Content Security Policy")))
+        .map(|e| format!("{} {}", e["level"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or("")))
+        .collect()
+}
+
+/// Reads the console so far and fails on anything but what this step expects
+/// (a refused page's 404), so that the check at the end sees only the unexpected.
+async fn expect_console_only(c: &Client, expected: &[&str]) {
+    let problems = console_problems(c).await;
+    let unexpected: Vec<&String> = problems.iter().filter(|p| !expected.iter().any(|e| p.contains(e))).collect();
+    assert!(unexpected.is_empty(), "the browser console reported errors:\n  {unexpected:?}");
+}
+
+/// What a person reads on an HTML page: its text (scripts, styles and
+/// comments left out) and the placeholders of its fields.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        out.push(' ');
+        rest = &rest[i..];
+        let lower = rest.get(..9).unwrap_or(rest).to_ascii_lowercase();
+        let skip_to = if rest.starts_with("<!--") {
+            Some("-->")
+        } else if lower.starts_with("<script") {
+            Some("</script>")
+        } else if lower.starts_with("<style") {
+            Some("</style>")
+        } else {
+            None
+        };
+        let end = match skip_to {
+            Some(close) => rest.find(close).map_or(rest.len(), |j| j + close.len()),
+            None => rest.find('>').map_or(rest.len(), |j| j + 1),
+        };
+        let tag = &rest[..end];
+        if skip_to.is_none() {
+            for attr in ["placeholder=\"", "title=\"", "aria-label=\""] {
+                if let Some(k) = tag.find(attr) {
+                    out.push_str(tag[k + attr.len()..].split('"').next().unwrap_or(""));
+                    out.push(' ');
+                }
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&nbsp;", " ")
+}
+
+/// The English of `text`: words of Latin letters, and identifiers joined by
+/// `_` (`registration_certificate`) whole — a username is one too, and
+/// [`with_browser`] lets the accounts' own names pass. Codes and addresses
+/// (anything with a digit or `@/:`) and the allowed words are left out.
+fn english_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for token in text.split(|ch: char| !(ch.is_ascii_alphanumeric() || "_@/:.-".contains(ch))) {
+        if token.chars().any(|ch| ch.is_ascii_digit() || "@/:".contains(ch)) {
+            continue;
+        }
+        let allowed = |w: &str| ENGLISH_ALLOWED.iter().any(|a| a.eq_ignore_ascii_case(w));
+        for word in token.split(['.', '-']).filter(|w| w.len() >= 2 && w.chars().any(|ch| ch.is_ascii_alphabetic())) {
+            if !allowed(word) {
+                out.push(word.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Reads every HTML answer on its way out and keeps the English words it shows.
+async fn watch_english(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let html = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    if !html {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let words = english_words(&visible_text(&String::from_utf8_lossy(&bytes)));
+    if !words.is_empty() {
+        let mut seen = ENGLISH_SEEN.lock().unwrap_or_else(|p| p.into_inner());
+        seen.extend(words.into_iter().map(|w| format!("{path}: {w}")));
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+#[test]
+fn the_english_check_sees_labels_and_spares_names_and_codes() {
+    let page = r#"<html><head><title>首页</title><style>.a{color:red}</style><script>let x = "hidden";</script></head>
+        <body><h1>结对</h1><p>registration_certificate 上传 PDF 或 Excel</p><input placeholder="如 5306 or name">
+        <p>demand.household.view</p><p>账号 yl_xz，信用代码 53530000MJ0000001X</p><!-- a comment --></body></html>"#;
+    let words = english_words(&visible_text(page));
+    assert_eq!(words, vec!["registration_certificate", "or", "name", "demand", "household", "view", "yl_xz"]);
 }
 
 /// The whole application on a free local port, over a fresh database with the
@@ -1058,7 +1220,8 @@ async fn start_app() -> (String, duijie_store::testing::TestDb) {
     let state = duijie_web::AppState::new(t.db.clone(), duijie_web::WebConfig::default()).await.expect("app state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, duijie_web::router(state)).await.unwrap() });
+    let app = duijie_web::router(state).layer(axum::middleware::from_fn(watch_english));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}"), t)
 }
 

@@ -364,7 +364,7 @@ fn svg_open(out: &mut String, w: f64, h: f64, label: &str) {
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" \
          preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-label=\"{}\" \
-         style=\"display:block;width:100%;height:auto;max-width:100%\" \
+         class=\"map\" \
          font-family=\"sans-serif\">",
         w.ceil(),
         h.ceil(),

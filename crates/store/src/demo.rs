@@ -321,14 +321,15 @@ async fn load_demands(db: &Db) -> Result<()> {
             provenance: "演示数据".into(),
             is_demo: true,
         };
-        let id = demand::create(&mut tx, &bureau, &n).await?;
-        let Some(day) = published.and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()) else {
+        let published = published.and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()).map(|day| crate::pairing::start_of_day(day) + 9 * 3600);
+        // Recorded an hour before it was submitted, so that its history reads in order.
+        let id = demand::create_at(&mut tx, &bureau, &n, published.map_or_else(crate::now, |at| at - 3600)).await?;
+        let Some(at) = published else {
             if *title == "牛街镇乡村医生适宜技术培训" {
                 demand::step(&mut tx, &bureau, id, Step::Submit, "", crate::now()).await?;
             }
             continue;
         };
-        let at = crate::pairing::start_of_day(day) + 9 * 3600;
         demand::step(&mut tx, &bureau, id, Step::Submit, "", at).await?;
         let approver = Actor { user_id: None, name: "演示数据".into(), unit: "县民政局（演示）".into() };
         demand::step(&mut tx, &approver, id, Step::Approve, "", at + 3600).await?;

@@ -1121,6 +1121,9 @@ async fn the_success_rate_matches_a_hand_computed_example(db: &Db) {
     let field = |f: &str| rate.by_field.iter().find(|r| r.key == f).map(|r| (r.published, r.matched)).unwrap();
     assert_eq!((field("产业"), field("教育")), ((2, 1), (3, 1)));
     assert!(rate.definition.contains("统计期内发布"));
+    // Unmatched for more than 60 days, of the period's demands: the three March ones
+    // still waiting, not the 2024 one (it was published before the period).
+    assert_eq!(rate.long_unmatched, 3);
     // The same numbers straight from SQL.
     assert_eq!(success_rate_sql(db, "530623", from, to).await.unwrap(), (5, 2));
     // A period ending before the matches: nothing matched yet.

@@ -263,3 +263,17 @@ fn routes_lists_pages_and_api() {
         assert!(lines.iter().any(|l| l == path), "{path} missing from: {lines:?}");
     }
 }
+
+/// What `duijie serve --demo` writes under `data/` in a checkout — the
+/// databases, the data key that seals households' personal data, the search
+/// index — is ignored by git, so that `git add -A` cannot commit the secret key.
+#[test]
+fn the_data_directory_is_never_committed() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let written = ["data/duijie.key", "data/duijie.db", "data/duijie.db-wal", "data/search-index/meta.json"];
+    let out = Command::new("git").arg("-C").arg(&repo).args(["check-ignore", "--no-index"]).args(written).output().expect("git runs");
+    let ignored = text(&out.stdout);
+    for path in written {
+        assert!(ignored.lines().any(|l| l == path), "{path} is not ignored by .gitignore: {ignored}");
+    }
+}

@@ -18,6 +18,7 @@ both!(
     the_success_rate_of_a_township_matches_a_hand_count_and_sql,
     offers_are_published_ordered_from_and_curated,
     the_public_lists_need_no_token_and_carry_no_personal_data,
+    the_demo_histories_read_in_time_order,
 );
 
 const ORG_YL: &str = "演示·彝良县助学服务中心";
@@ -461,5 +462,18 @@ async fn every_demand_route_is_in_the_openapi_description() {
     assert!(doc["paths"]["/api/v1/stats/matching"]["get"]["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "region"));
     for schema in ["DemandInput", "MatchInput", "OfferInput", "DemandDto", "DemandDetail", "HouseholdDto", "Recommendations", "SuccessRateDto", "PublicDemandDto", "OfferDto"] {
         assert!(doc["components"]["schemas"].get(schema).is_some(), "openapi.json lacks the schema {schema}");
+    }
+}
+
+/// Every demo demand's history reads in time order — recorded, submitted,
+/// published, taken — as the detail page lists it (not 录入 after 发布).
+async fn the_demo_histories_read_in_time_order(a: App) {
+    let ids: Vec<i64> = duijie_store::on_db!(&a.t.db, p => sqlx::query_scalar("SELECT id FROM demands ORDER BY id").fetch_all(p).await).unwrap();
+    assert!(ids.len() > 5, "the demo has demands");
+    for id in ids {
+        let events = duijie_store::demand::events(&a.t.db, id).await.unwrap();
+        assert_eq!(events.first().map(|e| e.to_status.as_str()), Some("draft"), "demand {id} starts with its recording");
+        let times: Vec<i64> = events.iter().map(|e| e.at).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "demand {id}: {times:?}");
     }
 }

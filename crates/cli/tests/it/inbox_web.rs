@@ -12,6 +12,7 @@ both!(
     a_notice_shows_only_to_its_recipient_and_opening_it_marks_it_read,
     links_leave_the_site_never_and_all_can_be_marked_read,
     the_api_lists_and_marks_only_the_callers_notices,
+    a_page_past_the_end_shows_the_last_page,
 );
 
 /// The app with its demo data's notices removed, so that every inbox starts empty.
@@ -168,4 +169,18 @@ async fn the_api_lists_and_marks_only_the_callers_notices(a: App) {
         assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
     }
     assert_eq!(doc["paths"]["/api/v1/inbox"]["get"]["tags"][0], "inbox");
+}
+
+async fn a_page_past_the_end_shows_the_last_page(a: App) {
+    let a = with_empty_inboxes(a).await;
+    let (org, _) = a.login("org_yl").await;
+    for i in 1..=21 {
+        notify(&a, org_of(&a, "org_yl").await, &format!("第{i}条通知"), "/inbox", "org_yl").await;
+    }
+    let page = a.get("/inbox?page=999", &org).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("共 21 条 · 第 2/2 页"), "{}", page.body);
+    assert!(!page.body.contains("第 999"), "a page that does not exist is not named");
+    // The last page holds the oldest notice (newest first), not an empty list.
+    assert!(page.body.contains("第1条通知") && !page.body.contains("暂无消息"));
 }

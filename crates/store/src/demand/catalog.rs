@@ -148,7 +148,8 @@ pub struct SuccessRate {
     pub by_region: Vec<Rate>,
     /// By field, in the order of `FIELDS`.
     pub by_field: Vec<Rate>,
-    /// Published demands without a match for more than `LONG_UNMATCHED_DAYS`.
+    /// Of the period's demands, those still published without a match more
+    /// than `LONG_UNMATCHED_DAYS` after publication (never more than its unmatched ones).
     pub long_unmatched: u64,
     pub definition: &'static str,
 }
@@ -819,12 +820,12 @@ impl MatchCatalog {
             if !d.region.starts_with(region) {
                 continue;
             }
-            if d.status == Status::Published && d.published_at.is_some_and(|p| p < stale) {
-                long += 1;
-            }
             let Some(p) = d.published_at else { continue };
             if p < from || p > to {
                 continue;
+            }
+            if d.status == Status::Published && p < stale {
+                long += 1;
             }
             let matched = d.matched_at.is_some_and(|m| m <= to);
             total.add(matched);

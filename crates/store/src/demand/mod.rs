@@ -180,8 +180,13 @@ pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Demand>> {
 
 /// Records a draft demand (and its household, sealed).
 pub async fn create(tx: &mut Tx, actor: &Actor, n: &NewDemand) -> Result<i64> {
+    create_at(tx, actor, n, crate::now()).await
+}
+
+/// Records a draft demand as of `now` (the demo data's demands are recorded
+/// on the day they were submitted, so that their history reads in order).
+pub(crate) async fn create_at(tx: &mut Tx, actor: &Actor, n: &NewDemand, now: i64) -> Result<i64> {
     check(n)?;
-    let now = crate::now();
     let county: String = n.region.as_str().chars().take(6).collect();
     let deadline = n.deadline.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
     let sql = "INSERT INTO demands (title, description, field, target_kind, region_code, county_code, beneficiary_group, beneficiary_count, \

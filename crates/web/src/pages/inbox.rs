@@ -94,8 +94,14 @@ impl InboxPage {
 
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<ListQuery>) -> Result<InboxPage, AppError> {
     let unread_only = q.tab.as_deref() == Some("unread");
-    let page = q.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1).clamp(1, 100_000);
-    let (items, total) = inbox::list(&state.db, &cu.principal, unread_only, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let asked = q.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1).clamp(1, 100_000);
+    let (mut items, total) = inbox::list(&state.db, &cu.principal, unread_only, PAGE_SIZE, (asked - 1) * PAGE_SIZE).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    // A page past the end (an old link, a typed number) shows the last page.
+    let page = asked.min(pages);
+    if page < asked {
+        items = inbox::list(&state.db, &cu.principal, unread_only, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?.0;
+    }
     let rows = items
         .into_iter()
         .enumerate()
@@ -109,7 +115,7 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
             unread: n.read_at.is_none(),
         })
         .collect();
-    Ok(InboxPage { layout: Layout::new(&state, &cu, "inbox", q.ok).await, unread_only, rows, total, page, pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
+    Ok(InboxPage { layout: Layout::new(&state, &cu, "inbox", q.ok).await, unread_only, rows, total, page, pages })
 }
 
 #[derive(serde::Deserialize)]

@@ -36,6 +36,9 @@ use duijie_domain::Role;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css")) }))
+        .route("/static/favicon.svg", get(favicon))
+        // Browsers ask for /favicon.ico on their own (a JSON answer, a download).
+        .route("/favicon.ico", get(favicon))
         .route("/static/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.js")) }))
         .merge(login::router())
         .merge(regions::router())
@@ -122,4 +125,9 @@ pub fn done(to: &str, message: &str) -> axum::response::Response {
 
 pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|v| v.trim_start_matches('=').to_string()).unwrap_or_default()
+}
+
+/// The platform's icon (the tab, the bookmarks), served from the binary.
+async fn favicon() -> impl axum::response::IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], include_str!("../../static/favicon.svg"))
 }

@@ -59,7 +59,7 @@ pub struct SuccessRateDto {
     pub by_region: Vec<RateDto>,
     /// 按帮扶领域。
     pub by_field: Vec<RateDto>,
-    /// 发布后超过 `long_unmatched_days` 天仍未对接的需求数（当前）。
+    /// 统计期内发布的需求中，发布后超过 `long_unmatched_days` 天仍未对接的数量（按当前状态）。
     pub long_unmatched: u64,
     pub long_unmatched_days: i64,
     /// 成功率的口径。
