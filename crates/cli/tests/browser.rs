@@ -209,6 +209,33 @@ async fn pages_fit_a_phone() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_offices_read_their_coverage_and_organisations_open_only_their_own_pairings() {
+    with_browser(|c, base| async move {
+        // The county offices of 彝良县 and 镇雄县: 结对覆盖 from the menu and from
+        // the button on /pairing shows their prefecture's targets, read-only.
+        for user in ["yl_xz", "yl_mz", "zx_xz"] {
+            log_in(&c, &base, user).await;
+            open_coverage(&c).await;
+            let title = text(&c, "h1").await;
+            assert!(title.contains("昭通市"), "{user} should see 昭通市's targets, the page says {title:?}");
+            assert!(c.find(Locator::Css("#plan-form")).await.is_err(), "{user} may not plan from the coverage page");
+            c.goto(&format!("{base}/pairing")).await.unwrap();
+            click(&c, "a.button[href='/pairing/coverage']").await;
+            c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#coverage-table")).await.unwrap_or_else(|_| panic!("{user}: the /pairing button should open 结对覆盖"));
+            log_out(&c, &base).await;
+        }
+        // An organisation sees who covers each county, and opens only its own pairings.
+        log_in(&c, &base, "org_yl").await;
+        open_coverage(&c).await;
+        let links = texts(&c, "#coverage-table a[href^='/pairing/']:not([href^='/pairing/new'])").await;
+        assert!(!links.is_empty() && links.iter().all(|l| l == "演示·彝良县助学服务中心"), "only the organisation's own pairings are links: {links:?}");
+        let table = text(&c, "#coverage-table").await;
+        assert!(table.contains("演示·云南省乡村发展促进会"), "another organisation's listed pairing is named");
+    })
+    .await;
+}
+
 const APPLICANT: &str = "彝良县测试乡村服务中心";
 const APPLICANT_USER: &str = "apply_test";
 const APPLICANT_PASSWORD: &str = "Apply2026x";

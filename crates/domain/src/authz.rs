@@ -151,6 +151,12 @@ pub enum Action {
     ManagePairing,
     /// Propose a pairing with a county or village (an organisation: its own).
     ProposePairing,
+    /// See the pairing coverage (结对覆盖) of the target counties within a
+    /// region: organisations anywhere; officers within their subtree, and
+    /// read-only the targets of the regions above their own unit (a county
+    /// office sees its prefecture's and province's). What it shows beyond the
+    /// published lists is decided pairing by pairing (`ViewPairing`).
+    ViewCoverage,
     /// Create and publish pairing batches (lists) of a province or the country.
     ManageBatch,
     /// Ask for a pairing plan and send its proposals.
@@ -196,7 +202,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
+        Action::ViewCoverage,
         Action::OpenDemandFile,
         Action::ViewOffer,
         Action::DecideMatch,
@@ -434,6 +441,9 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             permitted(in_subtree(t) && matches!(who.role, Role::Admin | Role::RuralRevitalization | Role::CivilAffairs))
         }
+        (Action::ViewCoverage, Target::Region(r)) => {
+            if who.role == Role::Organization || in_subtree(r) || (gov && r.contains(&who.region)) { Allow } else { NotFound }
+        }
         (Action::ProposePairing | Action::RequestAdjustment, Target::Region(r)) => {
             if decide(who, Action::ViewRegion, target) != Allow {
                 return NotFound;
@@ -632,6 +642,7 @@ mod tests {
             (Role::Admin,               Action::OrderOffer,        Allow,     NotFound),
             (Role::Admin,               Action::ManageOffer,       Allow,     NotFound),
             (Role::Admin,               Action::ViewOffer,         Allow,     NotFound),
+            (Role::Admin,               Action::ViewCoverage,      Allow,     NotFound),
             (Role::Admin,               Action::OpenDemandFile,    Allow,     NotFound),
             (Role::Admin,               Action::DecideMatch,       Allow,     NotFound),
             (Role::Admin,               Action::ViewAdjustment,    Allow,     NotFound),
@@ -668,6 +679,7 @@ mod tests {
             (Role::CivilAffairs,        Action::OrderOffer,        Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ManageOffer,       Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewOffer,         Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ViewCoverage,      Allow,     NotFound),
             (Role::CivilAffairs,        Action::OpenDemandFile,    Allow,     NotFound),
             (Role::CivilAffairs,        Action::DecideMatch,       NotFound,  NotFound),
             (Role::CivilAffairs,        Action::ViewAdjustment,    Allow,     NotFound),
@@ -704,6 +716,7 @@ mod tests {
             (Role::RuralRevitalization, Action::OrderOffer,        Allow,     NotFound),
             (Role::RuralRevitalization, Action::ManageOffer,       Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewOffer,         Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewCoverage,      Allow,     NotFound),
             (Role::RuralRevitalization, Action::OpenDemandFile,    Allow,     NotFound),
             (Role::RuralRevitalization, Action::DecideMatch,       Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewAdjustment,    Allow,     NotFound),
@@ -740,6 +753,7 @@ mod tests {
             (Role::Supervisor,          Action::OrderOffer,        Forbidden, NotFound),
             (Role::Supervisor,          Action::ManageOffer,       Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewOffer,         NotFound,  NotFound),
+            (Role::Supervisor,          Action::ViewCoverage,      Allow,     NotFound),
             (Role::Supervisor,          Action::OpenDemandFile,    NotFound,  NotFound),
             (Role::Supervisor,          Action::DecideMatch,       NotFound,  NotFound),
             (Role::Supervisor,          Action::ViewAdjustment,    Allow,     NotFound),
@@ -776,6 +790,7 @@ mod tests {
             (Role::Organization,        Action::OrderOffer,        Forbidden, Forbidden),
             (Role::Organization,        Action::ManageOffer,       Allow,     NotFound),
             (Role::Organization,        Action::ViewOffer,         Allow,     NotFound),
+            (Role::Organization,        Action::ViewCoverage,      Allow,     Allow),
             (Role::Organization,        Action::OpenDemandFile,    NotFound,  NotFound),
             (Role::Organization,        Action::DecideMatch,       Allow,     NotFound),
             (Role::Organization,        Action::ViewAdjustment,    Allow,     NotFound),
@@ -794,6 +809,7 @@ mod tests {
                     | Action::ViewEnrolments
                     | Action::ManageLiaison
                     | Action::ProposePairing
+                    | Action::ViewCoverage
                     | Action::ManageBatch
                     | Action::PlanPairing
                     | Action::RequestAdjustment
@@ -832,6 +848,18 @@ mod tests {
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
         }
+    }
+
+    #[test]
+    fn a_county_office_reads_the_coverage_of_the_regions_above_it_but_not_beside_it() {
+        let county = principal(Role::RuralRevitalization, "530628", None);
+        for above in ["5306", "53", "000000"] {
+            assert_eq!(decide(&county, Action::ViewCoverage, Target::Region(&code(above))), Allow, "{above}");
+        }
+        assert_eq!(decide(&county, Action::ViewCoverage, Target::Region(&code("530627"))), NotFound);
+        assert_eq!(decide(&county, Action::ViewCoverage, Target::Region(&code("52"))), NotFound);
+        // Read-only: it plans and proposes nothing there.
+        assert_eq!(decide(&county, Action::PlanPairing, Target::Region(&code("5306"))), NotFound);
     }
 
     #[test]

@@ -331,7 +331,7 @@ pub async fn publish_batch(state: &Platform, who: &Principal, actor: &Actor, id:
 /// Parses a target spec for `who`, who must be able to see its region.
 pub fn targets_for(who: &Principal, spec: &str) -> Result<Targets, Error> {
     let t = Targets::parse(spec).map_err(|m| Error::field("targets", m))?;
-    require(decide(who, Action::ViewRegion, Target::Region(t.within())))?;
+    require(decide(who, Action::ViewCoverage, Target::Region(t.within())))?;
     Ok(t)
 }
 

@@ -69,9 +69,13 @@ async fn a_pairing_is_seen_by_its_two_sides_and_their_superiors_only(a: App) {
     assert!(!list.body.contains("彝良县助学服务中心"), "镇雄县 does not see 彝良县's pairing");
     let (cookie, _) = a.login("yl_xz").await;
     assert!(a.get("/pairing", &cookie).await.body.contains("演示·彝良县助学服务中心"));
-    // Coverage is read by province or prefecture; a county officer is told so.
+    // A county officer reads the coverage of the prefecture and province above it
+    // (read-only, no plan form), not that of a neighbouring prefecture.
     let cov = a.get("/pairing/coverage?targets=national_key:5306", &cookie).await;
-    assert_eq!(cov.status, StatusCode::NOT_FOUND, "昭通市 is outside 彝良县's scope");
+    assert_eq!(cov.status, StatusCode::OK, "彝良县 reads 昭通市's coverage");
+    assert!(cov.body.contains("彝良县") && !cov.body.contains("id=\"plan-form\""));
+    let cov = a.get("/pairing/coverage?targets=national_key:5301", &cookie).await;
+    assert_eq!(cov.status, StatusCode::NOT_FOUND, "昆明市 is not above 彝良县");
 }
 
 async fn the_proposal_form_names_each_bad_field_keeps_the_input_and_writes_nothing(a: App) {

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use duijie_domain::authz::Action;
+use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::org::FIELDS;
 use duijie_domain::pairing::Targets;
 use duijie_domain::{Level, RegionCode, Role};
@@ -67,7 +67,8 @@ pub struct CoverageRow {
     pub name: String,
     pub prefecture: String,
     pub count: usize,
-    pub orgs: Vec<(i64, String, String)>,
+    /// (pairing id, organisation, fields, whether the caller may open the pairing).
+    pub orgs: Vec<(i64, String, String, bool)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -129,6 +130,14 @@ pub fn coverage_map(t: &Targets, rows: &[CountyCoverage]) -> String {
     duijie_geo::choropleth(&view, &shades, "#f2f3f5")
 }
 
+/// Whether `who` may open the pairing behind a coverage entry (others' are named, not linked).
+fn may_open(who: &duijie_domain::Principal, o: &duijie_store::pairing::coverage::Covering) -> bool {
+    match (RegionCode::parse(&o.org_region), RegionCode::parse(&o.region_code)) {
+        (Ok(org_region), Ok(target)) => decide(who, Action::ViewPairing, Target::Pairing { org_id: o.org_id, org_region: &org_region, target: &target }).is_allowed(),
+        _ => false,
+    }
+}
+
 async fn coverage_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<CoverageQuery>) -> Result<CoveragePage, AppError> {
     let spec = if q.targets.trim().is_empty() { default_targets(&cu.principal) } else { q.targets.trim().to_string() };
     let t = targets_for(&cu.principal, &spec)?;
@@ -148,7 +157,7 @@ async fn coverage_page(State(state): State<AppState>, cu: CurrentUser, Query(q):
             name: r.county.name.clone(),
             prefecture: RegionCode::parse(&r.county.code[..4]).ok().and_then(|p| state.tree.get(&p)).map(|n| n.name.clone()).unwrap_or_default(),
             count: r.count(),
-            orgs: r.organizations.iter().map(|o| (o.pairing_id, o.org_name.clone(), o.fields.clone())).collect(),
+            orgs: r.organizations.iter().map(|o| (o.pairing_id, o.org_name.clone(), o.fields.clone(), may_open(&cu.principal, o))).collect(),
         })
         .collect();
     let who = &cu.principal;
