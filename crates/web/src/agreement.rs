@@ -20,8 +20,7 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
     }
     let org = pairing::party(&state.db, p).await?.ok_or(AppError::NotFound)?;
     let batch = pairing::batch(&state.db, p.batch_id).await?.ok_or(AppError::NotFound)?;
-    let target = p.target();
-    let place = state.tree.full_name(&target);
+    let place = p.place(&state.tree);
     let kind = p.kind();
     let liaison = duijie_store::liaisons::for_region(&state.db, &p.county())
         .await?
@@ -29,6 +28,10 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
         .find(|l| l.department == "rural_revitalization" && l.region_code == p.county_code);
     let target_name = match kind {
         Kind::County => format!("{place}乡村振兴局"),
+        // 花桥村党支部 names its village itself: after the township, not after the village again.
+        Kind::PartyBranch if !p.village_name.is_empty() && p.target_label.starts_with(&p.village_name) => {
+            format!("{}{}", p.target().parent().map(|t| state.tree.full_name(&t)).unwrap_or_default(), p.target_label)
+        }
         Kind::PartyBranch => format!("{place}{}", p.target_label),
         _ => format!("{place}村民委员会"),
     };

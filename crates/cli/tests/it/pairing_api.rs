@@ -17,6 +17,7 @@ both!(
     ending_a_published_pairing_needs_both_departments_approval,
     bad_input_is_answered_in_chinese_and_nothing_is_written,
     intents_needs_plans_and_due_agreements_over_the_api,
+    a_village_is_named_never_shown_as_its_code,
 );
 
 const YN_ORG: &str = "演示·云南省乡村发展促进会";
@@ -461,4 +462,30 @@ async fn every_pairing_route_is_in_the_openapi_description() {
             .map(|c| c.contains_key("application/vnd.openxmlformats-officedocument.wordprocessingml.document")),
         Some(true)
     );
+}
+
+/// A pairing with a village (or its party branch) names the village where
+/// people read it — the API, the list, the page title, the official list
+/// export — as 云南省昭通市彝良县…发路村民委员会, never as 530628102203.
+async fn a_village_is_named_never_shown_as_its_code(a: App) {
+    let row = duijie_store::regions::RegionRow { code: "530628102203".into(), name: "发路村民委员会".into(), level: "village".into(), parent_code: "530628102".into() };
+    let mut tx = a.t.db.begin().await.unwrap();
+    duijie_store::regions::insert_rows(&mut tx, &[row]).await.unwrap();
+    tx.commit().await.unwrap();
+    let yn = a.token("yn_xz").await;
+    let batch = new_batch(&a, &yn, "第三批", "2026-12-31").await;
+    let org = a.token("org_yl").await;
+    let r = a.api("POST", "/api/v1/pairings", Some(&org), Some(json!({"batch_id": batch, "kind": "village", "region": "530628102203"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+
+    let got = a.api("GET", &format!("/api/v1/pairings/{id}"), Some(&org), None).await.json();
+    let name = got["region_name"].as_str().unwrap().to_string();
+    assert!(name.starts_with("云南省昭通市彝良县") && name.ends_with("发路村民委员会"), "{name}");
+    let (cookie, _) = a.login("org_yl").await;
+    for page in [format!("/pairing/{id}"), "/pairing".to_string()] {
+        let body = a.get(&page, &cookie).await.body;
+        assert!(body.contains(&name), "{page} names the village");
+        assert!(!body.contains("530628102203"), "{page} shows the village's code");
+    }
 }

@@ -181,7 +181,7 @@ pub fn export_row(tree: &RegionTree, p: &Pairing) -> ListRow {
     let status = p.status();
     let mut note = String::new();
     if p.kind() != Kind::County {
-        note = format!("{}：{}{}", p.kind().label(), tree.full_name(&p.target()), if p.target_label.is_empty() { String::new() } else { format!("（{}）", p.target_label) });
+        note = format!("{}：{}{}", p.kind().label(), p.place(tree), if p.target_label.is_empty() { String::new() } else { format!("（{}）", p.target_label) });
     }
     if status != Status::Active {
         note = if note.is_empty() { status.label().to_string() } else { format!("{note}；{}", status.label()) };

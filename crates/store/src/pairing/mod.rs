@@ -206,6 +206,8 @@ pub struct Pairing {
     pub provenance: String,
     pub is_demo: bool,
     pub updated_at: i64,
+    /// The target village's name ("" for a county; villages are not in the region tree).
+    pub village_name: String,
 }
 
 impl Guarded for Pairing {
@@ -233,6 +235,16 @@ impl Pairing {
         Consents { org: self.org_consent_at.is_some(), county: self.county_consent_at.is_some() }
     }
 
+    /// How people read the pairing's target: 云南省昭通市彝良县, or for a village
+    /// 云南省昭通市彝良县洛泽河镇花桥村 (never its bare code).
+    pub fn place(&self, tree: &crate::regions::RegionTree) -> String {
+        let target = self.target();
+        match target.parent() {
+            Some(township) if !self.village_name.is_empty() => format!("{}{}", tree.full_name(&township), self.village_name),
+            _ => tree.full_name(&target),
+        }
+    }
+
     pub fn target(&self) -> RegionCode {
         RegionCode::try_from(self.region_code.clone()).unwrap_or_else(|_| RegionCode::national())
     }
@@ -251,8 +263,10 @@ pub(crate) const SELECT: &str = "SELECT p.id, p.batch_id, b.name AS batch_name, 
     p.target_label, p.member_id, p.team_id, p.fields, p.commitments, p.funds_fen, p.people, p.term_start, p.term_end, \
     p.status, p.plan_id, p.proposed_by, p.proposed_at, p.org_consent_by, p.org_consent_at, p.county_consent_by, \
     p.county_consent_at, p.signed_file_id, p.signed_by, p.signed_at, p.activated_by, p.activated_at, p.closed_by, \
-    p.closed_at, p.close_reason, p.listed_at, p.delisted_at, p.provenance, p.is_demo, p.updated_at \
-    FROM pairings p JOIN organizations o ON o.id = p.org_id JOIN pairing_batches b ON b.id = p.batch_id";
+    p.closed_at, p.close_reason, p.listed_at, p.delisted_at, p.provenance, p.is_demo, p.updated_at, \
+    COALESCE(v.name, '') AS village_name \
+    FROM pairings p JOIN organizations o ON o.id = p.org_id JOIN pairing_batches b ON b.id = p.batch_id \
+    LEFT JOIN regions v ON v.code = p.region_code AND v.level = 'village'";
 
 /// One pairing by id, to be opened by a decision (`Unchecked::check`).
 pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Pairing>>> {

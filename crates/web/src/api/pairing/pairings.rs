@@ -88,7 +88,7 @@ pub(super) fn pairing_dto(state: &AppState, p: &Pairing) -> PairingDto {
         org_credit_code: p.org_credit_code.clone(),
         org_region: p.org_region.clone(),
         region_code: p.region_code.clone(),
-        region_name: state.tree.full_name(&p.target()),
+        region_name: p.place(&state.tree),
         county_code: p.county_code.clone(),
         target_label: p.target_label.clone(),
         member_id: p.member_id,

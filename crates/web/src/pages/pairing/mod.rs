@@ -75,7 +75,7 @@ pub fn row(state: &AppState, p: &Pairing) -> Row {
         org_id: p.org_id,
         org_name: p.org_name.clone(),
         kind: p.kind().label(),
-        target: state.tree.full_name(&p.target()),
+        target: p.place(&state.tree),
         target_label: p.target_label.clone(),
         batch: p.batch_name.clone(),
         status: p.status().label(),
