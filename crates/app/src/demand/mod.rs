@@ -221,7 +221,7 @@ pub fn check_demand(state: &Platform, who: &Principal, i: &DemandInput) -> Resul
 /// that is not in the database is a field error, not a broken reference.
 async fn check_village(state: &Platform, n: &NewDemand) -> Result<(), Error> {
     if n.region.level() == Level::Village && duijie_store::regions::village(&state.db, &n.region).await?.is_none() {
-        return Err(Error::field("region", "没有这个村级区划代码（如尚未导入村级区划，请管理员运行 duijie regions load-villages）"));
+        return Err(Error::field("region", "没有这个村级区划代码（如尚未导入村级区划，请联系平台运维人员导入）"));
     }
     Ok(())
 }

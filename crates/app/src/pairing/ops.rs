@@ -231,7 +231,7 @@ pub async fn propose(state: &Platform, who: &Principal, actor: &Actor, input: &P
     }
     let member_id = input.member_id.trim().parse::<i64>().ok();
     if kind == Some(Kind::EnterpriseVillage) && member_id.is_none() {
-        errors.push(FieldError::new("member_id", "请选择会员企业"));
+        errors.push(FieldError::new("member_id", "请选择会员企业：会员企业—村须选定社会组织登记的一家会员企业（先填写或选定社会组织）"));
     }
     if let (Some(b), Some(r)) = (&batch, &region)
         && !b.covers(r)

@@ -20,6 +20,7 @@ both!(
     the_official_list_is_previewed_with_its_errors_then_imported,
     a_published_list_can_be_read_as_it_stood_on_any_date,
     an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before_consent,
+    an_officer_proposes_an_enterprise_village_pairing_and_sees_every_error,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n%scan of a stamped letter\n%%EOF\n";
@@ -215,4 +216,50 @@ async fn an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before
     let r = a.post_form(&format!("/pairing/{}/step", p.id), &cookie, &[("_csrf", &csrf_of(&page.body)), ("step", "withdraw"), ("note", "改为明年结对")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(pairing::get(&a.t.db, p.id).await.unwrap().unwrap().unscoped().status, "withdrawn");
+}
+
+/// 会员企业—村 proposed by an officer (yn_mz): the form names the organisation by
+/// credit code, then offers its member enterprises; an error about a field the
+/// form does not show yet (no member enterprise to choose) is said at the top,
+/// never swallowed.
+async fn an_officer_proposes_an_enterprise_village_pairing_and_sees_every_error(a: App) {
+    let db = &a.t.db;
+    let village = duijie_store::regions::RegionRow { code: "530628102203".into(), name: "发路村民委员会".into(), level: "village".into(), parent_code: "530628102".into() };
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::regions::insert_rows(&mut tx, &[village]).await.unwrap();
+    tx.commit().await.unwrap();
+    let org = duijie_store::orgs::all(db).await.unwrap().into_iter().find(|o| o.name == "演示·彝良县助学服务中心").unwrap();
+    let batch = pairing::batches(db).await.unwrap().into_iter().find(|b| !b.is_published()).expect("an open demo batch").id.to_string();
+    let (cookie, csrf) = a.login("yn_mz").await;
+    let before = count_pairings(&a).await;
+    let post = |member: String| {
+        let fields = [("_csrf", csrf.clone()), ("batch_id", batch.clone()), ("kind", "enterprise_village".into()), ("credit_code", org.credit_code.clone()), ("region", "530628102203".into()), ("member_id", member)];
+        let (a, cookie) = (&a, &cookie);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            a.post_form("/pairing/new", cookie, &fields).await
+        }
+    };
+    // The organisation has no member enterprise yet: the error is at the top.
+    let r = post(String::new()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let top = r.body.split("id=\"form-error\"").nth(1).expect("the error is said at the top of the form");
+    assert!(top.split("</div>").next().unwrap().contains("请选择会员企业"), "{}", r.body);
+    assert!(!r.body.contains("id=\"member_id\""), "no member enterprise to choose");
+
+    // Once it has one, the officer chooses it next to the field.
+    let mut tx = db.begin().await.unwrap();
+    let actor = duijie_store::Actor { user_id: None, name: "测试".into(), unit: "测试".into() };
+    let member = duijie_store::orgs::add_member(&mut tx, &actor, &org, "彝良县绿源种养专业合作社", "93530628MA6K00001X").await.unwrap();
+    tx.commit().await.unwrap();
+    let r = post(String::new()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"member_id\"") && r.body.contains("彝良县绿源种养专业合作社"), "the member enterprises are offered");
+    assert!(!r.body.contains("id=\"form-error\""), "the error stands next to the field now");
+    assert!(r.body.contains("请选择会员企业"));
+    assert_eq!(count_pairings(&a).await, before, "nothing was written");
+
+    let r = post(member.to_string()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(count_pairings(&a).await, before + 1);
 }

@@ -364,12 +364,19 @@ pub(crate) async fn insert(tx: &mut Tx, actor: &Actor, n: &NewPairing, listed_at
         .bind(region.as_str()).fetch_optional(c).await)?;
     if known.is_none() {
         return Err(Error::Invalid(if kind.target_level() == duijie_domain::Level::Village {
-            format!("村级区划 {region} 不存在或尚未导入（管理员可运行 duijie regions load-villages）")
+            format!("村级区划 {region} 不存在或尚未导入（请联系平台运维人员导入村级区划）")
         } else {
             format!("区划 {region} 不存在")
         }));
     }
-    let label = n.target_label.trim();
+    // 会员企业—村: the chosen member enterprise names the pairing unless a label is typed.
+    let member_name: Option<String> = match (kind, n.member_id) {
+        (Kind::EnterpriseVillage, Some(m)) if n.target_label.trim().is_empty() => {
+            on_tx!(tx, c => sqlx::query_scalar("SELECT name FROM org_members WHERE id = $1").bind(m).fetch_optional(c).await)?
+        }
+        _ => None,
+    };
+    let label = member_name.as_deref().unwrap_or(n.target_label.trim());
     if let Some(prompt) = kind.label_prompt()
         && label.is_empty()
     {

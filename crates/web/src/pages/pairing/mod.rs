@@ -224,6 +224,20 @@ impl NewPage {
     fn err(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
+
+    /// Whether the form shows a field of this name (where its error appears).
+    fn shows(&self, field: &str) -> bool {
+        match field {
+            "credit_code" => !self.is_org,
+            "member_id" => !self.members.is_empty(),
+            _ => ["batch_id", "kind", "region", "target_label", "fields", "commitments", "funds_wan", "people", "term_start", "term_end"].contains(&field),
+        }
+    }
+
+    /// Errors about fields the form does not show, and whole-form problems: said at the top.
+    fn top_errors(&self) -> Vec<&str> {
+        self.errors.iter().filter(|e| !self.shows(&e.field)).map(|e| e.message.as_str()).collect()
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -240,9 +254,21 @@ async fn new_page(state: &AppState, cu: &CurrentUser, form: ProposeInput, errors
         return Err(AppError::Forbidden);
     }
     let batches: Vec<Batch> = pairing::batches(&state.db).await?.into_iter().filter(|b| !b.is_published()).collect();
-    let members = match who.org_id().filter(|_| who.role() == Role::Organization) {
-        Some(id) => duijie_store::orgs::members_of(&state.db, id).await?.into_iter().map(|m| (m.id, m.name)).collect(),
-        None => Vec::new(),
+    // The member enterprises of the organisation the form is about: the caller's
+    // own, or (an officer) the one named by credit code, once it is typed and
+    // the officer may see its record — so that 会员企业—村 can be proposed by both.
+    let org_id = match who.org_id().filter(|_| who.role() == Role::Organization) {
+        Some(id) => Some(id),
+        None => match duijie_domain::Uscc::parse(&form.credit_code) {
+            Ok(code) => duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?.map(|o| o.id),
+            Err(_) => None,
+        },
+    };
+    let members = match org_id {
+        Some(id) if duijie_app::open(duijie_store::orgs::get(&state.db, id).await?, who, Action::ViewOrganization).is_ok() => {
+            duijie_store::orgs::members_of(&state.db, id).await?.into_iter().map(|m| (m.id, m.name)).collect()
+        }
+        _ => Vec::new(),
     };
     Ok(NewPage {
         layout: Layout::new(state, cu, "pairing", None).await,
