@@ -684,6 +684,24 @@ async fn demand_recorded_approved_taken_and_confirmed_raises_the_success_rate() 
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("demand-375.png"), c.screenshot().await.unwrap()).unwrap();
         log_out(&c, &base).await;
+
+        // The administrator reads what happened in words: the confirmation of the
+        // take, the demand linked, the status change as 状态：旧 → 新.
+        c.set_window_size(1280, 900).await.unwrap();
+        log_in(&c, &base, "admin").await;
+        c.goto(&format!("{base}/admin/audit")).await.unwrap();
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("table.audit")).await.expect("the audit trail");
+        let actions = texts(&c, "table.audit tbody td:nth-child(5)").await;
+        assert!(actions.iter().any(|a| a == "确认对接") && actions.iter().any(|a| a == "录入需求"), "actions in words: {actions:?}");
+        let links = texts(&c, &format!("table.audit a[href='{demand_path}']")).await;
+        assert!(links.iter().any(|l| l.starts_with("需求 ")), "the demand is named and linked: {links:?}");
+        let changes = texts(&c, "table.audit td.changes div").await;
+        assert!(changes.iter().any(|c| c == "状态：待审核 → 已发布"), "the approval reads as a status change: {changes:?}");
+        assert!(texts(&c, "nav a").await.iter().any(|a| a == "接口文档"), "administrators keep the API explorer");
+        log_out(&c, &base).await;
+        log_in(&c, &base, "yl_xz").await;
+        assert!(!texts(&c, "nav a").await.iter().any(|a| a == "接口文档"), "the API explorer is for administrators and integrators");
+        log_out(&c, &base).await;
     })
     .await;
 }

@@ -47,6 +47,15 @@ pub fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// The kind of an organisation's attachment as people read it (登记证书); a
+/// kind typed by a person is shown as typed.
+pub fn attachment_kind(kind: &str) -> &str {
+    match kind {
+        "registration_certificate" => "登记证书",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@
 
 pub mod agreement;
 pub mod api;
+pub mod audit_words;
 pub mod auth;
 pub mod error;
 pub mod format;

@@ -189,7 +189,7 @@ async fn an_administrator_manages_users_in_scope_with_field_errors(a: App) {
     let list = a.get("/admin/users?page=1", &cookie).await;
     assert!(list.body.contains("gz_county"));
     let audit = a.get("/admin/audit", &cookie).await;
-    assert!(audit.body.contains("user.create") && audit.body.contains("gz_county"));
+    assert!(audit.body.contains("新建账号") && audit.body.contains("登录名：gz_county"), "the audit trail says it in words");
     // The new user can log in and sees only their district.
     let t = a.api("POST", "/api/v1/auth/token", None, Some(json!({"username": "gz_county", "password": "Passw0rd2026"}))).await;
     let token = t.json()["token"].as_str().unwrap().to_string();

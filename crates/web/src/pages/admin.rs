@@ -18,6 +18,7 @@ use duijie_domain::authz::{Action, Target, decide};
 use duijie_app::accounts::{NewUserInput, check_new_user};
 use duijie_domain::crypto::{hash_password, password_problem};
 use duijie_domain::{Decision, FieldError, RegionCode, Role};
+use crate::audit_words;
 use duijie_store::audit::{self, Verification};
 use duijie_store::users::{self, UserChange};
 
@@ -262,11 +263,14 @@ pub struct AuditLine {
     pub at: String,
     pub actor: String,
     pub unit: String,
+    /// What was done, in words.
     pub action: String,
+    /// The record: its kind and number, and its page where it has one.
     pub entity: String,
+    pub link: Option<String>,
     pub region: String,
-    pub before: String,
-    pub after: String,
+    /// 字段：旧值 → 新值, one per changed field.
+    pub changes: Vec<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -295,11 +299,11 @@ async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Qu
             at: fmt_time(r.at),
             actor: r.actor,
             unit: r.unit,
-            action: r.action,
-            entity: format!("{} #{}", r.entity, r.entity_id),
+            action: audit_words::action(&r.action),
+            entity: format!("{} {}", audit_words::entity(&r.entity), r.entity_id),
+            link: audit_words::link(&r.entity, &r.entity_id),
             region: region_label(&state, &r.region_code),
-            before: r.before_json.unwrap_or_default(),
-            after: r.after_json.unwrap_or_default(),
+            changes: audit_words::changes(r.before_json.as_deref(), r.after_json.as_deref(), &state.tree),
         })
         .collect();
     let check = state.last_audit_check.read().ok().and_then(|c| c.clone()).map(|(at, v)| match v {

@@ -327,7 +327,7 @@ async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<
             .into_iter()
             .map(|a| AttachmentRow {
                 id: a.id,
-                kind: a.kind,
+                kind: crate::format::attachment_kind(&a.kind).to_string(),
                 file_name: a.file_name,
                 size: format!("{:.1} KB", a.bytes.len() as f64 / 1024.0),
                 uploaded: format!("{} {}", fmt_time(a.uploaded_at), a.uploaded_by),
