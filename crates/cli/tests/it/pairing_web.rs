@@ -21,6 +21,7 @@ both!(
     a_published_list_can_be_read_as_it_stood_on_any_date,
     an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before_consent,
     an_officer_proposes_an_enterprise_village_pairing_and_sees_every_error,
+    the_adjustment_form_offers_the_listed_pairings_to_change_or_end,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n%scan of a stamped letter\n%%EOF\n";
@@ -262,4 +263,21 @@ async fn an_officer_proposes_an_enterprise_village_pairing_and_sees_every_error(
     let r = post(member.to_string()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(count_pairings(&a).await, before + 1);
+}
+
+/// Opened from the menu (not from a pairing's page), the adjustment form lets
+/// the organisation choose which of its listed pairings to change or end.
+async fn the_adjustment_form_offers_the_listed_pairings_to_change_or_end(a: App) {
+    let own = demo_pairing(&a, "演示·彝良县助学服务中心", "530628").await;
+    let (cookie, _) = a.login("org_yl").await;
+    let form = a.get("/pairing/adjustments/new?op=end", &cookie).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let select = form.body.split("<select id=\"pairing_id\"").nth(1).expect("a field to choose the pairing").split("</select>").next().unwrap().to_string();
+    assert!(select.contains(&format!("value=\"{}\"", own.id)) && select.contains("云南省昭通市彝良县"), "its own listed pairing is offered: {select}");
+    assert!(!select.contains("演示·云南省乡村发展促进会"), "not another organisation's");
+    let csrf = csrf_of(&form.body);
+    let fields = [("_csrf", csrf.as_str()), ("op", "end"), ("batch_id", &own.batch_id.to_string()), ("pairing_id", &own.id.to_string()), ("doc_no", "彝助字〔2026〕4号"), ("reason", "申请终止结对")];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, *v)).collect();
+    let ok = post_multipart(&a, "/pairing/adjustments/new", &cookie, &fields, "请示.pdf", PDF).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
 }

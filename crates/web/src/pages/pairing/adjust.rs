@@ -117,6 +117,9 @@ struct NewPage {
     batches: Vec<(i64, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     current: Option<super::Row>,
+    /// Without a pairing chosen from its page: the listed pairings the caller
+    /// may ask to change or end (id, how people read it).
+    choices: Vec<(i64, String)>,
     is_org: bool,
 }
 
@@ -130,9 +133,24 @@ struct NewQuery {
 
 async fn new_page(state: &AppState, cu: &CurrentUser, form: NewForm, error: Option<String>) -> Result<NewPage, AppError> {
     let batches = pairing::batches(&state.db).await?.into_iter().filter(Batch::is_published).map(|b| (b.id, super::batch_title(state, &b))).collect();
-    let current = match form.pairing_id.parse::<i64>() {
-        Ok(id) => Some(super::row(state, &duijie_app::pairing::visible(&state.db, &cu.principal, id).await?)),
-        Err(_) => None,
+    let current = match (form.pairing_id.parse::<i64>(), form.op.as_str()) {
+        (Ok(id), "change" | "end") => Some(super::row(state, &duijie_app::pairing::visible(&state.db, &cu.principal, id).await?)),
+        _ => None,
+    };
+    let choices = if current.is_none() {
+        let active = pairing::Filter { status: "active".into(), ..pairing::Filter::default() };
+        pairing::list(&state.db, &cu.principal.scope(), &active, 500, 0)
+            .await?
+            .0
+            .into_iter()
+            .filter(|p| p.listed_at.is_some() && p.delisted_at.is_none())
+            .map(|p| {
+                let label = if p.target_label.is_empty() { String::new() } else { format!("（{}）", p.target_label) };
+                (p.id, format!("{} — {}{label} · {}", p.org_name, p.place(&state.tree), p.batch_name))
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
     Ok(NewPage {
         layout: Layout::new(state, cu, "pairing", None).await,
@@ -141,6 +159,7 @@ async fn new_page(state: &AppState, cu: &CurrentUser, form: NewForm, error: Opti
         batches,
         kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         current,
+        choices,
         is_org: cu.principal.role() == Role::Organization,
     })
 }
