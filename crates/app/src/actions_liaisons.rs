@@ -112,7 +112,13 @@ pub const DEPARTMENTS: [(&str, &str); 2] = [("civil_affairs", "民政部门"), (
 /// Checks a new liaison officer for `who`; shared by the page and the API.
 pub fn check_new(tree: &RegionTree, who: &Principal, region: &str, department: &str, name: &str, title: &str, phone: &str) -> Result<NewLiaison, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let region = match RegionCode::parse(region) {
+    // A name (彝良县, 云南省昭通市彝良县) or a code, as the person types it.
+    let parsed = match crate::pairing::parse_regions(tree, region, Level::County) {
+        Ok(list) if list.len() > 1 => Err("只能填写一个市（州）或县（市、区）".to_string()),
+        Ok(list) => list.into_iter().next().ok_or_else(String::new),
+        Err(m) => Err(m),
+    };
+    let region = match parsed {
         Ok(c) if !matches!(c.level(), Level::Prefecture | Level::County) => {
             errors.push(FieldError::new("region", "联络员只登记到市（州）和县（市、区），请填写 4 位或 6 位区划代码"));
             None
@@ -130,11 +136,11 @@ pub fn check_new(tree: &RegionTree, who: &Principal, region: &str, department: &
             }
         }
         Err(_) if region.trim().is_empty() => {
-            errors.push(FieldError::new("region", "请填写区划代码"));
+            errors.push(FieldError::new("region", "请填写市（州）或县（市、区）的名称或区划代码"));
             None
         }
         Err(e) => {
-            errors.push(FieldError::new("region", e.to_string()));
+            errors.push(FieldError::new("region", e));
             None
         }
     };

@@ -42,8 +42,9 @@ pub async fn visible(db: &Db, who: &Principal, id: i64) -> Result<Pairing, Error
 }
 
 
-/// Reads a list of regions typed as names (云南、昭通市、彝良县) or codes (53、5306),
-/// provinces down to `deepest`; each must name exactly one region.
+/// Reads a list of regions typed as names (云南、昭通市、彝良县), full names as the
+/// platform shows them (云南省昭通市) or codes (53、5306), provinces down to
+/// `deepest`; each must name exactly one region.
 pub fn parse_regions(tree: &RegionTree, input: &str, deepest: Level) -> Result<Vec<RegionCode>, String> {
     let allowed = |l: Level| l != Level::National && l <= deepest;
     let mut out = Vec::new();
@@ -54,9 +55,9 @@ pub fn parse_regions(tree: &RegionTree, input: &str, deepest: Level) -> Result<V
             let hits: Vec<_> = tree
                 .search(part, &RegionCode::national(), 50)
                 .into_iter()
-                .filter(|n| allowed(n.level) && (n.name == part || n.name.starts_with(part)))
+                .filter(|n| allowed(n.level) && (n.name == part || n.full_name == part || n.name.starts_with(part)))
                 .collect();
-            let exact: Vec<_> = hits.iter().copied().filter(|n| n.name == part).collect();
+            let exact: Vec<_> = hits.iter().copied().filter(|n| n.name == part || n.full_name == part).collect();
             match (exact.as_slice(), hits.as_slice()) {
                 ([one], _) | ([], [one]) => one.code.clone(),
                 (_, []) => return Err(format!("找不到地区“{part}”")),
@@ -144,4 +145,26 @@ pub async fn decide_adjustment(db: &Db, who: &Principal, actor: &Actor, id: i64,
     let after = if approve { adjust::approve(&mut tx, actor, who.role(), id, duijie_store::now()).await? } else { adjust::reject(&mut tx, actor, id, reason).await? };
     tx.commit().await?;
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duijie_store::regions::RegionRow;
+
+    fn tree() -> RegionTree {
+        let row = |code: &str, name: &str, level: &str| RegionRow { code: code.into(), name: name.into(), level: level.into(), parent_code: String::new() };
+        RegionTree::from_rows(vec![row("53", "云南省", "province"), row("5306", "昭通市", "prefecture"), row("530628", "彝良县", "county"), row("530627", "镇雄县", "county")])
+    }
+
+    #[test]
+    fn regions_are_read_as_short_names_full_names_or_codes() {
+        let t = tree();
+        let codes = |input: &str| parse_regions(&t, input, Level::County).map(|v| v.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+        // The form the platform itself displays is accepted back.
+        assert_eq!(codes("云南省昭通市、彝良县、530627"), Ok(vec!["5306".to_string(), "530628".into(), "530627".into()]));
+        assert_eq!(codes("云南省昭通市彝良县"), Ok(vec!["530628".to_string()]));
+        assert!(codes("昭通").is_ok_and(|v| v == vec!["5306".to_string()]));
+        assert_eq!(codes("不存在县"), Err("找不到地区“不存在县”".to_string()));
+    }
 }

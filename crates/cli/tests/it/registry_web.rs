@@ -15,6 +15,7 @@ both!(
     a_credit_listed_organisation_is_refused_on_the_page_and_the_api,
     the_api_enrols_lists_in_scope_and_refuses_duplicates,
     officers_manage_liaisons_in_scope_and_organisations_look_them_up,
+    a_liaison_region_is_typed_by_name_or_code,
 );
 
 async fn org_id_of(a: &App, username: &str) -> i64 {
@@ -222,6 +223,10 @@ async fn officers_manage_liaisons_in_scope_and_organisations_look_them_up(a: App
     let page = a.get("/liaisons", &zt).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("添加联络员"));
+    // The prefecture's field starts empty (a prefilled 5306 was typed after: 5306530628);
+    // a county office's holds its county by name.
+    assert!(page.body.contains(r#"<input id="region" name="region" value="" "#), "no code prefilled for a prefecture");
+    assert!(a.get("/liaisons", &yl).await.body.contains(r#"<input id="region" name="region" value="云南省昭通市彝良县" "#));
 
     let r = a
         .post_form("/liaisons", &zt, &[("_csrf", &zt_csrf), ("region", "5306"), ("department", "civil_affairs"), ("name", "王联络"), ("title", "科长"), ("phone", "0870-1234567")])
@@ -298,4 +303,21 @@ async fn officers_manage_liaisons_in_scope_and_organisations_look_them_up(a: App
     let out = a.api("POST", "/api/v1/liaisons", Some(&yl_token), Some(json!({"region": "530627", "department": "civil_affairs", "name": "外县", "phone": "13800000004"}))).await;
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(out.json()["fields"][0]["field"], "region");
+}
+
+/// The liaison's region is typed as people write it: a short name, the full
+/// name the platform shows, or the code.
+async fn a_liaison_region_is_typed_by_name_or_code(a: App) {
+    let (zt, zt_csrf) = a.login("zt_mz").await;
+    for (region, person, code) in [("彝良县", "赵联络", "530628"), ("云南省昭通市镇雄县", "钱联络", "530627"), ("530602", "孙联络", "530602")] {
+        let r = a
+            .post_form("/liaisons", &zt, &[("_csrf", &zt_csrf), ("region", region), ("department", "civil_affairs"), ("name", person), ("title", "科员"), ("phone", "0870-7654321")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{region}: {}", r.body);
+        let all = duijie_store::liaisons::in_scope(&a.t.db, &duijie_domain::RegionCode::national()).await.unwrap();
+        assert!(all.iter().any(|l| l.name == person && l.region_code == code), "{region} is {code}");
+    }
+    let r = a.post_form("/liaisons", &zt, &[("_csrf", &zt_csrf), ("region", "不存在县"), ("department", "civil_affairs"), ("name", "周联络"), ("phone", "0870-7654321")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("找不到地区“不存在县”"), "{}", r.body);
 }

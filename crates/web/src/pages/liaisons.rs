@@ -109,7 +109,9 @@ async fn page(state: &AppState, cu: &CurrentUser, toast: Option<String>, lookup:
         Role::RuralRevitalization => "rural_revitalization",
         _ => "civil_affairs",
     };
-    let default_region = if matches!(who.region().level(), Level::Prefecture | Level::County) { who.region().to_string() } else { String::new() };
+    // A county office registers its own county: filled in by name. Others type a
+    // name or a code into an empty field (a prefilled code was typed after).
+    let default_region = if who.region().level() == Level::County { state.tree.full_name(who.region()) } else { String::new() };
     let mut p = LiaisonsPage {
         layout: Layout::new(state, cu, "liaisons", toast).await,
         is_officer,
