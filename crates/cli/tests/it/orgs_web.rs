@@ -22,6 +22,7 @@ both!(
     attachments_download_only_with_the_full_view,
     the_api_searches_shows_and_creates_organisations,
     the_api_lists_and_decides_and_a_returned_application_is_resubmitted,
+    an_organisations_page_shows_its_work_to_those_who_may_see_it,
 );
 
 const YN: &str = "演示·云南省乡村发展促进会";
@@ -416,4 +417,26 @@ async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted(a: 
     assert_eq!(prof.status, StatusCode::OK, "{}", prof.body);
     let stored = duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped();
     assert_eq!((stored.name.as_str(), stored.fields.as_str()), ("彝良县退回测试中心", "教育"));
+}
+
+/// An organisation's page shows its pairings (those the viewer may open) and,
+/// to whoever sees its whole record, its takes and orders of demands.
+async fn an_organisations_page_shows_its_work_to_those_who_may_see_it(a: App) {
+    let id = org_id(&a, "演示·彝良县助学服务中心").await;
+    let section = |body: &str, id: &str| body.split(&format!("id=\"{id}\"")).nth(1).map(|s| s.split("</table>").next().unwrap_or("").to_string());
+    for user in ["yl_xz", "org_yl"] {
+        let (cookie, _) = a.login(user).await;
+        let page = a.get(&format!("/orgs/{id}"), &cookie).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let pairings = section(&page.body, "org-pairings").unwrap_or_else(|| panic!("{user} sees its pairings"));
+        assert!(pairings.contains("云南省昭通市彝良县") && pairings.contains("href=\"/pairing/"), "{user}: {pairings}");
+        let matches = section(&page.body, "org-matches").unwrap_or_else(|| panic!("{user} sees its takes"));
+        assert!(matches.contains("洛泽河镇留守儿童课后托管服务"), "{user}: {matches}");
+    }
+    // Another organisation reads the public profile: neither list.
+    let (other, _) = a.login("org_yn").await;
+    let page = a.get(&format!("/orgs/{id}"), &other).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(section(&page.body, "org-pairings").is_none() && section(&page.body, "org-matches").is_none());
+    assert!(page.body.contains("没有您可查看的结对"));
 }

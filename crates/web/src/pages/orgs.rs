@@ -272,6 +272,14 @@ pub struct LiaisonRow {
     pub phone: String,
 }
 
+/// One piece of the organisation's work on its page: a pairing or a take/order.
+pub struct WorkRow {
+    pub href: String,
+    pub what: String,
+    pub status: &'static str,
+    pub when: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "orgs_profile.html")]
 struct ProfilePage {
@@ -295,6 +303,10 @@ struct ProfilePage {
     can_list: bool,
     ratings: Vec<Opt>,
     fields_hint: String,
+    /// Its pairings the caller may see (its own scope decides).
+    pairings: Vec<WorkRow>,
+    /// Its takes and orders (对接) and the projects they started, for whoever sees its whole record.
+    matches: Vec<WorkRow>,
 }
 
 async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<ProfilePage, AppError> {
@@ -337,8 +349,28 @@ async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<
     } else {
         (Vec::new(), Vec::new())
     };
+    // Its work: the pairings within the caller's own scope, and — for whoever
+    // sees its whole record — its takes and orders with the demands' counties.
+    let mine = duijie_store::pairing::Filter { org_id: Some(o.id), ..Default::default() };
+    let pairings = duijie_store::pairing::list(&state.db, &cu.principal.scope(), &mine, 100, 0)
+        .await?
+        .0
+        .iter()
+        .map(|p| WorkRow { href: format!("/pairing/{}", p.id), what: format!("{} · {}", p.place(&state.tree), p.batch_name), status: p.status().label(), when: fmt_time(p.proposed_at) })
+        .collect();
+    let matches = if full {
+        duijie_store::demand::matching::of_org(&state.db, o.id)
+            .await?
+            .iter()
+            .map(|m| WorkRow { href: format!("/demands/{}", m.demand_id), what: m.demand_title.clone(), status: m.status_label(), when: fmt_time(m.proposed_at) })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ProfilePage {
         layout: Layout::new(&state, &cu, "orgs", t.ok).await,
+        pairings,
+        matches,
         type_label: o.type_label(),
         reg_level: orgs::reg_level_label(&o.reg_level),
         region: region_name(&state, &o),
