@@ -14,7 +14,7 @@
 //!
 //! One module per area: [`regions_designations`], [`accounts`], [`registry`],
 //! [`actions_liaisons`], [`demand`] (demands, the supply library and matching),
-//! [`pairing`], [`inbox`], [`search`]; [`derived`] keeps the catalogues and the
+//! [`pairing`], [`inbox`], [`search`], [`todo`] (待办); [`derived`] keeps the catalogues and the
 //! index in step with the database, [`files`] names and recognises uploads, and [`schema`] describes the inputs'
 //! numeric fields to the API. The areas that come next get their own module here
 //! beside them: `reports` (reporting), `cases` and `portal` (cases and the
@@ -31,6 +31,7 @@ pub mod registry;
 pub mod regions_designations;
 pub mod schema;
 pub mod search;
+pub mod todo;
 
 use duijie_store::Db;
 use duijie_store::regions::RegionTree;

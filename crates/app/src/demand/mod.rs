@@ -270,8 +270,33 @@ pub async fn step(state: &Platform, who: &Principal, actor: &Actor, id: i64, ste
         _ => demand::step(&mut tx, actor, id, step, note, duijie_store::now()).await,
     }
     .map_err(crate::pairing::form_error)?;
+    if step == Step::Submit {
+        tell_approvers(&mut tx, state.demand_approval, &after).await?;
+    }
     tx.commit().await?;
     Ok(after)
+}
+
+/// Tells the office that approves a submitted demand (the configured rule:
+/// the recording unit's civil-affairs office, or the rural-revitalisation
+/// office one level up) that it waits for them.
+async fn tell_approvers(tx: &mut duijie_store::db::Tx, rule: duijie_domain::authz::DemandApproval, d: &Demand) -> Result<(), Error> {
+    use duijie_domain::authz::DemandApproval;
+    use duijie_store::inbox::{self, Notice, Recipient};
+    let unit = d.unit_region();
+    let to = match rule {
+        DemandApproval::CivilAffairs => Recipient::Unit { region: unit.to_string(), role: Some(Role::CivilAffairs) },
+        DemandApproval::Superior => Recipient::Unit { region: unit.parent().map(|p| p.to_string()).unwrap_or_default(), role: Some(Role::RuralRevitalization) },
+    };
+    let n = Notice {
+        kind: "demand.submitted".into(),
+        title: format!("待审核需求：{}", d.title),
+        body: "县级乡村振兴部门提交了一条需求，请审核后发布或退回修改。".into(),
+        link: format!("/demands/{}", d.id),
+        dedup_key: Some(format!("demand.submitted:{}:{}", d.id, d.submitted_at.unwrap_or_default())),
+    };
+    inbox::notify(tx, &to, &n).await?;
+    Ok(())
 }
 
 /// Whether `who` is in the demand's county chain and so sees who is behind

@@ -13,6 +13,7 @@ both!(
     links_leave_the_site_never_and_all_can_be_marked_read,
     the_api_lists_and_marks_only_the_callers_notices,
     a_page_past_the_end_shows_the_last_page,
+    a_submitted_demand_reaches_its_approvers_inbox_and_todo,
 );
 
 /// The app with its demo data's notices removed, so that every inbox starts empty.
@@ -183,4 +184,37 @@ async fn a_page_past_the_end_shows_the_last_page(a: App) {
     assert!(!page.body.contains("第 999"), "a page that does not exist is not named");
     // The last page holds the oldest notice (newest first), not an empty list.
     assert!(page.body.contains("第1条通知") && !page.body.contains("暂无消息"));
+}
+
+/// The count a dashboard's 待办 shows for a kind of task (None when not shown).
+fn todo_count(dashboard: &str, label: &str) -> Option<u64> {
+    let todo = dashboard.split("id=\"todo\"").nth(1)?.split("</section>").next()?;
+    let item = todo.split("<li").find(|li| li.contains(label))?;
+    item.split("<span class=\"num\">").nth(1)?.split('<').next()?.trim().parse().ok()
+}
+
+/// When 彝良县乡村振兴局 submits a demand, 彝良县民政局 (who approves it) is told in
+/// its inbox at once and its dashboard counts one more 待审核发布的需求; the
+/// recording office, which cannot approve, counts none.
+async fn a_submitted_demand_reaches_its_approvers_inbox_and_todo(a: App) {
+    let a = with_empty_inboxes(a).await;
+    let (mz, _) = a.login("yl_mz").await;
+    let (xz, _) = a.login("yl_xz").await;
+    let label = "待审核发布的需求";
+    let before = todo_count(&a.get("/dashboard", &mz).await.body, label).expect("the approver's dashboard lists the task");
+    let token = a.token("yl_xz").await;
+    let body = serde_json::json!({"title": "荞山镇小学图书角", "field": "教育", "target_kind": "township", "region": "530628102",
+        "beneficiary_group": "三留守人员", "beneficiary_count": 80, "funds_wan": 2, "mode": "capacity", "urgency": 1, "deadline": "2027-06-30",
+        "contact_name": "赵磊", "contact_phone": "0870-1234567"});
+    let r = a.api("POST", "/api/v1/demands", Some(&token), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let s = a.api("POST", &format!("/api/v1/demands/{id}/steps"), Some(&token), Some(serde_json::json!({"step": "submit"}))).await;
+    assert!(s.status.is_success(), "{}", s.body);
+
+    assert_eq!(todo_count(&a.get("/dashboard", &mz).await.body, label), Some(before + 1));
+    let inbox = a.get("/inbox", &mz).await.body;
+    assert!(inbox.contains("待审核需求：荞山镇小学图书角") && inbox.contains("/inbox/"), "the approver is told");
+    assert_eq!(todo_count(&a.get("/dashboard", &xz).await.body, label), Some(0), "the recording office does not approve");
+    assert!(!a.get("/inbox", &xz).await.body.contains("待审核需求"), "nor is it told to");
 }

@@ -80,6 +80,13 @@ const SELECT: &str = "SELECT m.id, m.demand_id, d.title AS demand_title, d.regio
     m.offer_id, m.initiated_by, m.status, m.funds_fen, m.people, m.note, m.score, m.reasons, m.proposed_by, m.proposed_at, \
     m.decided_by, m.decided_at, m.decline_reason FROM matches m JOIN demands d ON d.id = m.demand_id JOIN organizations o ON o.id = m.org_id";
 
+/// Takes (接单) waiting for a county's confirmation, of demands within `region`'s subtree.
+pub async fn pending_takes_within(db: &Db, region: &duijie_domain::RegionCode) -> Result<Vec<Match>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.status = 'pending' AND m.initiated_by = 'org' AND {} ORDER BY m.id", crate::in_subtree("d.region_code", 1)));
+    let [low, high] = crate::subtree(region);
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?)
+}
+
 /// One match by id, to be opened by a decision (`Unchecked::check`).
 pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Match>>> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1"));

@@ -119,6 +119,9 @@ struct Dashboard {
     child_count: usize,
     /// 供需对接成功率 this year so far, for government users who may read it.
     rate: Option<super::demand::RateView>,
+    /// 待办: what waits for this user, per kind of task.
+    todo: Vec<duijie_app::todo::Task>,
+    todo_total: usize,
 }
 
 async fn dashboard(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Response, AppError> {
@@ -139,7 +142,10 @@ async fn dashboard_page(state: &AppState, cu: &CurrentUser, t: Toast) -> Result<
         .filter_map(|d| duijie_domain::RegionCode::parse(&d.region_code).ok())
         .map(|c| KeyCounty { name: state.tree.full_name(&c), code: c.as_str().to_string() })
         .collect();
+    let todo = duijie_app::todo::of(state, &cu.principal).await?;
     Ok(Dashboard {
+        todo_total: todo.iter().map(|t| t.count).sum(),
+        todo,
         layout,
         scope_name: if region.level() == Level::National { "全国".into() } else { state.tree.full_name(&region) },
         scope_code: region.to_string(),
