@@ -141,6 +141,12 @@ async fn an_application_is_queued_for_the_right_officers_and_approved_or_returne
     assert_eq!(files[0].bytes, PDF);
     // The applicant can log in while the application is pending.
     a.login("hzzx_apply").await;
+    // 彝良县民政局, which registers it, is told and counts it in its 待办.
+    let (yl_mz, _) = a.login("yl_mz").await;
+    assert!(a.get("/inbox", &yl_mz).await.body.contains("入驻申请待审核：彝良县乡村发展互助中心"));
+    let dashboard = a.get("/dashboard", &yl_mz).await.body;
+    let todo = dashboard.split("id=\"todo\"").nth(1).unwrap().split("</section>").next().unwrap().to_string();
+    assert!(todo.split("<li").any(|li| li.contains("待审核的入驻申请") && !li.contains("<span class=\"num\">0<")), "{todo}");
 
     // The same code again is refused at its field.
     let r = apply(&a, &good_fields(&credit, "hzzx_apply2"), "c.pdf", PDF).await;

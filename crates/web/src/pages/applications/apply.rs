@@ -305,6 +305,15 @@ pub(super) async fn apply_submit(State(state): State<AppState>, client: ClientAd
     };
     let (file_name, content_type, bytes) = &app.certificate;
     orgs::add_attachment(&mut tx, &actor, &org, "registration_certificate", file_name, content_type, bytes).await?;
+    // The registration authority's civil-affairs office is told at once (and counts it in 待办).
+    let notice = duijie_store::inbox::Notice {
+        kind: "organization.applied".into(),
+        title: format!("入驻申请待审核：{}", org.name),
+        body: "社会组织提交了入驻申请和登记证书，请核对后通过或退回。".into(),
+        link: "/orgs/pending".into(),
+        dedup_key: Some(format!("organization.applied:{}", org.id)),
+    };
+    duijie_store::inbox::notify(&mut tx, &duijie_store::inbox::Recipient::Unit { region: org.region_code.clone(), role: Some(Role::CivilAffairs) }, &notice).await?;
     tx.commit().await?;
     let authority = if app.org.region.level() == Level::National {
         "民政部".to_string()
