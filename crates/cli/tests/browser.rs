@@ -210,6 +210,36 @@ async fn pages_fit_a_phone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_sees_its_own_dashboard_on_desktop_and_phone() {
+    with_browser(|c, base| async move {
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        for user in ["admin", "yn_xz", "yl_mz", "yl_xz", "org_yl"] {
+            c.set_window_size(1280, 900).await.unwrap();
+            log_in(&c, &base, user).await;
+            c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#todo")).await.unwrap_or_else(|_| panic!("{user}: the dashboard lists 待办"));
+            let sections: Vec<String> = texts(&c, "main h2").await;
+            if user == "org_yl" {
+                // Its own work, not a list of 93 key counties.
+                let mine = text(&c, "#my-pairings").await;
+                assert!(mine.contains("云南省昭通市彝良县"), "org_yl's pairings: {mine}");
+                assert!(c.find(Locator::Css("#recommended")).await.is_ok(), "recommended demands");
+                assert!(!sections.iter().any(|s| s == "国家乡村振兴重点帮扶县"), "{sections:?}");
+            } else if user != "admin" {
+                let stages = text(&c, "#demand-stages").await;
+                assert!(stages.contains("待审核") && stages.contains("已发布"), "{user}: demands by stage: {stages}");
+            }
+            std::fs::write(dir.join(format!("dashboard-{user}-1280.png")), c.screenshot().await.unwrap()).unwrap();
+            c.set_window_size(375, 800).await.unwrap();
+            assert_fits_width(&c, &format!("{user} 的首页"), 375).await;
+            std::fs::write(dir.join(format!("dashboard-{user}-375.png")), c.screenshot().await.unwrap()).unwrap();
+            log_out(&c, &base).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn county_offices_read_their_coverage_and_organisations_open_only_their_own_pairings() {
     with_browser(|c, base| async move {
         // The county offices of 彝良县 and 镇雄县: 结对覆盖 from the menu and from

@@ -17,6 +17,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use duijie_domain::demand::Status;
 use duijie_domain::{Level, Role};
 use duijie_store::sessions::{self, Kind};
 use duijie_store::users::{self, Login};
@@ -122,6 +123,14 @@ struct Dashboard {
     /// 待办: what waits for this user, per kind of task.
     todo: Vec<duijie_app::todo::Task>,
     todo_total: usize,
+    /// An organisation's own pairings (place, status, link), newest first.
+    my_pairings: Vec<(String, &'static str, String)>,
+    /// Demands recommended to an organisation (title, score, link).
+    recommended: Vec<(String, i64, String)>,
+    /// An organisation on a credit list: the list and its reason.
+    credit_warning: Option<(&'static str, String)>,
+    /// An office's demands by stage (label, count, link).
+    demand_stages: Vec<(&'static str, i64, String)>,
 }
 
 async fn dashboard(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Response, AppError> {
@@ -143,7 +152,38 @@ async fn dashboard_page(state: &AppState, cu: &CurrentUser, t: Toast) -> Result<
         .map(|c| KeyCounty { name: state.tree.full_name(&c), code: c.as_str().to_string() })
         .collect();
     let todo = duijie_app::todo::of(state, &cu.principal).await?;
+    let who = &cu.principal;
+    let (mut my_pairings, mut recommended, mut credit_warning, mut demand_stages) = (Vec::new(), Vec::new(), None, Vec::new());
+    if let Some(org_id) = who.org_id().filter(|_| who.role() == Role::Organization) {
+        let all = duijie_store::pairing::Filter::default();
+        my_pairings = duijie_store::pairing::list(&state.db, &who.scope(), &all, 10, 0)
+            .await?
+            .0
+            .iter()
+            .map(|p| (format!("{} · {}", p.place(&state.tree), p.batch_name), p.status().label(), format!("/pairing/{}", p.id)))
+            .collect();
+        let recs = duijie_app::demand::recommend_for_org(state, who, 5).await?;
+        let ids: Vec<i64> = recs.iter().map(|r| r.demand_id).collect();
+        let demands = duijie_store::demand::by_ids(&state.db, &ids).await?;
+        recommended = recs
+            .iter()
+            .filter_map(|r| demands.iter().find(|d| d.id == r.demand_id).map(|d| (d.title.clone(), i64::from(r.score.total), format!("/demands/{}", d.id))))
+            .collect();
+        if let Ok(o) = duijie_app::open(duijie_store::orgs::get(&state.db, org_id).await?, who, duijie_domain::Action::ViewOrganization) {
+            credit_warning = o.credit_list().map(|l| (l.label(), o.credit_list_reason.clone()));
+        }
+    } else {
+        for status in [Status::Draft, Status::Submitted, Status::Published, Status::Taken, Status::InProgress, Status::Done] {
+            let f = duijie_store::demand::Filter { status: status.as_str().into(), ..Default::default() };
+            let (_, n) = duijie_app::demand::list(state, &who.scope(), &f, 0, 0).await?;
+            demand_stages.push((status.label(), n, format!("/demands?status={}", status.as_str())));
+        }
+    }
     Ok(Dashboard {
+        my_pairings,
+        recommended,
+        credit_warning,
+        demand_stages,
         todo_total: todo.iter().map(|t| t.count).sum(),
         todo,
         layout,
