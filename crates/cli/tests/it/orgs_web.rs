@@ -154,6 +154,11 @@ async fn credit_lists_warn_everywhere_and_only_officers_set_them(a: App) {
     let (js, _) = a.login("js_mz").await;
     let public = a.get(&format!("/orgs/{yn_id}"), &js).await;
     assert!(public.body.contains("该组织已被列入严重违法失信名单") && !public.body.contains("云民罚"));
+    // The organisation itself is told on its dashboard, with the reason and how to appeal.
+    let (own, _) = a.login("org_yn").await;
+    let dashboard = a.get("/dashboard", &own).await.body;
+    let warning = dashboard.split("id=\"credit-warning\"").nth(1).expect("a warning on the organisation's dashboard");
+    assert!(warning.contains("严重违法失信名单（云民罚〔2026〕7号）") && warning.contains("申诉"), "{warning}");
 
     // The organisation itself and a rural-revitalisation officer may not set lists.
     let yl_id = org_id(&a, YL).await;
@@ -166,6 +171,7 @@ async fn credit_lists_warn_everywhere_and_only_officers_set_them(a: App) {
     let cleared = a.post_form(&path, &yn, &[("_csrf", &csrf), ("list", ""), ("reason", "整改完成")]).await;
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
     assert!(!a.get(&format!("/orgs/{yn_id}"), &yn).await.body.contains("该组织已被列入"));
+    assert!(!a.get("/dashboard", &own).await.body.contains("id=\"credit-warning\""));
 }
 
 async fn profiles_are_edited_and_members_added_with_checks(a: App) {
