@@ -151,14 +151,39 @@ pub async fn verify(db: &Db) -> Result<Verification> {
 
 /// The most recent audit rows whose region lies in `region`'s subtree, newest first.
 pub async fn recent(db: &Db, region: &duijie_domain::RegionCode, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64)> {
+    search(db, region, &Filter::default(), limit, offset).await
+}
+
+/// What the audit page narrows the trail to; an empty field matches every row.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Rows at or after / at or before (Unix seconds).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Part of the person's name.
+    pub actor: String,
+    /// One action, by its machine name.
+    pub action: String,
+    /// One kind of record, and optionally one record of it.
+    pub entity: String,
+    pub entity_id: String,
+}
+
+/// The audit rows of `region`'s subtree that match `f`, newest first, one page and the total.
+pub async fn search(db: &Db, region: &duijie_domain::RegionCode, f: &Filter, limit: i64, offset: i64) -> Result<(Vec<AuditRow>, i64)> {
     let [low, high] = crate::subtree(region);
     let within = crate::in_subtree("region_code", 1);
+    let filters = "at >= $3 AND at <= $4 AND ($5 = '' OR actor LIKE $6) AND ($7 = '' OR action = $7) \
+                   AND ($8 = '' OR entity = $8) AND ($9 = '' OR entity_id = $9)";
+    let actor_like = format!("%{}%", f.actor.trim().replace(['%', '_'], ""));
+    let (from, to) = (f.from.unwrap_or(i64::MIN), f.to.unwrap_or(i64::MAX));
+    let (actor, action, entity, entity_id) = (f.actor.trim(), f.action.trim(), f.entity.trim(), f.entity_id.trim());
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT seq, at, actor_id, actor, unit, region_code, action, entity, entity_id, before_json, after_json, \
-         prev_hash, hash FROM audit_log WHERE {within} ORDER BY seq DESC LIMIT $3 OFFSET $4"
+         prev_hash, hash FROM audit_log WHERE {within} AND {filters} ORDER BY seq DESC LIMIT $10 OFFSET $11"
     ));
-    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(limit).bind(offset).fetch_all(p).await)?;
-    let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM audit_log WHERE {within}"));
-    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(&low).bind(&high).fetch_one(p).await)?;
+    let rows = on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(from).bind(to).bind(actor).bind(&actor_like).bind(action).bind(entity).bind(entity_id).bind(limit).bind(offset).fetch_all(p).await)?;
+    let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM audit_log WHERE {within} AND {filters}"));
+    let total: i64 = on_db!(db, p => sqlx::query_scalar(count).bind(&low).bind(&high).bind(from).bind(to).bind(actor).bind(&actor_like).bind(action).bind(entity).bind(entity_id).fetch_one(p).await)?;
     Ok((rows, total))
 }

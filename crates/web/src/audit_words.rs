@@ -15,51 +15,55 @@ use duijie_domain::RegionCode;
 use duijie_store::regions::RegionTree;
 use serde_json::Value;
 
+/// The actions the store records under fixed names, with their words (the
+/// audit page offers them as a filter).
+pub const NAMED_ACTIONS: &[(&str, &str)] = &[
+    ("cooperation_tie.add", "登记东西部协作结对关系"),
+    ("county_needs.set", "设置县级帮扶需求"),
+    ("demand.create", "录入需求"),
+    ("demand.file.add", "上传需求附件"),
+    ("demand.household.view", "查看帮扶户完整信息"),
+    ("designation.add", "认定重点帮扶县"),
+    ("designation.end", "撤销认定"),
+    ("enrolment.create", "报名专项行动"),
+    ("liaison.create", "新增联络员"),
+    ("liaison.remove", "删除联络员"),
+    ("load_villages", "导入村级区划"),
+    ("match.confirm", "确认对接"),
+    ("match.confirmed", "确认对接"),
+    ("match.declined", "谢绝对接"),
+    ("match.cancelled", "撤回对接申请"),
+    ("match.propose_by_org", "社会组织申请承接需求"),
+    ("match.propose_by_county", "县级向供给项目点单"),
+    ("offer.create", "发布供给项目"),
+    ("offer.status", "变更供给项目状态"),
+    ("organization.attachment.add", "上传组织材料"),
+    ("organization.create", "登记社会组织"),
+    ("organization.import", "导入社会组织名录"),
+    ("organization.member.add", "登记会员企业"),
+    ("pairing.propose", "提出结对"),
+    ("pairing_adjustment.approve", "同意结对调整"),
+    ("pairing_adjustment.reject", "驳回结对调整"),
+    ("pairing_adjustment.request", "申请结对调整"),
+    ("pairing_batch.create", "创建结对批次"),
+    ("pairing_batch.publish", "发布结对名单"),
+    ("pairing_intent.set", "填报结对意愿"),
+    ("pairing_plan.add_item", "在方案中增加结对"),
+    ("pairing_plan.remove_item", "从方案中移除结对"),
+    ("pairing_plan.restore_item", "恢复方案中的结对"),
+    ("pairing_plan.create", "生成结对方案"),
+    ("pairing_plan.send", "发送结对方案"),
+    ("reference.load", "载入参考数据"),
+    ("user.create", "新建账号"),
+    ("user.login", "登录"),
+    ("user.login_failed", "登录失败"),
+    ("user.sessions_revoked", "注销登录会话"),
+    ("user.update", "修改账号"),
+];
+
 /// What an audit action did, in words.
 pub fn action(code: &str) -> String {
-    let fixed = match code {
-        "cooperation_tie.add" => "登记东西部协作结对关系",
-        "county_needs.set" => "设置县级帮扶需求",
-        "demand.create" => "录入需求",
-        "demand.file.add" => "上传需求附件",
-        "demand.household.view" => "查看帮扶户完整信息",
-        "designation.add" => "认定重点帮扶县",
-        "designation.end" => "撤销认定",
-        "enrolment.create" => "报名专项行动",
-        "liaison.create" => "新增联络员",
-        "liaison.remove" => "删除联络员",
-        "load_villages" => "导入村级区划",
-        "match.confirm" | "match.confirmed" => "确认对接",
-        "match.declined" => "谢绝对接",
-        "match.cancelled" => "撤回对接申请",
-        "match.propose_by_org" => "社会组织申请承接需求",
-        "match.propose_by_county" => "县级向供给项目点单",
-        "offer.create" => "发布供给项目",
-        "offer.status" => "变更供给项目状态",
-        "organization.attachment.add" => "上传组织材料",
-        "organization.create" => "登记社会组织",
-        "organization.import" => "导入社会组织名录",
-        "organization.member.add" => "登记会员企业",
-        "pairing.propose" => "提出结对",
-        "pairing_adjustment.approve" => "同意结对调整",
-        "pairing_adjustment.reject" => "驳回结对调整",
-        "pairing_adjustment.request" => "申请结对调整",
-        "pairing_batch.create" => "创建结对批次",
-        "pairing_batch.publish" => "发布结对名单",
-        "pairing_intent.set" => "填报结对意愿",
-        "pairing_plan.add_item" => "在方案中增加结对",
-        "pairing_plan.remove_item" => "从方案中移除结对",
-        "pairing_plan.restore_item" => "恢复方案中的结对",
-        "pairing_plan.create" => "生成结对方案",
-        "pairing_plan.send" => "发送结对方案",
-        "reference.load" => "载入参考数据",
-        "user.create" => "新建账号",
-        "user.login" => "登录",
-        "user.login_failed" => "登录失败",
-        "user.sessions_revoked" => "注销登录会话",
-        "user.update" => "修改账号",
-        _ => "",
-    };
+    let fixed = NAMED_ACTIONS.iter().find(|(c, _)| *c == code).map_or("", |(_, w)| *w);
     if !fixed.is_empty() {
         return fixed.to_string();
     }
@@ -102,6 +106,11 @@ pub fn entity(kind: &str) -> &str {
         other => other,
     }
 }
+
+/// The kinds of record, for the audit page's filter.
+pub const ENTITIES: &[&str] = &[
+    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "designation", "liaison", "enrolment", "user", "region",
+];
 
 /// The page of the record, where it has one.
 pub fn link(kind: &str, id: &str) -> Option<String> {

@@ -16,6 +16,7 @@ both!(
     logout_ends_the_session,
     an_administrator_manages_users_in_scope_with_field_errors,
     a_designation_list_imports_with_preview_all_or_nothing_and_idempotently,
+    the_audit_trail_is_filtered_by_date_person_action_and_record,
 );
 
 #[tokio::test]
@@ -271,4 +272,53 @@ fn urlencoding_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// 审计日志 narrows to a date range, a person, an action and a record; the
+/// pager keeps the filters; a date that cannot be read is said.
+async fn the_audit_trail_is_filtered_by_date_person_action_and_record(a: App) {
+    let (cookie, csrf) = a.login("admin").await;
+    for (username, name) in [("gz_one", "贵阳市南明区民政局·甲"), ("gz_two", "贵阳市南明区民政局·乙")] {
+        let r = a
+            .post_form("/admin/users", &cookie, &[("_csrf", &csrf), ("username", username), ("display_name", name), ("role", "civil_affairs"), ("region", "520102"), ("org", ""), ("password", "Passw0rd2026")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let rows = |body: &str| body.split("<tbody>").nth(1).unwrap_or("").split("</tbody>").next().unwrap_or("").matches("<tr>").count();
+    let total = |body: &str| body.split("共 ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse::<usize>().ok()).unwrap_or(usize::MAX);
+
+    let body = |page: &str| page.split("<tbody>").nth(1).unwrap_or("").split("</tbody>").next().unwrap_or("").to_string();
+    let created = a.get("/admin/audit?action=user.create", &cookie).await.body;
+    assert!(created.contains("登录名：gz_one") && created.contains("登录名：gz_two"), "{created}");
+    let listed = body(&created);
+    assert!(listed.matches("<td>新建账号</td>").count() == rows(&created), "only new accounts: {listed}");
+    let n_created = total(&created);
+    assert_eq!(rows(&created), n_created.min(50));
+
+    let user = duijie_store::users::by_username(&a.t.db, "gz_two").await.unwrap().unwrap();
+    let one = a.get(&format!("/admin/audit?entity=user&entity_id={}", user.id), &cookie).await.body;
+    assert_eq!(total(&one), 1, "one record: {one}");
+    assert!(one.contains("登录名：gz_two") && !one.contains("登录名：gz_one"));
+
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(8 + 24)).date_naive();
+    let none = a.get(&format!("/admin/audit?from={tomorrow}"), &cookie).await.body;
+    assert_eq!(total(&none), 0);
+    // By person: whoever made gz_two's account (as the trail names them) made both.
+    let filter = duijie_store::audit::Filter { entity: "user".into(), entity_id: user.id.to_string(), ..Default::default() };
+    let (made, _) = duijie_store::audit::search(&a.t.db, &duijie_domain::RegionCode::national(), &filter, 1, 0).await.unwrap();
+    let who = made[0].actor.clone();
+    let by_person = a.get(&format!("/admin/audit?action=user.create&actor={}", who.chars().take(3).collect::<String>()), &cookie).await.body;
+    assert!(by_person.contains("登录名：gz_one") && by_person.contains("登录名：gz_two"));
+    assert!(total(&by_person) < n_created, "the demo's own accounts were made by the loader, not by {who}");
+    let nobody = a.get("/admin/audit?actor=%E6%97%A0%E6%AD%A4%E4%BA%BA", &cookie).await.body;
+    assert_eq!(total(&nobody), 0);
+
+    let bad = a.get("/admin/audit?from=%E6%98%A8%E5%A4%A9", &cookie).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("id=\"filter-error\"") && bad.body.contains("日期“昨天”无法识别"));
+    // The filters stay in the pager's links.
+    let all = a.get("/admin/audit?action=reference.load", &cookie).await.body;
+    if total(&all) > 50 {
+        assert!(all.contains("?action=reference.load&page=2"));
+    }
 }

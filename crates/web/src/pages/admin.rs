@@ -273,10 +273,47 @@ pub struct AuditLine {
     pub changes: Vec<String>,
 }
 
+/// The audit page's filters, as typed.
+#[derive(serde::Deserialize, Default)]
+struct AuditQuery {
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    ok: Option<String>,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    entity_id: String,
+}
+
+impl AuditQuery {
+    /// The filters as a query string, for the pager's links.
+    fn query_string(&self) -> String {
+        [("from", &self.from), ("to", &self.to), ("actor", &self.actor), ("action", &self.action), ("entity", &self.entity), ("entity_id", &self.entity_id)]
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}&", super::urlencode(v.trim())))
+            .collect()
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "audit.html")]
 struct AuditPage {
     layout: Layout,
+    q: AuditQuery,
+    qs: String,
+    filter_error: Option<String>,
+    actions: Vec<(&'static str, String)>,
+    entities: Vec<(&'static str, &'static str)>,
     rows: Vec<AuditLine>,
     total: i64,
     page: i64,
@@ -284,14 +321,29 @@ struct AuditPage {
     check: Option<(String, bool, String)>,
 }
 
-async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<PageQuery>) -> Result<AuditPage, AppError> {
+async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<AuditQuery>) -> Result<AuditPage, AppError> {
     if decide(&cu.principal, Action::ViewAudit, Target::Region(cu.principal.region())) != Decision::Allow {
         return Err(AppError::Forbidden);
     }
     let page = q.page.unwrap_or(1).max(1);
     let scope = cu.principal.scope();
     let region = scope.region().ok_or(AppError::Forbidden)?;
-    let (rows, total) = audit::recent(&state.db, region, 50, (page - 1) * 50).await?;
+    // Dates are Beijing days; a date that does not parse is said, not ignored silently.
+    let mut filter_error = None;
+    let mut day = |s: &str, end: bool| -> Option<i64> {
+        if s.trim().is_empty() {
+            return None;
+        }
+        match duijie_domain::date::parse_date(s) {
+            Some(d) => Some(if end { duijie_store::pairing::end_of_day(d) } else { duijie_store::pairing::start_of_day(d) }),
+            None => {
+                filter_error = Some(format!("日期“{}”无法识别，请写成 2026-03-01", s.trim()));
+                None
+            }
+        }
+    };
+    let f = audit::Filter { from: day(&q.from, false), to: day(&q.to, true), actor: q.actor.clone(), action: q.action.clone(), entity: q.entity.clone(), entity_id: q.entity_id.clone() };
+    let (rows, total) = audit::search(&state.db, region, &f, 50, (page - 1) * 50).await?;
     let rows = rows
         .into_iter()
         .map(|r| AuditLine {
@@ -310,7 +362,19 @@ async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Qu
         Verification::Intact { rows } => (fmt_time(at), true, format!("审计链完整，共 {rows} 条记录")),
         Verification::Broken { seq, reason } => (fmt_time(at), false, format!("审计链在第 {seq} 条处断开：{reason}")),
     });
-    Ok(AuditPage { layout: Layout::new(&state, &cu, "audit", q.ok).await, rows, total, page, pages: ((total + 49) / 50).max(1), check })
+    Ok(AuditPage {
+        layout: Layout::new(&state, &cu, "audit", q.ok.clone()).await,
+        qs: q.query_string(),
+        filter_error,
+        actions: audit_words::NAMED_ACTIONS.iter().map(|(c, w)| (*c, (*w).to_string())).collect(),
+        entities: audit_words::ENTITIES.iter().map(|e| (*e, audit_words::entity(e))).collect(),
+        q,
+        rows,
+        total,
+        page,
+        pages: ((total + 49) / 50).max(1),
+        check,
+    })
 }
 
 #[derive(serde::Deserialize)]
