@@ -22,6 +22,7 @@ both!(
     an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before_consent,
     an_officer_proposes_an_enterprise_village_pairing_and_sees_every_error,
     the_adjustment_form_offers_the_listed_pairings_to_change_or_end,
+    an_infeasible_plan_groups_its_counties_by_reason_and_says_what_is_missing,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n%scan of a stamped letter\n%%EOF\n";
@@ -280,4 +281,22 @@ async fn the_adjustment_form_offers_the_listed_pairings_to_change_or_end(a: App)
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, *v)).collect();
     let ok = post_multipart(&a, "/pairing/adjustments/new", &cookie, &fields, "请示.pdf", PDF).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+/// A plan that cannot cover every county (昭通市's eleven counties, three
+/// organisations each) names the counties grouped by reason — not one row per
+/// county with bare codes — and says what would make it feasible.
+async fn an_infeasible_plan_groups_its_counties_by_reason_and_says_what_is_missing(a: App) {
+    let (cookie, csrf) = a.login("yn_xz").await;
+    let r = a.post_form("/pairing/plans", &cookie, &[("_csrf", &csrf), ("targets", "counties:5306"), ("min", "3"), ("max", "3")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(r.location().split('?').next().unwrap(), &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let table = page.body.split("id=\"plan-reasons\"").nth(1).expect("the reasons of an infeasible plan").split("</table>").next().unwrap().to_string();
+    let rows = table.matches("<tr><td>").count();
+    let counties: usize = table.split("（").skip(1).filter_map(|s| s.split(" 个）").next()).filter_map(|n| n.parse::<usize>().ok()).sum();
+    assert!(counties >= 2 && rows < counties, "{counties} counties in {rows} rows: {table}");
+    assert!(table.contains("彝良县") || table.contains("镇雄县"), "counties by name: {table}");
+    assert!(!table.chars().collect::<Vec<_>>().windows(6).any(|w| w.iter().all(char::is_ascii_digit)), "no bare codes: {table}");
+    assert!(table.contains("每县至少 3 家") || table.contains("还差"), "what would make it feasible: {table}");
 }

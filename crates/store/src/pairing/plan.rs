@@ -350,6 +350,7 @@ pub async fn create(db: &Db, tree: &RegionTree, actor: &Actor, owner: &RegionCod
         Outcome::Infeasible(inf) => {
             let reasons: Vec<serde_json::Value> = inf.uncovered.iter().map(|u| serde_json::json!({
                 "county": inst.counties[u.county as usize].id, "kind": u.kind.code(), "reason": u.reason,
+                "need": u.group_need, "supply": u.group_supply,
                 "group": u.group.iter().map(|&g| inst.counties[g as usize].id.clone()).collect::<Vec<_>>(),
             })).collect();
             let s = serde_json::json!({"feasible": false, "objective": null, "best_effort_objective": inf.best_effort.objective,

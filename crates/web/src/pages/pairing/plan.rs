@@ -390,13 +390,59 @@ struct PlanPage {
     plan: PlanRow,
     draft: bool,
     feasible: bool,
-    reasons: Vec<(String, String)>,
+    /// Why counties stay uncovered, grouped: the counties named, what would make the plan feasible.
+    reasons: Vec<ReasonGroup>,
     items: Vec<ItemRow>,
     new_count: usize,
     batches: Vec<BatchRow>,
     spec: String,
     params: Params,
     seconds: String,
+}
+
+/// Counties left uncovered for one reason, and what would cover them.
+pub struct ReasonGroup {
+    pub counties: String,
+    pub count: usize,
+    pub why: String,
+    pub remedy: String,
+}
+
+/// Groups a plan's per-county reasons as a person reads them: every county without a
+/// candidate in one row, counties competing for the same organisations in one row per
+/// group, with how many more pairing places would make the plan feasible.
+fn group_reasons(summary: &serde_json::Value, name: impl Fn(&str) -> String, min: u32) -> Vec<ReasonGroup> {
+    let mut groups: Vec<(String, ReasonGroup)> = Vec::new();
+    for r in summary["reasons"].as_array().into_iter().flatten() {
+        let county = r["county"].as_str().unwrap_or("");
+        let kind = r["kind"].as_str().unwrap_or("");
+        let mut members: Vec<&str> = r["group"].as_array().into_iter().flatten().filter_map(|g| g.as_str()).collect();
+        members.sort_unstable();
+        let key = match kind {
+            "no_candidate" => kind.to_string(),
+            "shared_capacity" => format!("{kind}:{}", members.join(",")),
+            _ => format!("{kind}:{county}"),
+        };
+        if let Some((_, g)) = groups.iter_mut().find(|(k, _)| *k == key) {
+            g.counties = format!("{}、{}", g.counties, name(county));
+            g.count += 1;
+            continue;
+        }
+        let (need, supply) = (r["need"].as_u64(), r["supply"].as_u64());
+        let (why, remedy) = match (kind, need, supply) {
+            ("no_candidate", _, _) => (
+                "没有任何社会组织把这些县列为意向地区或候选县".to_string(),
+                format!("需要愿意结对的社会组织把这些县列入结对意愿：每县至少 {min} 家"),
+            ),
+            ("shared_capacity", Some(need), Some(supply)) => (
+                format!("这些县共用同一批候选社会组织：共需新结对 {need} 个，候选组织的剩余容量最多 {supply} 个"),
+                format!("还差 {} 个结对名额：需要更多愿意结对的组织，或现有候选组织提高可结对数量", need.saturating_sub(supply)),
+            ),
+            _ => (r["reason"].as_str().unwrap_or("").to_string(), format!("需要更多愿意结对的社会组织：每县至少 {min} 家")),
+        };
+        groups.push((key, ReasonGroup { counties: name(county), count: 1, why, remedy }));
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 /// A plan the caller may work on (404 otherwise).
@@ -408,10 +454,9 @@ async fn plan_page(State(state): State<AppState>, cu: CurrentUser, Path(id): Pat
     let plan = plan_in_scope(&state, &cu, id).await?;
     let summary: serde_json::Value = serde_json::from_str(&plan.summary).unwrap_or_default();
     let name = |code: &str| RegionCode::parse(code).map(|c| state.tree.full_name(&c)).unwrap_or(code.to_string());
-    let reasons = summary["reasons"]
-        .as_array()
-        .map(|a| a.iter().map(|r| (name(r["county"].as_str().unwrap_or("")), r["reason"].as_str().unwrap_or("").to_string())).collect())
-        .unwrap_or_default();
+    let params: Params = serde_json::from_str(&plan.params).unwrap_or_default();
+    let short = |code: &str| RegionCode::parse(code).ok().and_then(|c| state.tree.get(&c)).map(|n| n.name.clone()).unwrap_or_else(|| name(code));
+    let reasons = group_reasons(&summary, short, params.min);
     let items: Vec<ItemRow> = plans::items(&state.db, id)
         .await?
         .into_iter()
@@ -442,7 +487,7 @@ async fn plan_page(State(state): State<AppState>, cu: CurrentUser, Path(id): Pat
         items,
         batches: batch_rows(&state, &cu, &batches),
         spec: plan.targets.clone(),
-        params: serde_json::from_str(&plan.params).unwrap_or_default(),
+        params,
         seconds: format!("{:.3}", summary["seconds"].as_f64().unwrap_or(0.0)),
         plan: plan_row(&state, &plan),
     })
