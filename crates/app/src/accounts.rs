@@ -98,7 +98,7 @@ pub async fn check_new_user(db: &Db, tree: &RegionTree, admin: &Principal, input
             RegionCode::try_from(o.region_code.clone())
                 .is_ok_and(|r| decide(admin, Action::ManageUser, Target::User { region: &r, org_id: Some(o.id) }) == Decision::Allow)
         };
-        match duijie_store::orgs::by_credit_code(db, org.trim().to_ascii_uppercase().as_str()).await {
+        match duijie_store::orgs::by_credit_code(db, org.trim().to_ascii_uppercase().as_str()).await.map(|o| o.and_then(|o| o.check(admin, Action::ViewOrgPublic).ok())) {
             Ok(Some(o)) if in_scope(&o) => org_id = Some(o.id),
             Ok(_) => errors.push(FieldError::new("org", "请填写本单位管辖范围内已登记社会组织的统一社会信用代码")),
             Err(_) => errors.push(FieldError::new("org", "暂时无法查询社会组织，请稍后再试")),

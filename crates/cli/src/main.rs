@@ -338,6 +338,7 @@ async fn user(settings: &config::Settings, command: UserCommand) -> Result<i32> 
                     duijie_store::orgs::by_credit_code(&db, code.trim().to_ascii_uppercase().as_str())
                         .await?
                         .with_context(|| format!("没有登记统一社会信用代码为 {code} 的社会组织"))?
+                        .unscoped()
                         .id,
                 ),
                 (Role::Organization, None) => bail!("社会组织用户需要 --org 统一社会信用代码"),

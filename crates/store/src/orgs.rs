@@ -178,9 +178,10 @@ pub(crate) async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Organization>>
     Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
 }
 
-pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Organization>> {
+/// One organisation by its credit code, to be opened by a decision like a load by id.
+pub async fn by_credit_code(db: &Db, code: &str) -> Result<Option<Unchecked<Organization>>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE credit_code = $1"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(code).fetch_optional(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(code).fetch_optional(p).await)?.map(Unchecked::new))
 }
 
 /// One organisation by id, to be opened by a decision (`Unchecked::check`).

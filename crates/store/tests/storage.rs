@@ -254,7 +254,7 @@ async fn listings_are_filtered_by_scope(db: &Db) {
     let county = Principal::of_account(1, "x".into(), Role::CivilAffairs, code("530628"), None);
     let (orgs, _) = duijie_store::orgs::list(db, &county.scope(), 100, 0).await.unwrap();
     assert_eq!(orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), vec!["演示·彝良县助学服务中心"]);
-    let own = duijie_store::orgs::by_credit_code(db, &orgs[0].credit_code).await.unwrap().unwrap();
+    let own = duijie_store::orgs::by_credit_code(db, &orgs[0].credit_code).await.unwrap().unwrap().unscoped();
     let org_user = Principal::of_account(2, "y".into(), Role::Organization, code("53"), Some(own.id));
     let (mine, _) = duijie_store::orgs::list(db, &org_user.scope(), 100, 0).await.unwrap();
     assert_eq!(mine.len(), 1, "an organisation sees only itself");

@@ -172,7 +172,7 @@ pub async fn propose(state: &Platform, who: &Principal, actor: &Actor, input: &P
     } else {
         match Uscc::parse(&input.credit_code) {
             Ok(code) => {
-                let o = duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?;
+                let o = duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?.and_then(|o| o.check(who, Action::ViewOrgPublic).ok());
                 if o.is_none() {
                     errors.push(FieldError::new("credit_code", "该统一社会信用代码的组织尚未在平台登记"));
                 }

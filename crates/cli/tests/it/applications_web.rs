@@ -125,7 +125,7 @@ async fn an_application_is_queued_for_the_right_officers_and_approved_or_returne
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("已提交，等待云南省昭通市彝良县民政部门审核"), "{}", r.body);
 
-    let org = orgs::by_credit_code(&a.t.db, &credit).await.unwrap().expect("org created");
+    let org = orgs::by_credit_code(&a.t.db, &credit).await.unwrap().expect("org created").unscoped();
     assert_eq!(org.approval, "pending");
     assert_eq!(org.region_code, "530628");
     assert_eq!(org.fields, "教育、健康");
@@ -286,9 +286,9 @@ async fn a_registry_import_lists_every_bad_row_then_commits_in_the_background(a:
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let result = commit_and_wait(&a, &yn, &csrf, &token).await;
     assert!(result.contains("导入完成：新增 3 条，更新 0 条"), "{result}");
-    let o = orgs::by_credit_code(&a.t.db, &c1).await.unwrap().expect("imported");
+    let o = orgs::by_credit_code(&a.t.db, &c1).await.unwrap().expect("imported").unscoped();
     assert_eq!((o.name.as_str(), o.approval.as_str(), o.contact_phone.as_str()), ("彝良县助学促进会", "approved", "0870-1234567"));
-    assert_eq!(orgs::by_credit_code(&a.t.db, &c3).await.unwrap().unwrap().region_code, "530602");
+    assert_eq!(orgs::by_credit_code(&a.t.db, &c3).await.unwrap().unwrap().unscoped().region_code, "530602");
     // The token is spent.
     let r = a.post_form("/orgs/import/commit", &yn, &[("_csrf", &csrf), ("token", &token)]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);

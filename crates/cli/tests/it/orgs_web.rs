@@ -247,7 +247,7 @@ async fn the_create_form_names_each_bad_field(a: App) {
     let dup = a.post_form("/orgs", &c, &[("_csrf", &t), ("credit_code", &good), ("name", "另一个"), ("org_type", "service_institution"), ("region", "530600")]).await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.body.contains("已登记"));
-    let o = duijie_store::orgs::by_credit_code(&a.t.db, &good).await.unwrap().unwrap();
+    let o = duijie_store::orgs::by_credit_code(&a.t.db, &good).await.unwrap().unwrap().unscoped();
     assert_eq!((o.region_code.as_str(), o.reg_level.as_str(), o.approval.as_str()), ("5306", "prefecture", "approved"));
 
     let (xz, xt) = a.login("yl_xz").await;

@@ -14,6 +14,7 @@ use crate::db::{Db, Tx};
 use crate::regions::RegionTree;
 use crate::{Error, Result, on_db};
 use duijie_domain::pairing::{Kind, Status};
+use duijie_domain::authz::Unchecked;
 use duijie_domain::{Level, RegionCode, Scope, Uscc};
 use duijie_office::RowError;
 use duijie_office::pairing_list::ListRow;
@@ -97,7 +98,8 @@ pub async fn plan_import(db: &Db, tree: &RegionTree, batch: &Batch, file_name: &
                 continue;
             }
         };
-        let Some(org) = crate::orgs::by_credit_code(db, code.as_str()).await? else {
+        // The list being imported names the organisation; the importing officer's scope was decided before.
+        let Some(org) = crate::orgs::by_credit_code(db, code.as_str()).await?.map(Unchecked::unscoped) else {
             errors.push(err(CODE_COLUMN, format!("{code} 尚未在平台登记，请先登记该组织")));
             continue;
         };

@@ -154,7 +154,9 @@ pub async fn request_adjustment(
         own_org(who)?
     } else {
         let code = Uscc::parse(&r.credit_code).map_err(|e| AppError::field("credit_code", e.to_string()))?;
-        duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?.ok_or_else(|| AppError::field("credit_code", "该组织尚未登记"))?.id
+        duijie_app::open(duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?, &user.principal, duijie_domain::Action::ViewOrgPublic)
+            .map_err(|_| AppError::field("credit_code", "该组织尚未登记"))?
+            .id
     };
     let region = if r.region.trim().is_empty() { None } else { Some(RegionCode::parse(&r.region).map_err(|e| AppError::field("region", e.to_string()))?) };
     let mut decoded = Vec::new();

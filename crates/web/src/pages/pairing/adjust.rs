@@ -200,7 +200,9 @@ async fn new_submit(State(state): State<AppState>, PostedUpload { user: cu, form
             cu.principal.org_id().unwrap_or(0)
         } else {
             let code = duijie_domain::Uscc::parse(&form.credit_code).map_err(|e| AppError::field("credit_code", e.to_string()))?;
-            duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?.ok_or_else(|| AppError::field("credit_code", "该组织尚未登记"))?.id
+            duijie_app::open(duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?, &cu.principal, Action::ViewOrgPublic)
+                .map_err(|_| AppError::field("credit_code", "该组织尚未登记"))?
+                .id
         };
         let region = if form.region.trim().is_empty() { None } else { Some(RegionCode::parse(&form.region).map_err(|e| AppError::field("region", e.to_string()))?) };
         let n = NewAdjustment {

@@ -260,7 +260,7 @@ async fn new_page(state: &AppState, cu: &CurrentUser, form: ProposeInput, errors
     let org_id = match who.org_id().filter(|_| who.role() == Role::Organization) {
         Some(id) => Some(id),
         None => match duijie_domain::Uscc::parse(&form.credit_code) {
-            Ok(code) => duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?.map(|o| o.id),
+            Ok(code) => duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?.and_then(|o| o.check(who, Action::ViewOrgPublic).ok()).map(|o| o.id),
             Err(_) => None,
         },
     };
