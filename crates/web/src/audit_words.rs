@@ -112,6 +112,11 @@ pub const ENTITIES: &[&str] = &[
     "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "designation", "liaison", "enrolment", "user", "region",
 ];
 
+/// The twelve-digit codes (villages) an audit row's JSON mentions.
+pub fn village_codes(json: &str) -> impl Iterator<Item = &str> {
+    json.split('"').filter(|s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The page of the record, where it has one.
 pub fn link(kind: &str, id: &str) -> Option<String> {
     let page = match kind {
@@ -233,7 +238,24 @@ pub fn field(key: &str) -> &str {
 const NOT_SHOWN: &[&str] = &["id", "updated_at", "created_at", "created_by", "proposed_at", "proposed_by", "provenance", "is_demo", "prev_hash", "hash"];
 
 /// A value as people read it.
-fn value(key: &str, v: &Value, tree: &RegionTree) -> String {
+/// How region codes read: the tree above village level, and the villages an
+/// audit page mentions (looked up once per page; they are not in the tree).
+pub struct Places<'a> {
+    pub tree: &'a RegionTree,
+    pub villages: &'a std::collections::HashMap<String, String>,
+}
+
+impl Places<'_> {
+    /// 云南省昭通市彝良县, or for a village 云南省昭通市彝良县洛泽河镇花桥村.
+    pub fn name(&self, code: &RegionCode) -> String {
+        match self.villages.get(code.as_str()) {
+            Some(v) => format!("{}{v}", code.parent().map(|t| self.tree.full_name(&t)).unwrap_or_default()),
+            None => self.tree.full_name(code),
+        }
+    }
+}
+
+fn value(key: &str, v: &Value, places: &Places<'_>) -> String {
     match v {
         Value::Null => "—".into(),
         Value::Bool(b) => if *b { "是" } else { "否" }.into(),
@@ -257,7 +279,7 @@ fn value(key: &str, v: &Value, tree: &RegionTree) -> String {
             if (key.ends_with("region") || key == "region_code" || key == "county_code")
                 && let Ok(code) = RegionCode::parse(s)
             {
-                return tree.full_name(&code);
+                return places.name(&code);
             }
             if key == "status" {
                 if let Some(st) = duijie_domain::demand::Status::parse(s) {
@@ -283,13 +305,13 @@ fn value(key: &str, v: &Value, tree: &RegionTree) -> String {
             }
             s.clone()
         }
-        Value::Array(items) => items.iter().map(|i| value(key, i, tree)).collect::<Vec<_>>().join("、"),
+        Value::Array(items) => items.iter().map(|i| value(key, i, places)).collect::<Vec<_>>().join("、"),
         Value::Object(_) => "（详见记录）".into(),
     }
 }
 
 /// What changed, as 字段：旧值 → 新值 (a new record: its content; a removed one: what it was).
-pub fn changes(before: Option<&str>, after: Option<&str>, tree: &RegionTree) -> Vec<String> {
+pub fn changes(before: Option<&str>, after: Option<&str>, places: &Places<'_>) -> Vec<String> {
     let parse = |j: Option<&str>| j.and_then(|j| serde_json::from_str::<Value>(j).ok());
     let (before, after) = (parse(before), parse(after));
     let empty = serde_json::Map::new();
@@ -309,9 +331,9 @@ pub fn changes(before: Option<&str>, after: Option<&str>, tree: &RegionTree) -> 
         let old = b.as_ref().and_then(|m| m.get(k));
         let new = a.as_ref().and_then(|m| m.get(k));
         match (old, new) {
-            (Some(o), Some(n)) if o != n => out.push(format!("{}：{} → {}", field(k), value(k, o, tree), value(k, n, tree))),
-            (None, Some(n)) if !is_blank(n) => out.push(format!("{}：{}", field(k), value(k, n, tree))),
-            (Some(o), None) if b.is_some() && a.is_none() && !is_blank(o) => out.push(format!("{}：{}（已删除）", field(k), value(k, o, tree))),
+            (Some(o), Some(n)) if o != n => out.push(format!("{}：{} → {}", field(k), value(k, o, places), value(k, n, places))),
+            (None, Some(n)) if !is_blank(n) => out.push(format!("{}：{}", field(k), value(k, n, places))),
+            (Some(o), None) if b.is_some() && a.is_none() && !is_blank(o) => out.push(format!("{}：{}（已删除）", field(k), value(k, o, places))),
             _ => {}
         }
     }
@@ -357,6 +379,8 @@ mod tests {
     #[test]
     fn a_change_reads_as_field_old_and_new_in_words() {
         let tree = RegionTree::default();
+        let villages = std::collections::HashMap::new();
+        let tree = Places { tree: &tree, villages: &villages };
         let before = r#"{"id": 3, "status": "submitted", "funds_fen": 12500000, "title": "修缮", "updated_at": 1}"#;
         let after = r#"{"id": 3, "status": "published", "funds_fen": 15000000, "title": "修缮", "updated_at": 2}"#;
         assert_eq!(changes(Some(before), Some(after), &tree), vec!["资金（万元）：12.50 → 15.00", "状态：待审核 → 已发布"]);

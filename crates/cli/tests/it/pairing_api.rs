@@ -488,4 +488,10 @@ async fn a_village_is_named_never_shown_as_its_code(a: App) {
         assert!(body.contains(&name), "{page} names the village");
         assert!(!body.contains("530628102203"), "{page} shows the village's code");
     }
+    // The audit trail names it too.
+    let (admin, _) = a.login("admin").await;
+    let audit = a.get(&format!("/admin/audit?entity=pairing&entity_id={id}"), &admin).await.body;
+    let rows = audit.split("<tbody>").nth(1).unwrap().split("</tbody>").next().unwrap().to_string();
+    assert!(rows.contains(&format!("地区：{name}")), "{rows}");
+    assert!(!rows.contains("530628102203"), "the audit trail shows the village's code: {rows}");
 }

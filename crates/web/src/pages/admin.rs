@@ -344,6 +344,21 @@ async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Qu
     };
     let f = audit::Filter { from: day(&q.from, false), to: day(&q.to, true), actor: q.actor.clone(), action: q.action.clone(), entity: q.entity.clone(), entity_id: q.entity_id.clone() };
     let (rows, total) = audit::search(&state.db, region, &f, 50, (page - 1) * 50).await?;
+    // Villages are not in the region tree: the ones these rows mention are read once.
+    let mut villages = std::collections::HashMap::new();
+    for r in &rows {
+        for json in [r.before_json.as_deref(), r.after_json.as_deref()].into_iter().flatten() {
+            for code in audit_words::village_codes(json) {
+                if !villages.contains_key(code)
+                    && let Ok(c) = duijie_domain::RegionCode::parse(code)
+                    && let Some(v) = duijie_store::regions::village(&state.db, &c).await?
+                {
+                    villages.insert(code.to_string(), v.name);
+                }
+            }
+        }
+    }
+    let places = audit_words::Places { tree: &state.tree, villages: &villages };
     let rows = rows
         .into_iter()
         .map(|r| AuditLine {
@@ -354,8 +369,11 @@ async fn audit_page(State(state): State<AppState>, cu: CurrentUser, Query(q): Qu
             action: audit_words::action(&r.action),
             entity: format!("{} {}", audit_words::entity(&r.entity), r.entity_id),
             link: audit_words::link(&r.entity, &r.entity_id),
-            region: region_label(&state, &r.region_code),
-            changes: audit_words::changes(r.before_json.as_deref(), r.after_json.as_deref(), &state.tree),
+            region: match duijie_domain::RegionCode::parse(&r.region_code) {
+                Ok(c) if villages.contains_key(c.as_str()) => places.name(&c),
+                _ => region_label(&state, &r.region_code),
+            },
+            changes: audit_words::changes(r.before_json.as_deref(), r.after_json.as_deref(), &places),
         })
         .collect();
     let check = state.last_audit_check.read().ok().and_then(|c| c.clone()).map(|(at, v)| match v {
