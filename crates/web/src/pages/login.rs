@@ -144,8 +144,10 @@ async fn dashboard_page(state: &AppState, cu: &CurrentUser, t: Toast) -> Result<
     let layout = Layout::new(state, cu, "dashboard", t.ok).await;
     let rate = super::demand::dashboard_rate(state, cu).await?;
     let region = if cu.principal.role() == Role::Organization { duijie_domain::RegionCode::national() } else { cu.principal.region().clone() };
-    let key = duijie_store::designations::current_of_kind(&state.db, "national_key", &region).await?;
-    let poverty = duijie_store::designations::current_of_kind(&state.db, "former_poverty", &region).await?;
+    // An organisation's dashboard shows its own work, not the designated counties.
+    let is_org = cu.principal.role() == Role::Organization;
+    let key = if is_org { Vec::new() } else { duijie_store::designations::current_of_kind(&state.db, "national_key", &region).await? };
+    let poverty = if is_org { Vec::new() } else { duijie_store::designations::current_of_kind(&state.db, "former_poverty", &region).await? };
     let key_counties = key
         .iter()
         .filter_map(|d| duijie_domain::RegionCode::parse(&d.region_code).ok())

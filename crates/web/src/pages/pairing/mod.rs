@@ -257,18 +257,16 @@ async fn new_page(state: &AppState, cu: &CurrentUser, form: ProposeInput, errors
     // The member enterprises of the organisation the form is about: the caller's
     // own, or (an officer) the one named by credit code, once it is typed and
     // the officer may see its record — so that 会员企业—村 can be proposed by both.
-    let org_id = match who.org_id().filter(|_| who.role() == Role::Organization) {
-        Some(id) => Some(id),
+    let org = match who.org_id().filter(|_| who.role() == Role::Organization) {
+        Some(id) => duijie_store::orgs::get(&state.db, id).await?,
         None => match duijie_domain::Uscc::parse(&form.credit_code) {
-            Ok(code) => duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?.and_then(|o| o.check(who, Action::ViewOrgPublic).ok()).map(|o| o.id),
+            Ok(code) => duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?,
             Err(_) => None,
         },
     };
-    let members = match org_id {
-        Some(id) if duijie_app::open(duijie_store::orgs::get(&state.db, id).await?, who, Action::ViewOrganization).is_ok() => {
-            duijie_store::orgs::members_of(&state.db, id).await?.into_iter().map(|m| (m.id, m.name)).collect()
-        }
-        _ => Vec::new(),
+    let members = match org.and_then(|o| o.check(who, Action::ViewOrganization).ok()) {
+        Some(o) => duijie_store::orgs::members_of(&state.db, o.id).await?.into_iter().map(|m| (m.id, m.name)).collect(),
+        None => Vec::new(),
     };
     Ok(NewPage {
         layout: Layout::new(state, cu, "pairing", None).await,
