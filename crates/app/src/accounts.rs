@@ -10,10 +10,12 @@
 //! only to an organisation in that subtree, and its password meets the policy
 //! and is hashed before it reaches the store.
 
-use crate::Error;
+use crate::pickers::Typed;
+use crate::regions_designations::browse_root;
+use crate::{Error, Platform};
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::crypto::{hash_password, password_problem};
-use duijie_domain::{Decision, FieldError, Principal, RegionCode, Role};
+use duijie_domain::{Decision, FieldError, Level, Principal, RegionCode, Role};
 use duijie_store::regions::RegionTree;
 use duijie_store::sessions::{self, Session};
 use duijie_store::users::{self, NewUser, User};
@@ -48,6 +50,7 @@ pub async fn revoke(db: &Db, who: &Principal, actor: &Actor, id: i64, session: O
 }
 
 /// A new-user request as typed (page form or API body).
+#[derive(Clone, Copy)]
 pub struct NewUserInput<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
@@ -58,7 +61,19 @@ pub struct NewUserInput<'a> {
 }
 
 /// Validates a new-user request for `admin`; shared by the page and the API.
-pub async fn check_new_user(db: &Db, tree: &RegionTree, admin: &Principal, input: NewUserInput<'_>) -> Result<NewUser, Vec<FieldError>> {
+/// The region and the organisation may be given by name.
+pub async fn check_new_user(p: &Platform, admin: &Principal, input: NewUserInput<'_>) -> Result<NewUser, Vec<FieldError>> {
+    let (mut region, mut org) = (input.region.to_string(), input.org.to_string());
+    let typed_region = Typed::region(&p.db, &p.tree, &mut region, &browse_root(admin), Level::County).await;
+    let Ok(typed_org) = Typed::org(p, &mut org).await else { return Err(vec![FieldError::new("org", "暂时无法查询社会组织，请稍后再试")]) };
+    let checked = check_codes(&p.db, &p.tree, admin, NewUserInput { region: &region, org: &org, ..input }).await.map_err(Error::Invalid);
+    typed_org.over("org", typed_region.over("region", checked)).map_err(|e| match e {
+        Error::Invalid(errors) => errors,
+        other => vec![FieldError::new("org", other.message())],
+    })
+}
+
+async fn check_codes(db: &Db, tree: &RegionTree, admin: &Principal, input: NewUserInput<'_>) -> Result<NewUser, Vec<FieldError>> {
     let NewUserInput { username, display_name, role, region, org, password } = input;
     let mut errors = Vec::new();
     let username = username.trim();

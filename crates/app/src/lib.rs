@@ -27,6 +27,7 @@ pub mod derived;
 pub mod files;
 pub mod inbox;
 pub mod pairing;
+pub mod pickers;
 pub mod registry;
 pub mod regions_designations;
 pub mod schema;

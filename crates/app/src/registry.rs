@@ -10,7 +10,8 @@
 //! nothing written; an application is approved or returned (with a reason) only
 //! by an officer allowed to, and only once.
 
-use crate::{Error, require};
+use crate::pickers::Typed;
+use crate::{Error, Platform, require};
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::org::{self, CreditList};
 use duijie_domain::{Decision, FieldError, Level, OrgType, Principal, RegionCode, Role, Uscc};
@@ -200,7 +201,17 @@ pub struct NewOrgForm {
 }
 
 /// Validates a new organisation for `who`; shared by the page and the API.
-pub fn check_new_org(tree: &RegionTree, who: &Principal, f: &NewOrgForm) -> Result<NewOrganization, Vec<FieldError>> {
+/// The registering region may be given by name.
+pub async fn check_new_org(p: &Platform, who: &Principal, f: &NewOrgForm) -> Result<NewOrganization, Vec<FieldError>> {
+    let mut f = f.clone();
+    let typed = Typed::region(&p.db, &p.tree, &mut f.region, &RegionCode::national(), Level::County).await;
+    typed.over("region", check_codes(&p.tree, who, &f).map_err(Error::Invalid)).map_err(|e| match e {
+        Error::Invalid(errors) => errors,
+        other => vec![FieldError::new("region", other.message())],
+    })
+}
+
+fn check_codes(tree: &RegionTree, who: &Principal, f: &NewOrgForm) -> Result<NewOrganization, Vec<FieldError>> {
     let mut errors = Vec::new();
     let code = match Uscc::parse(&f.credit_code) {
         Ok(c) => Some(c),

@@ -155,6 +155,18 @@ impl OrgCatalog {
         );
     }
 
+    /// Ids (ascending, at most `limit`) of registered organisations — approved,
+    /// not deregistered — whose name or credit code matches `q`: the public
+    /// registry, as a form's organisation picker offers it to anyone.
+    pub fn registered(&self, q: &str, limit: usize) -> Vec<i64> {
+        self.names
+            .query(q)
+            .into_iter()
+            .filter(|id| self.entries.get(id).is_some_and(|e| e.approval == "approved" && e.status == "active"))
+            .take(limit)
+            .collect()
+    }
+
     /// Ids (ascending) of the organisations in scope matching the filter: one
     /// page, and the total.
     pub fn search(&self, f: &OrgFilter, scope: &Scope, offset: usize, limit: usize) -> (Vec<i64>, usize) {

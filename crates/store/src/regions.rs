@@ -121,6 +121,12 @@ pub async fn villages_of(db: &Db, township: &RegionCode) -> Result<Vec<RegionRow
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(township.as_str()).fetch_all(p).await)?)
 }
 
+/// The villages of a township called `name`.
+pub async fn villages_named(db: &Db, township: &RegionCode, name: &str) -> Result<Vec<RegionRow>> {
+    let sql = "SELECT code, name, level, parent_code FROM regions WHERE parent_code = $1 AND level = 'village' AND name = $2 ORDER BY code";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(township.as_str()).bind(name).fetch_all(p).await)?)
+}
+
 /// One village by code.
 pub async fn village(db: &Db, code: &RegionCode) -> Result<Option<RegionRow>> {
     let sql = "SELECT code, name, level, parent_code FROM regions WHERE code = $1 AND level = 'village'";
@@ -209,6 +215,22 @@ impl RegionTree {
             return "全国".into();
         }
         self.get(code).map(|n| n.full_name.clone()).unwrap_or_else(|| code.to_string())
+    }
+
+    /// The divisions in `within`'s subtree a person may mean by `text`: those
+    /// whose name is `text`, whose full name is `text`, or whose full name ends
+    /// with `text` where `text` ends with their name (彝良县洛泽河镇 for
+    /// 云南省昭通市彝良县洛泽河镇); in code order.
+    pub fn named(&self, text: &str, within: &RegionCode) -> Vec<&Node> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Vec::new();
+        }
+        self.nodes
+            .iter()
+            .filter(|n| n.name == t || n.full_name == t || (t.ends_with(&n.name) && n.full_name.ends_with(t)))
+            .filter(|n| within.contains(&n.code))
+            .collect()
     }
 
     /// Name search within `within`'s subtree: code prefix if the query is digits,

@@ -19,6 +19,8 @@ pub use offers::*;
 
 use crate::require;
 use crate::{Error, Platform};
+use crate::pickers::Typed;
+use crate::regions_designations::browse_root;
 use duijie_domain::authz::{Action, Guarded, Target, decide, decide_demand_approval};
 use duijie_domain::demand::{self as dd, Status, Step};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
@@ -228,7 +230,9 @@ async fn check_village(state: &Platform, n: &NewDemand) -> Result<(), Error> {
 
 /// Records a draft demand.
 pub async fn create(state: &Platform, who: &Principal, actor: &Actor, input: &DemandInput) -> Result<i64, Error> {
-    let n = check_demand(state, who, input)?;
+    let mut input = input.clone();
+    let typed = Typed::region(&state.db, &state.tree, &mut input.region, &browse_root(who), Level::Village).await;
+    let n = typed.over("region", check_demand(state, who, &input))?;
     check_village(state, &n).await?;
     let mut tx = state.db.begin().await?;
     let id = demand::create(&mut tx, actor, &n).await.map_err(crate::pairing::form_error)?;

@@ -10,6 +10,8 @@
 
 use super::{form_error, visible};
 use crate::{Error, Platform};
+use crate::pickers::Typed;
+use crate::regions_designations::browse_root;
 use chrono::NaiveDate;
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::pairing::{Kind, Step, Targets};
@@ -148,8 +150,16 @@ fn parse_date_field(errors: &mut Vec<FieldError>, field: &str, v: &str) -> Optio
     d
 }
 
-/// Checks a proposal for `who` and creates it; field problems come back as `Error::Invalid`.
+/// Checks a proposal for `who` and creates it; field problems come back as
+/// `Error::Invalid`. The target and the organisation may be given by name.
 pub async fn propose(state: &Platform, who: &Principal, actor: &Actor, input: &ProposeInput) -> Result<i64, Error> {
+    let mut input = input.clone();
+    let region = Typed::region(&state.db, &state.tree, &mut input.region, &browse_root(who), Level::Village).await;
+    let org = Typed::org(state, &mut input.credit_code).await?;
+    org.over("credit_code", region.over("region", propose_read(state, who, actor, &input).await))
+}
+
+async fn propose_read(state: &Platform, who: &Principal, actor: &Actor, input: &ProposeInput) -> Result<i64, Error> {
     let mut errors = Vec::new();
     let batch = match input.batch_id.trim().parse::<i64>() {
         Ok(id) => pairing::batch(&state.db, id).await?,

@@ -226,7 +226,7 @@ pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(form):
     if !registry::may_create(&user.principal) {
         return Err(AppError::Forbidden.into());
     }
-    let new = registry::check_new_org(&state.tree, &user.principal, &form).map_err(AppError::Invalid)?;
+    let new = registry::check_new_org(&state, &user.principal, &form).await.map_err(AppError::Invalid)?;
     let actor = user.actor();
     let mut tx = state.db.begin().await?;
     let id = match orgs::create(&mut tx, &actor, &new).await {

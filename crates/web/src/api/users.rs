@@ -86,7 +86,7 @@ pub struct NewUserRequest {
 pub async fn create(State(state): State<AppState>, user: ApiUser, ApiJson(r): ApiJson<NewUserRequest>) -> Result<(StatusCode, Json<UserDto>), ApiError> {
     require_admin(&user)?;
     let input = NewUserInput { username: &r.username, display_name: &r.display_name, role: &r.role, region: &r.region, org: &r.org, password: &r.password };
-    let new = check_new_user(&state.db, &state.tree, &user.principal, input)
+    let new = check_new_user(&state, &user.principal, input)
         .await
         .map_err(AppError::Invalid)?;
     let actor = user.actor();

@@ -142,7 +142,7 @@ async fn create(State(state): State<AppState>, p: Posted<NewUserForm>) -> Result
     require_admin(&p.user)?;
     let f = p.form.clone();
     let input = NewUserInput { username: &f.username, display_name: &f.display_name, role: &f.role, region: &f.region, org: &f.org, password: &f.password };
-    match check_new_user(&state.db, &state.tree, &p.user.principal, input).await {
+    match check_new_user(&state, &p.user.principal, input).await {
         Ok(new) => {
             let mut tx = state.db.begin().await?;
             match users::create(&mut tx, &super::designations::actor(&p.user), &new).await {

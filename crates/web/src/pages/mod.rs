@@ -18,6 +18,7 @@ pub mod liaisons;
 pub mod login;
 pub mod orgs;
 pub mod pairing;
+pub mod pickers;
 pub mod regions;
 pub mod search;
 
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.js")) }))
         .merge(login::router())
         .merge(regions::router())
+        .merge(pickers::router())
         .merge(designations::router())
         .merge(admin::router())
         .merge(orgs::router())

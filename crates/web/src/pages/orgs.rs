@@ -531,7 +531,7 @@ async fn create(State(state): State<AppState>, p: Posted<NewOrgForm>) -> Result<
     if !may_create(&p.user.principal) {
         return Err(AppError::Forbidden);
     }
-    let errors = match check_new_org(&state.tree, &p.user.principal, &p.form) {
+    let errors = match check_new_org(&state, &p.user.principal, &p.form).await {
         Ok(new) => {
             let mut tx = state.db.begin().await?;
             match orgs::create(&mut tx, &super::designations::actor(&p.user), &new).await {

@@ -1,6 +1,7 @@
 //! The public application form (/apply): checked field by field, throttled per address, written in one transaction.
 
 use super::*;
+use duijie_app::pickers::Typed;
 
 /// What the applicant typed (the password is never echoed back).
 #[derive(Debug, Clone, Default)]
@@ -113,8 +114,13 @@ pub(super) async fn validate_application(
     } else if name.chars().count() > 100 {
         err("name", "组织名称不能超过 100 字".into());
     }
-    let region_raw = form.region.trim();
-    let region = if region_raw.is_empty() {
+    let mut region_text = form.region.clone();
+    let typed = Typed::region(&state.db, &state.tree, &mut region_text, &RegionCode::national(), Level::County).await.into_reason();
+    let region_raw = region_text.trim();
+    let region = if let Some(why) = typed {
+        err("region", why);
+        None
+    } else if region_raw.is_empty() {
         err("region", "请填写登记管理机关区划代码（如 530628；民政部登记的填 000000）".into());
         None
     } else {

@@ -14,6 +14,8 @@ use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, Toast, done, fmt_time};
 use duijie_app::pairing::{adjustment_visible, decide_adjustment, may, submit_adjustment};
+use duijie_app::pickers::Typed;
+use duijie_app::regions_designations::browse_root;
 use duijie_app::require;
 use crate::{AppError, AppState};
 use askama::Template;
@@ -25,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::pairing::Kind;
-use duijie_domain::{Principal, RegionCode, Role};
+use duijie_domain::{Level, Principal, RegionCode, Role};
 use duijie_office::RowError;
 use duijie_store::pairing::adjust::{self, Adjustment, NewAdjustment, Op, Upload};
 use duijie_store::pairing::list::{self as official, ImportPlan};
@@ -199,12 +201,16 @@ async fn new_submit(State(state): State<AppState>, PostedUpload { user: cu, form
         } else if cu.principal.role() == Role::Organization {
             cu.principal.org_id().unwrap_or(0)
         } else {
-            let code = duijie_domain::Uscc::parse(&form.credit_code).map_err(|e| AppError::field("credit_code", e.to_string()))?;
+            let mut typed = form.credit_code.clone();
+            Typed::org(&state, &mut typed).await?.over("credit_code", Ok(()))?;
+            let code = duijie_domain::Uscc::parse(&typed).map_err(|e| AppError::field("credit_code", e.to_string()))?;
             duijie_app::open(duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?, &cu.principal, Action::ViewOrgPublic)
                 .map_err(|_| AppError::field("credit_code", "该组织尚未登记"))?
                 .id
         };
-        let region = if form.region.trim().is_empty() { None } else { Some(RegionCode::parse(&form.region).map_err(|e| AppError::field("region", e.to_string()))?) };
+        let mut typed = form.region.clone();
+        Typed::region(&state.db, &state.tree, &mut typed, &browse_root(&cu.principal), Level::Village).await.over("region", Ok(()))?;
+        let region = if typed.trim().is_empty() { None } else { Some(RegionCode::parse(&typed).map_err(|e| AppError::field("region", e.to_string()))?) };
         let n = NewAdjustment {
             batch_id,
             op,

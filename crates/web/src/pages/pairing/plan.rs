@@ -518,10 +518,15 @@ struct AddItemForm {
 async fn plan_add_item(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<AddItemForm>) -> Result<Response, AppError> {
     let cu = p.user;
     plan_in_scope(&state, &cu, id).await?;
-    let code = duijie_domain::Uscc::parse(&p.form.credit_code).map_err(|e| AppError::field("credit_code", e.to_string()))?;
+    let (mut credit_code, mut county) = (p.form.credit_code.clone(), p.form.county.clone());
+    duijie_app::pickers::Typed::org(&state, &mut credit_code).await?.over("credit_code", Ok(()))?;
+    duijie_app::pickers::Typed::region(&state.db, &state.tree, &mut county, &duijie_app::regions_designations::browse_root(&cu.principal), Level::County)
+        .await
+        .over("county", Ok(()))?;
+    let code = duijie_domain::Uscc::parse(&credit_code).map_err(|e| AppError::field("credit_code", e.to_string()))?;
     let org = duijie_app::open(duijie_store::orgs::by_credit_code(&state.db, code.as_str()).await?, &cu.principal, Action::ViewOrgPublic)
         .map_err(|_| AppError::field("credit_code", "该组织尚未登记"))?;
-    let county = RegionCode::parse(&p.form.county).map_err(|e| AppError::field("county", e.to_string()))?;
+    let county = RegionCode::parse(&county).map_err(|e| AppError::field("county", e.to_string()))?;
     plans::add_item(&state.db, &state.tree, &actor(&cu), id, org.id, county.as_str()).await?;
     Ok(done(&format!("/pairing/plans/{id}"), "已添加到方案"))
 }

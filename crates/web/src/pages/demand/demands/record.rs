@@ -13,8 +13,6 @@ pub(super) struct NewPage {
     modes: &'static [(&'static str, &'static str)],
     urgencies: &'static [(i64, &'static str)],
     groups: String,
-    places: Vec<(String, String)>,
-    own_region: String,
     wish_checked: bool,
 }
 
@@ -26,10 +24,9 @@ impl NewPage {
     }
 }
 
-pub(super) fn new_page_for(state: &AppState, cu: &CurrentUser, layout: Layout, form: DemandInput, errors: Vec<FieldError>) -> Result<NewPage, AppError> {
+pub(super) fn new_page_for(cu: &CurrentUser, layout: Layout, form: DemandInput, errors: Vec<FieldError>) -> Result<NewPage, AppError> {
     let who = &cu.principal;
     duijie_app::require(decide(who, Action::EditDemand, Target::Region(who.region())))?;
-    let places = state.tree.children(who.region()).into_iter().map(|n| (n.code.as_str().to_string(), n.name.clone())).collect();
     let wish_checked = matches!(form.is_wish.trim(), "true" | "on" | "1" | "是");
     Ok(NewPage {
         layout,
@@ -39,8 +36,6 @@ pub(super) fn new_page_for(state: &AppState, cu: &CurrentUser, layout: Layout, f
         modes: &MODES,
         urgencies: &URGENCIES,
         groups: GROUPS.join("、"),
-        places,
-        own_region: who.region().as_str().to_string(),
         wish_checked,
         form,
     })
@@ -50,7 +45,7 @@ pub(super) async fn new_form(State(state): State<AppState>, cu: CurrentUser) -> 
     let layout = Layout::new(&state, &cu, "demands", None).await;
     let form =
         DemandInput { target_kind: "township".into(), region: cu.principal.region().as_str().to_string(), urgency: "1".into(), mode: "capacity".into(), ..DemandInput::default() };
-    new_page_for(&state, &cu, layout, form, Vec::new())
+    new_page_for(&cu, layout, form, Vec::new())
 }
 
 pub(super) async fn new_submit(State(state): State<AppState>, p: Posted<DemandInput>) -> Result<Response, AppError> {
@@ -75,7 +70,7 @@ pub(super) async fn new_submit(State(state): State<AppState>, p: Posted<DemandIn
         Ok(id) => Ok(done(&format!("/demands/{id}"), "已保存为草稿")),
         Err(AppError::Invalid(errors)) => {
             let layout = Layout::new(&state, &cu, "demands", None).await;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, new_page_for(&state, &cu, layout, p.form, errors)?).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, new_page_for(&cu, layout, p.form, errors)?).into_response())
         }
         Err(e) => Err(e),
     }
