@@ -27,7 +27,13 @@
 //!   and takes it (待县级确认); the county, told in its inbox, confirms
 //!   (已对接); the dashboard's 供需对接成功率 then counts one more published and
 //!   one more matched demand beside its definition; the demand page fits a
-//!   375 px phone.
+//!   375 px phone;
+//! - region and organisation fields: with JavaScript, 彝良县乡村振兴局 picks
+//!   洛泽河镇 → 发路村 from drop-downs for a village demand and 云南省乡村振兴局
+//!   finds an organisation by part of its name and picks 昭通市 → 镇雄县 for a
+//!   pairing proposal; with JavaScript off, a township is typed by name, and a
+//!   name four towns share is refused under the field with the candidates,
+//!   keeping what was typed, until it is written out.
 //!
 //! Every test also fails when, at any point of its walk, the browser's console
 //! logged an error or a Content-Security-Policy violation (read from
@@ -736,6 +742,134 @@ async fn demand_recorded_approved_taken_and_confirmed_raises_the_success_rate() 
     .await;
 }
 
+/// Two villages of 洛泽河镇 (the test database holds regions down to townships).
+async fn add_villages(db: &duijie_store::Db) {
+    let row = |code: &str, name: &str| duijie_store::regions::RegionRow { code: code.into(), name: name.into(), level: "village".into(), parent_code: "530628102".into() };
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::regions::insert_rows(&mut tx, &[row("530628102202", "洛泽河村民委员会"), row("530628102203", "发路村民委员会")]).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Chooses `label` in the cascading region picker's drop-down for `level` (乡镇, 村…), once it is there.
+async fn pick_region(c: &Client, level: &str, label: &str) {
+    let css = format!(".cascade select[aria-label='{level}']");
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        if let Ok(sel) = c.find(Locator::Css(&css)).await
+            && sel.clone().select_by_label(label).await.is_ok()
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the region picker offered no {level} called {label}; it shows {:?}", texts(c, ".cascade select").await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the field at `css` holds `want` (a picker fills it in).
+async fn wait_for_value(c: &Client, css: &str, want: &str) {
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        let value = c.find(Locator::Css(css)).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+        if value == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} should hold {want:?}, holds {value:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regions_and_organisations_are_picked_from_lists_where_javascript_runs() {
+    browse(Script::On, |c, base, db| async move {
+        add_villages(&db).await;
+        // 1. 彝良县乡村振兴局 picks 洛泽河镇 → 发路村 for a village demand, without typing a code.
+        log_in(&c, &base, "yl_xz").await;
+        c.goto(&format!("{base}/demands/new")).await.unwrap();
+        fill(&c, "#title", "发路村村小图书角（浏览器测试）").await;
+        c.find(Locator::Css("#field")).await.unwrap().select_by_label("教育").await.unwrap();
+        c.find(Locator::Css("#target_kind")).await.unwrap().select_by_label("村").await.expect("需求对象 should offer 村");
+        pick_region(&c, "乡镇", "洛泽河镇").await;
+        pick_region(&c, "村", "发路村民委员会").await;
+        wait_for_value(&c, "#region", "530628102203").await;
+        let deadline = Instant::now() + PAGE_WAIT;
+        while text(&c, "#region ~ .picked").await != format!("已选：{YILIANG}洛泽河镇发路村民委员会") {
+            assert!(Instant::now() < deadline, "the picker should name the village it chose, says {:?}", text(&c, "#region ~ .picked").await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        click(&c, "#save-demand").await;
+        if c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-status")).await.is_err() {
+            panic!("saving the demand did not open its page; it shows {:?}", texts(&c, "#form-error, .field-error").await);
+        }
+        assert_eq!(text(&c, "#demand-region").await, format!("{YILIANG}洛泽河镇发路村民委员会"));
+        log_out(&c, &base).await;
+
+        // 2. 云南省乡村振兴局 finds the organisation by part of its name and picks 昭通市 → 镇雄县.
+        log_in(&c, &base, "yn_xz").await;
+        c.goto(&format!("{base}/pairing/new")).await.unwrap();
+        c.find(Locator::Css("#batch_id")).await.unwrap().select_by_index(1).await.expect("an open batch to propose in");
+        fill(&c, "#credit_code", "助学服务").await;
+        let suggestion = format!("//ul[contains(@class,'suggest')]//button[starts-with(normalize-space(), '演示·彝良县助学服务中心（')]");
+        click_xpath(&c, &suggestion).await;
+        let code = c.find(Locator::Css("#credit_code")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+        assert_eq!(code.len(), 18, "choosing the suggestion puts the credit code in the field, holds {code:?}");
+        assert_eq!(text(&c, "#credit_code ~ .picked").await, "已选：演示·彝良县助学服务中心");
+        pick_region(&c, "市", "昭通市").await;
+        pick_region(&c, "县", "镇雄县").await;
+        wait_for_value(&c, "#region", "530627").await;
+        fill(&c, "#commitments", "助学帮扶（浏览器测试）").await;
+        click(&c, "#submit-pairing").await;
+        accept_confirm(&c, "确定提交该结对提议吗？").await;
+        let title = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#pairing-title")).await;
+        if title.is_err() {
+            panic!("the proposal did not open its page; it shows {:?}", texts(&c, "#form-error, .field-error").await);
+        }
+        assert_eq!(text(&c, "#pairing-title").await, "演示·彝良县助学服务中心 — 云南省昭通市镇雄县");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regions_are_typed_by_name_and_chosen_among_namesakes_without_javascript() {
+    browse(Script::Off, |c, base, _| async move {
+        log_in(&c, &base, "yl_xz").await;
+        c.goto(&format!("{base}/demands/new")).await.unwrap();
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-form")).await.unwrap();
+        assert!(c.find(Locator::Css(".cascade")).await.is_err(), "without JavaScript no drop-downs are built (is JavaScript really off?)");
+        fill(&c, "#title", "荞山镇敬老院助餐（浏览器测试）").await;
+        c.find(Locator::Css("#field")).await.unwrap().select_by_label("养老").await.unwrap();
+        c.find(Locator::Css("#target_kind")).await.unwrap().select_by_label("乡镇").await.unwrap();
+        fill(&c, "#region", "荞山镇").await;
+        click(&c, "#save-demand").await;
+        if c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-status")).await.is_err() {
+            panic!("saving the demand did not open its page; it shows {:?}", texts(&c, "#form-error, .field-error").await);
+        }
+        assert_eq!(text(&c, "#demand-region").await, format!("{YILIANG}荞山镇"));
+        log_out(&c, &base).await;
+
+        // A provincial office types a name four towns of Yunnan share: it is told which, and picks one by writing it out.
+        log_in(&c, &base, "yn_xz").await;
+        c.goto(&format!("{base}/demands/new")).await.unwrap();
+        fill(&c, "#title", "马街镇助学（浏览器测试）").await;
+        c.find(Locator::Css("#field")).await.unwrap().select_by_label("教育").await.unwrap();
+        c.find(Locator::Css("#target_kind")).await.unwrap().select_by_label("乡镇").await.unwrap();
+        fill(&c, "#region", "马街镇").await;
+        click(&c, "#save-demand").await;
+        let error = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#error-region")).await.expect("the region's error is shown under it");
+        assert!(error.is_displayed().await.unwrap(), "the error is visible");
+        let said = error.text().await.unwrap();
+        assert!(said.starts_with("有 4 个地区叫“马街镇”") && said.contains("云南省昆明市宜良县马街镇"), "{said}");
+        expect_console_only(&c, &["status of 422"]).await;
+        assert_eq!(c.find(Locator::Css("#title")).await.unwrap().prop("value").await.unwrap().as_deref(), Some("马街镇助学（浏览器测试）"), "nothing typed is lost");
+        fill(&c, "#region", "宜良县马街镇").await;
+        click(&c, "#save-demand").await;
+        if c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#demand-status")).await.is_err() {
+            panic!("saving the demand did not open its page; it shows {:?}", texts(&c, "#form-error, .field-error").await);
+        }
+        assert_eq!(text(&c, "#demand-region").await, "云南省昆明市宜良县马街镇");
+    })
+    .await;
+}
+
 // ---------------------------------------------------------------------------
 // What a user does and sees
 // ---------------------------------------------------------------------------
@@ -777,6 +911,11 @@ async fn log_out(c: &Client, base: &str) {
 async fn click(c: &Client, css: &str) {
     let el = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|_| panic!("nothing to click at {css}"));
     el.click().await.unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+}
+
+async fn click_xpath(c: &Client, xpath: &str) {
+    let el = c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath(xpath)).await.unwrap_or_else(|_| panic!("nothing to click at {xpath}"));
+    el.click().await.unwrap_or_else(|e| panic!("could not click {xpath}: {e}"));
 }
 
 /// Types `value` into the field at `css`, replacing what it held.
@@ -1142,15 +1281,32 @@ where
     F: FnOnce(Client, String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    browse(Script::On, |c, base, _| scenario(c, base)).await
+}
+
+/// Whether the browser runs the pages' JavaScript.
+#[derive(Clone, Copy, PartialEq)]
+enum Script {
+    On,
+    Off,
+}
+
+/// Runs `scenario` in a fresh browser against a fresh platform, handing it the
+/// platform's database too (for reference data a scenario needs, such as villages).
+async fn browse<F, Fut>(script: Script, scenario: F)
+where
+    F: FnOnce(Client, String, duijie_store::Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let (base, db) = start_app().await;
     let driver = ChromeDriver::start().await;
     let profile = tempfile::tempdir().unwrap();
-    let client = driver.open_session(profile.path()).await;
+    let client = driver.open_session(profile.path(), script).await;
 
     ENGLISH_SEEN.lock().unwrap_or_else(|p| p.into_inner()).clear();
 
-    let outcome = tokio::spawn(scenario(client.clone(), base)).await;
+    let outcome = tokio::spawn(scenario(client.clone(), base, db.db.clone())).await;
     let console = console_problems(&client).await;
     let _ = client.close().await;
     drop(driver);
@@ -1357,10 +1513,13 @@ impl ChromeDriver {
         }
     }
 
-    async fn open_session(&self, profile: &Path) -> Client {
+    async fn open_session(&self, profile: &Path, script: Script) -> Client {
+        // JavaScript off as a browser's own content setting does it (a person's choice, or a locked-down office PC).
+        let prefs = if script == Script::Off { json!({"profile.managed_default_content_settings.javascript": 2}) } else { json!({}) };
         let caps = json!({
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
+                "prefs": prefs,
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
