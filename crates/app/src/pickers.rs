@@ -163,6 +163,17 @@ fn ambiguous(text: &str, candidates: Vec<(RegionCode, String)>) -> String {
     format!("有 {} 个地区叫“{text}”：{}{more}，请写上级名称或区划代码", candidates.len(), shown.join("、"))
 }
 
+/// A list filter's region as typed: the code of the one region it names
+/// inside the caller's browsing root (the whole country for visitors), empty
+/// when nothing was typed, or why it names none or several.
+pub async fn read_filter(p: &Platform, who: Option<&Principal>, text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let root = who.map_or_else(RegionCode::national, browse_root);
+    read_region(&p.db, &p.tree, text, &root, Level::Village).await.map(|c| c.to_string())
+}
+
 fn looks_like_credit_code(t: &str) -> bool {
     t.len() == 18 && t.chars().all(|c| c.is_ascii_alphanumeric())
 }

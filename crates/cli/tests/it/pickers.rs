@@ -6,7 +6,7 @@
 //! the organisation and the county by name; the cascading picker offers only
 //! the caller's subtree (the whole country to a visitor of the public
 //! application form); the organisation picker answers only logged-in users,
-//! from the public registry.
+//! from the public registry; list filters read region names too.
 //!
 //! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
@@ -20,6 +20,7 @@ both!(
     an_officer_proposes_a_pairing_naming_the_organisation_and_the_county,
     the_region_picker_offers_the_callers_subtree_level_by_level,
     the_organisation_picker_suggests_registered_organisations_to_logged_in_users,
+    list_filters_take_region_names,
 );
 
 fn demand_form<'a>(csrf: &'a str, target: &'a str, region: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -143,4 +144,16 @@ async fn the_organisation_picker_suggests_registered_organisations_to_logged_in_
     // A visitor is sent to log in.
     let anon = a.get("/pick/orgs?q=%E5%8A%A9%E5%AD%A6", "").await;
     assert_ne!(anon.status, StatusCode::OK);
+}
+
+async fn list_filters_take_region_names(a: App) {
+    let (cookie, _) = a.login("yn_xz").await;
+    let r = a.get("/orgs?region=%E5%BD%9D%E8%89%AF%E5%8E%BF", &cookie).await; // 彝良县
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("演示·彝良县助学服务中心") && !r.body.contains("演示·云南省乡村发展促进会"), "{}", r.body);
+    let r = a.get("/orgs?region=%E9%A9%AC%E8%A1%97%E9%95%87", &cookie).await; // 马街镇
+    assert!(r.body.contains("有 4 个地区叫“马街镇”"), "a name several regions share is explained: {}", r.body);
+    let r = a.get("/pairing?region=%E5%BD%9D%E8%89%AF%E5%8E%BF", &cookie).await; // 彝良县
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("演示·彝良县助学服务中心"), "{}", r.body);
 }

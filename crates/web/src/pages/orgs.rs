@@ -180,10 +180,13 @@ struct ListPage {
 const PAGE_SIZE: usize = 20;
 
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(lq): Query<ListQuery>) -> Result<ListPage, AppError> {
-    let filter = lq.filter();
-    let region_error = match filter.region.as_str() {
-        "" => None,
-        r => RegionCode::parse(r).err().map(|e| format!("登记地区划代码：{e}")),
+    let mut filter = lq.filter();
+    let region_error = match duijie_app::pickers::read_filter(&state, Some(&cu.principal), &filter.region).await {
+        Ok(code) => {
+            filter.region = code;
+            None
+        }
+        Err(why) => Some(format!("登记地：{why}")),
     };
     let page = lq.page.trim().parse::<usize>().unwrap_or(1).max(1);
     let (found, total) = if region_error.is_some() {
@@ -229,10 +232,8 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(lq): Query<L
 }
 
 async fn export(State(state): State<AppState>, cu: CurrentUser, Query(lq): Query<ListQuery>) -> Result<Response, AppError> {
-    let filter = lq.filter();
-    if !filter.region.is_empty() {
-        RegionCode::parse(&filter.region).map_err(|e| AppError::field("region", format!("登记地区划代码：{e}")))?;
-    }
+    let mut filter = lq.filter();
+    filter.region = duijie_app::pickers::read_filter(&state, Some(&cu.principal), &filter.region).await.map_err(|why| AppError::field("region", format!("登记地：{why}")))?;
     let (found, _) = find(&state, &cu.principal, &filter, 0, usize::MAX).await?;
     let rows: Vec<Vec<String>> = found.iter().map(imports::org_export_row).collect();
     let bytes = duijie_office::template::table_xlsx("社会组织", "社会组织名录", imports::ORG_HEADERS, &rows).map_err(|e| AppError::Internal(e.to_string()))?;

@@ -37,7 +37,16 @@ struct SearchPage {
 async fn page(State(state): State<AppState>, cu: CurrentUser, Query(p): Query<SearchParams>) -> Result<SearchPage, AppError> {
     let searched = !(p.q.trim().is_empty() && p.kind.is_empty() && p.region.is_empty() && p.field.is_empty() && p.status.is_empty());
     let (results, total, error) = if searched {
-        match run(&state, &cu.principal, &p).await {
+        // The region may be typed by name; the page keeps showing what was typed.
+        let mut asked = p.clone();
+        let found = match duijie_app::pickers::read_filter(&state, Some(&cu.principal), &p.region).await {
+            Ok(code) => {
+                asked.region = code;
+                run(&state, &cu.principal, &asked).await
+            }
+            Err(why) => Err(AppError::field("region", why)),
+        };
+        match found {
             Ok((r, t)) => (r, t, None),
             Err(AppError::Invalid(fs)) => (Vec::new(), 0, Some(fs.into_iter().map(|f| f.message).collect::<Vec<_>>().join("；"))),
             Err(e) => return Err(e),

@@ -64,7 +64,8 @@ async fn demands(State(state): State<AppState>, Query(q): Query<ListQuery>) -> R
         _ if q.status == "all" => String::new(),
         _ => Status::Published.as_str().to_string(),
     };
-    let filter = Filter { status: status.clone(), field: q.field.clone(), region: q.region.clone(), wish: None };
+    let region = duijie_app::pickers::read_filter(&state, None, &q.region).await.unwrap_or_else(|_| q.region.clone());
+    let filter = Filter { status: status.clone(), field: q.field.clone(), region, wish: None };
     let page = q.page.unwrap_or(1).max(1);
     let (items, total) = duijie_app::demand::list(&state, &public_scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let shown = if q.status == "all" { "all".to_string() } else { status };

@@ -158,7 +158,8 @@ const PER_PAGE: i64 = 20;
 
 async fn list_page(state: &AppState, cu: &CurrentUser, q: ListQuery, batch_form: BatchInput, batch_errors: Vec<FieldError>) -> Result<ListPage, AppError> {
     let who = &cu.principal;
-    let filter = Filter { batch_id: q.batch_id.parse().ok(), status: q.status.clone(), kind: q.kind.clone(), region: q.region.clone(), org_id: None };
+    let region = duijie_app::pickers::read_filter(state, Some(who), &q.region).await.unwrap_or_else(|_| q.region.clone());
+    let filter = Filter { batch_id: q.batch_id.parse().ok(), status: q.status.clone(), kind: q.kind.clone(), region, org_id: None };
     let page = q.page.unwrap_or(1).max(1);
     let (items, total) = pairing::list(&state.db, &who.scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let batches = pairing::batches(&state.db).await?;

@@ -52,7 +52,9 @@ pub(super) async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q
         "0" => Some(false),
         _ => None,
     };
-    let filter = Filter { status: q.status.clone(), field: q.field.clone(), region: q.region.clone(), wish };
+    // A region that names nothing is kept as typed: it then matches nothing.
+    let region = duijie_app::pickers::read_filter(&state, Some(who), &q.region).await.unwrap_or_else(|_| q.region.clone());
+    let filter = Filter { status: q.status.clone(), field: q.field.clone(), region, wish };
     let page = q.page.unwrap_or(1).max(1);
     let (items, total) = duijie_app::demand::list(&state, &who.scope(), &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let mut recs = Vec::new();
