@@ -1,9 +1,9 @@
 //! What people type into region and organisation fields, read the same way
 //! by every form, and what the pickers offer as they type.
 //!
-//! Guarantees: a region field takes a code in any form, a full name as the
-//! platform shows it, a short or partial name, or a village after its
-//! township ([`read_region`]); an organisation field takes a credit code or
+//! Guarantees: a region field takes a code (checked by its form, as before)
+//! or a full name as the platform shows it, a short or partial name, or a
+//! village after its township ([`read_region`]); an organisation field takes a credit code or
 //! a registered organisation's name ([`Typed::org`]). A text that names no
 //! single region or organisation is refused with the reason and up to eight
 //! candidates by name and code, never guessed. The pickers offer regions only
@@ -20,13 +20,13 @@ use duijie_store::regions::{self, Node, RegionTree};
 /// How many candidates an ambiguous region name lists.
 const SHOWN_CANDIDATES: usize = 8;
 
-/// What a person typed in a region field, read as one region no deeper than
-/// `deepest` inside `within`: a code in any form (`530628`, `530628000000`),
-/// a full name as the platform shows it (云南省昭通市彝良县), a short name
-/// (彝良县) or a partial path (彝良县洛泽河镇), or a village after its
-/// township (洛泽河镇花桥村, 彝良县洛泽河镇花桥村). The error says, in Chinese,
-/// why nothing or more than one region fits, naming up to eight candidates
-/// by their full names and codes.
+/// A region name a person typed, read as one region no deeper than `deepest`
+/// inside `within`: a full name as the platform shows it (云南省昭通市彝良县),
+/// a short name (彝良县) or a partial path (彝良县洛泽河镇), or a village after
+/// its township (洛泽河镇花桥村, 彝良县洛泽河镇花桥村). The error says, in
+/// Chinese, why nothing or more than one region fits, naming up to eight
+/// candidates by their full names and codes. (Codes are not read here: each
+/// form checks its codes with its own rules and words.)
 pub async fn read_region(db: &Db, tree: &RegionTree, text: &str, within: &RegionCode, deepest: Level) -> Result<RegionCode, String> {
     let t = text.trim();
     if t.is_empty() {
@@ -40,20 +40,11 @@ pub async fn read_region(db: &Db, tree: &RegionTree, text: &str, within: &Region
         Level::Township => "乡镇",
         _ => "村",
     };
-    if t.chars().all(|c| c.is_ascii_digit()) {
-        let code = RegionCode::parse(t).map_err(|_| format!("“{t}”不是有效的区划代码"))?;
-        if !within.contains(&code) {
-            return Err(format!("“{t}”不在{}范围内", tree.full_name(within)));
-        }
-        if too_deep(&code) {
-            return Err(format!("请填到{deepest_word}一级即可，不要更细"));
-        }
-        let known = if code.level() == Level::Village { regions::village(db, &code).await.map_err(|e| e.to_string())?.is_some() } else { code.level() == Level::National || tree.get(&code).is_some() };
-        return if known { Ok(code) } else { Err(format!("没有区划代码为 {t} 的地区")) };
-    }
-    let hits: Vec<&Node> = tree.named(t, within).into_iter().filter(|n| !too_deep(&n.code)).collect();
+    let named = tree.named(t, within);
+    let hits: Vec<&Node> = named.iter().copied().filter(|n| !too_deep(&n.code)).collect();
     match hits.as_slice() {
         [one] => return Ok(one.code.clone()),
+        [] if !named.is_empty() => return Err(format!("“{t}”是{}，这里请填到{deepest_word}一级", named[0].level.label())),
         [] => {}
         many => return Err(ambiguous(t, many.iter().map(|n| (n.code.clone(), n.full_name.clone())).collect())),
     }
@@ -93,9 +84,9 @@ pub async fn read_region(db: &Db, tree: &RegionTree, text: &str, within: &Region
 pub struct Typed(Option<String>);
 
 impl Typed {
-    /// Reads a region field in place (an empty field is left to the form's checks).
+    /// Reads a region name in place (an empty field, and a code, are left to the form's checks).
     pub async fn region(db: &Db, tree: &RegionTree, text: &mut String, within: &RegionCode, deepest: Level) -> Typed {
-        if text.trim().is_empty() {
+        if text.trim().is_ascii() {
             return Typed(None);
         }
         match read_region(db, tree, text, within, deepest).await {
@@ -163,12 +154,13 @@ fn ambiguous(text: &str, candidates: Vec<(RegionCode, String)>) -> String {
     format!("有 {} 个地区叫“{text}”：{}{more}，请写上级名称或区划代码", candidates.len(), shown.join("、"))
 }
 
-/// A list filter's region as typed: the code of the one region it names
-/// inside the caller's browsing root (the whole country for visitors), empty
-/// when nothing was typed, or why it names none or several.
+/// A list filter's region as typed: the code of the one region a name names
+/// inside the caller's browsing root (the whole country for visitors), or
+/// why it names none or several; a code (or nothing) is left as typed, for
+/// the list's own checks.
 pub async fn read_filter(p: &Platform, who: Option<&Principal>, text: &str) -> Result<String, String> {
-    if text.trim().is_empty() {
-        return Ok(String::new());
+    if text.trim().is_ascii() {
+        return Ok(text.to_string());
     }
     let root = who.map_or_else(RegionCode::national, browse_root);
     read_region(&p.db, &p.tree, text, &root, Level::Village).await.map(|c| c.to_string())

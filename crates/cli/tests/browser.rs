@@ -28,6 +28,9 @@
 //!   (已对接); the dashboard's 供需对接成功率 then counts one more published and
 //!   one more matched demand beside its definition; the demand page fits a
 //!   375 px phone;
+//! - every form people fill in, sent with every field empty, answers on the
+//!   form itself with at least one error, and every error is visible (next to
+//!   a field the page shows, or at the top);
 //! - region and organisation fields: with JavaScript, 彝良县乡村振兴局 picks
 //!   洛泽河镇 → 发路村 from drop-downs for a village demand and 云南省乡村振兴局
 //!   finds an organisation by part of its name and picks 昭通市 → 镇雄县 for a
@@ -738,6 +741,79 @@ async fn demand_recorded_approved_taken_and_confirmed_raises_the_success_rate() 
         log_in(&c, &base, "yl_xz").await;
         assert!(!texts(&c, "nav a").await.iter().any(|a| a == "接口文档"), "the API explorer is for administrators and integrators");
         log_out(&c, &base).await;
+    })
+    .await;
+}
+
+/// The forms people fill in, by who fills them (`None`: a visitor), the page and the form.
+const FORMS: &[(Option<&str>, &str, &str)] = &[
+    (Some("yl_xz"), "/demands/new", "#demand-form"),
+    (Some("org_yl"), "/offers/new", "#offer-form"),
+    (Some("yn_xz"), "/pairing/new", "#pairing-form"),
+    (Some("org_yl"), "/pairing/new", "#pairing-form"),
+    (Some("org_yl"), "/pairing/adjustments/new", "#adjust-form"),
+    (Some("yn_xz"), "/pairing", "#batch-form"),
+    (Some("org_yl"), "/pairing/intent", "#intent-form"),
+    (Some("yl_mz"), "/orgs/new", "#org-form"),
+    (Some("yl_mz"), "/liaisons", "#liaison-form"),
+    (Some("admin"), "/admin/users/new", "#user-form"),
+    (Some("admin"), "/regions/530628", "#add-designation"),
+    (None, "/apply", "#apply-form"),
+];
+
+/// Empties every field of the form a person can change (a drop-down goes to
+/// its empty choice when it has one) and sends it as it is, without the
+/// browser's own required-field check or the confirmation.
+const SEND_EMPTY: &str = r#"
+var f = document.querySelector(arguments[0]);
+f.noValidate = true;
+f.removeAttribute('data-confirm');
+f.querySelectorAll('input, textarea, select').forEach(function (e) {
+  if (e.type === 'hidden' || e.type === 'file' || e.type === 'submit') { return; }
+  if (e.type === 'checkbox' || e.type === 'radio') { e.checked = false; return; }
+  if (e.tagName === 'SELECT') {
+    for (var i = 0; i < e.options.length; i++) { if (e.options[i].value === '') { e.selectedIndex = i; } }
+    return;
+  }
+  e.value = '';
+});
+document.body.setAttribute('data-sent', 'yes');
+f.requestSubmit();
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_sent_empty_says_what_is_wrong_where_it_can_be_seen() {
+    with_browser(|c, base| async move {
+        let mut who_now: Option<&str> = None;
+        for &(who, page, form) in FORMS {
+            if who != who_now {
+                if who_now.is_some() {
+                    log_out(&c, &base).await;
+                }
+                if let Some(user) = who {
+                    log_in(&c, &base, user).await;
+                }
+                who_now = who;
+            }
+            c.goto(&format!("{base}{page}")).await.unwrap();
+            c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(form)).await.unwrap_or_else(|_| panic!("{page} should show {form} to {who:?}"));
+            c.execute(SEND_EMPTY, vec![json!(form)]).await.unwrap();
+            let deadline = Instant::now() + PAGE_WAIT;
+            while c.find(Locator::Css("body[data-sent]")).await.is_ok() {
+                assert!(Instant::now() < deadline, "sending {form} of {page} empty did not answer");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let at = format!("{form} of {page} (as {who:?}) sent empty");
+            assert!(c.find(Locator::Css(".error-page")).await.is_err(), "{at} answered with an error page: {:?}", texts(&c, "#error-message").await);
+            let errors = c.find_all(Locator::Css(".field-error, .form-error")).await.unwrap();
+            assert!(!errors.is_empty(), "{at} said nothing: a form sent empty must say what is missing");
+            for e in errors {
+                let said = e.text().await.unwrap_or_default();
+                assert!(e.is_displayed().await.unwrap(), "{at}: the error {:?} is next to a field the page does not show", e.prop("textContent").await.unwrap().unwrap_or_default());
+                assert!(!said.trim().is_empty(), "{at}: an empty error box");
+            }
+            expect_console_only(&c, &["status of 422", "status of 400"]).await;
+        }
     })
     .await;
 }

@@ -8,6 +8,7 @@
 //! the designation list's import limits; at most 1,000 errors are listed, the
 //! rest counted and downloadable (`import_errors`).
 
+use super::regions::DesignationDraft;
 use super::{Layout, done};
 use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::{AppError, AppState};
@@ -15,7 +16,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_domain::authz::{Action, Target, decide};
@@ -38,19 +39,7 @@ pub fn actor(cu: &CurrentUser) -> Actor {
     Actor { user_id: Some(cu.user.id), name: cu.user.username.clone(), unit: cu.user.display_name.clone() }
 }
 
-#[derive(serde::Deserialize)]
-struct AddForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    valid_from: String,
-    #[serde(default)]
-    source: String,
-    #[serde(default)]
-    note: String,
-}
-
-async fn add(State(state): State<AppState>, Path(raw): Path<String>, p: Posted<AddForm>) -> Result<Response, AppError> {
+async fn add(State(state): State<AppState>, Path(raw): Path<String>, p: Posted<DesignationDraft>) -> Result<Response, AppError> {
     let code = super::regions::code_from_path(&raw)?;
     match decide(&p.user.principal, Action::EditDesignation, Target::Region(&code)) {
         Decision::Allow if state.tree.get(&code).is_some() => {}
@@ -58,7 +47,14 @@ async fn add(State(state): State<AppState>, Path(raw): Path<String>, p: Posted<A
         _ => return Err(AppError::NotFound),
     }
     let kinds = designations::kinds(&state.db).await?;
-    let new = duijie_app::regions_designations::validate_new(&code, &p.form.kind, &p.form.valid_from, &p.form.source, &p.form.note, &kinds)?;
+    let new = match duijie_app::regions_designations::validate_new(&code, &p.form.kind, &p.form.valid_from, &p.form.source, &p.form.note, &kinds) {
+        Ok(new) => new,
+        Err(duijie_app::Error::Invalid(errors)) => {
+            let page = super::regions::region_view(&state, &p.user, &code, None, p.form.clone(), errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut tx = state.db.begin().await?;
     designations::add(&mut tx, &actor(&p.user), &new).await?;
     tx.commit().await?;

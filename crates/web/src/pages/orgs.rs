@@ -183,8 +183,9 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(lq): Query<L
     let mut filter = lq.filter();
     let region_error = match duijie_app::pickers::read_filter(&state, Some(&cu.principal), &filter.region).await {
         Ok(code) => {
+            let bad = if code.is_empty() { None } else { RegionCode::parse(&code).err().map(|e| format!("登记地区划代码：{e}")) };
             filter.region = code;
-            None
+            bad
         }
         Err(why) => Some(format!("登记地：{why}")),
     };
@@ -234,6 +235,9 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(lq): Query<L
 async fn export(State(state): State<AppState>, cu: CurrentUser, Query(lq): Query<ListQuery>) -> Result<Response, AppError> {
     let mut filter = lq.filter();
     filter.region = duijie_app::pickers::read_filter(&state, Some(&cu.principal), &filter.region).await.map_err(|why| AppError::field("region", format!("登记地：{why}")))?;
+    if !filter.region.is_empty() {
+        RegionCode::parse(&filter.region).map_err(|e| AppError::field("region", format!("登记地区划代码：{e}")))?;
+    }
     let (found, _) = find(&state, &cu.principal, &filter, 0, usize::MAX).await?;
     let rows: Vec<Vec<String>> = found.iter().map(imports::org_export_row).collect();
     let bytes = duijie_office::template::table_xlsx("社会组织", "社会组织名录", imports::ORG_HEADERS, &rows).map_err(|e| AppError::Internal(e.to_string()))?;

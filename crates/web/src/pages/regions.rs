@@ -3,7 +3,8 @@
 //!
 //! Guarantees: a node outside the caller's scope answers 404 (`authz`); search
 //! only returns nodes in scope; ancestors above the caller's scope appear in the
-//! breadcrumb as plain text, never as links.
+//! breadcrumb as plain text, never as links; a designation the officer sent
+//! with bad fields comes back on the page with each error under its field.
 
 use super::{Layout, Toast, fmt_date, fmt_time};
 use crate::auth::CurrentUser;
@@ -15,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
 use axum::routing::get;
 use duijie_domain::authz::{Action, Target, decide};
-use duijie_domain::{Decision, Level, Principal, RegionCode};
+use duijie_domain::{Decision, FieldError, Level, Principal, RegionCode};
 use duijie_store::designations::{self, Designation, Kind};
 use duijie_app::regions_designations::browse_root;
 use std::collections::HashMap;
@@ -85,7 +86,7 @@ fn display_actor(name: &str) -> String {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "region.html")]
-struct RegionPage {
+pub struct RegionPage {
     layout: Layout,
     code: String,
     code12: String,
@@ -99,6 +100,28 @@ struct RegionPage {
     villages_missing: bool,
     can_edit: bool,
     kinds: Vec<Kind>,
+    /// The designation being added, as typed, and what is wrong with it.
+    draft: DesignationDraft,
+    errors: Vec<FieldError>,
+}
+
+impl RegionPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+/// A designation as the officer typed it on the region page.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct DesignationDraft {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub valid_from: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// Breadcrumbs from the root to `code`; only nodes in scope are links.
@@ -123,6 +146,11 @@ async fn region_page(
     Query(t): Query<Toast>,
 ) -> Result<RegionPage, AppError> {
     let code = code_from_path(&raw)?;
+    region_view(&state, &cu, &code, t.ok, DesignationDraft::default(), Vec::new()).await
+}
+
+/// The page of one region, with the designation form holding `draft` and its `errors`.
+pub async fn region_view(state: &AppState, cu: &CurrentUser, code: &RegionCode, toast: Option<String>, draft: DesignationDraft, errors: Vec<FieldError>) -> Result<RegionPage, AppError> {
     if decide(&cu.principal, Action::ViewRegion, Target::Region(&code)) != Decision::Allow {
         return Err(AppError::NotFound);
     }
@@ -143,7 +171,7 @@ async fn region_page(
     let can_edit = code.level() != Level::National && decide(&cu.principal, Action::EditDesignation, Target::Region(&code)) == Decision::Allow;
     let kinds = if can_edit { designations::kinds(&state.db).await? } else { Vec::new() };
     Ok(RegionPage {
-        layout: Layout::new(&state, &cu, "regions", t.ok).await,
+        layout: Layout::new(&state, cu, "regions", toast).await,
         crumbs: crumbs(&state, &cu.principal, &code),
         code: code.to_string(),
         code12: code.padded12(),
@@ -156,6 +184,8 @@ async fn region_page(
         villages_missing,
         can_edit,
         kinds,
+        draft,
+        errors,
     })
 }
 
