@@ -22,7 +22,8 @@
 //!   reads (python-docx) with both parties; coverage then shows 镇雄县 with
 //!   1 家 and one county fewer 未结对; the coverage page fits a 375 px phone;
 //! - the demand loop: 彝良县乡村振兴局 records a 教育 demand for 荞山镇 and
-//!   submits it (待审核); 彝良县民政局 approves it (已发布); 演示·彝良县助学服务中心
+//!   submits it (待审核); 彝良县民政局, told by a 待办 on its dashboard (whose
+//!   link lists the demand) and a message in its inbox, approves it (已发布); 演示·彝良县助学服务中心
 //!   finds it among the demands recommended to it, with a score and reasons,
 //!   and takes it (待县级确认); the county, told in its inbox, confirms
 //!   (已对接); the dashboard's 供需对接成功率 then counts one more published and
@@ -606,8 +607,19 @@ async fn demand_recorded_approved_taken_and_confirmed_raises_the_success_rate() 
         assert!(c.find(Locator::Css("#step-approve")).await.is_err(), "the recording unit must not be offered to approve its own demand");
         log_out(&c, &base).await;
 
-        // 3. 彝良县民政局 finds it among the demands waiting for approval and publishes it.
+        // 3. 彝良县民政局 is told at once: a 待办 on the dashboard that leads to the demand,
+        //    and a message in the inbox; it finds the demand among those waiting and publishes it.
         log_in(&c, &base, "yl_mz").await;
+        let todo = c.find(Locator::XPath("//section[@id='todo']//li[a[normalize-space()='待审核发布的需求']]")).await.expect("the dashboard lists 待审核发布的需求 among the 待办");
+        let waiting: i64 = todo.find(Locator::Css("span.num")).await.unwrap().text().await.unwrap().trim().parse().unwrap();
+        assert!(waiting >= 1, "the submitted demand is counted among the 待办, shows {waiting}");
+        todo.find(Locator::Css("a")).await.unwrap().click().await.unwrap();
+        let listed = format!("//a[normalize-space()='{DEMAND_TITLE}']");
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath(&listed)).await.expect("the 待办 link lists the submitted demand");
+        assert!(text(&c, "#unread-count").await.parse::<i64>().is_ok_and(|n| n >= 1), "the menu counts an unread message");
+        click(&c, "#menu-inbox").await;
+        let notice = format!("//table[@id='notices']//tr[contains(., '待审核需求：{DEMAND_TITLE}')]");
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath(&notice)).await.expect("the inbox holds a message about the submitted demand");
         click(&c, "#menu-demands").await;
         c.find(Locator::Css("#demand-filters select[name='status']")).await.expect("the demand list should filter by status").select_by_label("待审核").await.expect("the status filter should offer 待审核");
         click(&c, "#demand-filters button[type='submit']").await;
