@@ -6,12 +6,29 @@
 //! and every bad field is named in Chinese.
 
 use crate::Error;
-use duijie_domain::{FieldError, Principal, RegionCode, Role};
+use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
+use duijie_store::Db;
 use duijie_store::designations::{Kind, NewDesignation};
+use duijie_store::regions::RegionTree;
 
 /// Where `p` starts browsing the region tree: officers at their unit, organisations at the top.
 pub fn browse_root(p: &Principal) -> RegionCode {
     if p.role() == Role::Organization { RegionCode::national() } else { p.region().clone() }
+}
+
+/// How people read a region: its full name (云南省昭通市彝良县), and for a
+/// village — not in the in-memory tree — its township's full name and its own
+/// name read from the database (云南省昭通市彝良县洛泽河镇花桥村); a village
+/// not loaded reads as its township with the code.
+pub async fn place(db: &Db, tree: &RegionTree, code: &RegionCode) -> Result<String, Error> {
+    if code.level() != Level::Village {
+        return Ok(tree.full_name(code));
+    }
+    let township = code.parent().map(|p| tree.full_name(&p)).unwrap_or_default();
+    Ok(match duijie_store::regions::village(db, code).await? {
+        Some(v) => format!("{township}{}", v.name),
+        None => format!("{township}（村 {code}）"),
+    })
 }
 
 /// Checks the fields of a new designation, naming each bad field.

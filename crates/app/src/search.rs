@@ -51,6 +51,21 @@ pub struct Found {
     pub place: String,
     pub status: String,
     pub link: String,
+    /// A village the result lies in: its name is not in the index ([`name_villages`]).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub village: Option<RegionCode>,
+}
+
+/// Puts the names of the villages results lie in in place of their codes (a
+/// read by key for each village result; the others need none).
+pub async fn name_villages(db: &duijie_store::Db, tree: &RegionTree, found: &mut [Found]) -> Result<(), Error> {
+    for f in found.iter_mut() {
+        if let Some(v) = f.village.take() {
+            f.place = crate::regions_designations::place(db, tree, &v).await?;
+        }
+    }
+    Ok(())
 }
 
 pub const PER_PAGE: usize = 20;
@@ -65,7 +80,8 @@ fn scope_of(who: &Principal) -> Scope {
 }
 
 /// Runs a search for `who` in `index`: one page of results and the total.
-/// Everything a result shows comes from the index (no database read per hit).
+/// Everything a result shows comes from the index (no database read per hit),
+/// except the name of a village a result lies in ([`name_villages`]).
 pub fn run(index: &FullText, tree: &RegionTree, who: &Principal, p: &SearchParams) -> Result<(Vec<Found>, usize), Error> {
     let kinds = match p.kind.as_str() {
         "" => Vec::new(),
@@ -98,11 +114,13 @@ pub fn run(index: &FullText, tree: &RegionTree, who: &Principal, p: &SearchParam
 
 /// A hit as a result list shows it.
 fn found(tree: &RegionTree, h: Hit) -> Found {
-    let place = || RegionCode::parse(&h.region).map(|r| tree.full_name(&r)).unwrap_or_default();
+    let region = RegionCode::parse(&h.region).ok();
+    let village = region.clone().filter(|r| r.level() == duijie_domain::Level::Village);
+    let place = || region.as_ref().map(|r| tree.full_name(r)).unwrap_or_default();
     let (kind, place, status, link) = match h.kind {
         DocKind::Demand => ("demand", place(), Status::parse(&h.status).map(|s| s.label()).unwrap_or(""), "demands"),
         DocKind::Offer => ("offer", h.place.clone(), duijie_store::demand::supply::status_label(&h.status), "offers"),
         DocKind::Organization => ("organization", place(), duijie_domain::org::status_label(&h.status), "orgs"),
     };
-    Found { kind: kind.into(), kind_label: h.label, id: h.id, place, status: status.into(), link: format!("/{link}/{}", h.id), title: h.title }
+    Found { kind: kind.into(), kind_label: h.label, id: h.id, place, status: status.into(), link: format!("/{link}/{}", h.id), title: h.title, village }
 }

@@ -8,5 +8,7 @@ use duijie_domain::Principal;
 
 /// One page of results for `who`, and the total.
 pub async fn run(state: &AppState, who: &Principal, p: &SearchParams) -> Result<(Vec<Found>, usize), AppError> {
-    Ok(duijie_app::search::run(state.derived.fulltext().await, &state.tree, who, p)?)
+    let (mut found, total) = duijie_app::search::run(state.derived.fulltext().await, &state.tree, who, p)?;
+    duijie_app::search::name_villages(&state.db, &state.tree, &mut found).await?;
+    Ok((found, total))
 }

@@ -18,6 +18,7 @@ both!(
     the_demand_form_names_each_bad_field_keeps_the_input_and_writes_nothing,
     an_offer_is_published_ordered_from_confirmed_and_curated,
     the_long_unmatched_list_shows_the_countys_oldest_first_a_page_at_a_time,
+    village_and_household_demands_name_their_village_never_its_code,
 );
 
 /// A fresh demand form as a county officer fills it in; `extra` overrides fields.
@@ -402,4 +403,36 @@ async fn the_long_unmatched_list_shows_the_countys_oldest_first_a_page_at_a_time
     assert!(last.body.contains(&format!("<td class=\"seq\">{all}</td>")), "rows keep their numbers across pages");
     let past = a.get("/demands/unmatched?page=999", &cookie).await;
     assert!(past.body.contains(&format!("第 {pages}/{pages} 页")), "a page past the end shows the last one");
+}
+
+/// Issue 17, item 4: wherever a village or household demand appears — its
+/// page, the list, the search, the API, the audit trail — people read the
+/// village's name, not the 12-digit code.
+async fn village_and_household_demands_name_their_village_never_its_code(a: App) {
+    add_village(&a).await;
+    const VILLAGE: &str = "云南省昭通市彝良县洛泽河镇洛泽河村民委员会";
+    let (yl, csrf) = a.login("yl_xz").await;
+    let id_no = id_number("53062819800101123");
+    let village = record(&a, &yl, &csrf, &[("title", "测试·洛泽河村文化广场"), ("target_kind", "village"), ("region", "530628102202")]).await;
+    let household = record(
+        &a,
+        &yl,
+        &csrf,
+        &[("title", "测试·洛泽河村住户助学"), ("target_kind", "household"), ("region", "530628102202"), ("household_name", "欧阳晓峰"), ("household_id", &id_no), ("household_phone", "13812345678")],
+    )
+    .await;
+    for id in [village, household] {
+        let page = a.get(&format!("/demands/{id}"), &yl).await;
+        assert!(page.body.contains(VILLAGE), "demand {id}'s page names the village: {}", page.body);
+    }
+    let list = a.get("/demands", &yl).await;
+    assert!(list.body.contains(VILLAGE) && !list.body.contains("530628102202"), "the list names the village: {}", list.body);
+    let found = a.get("/search?q=%E6%B4%9B%E6%B3%BD%E6%B2%B3%E6%9D%91", &yl).await; // 洛泽河村
+    assert!(found.body.contains("测试·洛泽河村文化广场"), "the search finds the demand: {}", found.body);
+    assert!(found.body.contains(VILLAGE) && !found.body.contains("530628102202"), "search results name the village: {}", found.body);
+    let token = a.token("yl_xz").await;
+    let api = a.api("GET", &format!("/api/v1/demands/{village}"), Some(&token), None).await;
+    assert_eq!(api.json()["region_name"], VILLAGE);
+    let audit = a.get("/admin/audit", &a.login("admin").await.0).await;
+    assert!(audit.body.contains("洛泽河村民委员会"), "the audit trail names the village: {}", audit.body);
 }

@@ -65,14 +65,7 @@ impl Names {
             return n.clone();
         }
         let name = match RegionCode::parse(code) {
-            Ok(c) if c.level() == Level::Village => {
-                let township = c.parent().map(|p| state.tree.full_name(&p)).unwrap_or_default();
-                match duijie_store::regions::village(&state.db, &c).await {
-                    Ok(Some(v)) => format!("{township}{}", v.name),
-                    _ => township,
-                }
-            }
-            Ok(c) => state.tree.full_name(&c),
+            Ok(c) => duijie_app::regions_designations::place(&state.db, &state.tree, &c).await.unwrap_or_else(|_| state.tree.full_name(&c)),
             Err(_) => String::new(),
         };
         self.0.insert(code.to_string(), name.clone());

@@ -20,7 +20,7 @@ pub(crate) mod stats;
 use crate::AppState;
 use axum::Router;
 use duijie_domain::demand::{MODES, Status, Target, URGENCIES};
-use duijie_domain::{Level, RegionCode};
+use duijie_domain::RegionCode;
 use duijie_store::demand::Demand;
 
 pub use stats::{RateView, dashboard_rate};
@@ -61,16 +61,9 @@ pub fn mode_label(m: &str) -> &'static str {
     MODES.iter().find(|(k, _)| *k == m).map(|(_, l)| *l).unwrap_or("—")
 }
 
-/// The full name of a region; a village (not in the in-memory tree) is looked up by code.
+/// The full name of a region, a village's included (`regions_designations::place`).
 pub async fn place(state: &AppState, code: &RegionCode) -> String {
-    if code.level() == Level::Village {
-        let township = code.parent().map(|p| state.tree.full_name(&p)).unwrap_or_default();
-        return match duijie_store::regions::village(&state.db, code).await {
-            Ok(Some(v)) => format!("{township}{}", v.name),
-            _ => format!("{township}（村 {}）", code.as_str()),
-        };
-    }
-    state.tree.full_name(code)
+    duijie_app::regions_designations::place(&state.db, &state.tree, code).await.unwrap_or_else(|_| state.tree.full_name(code))
 }
 
 /// A demand as a table row: nothing personal in it, so lists and the public view share it.
