@@ -166,14 +166,17 @@ pub async fn list(db: &Db, who: &Principal, status: &str) -> Result<Vec<Adjustme
         _ => "AND $3 = $3",
     };
     let sql = sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE (a.org_id = $1 OR b.region_code = $2 OR a.region_code LIKE $2 || '%' OR o.region_code LIKE $2 || '%') {status_clause} ORDER BY a.id DESC"
+        "{SELECT} WHERE (a.org_id = $1 OR b.region_code = $2 OR {} OR {}) {status_clause} ORDER BY a.id DESC",
+        crate::in_subtree("a.region_code", 4),
+        crate::in_subtree("o.region_code", 4),
     ));
-    let (org, region) = if who.role() == Role::Organization {
-        (who.org_id().unwrap_or(-1), "x".to_string())
+    // An organisation reads its own requests only: no region, and a subtree range that holds nothing.
+    let (org, region, [low, high]) = if who.role() == Role::Organization {
+        (who.org_id().unwrap_or(-1), "x".to_string(), ["x".to_string(), "x".to_string()])
     } else {
-        (-1, who.region().as_str().to_string())
+        (-1, who.region().as_str().to_string(), crate::subtree(who.region()))
     };
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(org).bind(&region).bind(status).fetch_all(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(org).bind(&region).bind(status).bind(&low).bind(&high).fetch_all(p).await)?)
 }
 
 /// Files attached to a request (without their bytes).
