@@ -20,6 +20,13 @@ use duijie_store::orgs::{self, NewOrganization, OrgProfile, Organization};
 use duijie_store::regions::RegionTree;
 use duijie_store::{Actor, Db};
 
+/// Organisations in `who`'s scope matching the filter, read from the
+/// catalogue kept fresh by [`crate::derived`]: one page and the total.
+pub async fn find(p: &Platform, who: &Principal, f: &OrgFilter, offset: usize, limit: usize) -> Result<(Vec<Organization>, usize), Error> {
+    let (ids, total) = p.derived.catalog().await.search(f, &who.scope(), offset, limit);
+    Ok((load_ids(&p.db, &ids).await?, total))
+}
+
 /// Builds the catalogue filter from what a person typed or picked; Chinese
 /// labels and keys are both accepted.
 pub fn filter_of(q: &str, region: &str, org_type: &str, field: &str, action: &str, status: &str) -> OrgFilter {

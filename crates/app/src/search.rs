@@ -57,9 +57,18 @@ pub struct Found {
     pub village: Option<RegionCode>,
 }
 
+/// One page of results for `who` on the platform's index (waiting for its
+/// first load after a start), with villages named: what the search page and
+/// the API show.
+pub async fn find(p: &crate::Platform, who: &Principal, params: &SearchParams) -> Result<(Vec<Found>, usize), Error> {
+    let (mut found, total) = run(p.derived.fulltext().await, &p.tree, who, params)?;
+    name_villages(&p.db, &p.tree, &mut found).await?;
+    Ok((found, total))
+}
+
 /// Puts the names of the villages results lie in in place of their codes (a
 /// read by key for each village result; the others need none).
-pub async fn name_villages(db: &duijie_store::Db, tree: &RegionTree, found: &mut [Found]) -> Result<(), Error> {
+async fn name_villages(db: &duijie_store::Db, tree: &RegionTree, found: &mut [Found]) -> Result<(), Error> {
     for f in found.iter_mut() {
         if let Some(v) = f.village.take() {
             f.place = crate::regions_designations::place(db, tree, &v).await?;

@@ -25,11 +25,9 @@ pub mod error;
 pub mod format;
 pub mod fresh;
 pub mod idempotency;
-pub mod org_search;
 pub mod pages;
 pub mod previews;
 pub mod retry;
-pub mod search;
 pub mod security;
 pub mod uploads;
 

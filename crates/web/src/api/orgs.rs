@@ -9,7 +9,7 @@
 use super::ApiJson;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::org_search::find;
+use duijie_app::registry::find;
 use duijie_app::registry::{self as registry, NewOrgForm, ProfileForm, Visibility};
 use crate::AppState;
 use axum::Json;

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::ApiError;
-use crate::search::run;
+use duijie_app::search::find;
 use duijie_app::search::{Found, SearchParams};
 use axum::Json;
 use crate::api::Query;
@@ -22,7 +22,7 @@ pub struct SearchResults {
 /// 结果限于调用者的管辖范围和公开信息，每页 20 条。
 #[utoipa::path(get, path = "/api/v1/search", tag = "demands", params(SearchParams), responses((status = 200, body = SearchResults), (status = 422, description = "条件无效")))]
 pub async fn search(State(state): State<AppState>, u: ApiUser, Query(p): Query<SearchParams>) -> Result<Json<SearchResults>, ApiError> {
-    let (items, total) = run(&state, &u.principal, &p).await?;
+    let (items, total) = find(&state, &u.principal, &p).await?;
     Ok(Json(SearchResults { total, items }))
 }
 

@@ -22,7 +22,7 @@ use duijie_domain::org::{self, CreditList, FIELDS};
 use duijie_domain::{Decision, FieldError, OrgType, RegionCode, Role, Uscc};
 use duijie_store::catalog::OrgFilter;
 use duijie_store::orgs::{self, Organization};
-use crate::org_search::find;
+use duijie_app::registry::find;
 use duijie_app::registry::{NewOrgForm, ProfileForm, Visibility, check_new_org, filter_of, may_create, require_on, save_credit_list, save_profile, visible};
 use duijie_store::{actions, imports, liaisons};
 

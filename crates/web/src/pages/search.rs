@@ -1,6 +1,6 @@
 //! The search page (全文检索): the form, one page of results, the pager.
 //!
-//! Guarantees: what is found and shown is decided by [`crate::search::run`],
+//! Guarantees: what is found and shown is decided by [`duijie_app::search::find`],
 //! the same as the API's; a wrong filter is shown beside the form, not as an
 //! error page.
 
@@ -12,7 +12,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use crate::search::run;
+use duijie_app::search::find;
 use duijie_app::search::{Found, PER_PAGE, SearchParams};
 use duijie_domain::Role;
 
@@ -42,7 +42,7 @@ async fn page(State(state): State<AppState>, cu: CurrentUser, Query(p): Query<Se
         let found = match duijie_app::pickers::read_filter(&state, Some(&cu.principal), &p.region).await {
             Ok(code) => {
                 asked.region = code;
-                run(&state, &cu.principal, &asked).await
+                find(&state, &cu.principal, &asked).await.map_err(AppError::from)
             }
             Err(why) => Err(AppError::field("region", why)),
         };
