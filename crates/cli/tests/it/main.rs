@@ -22,6 +22,7 @@ mod http;
 mod inbox_web;
 mod orgs_web;
 mod pairing_api;
+mod pairing_team;
 mod pairing_web;
 mod races;
 mod registry_web;
