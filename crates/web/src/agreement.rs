@@ -86,7 +86,7 @@ pub async fn team_agreement_docx(state: &AppState, t: &duijie_store::pairing::te
         return Err(AppError::Conflict("帮扶团各成员和县级都同意结对后才能生成协议书".into()));
     }
     let open: Vec<&Pairing> = t.pairings.iter().filter(|p| !p.status().is_closed()).collect();
-    let lead_pairing = open.iter().find(|p| p.org_id == t.lead_org_id).or(open.first()).ok_or(AppError::NotFound)?;
+    let lead_pairing = open.iter().find(|p| p.org_id == t.lead_org_id).ok_or_else(|| AppError::Conflict("牵头单位的结对已结束，帮扶团协议书无法生成".into()))?;
     let lead = pairing::party(&state.db, lead_pairing).await?.ok_or(AppError::NotFound)?;
     let batch = pairing::batch(&state.db, t.batch_id).await?.ok_or(AppError::NotFound)?;
     let counties = t.counties();

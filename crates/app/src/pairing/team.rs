@@ -25,13 +25,15 @@ use duijie_store::{Actor, Db};
 pub const MAX_MEMBERS: usize = 20;
 pub const MAX_COUNTIES: usize = 20;
 
-/// What a person types to form a team (page form).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// What a person types to form a team (page form and API body).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct TeamInput {
     /// 帮扶团名称.
     #[serde(default)]
     pub name: String,
+    /// The batch (批次) id.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::integer)]
     pub batch_id: String,
     /// The lead organisation's credit code (officers; an organisation leads itself).
     #[serde(default)]

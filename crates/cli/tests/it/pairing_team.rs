@@ -18,6 +18,7 @@ both!(
     a_team_is_consented_by_every_member_and_the_county_signed_once_and_listed_as_one_unit,
     the_team_form_names_each_bad_field_keeps_the_input_and_writes_nothing,
     a_lead_organisation_forms_a_team_for_two_counties_and_each_county_acts_on_its_own,
+    a_team_is_formed_and_read_over_the_api,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n%scan of the team's stamped agreement\n%%EOF\n";
@@ -151,6 +152,10 @@ async fn a_team_is_consented_by_every_member_and_the_county_signed_once_and_list
         let (uc, _) = a.login(user).await;
         assert_eq!(bytes_of(&a, &format!("/pairing/files/{file}"), &uc).await.0, want, "{user} reading the team's signed scan");
     }
+    // Only an officer who manages the pairing confirms it, from the team page too.
+    assert_eq!(step(&a, "org_js", id, ps[1].id, "activate").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(step(&a, "zx_xz", id, ps[1].id, "activate").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(team_pairings(&a, id).await[1].status, "active");
     // Each member's own page names the team and its share.
     let (org_js, _) = a.login("org_js").await;
     let own = a.get(&format!("/pairing/{}", ps[1].id), &org_js).await;
@@ -233,4 +238,33 @@ async fn a_lead_organisation_forms_a_team_for_two_counties_and_each_county_acts_
     // An organisation of neither side does not see it.
     let (other, _) = a.login("org_yl").await;
     assert_eq!(a.get(&format!("/pairing/teams/{id}"), &other).await.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_team_is_formed_and_read_over_the_api(a: App) {
+    let (lead, member) = (code_of(&a, LEAD).await, code_of(&a, MEMBER).await);
+    let batch = second_batch(&a).await.id;
+    let token = a.token("yn_xz").await;
+    let bad = a.api("POST", "/api/v1/pairing/teams", Some(&token), Some(serde_json::json!({"name": "", "batch_id": batch, "lead": lead, "members": format!("{lead} 产业帮扶"), "counties": "镇雄县"}))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("请填写帮扶团名称") && bad.body.contains("至少两家成员"), "{}", bad.body);
+    let body = serde_json::json!({"name": TEAM, "batch_id": batch, "lead": lead, "members": format!("{lead} 产业帮扶 30\n{member} 医疗健康"), "counties": "530627"});
+    let r = a.api("POST", "/api/v1/pairing/teams", Some(&token), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let got = a.api("GET", &format!("/api/v1/pairing/teams/{id}"), Some(&a.token("org_js").await), None).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let t = got.json();
+    assert_eq!((t["name"].as_str(), t["lead_name"].as_str(), t["counties"].as_str(), t["agreed"].as_bool()), (Some(TEAM), Some(LEAD), Some("云南省昭通市镇雄县"), Some(false)));
+    let members = t["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!((members[0]["team_role"].as_str(), members[0]["funds_wan"].as_str(), members[0]["team_id"].as_i64()), (Some("产业帮扶"), Some("30.00"), Some(id)));
+    assert_eq!((members[1]["org_name"].as_str(), members[1]["team_role"].as_str()), (Some(MEMBER), Some("医疗健康")));
+    // A member consents to its own pairing through the ordinary pairing API.
+    let pid = members[1]["id"].as_i64().unwrap();
+    let r = a.api("POST", &format!("/api/v1/pairings/{pid}/steps"), Some(&a.token("org_js").await), Some(serde_json::json!({"step": "org_consent"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for outsider in ["gz_xz", "org_cn", "yl_xz"] {
+        let r = a.api("GET", &format!("/api/v1/pairing/teams/{id}"), Some(&a.token(outsider).await), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{outsider}: {}", r.body);
+    }
 }

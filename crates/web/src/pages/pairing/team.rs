@@ -3,8 +3,9 @@
 //!
 //! Guarantees: every handler authenticates and goes through
 //! `duijie_app::pairing::team` (a team outside the caller's scope answers 404;
-//! each party consents only to its own pairing; the signed scan signs only
-//! the pairings the caller may sign). The form shows what is wrong under each
+//! each party consents only to its own pairing, and only officers who manage
+//! a pairing confirm it once signed; the signed scan signs only the pairings
+//! the caller may sign). The form shows what is wrong under each
 //! field and keeps what was typed; a change redirects back to the team with a toast.
 
 use super::super::designations::actor;
@@ -138,7 +139,7 @@ async fn page(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64
                 can_open: may(who, Action::ViewPairing, p),
                 steps: steps_for(who, p)
                     .into_iter()
-                    .filter(|s| matches!(s, Step::OrgConsent | Step::CountyConsent | Step::Decline))
+                    .filter(|s| matches!(s, Step::OrgConsent | Step::CountyConsent | Step::Decline | Step::Activate))
                     .map(|s| (s.key(), s.label(), s == Step::Decline))
                     .collect(),
             }
