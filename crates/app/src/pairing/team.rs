@@ -6,8 +6,8 @@
 //!   officer forms a team only for counties it may propose pairings for
 //!   (`ProposePairing`), an organisation only as the team's lead; the team and
 //!   all its proposals are written in one transaction (`store::pairing::team::create`).
-//! - A team the caller may not see answers 404 ([`visible`]: whoever may see
-//!   one of its pairings); a step on a member pairing goes through
+//! - A team the caller may not see answers 404 ([`visible`], `Action::ViewTeam`:
+//!   whoever may see one of its pairings); a step on a member pairing goes through
 //!   [`super::take_step`], so only the pairing's own party may consent.
 //! - [`upload_signed`] signs every pairing of the team that is consented and
 //!   that the caller may sign (`SignAgreement`), with one stored file.
@@ -216,7 +216,7 @@ pub async fn form(state: &Platform, who: &Principal, actor: &Actor, input: &Team
 
 /// Loads a team the caller may see (404 otherwise).
 pub async fn visible(db: &Db, who: &Principal, id: i64) -> Result<Team, Error> {
-    crate::open(team::get(db, id).await?, who, Action::ViewPairing)
+    crate::open(team::get(db, id).await?, who, Action::ViewTeam)
 }
 
 /// Takes a step on one member pairing of a team.

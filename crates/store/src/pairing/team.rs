@@ -18,16 +18,16 @@
 //! - [`attach_signed`] stores the team's signed agreement once and takes the
 //!   `Sign` step on each given pairing, all or nothing; audited as
 //!   `pairing_team.sign` besides each pairing's own `pairing.sign`.
-//! - A loaded team is opened like a pairing: whoever may see one of its
-//!   pairings (`Action::ViewPairing`) sees the team — its members, shares and
-//!   steps, since they are parties to one agreement — but opens, and acts on,
-//!   only the pairings its own decisions allow.
+//! - A loaded team is opened by `Action::ViewTeam` (whoever may see one of
+//!   its pairings sees the team — its members, shares and steps, since they
+//!   are parties to one agreement); each member pairing is still opened, and
+//!   acted on, only as its own decisions allow.
 
 use super::{NewPairing, Pairing, SELECT};
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
-use duijie_domain::authz::{Action, Decision, Guarded, Principal, Unchecked};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Target, TeamParty, Unchecked};
 use duijie_domain::pairing::{Kind, Step, advance};
 use duijie_domain::RegionCode;
 use serde::Serialize;
@@ -52,10 +52,8 @@ pub struct Team {
 
 impl Guarded for Team {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        match action {
-            Action::ViewPairing if self.pairings.iter().any(|p| p.decide(who, Action::ViewPairing).is_allowed()) => Decision::Allow,
-            _ => Decision::NotFound,
-        }
+        let parties: Vec<TeamParty> = self.pairings.iter().map(|p| TeamParty { org_id: p.org_id, org_region: p.org_region(), target: p.target() }).collect();
+        authz::decide(who, action, Target::Team { pairings: &parties })
     }
 }
 
