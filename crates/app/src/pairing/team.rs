@@ -9,8 +9,10 @@
 //! - A team the caller may not see answers 404 ([`visible`], `Action::ViewTeam`:
 //!   whoever may see one of its pairings); a step on a member pairing goes through
 //!   [`super::take_step`], so only the pairing's own party may consent.
-//! - [`upload_signed`] signs every pairing of the team that is consented and
-//!   that the caller may sign (`SignAgreement`), with one stored file.
+//! - [`upload_signed`] works once every open member pairing has both consents
+//!   ([`agreed`], as the agreement itself), and signs every pairing of the
+//!   team that is consented and that the caller may sign (`SignAgreement`),
+//!   with one stored file.
 
 use super::{form_error, may, parse_regions, take_step};
 use crate::{Error, Platform};
