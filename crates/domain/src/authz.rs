@@ -204,10 +204,14 @@ pub enum Action {
     /// (`ViewPairing`), since they are parties to one agreement; each member
     /// pairing itself is still opened only through its own `ViewPairing`.
     ViewTeam,
+    /// Upload a team's signed agreement for all its members at once: its lead
+    /// organisation (officers sign each pairing of their county through
+    /// `SignAgreement`).
+    SignForTeam,
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::ViewCoverage,
         Action::OpenDemandFile,
         Action::ViewOffer,
@@ -246,6 +250,7 @@ impl Action {
         Action::ViewDemandParties,
         Action::RecordOrgFacts,
         Action::ViewTeam,
+        Action::SignForTeam,
     ];
 }
 
@@ -270,8 +275,8 @@ pub enum Target<'a> {
     /// A request to adjust a published pairing list: the organisation, the
     /// county or village concerned, and the region that issued the list.
     Adjustment { org_id: i64, target: &'a RegionCode, batch_region: &'a RegionCode },
-    /// A group-pairing team: the parties of each of its pairings.
-    Team { pairings: &'a [TeamParty] },
+    /// A group-pairing team: its lead organisation and the parties of each of its pairings.
+    Team { lead_org_id: i64, pairings: &'a [TeamParty] },
 }
 
 /// The parties of one pairing of a team ([`Target::Team`]).
@@ -433,7 +438,13 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
                 NotFound
             }
         }
-        (Action::ViewTeam, Target::Team { pairings }) => {
+        (Action::SignForTeam, Target::Team { lead_org_id, .. }) => {
+            if decide(who, Action::ViewTeam, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.is_org(lead_org_id))
+        }
+        (Action::ViewTeam, Target::Team { pairings, .. }) => {
             let sees = |p: &TeamParty| decide(who, Action::ViewPairing, Target::Pairing { org_id: p.org_id, org_region: &p.org_region, target: &p.target }) == Allow;
             if pairings.iter().any(sees) { Allow } else { NotFound }
         }
@@ -648,6 +659,7 @@ mod tests {
             (Role::Admin,               Action::ManageLiaison,     Allow,     NotFound),
             (Role::Admin,               Action::ViewPairing,       Allow,     NotFound),
             (Role::Admin,               Action::ViewTeam,          Allow,     NotFound),
+            (Role::Admin,               Action::SignForTeam,       Forbidden, NotFound),
             (Role::Admin,               Action::ConsentAsOrg,      Forbidden, NotFound),
             (Role::Admin,               Action::ConsentAsCounty,   Allow,     NotFound),
             (Role::Admin,               Action::SignAgreement,     Allow,     NotFound),
@@ -686,6 +698,7 @@ mod tests {
             (Role::CivilAffairs,        Action::ManageLiaison,     Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewPairing,       Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewTeam,          Allow,     NotFound),
+            (Role::CivilAffairs,        Action::SignForTeam,       Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ConsentAsOrg,      Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ConsentAsCounty,   Forbidden, NotFound),
             (Role::CivilAffairs,        Action::SignAgreement,     Allow,     NotFound),
@@ -724,6 +737,7 @@ mod tests {
             (Role::RuralRevitalization, Action::ManageLiaison,     Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewPairing,       Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewTeam,          Allow,     NotFound),
+            (Role::RuralRevitalization, Action::SignForTeam,       Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ConsentAsOrg,      Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ConsentAsCounty,   Allow,     NotFound),
             (Role::RuralRevitalization, Action::SignAgreement,     Allow,     NotFound),
@@ -762,6 +776,7 @@ mod tests {
             (Role::Supervisor,          Action::ManageLiaison,     Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewPairing,       Allow,     NotFound),
             (Role::Supervisor,          Action::ViewTeam,          Allow,     NotFound),
+            (Role::Supervisor,          Action::SignForTeam,       Forbidden, NotFound),
             (Role::Supervisor,          Action::ConsentAsOrg,      Forbidden, NotFound),
             (Role::Supervisor,          Action::ConsentAsCounty,   Forbidden, NotFound),
             (Role::Supervisor,          Action::SignAgreement,     Forbidden, NotFound),
@@ -800,6 +815,7 @@ mod tests {
             (Role::Organization,        Action::ManageLiaison,     Forbidden, Forbidden),
             (Role::Organization,        Action::ViewPairing,       Allow,     NotFound),
             (Role::Organization,        Action::ViewTeam,          Allow,     NotFound),
+            (Role::Organization,        Action::SignForTeam,       Allow,     NotFound),
             (Role::Organization,        Action::ConsentAsOrg,      Allow,     NotFound),
             (Role::Organization,        Action::ConsentAsCounty,   Forbidden, NotFound),
             (Role::Organization,        Action::SignAgreement,     Allow,     NotFound),
@@ -872,7 +888,7 @@ mod tests {
                     // A request of the organisation, about a county in the region, of a list issued elsewhere.
                     Action::ViewAdjustment => Target::Adjustment { org_id: org, target: region, batch_region: &national },
                     // A team of one pairing of the organisation with a county in the region.
-                    Action::ViewTeam => Target::Team { pairings: &team },
+                    Action::ViewTeam | Action::SignForTeam => Target::Team { lead_org_id: org, pairings: &team },
                 };
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
@@ -998,9 +1014,12 @@ mod tests {
             (principal(Role::RuralRevitalization, "530628", None), NotFound),
             (principal(Role::Organization, "53", Some(9)), NotFound),
         ] {
-            assert_eq!(decide(&who, Action::ViewTeam, Target::Team { pairings: &team }), want, "{who:?}");
+            assert_eq!(decide(&who, Action::ViewTeam, Target::Team { lead_org_id: 7, pairings: &team }), want, "{who:?}");
         }
-        assert_eq!(decide(&principal(Role::Admin, "000000", None), Action::ViewTeam, Target::Team { pairings: &[] }), NotFound, "an empty team shows nothing");
+        assert_eq!(decide(&principal(Role::Admin, "000000", None), Action::ViewTeam, Target::Team { lead_org_id: 7, pairings: &[] }), NotFound, "an empty team shows nothing");
+        // Only the lead signs for the whole team; a member signs its own pairing (SignAgreement).
+        assert_eq!(decide(&principal(Role::Organization, "53", Some(7)), Action::SignForTeam, Target::Team { lead_org_id: 7, pairings: &team }), Allow);
+        assert_eq!(decide(&principal(Role::Organization, "32", Some(3)), Action::SignForTeam, Target::Team { lead_org_id: 7, pairings: &team }), Forbidden);
     }
 
     #[test]

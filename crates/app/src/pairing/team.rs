@@ -10,13 +10,14 @@
 //!   whoever may see one of its pairings); a step on a member pairing goes through
 //!   [`super::take_step`], so only the pairing's own party may consent.
 //! - [`upload_signed`] works once every open member pairing has both consents
-//!   ([`agreed`], as the agreement itself), and signs every pairing of the
-//!   team that is consented and that the caller may sign (`SignAgreement`),
-//!   with one stored file.
+//!   ([`agreed`], as the agreement itself), and signs with one stored file
+//!   every consented pairing of the team the caller may sign: all of them for
+//!   the lead organisation (`SignForTeam`), each by its own `SignAgreement`
+//!   otherwise.
 
 use super::{form_error, may, parse_regions, take_step};
 use crate::{Error, Platform};
-use duijie_domain::authz::{Action, Target, decide};
+use duijie_domain::authz::{Action, Guarded, Target, decide};
 use duijie_domain::pairing::{Status, Step, parse_wan};
 use duijie_domain::{Decision, FieldError, Level, Principal, Role, Uscc};
 use duijie_store::pairing::team::{self, NewMember, NewTeam, Team};
@@ -231,12 +232,14 @@ pub async fn step(state: &Platform, who: &Principal, actor: &Actor, team_id: i64
 }
 
 /// The team's pairings `who` may sign now: once the whole team has agreed
-/// ([`agreed`]), those consented whose `SignAgreement` the caller has.
+/// ([`agreed`]), the consented ones — all of them for the lead organisation
+/// (`SignForTeam`), otherwise those whose `SignAgreement` the caller has.
 pub fn signable<'a>(who: &Principal, t: &'a Team) -> Vec<&'a Pairing> {
     if !agreed(t) {
         return Vec::new();
     }
-    t.pairings.iter().filter(|p| p.status() == Status::Consented && may(who, Action::SignAgreement, p)).collect()
+    let lead = t.decide(who, Action::SignForTeam).is_allowed();
+    t.pairings.iter().filter(|p| p.status() == Status::Consented && (lead || may(who, Action::SignAgreement, p))).collect()
 }
 
 /// Whether every open pairing of the team has both consents (the agreement can be made).

@@ -2,7 +2,7 @@
 //! organisation forms a team (帮扶团) of members with their shares for one
 //! county or several; every member and the county consent to their own
 //! pairing only; one agreement names every member and its share; one signed
-//! scan signs the team; lists, coverage and the official list export show the
+//! scan, uploaded by the lead (or the county), signs the team; lists, coverage and the official list export show the
 //! team as one unit. Who may not see any of the team's pairings gets 404.
 //!
 //! Every test runs on SQLite and on PostgreSQL (`support::both!`).
@@ -137,11 +137,13 @@ async fn a_team_is_consented_by_every_member_and_the_county_signed_once_and_list
         assert!(xml.contains(&shown), "the team's agreement should read {shown}");
     }
 
-    // One signed scan signs the whole team, and every member may read it.
-    let page_body = a.get(&page, &c).await.body;
+    // The lead uploads one signed scan for the whole team, and every member may read it.
+    let (lead_cookie, _) = a.login("org_yn").await;
+    let page_body = a.get(&page, &lead_cookie).await.body;
+    assert!(page_body.contains("id=\"team-signed-form\""), "the lead may upload for the team");
     let csrf = crate::support::csrf_of(&page_body);
     let (ct, body) = multipart(&[("_csrf", &csrf)], "帮扶团协议.pdf", PDF);
-    let r = a.send(Request::post(format!("{page}/signed")).header(header::COOKIE, &c).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()).await;
+    let r = a.send(Request::post(format!("{page}/signed")).header(header::COOKIE, &lead_cookie).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let ps = team_pairings(&a, id).await;
     assert!(ps.iter().all(|p| p.status == "signed"), "{:?}", ps.iter().map(|p| &p.status).collect::<Vec<_>>());

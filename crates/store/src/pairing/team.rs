@@ -53,7 +53,7 @@ pub struct Team {
 impl Guarded for Team {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
         let parties: Vec<TeamParty> = self.pairings.iter().map(|p| TeamParty { org_id: p.org_id, org_region: p.org_region(), target: p.target() }).collect();
-        authz::decide(who, action, Target::Team { pairings: &parties })
+        authz::decide(who, action, Target::Team { lead_org_id: self.lead_org_id, pairings: &parties })
     }
 }
 
