@@ -1632,3 +1632,121 @@ impl Drop for ChromeDriver {
         let _ = self.child.wait();
     }
 }
+
+/// Group pairing (组团式帮扶) in the browser: 云南省乡村振兴局 forms 镇雄县's
+/// team of two organisations with their shares (a county outside its province
+/// is refused next to the field, the typed members kept); each organisation,
+/// from its pairing list, consents to its own pairing on the team page;
+/// 镇雄县乡村振兴局 consents to both; the one Word agreement names both members
+/// and their shares; the county uploads the signed scan once and both pairings
+/// are signed; the county's coverage shows the team over its members.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_is_formed_consented_by_each_member_and_the_county_and_signed_once() {
+    const TEAM: &str = "镇雄县乡村振兴帮扶团";
+    const MEMBER: &str = "演示·江苏省乡村振兴公益基金会";
+    // org_yn's society (51, 云南省) leads; org_js's foundation (53, 江苏省) joins.
+    let lead = duijie_domain::Uscc::complete("51530000DJ000001").unwrap().to_string();
+    let member = duijie_domain::Uscc::complete("53320000DJ000003").unwrap().to_string();
+    let scan_dir = tempfile::tempdir().unwrap();
+    let scan = scan_dir.path().join("帮扶团协议.pdf");
+    std::fs::write(&scan, b"%PDF-1.4\n%the team's stamped agreement\n%%EOF\n").unwrap();
+    let label = format!("组团：{TEAM}（牵头：{PROMOTION_SOCIETY}）");
+
+    with_browser(move |c, base| async move {
+        // 1. The province's officer forms the team; a county outside Yunnan is refused at its field.
+        log_in(&c, &base, "yn_xz").await;
+        click(&c, "#menu-pairing").await;
+        click(&c, "#new-team").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#team-form")).await.expect("组建帮扶团 should open the form");
+        fill(&c, "#name", TEAM).await;
+        c.find(Locator::XPath(&format!("//select[@id='batch_id']/option[starts-with(normalize-space(), '{SECOND_BATCH}')]"))).await.expect("the batch picker should offer 第二批").click().await.unwrap();
+        fill(&c, "#lead", &lead).await;
+        let members = format!("{lead} 产业帮扶 30\n{member} 医疗健康 20");
+        fill(&c, "#members", &members).await;
+        fill(&c, "#counties", "南明区").await;
+        click(&c, "#submit-team").await;
+        accept_confirm(&c, "确定组建该帮扶团并发送结对提议吗？").await;
+        let error = c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath("//input[@id='counties']/following-sibling::p[contains(@class,'field-error')]")).await;
+        let error = error.expect("the county outside the province should be refused next to its field").text().await.unwrap();
+        assert!(error.contains("不在本单位管辖范围内"), "{error:?}");
+        let kept = c.find(Locator::Css("#members")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+        assert_eq!(kept.replace("\r\n", "\n"), members, "the typed members should be kept");
+        // The browser notes the refused form's 422; nothing else may be in its console.
+        expect_console_only(&c, &["/pairing/teams/new - Failed to load resource: the server responded with a status of 422"]).await;
+        fill(&c, "#counties", "镇雄县").await;
+        click(&c, "#submit-team").await;
+        accept_confirm(&c, "确定组建该帮扶团并发送结对提议吗？").await;
+        wait_for_toast_saying(&c, "帮扶团已组建").await;
+        assert_eq!(text(&c, "#team-title").await, TEAM);
+        assert_eq!(text(&c, "#team-lead").await, PROMOTION_SOCIETY);
+        assert_eq!(text(&c, "#team-counties").await, ZHENXIONG);
+        let rows = texts(&c, "#team-members tbody tr").await;
+        assert_eq!(rows.len(), 2, "one pairing per member: {rows:?}");
+        assert!(rows[0].contains(PROMOTION_SOCIETY) && rows[0].contains("产业帮扶") && rows[0].contains("30.00 万元") && rows[0].contains(PROPOSED), "{rows:?}");
+        assert!(rows[1].contains(MEMBER) && rows[1].contains("医疗健康") && rows[1].contains("20.00 万元"), "{rows:?}");
+        let team_path = c.current_url().await.unwrap().path().to_string();
+        log_out(&c, &base).await;
+
+        // 2. Each organisation finds the team in its list and consents to its own pairing only.
+        for (user, org) in [("org_yn", PROMOTION_SOCIETY), ("org_js", MEMBER)] {
+            log_in(&c, &base, user).await;
+            click(&c, "#menu-pairing").await;
+            let link = c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath(&format!("//table[@id='pairings']//a[normalize-space()='{label}']"))).await;
+            link.unwrap_or_else(|_| panic!("{user}'s list should name the team")).click().await.unwrap();
+            c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#team-members")).await.expect("the team link should open the team");
+            assert_path(&c, &team_path).await;
+            let buttons = texts(&c, "#team-members button").await;
+            assert_eq!(buttons, vec!["社会组织同意结对".to_string(), "谢绝结对".to_string()], "{user} acts on its own pairing only");
+            c.find(Locator::XPath("//table[@id='team-members']//button[normalize-space()='社会组织同意结对']")).await.unwrap().click().await.unwrap();
+            accept_confirm(&c, &format!("确定社会组织同意结对（{org}）吗？")).await;
+            let toast = wait_for_toast_saying(&c, "社会组织同意结对").await;
+            assert!(toast.contains(org) && toast.ends_with(PROPOSED), "{toast:?}");
+            assert!(c.find(Locator::Css("#download-team-agreement")).await.is_err(), "no agreement before the county consents");
+            log_out(&c, &base).await;
+        }
+
+        // 3. 镇雄县 consents to both pairings; the one agreement names every member and its share.
+        log_in(&c, &base, "zx_xz").await;
+        c.goto(&format!("{base}{team_path}")).await.unwrap();
+        for org in [PROMOTION_SOCIETY, MEMBER] {
+            let xpath = format!("//table[@id='team-members']/tbody/tr[td[1][starts-with(normalize-space(), '{org}')]]//button[normalize-space()='县级同意结对']");
+            c.wait().at_most(PAGE_WAIT).for_element(Locator::XPath(&xpath)).await.unwrap_or_else(|_| panic!("the county should be asked to consent for {org}")).click().await.unwrap();
+            accept_confirm(&c, &format!("确定县级同意结对（{org}）吗？")).await;
+            let toast = wait_for_toast_saying(&c, &format!("（{org}）")).await;
+            assert!(toast.ends_with(CONSENTED), "{toast:?}");
+        }
+        let statuses = texts(&c, "#team-members tbody tr td:nth-child(7)").await;
+        assert_eq!(statuses, vec![CONSENTED.to_string(), CONSENTED.to_string()]);
+        let href = c.find(Locator::Css("#download-team-agreement")).await.expect("once all agree the team's agreement downloads").prop("href").await.unwrap().unwrap_or_default();
+        let session = c.get_named_cookie("duijie_session").await.expect("the session cookie");
+        let (status, disposition, bytes) = download(&href, &format!("duijie_session={}", session.value())).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
+        assert!(disposition.contains(".docx"), "{disposition}");
+        let agreement = docx_text(&bytes);
+        for shown in [
+            format!("帮扶团：{TEAM}，牵头单位：{PROMOTION_SOCIETY}"),
+            format!("{PROMOTION_SOCIETY}（统一社会信用代码：{lead}），结对{ZHENXIONG}，分工：产业帮扶，承担资金30.00万元。"),
+            format!("{MEMBER}（统一社会信用代码：{member}），结对{ZHENXIONG}，分工：医疗健康，承担资金20.00万元。"),
+            format!("成员单位（盖章）：{MEMBER}"),
+        ] {
+            assert!(agreement.contains(&shown), "the team's agreement should read {shown}; it reads:\n{agreement}");
+        }
+
+        // 4. One signed scan signs the whole team.
+        c.find(Locator::Css("#team-signed-upload")).await.expect("the county may upload the signed agreement").send_keys(&scan.display().to_string()).await.unwrap();
+        click(&c, "#upload-team-signed").await;
+        let toast = wait_for_toast_saying(&c, "已上传帮扶团签订的协议").await;
+        assert_eq!(toast, "已上传帮扶团签订的协议，2 个结对待确认生效");
+        let statuses = texts(&c, "#team-members tbody tr td:nth-child(7)").await;
+        assert_eq!(statuses, vec!["协议已签待确认".to_string(), "协议已签待确认".to_string()]);
+        assert!(c.find(Locator::Css("#team-signed-file")).await.is_ok(), "the page links the signed scan");
+
+        // 5. Coverage shows the team as one unit over its members.
+        open_coverage(&c).await;
+        let (count, orgs) = coverage_cells(&c, ZHENXIONG_CODE).await;
+        assert_eq!(count, "2 家");
+        assert!(orgs.starts_with(&label) && orgs.contains(PROMOTION_SOCIETY) && orgs.contains(MEMBER), "{orgs:?}");
+        log_out(&c, &base).await;
+    })
+    .await;
+}

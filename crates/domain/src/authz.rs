@@ -199,10 +199,19 @@ pub enum Action {
     /// Record the facts the registration authority keeps about an organisation
     /// (等级评估, 是否建立党组织): never the organisation itself.
     RecordOrgFacts,
+    /// See a group-pairing team (帮扶团): its members, their shares and the
+    /// steps of each member pairing. Whoever may see one of its pairings
+    /// (`ViewPairing`), since they are parties to one agreement; each member
+    /// pairing itself is still opened only through its own `ViewPairing`.
+    ViewTeam,
+    /// Upload a team's signed agreement for all its members at once: its lead
+    /// organisation (officers sign each pairing of their county through
+    /// `SignAgreement`).
+    SignForTeam,
 }
 
 impl Action {
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 39] = [
         Action::ViewCoverage,
         Action::OpenDemandFile,
         Action::ViewOffer,
@@ -240,6 +249,8 @@ impl Action {
         Action::ViewMatchStats,
         Action::ViewDemandParties,
         Action::RecordOrgFacts,
+        Action::ViewTeam,
+        Action::SignForTeam,
     ];
 }
 
@@ -264,6 +275,17 @@ pub enum Target<'a> {
     /// A request to adjust a published pairing list: the organisation, the
     /// county or village concerned, and the region that issued the list.
     Adjustment { org_id: i64, target: &'a RegionCode, batch_region: &'a RegionCode },
+    /// A group-pairing team: its lead organisation and the parties of each of its pairings.
+    Team { lead_org_id: i64, pairings: &'a [TeamParty] },
+}
+
+/// The parties of one pairing of a team ([`Target::Team`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamParty {
+    pub org_id: i64,
+    pub org_region: RegionCode,
+    /// The paired county.
+    pub target: RegionCode,
 }
 
 /// The answer: allowed, visible but not permitted, or invisible.
@@ -415,6 +437,16 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             } else {
                 NotFound
             }
+        }
+        (Action::SignForTeam, Target::Team { lead_org_id, .. }) => {
+            if decide(who, Action::ViewTeam, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.is_org(lead_org_id))
+        }
+        (Action::ViewTeam, Target::Team { pairings, .. }) => {
+            let sees = |p: &TeamParty| decide(who, Action::ViewPairing, Target::Pairing { org_id: p.org_id, org_region: &p.org_region, target: &p.target }) == Allow;
+            if pairings.iter().any(sees) { Allow } else { NotFound }
         }
         (Action::ConsentAsOrg, Target::Pairing { org_id, .. }) => {
             if decide(who, Action::ViewPairing, target) != Allow {
@@ -626,6 +658,8 @@ mod tests {
             (Role::Admin,               Action::ViewEnrolments,    Allow,     NotFound),
             (Role::Admin,               Action::ManageLiaison,     Allow,     NotFound),
             (Role::Admin,               Action::ViewPairing,       Allow,     NotFound),
+            (Role::Admin,               Action::ViewTeam,          Allow,     NotFound),
+            (Role::Admin,               Action::SignForTeam,       Forbidden, NotFound),
             (Role::Admin,               Action::ConsentAsOrg,      Forbidden, NotFound),
             (Role::Admin,               Action::ConsentAsCounty,   Allow,     NotFound),
             (Role::Admin,               Action::SignAgreement,     Allow,     NotFound),
@@ -663,6 +697,8 @@ mod tests {
             (Role::CivilAffairs,        Action::ViewEnrolments,    Allow,     NotFound),
             (Role::CivilAffairs,        Action::ManageLiaison,     Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewPairing,       Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ViewTeam,          Allow,     NotFound),
+            (Role::CivilAffairs,        Action::SignForTeam,       Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ConsentAsOrg,      Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ConsentAsCounty,   Forbidden, NotFound),
             (Role::CivilAffairs,        Action::SignAgreement,     Allow,     NotFound),
@@ -700,6 +736,8 @@ mod tests {
             (Role::RuralRevitalization, Action::ViewEnrolments,    Allow,     NotFound),
             (Role::RuralRevitalization, Action::ManageLiaison,     Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewPairing,       Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewTeam,          Allow,     NotFound),
+            (Role::RuralRevitalization, Action::SignForTeam,       Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ConsentAsOrg,      Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ConsentAsCounty,   Allow,     NotFound),
             (Role::RuralRevitalization, Action::SignAgreement,     Allow,     NotFound),
@@ -737,6 +775,8 @@ mod tests {
             (Role::Supervisor,          Action::ViewEnrolments,    Allow,     NotFound),
             (Role::Supervisor,          Action::ManageLiaison,     Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewPairing,       Allow,     NotFound),
+            (Role::Supervisor,          Action::ViewTeam,          Allow,     NotFound),
+            (Role::Supervisor,          Action::SignForTeam,       Forbidden, NotFound),
             (Role::Supervisor,          Action::ConsentAsOrg,      Forbidden, NotFound),
             (Role::Supervisor,          Action::ConsentAsCounty,   Forbidden, NotFound),
             (Role::Supervisor,          Action::SignAgreement,     Forbidden, NotFound),
@@ -774,6 +814,8 @@ mod tests {
             (Role::Organization,        Action::ViewEnrolments,    Forbidden, Forbidden),
             (Role::Organization,        Action::ManageLiaison,     Forbidden, Forbidden),
             (Role::Organization,        Action::ViewPairing,       Allow,     NotFound),
+            (Role::Organization,        Action::ViewTeam,          Allow,     NotFound),
+            (Role::Organization,        Action::SignForTeam,       Allow,     NotFound),
             (Role::Organization,        Action::ConsentAsOrg,      Allow,     NotFound),
             (Role::Organization,        Action::ConsentAsCounty,   Forbidden, NotFound),
             (Role::Organization,        Action::SignAgreement,     Allow,     NotFound),
@@ -802,6 +844,7 @@ mod tests {
         for &(role, action, want_in, want_out) in table {
             let who = principal(role, "53", (role == Role::Organization).then_some(7));
             for (region, org, want, label) in [(&inside, 7, want_in, "in"), (&outside, 8, want_out, "out")] {
+                let team = [TeamParty { org_id: org, org_region: region.clone(), target: region.clone() }];
                 let target = match action {
                     Action::ViewRegion
                     | Action::EditDesignation
@@ -844,6 +887,8 @@ mod tests {
                     Action::DecideMatch => Target::Match { demand_region: region, org_id: org },
                     // A request of the organisation, about a county in the region, of a list issued elsewhere.
                     Action::ViewAdjustment => Target::Adjustment { org_id: org, target: region, batch_region: &national },
+                    // A team of one pairing of the organisation with a county in the region.
+                    Action::ViewTeam | Action::SignForTeam => Target::Team { lead_org_id: org, pairings: &team },
                 };
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
@@ -952,6 +997,29 @@ mod tests {
             let who = principal(role, region, if role == Role::Organization { Some(1) } else { None });
             assert_eq!(decide_demand_approval(&who, &county, mode), want, "{role:?} at {region} under {mode:?}");
         }
+    }
+
+    #[test]
+    fn a_team_is_seen_by_whoever_sees_one_of_its_pairings() {
+        // 演示 team for 镇雄县: a Yunnan society (7) and a Jiangsu foundation (3).
+        let zhenxiong = code("530627");
+        let team = [
+            TeamParty { org_id: 7, org_region: code("53"), target: zhenxiong.clone() },
+            TeamParty { org_id: 3, org_region: code("32"), target: zhenxiong.clone() },
+        ];
+        for (who, want) in [
+            (principal(Role::RuralRevitalization, "530627", None), Allow),
+            (principal(Role::CivilAffairs, "32", None), Allow),
+            (principal(Role::Organization, "32", Some(3)), Allow),
+            (principal(Role::RuralRevitalization, "530628", None), NotFound),
+            (principal(Role::Organization, "53", Some(9)), NotFound),
+        ] {
+            assert_eq!(decide(&who, Action::ViewTeam, Target::Team { lead_org_id: 7, pairings: &team }), want, "{who:?}");
+        }
+        assert_eq!(decide(&principal(Role::Admin, "000000", None), Action::ViewTeam, Target::Team { lead_org_id: 7, pairings: &[] }), NotFound, "an empty team shows nothing");
+        // Only the lead signs for the whole team; a member signs its own pairing (SignAgreement).
+        assert_eq!(decide(&principal(Role::Organization, "53", Some(7)), Action::SignForTeam, Target::Team { lead_org_id: 7, pairings: &team }), Allow);
+        assert_eq!(decide(&principal(Role::Organization, "32", Some(3)), Action::SignForTeam, Target::Team { lead_org_id: 7, pairings: &team }), Forbidden);
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //!   participation, no profit in the name of revitalisation, and 不搞行政摊派、
 //!   不下指标任务; changes go through a formal written request approved by
 //!   civil affairs and rural revitalisation departments.
+//! - A team's agreement (组团式, [`Agreement::members`] not empty) names every
+//!   member with its credit code, county and share (分工, funds), and leaves a
+//!   seal line for each member besides the lead's.
 
 use crate::OfficeError;
 use docx_rs::{
@@ -32,6 +35,19 @@ pub struct Party {
     pub address: String,
     pub contact_name: String,
     pub contact_phone: String,
+}
+
+/// One member of a team (帮扶团) and its share, as its agreement names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamMember {
+    pub name: String,
+    pub credit_code: String,
+    /// The county it pairs with, e.g. "云南省昭通市镇雄县".
+    pub county: String,
+    /// 分工, e.g. "产业帮扶".
+    pub role: String,
+    /// Funds it commits in 万元, formatted ("30.00"); may be empty.
+    pub funds_wan: String,
 }
 
 /// Everything printed on one pairing agreement. Optional values are empty
@@ -54,6 +70,8 @@ pub struct Agreement {
     pub target_detail: String,
     /// 组团式 team ("XX帮扶团，牵头单位：…"); may be empty.
     pub team: String,
+    /// A team's agreement: every member and its share (甲方 is then the lead).
+    pub members: Vec<TeamMember>,
     /// 帮扶领域, e.g. ["教育", "健康"].
     pub fields: Vec<String>,
     /// 帮扶内容与承诺: free text, may be multi-line, may be empty.
@@ -200,8 +218,22 @@ fn article_one(a: &Agreement) -> Vec<Paragraph> {
         out.push(body(format!("具体帮扶对象：{detail}。")));
     }
     let team = a.team.trim();
-    if !team.is_empty() {
+    if !team.is_empty() && a.members.is_empty() {
         out.push(body(format!("甲方以组团式帮扶方式参与本结对，所在帮扶团：{team}。")));
+    }
+    if !a.members.is_empty() {
+        out.push(body(format!("本协议为组团式帮扶协议，帮扶团：{}。甲方为帮扶团牵头单位，代表帮扶团各成员单位签订本协议；各成员单位及其分工如下：", or_default(team, "（未命名）"))));
+        for (i, m) in a.members.iter().enumerate() {
+            let funds = if m.funds_wan.trim().is_empty() { "承担资金根据具体帮扶项目另行商定".to_string() } else { format!("承担资金{}万元", m.funds_wan.trim()) };
+            out.push(body(format!(
+                "{}. {}（统一社会信用代码：{}），结对{}，分工：{}，{funds}。",
+                i + 1,
+                or_default(&m.name, TO_FILL),
+                or_default(&m.credit_code, TO_FILL),
+                or_default(&m.county, "乙方所在县"),
+                or_default(&m.role, "由帮扶团协商确定")
+            )));
+        }
     }
     let batch = a.batch.trim();
     if !batch.is_empty() {
@@ -350,6 +382,18 @@ pub fn agreement_docx(a: &Agreement) -> Result<Vec<u8>, OfficeError> {
         }
     }
     doc = doc.add_paragraph(Paragraph::new().line_spacing(LineSpacing::new().before(240))).add_table(signature_table());
+    let mut seals: Vec<&str> = Vec::new();
+    for m in a.members.iter().map(|m| m.name.trim()).filter(|n| !n.is_empty() && *n != a.org.name.trim()) {
+        if !seals.contains(&m) {
+            seals.push(m);
+        }
+    }
+    for name in seals {
+        doc = doc.add_paragraph(
+            Paragraph::new().add_run(body_run(format!("成员单位（盖章）：{name}　　代表签字：")))
+                .line_spacing(LineSpacing::new().line_rule(LineSpacingType::Auto).line(360).before(240)),
+        );
+    }
     let mut out = Cursor::new(Vec::new());
     doc.build().pack(&mut out).map_err(|e| OfficeError::WriteDocx(e.to_string()))?;
     Ok(out.into_inner())
@@ -382,6 +426,7 @@ mod tests {
             target_region: "云南省昭通市彝良县".into(),
             target_detail: String::new(),
             team: "教育帮扶团，牵头单位：云南省青少年发展基金会".into(),
+            members: Vec::new(),
             fields: vec!["教育".into(), "健康".into()],
             commitments: "资助困难学生200名\n援建乡村学校图书室3所".into(),
             funds_wan: "50.00".into(),
@@ -491,6 +536,28 @@ mod tests {
         for blank in ["：。", "自起", "至止", "甲方与", "与乙方本着"] {
             assert!(!xml.contains(blank), "an empty value left a blank label: {blank}");
         }
+    }
+
+    #[test]
+    fn a_team_agreement_names_every_member_its_share_and_a_seal_line() {
+        let mut a = sample();
+        a.members = vec![
+            TeamMember { name: "云南省青少年发展基金会".into(), credit_code: "535300005097103990".into(), county: "云南省昭通市彝良县".into(), role: "教育帮扶".into(), funds_wan: "30.00".into() },
+            TeamMember { name: "云南省慈善总会".into(), credit_code: "01530000509710399B".into(), county: "云南省昭通市彝良县".into(), role: "医疗健康".into(), funds_wan: String::new() },
+        ];
+        let (_, xml) = unpack(&agreement_docx(&a).unwrap());
+        assert_well_formed(&xml);
+        for needle in [
+            "本协议为组团式帮扶协议，帮扶团：教育帮扶团",
+            "1. 云南省青少年发展基金会（统一社会信用代码：535300005097103990），结对云南省昭通市彝良县，分工：教育帮扶，承担资金30.00万元。",
+            "2. 云南省慈善总会（统一社会信用代码：01530000509710399B），结对云南省昭通市彝良县，分工：医疗健康，承担资金根据具体帮扶项目另行商定。",
+            "成员单位（盖章）：云南省慈善总会",
+        ] {
+            assert!(xml.contains(needle), "document.xml lacks {needle}");
+        }
+        // The lead seals as 甲方, not again as a member.
+        assert!(!xml.contains("成员单位（盖章）：云南省青少年发展基金会"));
+        assert!(!xml.contains("所在帮扶团"));
     }
 
     #[test]

@@ -1503,3 +1503,70 @@ async fn an_idempotency_key_keeps_its_answer_for_the_same_request_only(db: &Db) 
     idempotency::release(db, user, "k2").await.unwrap();
     assert_eq!(idempotency::claim(db, user, "k2", request, hash).await.unwrap(), Claim::Claimed, "released keys can be claimed again");
 }
+
+both!(a_team_is_written_at_once_and_its_invariants_are_the_databases);
+
+/// Group pairing (组团式): a team and its member pairings are written in one
+/// transaction; a team's name is unique in its batch and a member pairs once
+/// with each county of its team even when the check is bypassed (unique
+/// indexes); one signed scan signs the team only when every given pairing may
+/// be signed, and nothing is written otherwise.
+async fn a_team_is_written_at_once_and_its_invariants_are_the_databases(db: &Db) {
+    use duijie_domain::pairing::Step;
+    use duijie_store::pairing::team::{self, NewMember, NewTeam};
+    use pairing_support::*;
+    let batch = new_batch(db, "组团测试批").await;
+    let lead = yunnan_org(db).await;
+    let other = duijie_store::orgs::all(db).await.unwrap().into_iter().find(|o| o.name == "演示·云南省电子商务协会").unwrap();
+    let n = NewTeam {
+        batch_id: batch,
+        name: "镇雄县测试帮扶团".into(),
+        lead_org_id: lead.id,
+        members: vec![NewMember { org_id: lead.id, role: "产业帮扶".into(), funds_fen: 30_000_000 }, NewMember { org_id: other.id, role: "消费帮扶".into(), funds_fen: 0 }],
+        counties: vec![code("530627")],
+        org_consents: Some(lead.id),
+        ..NewTeam::default()
+    };
+    let (pairings_before, audit_before) = (count(db, "SELECT COUNT(*) FROM pairings").await, count(db, "SELECT COUNT(*) FROM audit_log").await);
+    let mut tx = db.begin().await.unwrap();
+    let id = team::create(&mut tx, &officer(), &n).await.unwrap();
+    tx.commit().await.unwrap();
+    let t = team::get(db, id).await.unwrap().unwrap().unscoped();
+    assert_eq!((t.lead_name.as_str(), t.region_code.as_str(), t.pairings.len()), ("演示·云南省乡村发展促进会", "530627", 2));
+    assert!(t.pairings[0].org_consent_at.is_some() && t.pairings[1].org_consent_at.is_none(), "only the forming organisation's consent is given");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM pairings").await, pairings_before + 2);
+    // The team's row, and each pairing's proposal.
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log").await, audit_before + 3);
+
+    // The same name again in the batch: refused by the database, nothing written.
+    let mut tx = db.begin().await.unwrap();
+    let again = team::create(&mut tx, &officer(), &n).await;
+    assert!(matches!(again, Err(duijie_store::Error::Conflict(_))), "{again:?}");
+    drop(tx);
+    // A second pairing of a member with the team's county, bypassing every check.
+    let sql = "INSERT INTO pairings (batch_id, kind, org_id, org_region, region_code, county_code, team_id, status, proposed_by, proposed_at, updated_at) \
+               VALUES ($1, 'county', $2, '53', '530627', '530627', $3, 'proposed', '测试', 0, 0)";
+    let dup = on_db!(db, p => sqlx::query(sql).bind(batch).bind(other.id).bind(id).execute(p).await.map(|_| ()));
+    assert!(dup.is_err_and(|e| duijie_store::Error::from(e).is_unique_violation()), "a member pairs once with each county of its team");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM pairings").await, pairings_before + 2);
+
+    // Signing: all or nothing while a member has not consented.
+    let ids: Vec<i64> = t.pairings.iter().map(|p| p.id).collect();
+    let files = count(db, "SELECT COUNT(*) FROM pairing_files").await;
+    let mut tx = db.begin().await.unwrap();
+    assert!(team::attach_signed(&mut tx, &county_officer(), id, &ids, "协议.pdf", "application/pdf", PDF).await.is_err());
+    drop(tx);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM pairing_files").await, files);
+    step(db, &Actor::system("org_ec"), ids[1], Step::OrgConsent).await.unwrap();
+    for pid in &ids {
+        step(db, &county_officer(), *pid, Step::CountyConsent).await.unwrap();
+    }
+    let mut tx = db.begin().await.unwrap();
+    let signed = team::attach_signed(&mut tx, &county_officer(), id, &ids, "协议.pdf", "application/pdf", PDF).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(signed.iter().all(|p| p.status == "signed" && p.signed_file_id == signed[0].signed_file_id));
+    assert_eq!(count(db, "SELECT COUNT(*) FROM pairing_files WHERE team_id IS NOT NULL").await, 1, "one file for the team");
+    // A pairing of another team, or none, is not signed through this one.
+    let mut tx = db.begin().await.unwrap();
+    assert!(team::attach_signed(&mut tx, &county_officer(), id + 1, &ids, "协议.pdf", "application/pdf", PDF).await.is_err());
+}

@@ -4,6 +4,10 @@
 //! Guarantees: only a pairing both sides have agreed to gets an agreement
 //! (409 before); the caller has already opened the pairing
 //! (`duijie_app::pairing::visible`), and its organisation is read through it.
+//! A team's agreement (组团式) is made only once every open member pairing
+//! has both consents; the caller has opened the team
+//! (`duijie_app::pairing::team::visible`); it names the lead as 甲方, every
+//! member with its county and share, and the counties' bureaus as 乙方.
 
 use crate::format::{fmt_date, wan_or_empty};
 use crate::{AppError, AppState};
@@ -62,13 +66,74 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
         },
         target_region: place,
         target_detail: detail,
-        team: String::new(),
+        team: if p.team_name.is_empty() { String::new() } else { format!("{}，牵头单位：{}", p.team_name, p.team_lead) },
+        members: Vec::new(),
         fields: p.fields.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect(),
         commitments: p.commitments.clone(),
         funds_wan: wan_or_empty(p.funds_fen),
         people: p.people,
         term_start: fmt(&p.term_start),
         term_end: fmt(&p.term_end),
+        sign_deadline: fmt(&batch.sign_deadline),
+    };
+    duijie_office::agreement::agreement_docx(&a).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The one agreement of a team (组团式帮扶协议书) as a `.docx`.
+pub async fn team_agreement_docx(state: &AppState, t: &duijie_store::pairing::team::Team) -> Result<Vec<u8>, AppError> {
+    use duijie_office::agreement::{Agreement, Party, TeamMember};
+    if !duijie_app::pairing::team::agreed(t) {
+        return Err(AppError::Conflict("帮扶团各成员和县级都同意结对后才能生成协议书".into()));
+    }
+    let open: Vec<&Pairing> = t.pairings.iter().filter(|p| !p.status().is_closed()).collect();
+    let lead_pairing = open.iter().find(|p| p.org_id == t.lead_org_id).ok_or_else(|| AppError::Conflict("牵头单位的结对已结束，帮扶团协议书无法生成".into()))?;
+    let lead = pairing::party(&state.db, lead_pairing).await?.ok_or(AppError::NotFound)?;
+    let batch = pairing::batch(&state.db, t.batch_id).await?.ok_or(AppError::NotFound)?;
+    let counties = t.counties();
+    let places: Vec<String> = counties.iter().map(|c| state.tree.full_name(c)).collect();
+    let liaison = match counties.as_slice() {
+        [one] => duijie_store::liaisons::for_region(&state.db, one).await?.into_iter().find(|l| l.department == "rural_revitalization" && l.region_code == one.as_str()),
+        _ => None,
+    };
+    let mut fields: Vec<String> = Vec::new();
+    for f in open.iter().flat_map(|p| p.fields.split('、')).filter(|f| !f.is_empty()) {
+        if !fields.iter().any(|x| x == f) {
+            fields.push(f.to_string());
+        }
+    }
+    let members = open
+        .iter()
+        .map(|p| TeamMember { name: p.org_name.clone(), credit_code: p.org_credit_code.clone(), county: p.place(&state.tree), role: p.team_role.clone(), funds_wan: wan_or_empty(p.funds_fen) })
+        .collect();
+    let fmt = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").map(|d| fmt_date(&d)).unwrap_or_default();
+    let a = Agreement {
+        number: format!("JDXY-{}-T{:05}", batch.id, t.id),
+        batch: format!("{}{}", batch_issuer(state, &batch), batch.name),
+        kind_label: format!("{}（组团式）", Kind::County.label()),
+        org: Party {
+            name: lead.name.clone(),
+            credit_code: lead.credit_code.clone(),
+            address: lead.address.clone(),
+            contact_name: lead.contact_name.clone(),
+            contact_phone: lead.contact_phone.clone(),
+        },
+        target: Party {
+            name: places.iter().map(|p| format!("{p}乡村振兴局")).collect::<Vec<_>>().join("、"),
+            credit_code: String::new(),
+            address: places.join("、"),
+            contact_name: liaison.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+            contact_phone: liaison.as_ref().map(|l| l.phone.clone()).unwrap_or_default(),
+        },
+        target_region: places.join("、"),
+        target_detail: String::new(),
+        team: format!("{}，牵头单位：{}", t.name, t.lead_name),
+        members,
+        fields,
+        commitments: lead_pairing.commitments.clone(),
+        funds_wan: wan_or_empty(open.iter().map(|p| p.funds_fen).sum()),
+        people: open.iter().map(|p| p.people).sum(),
+        term_start: fmt(&lead_pairing.term_start),
+        term_end: fmt(&lead_pairing.term_end),
         sign_deadline: fmt(&batch.sign_deadline),
     };
     duijie_office::agreement::agreement_docx(&a).map_err(|e| AppError::Internal(e.to_string()))

@@ -48,6 +48,8 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("pairing_batch.create", "创建结对批次"),
     ("pairing_batch.publish", "发布结对名单"),
     ("pairing_intent.set", "填报结对意愿"),
+    ("pairing_team.create", "组建帮扶团"),
+    ("pairing_team.sign", "上传帮扶团已签协议"),
     ("pairing_plan.add_item", "在方案中增加结对"),
     ("pairing_plan.remove_item", "从方案中移除结对"),
     ("pairing_plan.restore_item", "恢复方案中的结对"),
@@ -100,6 +102,7 @@ pub fn entity(kind: &str) -> &str {
         "pairing_adjustment" => "结对调整",
         "pairing_batch" => "结对批次",
         "pairing_plan" => "结对方案",
+        "pairing_team" => "帮扶团",
         "reference" => "参考数据",
         "region" => "区划",
         "user" => "账号",
@@ -109,7 +112,7 @@ pub fn entity(kind: &str) -> &str {
 
 /// The kinds of record, for the audit page's filter.
 pub const ENTITIES: &[&str] = &[
-    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "designation", "liaison", "enrolment", "user", "region",
+    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "designation", "liaison", "enrolment", "user", "region",
 ];
 
 /// The twelve-digit codes (villages) an audit row's JSON mentions.
@@ -126,6 +129,7 @@ pub fn link(kind: &str, id: &str) -> Option<String> {
         "pairing" => "pairing",
         "pairing_adjustment" => "pairing/adjustments",
         "pairing_plan" => "pairing/plans",
+        "pairing_team" => "pairing/teams",
         "region" => "regions",
         _ => return None,
     };
@@ -221,6 +225,12 @@ pub fn field(key: &str) -> &str {
         "target_label" => "结对对象",
         "target_regions" => "面向地区",
         "team_id" => "组团",
+        "team_name" => "帮扶团",
+        "team_lead" | "lead_org_id" | "lead_name" => "牵头单位",
+        "team_role" => "团内分工",
+        "members" => "成员",
+        "file_name" => "文件名",
+        "pairing_ids" => "结对",
         "term_start" => "结对开始日期",
         "term_end" => "结对结束日期",
         "title" => "标题",

@@ -11,6 +11,7 @@
 //! are in [`ops`].
 
 mod ops;
+pub mod team;
 pub use ops::*;
 
 use crate::{Error, require};

@@ -23,6 +23,7 @@ mod inbox_web;
 mod orgs_web;
 mod pickers;
 mod pairing_api;
+mod pairing_team;
 mod pairing_web;
 mod races;
 mod registry_web;

@@ -4,7 +4,7 @@
 //! marker in their text: a draft demand and its file, a pending take with a
 //! note, an offer taken off the shelf, a pairing on an unpublished list, an
 //! adjustment request and its document, a pending self-application, a liaison
-//! officer, an account, an inbox notice, a saved plan. Then every route with a
+//! officer, an account, an inbox notice, a saved plan, a group-pairing team. Then every route with a
 //! path parameter — the API's from `/api/openapi.json`, the pages' from the
 //! router itself — is called with those records' ids by officers of another
 //! county, another prefecture and another province and by another
@@ -179,6 +179,27 @@ async fn make_victims(a: &App) -> Victims {
     ids.entry("plan").or_default().push(plan.to_string());
     ids.entry("plan_item").or_default().push(item.to_string());
     entities.push(("pairing_plan".into(), plan.to_string()));
+    // A group-pairing team (帮扶团) for 彝良县 on the unpublished list.
+    let member = |name: &str| all.iter().find(|o| o.name == name).unwrap().id;
+    let (health, ecology) = (member("演示·云南省乡村医疗服务中心"), member("演示·昆明市生态环保促进会"));
+    let mut tx = db.begin().await.unwrap();
+    let team = duijie_store::pairing::team::create(&mut tx, &actor, &duijie_store::pairing::team::NewTeam {
+        batch_id: open,
+        name: format!("帮扶团{MARK}"),
+        lead_org_id: health,
+        members: vec![
+            duijie_store::pairing::team::NewMember { org_id: health, role: MARK.into(), funds_fen: 0 },
+            duijie_store::pairing::team::NewMember { org_id: ecology, role: MARK.into(), funds_fen: 0 },
+        ],
+        counties: vec![duijie_domain::RegionCode::parse("530628").unwrap()],
+        commitments: MARK.into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    ids.entry("team").or_default().push(team.to_string());
+    entities.push(("pairing_team".into(), team.to_string()));
     // The county, its designation, an action of Yunnan.
     ids.entry("region").or_default().push("530628".into());
     let designation = duijie_store::on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT MIN(id) FROM designations WHERE region_code = '530628'").fetch_one(p).await).unwrap();
@@ -211,6 +232,7 @@ fn kind_of(route: &str, param: &str) -> Option<&'static str> {
         (_, [.., "pairing", "adjustments"]) => "adjustment",
         (_, [.., "pairing", "batches"]) => "batch",
         (_, [.., "pairing", "plans"]) => "plan",
+        (_, [.., "pairing", "teams"]) => "team",
         (_, [.., "pairing"] | [.., "pairings"]) => "pairing",
         (_, [.., "users"]) => "user",
         (_, [.., "inbox"]) => "notice",

@@ -7,7 +7,8 @@
 //! whose county pairing is agreed, signed or active (`Status::covers`); every
 //! target county appears once, covered or not, in code order; a covering
 //! pairing is counted and shown only when the caller's `visible` test lets it
-//! (the web layer: on a published list, or a pairing the caller may open).
+//! (the web layer: on a published list, or a pairing the caller may open);
+//! a team's members (组团式) stand together under the team's name.
 
 use crate::db::Db;
 use crate::regions::RegionTree;
@@ -73,6 +74,10 @@ pub struct Covering {
     pub region_code: String,
     /// On a published list (public from then on).
     pub listed: bool,
+    /// Group pairing: the team, its name and its lead's name ("" outside a team).
+    pub team_id: Option<i64>,
+    pub team_name: String,
+    pub team_lead: String,
 }
 
 /// A target county and who covers it.
@@ -119,9 +124,10 @@ pub async fn coverage(db: &Db, tree: &RegionTree, targets: &Targets, visible: im
     let counties = target_counties(db, tree, targets).await?;
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT p.id AS pairing_id, p.org_id, o.name AS org_name, p.fields, p.status, p.county_code, p.org_region, p.region_code, \
-         p.listed_at IS NOT NULL AS listed FROM pairings p \
-         JOIN organizations o ON o.id = p.org_id WHERE p.kind = 'county' AND p.status IN ('consented','signed','active') \
-         AND {} ORDER BY p.county_code, o.name",
+         p.listed_at IS NOT NULL AS listed, p.team_id, COALESCE(t.name, '') AS team_name, COALESCE(lo.name, '') AS team_lead FROM pairings p \
+         JOIN organizations o ON o.id = p.org_id LEFT JOIN pairing_teams t ON t.id = p.team_id LEFT JOIN organizations lo ON lo.id = t.lead_org_id \
+         WHERE p.kind = 'county' AND p.status IN ('consented','signed','active') \
+         AND {} ORDER BY p.county_code, COALESCE(t.name, o.name), o.name",
         crate::in_subtree("p.county_code", 1)
     ));
     let [low, high] = crate::subtree(targets.within());

@@ -7,6 +7,9 @@
 //! checked rows in the caller's transaction (one audit row per pairing), skips
 //! rows already in the batch, and refuses a published batch (a published list
 //! changes only by adjustment); an exported list imports back unchanged.
+//! A team (组团式) shows as one unit: [`group_teams`] puts its members
+//! together where its first member stands, and each member's 备注 names the
+//! team, its lead and the member's share.
 
 use super::{Batch, NewPairing, Pairing};
 use crate::audit::Actor;
@@ -185,6 +188,16 @@ pub fn export_row(tree: &RegionTree, p: &Pairing) -> ListRow {
     if p.kind() != Kind::County {
         note = format!("{}：{}{}", p.kind().label(), p.place(tree), if p.target_label.is_empty() { String::new() } else { format!("（{}）", p.target_label) });
     }
+    if !p.team_name.is_empty() {
+        let share = match (p.team_role.is_empty(), p.funds_fen) {
+            (true, 0) => String::new(),
+            (false, 0) => format!("；分工：{}", p.team_role),
+            (true, f) => format!("；承担{}万元", duijie_domain::pairing::format_wan(f)),
+            (false, f) => format!("；分工：{}，承担{}万元", p.team_role, duijie_domain::pairing::format_wan(f)),
+        };
+        let team = format!("组团式：{}（牵头：{}{share}）", p.team_name, p.team_lead);
+        note = if note.is_empty() { team } else { format!("{note}；{team}") };
+    }
     if status != Status::Active {
         note = if note.is_empty() { status.label().to_string() } else { format!("{note}；{}", status.label()) };
     }
@@ -211,4 +224,31 @@ pub async fn current_rows(db: &Db, scope: &Scope, batch: &Batch) -> Result<Vec<P
         super::SELECT
     ));
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(batch.id).bind(&low).bind(&high).bind(org).fetch_all(p).await)?)
+}
+
+/// The same pairings with each team's members moved up to stand together
+/// where its first member stands; everything else keeps its order.
+pub fn group_teams(rows: Vec<Pairing>) -> Vec<Pairing> {
+    let mut teams: std::collections::HashMap<i64, Vec<Pairing>> = std::collections::HashMap::new();
+    let mut order: Vec<std::result::Result<Pairing, i64>> = Vec::with_capacity(rows.len());
+    for p in rows {
+        match p.team_id {
+            Some(t) => {
+                let members = teams.entry(t).or_default();
+                if members.is_empty() {
+                    order.push(Err(t));
+                }
+                members.push(p);
+            }
+            None => order.push(Ok(p)),
+        }
+    }
+    let mut out = Vec::new();
+    for item in order {
+        match item {
+            Ok(p) => out.push(p),
+            Err(t) => out.extend(teams.remove(&t).unwrap_or_default()),
+        }
+    }
+    out
 }

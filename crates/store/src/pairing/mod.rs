@@ -25,6 +25,7 @@ pub mod coverage;
 pub mod list;
 pub mod plan;
 pub mod remind;
+pub mod team;
 
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
@@ -208,6 +209,11 @@ pub struct Pairing {
     pub updated_at: i64,
     /// The target village's name ("" for a county; villages are not in the region tree).
     pub village_name: String,
+    /// Group pairing: the team's name, its lead organisation's name ("" outside a
+    /// team) and this member's role in it (分工; its funds share is `funds_fen`).
+    pub team_name: String,
+    pub team_lead: String,
+    pub team_role: String,
 }
 
 impl Guarded for Pairing {
@@ -264,9 +270,10 @@ pub(crate) const SELECT: &str = "SELECT p.id, p.batch_id, b.name AS batch_name, 
     p.status, p.plan_id, p.proposed_by, p.proposed_at, p.org_consent_by, p.org_consent_at, p.county_consent_by, \
     p.county_consent_at, p.signed_file_id, p.signed_by, p.signed_at, p.activated_by, p.activated_at, p.closed_by, \
     p.closed_at, p.close_reason, p.listed_at, p.delisted_at, p.provenance, p.is_demo, p.updated_at, \
-    COALESCE(v.name, '') AS village_name \
+    COALESCE(v.name, '') AS village_name, COALESCE(t.name, '') AS team_name, COALESCE(lo.name, '') AS team_lead, p.team_role \
     FROM pairings p JOIN organizations o ON o.id = p.org_id JOIN pairing_batches b ON b.id = p.batch_id \
-    LEFT JOIN regions v ON v.code = p.region_code AND v.level = 'village'";
+    LEFT JOIN regions v ON v.code = p.region_code AND v.level = 'village' \
+    LEFT JOIN pairing_teams t ON t.id = p.team_id LEFT JOIN organizations lo ON lo.id = t.lead_org_id";
 
 /// One pairing by id, to be opened by a decision (`Unchecked::check`).
 pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Pairing>>> {
@@ -295,6 +302,8 @@ pub struct NewPairing {
     pub target_label: String,
     pub member_id: Option<i64>,
     pub team_id: Option<i64>,
+    /// The member's role in its team (分工).
+    pub team_role: String,
     /// `、`-joined fields; empty takes the organisation's own.
     pub fields: String,
     pub commitments: String,
@@ -420,14 +429,14 @@ pub(crate) async fn insert(tx: &mut Tx, actor: &Actor, n: &NewPairing, listed_at
     let county = region.as_str().chars().take(6).collect::<String>();
     let sql = "INSERT INTO pairings (batch_id, kind, org_id, org_region, region_code, county_code, target_label, member_id, \
                team_id, fields, commitments, funds_fen, people, term_start, term_end, status, plan_id, proposed_by, proposed_at, \
-               org_consent_by, org_consent_at, county_consent_by, county_consent_at, listed_at, provenance, is_demo, updated_at) \
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$19) RETURNING id";
+               org_consent_by, org_consent_at, county_consent_by, county_consent_at, listed_at, provenance, is_demo, team_role, updated_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$19) RETURNING id";
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql)
         .bind(n.batch_id).bind(kind.as_str()).bind(org.id).bind(&org.region_code).bind(region.as_str()).bind(&county)
         .bind(label).bind(n.member_id).bind(n.team_id).bind(&fields).bind(n.commitments.trim()).bind(n.funds_fen).bind(n.people)
         .bind(date(&n.term_start)).bind(date(&n.term_end)).bind(status.as_str()).bind(n.plan_id).bind(who).bind(now)
         .bind(oc_by).bind(oc_at).bind(cc_by).bind(cc_at).bind(listed_at).bind(&n.provenance).bind(n.is_demo)
-        .fetch_one(c).await)?;
+        .bind(n.team_role.trim()).fetch_one(c).await)?;
     event(tx, id, actor, "", status.as_str(), "提出结对", now).await?;
     let after = get_tx(tx, id).await?;
     audit::append(tx, actor, Change {
@@ -456,7 +465,8 @@ pub(crate) async fn insert(tx: &mut Tx, actor: &Actor, n: &NewPairing, listed_at
 /// Full name of a region as the inbox shows it.
 pub(crate) async fn region_name(tx: &mut Tx, code: &RegionCode) -> Result<String> {
     let mut names = Vec::new();
-    for c in code.ancestry() {
+    // From the province down: the national level is not part of a place's name.
+    for c in code.ancestry().into_iter().filter(|c| c.level() != duijie_domain::Level::National) {
         let n: Option<String> = on_tx!(tx, t => sqlx::query_scalar("SELECT name FROM regions WHERE code = $1").bind(c.as_str()).fetch_optional(t).await)?;
         if let Some(n) = n.filter(|n| !matches!(n.as_str(), "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划")) {
             names.push(n);
@@ -589,6 +599,8 @@ pub struct File {
     pub id: i64,
     pub pairing_id: Option<i64>,
     pub adjustment_id: Option<i64>,
+    /// A team's signed agreement (one file for all its pairings).
+    pub team_id: Option<i64>,
     pub kind: String,
     pub file_name: String,
     pub content_type: String,
@@ -599,7 +611,7 @@ pub struct File {
 }
 
 pub async fn file(db: &Db, id: i64) -> Result<Option<File>> {
-    let sql = "SELECT id, pairing_id, adjustment_id, kind, file_name, content_type, bytes, uploaded_by, uploaded_at FROM pairing_files WHERE id = $1";
+    let sql = "SELECT id, pairing_id, adjustment_id, team_id, kind, file_name, content_type, bytes, uploaded_by, uploaded_at FROM pairing_files WHERE id = $1";
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
 }
 

@@ -1,6 +1,7 @@
 //! Pairing (结对帮扶) over the API: batches and their published lists, pairings
 //! and their steps, agreements, coverage, organisations' intents and counties'
-//! needs, pairing plans, adjustments of published lists, and agreements due.
+//! needs, pairing plans, adjustments of published lists, agreements due, and
+//! group-pairing teams (组团式).
 //!
 //! Guarantees: every handler goes through the operations the pages use
 //! (`crate::pairing`, `duijie_app::pairing`), so authorisation
@@ -17,6 +18,7 @@ mod intents;
 mod planning;
 mod adjustments;
 mod due;
+mod teams;
 
 use pairings::*;
 use intents::*;
@@ -52,7 +54,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    due::routes(adjustments::routes(planning::routes(intents::routes(coverage::routes(pairings::routes(batches::routes(OpenApiRouter::new())))))))
+    teams::routes(due::routes(adjustments::routes(planning::routes(intents::routes(coverage::routes(pairings::routes(batches::routes(OpenApiRouter::new()))))))))
 }
 
 /// Decodes an uploaded file sent as Base64 (whitespace and a `data:…;base64,` prefix are ignored).

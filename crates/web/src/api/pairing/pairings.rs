@@ -35,6 +35,10 @@ pub struct PairingDto {
     /// 帮扶户、村党支部或会员企业的名称（视结对类型）。
     pub target_label: String,
     pub member_id: Option<i64>,
+    /// 组团式帮扶：所属帮扶团编号（`GET /api/v1/pairing/teams/{id}`）；不属于帮扶团为 null。
+    pub team_id: Option<i64>,
+    /// 该成员在帮扶团中的分工；不属于帮扶团为空。
+    pub team_role: String,
     /// 帮扶领域，以“、”分隔。
     pub fields: String,
     /// 帮扶内容与承诺。
@@ -92,6 +96,8 @@ pub(super) fn pairing_dto(state: &AppState, p: &Pairing) -> PairingDto {
         county_code: p.county_code.clone(),
         target_label: p.target_label.clone(),
         member_id: p.member_id,
+        team_id: p.team_id,
+        team_role: p.team_role.clone(),
         fields: p.fields.clone(),
         commitments: p.commitments.clone(),
         funds_wan: crate::format::wan_or_empty(p.funds_fen),

@@ -8,6 +8,7 @@
 
 pub(crate) mod adjust;
 pub(crate) mod plan;
+pub(crate) mod team;
 
 use super::actions::xlsx_download;
 use super::designations::actor;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/pairing/due", get(due))
         .merge(plan::router())
         .merge(adjust::router())
+        .merge(team::router())
 }
 
 /// A pairing as a table row.
@@ -58,6 +60,9 @@ pub struct Row {
     pub batch: String,
     pub status: &'static str,
     pub status_class: &'static str,
+    /// Group pairing: its team and "组团：…（牵头：…）" ("" outside a team).
+    pub team_id: Option<i64>,
+    pub team: String,
 }
 
 pub fn status_class(s: Status) -> &'static str {
@@ -80,6 +85,8 @@ pub fn row(state: &AppState, p: &Pairing) -> Row {
         batch: p.batch_name.clone(),
         status: p.status().label(),
         status_class: status_class(p.status()),
+        team_id: p.team_id,
+        team: if p.team_name.is_empty() { String::new() } else { pairing::team::label(&p.team_name, &p.team_lead) },
     }
 }
 
@@ -407,6 +414,9 @@ async fn file(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64
         (None, Some(aid)) => {
             duijie_app::pairing::adjustment_visible(&state.db, &cu.principal, aid).await?;
         }
+        (None, None) if f.team_id.is_some() => {
+            duijie_app::pairing::team::visible(&state.db, &cu.principal, f.team_id.unwrap_or_default()).await?;
+        }
         _ => return Err(AppError::NotFound),
     }
     let disposition = format!("attachment; filename=\"file-{id}\"; filename*=UTF-8''{}", super::urlencode(&f.file_name));
@@ -454,7 +464,7 @@ async fn batch_list(State(state): State<AppState>, cu: CurrentUser, Path(id): Pa
 /// The list of a batch at `at` (published) or its open pairings (draft), within the caller's scope.
 async fn visible_list(state: &AppState, cu: &CurrentUser, b: &Batch, at: i64) -> Result<Vec<Pairing>, AppError> {
     let all = if b.is_published() { pairing::list_as_of(&state.db, &cu.principal.scope(), b.id, at).await? } else { pairing::list::current_rows(&state.db, &cu.principal.scope(), b).await? };
-    Ok(all.into_iter().filter(|p| may(&cu.principal, Action::ViewPairing, p)).collect())
+    Ok(pairing::list::group_teams(all.into_iter().filter(|p| may(&cu.principal, Action::ViewPairing, p)).collect()))
 }
 
 async fn batch_export(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(q): Query<AsOf>) -> Result<Response, AppError> {

@@ -67,8 +67,9 @@ pub struct CoverageRow {
     pub name: String,
     pub prefecture: String,
     pub count: usize,
-    /// (pairing id, organisation, fields, whether the caller may open the pairing).
-    pub orgs: Vec<(i64, String, String, bool)>,
+    /// (pairing id, organisation, fields, whether the caller may open the
+    /// pairing, the team's "组团：…（牵头：…）" on a team's first member).
+    pub orgs: Vec<(i64, String, String, bool, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -157,7 +158,16 @@ async fn coverage_page(State(state): State<AppState>, cu: CurrentUser, Query(q):
             name: r.county.name.clone(),
             prefecture: RegionCode::parse(&r.county.code[..4]).ok().and_then(|p| state.tree.get(&p)).map(|n| n.name.clone()).unwrap_or_default(),
             count: r.count(),
-            orgs: r.organizations.iter().map(|o| (o.pairing_id, o.org_name.clone(), o.fields.clone(), may_open(&cu.principal, o))).collect(),
+            orgs: r
+                .organizations
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let first_of_team = o.team_id.is_some() && (i == 0 || r.organizations[i - 1].team_id != o.team_id);
+                    let team = if first_of_team { duijie_store::pairing::team::label(&o.team_name, &o.team_lead) } else { String::new() };
+                    (o.pairing_id, o.org_name.clone(), o.fields.clone(), may_open(&cu.principal, o), team)
+                })
+                .collect(),
         })
         .collect();
     let who = &cu.principal;
