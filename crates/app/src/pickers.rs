@@ -98,12 +98,13 @@ impl Typed {
         }
     }
 
-    /// Reads an organisation field in place: a credit code stays as it is (the
-    /// form checks it), a name becomes the credit code of the one registered
+    /// Reads an organisation field in place: a credit code (or any text
+    /// without Chinese, which cannot be a name) stays as it is for the form
+    /// to check; a name becomes the credit code of the one registered
     /// organisation it names.
     pub async fn org(p: &Platform, text: &mut String) -> Result<Typed, Error> {
         let t = text.trim();
-        if t.is_empty() || looks_like_credit_code(t) {
+        if t.is_ascii() {
             return Ok(Typed(None));
         }
         let hits = registered(p, t, 50).await?;
@@ -126,6 +127,11 @@ impl Typed {
             }
             Err(why) => Typed(Some(why)),
         })
+    }
+
+    /// A reason found by the caller (one line of a list of names, say), to put on a field like the others.
+    pub(crate) fn because(why: Option<String>) -> Typed {
+        Typed(why)
     }
 
     /// Why the text named no single region or organisation, if it did not.
@@ -164,10 +170,6 @@ pub async fn read_filter(p: &Platform, who: Option<&Principal>, text: &str) -> R
     }
     let root = who.map_or_else(RegionCode::national, browse_root);
     read_region(&p.db, &p.tree, text, &root, Level::Village).await.map(|c| c.to_string())
-}
-
-fn looks_like_credit_code(t: &str) -> bool {
-    t.len() == 18 && t.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Registered organisations whose name or credit code matches `q`, at most `limit`.

@@ -16,6 +16,7 @@
 //!   otherwise.
 
 use super::{form_error, may, parse_regions, take_step};
+use crate::pickers::Typed;
 use crate::{Error, Platform};
 use duijie_domain::authz::{Action, Guarded, Target, decide};
 use duijie_domain::pairing::{Status, Step, parse_wan};
@@ -93,8 +94,27 @@ pub fn parse_members(text: &str) -> Result<Vec<MemberLine>, String> {
     Ok(out)
 }
 
-/// Checks a team for `who` and forms it; field problems come back as `Error::Invalid`.
+/// Checks a team for `who` and forms it; field problems come back as
+/// `Error::Invalid`. The lead and each member line may name the organisation
+/// instead of giving its credit code.
 pub async fn form(state: &Platform, who: &Principal, actor: &Actor, input: &TeamInput) -> Result<i64, Error> {
+    let mut input = input.clone();
+    let lead = Typed::org(state, &mut input.lead).await?;
+    let mut why = None;
+    let mut lines = Vec::new();
+    for (i, line) in input.members.lines().enumerate() {
+        let mut parts = line.trim().splitn(2, [' ', '\t', ',', '，', '　']);
+        let (mut first, rest) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or(""));
+        if let Some(reason) = Typed::org(state, &mut first).await?.into_reason() {
+            why.get_or_insert(format!("第 {} 行：{reason}", i + 1));
+        }
+        lines.push(format!("{first} {rest}").trim().to_string());
+    }
+    input.members = lines.join("\n");
+    lead.over("lead", Typed::because(why).over("members", form_read(state, who, actor, &input).await))
+}
+
+async fn form_read(state: &Platform, who: &Principal, actor: &Actor, input: &TeamInput) -> Result<i64, Error> {
     let mut errors = Vec::new();
     let is_org = who.role() == Role::Organization;
     let name = input.name.trim();

@@ -77,8 +77,9 @@ async fn a_team_is_consented_by_every_member_and_the_county_signed_once_and_list
     let batch = second_batch(&a).await;
     let (cookie, csrf) = a.login("yn_xz").await;
     assert_eq!(a.get("/pairing/teams/new", &cookie).await.status, StatusCode::OK);
-    let members = format!("{lead} 产业帮扶 30\n{member}，医疗健康，20");
-    let form = [("_csrf", csrf.as_str()), ("name", TEAM), ("batch_id", &batch.id.to_string()), ("lead", &lead), ("members", &members), ("counties", "镇雄县"), ("commitments", "共建高原特色产业与村医培训")];
+    // The lead and a member named, the other member by its credit code.
+    let members = format!("{LEAD} 产业帮扶 30\n{member}，医疗健康，20");
+    let form = [("_csrf", csrf.as_str()), ("name", TEAM), ("batch_id", &batch.id.to_string()), ("lead", LEAD), ("members", &members), ("counties", "镇雄县"), ("commitments", "共建高原特色产业与村医培训")];
     let r = a.post_form("/pairing/teams/new", &cookie, &form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = team_id(r.location());
