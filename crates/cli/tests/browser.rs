@@ -896,7 +896,7 @@ async fn regions_and_organisations_are_picked_from_lists_where_javascript_runs()
         c.goto(&format!("{base}/pairing/new")).await.unwrap();
         c.find(Locator::Css("#batch_id")).await.unwrap().select_by_index(1).await.expect("an open batch to propose in");
         fill(&c, "#credit_code", "助学服务").await;
-        let suggestion = format!("//ul[contains(@class,'suggest')]//button[starts-with(normalize-space(), '演示·彝良县助学服务中心（')]");
+        let suggestion = "//ul[contains(@class,'suggest')]//button[starts-with(normalize-space(), '演示·彝良县助学服务中心（')]".to_string();
         click_xpath(&c, &suggestion).await;
         let code = c.find(Locator::Css("#credit_code")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
         assert_eq!(code.len(), 18, "choosing the suggestion puts the credit code in the field, holds {code:?}");

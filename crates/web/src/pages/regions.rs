@@ -151,28 +151,28 @@ async fn region_page(
 
 /// The page of one region, with the designation form holding `draft` and its `errors`.
 pub async fn region_view(state: &AppState, cu: &CurrentUser, code: &RegionCode, toast: Option<String>, draft: DesignationDraft, errors: Vec<FieldError>) -> Result<RegionPage, AppError> {
-    if decide(&cu.principal, Action::ViewRegion, Target::Region(&code)) != Decision::Allow {
+    if decide(&cu.principal, Action::ViewRegion, Target::Region(code)) != Decision::Allow {
         return Err(AppError::NotFound);
     }
     let full_name = match code.level() {
         Level::National => "全国".to_string(),
         Level::Village => {
-            let v = duijie_store::regions::village(&state.db, &code).await?.ok_or(AppError::NotFound)?;
+            let v = duijie_store::regions::village(&state.db, code).await?.ok_or(AppError::NotFound)?;
             let parent = code.parent().map(|p| state.tree.full_name(&p)).unwrap_or_default();
             format!("{parent}{}", v.name)
         }
         _ => {
-            state.tree.get(&code).ok_or(AppError::NotFound)?.full_name.clone()
+            state.tree.get(code).ok_or(AppError::NotFound)?.full_name.clone()
         }
     };
     let all = designations::of_region(&state.db, code.as_str()).await?;
     let (current, history): (Vec<_>, Vec<_>) = all.iter().partition(|d| d.ended_at.is_none());
-    let (children, villages_missing) = children_of(&state, &code).await?;
-    let can_edit = code.level() != Level::National && decide(&cu.principal, Action::EditDesignation, Target::Region(&code)) == Decision::Allow;
+    let (children, villages_missing) = children_of(state, code).await?;
+    let can_edit = code.level() != Level::National && decide(&cu.principal, Action::EditDesignation, Target::Region(code)) == Decision::Allow;
     let kinds = if can_edit { designations::kinds(&state.db).await? } else { Vec::new() };
     Ok(RegionPage {
-        layout: Layout::new(&state, cu, "regions", toast).await,
-        crumbs: crumbs(&state, &cu.principal, &code),
+        layout: Layout::new(state, cu, "regions", toast).await,
+        crumbs: crumbs(state, &cu.principal, code),
         code: code.to_string(),
         code12: code.padded12(),
         full_name,
