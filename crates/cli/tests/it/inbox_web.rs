@@ -195,7 +195,8 @@ fn todo_count(dashboard: &str, label: &str) -> Option<u64> {
 
 /// When 彝良县乡村振兴局 submits a demand, 彝良县民政局 (who approves it) is told in
 /// its inbox at once and its dashboard counts one more 待审核发布的需求; the
-/// recording office, which cannot approve, counts none.
+/// recording office, which cannot approve, counts none; six hundred more
+/// waiting are all counted.
 async fn a_submitted_demand_reaches_its_approvers_inbox_and_todo(a: App) {
     let a = with_empty_inboxes(a).await;
     let (mz, _) = a.login("yl_mz").await;
@@ -217,4 +218,14 @@ async fn a_submitted_demand_reaches_its_approvers_inbox_and_todo(a: App) {
     assert!(inbox.contains("待审核需求：荞山镇小学图书角") && inbox.contains("/inbox/"), "the approver is told");
     assert_eq!(todo_count(&a.get("/dashboard", &xz).await.body, label), Some(0), "the recording office does not approve");
     assert!(!a.get("/inbox", &xz).await.body.contains("待审核需求"), "nor is it told to");
+
+    // Hundreds waiting are all counted (the count is not the length of a first page).
+    let cols = "title, description, field, target_kind, region_code, county_code, beneficiary_group, beneficiary_count, funds_fen, mode, \
+                urgency, deadline, is_wish, contact_name, contact_phone, status, unit_region, created_by, created_at, submitted_at, provenance, is_demo, updated_at";
+    let copies = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600) \
+         INSERT INTO demands ({cols}) SELECT {cols} FROM demands, n WHERE demands.id = {id}"
+    );
+    duijie_store::on_db!(&a.t.db, p => sqlx::query(sqlx::AssertSqlSafe(copies)).execute(p).await.map(|_| ())).unwrap();
+    assert_eq!(todo_count(&a.get("/dashboard", &mz).await.body, label), Some(before + 601));
 }

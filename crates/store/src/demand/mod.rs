@@ -492,3 +492,15 @@ pub async fn file(db: &Db, id: i64) -> Result<Option<DemandFile>> {
     let sql = "SELECT id, demand_id, file_name, content_type, bytes FROM demand_files WHERE id = $1";
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
 }
+
+/// Demands waiting for approval (submitted) whose recording unit lies in
+/// `region`'s subtree, counted by recording unit: who may approve which is
+/// the caller's rule (`authz::decide_demand_approval`), decided once per unit.
+pub async fn submitted_by_unit(db: &Db, region: &RegionCode) -> Result<Vec<(String, i64)>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT unit_region, COUNT(*) FROM demands WHERE status = 'submitted' AND {} GROUP BY unit_region",
+        crate::in_subtree("unit_region", 1)
+    ));
+    let [low, high] = crate::subtree(region);
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?)
+}

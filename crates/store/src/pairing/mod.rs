@@ -734,3 +734,19 @@ pub(crate) fn within(scope: &Scope, first: usize) -> Option<(String, [String; 2]
     let clause = format!("({} OR {} OR p.org_id = ${})", crate::in_subtree("p.region_code", first), crate::in_subtree("p.org_region", first), first + 2);
     Some((clause, range, org))
 }
+
+/// How many proposals wait for `org`'s consent.
+pub async fn awaiting_org_consent(db: &Db, org: i64) -> Result<i64> {
+    let sql = "SELECT COUNT(*) FROM pairings WHERE org_id = $1 AND status = 'proposed' AND org_consent_at IS NULL";
+    Ok(on_db!(db, p => sqlx::query_scalar(sql).bind(org).fetch_one(p).await)?)
+}
+
+/// How many proposals whose target lies in `region`'s subtree wait for the county's consent.
+pub async fn awaiting_county_consent(db: &Db, region: &RegionCode) -> Result<i64> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM pairings WHERE status = 'proposed' AND county_consent_at IS NULL AND {}",
+        crate::in_subtree("region_code", 1)
+    ));
+    let [low, high] = crate::subtree(region);
+    Ok(on_db!(db, p => sqlx::query_scalar(sql).bind(&low).bind(&high).fetch_one(p).await)?)
+}
