@@ -116,6 +116,19 @@ async fn a_demand_goes_from_recording_to_a_project_and_counts_in_the_success_rat
 
     let id = record(&a, &yl_xz, demand_body("彝良县留守儿童课后辅导", "教育", "county", "530628")).await;
     let d = a.api("GET", &format!("/api/v1/demands/{id}"), Some(&yl_xz), None).await.json();
+    // The fields integrators read, exactly (a contract: none lost, none renamed).
+    let mut keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "beneficiary_count", "beneficiary_group", "close_reason", "closed_at", "contact_name", "contact_phone", "county_code", "created_at",
+            "created_by", "deadline", "description", "done_at", "events", "field", "files", "funds_wan", "household", "id", "is_demo",
+            "is_household", "is_wish", "matched_at", "matches", "may_view_household", "mode", "project", "provenance", "published_at",
+            "published_by", "region_code", "region_name", "started_at", "status", "status_label", "steps", "submitted_at", "target_kind",
+            "target_label", "title", "unit_region", "updated_at", "urgency",
+        ]
+    );
     assert_eq!(d["status"], "draft");
     assert_eq!(d["funds_wan"], "5.00");
     assert_eq!(d["beneficiary_count"], 120);

@@ -1,6 +1,7 @@
 //! Demands over the API: the list, recording, one demand, its steps and a household's full record (audited).
 
 use super::*;
+use super::public::{PublicDemandDto, public_dto};
 use duijie_domain::authz::Guarded;
 
 pub(super) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
@@ -11,47 +12,14 @@ pub(super) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(household_full))
 }
 
-/// 需求项目（不含帮扶户个人信息）。
+/// 需求项目（不含帮扶户个人信息）：公开的内容，加上录入、审核和办理的记录。
 #[derive(Serialize, ToSchema)]
 pub struct DemandDto {
-    pub id: i64,
-    /// 需求名称。
-    pub title: String,
-    /// 需求说明。
-    pub description: String,
-    /// 帮扶领域，例如“教育”。
-    pub field: String,
-    /// 需求对象：county、township、village、household。
-    pub target_kind: String,
-    /// 需求对象的中文名：县、乡镇、村、户。
-    pub target_label: String,
-    /// 需求所在地区的区划代码（县 6 位、乡镇 9 位、村 12 位）。
-    pub region_code: String,
-    /// 需求所在地区全称。
-    pub region_name: String,
+    /// 公开的内容（与公开需求库相同的字段）。
+    #[serde(flatten)]
+    pub public: PublicDemandDto,
     /// 所在县的代码。
     pub county_code: String,
-    /// 受益群体，以“、”分隔。
-    pub beneficiary_group: String,
-    /// 受益人数。
-    pub beneficiary_count: i64,
-    /// 预计资金（万元，两位小数）；未填为空。
-    pub funds_wan: String,
-    /// 帮扶方式：relief（输血）或 capacity（造血）。
-    pub mode: String,
-    /// 紧急程度：1 一般、2 较急、3 紧急。
-    pub urgency: i64,
-    /// 截止日期（ISO 日期），可为空。
-    pub deadline: String,
-    /// 是否微心愿。
-    pub is_wish: bool,
-    /// 县级联系人及电话。
-    pub contact_name: String,
-    pub contact_phone: String,
-    /// draft、submitted、published、taken、in_progress、done、withdrawn、expired。
-    pub status: String,
-    /// 状态的中文名，例如“已发布”。
-    pub status_label: String,
     /// 录入单位所在地区代码。
     pub unit_region: String,
     /// 录入单位。
@@ -59,7 +27,6 @@ pub struct DemandDto {
     /// 录入时间（Unix 秒，下同）。
     pub created_at: i64,
     pub submitted_at: Option<i64>,
-    pub published_at: Option<i64>,
     /// 审核发布的单位。
     pub published_by: Option<String>,
     /// 对接成功的时间。
@@ -77,31 +44,12 @@ pub struct DemandDto {
 
 pub(super) async fn demand_dto(state: &AppState, names: &mut Names, d: &Demand) -> DemandDto {
     DemandDto {
-        id: d.id,
-        title: d.title.clone(),
-        description: d.description.clone(),
-        field: d.field.clone(),
-        target_kind: d.target_kind.clone(),
-        target_label: d.target().label().into(),
-        region_code: d.region_code.clone(),
-        region_name: names.full(state, &d.region_code).await,
+        public: public_dto(state, names, d).await,
         county_code: d.county_code.clone(),
-        beneficiary_group: d.beneficiary_group.clone(),
-        beneficiary_count: d.beneficiary_count,
-        funds_wan: wan_or_empty(d.funds_fen),
-        mode: d.mode.clone(),
-        urgency: d.urgency,
-        deadline: d.deadline.clone(),
-        is_wish: d.is_wish,
-        contact_name: d.contact_name.clone(),
-        contact_phone: d.contact_phone.clone(),
-        status: d.status.clone(),
-        status_label: d.status().label().into(),
         unit_region: d.unit_region.clone(),
         created_by: d.created_by.clone(),
         created_at: d.created_at,
         submitted_at: d.submitted_at,
-        published_at: d.published_at,
         published_by: d.published_by.clone(),
         matched_at: d.matched_at,
         started_at: d.started_at,

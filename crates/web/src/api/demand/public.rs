@@ -19,29 +19,40 @@ pub(super) fn public_scope() -> Scope {
 #[derive(Serialize, ToSchema)]
 pub struct PublicDemandDto {
     pub id: i64,
+    /// 需求名称。
     pub title: String,
+    /// 需求说明。
     pub description: String,
+    /// 帮扶领域，例如“教育”。
     pub field: String,
-    /// county、township、village、household。
+    /// 需求对象：county、township、village、household。
     pub target_kind: String,
+    /// 需求对象的中文名：县、乡镇、村、户。
     pub target_label: String,
+    /// 需求所在地区的区划代码（县 6 位、乡镇 9 位、村 12 位）。
     pub region_code: String,
+    /// 需求所在地区全称。
     pub region_name: String,
+    /// 受益群体，以“、”分隔。
     pub beneficiary_group: String,
+    /// 受益人数。
     pub beneficiary_count: i64,
-    /// 预计资金（万元）；未填为空。
+    /// 预计资金（万元，两位小数）；未填为空。
     pub funds_wan: String,
-    /// relief（输血）或 capacity（造血）。
+    /// 帮扶方式：relief（输血）或 capacity（造血）。
     pub mode: String,
-    /// 1 一般、2 较急、3 紧急。
+    /// 紧急程度：1 一般、2 较急、3 紧急。
     pub urgency: i64,
+    /// 截止日期（ISO 日期），可为空。
     pub deadline: String,
+    /// 是否微心愿。
     pub is_wish: bool,
     /// 县级联系人及电话（单位联系方式）。
     pub contact_name: String,
     pub contact_phone: String,
-    /// published、taken、in_progress、done。
+    /// draft、submitted、published、taken、in_progress、done、withdrawn、expired（公开需求库只有 published、taken、in_progress、done）。
     pub status: String,
+    /// 状态的中文名，例如“已发布”。
     pub status_label: String,
     /// 发布时间（Unix 秒）。
     pub published_at: Option<i64>,
