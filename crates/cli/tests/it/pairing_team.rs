@@ -170,6 +170,12 @@ async fn a_team_is_consented_by_every_member_and_the_county_signed_once_and_list
     let (yn, _) = a.login("yn_xz").await;
     let cov = a.get("/pairing/coverage?targets=national_key:53", &yn).await;
     assert!(cov.body.contains(&label), "coverage names the team over its members");
+    let token = a.token("yn_xz").await;
+    let api = a.api("GET", "/api/v1/pairing/coverage?targets=national_key:53", Some(&token), None).await.json();
+    let zhenxiong = api["counties"].as_array().unwrap().iter().find(|c| c["code"] == "530627").expect("镇雄县 in the coverage");
+    let teamed: Vec<&serde_json::Value> = zhenxiong["organizations"].as_array().unwrap().iter().filter(|o| o["team_id"] == id).collect();
+    assert_eq!(teamed.len(), 2, "the API's coverage marks both members with their team: {zhenxiong}");
+    assert!(teamed.iter().all(|o| o["team_name"] == TEAM && o["team_lead"] == LEAD));
     let (status, bytes) = bytes_of(&a, &format!("/pairing/batches/{}/list.xlsx", batch.id), &yn).await;
     assert_eq!(status, StatusCode::OK);
     let (rows, errors) = duijie_office::pairing_list::read_pairing_list("导出.xlsx", &bytes).unwrap();

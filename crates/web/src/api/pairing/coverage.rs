@@ -45,6 +45,12 @@ pub struct CoveringDto {
     pub fields: String,
     /// consented、signed 或 active。
     pub status: String,
+    /// 组团式帮扶：所在帮扶团的编号（不在帮扶团为空）。
+    pub team_id: Option<i64>,
+    /// 帮扶团名称（不在帮扶团为空字符串）。
+    pub team_name: String,
+    /// 帮扶团牵头单位名称（不在帮扶团为空字符串）。
+    pub team_lead: String,
 }
 
 /// 一个目标县及结对它的组织。
@@ -90,7 +96,16 @@ pub async fn coverage_of(State(state): State<AppState>, user: ApiUser, Query(q):
             organizations: r
                 .organizations
                 .into_iter()
-                .map(|o| CoveringDto { pairing_id: o.pairing_id, org_id: o.org_id, org_name: o.org_name, fields: o.fields, status: o.status })
+                .map(|o| CoveringDto {
+                    pairing_id: o.pairing_id,
+                    org_id: o.org_id,
+                    org_name: o.org_name,
+                    fields: o.fields,
+                    status: o.status,
+                    team_id: o.team_id,
+                    team_name: o.team_name,
+                    team_lead: o.team_lead,
+                })
                 .collect(),
         })
         .collect();
