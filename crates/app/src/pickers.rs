@@ -3,8 +3,8 @@
 //!
 //! Guarantees: a region field takes a code (checked by its form, as before)
 //! or a full name as the platform shows it, a short or partial name, or a
-//! village after its township ([`read_region`]); an organisation field takes a credit code or
-//! a registered organisation's name ([`Typed::org`]). A text that names no
+//! village after its township ([`read_region`]); an organisation field takes
+//! a credit code or a registered organisation's name ([`Typed::org`]). A text that names no
 //! single region or organisation is refused with the reason and up to eight
 //! candidates by name and code, never guessed. The pickers offer regions only
 //! inside the caller's browsing root ([`columns`]) and organisations only from
@@ -55,7 +55,7 @@ pub async fn read_region(db: &Db, tree: &RegionTree, text: &str, within: &Region
         for &i in cuts.iter().rev() {
             let (head, village) = t.split_at(i);
             for town in tree.named(head, within).into_iter().filter(|n| n.level == Level::Township) {
-                for v in regions::villages_named(db, &town.code, village).await.map_err(|e| e.to_string())? {
+                for v in regions::villages_named(db, &town.code, village).await.map_err(|_| "暂时无法查询村级区划，请稍后再试".to_string())? {
                     if let Ok(code) = RegionCode::parse(&v.code) {
                         found.push((code, format!("{}{}", town.full_name, v.name)));
                     }
