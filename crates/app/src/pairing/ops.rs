@@ -150,6 +150,22 @@ fn parse_date_field(errors: &mut Vec<FieldError>, field: &str, v: &str) -> Optio
     d
 }
 
+/// The batch a new pairing or team goes into, by the id the form sent: it must
+/// exist and not be published yet (after publication, changes go through an
+/// adjustment request); otherwise the reason is put on `batch_id`.
+pub(crate) async fn open_batch(state: &Platform, id: &str, errors: &mut Vec<FieldError>) -> Result<Option<Batch>, Error> {
+    let batch = match id.trim().parse::<i64>() {
+        Ok(id) => pairing::batch(&state.db, id).await?,
+        Err(_) => None,
+    };
+    match &batch {
+        None => errors.push(FieldError::new("batch_id", "请选择批次")),
+        Some(b) if b.is_published() => errors.push(FieldError::new("batch_id", format!("“{}”名单已发布，新增结对请提交调整申请", b.name))),
+        _ => {}
+    }
+    Ok(batch)
+}
+
 /// Checks a proposal for `who` and creates it; field problems come back as
 /// `Error::Invalid`. The target and the organisation may be given by name.
 pub async fn propose(state: &Platform, who: &Principal, actor: &Actor, input: &ProposeInput) -> Result<i64, Error> {
@@ -161,15 +177,7 @@ pub async fn propose(state: &Platform, who: &Principal, actor: &Actor, input: &P
 
 async fn propose_read(state: &Platform, who: &Principal, actor: &Actor, input: &ProposeInput) -> Result<i64, Error> {
     let mut errors = Vec::new();
-    let batch = match input.batch_id.trim().parse::<i64>() {
-        Ok(id) => pairing::batch(&state.db, id).await?,
-        Err(_) => None,
-    };
-    match &batch {
-        None => errors.push(FieldError::new("batch_id", "请选择批次")),
-        Some(b) if b.is_published() => errors.push(FieldError::new("batch_id", format!("“{}”名单已发布，新增结对请提交调整申请", b.name))),
-        _ => {}
-    }
+    let batch = open_batch(state, &input.batch_id, &mut errors).await?;
     let kind = Kind::parse(&input.kind);
     if kind.is_none() {
         errors.push(FieldError::new("kind", "请选择结对类型"));

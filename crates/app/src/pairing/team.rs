@@ -123,15 +123,7 @@ async fn form_read(state: &Platform, who: &Principal, actor: &Actor, input: &Tea
     } else if name.chars().count() > 40 {
         errors.push(FieldError::new("name", "帮扶团名称不能超过 40 字"));
     }
-    let batch = match input.batch_id.trim().parse::<i64>() {
-        Ok(id) => pairing::batch(&state.db, id).await?,
-        Err(_) => None,
-    };
-    match &batch {
-        None => errors.push(FieldError::new("batch_id", "请选择批次")),
-        Some(b) if b.is_published() => errors.push(FieldError::new("batch_id", format!("“{}”名单已发布，新增结对请提交调整申请", b.name))),
-        _ => {}
-    }
+    let batch = super::ops::open_batch(state, &input.batch_id, &mut errors).await?;
     // Members: each registered and able to take new work.
     let mut members: Vec<NewMember> = Vec::new();
     let mut member_codes: Vec<Uscc> = Vec::new();

@@ -385,16 +385,20 @@ async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Step
 async fn agreement(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
     let p = ops::visible(&state.db, &cu.principal, id).await?;
     let bytes = crate::agreement::agreement_docx(&state, &p).await?;
-    let name = format!("结对帮扶协议书-{}.docx", p.org_name);
-    let disposition = format!("attachment; filename=\"agreement-{id}.docx\"; filename*=UTF-8''{}", super::urlencode(&name));
-    Ok((
+    Ok(word_file(&format!("agreement-{id}.docx"), &format!("结对帮扶协议书-{}.docx", p.org_name), bytes))
+}
+
+/// A Word document to download, named `name` (with `ascii` for old browsers).
+pub(super) fn word_file(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", super::urlencode(name));
+    (
         [
             (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 async fn upload_signed(State(state): State<AppState>, Path(id): Path<i64>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {

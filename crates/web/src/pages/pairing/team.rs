@@ -18,7 +18,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_app::pairing::team::{self as ops, TeamInput};
@@ -178,16 +178,7 @@ async fn step(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Step
 async fn agreement(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
     let team = ops::visible(&state.db, &cu.principal, id).await?;
     let bytes = crate::agreement::team_agreement_docx(&state, &team).await?;
-    let name = format!("组团式结对帮扶协议书-{}.docx", team.name);
-    let disposition = format!("attachment; filename=\"team-agreement-{id}.docx\"; filename*=UTF-8''{}", super::super::urlencode(&name));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::word_file(&format!("team-agreement-{id}.docx"), &format!("组团式结对帮扶协议书-{}.docx", team.name), bytes))
 }
 
 async fn upload_signed(State(state): State<AppState>, Path(id): Path<i64>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
