@@ -20,6 +20,11 @@ use duijie_store::regions::{self, Node, RegionTree};
 /// How many candidates an ambiguous region name lists.
 const SHOWN_CANDIDATES: usize = 8;
 
+/// The longest name read: the longest full name of a village is about 40
+/// characters. Reading a name scans the tree once per way of splitting it, so
+/// a longer text is refused before any work.
+pub const MAX_NAME_CHARS: usize = 60;
+
 /// A region name a person typed, read as one region no deeper than `deepest`
 /// inside `within`: a full name as the platform shows it (云南省昭通市彝良县),
 /// a short name (彝良县) or a partial path (彝良县洛泽河镇), or a village after
@@ -31,6 +36,9 @@ pub async fn read_region(db: &Db, tree: &RegionTree, text: &str, within: &Region
     let t = text.trim();
     if t.is_empty() {
         return Err("请填写地区名称或区划代码".into());
+    }
+    if t.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("地区名称过长（最多 {MAX_NAME_CHARS} 字）"));
     }
     let too_deep = |code: &RegionCode| code.level() > deepest;
     let deepest_word = match deepest {
@@ -106,6 +114,9 @@ impl Typed {
         let t = text.trim();
         if t.is_ascii() {
             return Ok(Typed(None));
+        }
+        if t.chars().count() > MAX_NAME_CHARS {
+            return Ok(Typed(Some(format!("组织名称过长（最多 {MAX_NAME_CHARS} 字）"))));
         }
         let hits = registered(p, t, 50).await?;
         let exact: Vec<&Organization> = hits.iter().filter(|o| o.name == t).collect();

@@ -101,16 +101,19 @@ pub async fn form(state: &Platform, who: &Principal, actor: &Actor, input: &Team
     let mut input = input.clone();
     let lead = Typed::org(state, &mut input.lead).await?;
     let mut why = None;
-    let mut lines = Vec::new();
-    for (i, line) in input.members.lines().enumerate() {
-        let mut parts = line.trim().splitn(2, [' ', '\t', ',', '，', '　']);
-        let (mut first, rest) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or(""));
-        if let Some(reason) = Typed::org(state, &mut first).await?.into_reason() {
-            why.get_or_insert(format!("第 {} 行：{reason}", i + 1));
+    // Names are read only in a box of at most MAX_MEMBERS lines (`parse_members` refuses a longer one).
+    if input.members.lines().filter(|l| !l.trim().is_empty()).count() <= MAX_MEMBERS {
+        let mut lines = Vec::new();
+        for (i, line) in input.members.lines().enumerate() {
+            let mut parts = line.trim().splitn(2, [' ', '\t', ',', '，', '　']);
+            let (mut first, rest) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or(""));
+            if let Some(reason) = Typed::org(state, &mut first).await?.into_reason() {
+                why.get_or_insert(format!("第 {} 行：{reason}", i + 1));
+            }
+            lines.push(format!("{first} {rest}").trim().to_string());
         }
-        lines.push(format!("{first} {rest}").trim().to_string());
+        input.members = lines.join("\n");
     }
-    input.members = lines.join("\n");
     lead.over("lead", Typed::because(why).over("members", form_read(state, who, actor, &input).await))
 }
 

@@ -21,6 +21,7 @@ both!(
     the_region_picker_offers_the_callers_subtree_level_by_level,
     the_organisation_picker_suggests_registered_organisations_to_logged_in_users,
     list_filters_take_region_names,
+    names_longer_than_any_region_or_organisation_are_refused_before_any_lookup,
 );
 
 fn demand_form<'a>(csrf: &'a str, target: &'a str, region: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -156,4 +157,30 @@ async fn list_filters_take_region_names(a: App) {
     let r = a.get("/pairing?region=%E5%BD%9D%E8%89%AF%E5%8E%BF", &cookie).await; // 彝良县
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("演示·彝良县助学服务中心"), "{}", r.body);
+}
+
+/// Reading a name scans the region tree once per way of splitting it (and
+/// asks the registry once per member line): a text longer than any name, or
+/// a members box longer than a team, is refused before any of that work.
+async fn names_longer_than_any_region_or_organisation_are_refused_before_any_lookup(a: App) {
+    let before = a.scalar("SELECT COUNT(*) FROM demands").await;
+    let (cookie, csrf) = a.login("yl_xz").await;
+    let long = "荞".repeat(2_000);
+    let r = a.post_form("/demands/new", &cookie, &demand_form(&csrf, "village", &long)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("地区名称过长（最多 60 字）"), "{}", &r.body[..r.body.len().min(2000)]);
+    let r = a.get(&format!("/demands?region={}", "%E8%8D%9E".repeat(2_000)), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "a list filtered by a name no region has answers");
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM demands").await, before);
+
+    let (cookie, csrf) = a.login("yn_xz").await;
+    let batch = duijie_store::pairing::batches(&a.t.db).await.unwrap().into_iter().find(|b| !b.is_published() && b.region_code == "53").unwrap();
+    let members = (0..200).map(|i| format!("演示组织{i} 分工")).collect::<Vec<_>>().join("\n");
+    let r = a
+        .post_form("/pairing/teams/new", &cookie, &[("_csrf", &csrf), ("name", "测试帮扶团"), ("batch_id", &batch.id.to_string()), ("lead", &"演".repeat(500)), ("members", &members), ("counties", "镇雄县")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors: Vec<&str> = r.body.split("class=\"field-error\"").skip(1).map(|e| e.split("</p>").next().unwrap_or("")).collect();
+    // The 200 lines were not looked up one by one: the box is read as codes only (a name would have been searched: "平台上没有名称含…").
+    assert!(errors.iter().any(|e| e.contains("第 1 行：统一社会信用代码无效")) && errors.iter().any(|e| e.contains("组织名称过长")), "{errors:?}");
 }
