@@ -128,7 +128,7 @@ fn found(tree: &RegionTree, h: Hit) -> Found {
     let place = || region.as_ref().map(|r| tree.full_name(r)).unwrap_or_default();
     let (kind, place, status, link) = match h.kind {
         DocKind::Demand => ("demand", place(), Status::parse(&h.status).map(|s| s.label()).unwrap_or(""), "demands"),
-        DocKind::Offer => ("offer", h.place.clone(), duijie_store::demand::supply::status_label(&h.status), "offers"),
+        DocKind::Offer => ("offer", h.place.clone(), duijie_domain::matching::OfferStatus::parse(&h.status).map(|s| s.label()).unwrap_or(""), "offers"),
         DocKind::Organization => ("organization", place(), duijie_domain::org::status_label(&h.status), "orgs"),
     };
     Found { kind: kind.into(), kind_label: h.label, id: h.id, place, status: status.into(), link: format!("/{link}/{}", h.id), title: h.title, village }

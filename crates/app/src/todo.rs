@@ -11,6 +11,7 @@
 
 use crate::{Error, Platform};
 use duijie_domain::authz::{Action, Decision, Guarded, Target, decide, decide_demand_approval};
+use duijie_domain::matching::{Initiator, MatchStatus};
 use duijie_domain::{Principal, RegionCode, Role};
 use duijie_store::demand::matching;
 use duijie_store::pairing::{self, Filter};
@@ -36,7 +37,7 @@ pub async fn of(state: &Platform, who: &Principal) -> Result<Vec<Task>, Error> {
         let consented = Filter { status: "consented".into(), ..Filter::default() };
         let to_sign = pairing::list(&state.db, &scope, &consented, 1, 0).await?.1;
         let orders = match who.org_id() {
-            Some(org) => matching::of_org(&state.db, org).await?.iter().filter(|m| m.status == "pending" && m.initiated_by == "county").count(),
+            Some(org) => matching::of_org(&state.db, org).await?.iter().filter(|m| m.status == MatchStatus::Pending && m.initiated_by == Initiator::County).count(),
             None => 0,
         };
         return Ok(vec![

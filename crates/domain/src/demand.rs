@@ -71,6 +71,8 @@ impl Status {
     }
 }
 
+crate::stored_as_text!(Status, "需求状态");
+
 /// Something done to a demand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -184,6 +186,8 @@ impl Target {
         }
     }
 }
+
+crate::stored_as_text!(Target, "需求对象");
 
 /// 输血 (relief) or 造血 (capacity-building).
 pub const MODES: [(&str, &str); 2] = [("relief", "输血（直接救助）"), ("capacity", "造血（能力建设）")];

@@ -8,7 +8,136 @@
 //! offer has no capacity left is not a candidate at all. Suppliers on a credit
 //! list are excluded before scoring (`org::may_take_new_work`), by the caller.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// Where a match between a demand and an organisation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchStatus {
+    /// Proposed by one side, waiting for the other.
+    Pending,
+    Confirmed,
+    Declined,
+    Cancelled,
+}
+
+impl MatchStatus {
+    pub const ALL: [MatchStatus; 4] = [MatchStatus::Pending, MatchStatus::Confirmed, MatchStatus::Declined, MatchStatus::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchStatus::Pending => "pending",
+            MatchStatus::Confirmed => "confirmed",
+            MatchStatus::Declined => "declined",
+            MatchStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MatchStatus> {
+        MatchStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The word for the status alone (the audit trail's).
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchStatus::Pending => "待确认",
+            MatchStatus::Confirmed => "已确认",
+            MatchStatus::Declined => "已谢绝",
+            MatchStatus::Cancelled => "已撤回",
+        }
+    }
+
+    /// The words of a match's page: whom a pending match waits for.
+    pub fn label_for(self, by: Initiator) -> &'static str {
+        match (self, by) {
+            (MatchStatus::Pending, Initiator::Org) => "待县级确认",
+            (MatchStatus::Pending, Initiator::County) => "待社会组织确认",
+            (MatchStatus::Confirmed, _) => "对接成功",
+            (MatchStatus::Declined, _) => "未达成",
+            (MatchStatus::Cancelled, _) => "已取消",
+        }
+    }
+}
+
+crate::stored_as_text!(MatchStatus, "对接状态");
+
+/// Which side proposed a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Initiator {
+    /// The organisation takes a published demand (接单).
+    Org,
+    /// The county orders from an organisation or its offer (点单).
+    County,
+}
+
+impl Initiator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Initiator::Org => "org",
+            Initiator::County => "county",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Initiator> {
+        [Initiator::Org, Initiator::County].into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// 接单 or 点单.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Initiator::Org => "接单",
+            Initiator::County => "点单",
+        }
+    }
+
+    /// Who proposed, as the audit trail says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Initiator::Org => "社会组织（接单）",
+            Initiator::County => "县级（点单）",
+        }
+    }
+}
+
+crate::stored_as_text!(Initiator, "对接发起方");
+
+/// Where an offer of the supply library stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferStatus {
+    Published,
+    /// Closed by its organisation.
+    Closed,
+    /// Hidden by an officer, with a reason.
+    Hidden,
+}
+
+impl OfferStatus {
+    pub const ALL: [OfferStatus; 3] = [OfferStatus::Published, OfferStatus::Closed, OfferStatus::Hidden];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfferStatus::Published => "published",
+            OfferStatus::Closed => "closed",
+            OfferStatus::Hidden => "hidden",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OfferStatus> {
+        OfferStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OfferStatus::Published => "发布中",
+            OfferStatus::Closed => "已关闭",
+            OfferStatus::Hidden => "已下架",
+        }
+    }
+}
+
+crate::stored_as_text!(OfferStatus, "供给状态");
 
 /// Points, each with its reason.
 pub const FIELD_FIT: i32 = 40;

@@ -9,6 +9,9 @@
 //! - Only consented, signed and active pairings count as coverage ([`Status::covers`]).
 //! - Voluntary participation: nothing here assigns; a plan only proposes, and a
 //!   proposal needs the organisation's own consent.
+//! - A published list changes only through an adjustment request ([`Op`]: add,
+//!   change the target, end), which both departments approve or either rejects
+//!   ([`AdjustmentStatus`]).
 
 use crate::{Level, RegionCode};
 use serde::{Deserialize, Serialize};
@@ -71,6 +74,8 @@ impl Kind {
         }
     }
 }
+
+crate::stored_as_text!(Kind, "结对类型");
 
 /// Where a pairing stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -146,6 +151,8 @@ impl Status {
         matches!(self, Status::Adjusted | Status::Ended | Status::Declined | Status::Withdrawn)
     }
 }
+
+crate::stored_as_text!(Status, "结对状态");
 
 /// Something a person does to a pairing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,6 +321,102 @@ pub fn parse_wan(s: &str) -> Result<i64, String> {
     let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
     Ok(int * 1_000_000 + frac * 10_000)
 }
+
+/// What an adjustment request (结对调整) asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Add,
+    Change,
+    End,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Change => "change",
+            Op::End => "end",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Op> {
+        [Op::Add, Op::Change, Op::End].into_iter().find(|o| o.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Op::Add => "新增结对",
+            Op::Change => "调整结对对象",
+            Op::End => "终止结对",
+        }
+    }
+}
+
+crate::stored_as_text!(Op, "调整事项");
+
+/// Where an adjustment request stands: both departments approve, either rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl AdjustmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdjustmentStatus::Pending => "pending",
+            AdjustmentStatus::Approved => "approved",
+            AdjustmentStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AdjustmentStatus> {
+        [AdjustmentStatus::Pending, AdjustmentStatus::Approved, AdjustmentStatus::Rejected].into_iter().find(|o| o.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AdjustmentStatus::Pending => "待审批",
+            AdjustmentStatus::Approved => "已批准",
+            AdjustmentStatus::Rejected => "已驳回",
+        }
+    }
+}
+
+crate::stored_as_text!(AdjustmentStatus, "调整申请状态");
+
+/// Whether a saved pairing plan (结对方案) is still a draft or was sent as proposals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    Draft,
+    Sent,
+}
+
+impl PlanStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanStatus::Draft => "draft",
+            PlanStatus::Sent => "sent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PlanStatus> {
+        [PlanStatus::Draft, PlanStatus::Sent].into_iter().find(|o| o.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PlanStatus::Draft => "草稿",
+            PlanStatus::Sent => "已发送",
+        }
+    }
+}
+
+crate::stored_as_text!(PlanStatus, "结对方案状态");
 
 #[cfg(test)]
 mod tests {

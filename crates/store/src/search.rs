@@ -17,6 +17,7 @@ use crate::demand::supply::Offer;
 use crate::demand::{self, Demand};
 use crate::orgs::Organization;
 use crate::{Error, Result};
+use duijie_domain::matching::OfferStatus;
 use duijie_fulltext::{Doc, DocKind, FullText};
 use std::collections::HashMap;
 
@@ -36,9 +37,9 @@ pub fn demand_doc(d: &Demand) -> Doc {
         title: d.title.clone(),
         body: format!("{} {}", d.description, d.beneficiary_group),
         code: String::new(),
-        region: d.region_code.clone(),
+        region: d.region_code.as_str().into(),
         fields: vec![d.field.clone()],
-        status: d.status.clone(),
+        status: d.status.as_str().into(),
         amount_fen: d.funds_fen,
         owner_org: 0,
         public: d.status().is_public(),
@@ -55,12 +56,12 @@ pub fn offer_doc(o: &Offer) -> Doc {
         title: o.title.clone(),
         body: format!("{} {}", o.description, o.org_name),
         code: String::new(),
-        region: o.org_region.clone(),
+        region: o.org_region.as_str().into(),
         fields: fields(&o.fields),
-        status: o.status.clone(),
+        status: o.status.as_str().into(),
         amount_fen: o.funds_fen,
         owner_org: o.org_id,
-        public: o.status == "published",
+        public: o.status == OfferStatus::Published,
         updated_at: o.updated_at,
         label: "供给项目".into(),
         place: o.org_name.clone(),

@@ -6,6 +6,9 @@
 //! half fails on purpose, so a green run always means both backends passed.
 
 use duijie_domain::crypto::hash_password;
+use duijie_domain::matching::{MatchStatus, OfferStatus};
+use duijie_domain::demand::Status;
+use duijie_domain::pairing::AdjustmentStatus;
 use duijie_domain::{Principal, RegionCode, Role};
 use duijie_store::audit::{self, Change, Verification};
 use duijie_store::designations::{self, NewDesignation};
@@ -64,6 +67,7 @@ both!(
     household_data_is_sealed_and_each_full_view_is_audited,
     county_bureaus_are_told_once_when_an_unmatched_demand_is_about_to_expire,
     an_idempotency_key_keeps_its_answer_for_the_same_request_only,
+    a_stored_value_no_type_accepts_is_an_error_never_a_default,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -702,7 +706,7 @@ async fn a_published_list_changes_only_by_approved_adjustment_and_keeps_its_hist
     for id in [end, add] {
         let mut tx = db.begin().await.unwrap();
         let after = adjust::approve(&mut tx, &yn_mz, Role::CivilAffairs, id, march).await.unwrap();
-        assert_eq!(after.status, "pending", "one department is not enough");
+        assert_eq!(after.status, AdjustmentStatus::Pending, "one department is not enough");
         assert!(adjust::approve(&mut tx, &yn_mz, Role::CivilAffairs, id, march).await.is_err(), "each department approves once");
         tx.commit().await.unwrap();
     }
@@ -711,7 +715,7 @@ async fn a_published_list_changes_only_by_approved_adjustment_and_keeps_its_hist
         let mut tx = db.begin().await.unwrap();
         let after = adjust::approve(&mut tx, &officer(), Role::RuralRevitalization, id, march).await.unwrap();
         tx.commit().await.unwrap();
-        assert_eq!(after.status, "approved");
+        assert_eq!(after.status, AdjustmentStatus::Approved);
     }
     assert_eq!(pairing::get(db, a).await.unwrap().unwrap().unscoped().status(), Status::Ended);
     let added = adjust::get(db, add).await.unwrap().unwrap().unscoped().result_pairing_id.unwrap();
@@ -726,7 +730,7 @@ async fn a_published_list_changes_only_by_approved_adjustment_and_keeps_its_hist
     let again = adjust::request(&mut tx, &officer(), &req(adjust::Op::End, Some(added), 0, "530624"), &doc).await.unwrap();
     let r = adjust::reject(&mut tx, &yn_mz, again, "理由不充分").await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(r.status, "rejected");
+    assert_eq!(r.status, AdjustmentStatus::Rejected);
     assert!(pairing::get(db, added).await.unwrap().unwrap().unscoped().status().covers());
 }
 
@@ -916,6 +920,29 @@ mod demand_support {
     }
 }
 
+/// Rows are decoded into the domain's types where they leave the database: a value
+/// written past the application (a hand edit, a script) that no type accepts makes
+/// the read fail; it never becomes a default (a demand's region used to become the
+/// national code, a status the first one).
+async fn a_stored_value_no_type_accepts_is_an_error_never_a_default(db: &Db) {
+    use demand_support::*;
+    use duijie_store::demand;
+    let mut tx = db.begin().await.unwrap();
+    let id = demand::create(&mut tx, &bureau(), &new_demand("教育", "530628102", 8)).await.unwrap();
+    tx.commit().await.unwrap();
+    let d = demand::get(db, id).await.unwrap().unwrap().unscoped();
+    assert_eq!((d.region_code, d.status, d.target_kind), (code("530628102"), Status::Draft, duijie_domain::demand::Target::Township));
+    // (A region code that is not one is refused by the database itself: it references `regions`.)
+    for (sql, column) in [
+        ("UPDATE demands SET status = 'lost' WHERE id = $1", "status"),
+        ("UPDATE demands SET status = 'draft', target_kind = 'town' WHERE id = $1", "target_kind"),
+    ] {
+        on_db!(db, p => sqlx::query(sql).bind(id).execute(p).await.map(|_| ())).unwrap();
+        let err = demand::get(db, id).await.err().unwrap_or_else(|| panic!("a {column} no type accepts must not load"));
+        assert!(err.to_string().contains(column), "{err}");
+    }
+}
+
 async fn a_demand_is_approved_published_matched_once_and_starts_a_project(db: &Db) {
     use demand_support::*;
     use duijie_domain::demand::{Status, Step};
@@ -943,7 +970,7 @@ async fn a_demand_is_approved_published_matched_once_and_starts_a_project(db: &D
     assert_eq!(d.status(), Status::Taken);
     assert!(d.matched_at.is_some());
     let others = matching::get(db, second).await.unwrap().unwrap().unscoped();
-    assert_eq!(others.status, "declined");
+    assert_eq!(others.status, MatchStatus::Declined);
     assert!(others.decline_reason.contains("其他组织"));
     let project = matching::project_of_demand(db, id).await.unwrap().unwrap();
     assert_eq!((project.org_id, project.people, project.funds_fen, project.status.as_str()), (yl.id, 3, 8_000_000, "planned"));
@@ -995,7 +1022,7 @@ async fn recommendations_exclude_listed_organisations_and_explain_their_score(db
     assert!(recs.iter().any(|r| r.demand_id == id));
     for r in &recs {
         let d = demand::get(db, r.demand_id).await.unwrap().unwrap().unscoped();
-        assert!(cn.fields.contains(&d.field) && d.status == "published", "{} {}", d.field, d.status);
+        assert!(cn.fields.contains(&d.field) && d.status == Status::Published, "{} {:?}", d.field, d.status);
     }
 }
 
@@ -1060,9 +1087,9 @@ async fn the_catalogue_lists_offers_as_the_database_does(db: &Db) {
             let offer = NewOffer { org_id: org.id, title: format!("供给{i}-{k}"), fields: "教育".into(), capacity: 2, ..NewOffer::default() };
             let id = supply::create(&mut tx, &actor, &offer).await.unwrap();
             let change = match (i + k) % 4 {
-                0 => Some(("closed", "", None)),
-                1 => Some(("hidden", "不实", None)),
-                2 => Some(("published", "", Some(true))),
+                0 => Some((OfferStatus::Closed, "", None)),
+                1 => Some((OfferStatus::Hidden, "不实", None)),
+                2 => Some((OfferStatus::Published, "", Some(true))),
                 _ => None,
             };
             if let Some((status, reason, featured)) = change {
@@ -1482,7 +1509,7 @@ async fn an_adjustment_approved_by_both_departments_at_once_is_applied_once(db: 
                 })
                 .collect();
             assert_eq!(races::at_once(db, ops).await, 2, "each department approves once");
-            assert_eq!(adjust::get(db, id).await.unwrap().unwrap().unscoped().status, "approved", "the second approval applies it");
+            assert_eq!(adjust::get(db, id).await.unwrap().unwrap().unscoped().status, AdjustmentStatus::Approved, "the second approval applies it");
             assert_eq!(pairing::get(db, pid).await.unwrap().unwrap().unscoped().status(), Status::Ended);
             assert_eq!(pairing::events(db, pid).await.unwrap().iter().filter(|e| e.to_status == "ended").count(), 1, "ended once");
         }
@@ -1564,7 +1591,7 @@ async fn a_team_is_written_at_once_and_its_invariants_are_the_databases(db: &Db)
     let mut tx = db.begin().await.unwrap();
     let signed = team::attach_signed(&mut tx, &county_officer(), id, &ids, "协议.pdf", "application/pdf", PDF).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(signed.iter().all(|p| p.status == "signed" && p.signed_file_id == signed[0].signed_file_id));
+    assert!(signed.iter().all(|p| p.status == duijie_domain::pairing::Status::Signed && p.signed_file_id == signed[0].signed_file_id));
     assert_eq!(count(db, "SELECT COUNT(*) FROM pairing_files WHERE team_id IS NOT NULL").await, 1, "one file for the team");
     // A pairing of another team, or none, is not signed through this one.
     let mut tx = db.begin().await.unwrap();

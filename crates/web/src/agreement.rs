@@ -29,7 +29,7 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
     let liaison = duijie_store::liaisons::for_region(&state.db, &p.county())
         .await?
         .into_iter()
-        .find(|l| l.department == "rural_revitalization" && l.region_code == p.county_code);
+        .find(|l| l.department == "rural_revitalization" && l.region_code == p.county_code.as_str());
     let target_name = match kind {
         Kind::County => format!("{place}乡村振兴局"),
         // 花桥村党支部 names its village itself: after the township, not after the village again.

@@ -12,6 +12,7 @@
 
 use crate::format::{fmt_time, wan};
 use duijie_domain::RegionCode;
+use duijie_domain::matching::{Initiator, MatchStatus};
 use duijie_store::regions::RegionTree;
 use serde_json::Value;
 
@@ -280,11 +281,7 @@ fn value(key: &str, v: &Value, places: &Places<'_>) -> String {
         Value::String(s) if key == "reasons" => serde_json::from_str::<Vec<Value>>(s)
             .map(|rs| rs.iter().map(|r| format!("{} +{}", r["label"].as_str().unwrap_or(""), r["points"])).collect::<Vec<_>>().join("、"))
             .unwrap_or_default(),
-        Value::String(s) if key == "initiated_by" => match s.as_str() {
-            "org" => "社会组织（接单）".into(),
-            "county" => "县级（点单）".into(),
-            other => other.into(),
-        },
+        Value::String(s) if key == "initiated_by" => Initiator::parse(s).map_or_else(|| s.clone(), |i| i.label().into()),
         Value::String(s) => {
             if (key.ends_with("region") || key == "region_code" || key == "county_code")
                 && let Ok(code) = RegionCode::parse(s)
@@ -298,11 +295,10 @@ fn value(key: &str, v: &Value, places: &Places<'_>) -> String {
                 if let Some(st) = duijie_domain::pairing::Status::parse(s) {
                     return st.label().into();
                 }
+                if let Some(st) = MatchStatus::parse(s) {
+                    return st.label().into();
+                }
                 let word = match s.as_str() {
-                    "pending" => "待确认",
-                    "confirmed" => "已确认",
-                    "declined" => "已谢绝",
-                    "cancelled" => "已撤回",
                     "closed" => "已关闭",
                     "hidden" => "已下架",
                     "approved" => "已通过",

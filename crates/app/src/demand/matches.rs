@@ -82,9 +82,12 @@ pub async fn order(state: &Platform, who: &Principal, actor: &Actor, demand_id: 
 /// The side that did not propose confirms or declines; the proposer may cancel.
 pub async fn decide_match(state: &Platform, who: &Principal, actor: &Actor, match_id: i64, confirm: bool, reason: &str) -> Result<Match, Error> {
     let m = crate::open(matching::get(&state.db, match_id).await?, who, Action::DecideMatch)?;
-    let county_side = decide(who, Action::OrderOffer, Target::Region(&RegionCode::parse(&m.demand_region).map_err(|_| Error::NotFound)?)).is_allowed();
+    let county_side = decide(who, Action::OrderOffer, Target::Region(&m.demand_region)).is_allowed();
     let org_side = who.is_org(m.org_id);
-    let proposer = (m.initiated_by == "org" && org_side) || (m.initiated_by == "county" && county_side);
+    let proposer = match m.initiated_by {
+        Initiator::Org => org_side,
+        Initiator::County => county_side,
+    };
     let mut tx = state.db.begin().await?;
     let after = if proposer {
         if confirm {

@@ -22,7 +22,8 @@ use crate::{Error, Platform};
 use crate::pickers::Typed;
 use crate::regions_designations::browse_root;
 use duijie_domain::authz::{Action, Guarded, Target, decide, decide_demand_approval};
-use duijie_domain::demand::{self as dd, Status, Step};
+use duijie_domain::demand::{self as dd, Step};
+use duijie_domain::matching::{Initiator, OfferStatus};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
 use duijie_store::Actor;
 use duijie_store::demand::catalog::{DemandRecommendation, Recommendation, SuccessRate};
@@ -366,7 +367,3 @@ pub fn is_public(d: &Demand) -> bool {
     d.status().is_public()
 }
 
-/// Labels for the status of a demand.
-pub fn status_label(d: &Demand) -> &'static str {
-    Status::parse(&d.status).map(|s| s.label()).unwrap_or("")
-}

@@ -110,16 +110,16 @@ pub async fn create_offer(state: &Platform, who: &Principal, actor: &Actor, i: &
 }
 
 /// Closes or republishes (the organisation), hides or features (an officer in scope).
-pub async fn set_offer_status(state: &Platform, who: &Principal, actor: &Actor, id: i64, status: &str, reason: &str, featured: Option<bool>) -> Result<Offer, Error> {
+pub async fn set_offer_status(state: &Platform, who: &Principal, actor: &Actor, id: i64, status: OfferStatus, reason: &str, featured: Option<bool>) -> Result<Offer, Error> {
     let offer = crate::open(supply::get(&state.db, id).await?, who, Action::ManageOffer)?;
     let own = who.role() == Role::Organization;
-    if own && (status == "hidden" || featured.is_some()) {
+    if own && (status == OfferStatus::Hidden || featured.is_some()) {
         return Err(Error::Forbidden);
     }
-    if own && offer.status == "hidden" {
+    if own && offer.status == OfferStatus::Hidden {
         return Err(Error::rejected(format!("该项目已被管理部门下架（{}），请联系管理部门", offer.hidden_reason)));
     }
-    if !own && status == "closed" {
+    if !own && status == OfferStatus::Closed {
         return Err(Error::rejected("供给项目由社会组织自行关闭；管理部门可以下架"));
     }
     let mut tx = state.db.begin().await?;

@@ -123,7 +123,7 @@ pub async fn submit_adjustment(db: &Db, who: &Principal, actor: &Actor, n: NewAd
             if who.role() == Role::Organization && who.org_id() != Some(p.org_id) {
                 return Err(Error::Forbidden);
             }
-            p.target()
+            p.target().clone()
         }
         _ => return Err(Error::field("pairing_id", "请选择要调整的结对")),
     };

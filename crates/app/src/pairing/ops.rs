@@ -383,12 +383,11 @@ pub fn batch_issuer(state: &Platform, b: &Batch) -> String {
 /// Sends a draft plan's proposals into an unpublished batch.
 pub async fn send_plan(state: &Platform, who: &Principal, actor: &Actor, plan_id: i64, batch_id: i64) -> Result<usize, Error> {
     let plan = crate::open(pairing::plan::get(&state.db, plan_id).await?, who, Action::PlanPairing)?;
-    let region = RegionCode::parse(&plan.region_code).map_err(|_| Error::NotFound)?;
     let batch = pairing::batch(&state.db, batch_id).await?.ok_or_else(|| Error::field("batch_id", "批次不存在"))?;
     if batch.is_published() {
         return Err(Error::field("batch_id", format!("“{}”名单已发布，请选择未发布的批次", batch.name)));
     }
-    if !batch.covers(&region) {
+    if !batch.covers(&plan.region_code) {
         return Err(Error::field("batch_id", format!("“{}”是{}的名单，不能包含本方案的地区", batch.name, batch_issuer(state, &batch))));
     }
     let mut tx = state.db.begin().await?;

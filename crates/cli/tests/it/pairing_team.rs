@@ -7,6 +7,7 @@
 //!
 //! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
+use duijie_domain::pairing::Status as PStatus;
 use crate::support::{App, both, multipart};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -85,7 +86,7 @@ async fn a_team_is_consented_by_every_member_and_the_county_signed_once_and_list
     let id = team_id(r.location());
     let ps = team_pairings(&a, id).await;
     assert_eq!(ps.len(), 2, "one pairing per member for the one county");
-    assert!(ps.iter().all(|p| p.county_code == "530627" && p.status == "proposed" && p.team_name == TEAM && p.team_lead == LEAD));
+    assert!(ps.iter().all(|p| p.county_code.as_str() == "530627" && p.status == PStatus::Proposed && p.team_name == TEAM && p.team_lead == LEAD));
     assert_eq!((ps[0].org_name.as_str(), ps[0].team_role.as_str(), ps[0].funds_fen), (LEAD, "产业帮扶", 30_000_000));
     assert_eq!((ps[1].org_name.as_str(), ps[1].team_role.as_str(), ps[1].funds_fen), (MEMBER, "医疗健康", 20_000_000));
     assert_eq!(a.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'pairing_team.create'").await, 1);
@@ -121,7 +122,7 @@ async fn a_team_is_consented_by_every_member_and_the_county_signed_once_and_list
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{user} {s}: {}", r.body);
         assert!(r.location().starts_with(&page), "back to the team: {}", r.location());
     }
-    assert!(team_pairings(&a, id).await.iter().all(|p| p.status == "consented"));
+    assert!(team_pairings(&a, id).await.iter().all(|p| p.status == PStatus::Consented));
 
     // One agreement names every member and its share.
     let (status, bytes) = bytes_of(&a, &format!("{page}/agreement.docx"), &c).await;
@@ -147,7 +148,7 @@ async fn a_team_is_consented_by_every_member_and_the_county_signed_once_and_list
     let r = a.send(Request::post(format!("{page}/signed")).header(header::COOKIE, &lead_cookie).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let ps = team_pairings(&a, id).await;
-    assert!(ps.iter().all(|p| p.status == "signed"), "{:?}", ps.iter().map(|p| &p.status).collect::<Vec<_>>());
+    assert!(ps.iter().all(|p| p.status == PStatus::Signed), "{:?}", ps.iter().map(|p| &p.status).collect::<Vec<_>>());
     let file = ps[0].signed_file_id.expect("a signed file");
     assert!(ps.iter().all(|p| p.signed_file_id == Some(file)), "one file for the team");
     assert_eq!(a.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'pairing_team.sign'").await, 1);
@@ -158,7 +159,7 @@ async fn a_team_is_consented_by_every_member_and_the_county_signed_once_and_list
     // Only an officer who manages the pairing confirms it, from the team page too.
     assert_eq!(step(&a, "org_js", id, ps[1].id, "activate").await.status, StatusCode::FORBIDDEN);
     assert_eq!(step(&a, "zx_xz", id, ps[1].id, "activate").await.status, StatusCode::SEE_OTHER);
-    assert_eq!(team_pairings(&a, id).await[1].status, "active");
+    assert_eq!(team_pairings(&a, id).await[1].status, PStatus::Active);
     // Each member's own page names the team and its share.
     let (org_js, _) = a.login("org_js").await;
     let own = a.get(&format!("/pairing/{}", ps[1].id), &org_js).await;

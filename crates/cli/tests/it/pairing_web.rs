@@ -5,6 +5,7 @@
 //!
 //! Every test runs on SQLite and on PostgreSQL (`support::both!`).
 
+use duijie_domain::pairing::Status as PStatus;
 use crate::support::{App, both, csrf_of, multipart};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -30,7 +31,7 @@ const PDF: &[u8] = b"%PDF-1.4\n%scan of a stamped letter\n%%EOF\n";
 async fn demo_pairing(a: &App, org: &str, county: &str) -> Pairing {
     let everyone = Principal::platform();
     let (all, _) = pairing::list(&a.t.db, &everyone.scope(), &pairing::Filter::default(), 500, 0).await.unwrap();
-    all.into_iter().find(|p| p.org_name == org && p.county_code == county).unwrap_or_else(|| panic!("demo pairing {org} {county}"))
+    all.into_iter().find(|p| p.org_name == org && p.county_code.as_str() == county).unwrap_or_else(|| panic!("demo pairing {org} {county}"))
 }
 
 async fn count_pairings(a: &App) -> i64 {
@@ -138,7 +139,7 @@ async fn an_adjustment_goes_through_both_departments_with_its_document(a: App) {
         assert!(a.get(&detail, &c).await.body.contains(status), "after {user}: {status}");
     }
     let after = pairing::get(&a.t.db, p.id).await.unwrap().unwrap().unscoped();
-    assert_eq!(after.status, "ended");
+    assert_eq!(after.status, PStatus::Ended);
     assert!(after.delisted_at.is_some());
     let adj = pairing::adjust::get(&a.t.db, id.parse().unwrap()).await.unwrap().unwrap().unscoped();
     let file = pairing::adjust::files_of(&a.t.db, adj.id).await.unwrap();
@@ -189,12 +190,12 @@ async fn the_official_list_is_previewed_with_its_errors_then_imported(a: App) {
     assert_eq!(rows.iter().map(|(_, r)| (r.org_name.as_str(), r.county.as_str())).collect::<Vec<_>>(), vec![("演示·云南省电子商务协会", "东川区")]);
     let pairings = pairing::list::current_rows(&a.t.db, &duijie_domain::Scope::everything(), &batch).await.unwrap();
     assert_eq!(pairings.len(), 1);
-    assert_eq!(pairings[0].county_code, "530113");
+    assert_eq!(pairings[0].county_code.as_str(), "530113");
 }
 
 async fn a_published_list_can_be_read_as_it_stood_on_any_date(a: App) {
     let (cookie, _) = a.login("yn_xz").await;
-    let first = pairing::batches(&a.t.db).await.unwrap().into_iter().find(|b| b.name == "第一批（演示）" && b.region_code == "53").unwrap();
+    let first = pairing::batches(&a.t.db).await.unwrap().into_iter().find(|b| b.name == "第一批（演示）" && b.region_code.as_str() == "53").unwrap();
     let before = a.get(&format!("/pairing/batches/{}?date=2023-11-09", first.id), &cookie).await;
     assert!(before.body.contains("id=\"empty-list\""), "the demo list was published on 2023-11-10");
     let on = a.get(&format!("/pairing/batches/{}?date=2023-11-10", first.id), &cookie).await;
@@ -217,7 +218,7 @@ async fn an_organisation_withdraws_its_own_proposal_and_gets_no_agreement_before
     assert!(!a.get(&format!("/pairing/{}", asked.id), &yn).await.body.contains("id=\"step-withdraw\""), "agreed pairings are not withdrawn");
     let r = a.post_form(&format!("/pairing/{}/step", p.id), &cookie, &[("_csrf", &csrf_of(&page.body)), ("step", "withdraw"), ("note", "改为明年结对")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(pairing::get(&a.t.db, p.id).await.unwrap().unwrap().unscoped().status, "withdrawn");
+    assert_eq!(pairing::get(&a.t.db, p.id).await.unwrap().unwrap().unscoped().status, PStatus::Withdrawn);
 }
 
 /// 会员企业—村 proposed by an officer (yn_mz): the form names the organisation by

@@ -79,7 +79,7 @@ async fn make_victims(a: &App) -> Victims {
     ids.entry("batch").or_default().push(open.to_string());
     entities.push(("pairing".into(), p.to_string()));
     // An adjustment request on the published list, with its document.
-    let yl_pairing = duijie_store::pairing::list_as_of(db, &duijie_domain::Scope::everything(), listed, duijie_store::now()).await.unwrap().into_iter().find(|p| p.region_code == "530628").unwrap();
+    let yl_pairing = duijie_store::pairing::list_as_of(db, &duijie_domain::Scope::everything(), listed, duijie_store::now()).await.unwrap().into_iter().find(|p| p.region_code.as_str() == "530628").unwrap();
     let mut tx = db.begin().await.unwrap();
     let adj = duijie_store::pairing::adjust::NewAdjustment {
         batch_id: listed,

@@ -27,7 +27,7 @@ use super::supply::Offer;
 use crate::db::Db;
 use crate::{Result, on_db};
 use duijie_domain::demand::Status;
-use duijie_domain::matching::{self, DELIVERY_EACH, DELIVERY_MAX, DemandFacts, OfferFacts, Score, SupplierFacts};
+use duijie_domain::matching::{self, OfferStatus, DELIVERY_EACH, DELIVERY_MAX, DemandFacts, OfferFacts, Score, SupplierFacts};
 use duijie_domain::org::FIELDS;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -505,7 +505,7 @@ impl MatchCatalog {
                 org_id: f.org_id,
                 org_region: f.org_region.as_str().into(),
                 featured: f.featured,
-                published: f.status == "published",
+                published: f.status == OfferStatus::Published,
                 fields: f.fields_list(),
                 regions: f.regions_list(),
                 funds_fen: f.funds_fen,
@@ -668,7 +668,7 @@ impl MatchCatalog {
     /// Organisations and offers recommended for a demand, best first (`limit` of each).
     /// Only the candidates that can rank are scored (see [`RecommendIndex`]); only the best are explained.
     pub fn recommend_for_demand(&self, d: &Demand, limit: usize) -> (Vec<Recommendation>, Vec<Recommendation>) {
-        let facts = DemandFacts { region: &d.region_code, field: &d.field, funds_fen: d.funds_fen };
+        let facts = DemandFacts { region: d.region_code.as_str(), field: &d.field, funds_fen: d.funds_fen };
         let field = field_index(&d.field);
         let orgs = self.ranked_orgs(&facts, field, limit).into_iter().filter_map(|(_, id)| self.explain_org(&facts, id)).collect();
         let offers = self.ranked_offers(&facts, field, None, limit).into_iter().filter_map(|(_, id)| self.explain_offer(&facts, id)).collect();
@@ -679,7 +679,7 @@ impl MatchCatalog {
     /// and that of its offers, best first: all an organisation may learn of a
     /// demand's recommendations.
     pub fn fit_for_org(&self, d: &Demand, org_id: i64) -> (Option<Recommendation>, Vec<Recommendation>) {
-        let facts = DemandFacts { region: &d.region_code, field: &d.field, funds_fen: d.funds_fen };
+        let facts = DemandFacts { region: d.region_code.as_str(), field: &d.field, funds_fen: d.funds_fen };
         let own = self.orgs.get(&org_id).filter(|o| o.eligible).and_then(|_| self.explain_org(&facts, org_id));
         let offers = self
             .ranked_offers(&facts, field_index(&d.field), Some(org_id), usize::MAX)

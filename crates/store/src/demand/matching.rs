@@ -27,6 +27,7 @@ use duijie_domain::RegionCode;
 use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use duijie_domain::Role;
 use duijie_domain::demand::{Status, Step};
+use duijie_domain::matching::{Initiator, MatchStatus, OfferStatus};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -34,14 +35,15 @@ pub struct Match {
     pub id: i64,
     pub demand_id: i64,
     pub demand_title: String,
-    pub demand_region: String,
+    #[sqlx(try_from = "String")]
+    pub demand_region: RegionCode,
     pub org_id: i64,
     pub org_name: String,
     pub offer_id: Option<i64>,
-    /// `org` (接单) or `county` (点单).
-    pub initiated_by: String,
-    /// `pending`, `confirmed`, `declined`, `cancelled`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub initiated_by: Initiator,
+    #[sqlx(try_from = "String")]
+    pub status: MatchStatus,
     pub funds_fen: i64,
     pub people: i64,
     pub note: String,
@@ -57,22 +59,16 @@ pub struct Match {
 
 impl Guarded for Match {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        let Ok(demand_region) = RegionCode::parse(&self.demand_region) else { return Decision::NotFound };
         match action {
-            Action::DecideMatch => authz::decide(who, action, authz::Target::Match { demand_region: &demand_region, org_id: self.org_id }),
-            _ => authz::decide(who, action, authz::Target::Region(&demand_region)),
+            Action::DecideMatch => authz::decide(who, action, authz::Target::Match { demand_region: &self.demand_region, org_id: self.org_id }),
+            _ => authz::decide(who, action, authz::Target::Region(&self.demand_region)),
         }
     }
 }
 
 impl Match {
     pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "pending" => if self.initiated_by == "org" { "待县级确认" } else { "待社会组织确认" },
-            "confirmed" => "对接成功",
-            "declined" => "未达成",
-            _ => "已取消",
-        }
+        self.status.label_for(self.initiated_by)
     }
 }
 
@@ -137,7 +133,7 @@ pub async fn propose(tx: &mut Tx, actor: &Actor, side: Role, p: &Proposal) -> Re
     }
     if let Some(offer_id) = p.offer_id {
         let offer = supply::get_tx(tx, offer_id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
-        if offer.org_id != org.id || offer.status != "published" {
+        if offer.org_id != org.id || offer.status != OfferStatus::Published {
             return Err(Error::Invalid("该供给项目不可用".into()));
         }
         if offer.capacity_left() <= 0 {
@@ -150,18 +146,18 @@ pub async fn propose(tx: &mut Tx, actor: &Actor, side: Role, p: &Proposal) -> Re
     if n > 0 {
         return Err(super::changed(&demand, DUPLICATE.into()));
     }
-    let initiated = if side == Role::Organization { "org" } else { "county" };
+    let initiated = if side == Role::Organization { Initiator::Org } else { Initiator::County };
     let sql = "INSERT INTO matches (demand_id, org_id, offer_id, initiated_by, status, funds_fen, people, note, score, reasons, proposed_by, proposed_at) \
                VALUES ($1,$2,$3,$4,'pending',$5,$6,$7,$8,$9,$10,$11) RETURNING id";
-    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(demand.id).bind(org.id).bind(p.offer_id).bind(initiated)
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(demand.id).bind(org.id).bind(p.offer_id).bind(initiated.as_str())
         .bind(p.funds_fen).bind(p.people).bind(p.note.trim()).bind(p.score).bind(&p.reasons).bind(&actor.unit).bind(crate::now())
         .fetch_one(c).await)
         .map_err(|e| Error::from(e).unique_as_changed(DUPLICATE, demand.status().as_str(), demand.status().label()))?;
     let after = get_tx(tx, id).await?;
-    audit::append(tx, actor, Change { region: &demand.region_code, action: &format!("match.propose_by_{initiated}"), entity: "match", entity_id: &id.to_string(), before: None, after: after.as_ref().map(|m| serde_json::json!(m)) }).await?;
+    audit::append(tx, actor, Change { region: demand.region_code.as_str(), action: &format!("match.propose_by_{}", initiated.as_str()), entity: "match", entity_id: &id.to_string(), before: None, after: after.as_ref().map(|m| serde_json::json!(m)) }).await?;
     let link = format!("/demands/{}", demand.id);
-    if initiated == "org" {
-        let to = Recipient::Unit { region: demand.unit_region.clone(), role: Some(Role::RuralRevitalization) };
+    if initiated == Initiator::Org {
+        let to = Recipient::Unit { region: demand.unit_region.as_str().into(), role: Some(Role::RuralRevitalization) };
         inbox::notify(tx, &to, &Notice { kind: "match.taken".into(), title: format!("{}申请承接需求，请确认：{}", org.name, demand.title), body: p.note.trim().to_string(), link, dedup_key: None }).await?;
     } else {
         inbox::notify(tx, &Recipient::Org(org.id), &Notice { kind: "match.ordered".into(), title: format!("县级点单，请确认是否承接：{}", demand.title), body: p.note.trim().to_string(), link, dedup_key: None }).await?;
@@ -172,7 +168,7 @@ pub async fn propose(tx: &mut Tx, actor: &Actor, side: Role, p: &Proposal) -> Re
 /// The other side confirms: the match is made, the demand taken, a project started.
 pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Match> {
     let before = lock(tx, id).await?;
-    if before.status != "pending" {
+    if before.status != MatchStatus::Pending {
         return Err(match_changed(&before, format!("该对接{}，不能再确认", before.status_label())));
     }
     let org = crate::orgs::get_tx(tx, before.org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
@@ -205,15 +201,15 @@ pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Match> {
     let project = "INSERT INTO projects (match_id, demand_id, org_id, region_code, title, field, funds_fen, people, beneficiaries, status, created_at) \
                    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'planned',$10)";
     let funds = if before.funds_fen > 0 { before.funds_fen } else { demand.funds_fen };
-    on_tx_exec!(tx, c => sqlx::query(project).bind(id).bind(demand.id).bind(org.id).bind(&demand.region_code).bind(&demand.title)
+    on_tx_exec!(tx, c => sqlx::query(project).bind(id).bind(demand.id).bind(org.id).bind(demand.region_code.as_str()).bind(&demand.title)
         .bind(&demand.field).bind(funds).bind(before.people).bind(demand.beneficiary_count).bind(now).execute(c).await)
         .map_err(|e| Error::from(e).unique_as_changed(crate::CHANGED_BY_OTHERS, demand.status().as_str(), demand.status().label()))?;
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
-    audit::append(tx, actor, Change { region: &demand.region_code, action: "match.confirm", entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    audit::append(tx, actor, Change { region: demand.region_code.as_str(), action: "match.confirm", entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
     let title = format!("对接成功：{} 承接“{}”", org.name, demand.title);
     let link = format!("/demands/{}", demand.id);
     inbox::notify(tx, &Recipient::Org(org.id), &Notice { kind: "match.confirmed".into(), title: title.clone(), body: String::new(), link: link.clone(), dedup_key: None }).await?;
-    let unit = Recipient::Unit { region: demand.unit_region.clone(), role: Some(Role::RuralRevitalization) };
+    let unit = Recipient::Unit { region: demand.unit_region.as_str().into(), role: Some(Role::RuralRevitalization) };
     inbox::notify(tx, &unit, &Notice { kind: "match.confirmed".into(), title, body: String::new(), link, dedup_key: None }).await?;
     Ok(after)
 }
@@ -221,7 +217,7 @@ pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Match> {
 /// The other side declines (or the proposer cancels) with a reason.
 pub async fn decline(tx: &mut Tx, actor: &Actor, id: i64, cancel: bool, reason: &str) -> Result<Match> {
     let before = lock(tx, id).await?;
-    if before.status != "pending" {
+    if before.status != MatchStatus::Pending {
         return Err(match_changed(&before, format!("该对接{}，不能再变更", before.status_label())));
     }
     let status = if cancel { "cancelled" } else { "declined" };
@@ -231,9 +227,12 @@ pub async fn decline(tx: &mut Tx, actor: &Actor, id: i64, cancel: bool, reason: 
         return Err(match_changed(&before, crate::CHANGED_BY_OTHERS.into()));
     }
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
-    audit::append(tx, actor, Change { region: &before.demand_region, action: &format!("match.{status}"), entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    audit::append(tx, actor, Change { region: before.demand_region.as_str(), action: &format!("match.{status}"), entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
     if !cancel {
-        let to = if before.initiated_by == "org" { Recipient::Org(before.org_id) } else { Recipient::Unit { region: before.demand_region.chars().take(6).collect(), role: Some(Role::RuralRevitalization) } };
+        let to = match before.initiated_by {
+            Initiator::Org => Recipient::Org(before.org_id),
+            Initiator::County => Recipient::Unit { region: before.demand_region.as_str().chars().take(6).collect(), role: Some(Role::RuralRevitalization) },
+        };
         inbox::notify(tx, &to, &Notice { kind: "match.declined".into(), title: format!("对接未达成：{}", before.demand_title), body: reason.trim().to_string(), link: format!("/demands/{}", before.demand_id), dedup_key: None }).await?;
     }
     Ok(after)

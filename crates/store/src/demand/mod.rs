@@ -34,9 +34,12 @@ pub struct Demand {
     pub title: String,
     pub description: String,
     pub field: String,
-    pub target_kind: String,
-    pub region_code: String,
-    pub county_code: String,
+    #[sqlx(try_from = "String")]
+    pub target_kind: Target,
+    #[sqlx(try_from = "String")]
+    pub region_code: RegionCode,
+    #[sqlx(try_from = "String")]
+    pub county_code: RegionCode,
     pub beneficiary_group: String,
     pub beneficiary_count: i64,
     pub funds_fen: i64,
@@ -46,8 +49,10 @@ pub struct Demand {
     pub is_wish: bool,
     pub contact_name: String,
     pub contact_phone: String,
-    pub status: String,
-    pub unit_region: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    #[sqlx(try_from = "String")]
+    pub unit_region: RegionCode,
     pub created_by: String,
     pub created_at: i64,
     pub submitted_at: Option<i64>,
@@ -82,19 +87,19 @@ impl Guarded for Demand {
 
 impl Demand {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Draft)
+        self.status
     }
 
     pub fn target(&self) -> Target {
-        Target::parse(&self.target_kind).unwrap_or(Target::County)
+        self.target_kind
     }
 
-    pub fn region(&self) -> RegionCode {
-        RegionCode::try_from(self.region_code.clone()).unwrap_or_else(|_| RegionCode::national())
+    pub fn region(&self) -> &RegionCode {
+        &self.region_code
     }
 
-    pub fn unit_region(&self) -> RegionCode {
-        RegionCode::try_from(self.unit_region.clone()).unwrap_or_else(|_| RegionCode::national())
+    pub fn unit_region(&self) -> &RegionCode {
+        &self.unit_region
     }
 
     pub fn deadline(&self) -> Option<NaiveDate> {
@@ -262,7 +267,7 @@ pub async fn household_full(tx: &mut Tx, actor: &Actor, sealer: &Sealer, demand:
     let open = |s: &str| sealer.open(s).map_err(|e| Error::Invalid(e.to_string()));
     let h = Household { name: open(&n)?, id_number: open(&i)?, phone: open(&p)? };
     audit::append(tx, actor, Change {
-        region: &demand.region_code,
+        region: demand.region_code.as_str(),
         action: "demand.household.view",
         entity: "demand",
         entity_id: &demand.id.to_string(),
@@ -322,7 +327,7 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, a
     }
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("需求不存在".into()))?;
     audit::append(tx, actor, Change {
-        region: &before.region_code,
+        region: before.region_code.as_str(),
         action: &format!("demand.{}", to.as_str()),
         entity: "demand",
         entity_id: &id.to_string(),
@@ -461,7 +466,7 @@ pub async fn add_file(tx: &mut Tx, actor: &Actor, demand: &Demand, file_name: &s
     let sql = "INSERT INTO demand_files (demand_id, file_name, content_type, bytes, uploaded_by, uploaded_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id";
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(demand.id).bind(file_name).bind(content_type).bind(bytes).bind(&actor.unit).bind(crate::now()).fetch_one(c).await)?;
     audit::append(tx, actor, Change {
-        region: &demand.region_code,
+        region: demand.region_code.as_str(),
         action: "demand.file.add",
         entity: "demand",
         entity_id: &demand.id.to_string(),

@@ -10,6 +10,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use duijie_domain::RegionCode;
+use duijie_domain::matching::OfferStatus;
 use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use serde::Serialize;
 
@@ -18,7 +19,8 @@ pub struct Offer {
     pub id: i64,
     pub org_id: i64,
     pub org_name: String,
-    pub org_region: String,
+    #[sqlx(try_from = "String")]
+    pub org_region: RegionCode,
     pub title: String,
     pub description: String,
     pub fields: String,
@@ -31,8 +33,8 @@ pub struct Offer {
     /// Confirmed matches against this offer: a counter that confirmation
     /// raises under the row lock, never above `capacity` (a CHECK in the schema).
     pub taken: i64,
-    /// `published`, `closed` (by the organisation) or `hidden` (by an officer).
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OfferStatus,
     pub hidden_reason: String,
     pub featured: bool,
     pub created_by: String,
@@ -43,15 +45,15 @@ pub struct Offer {
 
 impl Guarded for Offer {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        let Ok(org_region) = RegionCode::parse(&self.org_region) else { return Decision::NotFound };
+        let published = self.status == OfferStatus::Published;
         match action {
-            Action::ViewOffer => authz::decide(who, action, authz::Target::Offer { org_id: self.org_id, org_region: &org_region, published: self.status == "published" }),
-            _ => authz::decide(who, action, authz::Target::Organization { id: self.org_id, region: &org_region }),
+            Action::ViewOffer => authz::decide(who, action, authz::Target::Offer { org_id: self.org_id, org_region: &self.org_region, published }),
+            _ => authz::decide(who, action, authz::Target::Organization { id: self.org_id, region: &self.org_region }),
         }
     }
 
     fn is_public(&self) -> bool {
-        self.status == "published"
+        self.status == OfferStatus::Published
     }
 }
 
@@ -69,16 +71,7 @@ impl Offer {
     }
 
     pub fn status_label(&self) -> &'static str {
-        status_label(&self.status)
-    }
-}
-
-/// An offer's status as people read it.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "published" => "发布中",
-        "closed" => "已关闭",
-        _ => "已下架",
+        self.status.label()
     }
 }
 
@@ -142,25 +135,22 @@ pub async fn create(tx: &mut Tx, actor: &Actor, n: &NewOffer) -> Result<i64> {
         .bind(&n.period_start).bind(&n.period_end).bind(n.capacity).bind(&actor.unit).bind(now).bind(n.is_demo)
         .fetch_one(c).await)?;
     let after = get_tx(tx, id).await?;
-    audit::append(tx, actor, Change { region: &org.region_code, action: "offer.create", entity: "offer", entity_id: &id.to_string(), before: None, after: after.map(|o| serde_json::json!(o)) }).await?;
+    audit::append(tx, actor, Change { region: org.region_code.as_str(), action: "offer.create", entity: "offer", entity_id: &id.to_string(), before: None, after: after.map(|o| serde_json::json!(o)) }).await?;
     Ok(id)
 }
 
 /// Closes (the organisation), hides with a reason or features (an officer), or republishes.
-pub async fn set_status(tx: &mut Tx, actor: &Actor, id: i64, status: &str, reason: &str, featured: Option<bool>) -> Result<Offer> {
+pub async fn set_status(tx: &mut Tx, actor: &Actor, id: i64, status: OfferStatus, reason: &str, featured: Option<bool>) -> Result<Offer> {
     tx.lock(Locked::Offer, id).await?;
     let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
-    if !matches!(status, "published" | "closed" | "hidden") {
-        return Err(Error::Invalid("未知的供给项目状态".into()));
-    }
-    if status == "hidden" && reason.trim().is_empty() {
+    if status == OfferStatus::Hidden && reason.trim().is_empty() {
         return Err(Error::Invalid("请写明下架原因".into()));
     }
     let sql = "UPDATE offers SET status = $1, hidden_reason = $2, featured = $3, updated_at = $4 WHERE id = $5";
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(status).bind(reason.trim()).bind(featured.unwrap_or(before.featured)).bind(crate::now()).bind(id).execute(c).await)?;
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(status.as_str()).bind(reason.trim()).bind(featured.unwrap_or(before.featured)).bind(crate::now()).bind(id).execute(c).await)?;
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("供给项目不存在".into()))?;
     audit::append(tx, actor, Change {
-        region: &before.org_region,
+        region: before.org_region.as_str(),
         action: "offer.status",
         entity: "offer",
         entity_id: &id.to_string(),

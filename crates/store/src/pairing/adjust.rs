@@ -26,54 +26,30 @@ use duijie_domain::pairing::{Kind, Step};
 use duijie_domain::{Principal, RegionCode, Role};
 use serde::Serialize;
 
-/// What a request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Op {
-    Add,
-    Change,
-    End,
-}
-
-impl Op {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Add => "add",
-            Op::Change => "change",
-            Op::End => "end",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Op> {
-        [Op::Add, Op::Change, Op::End].into_iter().find(|o| o.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Op::Add => "新增结对",
-            Op::Change => "调整结对对象",
-            Op::End => "终止结对",
-        }
-    }
-}
+pub use duijie_domain::pairing::{AdjustmentStatus, Op};
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Adjustment {
     pub id: i64,
     pub batch_id: i64,
     pub batch_name: String,
-    pub batch_region: String,
-    pub op: String,
+    #[sqlx(try_from = "String")]
+    pub batch_region: RegionCode,
+    #[sqlx(try_from = "String")]
+    pub op: Op,
     pub pairing_id: Option<i64>,
     pub org_id: i64,
     pub org_name: String,
-    pub kind: String,
-    pub region_code: String,
+    #[sqlx(try_from = "String")]
+    pub kind: Kind,
+    #[sqlx(try_from = "String")]
+    pub region_code: RegionCode,
     pub target_label: String,
     pub fields: String,
     pub doc_no: String,
     pub reason: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AdjustmentStatus,
     pub requested_by: String,
     pub requested_at: i64,
     pub civil_by: Option<String>,
@@ -88,26 +64,22 @@ pub struct Adjustment {
 
 impl Guarded for Adjustment {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        let (Ok(target), Ok(batch_region)) = (RegionCode::parse(&self.region_code), RegionCode::parse(&self.batch_region)) else {
-            return Decision::NotFound;
-        };
         match action {
-            Action::ViewAdjustment => authz::decide(who, action, authz::Target::Adjustment { org_id: self.org_id, target: &target, batch_region: &batch_region }),
-            _ => authz::decide(who, action, authz::Target::Region(&batch_region)),
+            Action::ViewAdjustment => authz::decide(who, action, authz::Target::Adjustment { org_id: self.org_id, target: &self.region_code, batch_region: &self.batch_region }),
+            _ => authz::decide(who, action, authz::Target::Region(&self.batch_region)),
         }
     }
 }
 
 impl Adjustment {
     pub fn op(&self) -> Op {
-        Op::parse(&self.op).unwrap_or(Op::Add)
+        self.op
     }
 
     pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "approved" => "已批准",
-            "rejected" => "已驳回",
-            _ => match (self.civil_at.is_some(), self.rural_at.is_some()) {
+        match self.status {
+            AdjustmentStatus::Approved | AdjustmentStatus::Rejected => self.status.label(),
+            AdjustmentStatus::Pending => match (self.civil_at.is_some(), self.rural_at.is_some()) {
                 (true, false) => "民政已同意，待乡村振兴部门审批",
                 (false, true) => "乡村振兴部门已同意，待民政审批",
                 _ => "待审批",
@@ -223,12 +195,12 @@ pub async fn request(tx: &mut Tx, actor: &Actor, n: &NewAdjustment, files: &[Upl
             }
             let region = if n.op == Op::Change {
                 let r = n.region.clone().ok_or_else(|| Error::Invalid("请选择调整后的结对地区".into()))?;
-                if r == p.target() && n.target_label.trim() == p.target_label {
+                if &r == p.target() && n.target_label.trim() == p.target_label {
                     return Err(Error::Invalid("调整后的结对对象与原来相同".into()));
                 }
                 r
             } else {
-                p.target()
+                p.target().clone()
             };
             let label = if n.op == Op::Change { n.target_label.trim().to_string() } else { p.target_label.clone() };
             (p.org_id, p.kind(), region, label, if n.fields.trim().is_empty() { p.fields.clone() } else { n.fields.clone() })
@@ -264,7 +236,7 @@ pub async fn request(tx: &mut Tx, actor: &Actor, n: &NewAdjustment, files: &[Upl
     })
     .await?;
     for role in [Role::CivilAffairs, Role::RuralRevitalization] {
-        let to = Recipient::Unit { region: batch.region_code.clone(), role: Some(role) };
+        let to = Recipient::Unit { region: batch.region_code.as_str().into(), role: Some(role) };
         let title = format!("结对调整申请待审批：{}（{}）", n.op.label(), doc_no);
         inbox::notify(tx, &to, &Notice { kind: "adjustment.requested".into(), title, body: reason.to_string(), link: format!("/pairing/adjustments/{id}"), dedup_key: None }).await?;
     }
@@ -277,8 +249,8 @@ pub async fn request(tx: &mut Tx, actor: &Actor, n: &NewAdjustment, files: &[Upl
 pub async fn approve(tx: &mut Tx, actor: &Actor, dept: Role, id: i64, at: i64) -> Result<Adjustment> {
     tx.lock(Locked::Adjustment, id).await?;
     let before = get_tx_adj(tx, id).await?.ok_or_else(|| Error::Invalid("调整申请不存在".into()))?;
-    if before.status != "pending" {
-        return Err(changed(&before, format!("该申请{}，不能再审批", if before.status == "approved" { "已批准" } else { "已驳回" })));
+    if before.status != AdjustmentStatus::Pending {
+        return Err(changed(&before, format!("该申请{}，不能再审批", before.status.label())));
     }
     let (set, unset) = match dept {
         Role::CivilAffairs if before.civil_at.is_none() => ("civil_by = $1, civil_at = $2", "civil_at"),
@@ -300,7 +272,7 @@ pub async fn approve(tx: &mut Tx, actor: &Actor, dept: Role, id: i64, at: i64) -
         inbox::notify(tx, &Recipient::Org(now.org_id), &Notice { kind: "adjustment.approved".into(), title, body: now.reason.clone(), link: format!("/pairing/adjustments/{id}"), dedup_key: None }).await?;
     }
     audit::append(tx, actor, Change {
-        region: &before.region_code,
+        region: before.region_code.as_str(),
         action: "pairing_adjustment.approve",
         entity: "pairing_adjustment",
         entity_id: &id.to_string(),
@@ -313,7 +285,7 @@ pub async fn approve(tx: &mut Tx, actor: &Actor, dept: Role, id: i64, at: i64) -
 
 /// `Changed` with the request's current state.
 fn changed(a: &Adjustment, message: String) -> Error {
-    Error::changed(message, &a.status, a.status_label())
+    Error::changed(message, a.status.as_str(), a.status_label())
 }
 
 /// Applies an approved request at `at`; returns the new pairing, if one was made.
@@ -321,9 +293,9 @@ async fn apply(tx: &mut Tx, actor: &Actor, a: &Adjustment, at: i64) -> Result<Op
     let note = format!("调整申请 {}（{}）批准", a.id, a.doc_no);
     let new = |org_id: i64, fields: &str, from: Option<&Pairing>| NewPairing {
         batch_id: a.batch_id,
-        kind: Kind::parse(&a.kind),
+        kind: Some(a.kind),
         org_id,
-        region: RegionCode::try_from(a.region_code.clone()).ok(),
+        region: Some(a.region_code.clone()),
         target_label: a.target_label.clone(),
         fields: fields.to_string(),
         commitments: from.map(|p| p.commitments.clone()).unwrap_or_default(),
@@ -354,7 +326,7 @@ async fn apply(tx: &mut Tx, actor: &Actor, a: &Adjustment, at: i64) -> Result<Op
 pub async fn reject(tx: &mut Tx, actor: &Actor, id: i64, reason: &str) -> Result<Adjustment> {
     tx.lock(Locked::Adjustment, id).await?;
     let before = get_tx_adj(tx, id).await?.ok_or_else(|| Error::Invalid("调整申请不存在".into()))?;
-    if before.status != "pending" {
+    if before.status != AdjustmentStatus::Pending {
         return Err(changed(&before, "该申请已办结，不能驳回".into()));
     }
     if reason.trim().is_empty() {
@@ -366,7 +338,7 @@ pub async fn reject(tx: &mut Tx, actor: &Actor, id: i64, reason: &str) -> Result
     }
     let after = get_tx_adj(tx, id).await?.ok_or_else(|| Error::Invalid("调整申请不存在".into()))?;
     audit::append(tx, actor, Change {
-        region: &before.region_code,
+        region: before.region_code.as_str(),
         action: "pairing_adjustment.reject",
         entity: "pairing_adjustment",
         entity_id: &id.to_string(),

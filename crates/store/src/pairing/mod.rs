@@ -140,7 +140,7 @@ pub async fn publish_batch(tx: &mut Tx, actor: &Actor, id: i64, at: i64) -> Resu
     }
     let after = batch_tx(tx, id).await?.map(|b| serde_json::json!(b));
     audit::append(tx, actor, Change {
-        region: &before.region_code,
+        region: before.region_code.as_str(),
         action: "pairing_batch.publish",
         entity: "pairing_batch",
         entity_id: &id.to_string(),
@@ -169,14 +169,18 @@ pub struct Pairing {
     pub id: i64,
     pub batch_id: i64,
     pub batch_name: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: Kind,
     pub org_id: i64,
     pub org_name: String,
     pub org_credit_code: String,
     pub org_supervisor: String,
-    pub org_region: String,
-    pub region_code: String,
-    pub county_code: String,
+    #[sqlx(try_from = "String")]
+    pub org_region: RegionCode,
+    #[sqlx(try_from = "String")]
+    pub region_code: RegionCode,
+    #[sqlx(try_from = "String")]
+    pub county_code: RegionCode,
     pub target_label: String,
     pub member_id: Option<i64>,
     pub team_id: Option<i64>,
@@ -186,7 +190,8 @@ pub struct Pairing {
     pub people: i64,
     pub term_start: String,
     pub term_end: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub plan_id: Option<i64>,
     pub proposed_by: String,
     pub proposed_at: i64,
@@ -230,11 +235,11 @@ impl Guarded for Pairing {
 
 impl Pairing {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Proposed)
+        self.status
     }
 
     pub fn kind(&self) -> Kind {
-        Kind::parse(&self.kind).unwrap_or(Kind::County)
+        self.kind
     }
 
     pub fn consents(&self) -> Consents {
@@ -251,12 +256,12 @@ impl Pairing {
         }
     }
 
-    pub fn target(&self) -> RegionCode {
-        RegionCode::try_from(self.region_code.clone()).unwrap_or_else(|_| RegionCode::national())
+    pub fn target(&self) -> &RegionCode {
+        &self.region_code
     }
 
-    pub fn org_region(&self) -> RegionCode {
-        RegionCode::try_from(self.org_region.clone()).unwrap_or_else(|_| RegionCode::national())
+    pub fn org_region(&self) -> &RegionCode {
+        &self.org_region
     }
 
     pub fn county(&self) -> RegionCode {
@@ -476,7 +481,7 @@ pub(crate) async fn region_name(tx: &mut Tx, code: &RegionCode) -> Result<String
 }
 
 pub(crate) async fn notice(tx: &mut Tx, to: &Recipient, p: &Pairing, kind: &str, title: String) -> Result<()> {
-    let body = format!("{}（{}，{}）", p.org_name, duijie_domain::pairing::Kind::parse(&p.kind).map(|k| k.label()).unwrap_or(""), p.batch_name);
+    let body = format!("{}（{}，{}）", p.org_name, p.kind.label(), p.batch_name);
     inbox::notify(tx, to, &Notice { kind: kind.into(), title, body, link: format!("/pairing/{}", p.id), dedup_key: None }).await?;
     Ok(())
 }
@@ -541,7 +546,7 @@ pub(crate) async fn apply_step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, 
     event(tx, id, actor, from.as_str(), to.as_str(), if note.trim().is_empty() { step.label() } else { note.trim() }, at).await?;
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("结对不存在".into()))?;
     audit::append(tx, actor, Change {
-        region: &before.region_code,
+        region: before.region_code.as_str(),
         action: &format!("pairing.{}", step.key()),
         entity: "pairing",
         entity_id: &id.to_string(),
@@ -550,7 +555,7 @@ pub(crate) async fn apply_step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, 
     })
     .await?;
     let org = Recipient::Org(after.org_id);
-    let county = Recipient::Unit { region: after.county_code.clone(), role: Some(Role::RuralRevitalization) };
+    let county = Recipient::Unit { region: after.county_code.as_str().into(), role: Some(Role::RuralRevitalization) };
     match (step, to) {
         (_, Status::Consented) if from == Status::Proposed => {
             let title = "双方已同意结对，请在截止日期前签订结对帮扶协议".to_string();

@@ -23,7 +23,7 @@ use crate::regions::RegionTree;
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use duijie_domain::org::FIELDS;
-use duijie_domain::pairing::{Kind, Targets};
+use duijie_domain::pairing::{Kind, PlanStatus, Targets};
 use duijie_domain::{RegionCode, Scope};
 use duijie_solver::{County, Instance, Org, Outcome};
 use serde::{Deserialize, Serialize};
@@ -289,13 +289,14 @@ pub async fn build_instance(db: &Db, tree: &RegionTree, targets: &Targets, param
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct SavedPlan {
     pub id: i64,
-    pub region_code: String,
+    #[sqlx(try_from = "String")]
+    pub region_code: RegionCode,
     pub targets: String,
     pub params: String,
     /// JSON: feasible, objective, covered, uncovered with reasons, seconds.
     pub summary: String,
-    /// `draft` or `sent`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: PlanStatus,
     pub created_by: String,
     pub created_at: i64,
     pub sent_by: Option<String>,
@@ -305,10 +306,7 @@ pub struct SavedPlan {
 
 impl Guarded for SavedPlan {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        match RegionCode::parse(&self.region_code) {
-            Ok(region) => authz::decide(who, action, authz::Target::Region(&region)),
-            Err(_) => Decision::NotFound,
-        }
+        authz::decide(who, action, authz::Target::Region(&self.region_code))
     }
 }
 
@@ -413,7 +411,7 @@ async fn draft(tx: &mut Tx, plan_id: i64) -> Result<SavedPlan> {
     let sql = "SELECT id, region_code, targets, params, summary, status, created_by, created_at, sent_by, sent_at, batch_id \
                FROM pairing_plans WHERE id = $1";
     let plan: SavedPlan = on_tx!(tx, c => sqlx::query_as(sql).bind(plan_id).fetch_optional(c).await)?.ok_or_else(|| Error::Invalid("方案不存在".into()))?;
-    if plan.status != "draft" {
+    if plan.status != PlanStatus::Draft {
         return Err(Error::Conflict("方案已发送，不能再修改".into()));
     }
     Ok(plan)
@@ -428,7 +426,7 @@ pub async fn toggle_item(tx: &mut Tx, actor: &Actor, plan_id: i64, item_id: i64,
         return Err(Error::Invalid("只能删改方案中新建议的结对".into()));
     }
     audit::append(tx, actor, Change {
-        region: &plan.region_code,
+        region: plan.region_code.as_str(),
         action: if removed { "pairing_plan.remove_item" } else { "pairing_plan.restore_item" },
         entity: "pairing_plan",
         entity_id: &plan_id.to_string(),
@@ -462,7 +460,7 @@ pub async fn add_item(db: &Db, tree: &RegionTree, actor: &Actor, plan_id: i64, o
     let sql = "INSERT INTO pairing_plan_items (plan_id, org_id, county_code, fit, existing, manual) VALUES ($1,$2,$3,$4,FALSE,TRUE) RETURNING id";
     let id: i64 = on_tx!(&mut tx, t => sqlx::query_scalar(sql).bind(plan_id).bind(org_id).bind(county).bind(fit).fetch_one(t).await)?;
     audit::append(&mut tx, actor, Change {
-        region: &plan.region_code,
+        region: plan.region_code.as_str(),
         action: "pairing_plan.add_item",
         entity: "pairing_plan",
         entity_id: &plan_id.to_string(),
@@ -499,7 +497,7 @@ pub async fn send(tx: &mut Tx, actor: &Actor, plan_id: i64, batch_id: i64) -> Re
     let sql = "UPDATE pairing_plans SET status = 'sent', sent_by = $1, sent_at = $2, batch_id = $3 WHERE id = $4";
     on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(crate::now()).bind(batch_id).bind(plan_id).execute(c).await)?;
     audit::append(tx, actor, Change {
-        region: &plan.region_code,
+        region: plan.region_code.as_str(),
         action: "pairing_plan.send",
         entity: "pairing_plan",
         entity_id: &plan_id.to_string(),

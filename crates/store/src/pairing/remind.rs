@@ -69,7 +69,7 @@ pub async fn remind(tx: &mut Tx, db: &Db, today: NaiveDate, window_days: i64) ->
             ("soon", format!("结对帮扶协议将于 {} 截止签订，还剩 {} 天", d.deadline.format("%Y年%m月%d日"), d.days_left))
         };
         let body = format!("{}：{}（{}）", p.org_name, p.county_code, p.batch_name);
-        for (who, to) in [("org", Recipient::Org(p.org_id)), ("county", Recipient::Unit { region: p.county_code.clone(), role: Some(Role::RuralRevitalization) })] {
+        for (who, to) in [("org", Recipient::Org(p.org_id)), ("county", Recipient::Unit { region: p.county_code.as_str().into(), role: Some(Role::RuralRevitalization) })] {
             let n = Notice {
                 kind: format!("pairing.deadline_{stage}"),
                 title: title.clone(),

@@ -52,7 +52,7 @@ pub struct Team {
 
 impl Guarded for Team {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        let parties: Vec<TeamParty> = self.pairings.iter().map(|p| TeamParty { org_id: p.org_id, org_region: p.org_region(), target: p.target() }).collect();
+        let parties: Vec<TeamParty> = self.pairings.iter().map(|p| TeamParty { org_id: p.org_id, org_region: p.org_region().clone(), target: p.target().clone() }).collect();
         authz::decide(who, action, Target::Team { lead_org_id: self.lead_org_id, pairings: &parties })
     }
 }
@@ -205,7 +205,7 @@ pub async fn attach_signed(tx: &mut Tx, actor: &Actor, team_id: i64, pairing_ids
     }
     let team = get_tx(tx, team_id).await?.ok_or_else(|| Error::Invalid("帮扶团不存在".into()))?;
     audit::append(tx, actor, Change {
-        region: &team.region_code,
+        region: team.region_code.as_str(),
         action: "pairing_team.sign",
         entity: "pairing_team",
         entity_id: &team_id.to_string(),

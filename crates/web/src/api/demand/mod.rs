@@ -38,7 +38,7 @@ use axum::http::StatusCode;
 use chrono::Datelike;
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::demand::{Status, Step};
-use duijie_domain::matching::Score;
+use duijie_domain::matching::{OfferStatus, Score};
 use duijie_domain::{Level, Principal, RegionCode, Role, Scope};
 use duijie_store::demand::catalog::{LONG_UNMATCHED_DAYS, Rate, SuccessRate};
 use duijie_store::demand::matching::{self, Match, Project};

@@ -51,7 +51,7 @@ pub(super) fn offer_dto(f: &Offer) -> OfferDto {
         id: f.id,
         org_id: f.org_id,
         org_name: f.org_name.clone(),
-        org_region: f.org_region.clone(),
+        org_region: f.org_region.as_str().into(),
         title: f.title.clone(),
         description: f.description.clone(),
         fields: f.fields.clone(),
@@ -62,7 +62,7 @@ pub(super) fn offer_dto(f: &Offer) -> OfferDto {
         period_end: f.period_end.clone(),
         capacity: f.capacity,
         taken: f.taken,
-        status: f.status.clone(),
+        status: f.status.as_str().into(),
         status_label: f.status_label().into(),
         hidden_reason: f.hidden_reason.clone(),
         featured: f.featured,
@@ -152,12 +152,11 @@ pub struct OfferStatusRequest {
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn offer_status(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(r): ApiJson<OfferStatusRequest>) -> Result<Json<OfferDto>, ApiError> {
     let before = visible_offer(&state, &user.principal, id).await?;
-    let status = r.status.trim();
-    if !matches!(status, "published" | "closed" | "hidden") {
-        return Err(AppError::field("status", format!("无法识别的状态“{status}”，应为 published、closed 或 hidden")).into());
-    }
+    let Some(status) = OfferStatus::parse(r.status.trim()) else {
+        return Err(AppError::field("status", format!("无法识别的状态“{}”，应为 published、closed 或 hidden", r.status.trim())).into());
+    };
     // An organisation does not undo an officer's takedown (`set_offer_status` lets it republish).
-    if user.principal.role() == Role::Organization && before.status == "hidden" && status != "hidden" {
+    if user.principal.role() == Role::Organization && before.status == OfferStatus::Hidden && status != OfferStatus::Hidden {
         return Err(AppError::bad("该供给项目已被管理部门下架，请联系管理部门处理").into());
     }
     let after = ops::set_offer_status(&state, &user.principal, &user.actor(), id, status, &r.reason, r.featured).await?;

@@ -111,8 +111,8 @@ pub async fn recommended_demands(State(state): State<AppState>, user: ApiUser, Q
         let Some(d) = demand::get(&state.db, r.demand_id).await?.and_then(|d| d.public()) else { continue };
         out.push(RecommendedDemand {
             demand_id: d.id,
-            region_name: names.full(&state, &d.region_code).await,
-            region: d.region_code,
+            region_name: names.full(&state, d.region_code.as_str()).await,
+            region: d.region_code.into(),
             title: d.title,
             field: d.field,
             score: r.score.total,

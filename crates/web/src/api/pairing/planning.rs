@@ -38,12 +38,12 @@ pub(super) fn plan_dto(state: &AppState, p: &plans::SavedPlan) -> PlanDto {
     let params: plans::Params = serde_json::from_str(&p.params).unwrap_or_default();
     PlanDto {
         id: p.id,
-        region_code: p.region_code.clone(),
+        region_code: p.region_code.as_str().into(),
         targets: p.targets.clone(),
         label: duijie_domain::pairing::Targets::parse(&p.targets).map(|t| targets_label(&state.tree, &t)).unwrap_or_else(|_| p.targets.clone()),
         min: params.min,
         max: params.max,
-        status: p.status.clone(),
+        status: p.status.as_str().into(),
         created_by: p.created_by.clone(),
         created_at: p.created_at,
         sent_by: p.sent_by.clone(),

@@ -19,7 +19,7 @@ pub(crate) mod stats;
 
 use crate::AppState;
 use axum::Router;
-use duijie_domain::demand::{MODES, Status, Target, URGENCIES};
+use duijie_domain::demand::{MODES, Status, URGENCIES};
 use duijie_domain::RegionCode;
 use duijie_store::demand::Demand;
 
@@ -91,7 +91,7 @@ pub async fn demand_row(state: &AppState, d: &Demand) -> DemandRow {
         is_wish: d.is_wish,
         region: place(state, &d.region()).await,
         field: d.field.clone(),
-        target: Target::parse(&d.target_kind).map(|t| t.label()).unwrap_or("—"),
+        target: d.target_kind.label(),
         beneficiaries: if d.beneficiary_count > 0 { thousands(d.beneficiary_count) } else { "—".into() },
         funds: wan(d.funds_fen),
         urgency: urgency_label(d.urgency),

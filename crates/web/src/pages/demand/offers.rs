@@ -22,6 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_domain::authz::Action;
+use duijie_domain::matching::OfferStatus;
 use duijie_domain::{FieldError, RegionCode, Role};
 use duijie_store::demand::supply::{self, Offer};
 
@@ -69,10 +70,10 @@ pub fn offer_row(state: &AppState, o: &Offer) -> OfferRow {
             (a, b) => format!("{} 至 {}", a.unwrap_or_default(), b.unwrap_or_else(|| "长期".into())),
         },
         status: o.status_label(),
-        status_class: match o.status.as_str() {
-            "published" => "tag-ok",
-            "closed" => "tag-grey",
-            _ => "tag-warn",
+        status_class: match o.status {
+            OfferStatus::Published => "tag-ok",
+            OfferStatus::Closed => "tag-grey",
+            OfferStatus::Hidden => "tag-warn",
         },
     }
 }
@@ -240,7 +241,7 @@ struct StatusForm {
 async fn set_status(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<StatusForm>) -> Result<Response, AppError> {
     let cu = p.user;
     let (o, own, _) = visible(&state, &cu, id).await?;
-    if own && o.status == "hidden" && p.form.status == "published" {
+    if own && o.status == OfferStatus::Hidden && p.form.status == "published" {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, detail_page(&state, &cu, id, None, Some("该项目已被管理部门下架，请联系下架部门处理".into())).await?).into_response());
     }
     let featured = match p.form.featured.trim() {
@@ -248,14 +249,17 @@ async fn set_status(State(state): State<AppState>, Path(id): Path<i64>, p: Poste
         "false" => Some(false),
         _ => None,
     };
-    let status = if p.form.status.trim().is_empty() { o.status.clone() } else { p.form.status.trim().to_string() };
-    match ops::set_offer_status(&state, &cu.principal, &actor(&cu), id, &status, &p.form.reason, featured).await.map_err(AppError::from) {
+    let status = match p.form.status.trim() {
+        "" => o.status,
+        s => OfferStatus::parse(s).ok_or_else(|| AppError::field("status", "无法识别的状态"))?,
+    };
+    match ops::set_offer_status(&state, &cu.principal, &actor(&cu), id, status, &p.form.reason, featured).await.map_err(AppError::from) {
         Ok(after) => {
-            let msg = match (featured, after.status.as_str()) {
+            let msg = match (featured, after.status) {
                 (Some(true), _) => "已设为推荐项目".to_string(),
                 (Some(false), _) => "已取消推荐".to_string(),
-                (None, "hidden") => "已下架".to_string(),
-                (None, "closed") => "已关闭，不再接受点单".to_string(),
+                (None, OfferStatus::Hidden) => "已下架".to_string(),
+                (None, OfferStatus::Closed) => "已关闭，不再接受点单".to_string(),
                 _ => "已发布".to_string(),
             };
             Ok(done(&format!("/offers/{id}"), &msg))

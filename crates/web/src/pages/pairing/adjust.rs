@@ -29,7 +29,7 @@ use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::pairing::Kind;
 use duijie_domain::{Level, Principal, RegionCode, Role};
 use duijie_office::RowError;
-use duijie_store::pairing::adjust::{self, Adjustment, NewAdjustment, Op, Upload};
+use duijie_store::pairing::adjust::{self, Adjustment, AdjustmentStatus, NewAdjustment, Op, Upload};
 use duijie_store::pairing::list::{self as official, ImportPlan};
 use duijie_store::pairing::{self, Batch};
 
@@ -62,14 +62,14 @@ fn adj_row(state: &AppState, a: &Adjustment) -> AdjRow {
         id: a.id,
         op: a.op().label(),
         org_name: a.org_name.clone(),
-        target: RegionCode::parse(&a.region_code).map(|c| state.tree.full_name(&c)).unwrap_or_default(),
+        target: state.tree.full_name(&a.region_code),
         batch: a.batch_name.clone(),
         doc_no: a.doc_no.clone(),
         status: a.status_label(),
-        status_class: match a.status.as_str() {
-            "approved" => "tag-ok",
-            "rejected" => "tag-off",
-            _ => "tag-warn",
+        status_class: match a.status {
+            AdjustmentStatus::Approved => "tag-ok",
+            AdjustmentStatus::Rejected => "tag-off",
+            AdjustmentStatus::Pending => "tag-warn",
         },
         requested: format!("{}，{}", a.requested_by, fmt_time(a.requested_at)),
     }
@@ -172,7 +172,7 @@ async fn new_form(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
         let p = duijie_app::pairing::visible(&state.db, &cu.principal, id).await?;
         form.pairing_id = id.to_string();
         form.batch_id = p.batch_id.to_string();
-        form.kind = p.kind.clone();
+        form.kind = p.kind.as_str().into();
         if form.op == "add" {
             form.op = "change".into();
         }
@@ -261,8 +261,7 @@ struct DetailPage {
 
 async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>, Query(t): Query<Toast>) -> Result<DetailPage, AppError> {
     let a = adjustment_visible(&state.db, &cu.principal, id).await?;
-    let batch_region = RegionCode::try_from(a.batch_region.clone()).unwrap_or_else(|_| RegionCode::national());
-    let pending = a.status == "pending";
+    let pending = a.status == AdjustmentStatus::Pending;
     let dept_done = match cu.principal.role() {
         Role::CivilAffairs => a.civil_at.is_some(),
         Role::RuralRevitalization => a.rural_at.is_some(),
@@ -276,10 +275,10 @@ async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i
         layout: Layout::new(&state, &cu, "pairing", t.ok).await,
         r: adj_row(&state, &a),
         files: adjust::files_of(&state.db, id).await?,
-        kind: Kind::parse(&a.kind).map(|k| k.label()).unwrap_or(""),
+        kind: a.kind.label(),
         civil: sign(&a.civil_by, a.civil_at),
         rural: sign(&a.rural_by, a.rural_at),
-        can_approve: pending && !dept_done && decide(&cu.principal, Action::ApproveAdjustment, Target::Region(&batch_region)).is_allowed(),
+        can_approve: pending && !dept_done && decide(&cu.principal, Action::ApproveAdjustment, Target::Region(&a.batch_region)).is_allowed(),
         result_link: a.result_pairing_id,
         a,
     })
@@ -288,7 +287,7 @@ async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i
 async fn approve(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<Response, AppError> {
     let cu = p.user;
     let a = decide_adjustment(&state.db, &cu.principal, &actor(&cu), id, true, "").await?;
-    let msg = if a.status == "approved" { "两个部门均已同意，调整已生效，名单已更新" } else { "本部门已同意，等待另一部门审批" };
+    let msg = if a.status == AdjustmentStatus::Approved { "两个部门均已同意，调整已生效，名单已更新" } else { "本部门已同意，等待另一部门审批" };
     Ok(done(&format!("/pairing/adjustments/{id}"), msg))
 }
 

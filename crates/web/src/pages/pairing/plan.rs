@@ -22,7 +22,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::org::FIELDS;
-use duijie_domain::pairing::Targets;
+use duijie_domain::pairing::{PlanStatus, Targets};
 use duijie_domain::{Level, RegionCode, Role};
 use duijie_store::pairing::coverage::{CountyCoverage, Summary};
 use duijie_store::pairing::plan::{self as plans, Params};
@@ -345,7 +345,7 @@ fn plan_row(state: &AppState, p: &plans::SavedPlan) -> PlanRow {
     PlanRow {
         id: p.id,
         label: Targets::parse(&p.targets).map(|t| targets_label(&state.tree, &t)).unwrap_or(p.targets.clone()),
-        status: if p.status == "sent" { "已发送" } else { "草稿" },
+        status: p.status.label(),
         created: format!("{}，{}", p.created_by, fmt_time(p.created_at)),
         summary: summary_text(&summary),
     }
@@ -490,7 +490,7 @@ async fn plan_page(State(state): State<AppState>, cu: CurrentUser, Path(id): Pat
         .collect();
     Ok(PlanPage {
         layout: Layout::new(&state, &cu, "pairing", t.ok).await,
-        draft: plan.status == "draft",
+        draft: plan.status == PlanStatus::Draft,
         feasible: summary["feasible"].as_bool() == Some(true),
         reasons,
         new_count: items.iter().filter(|i| !i.listed && !i.removed).count(),

@@ -2,6 +2,7 @@
 
 use super::*;
 use duijie_domain::authz::Guarded;
+use duijie_domain::matching::{Initiator, MatchStatus};
 
 /// What a person typed to take or order (接单 / 点单).
 #[derive(serde::Deserialize, Default, Clone)]
@@ -173,10 +174,10 @@ pub(super) fn parse_reasons(json: &str) -> Vec<Reason> {
 }
 
 pub(super) fn match_status_class(m: &Match) -> &'static str {
-    match m.status.as_str() {
-        "pending" => "tag-warn",
-        "confirmed" => "tag-ok",
-        _ => "tag-grey",
+    match m.status {
+        MatchStatus::Pending => "tag-warn",
+        MatchStatus::Confirmed => "tag-ok",
+        MatchStatus::Declined | MatchStatus::Cancelled => "tag-grey",
     }
 }
 
@@ -231,17 +232,19 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
     // The county chain sees every match; an organisation its own; others none.
     for m in ops::matches_visible(state, who, &d).await? {
         let org_side = own_org == Some(m.org_id);
-        let pending = m.status == "pending";
+        let pending = m.status == MatchStatus::Pending;
         if pending && org_side {
             take_pending = true;
         }
-        let proposer = (m.initiated_by == "org" && org_side) || (m.initiated_by == "county" && county_side);
-        let other = (m.initiated_by == "org" && county_side) || (m.initiated_by == "county" && org_side);
+        let (proposer, other) = match m.initiated_by {
+            Initiator::Org => (org_side, county_side),
+            Initiator::County => (county_side, org_side),
+        };
         matches.push(MatchRow {
             id: m.id,
             org_id: m.org_id,
             org_name: m.org_name.clone(),
-            kind: if m.initiated_by == "org" { "接单" } else { "点单" },
+            kind: m.initiated_by.kind(),
             offer_id: m.offer_id,
             funds: wan(m.funds_fen),
             people: m.people,
@@ -438,10 +441,10 @@ pub(super) async fn decide_match(State(state): State<AppState>, Path(id): Path<i
     let confirm = p.form.confirm.trim() == "true";
     match ops::decide_match(&state, &cu.principal, &actor(&cu), id, confirm, &p.form.reason).await.map_err(AppError::from) {
         Ok(m) => {
-            let msg = match m.status.as_str() {
-                "confirmed" => format!("对接成功：{} 承接该需求", m.org_name),
-                "cancelled" => "已撤回对接申请".to_string(),
-                _ => "已答复不同意对接".to_string(),
+            let msg = match m.status {
+                MatchStatus::Confirmed => format!("对接成功：{} 承接该需求", m.org_name),
+                MatchStatus::Cancelled => "已撤回对接申请".to_string(),
+                MatchStatus::Pending | MatchStatus::Declined => "已答复不同意对接".to_string(),
             };
             Ok(done(&format!("/demands/{}", m.demand_id), &msg))
         }
