@@ -74,9 +74,9 @@ impl Guarded for Demand {
         match action {
             Action::ViewDemand | Action::ViewDemandParties | Action::OpenDemandFile => {
                 let household = self.target() == demand::Target::Household;
-                authz::decide(who, action, authz::Target::Demand { region: &region, public: self.status().is_public(), household })
+                authz::decide(who, action, authz::Target::Demand { region, public: self.status().is_public(), household })
             }
-            _ => authz::decide(who, action, authz::Target::Region(&region)),
+            _ => authz::decide(who, action, authz::Target::Region(region)),
         }
     }
 

@@ -226,9 +226,9 @@ impl Guarded for Pairing {
         let (org_region, target) = (self.org_region(), self.target());
         match action {
             Action::ViewPairing | Action::ConsentAsOrg | Action::ConsentAsCounty | Action::SignAgreement | Action::ManagePairing => {
-                authz::decide(who, action, authz::Target::Pairing { org_id: self.org_id, org_region: &org_region, target: &target })
+                authz::decide(who, action, authz::Target::Pairing { org_id: self.org_id, org_region, target })
             }
-            _ => authz::decide(who, action, authz::Target::Region(&target)),
+            _ => authz::decide(who, action, authz::Target::Region(target)),
         }
     }
 }
