@@ -69,7 +69,7 @@ pub async fn take(state: &Platform, who: &Principal, actor: &Actor, demand_id: i
 /// A county orders from an offer for one of its demands (点单); the organisation confirms.
 pub async fn order(state: &Platform, who: &Principal, actor: &Actor, demand_id: i64, i: &MatchInput) -> Result<i64, Error> {
     let d = visible(state, who, demand_id).await?;
-    require(decide(who, Action::OrderOffer, Target::Region(&d.region())))?;
+    require(decide(who, Action::OrderOffer, Target::Region(d.region())))?;
     let offer_id = i.offer_id.ok_or_else(|| Error::field("offer_id", "请选择供给项目"))?;
     let offer = crate::open(supply::get(&state.db, offer_id).await?, who, Action::ViewOffer).map_err(|_| Error::field("offer_id", "供给项目不存在"))?;
     let p = proposal(&d, offer.org_id, i)?;

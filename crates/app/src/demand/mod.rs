@@ -250,10 +250,10 @@ pub fn steps_for(state: &Platform, who: &Principal, d: &Demand, confirmed_org: O
 }
 
 fn may_step(state: &Platform, who: &Principal, d: &Demand, step: Step, confirmed_org: Option<i64>) -> bool {
-    let edit = decide(who, Action::EditDemand, Target::Region(&d.region())).is_allowed();
+    let edit = decide(who, Action::EditDemand, Target::Region(d.region())).is_allowed();
     match step {
         Step::Submit | Step::Withdraw | Step::Finish => edit,
-        Step::Approve | Step::Return => decide_demand_approval(who, &d.unit_region(), state.demand_approval).is_allowed(),
+        Step::Approve | Step::Return => decide_demand_approval(who, d.unit_region(), state.demand_approval).is_allowed(),
         Step::Start => edit || (who.role() == Role::Organization && who.org_id().is_some() && who.org_id() == confirmed_org),
         Step::Take | Step::Expire => false,
     }
@@ -324,7 +324,7 @@ pub async fn matches_visible(state: &Platform, who: &Principal, d: &Demand) -> R
 /// A household's personal data as `who` may see it: masked, or in full (audited)
 /// when `full` is asked by an officer in scope. `None` when the demand has no household.
 pub async fn household(state: &Platform, who: &Principal, actor: &Actor, d: &Demand, full: bool) -> Result<Option<(Household, bool)>, Error> {
-    let may_full = decide(who, Action::ViewHousehold, Target::Region(&d.region())).is_allowed();
+    let may_full = decide(who, Action::ViewHousehold, Target::Region(d.region())).is_allowed();
     if full && may_full {
         let mut tx = state.db.begin().await?;
         let h = demand::household_full(&mut tx, actor, &state.sealer, d).await?;

@@ -140,8 +140,7 @@ pub async fn submit_adjustment(db: &Db, who: &Principal, actor: &Actor, n: NewAd
 /// Approves (one department) or rejects an adjustment request.
 pub async fn decide_adjustment(db: &Db, who: &Principal, actor: &Actor, id: i64, approve: bool, reason: &str) -> Result<Adjustment, Error> {
     let a = adjustment_visible(db, who, id).await?;
-    let batch_region = RegionCode::try_from(a.batch_region.clone()).unwrap_or_else(|_| RegionCode::national());
-    require(decide(who, Action::ApproveAdjustment, Target::Region(&batch_region)))?;
+    require(decide(who, Action::ApproveAdjustment, Target::Region(&a.batch_region)))?;
     let mut tx = db.begin().await?;
     let after = if approve { adjust::approve(&mut tx, actor, who.role(), id, duijie_store::now()).await? } else { adjust::reject(&mut tx, actor, id, reason).await? };
     tx.commit().await?;

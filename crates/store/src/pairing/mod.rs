@@ -252,7 +252,7 @@ impl Pairing {
         let target = self.target();
         match target.parent() {
             Some(township) if !self.village_name.is_empty() => format!("{}{}", tree.full_name(&township), self.village_name),
-            _ => tree.full_name(&target),
+            _ => tree.full_name(target),
         }
     }
 
@@ -265,7 +265,7 @@ impl Pairing {
     }
 
     pub fn county(&self) -> RegionCode {
-        RegionCode::try_from(self.county_code.clone()).unwrap_or_else(|_| RegionCode::national())
+        self.county_code.clone()
     }
 }
 
@@ -456,7 +456,7 @@ pub(crate) async fn insert(tx: &mut Tx, actor: &Actor, n: &NewPairing, listed_at
     if let Some(p) = after {
         let target = p.target();
         if !n.org_consents {
-            let place = region_name(tx, &target).await?;
+            let place = region_name(tx, target).await?;
             notice(tx, &Recipient::Org(org.id), &p, "pairing.proposed", format!("结对提议待您确认：与{place}")).await?;
         }
         if !n.county_consents {

@@ -302,7 +302,7 @@ pub(super) async fn detail(state: &AppState, user: &ApiUser, d: Demand) -> Resul
     let who = &user.principal;
     let region = d.region();
     let is_household = d.target() == duijie_domain::demand::Target::Household;
-    let may_household = decide(who, Action::ViewHousehold, Target::Region(&region)).is_allowed();
+    let may_household = decide(who, Action::ViewHousehold, Target::Region(region)).is_allowed();
     let events = demand::events(&state.db, d.id)
         .await?
         .into_iter()

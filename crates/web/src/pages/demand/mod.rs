@@ -89,7 +89,7 @@ pub async fn demand_row(state: &AppState, d: &Demand) -> DemandRow {
         id: d.id,
         title: d.title.clone(),
         is_wish: d.is_wish,
-        region: place(state, &d.region()).await,
+        region: place(state, d.region()).await,
         field: d.field.clone(),
         target: d.target_kind.label(),
         beneficiaries: if d.beneficiary_count > 0 { thousands(d.beneficiary_count) } else { "—".into() },

@@ -210,7 +210,7 @@ async fn visible(state: &AppState, cu: &CurrentUser, id: i64) -> Result<(Offer, 
 
 async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, toast: Option<String>, error: Option<String>) -> Result<DetailPage, AppError> {
     let (o, own, curate) = visible(state, cu, id).await?;
-    let region = RegionCode::try_from(o.org_region.clone()).unwrap_or_else(|_| RegionCode::national());
+    let region = o.org_region.clone();
     Ok(DetailPage {
         layout: Layout::new(state, cu, "offers", toast).await,
         r: offer_row(state, &o),

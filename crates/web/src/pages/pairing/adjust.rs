@@ -408,5 +408,5 @@ async fn template(_cu: CurrentUser) -> Result<Response, AppError> {
 
 /// Whether `who` may open the adjustment form for pairing `p` (used by the pairing page).
 pub fn may_request_for(who: &Principal, p: &duijie_store::pairing::Pairing) -> bool {
-    may(who, Action::ViewPairing, p) && decide(who, Action::RequestAdjustment, Target::Region(&p.target())).is_allowed()
+    may(who, Action::ViewPairing, p) && decide(who, Action::RequestAdjustment, Target::Region(p.target())).is_allowed()
 }

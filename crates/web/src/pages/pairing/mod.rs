@@ -353,7 +353,7 @@ async fn detail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i
     Ok(DetailPage {
         layout: Layout::new(&state, &cu, "pairing", t.ok).await,
         r: row(&state, &p),
-        org_region: state.tree.full_name(&p.org_region()),
+        org_region: state.tree.full_name(p.org_region()),
         funds: if p.funds_fen > 0 { format!("{} 万元", duijie_domain::pairing::format_wan(p.funds_fen)) } else { "—".into() },
         deadline: batch.deadline().map(|d| fmt_date(&d)).unwrap_or_default(),
         events,

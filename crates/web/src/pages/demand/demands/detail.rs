@@ -200,8 +200,8 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
             note: e.note,
         })
         .collect();
-    let may_household = decide(who, Action::ViewHousehold, Target::Region(&region)).is_allowed();
-    let can_edit = decide(who, Action::EditDemand, Target::Region(&region)).is_allowed();
+    let may_household = decide(who, Action::ViewHousehold, Target::Region(region)).is_allowed();
+    let can_edit = decide(who, Action::EditDemand, Target::Region(region)).is_allowed();
     // Files of a household demand may show the family: only those who may see the household open them.
     let can_download = d.decide(who, Action::OpenDemandFile).is_allowed();
     let files = if can_download { demand::files_of(&state.db, id).await? } else { Vec::new() };
@@ -226,7 +226,7 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
             confirm: step_confirm(s, &d.title),
         })
         .collect();
-    let county_side = decide(who, Action::OrderOffer, Target::Region(&region)).is_allowed();
+    let county_side = decide(who, Action::OrderOffer, Target::Region(region)).is_allowed();
     let mut matches = Vec::new();
     let mut take_pending = false;
     // The county chain sees every match; an organisation its own; others none.
@@ -376,7 +376,7 @@ pub(super) fn message(e: &AppError) -> Option<String> {
 pub(super) async fn household_full(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<Empty>) -> Result<DetailPage, AppError> {
     let cu = p.user;
     let d = ops::visible(&state, &cu.principal, id).await?;
-    duijie_app::require(decide(&cu.principal, Action::ViewHousehold, Target::Region(&d.region())))?;
+    duijie_app::require(decide(&cu.principal, Action::ViewHousehold, Target::Region(d.region())))?;
     detail_page(&state, &cu, id, Extras { full_household: true, toast: Some("本次查看已记入审计日志".into()), ..Extras::default() }).await
 }
 

@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) async fn upload_file(State(state): State<AppState>, Path(id): Path<i64>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
     let d = ops::visible(&state, &cu.principal, id).await?;
-    duijie_app::require(decide(&cu.principal, Action::EditDemand, Target::Region(&d.region())))?;
+    duijie_app::require(decide(&cu.principal, Action::EditDemand, Target::Region(d.region())))?;
     let Some((name, bytes)) = form.chosen_file() else {
         return Err(AppError::field("file", "请选择要上传的照片或文件"));
     };
