@@ -85,7 +85,6 @@ pub fn consistency(first: u64, second: u64, first_root: &Hash, second_root: &Has
 pub struct Root {
     /// Roots of the complete subtrees so far, with their sizes, largest first.
     stack: Vec<(u64, Hash)>,
-    size: u64,
 }
 
 impl Root {
@@ -104,12 +103,6 @@ impl Root {
             item = (size * 2, node_hash(&left, &item.1));
         }
         self.stack.push(item);
-        self.size += 1;
-    }
-
-    /// Leaves so far.
-    pub fn size(&self) -> u64 {
-        self.size
     }
 
     /// The Merkle tree hash of the leaves so far.
