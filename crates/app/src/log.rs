@@ -235,3 +235,50 @@ pub async fn check_all(db: &Db) -> Result<TreeVerdict, Error> {
         store_log::TreeCheck::Intact { size, .. } => Ok(TreeVerdict::NoCheckpoint { size }),
     }
 }
+
+/// A record's receipt: the log entry of its newest recorded change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub index: u64,
+    /// Hex.
+    pub leaf_hash: String,
+}
+
+/// The receipt of one record (`entity` as the audit trail names it), if it has been recorded.
+pub async fn receipt_of(db: &Db, entity: &str, entity_id: i64) -> Result<Option<Receipt>, Error> {
+    let found = store_log::latest_leaf_of(db, entity, &entity_id.to_string()).await.map_err(Error::Store)?;
+    Ok(found.map(|(index, leaf)| Receipt { index, leaf_hash: duijie_tlog::hex(&leaf) }))
+}
+
+/// What checking a receipt (entry index and leaf hash) against the newest checkpoint found.
+#[derive(Debug)]
+pub enum ReceiptCheck {
+    /// The receipt's leaf is in the checkpoint's tree at its index, and the audit row still gives it.
+    Included { checkpoint: StoredCheckpoint, proof: InclusionProof },
+    /// The checkpoint includes the receipt, but the audit row no longer gives its leaf: the record was changed.
+    Altered { checkpoint: StoredCheckpoint, proof: InclusionProof },
+    /// The receipt is not in the checkpoint's tree (wrong receipt, or a rewritten log).
+    NotIncluded { checkpoint: StoredCheckpoint },
+    /// The entry is newer than the newest checkpoint.
+    Pending { checkpoint: StoredCheckpoint },
+}
+
+/// Checks a receipt against the newest signed checkpoint, with a proof computed from the stored tree.
+pub async fn check_receipt(db: &Db, index: u64, leaf: &Hash) -> Result<ReceiptCheck, Error> {
+    let checkpoint = latest(db).await?;
+    let size = checkpoint.size as u64;
+    let root = duijie_tlog::parse_hex(&checkpoint.root).ok_or_else(|| Error::Internal("检查点树根无效".into()))?;
+    if index >= size {
+        return Ok(ReceiptCheck::Pending { checkpoint });
+    }
+    let hashes = store_log::inclusion(db, index, size).await.map_err(Error::Store)?;
+    if !verify::inclusion(index, size, leaf, &hashes, &root) {
+        return Ok(ReceiptCheck::NotIncluded { checkpoint });
+    }
+    let proof = InclusionProof { index, size, leaf_hash: duijie_tlog::hex(leaf), root: checkpoint.root.clone(), hashes: hexes(&hashes) };
+    let row = store_log::rows(db, index, index + 1).await.map_err(Error::Store)?;
+    match row.first() {
+        Some(r) if store_log::entry_of(r).leaf_hash() == *leaf => Ok(ReceiptCheck::Included { checkpoint, proof }),
+        _ => Ok(ReceiptCheck::Altered { checkpoint, proof }),
+    }
+}

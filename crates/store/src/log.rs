@@ -292,6 +292,14 @@ pub async fn recompute(db: &Db, size: u64) -> Result<TreeCheck> {
     Ok(TreeCheck::Intact { size, root: root.root() })
 }
 
+/// The index and stored leaf hash of the newest audit row about one record.
+pub async fn latest_leaf_of(db: &Db, entity: &str, entity_id: &str) -> Result<Option<(u64, Hash)>> {
+    let sql = "SELECT seq FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT 1";
+    let seq: Option<i64> = on_db!(db, p => sqlx::query_scalar(sql).bind(entity).bind(entity_id).fetch_optional(p).await)?;
+    let Some(index) = seq.map(|s| (s - 1) as u64) else { return Ok(None) };
+    Ok(leaf(db, index).await?.map(|h| (index, h)))
+}
+
 /// A stored signed checkpoint.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredCheckpoint {

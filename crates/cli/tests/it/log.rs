@@ -11,7 +11,11 @@ use duijie_store::{Db, on_db, testing};
 use duijie_tlog::note::{self, Checkpoint, PrivateKey, PublicKey};
 use std::process::{Command, Output, Stdio};
 
-both!(log_api_serves_checkpoints_proofs_and_public_entries_without_a_token);
+both!(
+    log_api_serves_checkpoints_proofs_and_public_entries_without_a_token,
+    the_verify_page_says_whether_a_receipt_is_included_and_unchanged,
+    a_pairing_agreement_carries_a_receipt_that_the_verify_page_checks,
+);
 
 fn unhex(s: &str) -> reference::H {
     duijie_tlog::parse_hex(s).expect("hex hash")
@@ -292,4 +296,85 @@ async fn a_rewrite_with_every_later_hash_and_a_new_checkpoint_is_caught_by_the_h
     let fork = c.run(&["log", "verify", "--checkpoint", &c.path("new.cp"), "--key", &c.path("log.key.pub"), "--old-checkpoint", &c.path("held.cp"), "--proof", &c.path("consistency.json")]);
     assert_eq!(fork.status.code(), Some(1), "{}", text(&fork.stderr));
     assert!(text(&fork.stderr).contains("不一致"));
+}
+
+async fn the_verify_page_says_whether_a_receipt_is_included_and_unchanged(a: App) {
+    let page = |q: String| {
+        let a = &a;
+        async move { a.get(&format!("/public/verify{q}"), "").await }
+    };
+    let empty = page(String::new()).await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.body.contains("记录核验") && !empty.body.contains("verify-result"));
+    let d = reference_leaves(&a.t.db).await;
+    let receipt = |i: usize| format!("?index={i}&leaf={}", reference::hex(&d[i]));
+    assert!(page(receipt(3)).await.body.contains("尚未签发检查点"));
+    let key = PrivateKey::generate("duijie.test/log").unwrap();
+    let cp = duijie_app::log::sign_checkpoint(&a.t.db, &key).await.unwrap();
+
+    let ok = page(receipt(3)).await;
+    assert!(ok.body.contains("data-outcome=\"ok\"") && ok.body.contains("核验通过"), "{}: {}", a.backend(), ok.body);
+    assert!(ok.body.contains(&reference::hex(&reference::path(3, &d)[0])), "the proof is shown");
+    let wrong = page(format!("?index=4&leaf={}", reference::hex(&d[3]))).await;
+    assert!(wrong.body.contains("data-outcome=\"missing\""), "another entry's hash at this index");
+    let later = page(format!("?index={}&leaf={}", cp.size, reference::hex(&d[3]))).await;
+    assert!(later.body.contains("data-outcome=\"pending\""));
+    assert!(page("?index=x&leaf=12".into()).await.body.contains("请填写回执上的记录序号"));
+
+    // An operator edits the row behind the platform: the receipt no longer verifies.
+    let sql = match &a.t.db {
+        Db::Sqlite(_) => "DROP TRIGGER audit_log_no_update",
+        Db::Postgres(_) => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+    };
+    on_db!(&a.t.db, p => sqlx::query(sql).execute(p).await.map(|_| ())).unwrap();
+    on_db!(&a.t.db, p => sqlx::query("UPDATE audit_log SET entity_id = '999' WHERE seq = 4").execute(p).await.map(|_| ())).unwrap();
+    let altered = page(receipt(3)).await;
+    assert!(altered.body.contains("data-outcome=\"altered\"") && altered.body.contains("记录已被改动"), "{}", altered.body);
+}
+
+/// The agreement's `word/document.xml` (read with python3's own zipfile).
+fn docx_xml(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("agreement.docx");
+    std::fs::write(&file, bytes).unwrap();
+    let script = "import zipfile,sys; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read('word/document.xml').decode())";
+    let out = Command::new("python3").arg("-c").arg(script).arg(&file).output().expect("python3 reads the .docx package");
+    assert!(out.status.success(), "not a .docx: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+async fn a_pairing_agreement_carries_a_receipt_that_the_verify_page_checks(a: App) {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let everyone = duijie_domain::Principal::platform();
+    let (all, _) = duijie_store::pairing::list(&a.t.db, &everyone.scope(), &duijie_store::pairing::Filter::default(), 500, 0).await.unwrap();
+    let p = all.into_iter().find(|p| p.org_name == "演示·彝良县助学服务中心" && p.county_code == "530628").expect("demo pairing");
+    let (cookie, _) = a.login("yl_xz").await;
+    let res = a.router.clone().oneshot(Request::get(format!("/pairing/{}/agreement.docx", p.id)).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let xml = docx_xml(&res.into_body().collect().await.unwrap().to_bytes());
+    let line = xml.split("可验证日志回执：第 ").nth(1).expect("the agreement carries a receipt");
+    let (index, rest) = line.split_once(" 条 ").unwrap();
+    let leaf = &rest[..64];
+    // The receipt is the newest log entry about this pairing, by the documented encoding.
+    let rows = duijie_store::log::rows(&a.t.db, 0, duijie_store::log::size(&a.t.db).await.unwrap()).await.unwrap();
+    let newest = rows.iter().rfind(|r| r.entity == "pairing" && r.entity_id == p.id.to_string()).unwrap();
+    assert_eq!(index.parse::<i64>().unwrap(), newest.seq - 1);
+    assert_eq!(leaf, reference::hex(&reference::leaf(&duijie_store::log::entry_of(newest).encode())));
+
+    let key = PrivateKey::generate("duijie.test/log").unwrap();
+    duijie_app::log::sign_checkpoint(&a.t.db, &key).await.unwrap();
+    let check = a.get(&format!("/public/verify?index={index}&leaf={leaf}"), "").await;
+    assert!(check.body.contains("data-outcome=\"ok\""), "{}: {}", a.backend(), check.body);
+    // An operator changes that row in the database: the receipt no longer verifies.
+    let sql = match &a.t.db {
+        Db::Sqlite(_) => "DROP TRIGGER audit_log_no_update",
+        Db::Postgres(_) => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+    };
+    on_db!(&a.t.db, p => sqlx::query(sql).execute(p).await.map(|_| ())).unwrap();
+    on_db!(&a.t.db, q => sqlx::query("UPDATE audit_log SET after_json = '{}' WHERE seq = $1").bind(newest.seq).execute(q).await.map(|_| ())).unwrap();
+    let check = a.get(&format!("/public/verify?index={index}&leaf={leaf}"), "").await;
+    assert!(check.body.contains("data-outcome=\"altered\""), "{}", check.body);
 }

@@ -20,6 +20,9 @@ CREATE TABLE log_nodes (
     PRIMARY KEY (level, idx)
 );
 
+-- A record's receipt is the leaf of its newest audit row.
+CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, seq);
+
 -- Signed checkpoints (C2SP tlog-checkpoint in a signed note), newest last.
 CREATE TABLE log_checkpoints (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
