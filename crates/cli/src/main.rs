@@ -319,24 +319,7 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
             }
         }
     });
-    match (verifiable::signing_key(settings)?, settings.log_checkpoint_interval_secs) {
-        (Some(key), secs) if secs > 0 => {
-            let db = state.db.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
-                loop {
-                    tick.tick().await;
-                    match duijie_app::log::sign_if_grown(&db, &key).await {
-                        Ok(Some(cp)) => tracing::info!("已签名日志检查点：共 {} 条记录", cp.size),
-                        Ok(None) => {}
-                        Err(e) => tracing::warn!("签名日志检查点失败：{e:?}"),
-                    }
-                }
-            });
-        }
-        (Some(_), _) => {}
-        (None, _) => tracing::warn!("未配置日志签名密钥（duijie log keygen），不签名检查点"),
-    }
+    verifiable::spawn_checkpoints(settings, state.db.clone())?;
     let app = duijie_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     Ok(0)

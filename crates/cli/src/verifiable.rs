@@ -71,6 +71,31 @@ pub fn signing_key(s: &Settings) -> Result<Option<PrivateKey>> {
     Ok(Some(PrivateKey::parse(&text)?))
 }
 
+/// The server's one checkpoint task: every `log_checkpoint_interval_secs`, a
+/// checkpoint if the log grew (the first at start). Without a key it only says so.
+pub fn spawn_checkpoints(settings: &Settings, db: Db) -> Result<()> {
+    let Some(key) = signing_key(settings)? else {
+        tracing::warn!("未配置日志签名密钥（duijie log keygen），不签名检查点");
+        return Ok(());
+    };
+    let secs = settings.log_checkpoint_interval_secs;
+    if secs == 0 {
+        return Ok(());
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
+        loop {
+            tick.tick().await;
+            match duijie_app::log::sign_if_grown(&db, &key).await {
+                Ok(Some(cp)) => tracing::info!("已签名日志检查点：共 {} 条记录", cp.size),
+                Ok(None) => {}
+                Err(e) => tracing::warn!("签名日志检查点失败：{e:?}"),
+            }
+        }
+    });
+    Ok(())
+}
+
 fn read(path: &str) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("无法读取 {path}"))
 }

@@ -100,6 +100,17 @@ async fn log_api_serves_checkpoints_proofs_and_public_entries_without_a_token(a:
     for r in rows.iter().filter(|r| r.actor_id.is_some()) {
         assert!(!page.body.contains(&format!("\"{}\"", r.actor)), "who acted is not published");
     }
+    // The server's interval task signs only when the log grew.
+    assert!(duijie_app::log::sign_if_grown(&a.t.db, &key).await.unwrap().is_none(), "nothing new, nothing signed");
+    let mut tx = a.t.db.begin().await.unwrap();
+    duijie_store::audit::append(&mut tx, &duijie_store::Actor::system("测试"), duijie_store::audit::Change {
+        region: "53", action: "designation.add", entity: "designation", entity_id: "1", before: None, after: None,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let grown = duijie_app::log::sign_if_grown(&a.t.db, &key).await.unwrap().expect("the log grew");
+    assert_eq!(grown.size as u64, cp.size + 1);
     let doc = a.api("GET", "/api/openapi.json", None, None).await.json();
     for path in ["/api/v1/public/log/checkpoint", "/api/v1/public/log/proof/inclusion", "/api/v1/public/log/proof/consistency", "/api/v1/public/log/entries"] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} is described");
