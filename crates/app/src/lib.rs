@@ -14,11 +14,11 @@
 //!
 //! One module per area: [`regions_designations`], [`accounts`], [`registry`],
 //! [`actions_liaisons`], [`demand`] (demands, the supply library and matching),
-//! [`pairing`], [`inbox`], [`search`], [`todo`] (待办); [`derived`] keeps the catalogues and the
+//! [`pairing`], [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log); [`derived`] keeps the catalogues and the
 //! index in step with the database, [`files`] names and recognises uploads, and [`schema`] describes the inputs'
 //! numeric fields to the API. The areas that come next get their own module here
 //! beside them: `reports` (reporting), `cases` and `portal` (cases and the
-//! public portal), `supervision`, and `log` (the verifiable log).
+//! public portal) and `supervision`.
 
 pub mod accounts;
 pub mod actions_liaisons;
@@ -26,6 +26,7 @@ pub mod demand;
 pub mod derived;
 pub mod files;
 pub mod inbox;
+pub mod log;
 pub mod pairing;
 pub mod pickers;
 pub mod registry;

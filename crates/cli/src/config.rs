@@ -42,6 +42,12 @@ pub struct Settings {
     pub import_max_uncompressed_mb: u64,
     /// Most entries an imported .xlsx package may contain.
     pub import_max_zip_entries: usize,
+    /// The SM2 key that signs the log's checkpoints (the text of the key file); if empty, read from `log_key_file`.
+    pub log_key: String,
+    /// Where the log's signing key is kept when `log_key` is empty (`duijie log keygen` writes it).
+    pub log_key_file: String,
+    /// Seconds between checkpoints signed by the server (only when the log grew); 0 turns it off.
+    pub log_checkpoint_interval_secs: u64,
 }
 
 impl Settings {
@@ -79,6 +85,9 @@ impl Default for Settings {
             import_max_columns: limits.max_columns,
             import_max_uncompressed_mb: limits.max_uncompressed_bytes / (1024 * 1024),
             import_max_zip_entries: limits.max_zip_entries,
+            log_key: String::new(),
+            log_key_file: "data/log.key".into(),
+            log_checkpoint_interval_secs: 300,
         }
     }
 }
@@ -105,7 +114,7 @@ pub fn load(file: Option<&str>, database: Option<String>, addr: Option<String>) 
     fig = fig
         .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "trust_proxy", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir",
             "import_max_rows_registry", "import_max_rows_designations", "import_max_rows_demands", "import_max_rows_pairing",
-            "import_max_columns", "import_max_uncompressed_mb", "import_max_zip_entries",
+            "import_max_columns", "import_max_uncompressed_mb", "import_max_zip_entries", "log_key", "log_key_file", "log_checkpoint_interval_secs",
         ]))
         .merge(Serialized::defaults(Flags { database_url: database, addr }));
     Ok(fig.extract()?)

@@ -7,6 +7,7 @@
 mod config;
 mod import;
 mod plan;
+mod verifiable;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -46,6 +47,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// The verifiable log: signing key, checkpoints, export, offline verification.
+    Log {
+        #[command(subcommand)]
+        command: verifiable::LogCommand,
     },
     /// Check the audit trail.
     Audit {
@@ -143,10 +149,16 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the SM3 chain; exit 1 at the first broken link.
+    /// Walk the SM3 chain, then check the log tree against the newest (or a held) signed checkpoint; exit 1 at the first break.
     Verify {
         #[arg(long)]
         json: bool,
+        /// A signed checkpoint kept outside the platform (checked instead of the newest stored one).
+        #[arg(long)]
+        checkpoint: Option<String>,
+        /// The public key file (default: the public half of the configured signing key).
+        #[arg(long)]
+        key: Option<String>,
     },
 }
 
@@ -197,23 +209,27 @@ async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Serve { demo, .. } => serve(&settings, demo).await,
         Command::User { command } => user(&settings, command).await,
-        Command::Audit { command: AuditCommand::Verify { json } } => {
+        Command::Audit { command: AuditCommand::Verify { json, checkpoint, key } } => {
             let db = open(&settings).await?;
             let v = audit::verify(&db).await?;
             if json {
                 println!("{}", serde_json::to_string(&v)?);
             }
-            match v {
+            let chain_ok = match v {
                 Verification::Intact { rows } => {
                     eprintln!("审计链完整：共 {rows} 条记录");
-                    Ok(0)
+                    true
                 }
                 Verification::Broken { seq, reason } => {
                     eprintln!("审计链在第 {seq} 条记录处断开：{reason}");
-                    Ok(1)
+                    false
                 }
-            }
+            };
+            let (tree_ok, line) = verifiable::check_tree(&db, &settings, checkpoint.as_deref(), key.as_deref()).await?;
+            eprintln!("{line}");
+            Ok(if chain_ok && tree_ok { 0 } else { 1 })
         }
+        Command::Log { command } => verifiable::run(&settings, command).await,
         Command::Regions { command: RegionsCommand::LoadVillages } => {
             let db = open(&settings).await?;
             let started = Instant::now();
@@ -303,6 +319,7 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
             }
         }
     });
+    verifiable::spawn_checkpoints(settings, state.db.clone())?;
     let app = duijie_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     Ok(0)

@@ -831,6 +831,37 @@ async fn every_form_sent_empty_says_what_is_wrong_where_it_can_be_seen() {
 }
 
 /// Two villages of 洛泽河镇 (the test database holds regions down to townships).
+/// Anyone pastes a receipt on the public 核验 page and sees it proved against
+/// the signed checkpoint; after an operator edits that row in the database the
+/// page says the record was changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_verifies_on_the_public_page_until_its_row_is_edited() {
+    browse(Script::On, |c, base, db| async move {
+        let key = duijie_tlog::note::PrivateKey::generate("duijie.test/log").unwrap();
+        duijie_app::log::sign_checkpoint(&db, &key).await.unwrap();
+        let leaf = duijie_tlog::hex(&duijie_store::log::leaf(&db, 3).await.unwrap().unwrap());
+        c.goto(&format!("{base}/public/demands")).await.unwrap();
+        click(&c, "#public-verify-link").await;
+        fill(&c, "#verify-form input[name=index]", "3").await;
+        fill(&c, "#verify-form input[name=leaf]", &leaf).await;
+        click(&c, "#verify-form button[type=submit]").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#verify-result")).await.expect("a result");
+        let result = text(&c, "#verify-result").await;
+        assert!(result.contains("核验通过"), "{result}");
+        assert!(!texts(&c, "#verify-proof li").await.is_empty(), "the proof is shown");
+        let url = c.current_url().await.unwrap();
+        if let duijie_store::Db::Sqlite(p) = &db {
+            sqlx::query("DROP TRIGGER audit_log_no_update").execute(p).await.unwrap();
+            sqlx::query("UPDATE audit_log SET entity_id = 'x' WHERE seq = 4").execute(p).await.unwrap();
+        }
+        c.goto(url.as_str()).await.unwrap();
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#verify-result")).await.expect("a result");
+        let result = text(&c, "#verify-result").await;
+        assert!(result.contains("记录已被改动"), "{result}");
+    })
+    .await;
+}
+
 async fn add_villages(db: &duijie_store::Db) {
     let row = |code: &str, name: &str| duijie_store::regions::RegionRow { code: code.into(), name: name.into(), level: "village".into(), parent_code: "530628102".into() };
     let mut tx = db.begin().await.unwrap();

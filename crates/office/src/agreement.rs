@@ -85,6 +85,8 @@ pub struct Agreement {
     pub term_end: String,
     /// Signing deadline, e.g. "2026年12月31日"; may be empty.
     pub sign_deadline: String,
+    /// The verifiable log's receipt of the record ("第 128 条 3f5a…"); may be empty.
+    pub receipt: String,
 }
 
 const TITLE: &str = "结对帮扶协议书";
@@ -394,6 +396,13 @@ pub fn agreement_docx(a: &Agreement) -> Result<Vec<u8>, OfficeError> {
                 .line_spacing(LineSpacing::new().line_rule(LineSpacingType::Auto).line(360).before(240)),
         );
     }
+    if !a.receipt.is_empty() {
+        doc = doc.add_paragraph(
+            Paragraph::new()
+                .line_spacing(LineSpacing::new().before(360))
+                .add_run(body_run(format!("可验证日志回执：{}（可在平台“记录核验”页面 /public/verify 核验）", a.receipt)).size(TABLE_SIZE)),
+        );
+    }
     let mut out = Cursor::new(Vec::new());
     doc.build().pack(&mut out).map_err(|e| OfficeError::WriteDocx(e.to_string()))?;
     Ok(out.into_inner())
@@ -434,6 +443,7 @@ mod tests {
             term_start: "2026年01月01日".into(),
             term_end: "2027年12月31日".into(),
             sign_deadline: "2026年12月31日".into(),
+            receipt: "第 128 条 3f5a0c".into(),
         }
     }
 
@@ -498,6 +508,7 @@ mod tests {
             "甲方（盖章）",
             "乙方（盖章）",
             "____年__月__日",
+            "可验证日志回执：第 128 条 3f5a0c",
             "宋体",
             "仿宋",
         ] {

@@ -9,6 +9,8 @@
 //!   take its row lock first, so appends are serialised on both backends, and
 //!   removing rows from the end is detected by comparing with the head.
 //! - [`verify`] reports the first broken link.
+//! - Each row is also the next leaf of the verifiable log ([`crate::log`]),
+//!   added in the same transaction under the same lock.
 
 use crate::db::{Db, Tx};
 use crate::{Result, on_db, on_tx, on_tx_exec};
@@ -99,7 +101,7 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<()
         .execute(c).await)?;
     let head = "UPDATE audit_head SET hash = $1 WHERE id = 1";
     on_tx_exec!(tx, c => sqlx::query(head).bind(&row.hash).execute(c).await)?;
-    Ok(())
+    crate::log::add_leaf(tx, &row).await
 }
 
 /// The result of checking the chain.

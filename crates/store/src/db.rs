@@ -2,7 +2,8 @@
 //!
 //! Guarantees: `Db::connect` selects the backend from the URL (`postgres://` or
 //! `postgresql://` for PostgreSQL, `sqlite:` or a plain path for SQLite, whose
-//! parent directory is created), applies that backend's migrations, and turns on
+//! parent directory is created), applies that backend's migrations, carries
+//! audit rows that are not yet leaves over into the verifiable log, and turns on
 //! the settings the rest of the code relies on (SQLite: WAL, foreign keys, a busy
 //! timeout, and write transactions that take the write lock at BEGIN so that two
 //! writers never deadlock on an upgrade).
@@ -221,6 +222,11 @@ impl Db {
             }
         };
         db.migrate().await?;
+        // Audit rows written before the verifiable log existed become its first leaves.
+        let carried = crate::log::catch_up(&db).await?;
+        if carried > 0 {
+            tracing::info!(carried, "审计记录已接入可验证日志");
+        }
         Ok(db)
     }
 

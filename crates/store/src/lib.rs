@@ -26,6 +26,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod inbox;
 pub mod liaisons;
+pub mod log;
 pub mod demo;
 pub mod orgs;
 pub mod pairing;

@@ -17,6 +17,9 @@ use duijie_store::sessions::{self, Kind};
 use duijie_store::users::{self, Login, UserChange};
 use duijie_store::{Actor, Db, Tx, on_db, testing};
 
+#[path = "../../tlog/tests/reference/mod.rs"]
+mod reference;
+
 async fn sqlite() -> testing::TestDb {
     testing::fresh_sqlite().await.expect("sqlite test database")
 }
@@ -68,6 +71,10 @@ both!(
     county_bureaus_are_told_once_when_an_unmatched_demand_is_about_to_expire,
     an_idempotency_key_keeps_its_answer_for_the_same_request_only,
     a_stored_value_no_type_accepts_is_an_error_never_a_default,
+    log_roots_and_proofs_equal_an_independent_rfc9162_tree,
+    log_carries_over_audit_rows_without_leaves_once,
+    log_leaf_indexes_are_unique_and_gap_free_by_the_schema,
+    log_concurrent_audited_writes_stay_one_gap_free_tree,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -1596,4 +1603,120 @@ async fn a_team_is_written_at_once_and_its_invariants_are_the_databases(db: &Db)
     // A pairing of another team, or none, is not signed through this one.
     let mut tx = db.begin().await.unwrap();
     assert!(team::attach_signed(&mut tx, &county_officer(), id + 1, &ids, "协议.pdf", "application/pdf", PDF).await.is_err());
+}
+
+/// Every leaf hash the audit rows give, computed by the test's own RFC 9162
+/// code from the entry encoding (docs/verifiable-log.md).
+async fn reference_leaves(db: &Db) -> Vec<reference::H> {
+    let n = duijie_store::log::size(db).await.unwrap();
+    let rows = duijie_store::log::rows(db, 0, n).await.unwrap();
+    assert_eq!(rows.len() as u64, n, "one leaf per audit row");
+    rows.iter().map(|r| reference::leaf(&duijie_store::log::entry_of(r).encode())).collect()
+}
+
+async fn log_roots_and_proofs_equal_an_independent_rfc9162_tree(db: &Db) {
+    some_audited_writes(db).await;
+    let d = reference_leaves(db).await;
+    let n = d.len();
+    assert!(n > 20, "reference and demo data are audited");
+    let audit_rows = count(db, "SELECT COUNT(*) FROM audit_log").await;
+    assert_eq!(n as i64, audit_rows);
+    for size in [1, 2, 3, n / 2, n - 1, n] {
+        assert_eq!(duijie_store::log::root(db, size as u64).await.unwrap(), reference::mth(&d[..size]), "root at {size}");
+        for index in [0, size / 3, size - 1] {
+            let p = duijie_store::log::inclusion(db, index as u64, size as u64).await.unwrap();
+            assert_eq!(p, reference::path(index, &d[..size]), "inclusion {index} in {size}");
+        }
+        for from in [1, size / 2 + 1, size] {
+            let p = duijie_store::log::consistency(db, from as u64, size as u64).await.unwrap();
+            assert_eq!(p, reference::proof(from, &d[..size]), "consistency {from} → {size}");
+        }
+    }
+    assert!(duijie_store::log::inclusion(db, 0, n as u64 + 1).await.is_err(), "no proof beyond the tree");
+}
+
+async fn drop_log_guards(db: &Db) {
+    match db {
+        Db::Sqlite(p) => {
+            for t in ["log_leaves_no_update", "log_leaves_no_delete", "log_nodes_no_update", "log_nodes_no_delete"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {t}"))).execute(p).await.unwrap();
+            }
+        }
+        Db::Postgres(p) => {
+            sqlx::query("ALTER TABLE log_leaves DISABLE TRIGGER log_leaves_no_change").execute(p).await.unwrap();
+            sqlx::query("ALTER TABLE log_nodes DISABLE TRIGGER log_nodes_no_change").execute(p).await.unwrap();
+        }
+    }
+}
+
+async fn log_carries_over_audit_rows_without_leaves_once(db: &Db) {
+    some_audited_writes(db).await;
+    let before = reference_leaves(db).await;
+    // The state a database migrated to 0010 starts in: audit rows, no tree.
+    drop_log_guards(db).await;
+    on_db!(db, p => sqlx::query("DELETE FROM log_nodes").execute(p).await.map(|_| ())).unwrap();
+    on_db!(db, p => sqlx::query("DELETE FROM log_leaves").execute(p).await.map(|_| ())).unwrap();
+    assert_eq!(duijie_store::log::size(db).await.unwrap(), 0);
+    let added = duijie_store::log::catch_up(db).await.unwrap();
+    assert_eq!(added as usize, before.len());
+    assert_eq!(duijie_store::log::catch_up(db).await.unwrap(), 0, "idempotent");
+    assert_eq!(reference_leaves(db).await, before);
+    let n = before.len() as u64;
+    assert_eq!(duijie_store::log::root(db, n).await.unwrap(), reference::mth(&before));
+    assert_eq!(duijie_store::log::inclusion(db, 5, n).await.unwrap(), reference::path(5, &before));
+    // An audited write that finds its predecessor missing carries the rest over itself.
+    let nodes_from = |level: i64| (n - 10) as i64 >> level;
+    for level in 1..64i64 {
+        on_db!(db, p => sqlx::query("DELETE FROM log_nodes WHERE level = $1 AND idx >= $2").bind(level).bind(nodes_from(level)).execute(p).await.map(|_| ())).unwrap();
+    }
+    for idx in (n - 10..n).rev() {
+        on_db!(db, p => sqlx::query("DELETE FROM log_leaves WHERE idx = $1").bind(idx as i64).execute(p).await.map(|_| ())).unwrap();
+    }
+    some_audited_writes(db).await;
+    let after = reference_leaves(db).await;
+    assert_eq!(after.len(), before.len() + 3);
+    assert_eq!(after[..before.len()], before[..]);
+    assert_eq!(duijie_store::log::root(db, after.len() as u64).await.unwrap(), reference::mth(&after));
+    // Opening the database again finds nothing to carry over.
+    assert_eq!(duijie_store::log::catch_up(db).await.unwrap(), 0);
+}
+
+async fn log_leaf_indexes_are_unique_and_gap_free_by_the_schema(db: &Db) {
+    let n = duijie_store::log::size(db).await.unwrap() as i64;
+    let insert = "INSERT INTO log_leaves (idx, prev_idx, hash) VALUES ($1, $2, 'x')";
+    let gap = on_db!(db, p => sqlx::query(insert).bind(n + 1).bind(n).execute(p).await.map(|_| ()));
+    assert!(gap.is_err(), "a leaf after a missing one is refused");
+    let no_prev = on_db!(db, p => sqlx::query(insert).bind(n).bind(None::<i64>).execute(p).await.map(|_| ()));
+    assert!(no_prev.is_err(), "only leaf 0 has no predecessor");
+    let twice = on_db!(db, p => sqlx::query(insert).bind(n - 1).bind(n - 2).execute(p).await.map(|_| ()));
+    assert!(twice.is_err(), "an index is used once");
+    let change = on_db!(db, p => sqlx::query("UPDATE log_leaves SET hash = 'x' WHERE idx = 0").execute(p).await.map(|_| ()));
+    assert!(change.is_err(), "leaves are append-only");
+    let remove = on_db!(db, p => sqlx::query("DELETE FROM log_nodes WHERE level = 1 AND idx = 0").execute(p).await.map(|_| ()));
+    assert!(remove.is_err(), "nodes are append-only");
+}
+
+async fn log_concurrent_audited_writes_stay_one_gap_free_tree(db: &Db) {
+    let start = duijie_store::log::size(db).await.unwrap();
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..8 {
+                let mut tx = db.begin().await.unwrap();
+                let id = format!("{w}-{i}");
+                audit::append(&mut tx, &officer(), Change { region: "53", action: "test.race", entity: "test", entity_id: &id, before: None, after: None })
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(duijie_store::log::size(db).await.unwrap(), start + 48);
+    let d = reference_leaves(db).await;
+    assert_eq!(duijie_store::log::root(db, d.len() as u64).await.unwrap(), reference::mth(&d));
+    assert!(matches!(audit::verify(db).await.unwrap(), Verification::Intact { .. }));
 }

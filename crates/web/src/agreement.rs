@@ -8,6 +8,8 @@
 //! has both consents; the caller has opened the team
 //! (`duijie_app::pairing::team::visible`); it names the lead as 甲方, every
 //! member with its county and share, and the counties' bureaus as 乙方.
+//! Each carries the verifiable log's receipt of the record's newest change
+//! (entry index and leaf hash), which the public 核验 page checks.
 
 use crate::format::{fmt_date, wan_or_empty};
 use crate::{AppError, AppState};
@@ -15,6 +17,12 @@ use chrono::NaiveDate;
 use duijie_app::pairing::batch_issuer;
 use duijie_domain::pairing::{Kind, Status};
 use duijie_store::pairing::{self, Pairing};
+
+/// The receipt line of a record: its newest log entry (empty before any).
+async fn receipt(state: &AppState, entity: &str, id: i64) -> Result<String, AppError> {
+    let r = duijie_app::log::receipt_of(&state.db, entity, id).await?;
+    Ok(r.map(|r| format!("第 {} 条 {}", r.index, r.leaf_hash)).unwrap_or_default())
+}
 
 /// The agreement (协议书) of a pairing as a `.docx`.
 pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, AppError> {
@@ -75,6 +83,7 @@ pub async fn agreement_docx(state: &AppState, p: &Pairing) -> Result<Vec<u8>, Ap
         term_start: fmt(&p.term_start),
         term_end: fmt(&p.term_end),
         sign_deadline: fmt(&batch.sign_deadline),
+        receipt: receipt(state, "pairing", p.id).await?,
     };
     duijie_office::agreement::agreement_docx(&a).map_err(|e| AppError::Internal(e.to_string()))
 }
@@ -135,6 +144,7 @@ pub async fn team_agreement_docx(state: &AppState, t: &duijie_store::pairing::te
         term_start: fmt(&lead_pairing.term_start),
         term_end: fmt(&lead_pairing.term_end),
         sign_deadline: fmt(&batch.sign_deadline),
+        receipt: receipt(state, "pairing_team", t.id).await?,
     };
     duijie_office::agreement::agreement_docx(&a).map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -20,6 +20,7 @@ mod demand_web;
 mod hostile_files;
 mod http;
 mod inbox_web;
+mod log;
 mod orgs_web;
 mod pickers;
 mod pairing_api;

@@ -4,7 +4,8 @@
 //! Guarantees: every route is registered through `utoipa_axum::routes!`, so
 //! `/api/openapi.json` describes every route that exists; every route but
 //! `POST /api/v1/auth/token` and the public lists under `/api/v1/public/`
-//! (published demands and offers, without personal data) requires a bearer token; errors are
+//! (published demands and offers, without personal data; the verifiable log's
+//! checkpoint, proofs and public entries) requires a bearer token; errors are
 //! `{code, message, fields, request_id}` with a Chinese message, whatever
 //! refused the request: the handler, the bearer token, or the extractors of
 //! this module ([`ApiJson`], [`Path`], [`Query`]) for a body, path or query
@@ -15,6 +16,7 @@
 pub mod auth;
 pub mod demand;
 pub mod inbox;
+pub mod log;
 pub mod orgs;
 pub mod pairing;
 pub mod regions;
@@ -58,7 +60,8 @@ use utoipa_axum::routes;
         (name = "registry", description = "专项行动报名与联络员"),
         (name = "inbox", description = "站内消息"),
         (name = "demands", description = "需求项目库、供给项目库、供需对接与对接成功率"),
-        (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案")
+        (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案"),
+        (name = "log", description = "可验证日志：签名检查点、包含证明与一致性证明（无需令牌）")
     )
 )]
 struct ApiDoc;
@@ -93,6 +96,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(demand::routes())
         .merge(search::routes())
         .merge(pairing::routes())
+        .merge(log::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

@@ -21,6 +21,7 @@ pub mod pairing;
 pub mod pickers;
 pub mod regions;
 pub mod search;
+pub mod verify;
 
 // The display helpers and the date of today, by the paths page modules use.
 pub use crate::format::{fmt_date, fmt_time, wan};
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(import_errors::router())
         .merge(search::router())
         .merge(pairing::router())
+        .merge(verify::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.
