@@ -361,7 +361,7 @@ async fn a_pairing_agreement_carries_a_receipt_that_the_verify_page_checks(a: Ap
     use tower::ServiceExt;
     let everyone = duijie_domain::Principal::platform();
     let (all, _) = duijie_store::pairing::list(&a.t.db, &everyone.scope(), &duijie_store::pairing::Filter::default(), 500, 0).await.unwrap();
-    let p = all.into_iter().find(|p| p.org_name == "演示·彝良县助学服务中心" && p.county_code == "530628").expect("demo pairing");
+    let p = all.into_iter().find(|p| p.org_name == "演示·彝良县助学服务中心" && p.county_code.as_str() == "530628").expect("demo pairing");
     let (cookie, _) = a.login("yl_xz").await;
     let res = a.router.clone().oneshot(Request::get(format!("/pairing/{}/agreement.docx", p.id)).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(res.status(), 200);
