@@ -29,6 +29,7 @@ pub mod liaisons;
 pub mod demo;
 pub mod orgs;
 pub mod pairing;
+pub mod projects;
 pub mod reference;
 pub mod regions;
 pub mod search;

@@ -17,6 +17,7 @@ pub mod demand;
 pub mod inbox;
 pub mod orgs;
 pub mod pairing;
+pub mod projects;
 pub mod regions;
 pub mod registry;
 pub mod search;
@@ -58,7 +59,8 @@ use utoipa_axum::routes;
         (name = "registry", description = "专项行动报名与联络员"),
         (name = "inbox", description = "站内消息"),
         (name = "demands", description = "需求项目库、供给项目库、供需对接与对接成功率"),
-        (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案")
+        (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案"),
+        (name = "projects", description = "帮扶项目：录入、进展与佐证、受益方确认")
     )
 )]
 struct ApiDoc;
@@ -93,6 +95,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(demand::routes())
         .merge(search::routes())
         .merge(pairing::routes())
+        .merge(projects::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

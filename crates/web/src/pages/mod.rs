@@ -19,6 +19,7 @@ pub mod login;
 pub mod orgs;
 pub mod pairing;
 pub mod pickers;
+pub mod projects;
 pub mod regions;
 pub mod search;
 
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(import_errors::router())
         .merge(search::router())
         .merge(pairing::router())
+        .merge(projects::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.
