@@ -93,7 +93,7 @@ fn post(path: String, token: &str, body: Value) -> Request<Body> {
 pub async fn assert_invariants(db: &Db) {
     let checks: [(&str, &'static str); 8] = [
         ("a demand with two confirmed matches", "SELECT COUNT(*) FROM (SELECT demand_id FROM matches WHERE status = 'confirmed' GROUP BY demand_id HAVING COUNT(*) > 1) x"),
-        ("a demand with two projects", "SELECT COUNT(*) FROM (SELECT demand_id FROM projects GROUP BY demand_id HAVING COUNT(*) > 1) x"),
+        ("a demand with two projects", "SELECT COUNT(*) FROM (SELECT demand_id FROM projects WHERE demand_id IS NOT NULL GROUP BY demand_id HAVING COUNT(*) > 1) x"),
         ("an organisation with two pending takes of one demand", "SELECT COUNT(*) FROM (SELECT demand_id FROM matches WHERE status = 'pending' GROUP BY demand_id, org_id HAVING COUNT(*) > 1) x"),
         ("an offer confirmed beyond its capacity", "SELECT COUNT(*) FROM offers f WHERE (SELECT COUNT(*) FROM matches m WHERE m.offer_id = f.id AND m.status = 'confirmed') > f.capacity"),
         ("an offer whose counter disagrees", "SELECT COUNT(*) FROM offers f WHERE (SELECT COUNT(*) FROM matches m WHERE m.offer_id = f.id AND m.status = 'confirmed') <> f.taken"),
