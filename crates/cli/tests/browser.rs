@@ -866,6 +866,7 @@ async fn an_organisation_records_a_project_from_a_phone_and_the_county_confirms_
         click(&c, "#save-progress").await;
         assert_eq!(wait_for_toast(&c).await, "进展已添加");
         assert_eq!(text(&c, "#project-status").await, "实施中");
+        assert_eq!(text(&c, "#people").await, "2", "figures left empty in the update keep the recorded ones");
         let step = text(&c, ".progress-step").await;
         assert!(step.contains("首月供餐 22 天") && step.contains("1.50"), "the timeline shows the update: {step:?}");
         c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(".progress-step img.thumb")).await.expect("the picture is shown on the timeline");

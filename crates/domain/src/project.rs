@@ -277,16 +277,22 @@ impl NewProject {
     }
 }
 
-/// A progress update as checked: the date, what was done, and the figures so far.
+/// A progress update as checked: the date, what was done, and the figures so
+/// far — each `None` when left empty, which keeps the project's current figure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewProgress {
     /// ISO date.
     pub on: String,
     pub note: String,
     /// Cumulative funds spent so far, in fen.
-    pub funds_fen: i64,
-    pub people: i64,
-    pub beneficiaries: i64,
+    pub funds_fen: Option<i64>,
+    pub people: Option<i64>,
+    pub beneficiaries: Option<i64>,
+}
+
+/// `None` for an empty field, else what `parse` reads.
+fn unless_empty<T>(text: &str, parse: impl FnOnce(&str) -> Result<T, FieldError>) -> Result<Option<T>, FieldError> {
+    if text.trim().is_empty() { Ok(None) } else { parse(text).map(Some) }
 }
 
 impl NewProgress {
@@ -294,9 +300,9 @@ impl NewProgress {
     pub fn parse(on: &str, note: &str, funds_wan: &str, people: &str, beneficiaries: &str, today: chrono::NaiveDate) -> Result<NewProgress, Vec<FieldError>> {
         let mut errors = Vec::new();
         let on = keep(&mut errors, parse_day("on", "日期", on), String::new());
-        let funds_fen = keep(&mut errors, parse_money("funds_wan", "累计投入资金", funds_wan), 0);
-        let people = keep(&mut errors, parse_count("people", "累计投入人员数", people), 0);
-        let beneficiaries = keep(&mut errors, parse_count("beneficiaries", "累计受益人数", beneficiaries), 0);
+        let funds_fen = keep(&mut errors, unless_empty(funds_wan, |t| parse_money("funds_wan", "累计投入资金", t)), None);
+        let people = keep(&mut errors, unless_empty(people, |t| parse_count("people", "累计投入人员数", t)), None);
+        let beneficiaries = keep(&mut errors, unless_empty(beneficiaries, |t| parse_count("beneficiaries", "累计受益人数", t)), None);
         if on.is_empty() && !errors.iter().any(|e| e.field == "on") {
             errors.push(FieldError::new("on", "请填写进展日期"));
         } else if on > today.format("%Y-%m-%d").to_string() {
@@ -361,7 +367,9 @@ mod tests {
     fn progress_needs_a_date_not_in_the_future_and_a_note() {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
         let p = NewProgress::parse("2026-06-01", "采购课桌椅", "3.25", "4", "120", today).unwrap();
-        assert_eq!((p.funds_fen, p.people, p.beneficiaries), (3_250_000, 4, 120));
+        assert_eq!((p.funds_fen, p.people, p.beneficiaries), (Some(3_250_000), Some(4), Some(120)));
+        let kept = NewProgress::parse("2026-06-02", "回访", "", "", " ", today).unwrap();
+        assert_eq!((kept.funds_fen, kept.people, kept.beneficiaries), (None, None, None), "empty figures keep the project's");
         let e = NewProgress::parse("2026-07-01", " ", "三万", "", "", today).unwrap_err();
         let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["funds_wan", "on", "note"]);

@@ -309,7 +309,9 @@ pub async fn add_progress(tx: &mut Tx, actor: &Actor, id: i64, p: &NewProgress, 
         return Err(before.changed(format!("该项目{}，不能再添加进展", before.status().label())));
     }
     let now = crate::now();
-    let sql = "UPDATE projects SET actual_funds_fen = $1, people = $2, beneficiaries = $3, updated_at = $4, \
+    // An empty figure keeps the project's current one.
+    let sql = "UPDATE projects SET actual_funds_fen = COALESCE($1, actual_funds_fen), people = COALESCE($2, people), \
+               beneficiaries = COALESCE($3, beneficiaries), updated_at = $4, \
                started_at = COALESCE(started_at, $4), status = 'in_progress' WHERE id = $5 AND status IN ('planned', 'in_progress')";
     let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(p.funds_fen).bind(p.people).bind(p.beneficiaries).bind(now).bind(id).execute(c).await)?;
     if n == 0 {
@@ -320,18 +322,19 @@ pub async fn add_progress(tx: &mut Tx, actor: &Actor, id: i64, p: &NewProgress, 
     {
         crate::demand::step(tx, actor, d, duijie_domain::demand::Step::Start, "", now).await?;
     }
+    // The update keeps the figures as they stand after it.
+    let after = get_tx(tx, id).await?;
     let sql = "INSERT INTO project_progress (project_id, reported_on, note, funds_fen, people, beneficiaries, created_by, created_at) \
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id";
-    let progress: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(id).bind(&p.on).bind(&p.note).bind(p.funds_fen).bind(p.people)
-        .bind(p.beneficiaries).bind(&actor.unit).bind(now).fetch_one(c).await)?;
+    let progress: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(id).bind(&p.on).bind(&p.note).bind(after.actual_funds_fen).bind(after.people)
+        .bind(after.beneficiaries).bind(&actor.unit).bind(now).fetch_one(c).await)?;
     let sql = "INSERT INTO project_files (project_id, progress_id, file_name, content_type, bytes, uploaded_by, uploaded_at) VALUES ($1,$2,$3,$4,$5,$6,$7)";
     for f in files {
         on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(progress).bind(f.file_name).bind(f.content_type).bind(f.bytes).bind(&actor.unit).bind(now).execute(c).await)?;
     }
-    let after = get_tx(tx, id).await?;
     let names: Vec<&str> = files.iter().map(|f| f.file_name).collect();
-    let change = serde_json::json!({"progress_id": progress, "on": p.on, "note": p.note, "funds_fen": p.funds_fen, "people": p.people,
-        "beneficiaries": p.beneficiaries, "files": names, "status": after.status});
+    let change = serde_json::json!({"progress_id": progress, "on": p.on, "note": p.note, "funds_fen": after.actual_funds_fen, "people": after.people,
+        "beneficiaries": after.beneficiaries, "files": names, "status": after.status});
     audit::append(tx, actor, Change { region: &before.region_code, action: "project.progress", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(change) }).await?;
     if let Some(region) = before.region() {
         let notice = Notice {

@@ -1599,7 +1599,7 @@ async fn a_project_changes_state_only_from_the_state_it_was_in(db: &Db) {
     let record = |title: &str| Recorded { org_id: org, source: Source::Direct, pairing_id: None, project: NewProject { title: title.into(), ..project.clone() }, is_demo: false };
     let org_actor = Actor { user_id: None, name: "org_yl".into(), unit: "彝良县助学服务中心".into() };
     let county = Actor { user_id: None, name: "yl_xz".into(), unit: "彝良县乡村振兴局".into() };
-    let step = NewProgress { on: "2026-06-01".into(), note: "完工".into(), funds_fen: 900_000, people: 2, beneficiaries: 12 };
+    let step = NewProgress { on: "2026-06-01".into(), note: "完工".into(), funds_fen: Some(900_000), people: Some(2), beneficiaries: None };
     let mut tx = db.begin().await.unwrap();
     let id = projects::create(&mut tx, &org_actor, &record("存储测试项目")).await.unwrap();
     tx.commit().await.unwrap();
@@ -1613,7 +1613,7 @@ async fn a_project_changes_state_only_from_the_state_it_was_in(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let done = projects::confirm(&mut tx, &county, id).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!((done.status.as_str(), done.actual_funds_fen, done.confirmed_by.as_str()), ("done", 900_000, "彝良县乡村振兴局"));
+    assert_eq!((done.status.as_str(), done.actual_funds_fen, done.people, done.beneficiaries, done.confirmed_by.as_str()), ("done", 900_000, 2, 10, "彝良县乡村振兴局"), "an empty figure kept the recorded one");
     let audit_rows = "SELECT COUNT(*) FROM audit_log WHERE entity = 'project' AND action = 'project.confirm'";
     assert_eq!(count(db, audit_rows).await, 1);
     for attempt in 0..3 {
