@@ -14,7 +14,7 @@
 //!
 //! One module per area: [`regions_designations`], [`accounts`], [`registry`],
 //! [`actions_liaisons`], [`demand`] (demands, the supply library and matching),
-//! [`pairing`], [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log); [`derived`] keeps the catalogues and the
+//! [`pairing`], [`projects`] (帮扶项目 and their progress), [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log); [`derived`] keeps the catalogues and the
 //! index in step with the database, [`files`] names and recognises uploads, and [`schema`] describes the inputs'
 //! numeric fields to the API. The areas that come next get their own module here
 //! beside them: `reports` (reporting), `cases` and `portal` (cases and the
@@ -29,6 +29,7 @@ pub mod inbox;
 pub mod log;
 pub mod pairing;
 pub mod pickers;
+pub mod projects;
 pub mod registry;
 pub mod regions_designations;
 pub mod schema;

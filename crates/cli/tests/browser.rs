@@ -29,6 +29,9 @@
 //!   (已对接); the dashboard's 供需对接成功率 then counts one more published and
 //!   one more matched demand beside its definition; the demand page fits a
 //!   375 px phone;
+//! - projects: on a 375 px phone 演示·彝良县助学服务中心 records a project for
+//!   彝良县, adds progress with a picture (shown on the timeline), and
+//!   彝良县乡村振兴局 confirms it done (已完成, the office named);
 //! - every form people fill in, sent with every field empty, answers on the
 //!   form itself with at least one error, and every error is visible (next to
 //!   a field the page shows, or at the top);
@@ -761,6 +764,7 @@ async fn demand_recorded_approved_taken_and_confirmed_raises_the_success_rate() 
 const FORMS: &[(Option<&str>, &str, &str)] = &[
     (Some("yl_xz"), "/demands/new", "#demand-form"),
     (Some("org_yl"), "/offers/new", "#offer-form"),
+    (Some("org_yl"), "/projects/new", "#project-form"),
     (Some("yn_xz"), "/pairing/new", "#pairing-form"),
     (Some("org_yl"), "/pairing/new", "#pairing-form"),
     (Some("org_yl"), "/pairing/adjustments/new", "#adjust-form"),
@@ -826,6 +830,62 @@ async fn every_form_sent_empty_says_what_is_wrong_where_it_can_be_seen() {
             }
             expect_console_only(&c, &["status of 422", "status of 400"]).await;
         }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_records_a_project_from_a_phone_and_the_county_confirms_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let picture = dir.path().join("现场照片.png");
+    std::fs::write(&picture, ONE_PIXEL_PNG).unwrap();
+    with_browser(move |c, base| async move {
+        // 演示·彝良县助学服务中心, on a phone, records a project for 彝良县 …
+        c.set_window_size(375, 800).await.unwrap();
+        log_in(&c, &base, "org_yl").await;
+        c.goto(&format!("{base}/projects")).await.unwrap();
+        click(&c, "#new-project").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#project-form")).await.expect("录入帮扶项目 opens the form");
+        assert_fits_width(&c, "录入帮扶项目", 375).await;
+        fill(&c, "#title", "洛泽河镇小学营养午餐").await;
+        fill(&c, "#region", "530628").await;
+        c.find(Locator::Css("#nature")).await.unwrap().select_by_label("教育帮扶").await.expect("项目性质 offers 教育帮扶");
+        fill(&c, "#planned_funds_wan", "6").await;
+        fill(&c, "#people", "2").await;
+        fill(&c, "#beneficiaries", "40").await;
+        click(&c, "#save-project").await;
+        assert_eq!(wait_for_toast(&c).await, "帮扶项目已录入");
+        assert_eq!(text(&c, "#project-status").await, "计划中");
+        let url = c.current_url().await.unwrap();
+        let project_path = url.path().to_string();
+
+        // … adds progress with a picture from the site …
+        fill(&c, "#note", "首月供餐 22 天").await;
+        fill(&c, "#funds_wan", "1.5").await;
+        c.find(Locator::Css("#evidence")).await.unwrap().send_keys(&picture.display().to_string()).await.expect("choosing the picture");
+        click(&c, "#save-progress").await;
+        assert_eq!(wait_for_toast(&c).await, "进展已添加");
+        assert_eq!(text(&c, "#project-status").await, "实施中");
+        assert_eq!(text(&c, "#people").await, "2", "figures left empty in the update keep the recorded ones");
+        let step = text(&c, ".progress-step").await;
+        assert!(step.contains("首月供餐 22 天") && step.contains("1.50"), "the timeline shows the update: {step:?}");
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(".progress-step img.thumb")).await.expect("the picture is shown on the timeline");
+        assert_fits_width(&c, "帮扶项目详情", 375).await;
+        assert!(c.find(Locator::Css("#confirm-project")).await.is_err(), "the organisation cannot confirm its own project");
+        std::fs::create_dir_all(screenshot_dir()).unwrap();
+        std::fs::write(screenshot_dir().join("project-375.png"), c.screenshot().await.unwrap()).unwrap();
+        log_out(&c, &base).await;
+
+        // … and 彝良县乡村振兴局 confirms it done.
+        c.set_window_size(1280, 900).await.unwrap();
+        log_in(&c, &base, "yl_xz").await;
+        c.goto(&format!("{base}/projects?status=in_progress")).await.unwrap();
+        click(&c, &format!("a[href='{project_path}']")).await;
+        click(&c, "#confirm-project").await;
+        accept_confirm(&c, "确认该项目已完成吗？").await;
+        assert_eq!(wait_for_toast(&c).await, "已确认项目完成");
+        assert_eq!(text(&c, "#project-status").await, "已完成");
+        assert!(text(&c, "#confirmed").await.contains("彝良县"), "the confirming office is named");
     })
     .await;
 }

@@ -208,10 +208,21 @@ pub enum Action {
     /// organisation (officers sign each pairing of their county through
     /// `SignAgreement`).
     SignForTeam,
+    /// See a project (帮扶项目), its progress and evidence: its organisation,
+    /// and officers whose subtree holds the helped region.
+    ViewProject,
+    /// Record a project for this organisation: its own users only.
+    RecordProject,
+    /// Add progress to a project, or stop it: its organisation only.
+    EditProject,
+    /// Confirm a project done (受益方确认): the rural-revitalisation office
+    /// of the helped county (of the helped region itself when it lies above
+    /// county level), never an office above it nor the organisation.
+    ConfirmProject,
 }
 
 impl Action {
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 43] = [
         Action::ViewCoverage,
         Action::OpenDemandFile,
         Action::ViewOffer,
@@ -251,6 +262,10 @@ impl Action {
         Action::RecordOrgFacts,
         Action::ViewTeam,
         Action::SignForTeam,
+        Action::ViewProject,
+        Action::RecordProject,
+        Action::EditProject,
+        Action::ConfirmProject,
     ];
 }
 
@@ -277,6 +292,8 @@ pub enum Target<'a> {
     Adjustment { org_id: i64, target: &'a RegionCode, batch_region: &'a RegionCode },
     /// A group-pairing team: its lead organisation and the parties of each of its pairings.
     Team { lead_org_id: i64, pairings: &'a [TeamParty] },
+    /// A project: its organisation and the region it helps.
+    Project { org_id: i64, region: &'a RegionCode },
 }
 
 /// The parties of one pairing of a team ([`Target::Team`]).
@@ -581,6 +598,30 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             if in_subtree(r) { Allow } else { NotFound }
         }
+        (Action::ViewProject, Target::Project { org_id, region }) => {
+            if who.is_org(org_id) || in_subtree(region) { Allow } else { NotFound }
+        }
+        (Action::EditProject, Target::Project { org_id, .. }) => {
+            if decide(who, Action::ViewProject, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.is_org(org_id))
+        }
+        (Action::ConfirmProject, Target::Project { region, .. }) => {
+            if decide(who, Action::ViewProject, target) != Allow {
+                return NotFound;
+            }
+            // The helped county's own office: a village's or township's county, a county itself,
+            // or the helped region's own office when the project helps a prefecture or province.
+            let level = std::cmp::min(region.level(), Level::County);
+            permitted(in_subtree(region) && who.role == Role::RuralRevitalization && who.region.level() == level)
+        }
+        (Action::RecordProject, Target::Organization { id, .. }) => {
+            if decide(who, Action::ViewOrganization, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.is_org(id))
+        }
         _ => NotFound,
     }
 }
@@ -683,6 +724,10 @@ mod tests {
             (Role::Admin,               Action::ViewMatchStats,    Allow,     NotFound),
             (Role::Admin,         Action::ViewDemandParties, Allow,     NotFound),
             (Role::Admin,         Action::RecordOrgFacts,    Allow,     NotFound),
+            (Role::Admin, Action::ViewProject, Allow, NotFound),
+            (Role::Admin, Action::RecordProject, Forbidden, NotFound),
+            (Role::Admin, Action::EditProject, Forbidden, NotFound),
+            (Role::Admin, Action::ConfirmProject, Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ViewRegion,        Allow,     NotFound),
             (Role::CivilAffairs,        Action::EditDesignation,   Forbidden, NotFound),
             (Role::CivilAffairs,        Action::ViewUser,          NotFound,  NotFound),
@@ -722,6 +767,10 @@ mod tests {
             (Role::CivilAffairs,        Action::ViewMatchStats,    Allow,     NotFound),
             (Role::CivilAffairs,  Action::ViewDemandParties, Allow,     NotFound),
             (Role::CivilAffairs,  Action::RecordOrgFacts,    Allow,     NotFound),
+            (Role::CivilAffairs, Action::ViewProject, Allow, NotFound),
+            (Role::CivilAffairs, Action::RecordProject, Forbidden, NotFound),
+            (Role::CivilAffairs, Action::EditProject, Forbidden, NotFound),
+            (Role::CivilAffairs, Action::ConfirmProject, Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ViewRegion,        Allow,     NotFound),
             (Role::RuralRevitalization, Action::EditDesignation,   Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewUser,          NotFound,  NotFound),
@@ -761,6 +810,10 @@ mod tests {
             (Role::RuralRevitalization, Action::ViewMatchStats,    Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewDemandParties, Allow,     NotFound),
             (Role::RuralRevitalization, Action::RecordOrgFacts,    Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ViewProject, Allow, NotFound),
+            (Role::RuralRevitalization, Action::RecordProject, Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::EditProject, Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ConfirmProject, Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewRegion,        Allow,     NotFound),
             (Role::Supervisor,          Action::EditDesignation,   Forbidden, NotFound),
             (Role::Supervisor,          Action::ViewUser,          NotFound,  NotFound),
@@ -800,6 +853,10 @@ mod tests {
             (Role::Supervisor,          Action::ViewMatchStats,    Allow,     NotFound),
             (Role::Supervisor,    Action::ViewDemandParties, Allow,     NotFound),
             (Role::Supervisor,    Action::RecordOrgFacts,    Forbidden, NotFound),
+            (Role::Supervisor, Action::ViewProject, Allow, NotFound),
+            (Role::Supervisor, Action::RecordProject, Forbidden, NotFound),
+            (Role::Supervisor, Action::EditProject, Forbidden, NotFound),
+            (Role::Supervisor, Action::ConfirmProject, Forbidden, NotFound),
             (Role::Organization,        Action::ViewRegion,        Allow,     Allow),
             (Role::Organization,        Action::EditDesignation,   Forbidden, Forbidden),
             (Role::Organization,        Action::ViewUser,          NotFound,  NotFound),
@@ -839,6 +896,10 @@ mod tests {
             (Role::Organization,        Action::ViewMatchStats,    Forbidden, Forbidden),
             (Role::Organization,  Action::ViewDemandParties, NotFound,  NotFound),
             (Role::Organization,  Action::RecordOrgFacts,    Forbidden, NotFound),
+            (Role::Organization, Action::ViewProject, Allow, NotFound),
+            (Role::Organization, Action::RecordProject, Allow, NotFound),
+            (Role::Organization, Action::EditProject, Allow, NotFound),
+            (Role::Organization, Action::ConfirmProject, Forbidden, NotFound),
         ];
         assert_eq!(table.len(), Role::ALL.len() * Action::ALL.len(), "the table must cover every pair");
         for &(role, action, want_in, want_out) in table {
@@ -889,6 +950,9 @@ mod tests {
                     Action::ViewAdjustment => Target::Adjustment { org_id: org, target: region, batch_region: &national },
                     // A team of one pairing of the organisation with a county in the region.
                     Action::ViewTeam | Action::SignForTeam => Target::Team { lead_org_id: org, pairings: &team },
+                    Action::RecordProject => Target::Organization { id: org, region },
+                    // A project of the organisation for a county in the region.
+                    Action::ViewProject | Action::EditProject | Action::ConfirmProject => Target::Project { org_id: org, region },
                 };
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
@@ -1020,6 +1084,28 @@ mod tests {
         // Only the lead signs for the whole team; a member signs its own pairing (SignAgreement).
         assert_eq!(decide(&principal(Role::Organization, "53", Some(7)), Action::SignForTeam, Target::Team { lead_org_id: 7, pairings: &team }), Allow);
         assert_eq!(decide(&principal(Role::Organization, "32", Some(3)), Action::SignForTeam, Target::Team { lead_org_id: 7, pairings: &team }), Forbidden);
+    }
+
+    #[test]
+    fn a_project_is_confirmed_by_the_helped_countys_office_only() {
+        let county = code("530628");
+        let village = code("530628101001");
+        let shaanxi = code("61");
+        for (who, region, want) in [
+            (principal(Role::RuralRevitalization, "530628", None), &county, Allow),
+            (principal(Role::RuralRevitalization, "530628", None), &village, Allow),
+            (principal(Role::CivilAffairs, "530628", None), &county, Forbidden),
+            (principal(Role::RuralRevitalization, "5306", None), &county, Forbidden),
+            (principal(Role::RuralRevitalization, "530627", None), &county, NotFound),
+            (principal(Role::RuralRevitalization, "61", None), &shaanxi, Allow),
+            (principal(Role::Organization, "53", Some(7)), &county, Forbidden),
+        ] {
+            assert_eq!(decide(&who, Action::ConfirmProject, Target::Project { org_id: 7, region }), want, "{who:?} on {region}");
+        }
+        // Officers above the county see it; a neighbour county and another organisation do not.
+        assert_eq!(decide(&principal(Role::CivilAffairs, "5306", None), Action::ViewProject, Target::Project { org_id: 7, region: &county }), Allow);
+        assert_eq!(decide(&principal(Role::CivilAffairs, "530627", None), Action::ViewProject, Target::Project { org_id: 7, region: &county }), NotFound);
+        assert_eq!(decide(&principal(Role::Organization, "53", Some(9)), Action::ViewProject, Target::Project { org_id: 7, region: &county }), NotFound);
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod demand;
 pub mod matching;
 pub mod org;
 pub mod pairing;
+pub mod project;
 pub mod region;
 pub mod sealing;
 pub mod role;

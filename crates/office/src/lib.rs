@@ -22,6 +22,7 @@ pub mod errors;
 pub mod hostile;
 pub mod limits;
 pub mod pairing_list;
+pub mod project_list;
 pub mod table;
 pub mod template;
 mod xlsx;

@@ -3,7 +3,8 @@
 //!
 //! Guarantees: loads only once per database (`meta.demo_loaded`, and
 //! `meta.demo_pairing_loaded` for the pairing part, so that a database made
-//! before pairing existed gets it too); every record is created through the
+//! before pairing existed gets it too, and likewise `demo_demand_loaded` and
+//! `demo_project_loaded`); every record is created through the
 //! same audited functions the application uses.
 
 use crate::audit::Actor;
@@ -71,6 +72,9 @@ pub async fn ensure_loaded(db: &Db) -> Result<Vec<DemoAccount>> {
     }
     if db.meta("demo_demand_loaded").await?.is_none() {
         load_demands(db).await?;
+    }
+    if db.meta("demo_project_loaded").await?.is_none() {
+        load_projects(db).await?;
     }
     Ok(accounts)
 }
@@ -341,6 +345,62 @@ async fn load_demands(db: &Db) -> Result<()> {
         }
     }
     tx.set_meta("demo_demand_loaded", "1").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// (title, helped region, nature, field, planned 万元, under its pairing, progress: (date, note, 万元 so far, people, beneficiaries))
+#[allow(clippy::type_complexity)]
+type DemoProject = (&'static str, &'static str, &'static str, &'static str, &'static str, bool, Option<(&'static str, &'static str, &'static str, i64, i64)>);
+
+/// Projects of 演示·江苏省乡村振兴公益基金会, as a Jiangsu organisation fills 附件2: in the
+/// province, out of it, and under its pairing with 马山县. None is done, so the
+/// recommendations' record of delivered projects is unchanged.
+const PROJECTS: &[DemoProject] = &[
+    ("泗阳县特色果蔬产业帮扶", "321323", "产业帮扶", "产业", "20", false, Some(("2026-05-20", "完成 3 个村的种苗发放和技术培训", "8", 6, 180))),
+    ("马山县村卫生室设备捐赠", "450124", "医疗卫生帮扶", "健康", "30", true, Some(("2026-06-10", "首批 10 个村卫生室设备到位", "12.5", 4, 2600))),
+    ("略阳县留守儿童助学金", "610727", "教育帮扶", "教育", "5", false, None),
+];
+
+/// The demo organisation's projects, with progress where work has begun.
+async fn load_projects(db: &Db) -> Result<()> {
+    use crate::projects::{self, Recorded};
+    use duijie_domain::project::{NewProgress, NewProject, Source};
+    let name = "演示·江苏省乡村振兴公益基金会";
+    let org = orgs::all(db).await?.into_iter().find(|o| o.name == name).ok_or_else(|| Error::Invalid(format!("演示组织缺失：{name}")))?;
+    let actor = Actor { user_id: None, name: "演示数据".into(), unit: format!("{name}（演示）") };
+    let mut tx = db.begin().await?;
+    for (title, region, nature, field, wan, paired, progress) in PROJECTS {
+        let region = RegionCode::parse(region).map_err(|e| Error::Invalid(e.to_string()))?;
+        let pairing_id = if *paired {
+            let sql = "SELECT MIN(id) FROM pairings WHERE org_id = $1 AND region_code = $2 AND status = 'active'";
+            crate::on_tx!(&mut tx, c => sqlx::query_scalar::<_, Option<i64>>(sql).bind(org.id).bind(region.as_str()).fetch_one(c).await)?
+        } else {
+            None
+        };
+        let project = NewProject {
+            title: title.to_string(),
+            region,
+            nature: nature.to_string(),
+            field: field.to_string(),
+            mode: "capacity".into(),
+            planned_funds_fen: duijie_domain::pairing::parse_wan(wan).map_err(Error::Invalid)?,
+            actual_funds_fen: 0,
+            people: 0,
+            beneficiaries: 0,
+            beneficiary_groups: "脱贫人口".into(),
+            start_date: "2026-03-01".into(),
+            end_date: "2026-12-31".into(),
+            description: format!("演示数据：{title}"),
+        };
+        let source = if pairing_id.is_some() { Source::Pairing } else { Source::Direct };
+        let id = projects::create(&mut tx, &actor, &Recorded { org_id: org.id, source, pairing_id, project, is_demo: true }).await?;
+        if let Some((on, note, so_far, people, beneficiaries)) = progress {
+            let p = NewProgress { on: on.to_string(), note: note.to_string(), funds_fen: Some(duijie_domain::pairing::parse_wan(so_far).map_err(Error::Invalid)?), people: Some(*people), beneficiaries: Some(*beneficiaries) };
+            projects::add_progress(&mut tx, &actor, id, &p, &[]).await?;
+        }
+    }
+    tx.set_meta("demo_project_loaded", "1").await?;
     tx.commit().await?;
     Ok(())
 }

@@ -30,6 +30,7 @@ pub mod log;
 pub mod demo;
 pub mod orgs;
 pub mod pairing;
+pub mod projects;
 pub mod reference;
 pub mod regions;
 pub mod search;

@@ -1720,3 +1720,76 @@ async fn log_concurrent_audited_writes_stay_one_gap_free_tree(db: &Db) {
     assert_eq!(duijie_store::log::root(db, d.len() as u64).await.unwrap(), reference::mth(&d));
     assert!(matches!(audit::verify(db).await.unwrap(), Verification::Intact { .. }));
 }
+
+both!(a_project_changes_state_only_from_the_state_it_was_in);
+
+/// Projects (帮扶项目): progress starts a planned project, the county's
+/// confirmation is taken once (the second finds it done and writes nothing),
+/// a done or stopped project takes no progress, confirmation or stop, and
+/// the database itself refuses a status or a figure no code writes (CHECKs).
+async fn a_project_changes_state_only_from_the_state_it_was_in(db: &Db) {
+    use duijie_domain::project::{NewProgress, NewProject, Source};
+    use duijie_store::projects::{self, Recorded};
+    let org: i64 = on_db!(db, p => sqlx::query_scalar("SELECT id FROM organizations WHERE name = '演示·彝良县助学服务中心'").fetch_one(p).await).unwrap();
+    let project = NewProject {
+        title: "存储测试项目".into(),
+        region: code("530628"),
+        nature: "民生帮扶".into(),
+        field: String::new(),
+        mode: String::new(),
+        planned_funds_fen: 1_000_000,
+        actual_funds_fen: 0,
+        people: 1,
+        beneficiaries: 10,
+        beneficiary_groups: String::new(),
+        start_date: String::new(),
+        end_date: String::new(),
+        description: String::new(),
+    };
+    let record = |title: &str| Recorded { org_id: org, source: Source::Direct, pairing_id: None, project: NewProject { title: title.into(), ..project.clone() }, is_demo: false };
+    let org_actor = Actor { user_id: None, name: "org_yl".into(), unit: "彝良县助学服务中心".into() };
+    let county = Actor { user_id: None, name: "yl_xz".into(), unit: "彝良县乡村振兴局".into() };
+    let step = NewProgress { on: "2026-06-01".into(), note: "完工".into(), funds_fen: Some(900_000), people: Some(2), beneficiaries: None };
+    let mut tx = db.begin().await.unwrap();
+    let id = projects::create(&mut tx, &org_actor, &record("存储测试项目")).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(projects::confirm(&mut tx, &county, id).await, Err(duijie_store::Error::Changed { .. })), "a planned project is not confirmed");
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    projects::add_progress(&mut tx, &org_actor, id, &step, &[]).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let done = projects::confirm(&mut tx, &county, id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((done.status.as_str(), done.actual_funds_fen, done.people, done.beneficiaries, done.confirmed_by.as_str()), ("done", 900_000, 2, 10, "彝良县乡村振兴局"), "an empty figure kept the recorded one");
+    let audit_rows = "SELECT COUNT(*) FROM audit_log WHERE entity = 'project' AND action = 'project.confirm'";
+    assert_eq!(count(db, audit_rows).await, 1);
+    for attempt in 0..3 {
+        let mut tx = db.begin().await.unwrap();
+        let r = match attempt {
+            0 => projects::confirm(&mut tx, &county, id).await.map(|_| ()),
+            1 => projects::add_progress(&mut tx, &org_actor, id, &step, &[]).await.map(|_| ()),
+            _ => projects::stop(&mut tx, &org_actor, id, "不再需要").await.map(|_| ()),
+        };
+        match r {
+            Err(duijie_store::Error::Changed { current, .. }) => assert_eq!(current["status"], "done", "attempt {attempt}"),
+            other => panic!("attempt {attempt} on a done project: {other:?}"),
+        }
+    }
+    assert_eq!(count(db, audit_rows).await, 1, "nothing more was written");
+
+    let mut tx = db.begin().await.unwrap();
+    let stopped = projects::create(&mut tx, &org_actor, &record("终止的项目")).await.unwrap();
+    projects::stop(&mut tx, &org_actor, stopped, "资金未到位").await.unwrap();
+    assert!(matches!(projects::add_progress(&mut tx, &org_actor, stopped, &step, &[]).await, Err(duijie_store::Error::Changed { .. })));
+    drop(tx);
+
+    // The database refuses what no code path writes.
+    for bad in ["UPDATE projects SET status = 'finished' WHERE id = $1", "UPDATE projects SET actual_funds_fen = -1 WHERE id = $1"] {
+        let r = duijie_store::on_db_exec!(db, p => sqlx::query(sqlx::AssertSqlSafe(bad)).bind(id).execute(p).await);
+        assert!(r.is_err(), "{bad} is refused by a CHECK");
+    }
+    assert!(matches!(audit::verify(db).await.unwrap(), Verification::Intact { .. }));
+}

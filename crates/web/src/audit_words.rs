@@ -43,6 +43,10 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("organization.import", "导入社会组织名录"),
     ("organization.member.add", "登记会员企业"),
     ("pairing.propose", "提出结对"),
+    ("project.create", "录入帮扶项目"),
+    ("project.progress", "添加项目进展"),
+    ("project.confirm", "受益方确认项目完成"),
+    ("project.stop", "终止帮扶项目"),
     ("pairing_adjustment.approve", "同意结对调整"),
     ("pairing_adjustment.reject", "驳回结对调整"),
     ("pairing_adjustment.request", "申请结对调整"),
@@ -104,6 +108,7 @@ pub fn entity(kind: &str) -> &str {
         "pairing_batch" => "结对批次",
         "pairing_plan" => "结对方案",
         "pairing_team" => "帮扶团",
+        "project" => "帮扶项目",
         "reference" => "参考数据",
         "region" => "区划",
         "user" => "账号",
@@ -113,7 +118,7 @@ pub fn entity(kind: &str) -> &str {
 
 /// The kinds of record, for the audit page's filter.
 pub const ENTITIES: &[&str] = &[
-    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "designation", "liaison", "enrolment", "user", "region",
+    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "designation", "liaison", "enrolment", "user", "region",
 ];
 
 /// The twelve-digit codes (villages) an audit row's JSON mentions.
@@ -131,6 +136,7 @@ pub fn link(kind: &str, id: &str) -> Option<String> {
         "pairing_adjustment" => "pairing/adjustments",
         "pairing_plan" => "pairing/plans",
         "pairing_team" => "pairing/teams",
+        "project" => "projects",
         "region" => "regions",
         _ => return None,
     };
@@ -241,6 +247,19 @@ pub fn field(key: &str) -> &str {
         "village_name" => "村名",
         "activated_at" => "生效时间",
         "activated_by" => "确认生效人",
+        "actual_funds_fen" => "已投入资金（万元）",
+        "beneficiaries" => "受益人数",
+        "beneficiary_groups" => "受益群体",
+        "nature" => "项目性质",
+        "start_date" => "开始日期",
+        "end_date" => "结束日期",
+        "stop_reason" => "终止原因",
+        "confirmed_by" => "确认单位",
+        "pairing_id" => "结对",
+        "match_id" => "对接",
+        "progress_id" => "进展",
+        "on" => "进展日期",
+        "files" => "佐证材料",
         other => other,
     }
 }
@@ -271,7 +290,7 @@ fn value(key: &str, v: &Value, places: &Places<'_>) -> String {
         Value::Null => "—".into(),
         Value::Bool(b) => if *b { "是" } else { "否" }.into(),
         Value::Number(n) => match (key, n.as_i64()) {
-            ("funds_fen", Some(f)) => wan(&f),
+            ("funds_fen" | "actual_funds_fen", Some(f)) => wan(&f),
             (k, Some(t)) if k.ends_with("_at") => fmt_time(t),
             _ => n.to_string(),
         },
@@ -281,6 +300,11 @@ fn value(key: &str, v: &Value, places: &Places<'_>) -> String {
         Value::String(s) if key == "reasons" => serde_json::from_str::<Vec<Value>>(s)
             .map(|rs| rs.iter().map(|r| format!("{} +{}", r["label"].as_str().unwrap_or(""), r["points"])).collect::<Vec<_>>().join("、"))
             .unwrap_or_default(),
+        // A project's origin (a designation's source is free text and stays as written).
+        Value::String(s) if key == "source" && matches!(s.as_str(), "match" | "pairing" | "direct") => duijie_domain::project::Source::label_of(s).into(),
+        Value::String(s) if key == "mode" && duijie_domain::demand::MODES.iter().any(|(k, _)| k == s) => {
+            duijie_domain::demand::MODES.iter().find(|(k, _)| k == s).map_or_else(String::new, |(_, l)| l.to_string())
+        }
         Value::String(s) if key == "initiated_by" => Initiator::parse(s).map_or_else(|| s.clone(), |i| i.label().into()),
         Value::String(s) => {
             if (key.ends_with("region") || key == "region_code" || key == "county_code")
@@ -303,6 +327,8 @@ fn value(key: &str, v: &Value, places: &Places<'_>) -> String {
                     "hidden" => "已下架",
                     "approved" => "已通过",
                     "rejected" => "已驳回",
+                    "planned" => "计划中",
+                    "stopped" => "已终止",
                     _ => "",
                 };
                 if !word.is_empty() {

@@ -26,6 +26,7 @@ mod pickers;
 mod pairing_api;
 mod pairing_team;
 mod pairing_web;
+mod projects;
 mod races;
 mod registry_web;
 mod scope_holes;

@@ -26,6 +26,7 @@ both!(
     an_organisation_taking_at_once_takes_once,
     a_capacity_one_offer_confirmed_at_once_is_confirmed_once,
     a_write_repeated_with_its_idempotency_key_happens_once,
+    a_project_confirmed_at_once_is_confirmed_once,
 );
 
 /// Sends every request at the same moment; the replies in the same order.
@@ -92,7 +93,7 @@ fn post(path: String, token: &str, body: Value) -> Request<Body> {
 pub async fn assert_invariants(db: &Db) {
     let checks: [(&str, &'static str); 8] = [
         ("a demand with two confirmed matches", "SELECT COUNT(*) FROM (SELECT demand_id FROM matches WHERE status = 'confirmed' GROUP BY demand_id HAVING COUNT(*) > 1) x"),
-        ("a demand with two projects", "SELECT COUNT(*) FROM (SELECT demand_id FROM projects GROUP BY demand_id HAVING COUNT(*) > 1) x"),
+        ("a demand with two projects", "SELECT COUNT(*) FROM (SELECT demand_id FROM projects WHERE demand_id IS NOT NULL GROUP BY demand_id HAVING COUNT(*) > 1) x"),
         ("an organisation with two pending takes of one demand", "SELECT COUNT(*) FROM (SELECT demand_id FROM matches WHERE status = 'pending' GROUP BY demand_id, org_id HAVING COUNT(*) > 1) x"),
         ("an offer confirmed beyond its capacity", "SELECT COUNT(*) FROM offers f WHERE (SELECT COUNT(*) FROM matches m WHERE m.offer_id = f.id AND m.status = 'confirmed') > f.capacity"),
         ("an offer whose counter disagrees", "SELECT COUNT(*) FROM offers f WHERE (SELECT COUNT(*) FROM matches m WHERE m.offer_id = f.id AND m.status = 'confirmed') <> f.taken"),
@@ -410,5 +411,24 @@ async fn long_tier_mixed_load_on_postgres_ends_without_server_errors_and_with_ev
     println!("{total} requests by status: {statuses:?}");
     assert_eq!(server_errors, 0, "server errors: {:?}", load.errors.lock().unwrap());
     assert!(statuses.get(&409).is_some_and(|n| *n > 0), "the mix did race: {statuses:?}");
+    assert_invariants(&a.t.db).await;
+}
+
+async fn a_project_confirmed_at_once_is_confirmed_once(a: App) {
+    let (yl_xz, org_yl) = (a.token("yl_xz").await, a.token("org_yl").await);
+    for n in SIZES {
+        for _ in 0..ROUNDS {
+            let body = json!({"title": "并发确认的项目", "region": "530628", "nature": "民生帮扶", "planned_funds_wan": 1});
+            let r = a.api("POST", "/api/v1/projects", Some(&org_yl), Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            let id = r.json()["id"].as_i64().unwrap();
+            let p = a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org_yl), Some(json!({"on": "2026-06-01", "note": "完工", "funds_wan": 1}))).await;
+            assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+            let reqs = (0..n).map(|_| post(format!("/api/v1/projects/{id}/confirm"), &yl_xz, json!({}))).collect();
+            one_winner(&at_once(&a, reqs).await, StatusCode::OK);
+            let sql = "SELECT COUNT(*) FROM audit_log WHERE entity = 'project' AND action = 'project.confirm' AND entity_id = CAST($1 AS TEXT)";
+            assert_eq!(scalar(&a.t.db, sql, id).await, 1, "one confirmation recorded");
+        }
+    }
     assert_invariants(&a.t.db).await;
 }

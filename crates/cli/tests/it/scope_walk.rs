@@ -4,7 +4,7 @@
 //! marker in their text: a draft demand and its file, a pending take with a
 //! note, an offer taken off the shelf, a pairing on an unpublished list, an
 //! adjustment request and its document, a pending self-application, a liaison
-//! officer, an account, an inbox notice, a saved plan, a group-pairing team. Then every route with a
+//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture. Then every route with a
 //! path parameter — the API's from `/api/openapi.json`, the pages' from the
 //! router itself — is called with those records' ids by officers of another
 //! county, another prefecture and another province and by another
@@ -200,6 +200,14 @@ async fn make_victims(a: &App) -> Victims {
     tx.commit().await.unwrap();
     ids.entry("team").or_default().push(team.to_string());
     entities.push(("pairing_team".into(), team.to_string()));
+    // A project of 彝良县's organisation for 彝良县, with progress and a picture.
+    let project = api_ok(a, &org_yl, "POST", "/api/v1/projects", json!({"title": format!("项目{MARK}"), "region": "530628", "nature": "教育帮扶", "description": MARK})).await["id"].as_i64().unwrap();
+    let png = "iVBORw0KGgoAAAANSUhEUg==";
+    api_ok(a, &org_yl, "POST", &format!("/api/v1/projects/{project}/progress"), json!({"on": "2026-06-01", "note": MARK, "files": [{"file_name": format!("{MARK}.png"), "content_base64": png}]})).await;
+    let project_file = duijie_store::projects::files_of(db, project).await.unwrap()[0].id;
+    ids.entry("project").or_default().push(project.to_string());
+    ids.entry("project_file").or_default().push(project_file.to_string());
+    entities.push(("project".into(), project.to_string()));
     // The county, its designation, an action of Yunnan.
     ids.entry("region").or_default().push("530628".into());
     let designation = duijie_store::on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT MIN(id) FROM designations WHERE region_code = '530628'").fetch_one(p).await).unwrap();
@@ -220,6 +228,8 @@ fn kind_of(route: &str, param: &str) -> Option<&'static str> {
         ("session", _) => "session",
         ("item", _) => "plan_item",
         ("code" | "county", _) => "region",
+        (_, [.., "projects", "files"]) => "project_file",
+        (_, [.., "projects"]) => "project",
         (_, [.., "demands", "files"]) => "demand_file",
         (_, [.., "demands"]) => "demand",
         (_, [.., "matches"]) => "match",

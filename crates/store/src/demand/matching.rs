@@ -198,11 +198,11 @@ pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Match> {
     let others = "UPDATE matches SET status = 'declined', decided_by = $1, decided_at = $2, decline_reason = '该需求已由其他组织承接' \
                   WHERE demand_id = $3 AND status = 'pending' AND id <> $4";
     on_tx_exec!(tx, c => sqlx::query(others).bind(&actor.unit).bind(now).bind(before.demand_id).bind(id).execute(c).await)?;
-    let project = "INSERT INTO projects (match_id, demand_id, org_id, region_code, title, field, funds_fen, people, beneficiaries, status, created_at) \
-                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'planned',$10)";
+    let project = "INSERT INTO projects (match_id, demand_id, org_id, region_code, title, field, funds_fen, people, beneficiaries, status, created_at, \
+                   mode, created_by, is_demo, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'planned',$10,$11,$12,$13,$10)";
     let funds = if before.funds_fen > 0 { before.funds_fen } else { demand.funds_fen };
     on_tx_exec!(tx, c => sqlx::query(project).bind(id).bind(demand.id).bind(org.id).bind(demand.region_code.as_str()).bind(&demand.title)
-        .bind(&demand.field).bind(funds).bind(before.people).bind(demand.beneficiary_count).bind(now).execute(c).await)
+        .bind(&demand.field).bind(funds).bind(before.people).bind(demand.beneficiary_count).bind(now).bind(&demand.mode).bind(&actor.unit).bind(demand.is_demo).execute(c).await)
         .map_err(|e| Error::from(e).unique_as_changed(crate::CHANGED_BY_OTHERS, demand.status().as_str(), demand.status().label()))?;
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
     audit::append(tx, actor, Change { region: demand.region_code.as_str(), action: "match.confirm", entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
@@ -283,7 +283,7 @@ pub async fn advance_project(tx: &mut Tx, actor: &Actor, demand_id: i64, step: S
         Step::Finish => ("done", "done_at"),
         _ => return Err(Error::Invalid("项目只能开始实施或确认完成".into())),
     };
-    let sql = sqlx::AssertSqlSafe(format!("UPDATE projects SET status = $1, {column} = $2 WHERE demand_id = $3"));
+    let sql = sqlx::AssertSqlSafe(format!("UPDATE projects SET status = $1, {column} = $2, updated_at = $2 WHERE demand_id = $3"));
     on_tx_exec!(tx, c => sqlx::query(sql).bind(status).bind(crate::now()).bind(demand_id).execute(c).await)?;
     Ok(d)
 }

@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod log;
 pub mod orgs;
 pub mod pairing;
+pub mod projects;
 pub mod regions;
 pub mod registry;
 pub mod search;
@@ -61,7 +62,8 @@ use utoipa_axum::routes;
         (name = "inbox", description = "站内消息"),
         (name = "demands", description = "需求项目库、供给项目库、供需对接与对接成功率"),
         (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案"),
-        (name = "log", description = "可验证日志：签名检查点、包含证明与一致性证明（无需令牌）")
+        (name = "log", description = "可验证日志：签名检查点、包含证明与一致性证明（无需令牌）"),
+        (name = "projects", description = "帮扶项目：录入、进展与佐证、受益方确认")
     )
 )]
 struct ApiDoc;
@@ -97,6 +99,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(search::routes())
         .merge(pairing::routes())
         .merge(log::routes())
+        .merge(projects::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

@@ -19,6 +19,7 @@ pub mod login;
 pub mod orgs;
 pub mod pairing;
 pub mod pickers;
+pub mod projects;
 pub mod regions;
 pub mod search;
 pub mod verify;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(pairing::router())
         .merge(verify::router())
+        .merge(projects::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.

@@ -58,7 +58,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Decodes an uploaded file sent as Base64 (whitespace and a `data:…;base64,` prefix are ignored).
-fn decode_file(field: &str, content: &str) -> Result<Vec<u8>, AppError> {
+pub(crate) fn decode_file(field: &str, content: &str) -> Result<Vec<u8>, AppError> {
     let body = match content.split_once(";base64,") {
         Some((head, rest)) if head.starts_with("data:") => rest,
         _ => content,

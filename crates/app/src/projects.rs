@@ -1,0 +1,430 @@
+//! Projects (帮扶项目): recorded by an organisation (directly or under one of
+//! its active pairings; a confirmed match starts one by itself), listed within
+//! the caller's scope with filters, shown with their progress, moved on by
+//! progress updates with evidence, confirmed by the helped county, stopped,
+//! and exported in the layout of Jiangsu's 附件2.
+//!
+//! Guarantees:
+//! - Every project read by id is opened through [`crate::open`]: its
+//!   organisation and the officers over its region see it, anyone else gets
+//!   `NotFound`; only the organisation records, adds progress or stops
+//!   (`RecordProject`, `EditProject`), only the helped county's
+//!   rural-revitalisation office confirms (`ConfirmProject`).
+//! - One reading of a project's fields for the page, the API and imports:
+//!   [`ProjectInput::check`] → `duijie_domain::project::NewProject::parse`.
+//! - An evidence file is kept only if its bytes are a JPG, PNG or PDF and its
+//!   name says the same type (a PDF named .jpg is refused).
+
+use crate::pickers::{Typed, read_filter};
+use crate::{Error, Platform};
+use duijie_domain::authz::Action;
+use duijie_domain::project::{NewProgress, NewProject, Source, Status};
+use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
+use duijie_store::Actor;
+use duijie_store::projects::{self, Evidence, EvidenceInfo, Filter, Progress, Project, Recorded, Upload};
+
+/// What an organisation types to record a project (page form and API body).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ProjectInput {
+    /// 项目名称。
+    #[serde(default)]
+    pub title: String,
+    /// 帮扶地区：省、市、县、乡镇或村的名称或区划代码。
+    #[serde(default)]
+    pub region: String,
+    /// 项目性质（民生帮扶、产业帮扶、消费帮扶、教育帮扶、生态帮扶、医疗卫生帮扶、志愿服务、其他）。
+    #[serde(default)]
+    pub nature: String,
+    /// 帮扶领域（可空）。
+    #[serde(default)]
+    pub field: String,
+    /// relief（输血）或 capacity（造血），可空。
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::wan)]
+    pub planned_funds_wan: String,
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::wan)]
+    pub actual_funds_wan: String,
+    /// 投入人员数。
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::integer)]
+    pub people: String,
+    /// 受益人数。
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::integer)]
+    pub beneficiaries: String,
+    /// 受益群体，以“、”分隔。
+    #[serde(default)]
+    pub beneficiary_groups: String,
+    /// 开始、结束日期（如 2026-03-01），可空。
+    #[serde(default)]
+    pub start_date: String,
+    #[serde(default)]
+    pub end_date: String,
+    #[serde(default)]
+    pub description: String,
+    /// 所属结对（本组织生效中的结对编号），可空：不填为自行录入的项目。
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::integer)]
+    pub pairing_id: String,
+}
+
+/// The province whose natures `who` uses: its unit's (an organisation's: where it is registered).
+fn province_of(who: &Principal) -> String {
+    who.region().as_str().chars().take(2).collect()
+}
+
+/// The natures (项目性质) the caller's province uses.
+pub async fn natures(p: &Platform, who: &Principal) -> Result<Vec<String>, Error> {
+    Ok(projects::natures(&p.db, &province_of(who)).await?)
+}
+
+impl ProjectInput {
+    /// Reads the form: the region by name or code, every field checked by
+    /// `NewProject::parse`; every bad field named.
+    pub async fn check(&self, p: &Platform, who: &Principal) -> Result<NewProject, Error> {
+        let mut region_text = self.region.clone();
+        let typed = Typed::region(&p.db, &p.tree, &mut region_text, &RegionCode::national(), Level::Village).await;
+        let region = match typed.into_reason() {
+            Some(why) => Err(why),
+            None => read_code(p, &region_text).await,
+        };
+        let natures = natures(p, who).await?;
+        let t = duijie_domain::project::Typed {
+            title: &self.title,
+            nature: &self.nature,
+            field: &self.field,
+            mode: &self.mode,
+            planned_funds_wan: &self.planned_funds_wan,
+            actual_funds_wan: &self.actual_funds_wan,
+            people: &self.people,
+            beneficiaries: &self.beneficiaries,
+            beneficiary_groups: &self.beneficiary_groups,
+            start_date: &self.start_date,
+            end_date: &self.end_date,
+            description: &self.description,
+        };
+        NewProject::parse(&t, region, &natures).map_err(Error::Invalid)
+    }
+}
+
+/// A region code that exists: in the tree, or a village loaded into the database.
+async fn read_code(p: &Platform, text: &str) -> Result<RegionCode, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("请填写帮扶地区（省、市、县、乡镇或村）".into());
+    }
+    let code = RegionCode::parse(t).map_err(|_| format!("“{t}”不是有效的区划代码或地区名称"))?;
+    let known = if code.level() == Level::Village {
+        duijie_store::regions::village(&p.db, &code).await.map_err(|_| "暂时无法查询村级区划，请稍后再试".to_string())?.is_some()
+    } else {
+        code.level() != Level::National && p.tree.get(&code).is_some()
+    };
+    if known { Ok(code) } else { Err(format!("没有区划代码为 {t} 的地区")) }
+}
+
+/// Records a project for the caller's organisation: directly, or under one of
+/// its active pairings (the project's region then lies in the pairing's).
+pub async fn create(p: &Platform, who: &Principal, actor: &Actor, input: &ProjectInput) -> Result<i64, Error> {
+    let org_id = who.org_id().filter(|_| who.role() == Role::Organization).ok_or(Error::Forbidden)?;
+    crate::open(duijie_store::orgs::get(&p.db, org_id).await?, who, Action::RecordProject)?;
+    let checked = input.check(p, who).await;
+    let pairing = match input.pairing_id.trim() {
+        "" => Ok(None),
+        t => match t.parse::<i64>() {
+            Ok(id) => pairing_of(p, who, org_id, id).await.map(Some),
+            Err(_) => Err(FieldError::new("pairing_id", format!("所属结对应为结对编号（整数），而不是“{t}”"))),
+        },
+    };
+    let (project, pairing) = match (checked, pairing) {
+        (Ok(n), Ok(pairing)) => (n, pairing),
+        (Err(Error::Invalid(mut errors)), pairing) => {
+            errors.extend(pairing.err());
+            return Err(Error::Invalid(errors));
+        }
+        (Err(e), _) => return Err(e),
+        (Ok(_), Err(e)) => return Err(Error::Invalid(vec![e])),
+    };
+    if let Some(pr) = &pairing
+        && !pr.region_code.contains(&project.region)
+    {
+        return Err(Error::field("region", format!("结对帮扶项目的地区应在结对地区（{}）之内", p.tree.full_name(&pr.region_code))));
+    }
+    let source = if pairing.is_some() { Source::Pairing } else { Source::Direct };
+    let r = Recorded { org_id, source, pairing_id: pairing.map(|x| x.id), project, is_demo: false };
+    let mut tx = p.db.begin().await?;
+    let id = projects::create(&mut tx, actor, &r).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The organisation's own active pairing `id`, or why it cannot carry a project.
+async fn pairing_of(p: &Platform, who: &Principal, org_id: i64, id: i64) -> Result<duijie_store::pairing::Pairing, FieldError> {
+    let not_ours = || FieldError::new("pairing_id", "没有这个结对，或它不属于本组织");
+    let loaded = duijie_store::pairing::get(&p.db, id).await.map_err(|_| FieldError::new("pairing_id", "暂时无法查询结对，请稍后再试"))?;
+    let pr = crate::open(loaded, who, Action::ViewPairing).map_err(|_| not_ours())?;
+    if pr.org_id != org_id {
+        return Err(not_ours());
+    }
+    if pr.status != duijie_domain::pairing::Status::Active {
+        return Err(FieldError::new("pairing_id", "该结对尚未生效（协议确认后才能在其下录入项目）"));
+    }
+    Ok(pr)
+}
+
+/// A list's filters as typed (page query and API query alike).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ListInput {
+    /// 帮扶地区（名称或区划代码）：只看该地区及其下级。
+    #[serde(default)]
+    pub region: String,
+    /// 项目性质。
+    #[serde(default)]
+    pub nature: String,
+    /// 帮扶领域。
+    #[serde(default)]
+    pub field: String,
+    /// planned、in_progress、done、stopped。
+    #[serde(default)]
+    pub status: String,
+    /// 期间起止（如 2026-01-01、2026-06-30）：实施期与之相交的项目。
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+impl ListInput {
+    /// The filter, or every bad field named.
+    pub async fn check(&self, p: &Platform, who: &Principal) -> Result<Filter, Error> {
+        let mut errors = Vec::new();
+        let region = match read_filter(p, Some(who), &self.region).await {
+            Ok(t) if t.trim().is_empty() => None,
+            Ok(t) => match RegionCode::parse(t.trim()) {
+                Ok(r) => Some(r),
+                Err(_) => {
+                    errors.push(FieldError::new("region", format!("“{}”不是有效的地区", t.trim())));
+                    None
+                }
+            },
+            Err(why) => {
+                errors.push(FieldError::new("region", why));
+                None
+            }
+        };
+        let status = match self.status.trim() {
+            "" => None,
+            s => Status::parse(s).or_else(|| {
+                errors.push(FieldError::new("status", "状态应为 planned、in_progress、done 或 stopped"));
+                None
+            }),
+        };
+        let day = |errors: &mut Vec<FieldError>, field: &str, label: &str, v: &str| match duijie_domain::project::parse_day(field, label, v) {
+            Ok(d) if d.is_empty() => None,
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let from = day(&mut errors, "from", "期间开始", &self.from);
+        let to = day(&mut errors, "to", "期间结束", &self.to);
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        Ok(Filter { region, nature: text(&self.nature), field: text(&self.field), status, from, to })
+    }
+}
+
+/// One page of the projects the caller sees (its scope), and the total.
+pub async fn list(p: &Platform, who: &Principal, f: &Filter, limit: i64, offset: i64) -> Result<(Vec<Project>, i64), Error> {
+    Ok(projects::list(&p.db, &who.scope(), f, limit, offset).await?)
+}
+
+/// A project the caller may see.
+pub async fn visible(p: &Platform, who: &Principal, id: i64) -> Result<Project, Error> {
+    crate::open(projects::get(&p.db, id).await?, who, Action::ViewProject)
+}
+
+/// A project with its progress (newest first) and evidence files.
+pub struct Detail {
+    pub project: Project,
+    pub progress: Vec<Progress>,
+    pub files: Vec<EvidenceInfo>,
+    /// Whether the caller may add progress or stop it (its organisation).
+    pub may_edit: bool,
+    /// Whether the caller may confirm it done (the helped county).
+    pub may_confirm: bool,
+}
+
+pub async fn detail(p: &Platform, who: &Principal, id: i64) -> Result<Detail, Error> {
+    let loaded = projects::get(&p.db, id).await?;
+    let may_edit = loaded.as_ref().is_some_and(|l| l.decision(who, Action::EditProject).is_allowed());
+    let may_confirm = loaded.as_ref().is_some_and(|l| l.decision(who, Action::ConfirmProject).is_allowed());
+    let project = crate::open(loaded, who, Action::ViewProject)?;
+    let progress = projects::progress_of(&p.db, id).await?;
+    let files = projects::files_of(&p.db, id).await?;
+    Ok(Detail { may_edit: may_edit && !project.status().is_closed(), may_confirm: may_confirm && project.status() == Status::InProgress, project, progress, files })
+}
+
+/// A progress update as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ProgressInput {
+    /// 进展日期（如 2026-06-30）。
+    #[serde(default)]
+    pub on: String,
+    /// 本次完成的工作。
+    #[serde(default)]
+    pub note: String,
+    /// 截至本次的累计投入资金（万元）。
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::wan)]
+    pub funds_wan: String,
+    /// 截至本次的累计投入人员数。
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::integer)]
+    pub people: String,
+    /// 截至本次的累计受益人数。
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::integer)]
+    pub beneficiaries: String,
+}
+
+/// An evidence file as uploaded: its name and bytes.
+pub struct EvidenceFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The most evidence files one update keeps.
+pub const MAX_FILES: usize = 10;
+
+/// The content type of an evidence file — a JPG, PNG or PDF whose name says so — or why not.
+pub fn evidence_type(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
+    let kind = match crate::files::sniff_scan(bytes) {
+        Some(t @ ("image/jpeg" | "image/png" | "application/pdf")) => t,
+        _ => return Err(format!("文件“{name}”不是 JPG、PNG 图片或 PDF 文件")),
+    };
+    let lower = name.to_lowercase();
+    let named = if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+        "image/jpeg"
+    } else if lower.ends_with(".png") {
+        "image/png"
+    } else if lower.ends_with(".pdf") {
+        "application/pdf"
+    } else {
+        return Err(format!("文件“{name}”的扩展名应为 .jpg、.png 或 .pdf"));
+    };
+    if named != kind {
+        let what = |t: &str| match t {
+            "image/jpeg" => "JPG 图片",
+            "image/png" => "PNG 图片",
+            _ => "PDF 文件",
+        };
+        return Err(format!("文件“{name}”的名称是{}，内容却是{}，请核对后重新上传", what(named), what(kind)));
+    }
+    Ok(kind)
+}
+
+/// Adds a progress update with its evidence (the organisation).
+pub async fn add_progress(p: &Platform, who: &Principal, actor: &Actor, id: i64, input: &ProgressInput, files: &[EvidenceFile]) -> Result<i64, Error> {
+    crate::open(projects::get(&p.db, id).await?, who, Action::EditProject)?;
+    let checked = NewProgress::parse(&input.on, &input.note, &input.funds_wan, &input.people, &input.beneficiaries, crate::today());
+    let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
+    if files.len() > MAX_FILES {
+        errors.push(FieldError::new("files", format!("每次最多上传 {MAX_FILES} 个文件")));
+    }
+    let mut kinds = Vec::new();
+    for f in files {
+        match evidence_type(&f.name, &f.bytes) {
+            Ok(k) => kinds.push(k),
+            Err(m) => errors.push(FieldError::new("files", m)),
+        }
+    }
+    let progress = match checked {
+        Ok(n) if errors.is_empty() => n,
+        _ => return Err(Error::Invalid(errors)),
+    };
+    let names: Vec<String> = files.iter().map(|f| crate::files::clean_file_name(&f.name)).collect();
+    let uploads: Vec<Upload<'_>> = files.iter().zip(&kinds).zip(&names).map(|((f, k), n)| Upload { file_name: n, content_type: k, bytes: &f.bytes }).collect();
+    let mut tx = p.db.begin().await?;
+    let out = projects::add_progress(&mut tx, actor, id, &progress, &uploads).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The helped county confirms the project done.
+pub async fn confirm(p: &Platform, who: &Principal, actor: &Actor, id: i64) -> Result<Project, Error> {
+    crate::open(projects::get(&p.db, id).await?, who, Action::ConfirmProject)?;
+    let mut tx = p.db.begin().await?;
+    let after = projects::confirm(&mut tx, actor, id).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The organisation stops its project, with a reason.
+pub async fn stop(p: &Platform, who: &Principal, actor: &Actor, id: i64, reason: &str) -> Result<Project, Error> {
+    crate::open(projects::get(&p.db, id).await?, who, Action::EditProject)?;
+    if reason.trim().is_empty() || reason.chars().count() > 500 {
+        return Err(Error::field("reason", "请写明终止的原因（500 字以内）"));
+    }
+    let mut tx = p.db.begin().await?;
+    let after = projects::stop(&mut tx, actor, id, reason).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// An evidence file of a project the caller may see.
+pub async fn evidence(p: &Platform, who: &Principal, file_id: i64) -> Result<Evidence, Error> {
+    crate::open(projects::file(&p.db, file_id).await?, who, Action::ViewProject)
+}
+
+/// The most rows an export writes.
+pub const EXPORT_LIMIT: i64 = 100_000;
+
+/// The helped region as 附件2 names it: province / prefecture / county (a
+/// township's or village's county).
+pub fn region_label(p: &Platform, code: &str) -> String {
+    let county: String = code.chars().take(6).collect();
+    RegionCode::parse(&county).map(|c| p.tree.full_name(&c)).unwrap_or_else(|_| code.to_string())
+}
+
+/// The projects the caller sees that match `f`, as Jiangsu's 附件2 (项目明细表) in .xlsx:
+/// 投入资金 is what was spent (the actual funds), not what was planned.
+pub async fn export(p: &Platform, who: &Principal, f: &Filter, unit: &str) -> Result<Vec<u8>, Error> {
+    let (rows, _) = list(p, who, f, EXPORT_LIMIT, 0).await?;
+    let lines: Vec<duijie_office::project_list::ProjectLine> = rows
+        .iter()
+        .map(|r| duijie_office::project_list::ProjectLine {
+            org_name: r.org_name.clone(),
+            region: region_label(p, &r.region_code),
+            title: r.title.clone(),
+            nature: r.nature.clone(),
+            funds_fen: r.actual_funds_fen,
+            people: r.people,
+            beneficiaries: r.beneficiaries,
+        })
+        .collect();
+    duijie_office::project_list::write_project_list(unit, &lines).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// The caller's organisation's active pairings a project may be recorded
+/// under: (id, what is paired, as people read it).
+pub async fn active_pairings(p: &Platform, who: &Principal) -> Result<Vec<(i64, String)>, Error> {
+    if who.role() != Role::Organization {
+        return Ok(Vec::new());
+    }
+    let f = duijie_store::pairing::Filter { status: "active".into(), ..Default::default() };
+    let (rows, _) = duijie_store::pairing::list(&p.db, &who.scope(), &f, 200, 0).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let place = p.tree.full_name(&r.region_code);
+            let what = if r.target_label.is_empty() { place } else { r.target_label };
+            (r.id, format!("{what}（{}）", r.batch_name))
+        })
+        .collect())
+}

@@ -1,0 +1,263 @@
+//! Projects (帮扶项目) through the API and the pages, on both backends: a
+//! project from each source (a confirmed match, an active pairing, recorded
+//! directly), progress with an evidence file whose bytes are checked, the
+//! helped county's confirmation, text in a money field refused with the field
+//! named, outsiders answered 404 on every route with a project's id, and the
+//! 附件2 export read back and compared with plain SQL sums.
+
+use crate::support::{App, both, multipart};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use calamine::{Data, DataType, Reader, Xlsx};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use duijie_store::on_db;
+use serde_json::{Value, json};
+
+both!(
+    an_organisation_records_a_project_reports_progress_with_evidence_and_the_county_confirms,
+    a_project_comes_from_a_match_and_moves_its_demand_along,
+    a_project_under_a_pairing_lies_within_the_pairing,
+    text_in_a_money_field_is_refused_with_the_field_named,
+    outsiders_get_404_on_every_project_route,
+    the_pages_record_a_project_add_progress_and_confirm_it,
+    the_export_is_the_official_table_with_the_sums_of_sql,
+);
+
+/// A PNG's first bytes, and a PDF's.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
+const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+
+async fn id_of(a: &App, sql: &'static str, arg: i64) -> i64 {
+    on_db!(&a.t.db, p => sqlx::query_scalar::<_, i64>(sql).bind(arg).fetch_one(p).await).unwrap()
+}
+
+async fn text_of(a: &App, sql: &'static str, arg: i64) -> String {
+    on_db!(&a.t.db, p => sqlx::query_scalar::<_, String>(sql).bind(arg).fetch_one(p).await).unwrap()
+}
+
+fn project_body(title: &str, region: &str) -> Value {
+    json!({"title": title, "region": region, "nature": "教育帮扶", "field": "教育", "mode": "capacity", "planned_funds_wan": 12.5,
+           "people": 3, "beneficiaries": 100, "beneficiary_groups": "三留守人员", "start_date": "2026-03-01", "end_date": "2026-12-31"})
+}
+
+async fn create(a: &App, token: &str, body: Value) -> i64 {
+    let r = a.api("POST", "/api/v1/projects", Some(token), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
+}
+
+fn progress(funds: f64, files: Value) -> Value {
+    json!({"on": "2026-06-01", "note": "完成第一批课桌椅采购与安装", "funds_wan": funds, "people": 4, "beneficiaries": 120, "files": files})
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+async fn an_organisation_records_a_project_reports_progress_with_evidence_and_the_county_confirms(a: App) {
+    let (org, county, civil) = (a.token("org_yl").await, a.token("yl_xz").await, a.token("yl_mz").await);
+    let id = create(&a, &org, project_body("乡村学校午餐改善", "彝良县")).await;
+    let p = a.api("GET", &format!("/api/v1/projects/{id}"), Some(&org), None).await.json();
+    assert_eq!((p["project"]["region_code"].as_str(), p["project"]["source"].as_str(), p["project"]["status"].as_str()), (Some("530628"), Some("direct"), Some("planned")));
+    assert_eq!(p["project"]["planned_funds_wan"], "12.50");
+    assert_eq!(text_of(&a, "SELECT CAST(funds_fen AS TEXT) FROM projects WHERE id = $1", id).await, "12500000", "money is stored in fen");
+
+    // Nothing done yet: the county cannot confirm.
+    let early = a.api("POST", &format!("/api/v1/projects/{id}/confirm"), Some(&county), None).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert_eq!(early.json()["current"]["status"], "planned");
+
+    // A PDF named .jpg is refused by its bytes, and nothing is written.
+    let fake = a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(progress(3.0, json!([{"file_name": "现场.jpg", "content_base64": b64(PDF)}])))).await;
+    assert_eq!(fake.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", fake.body);
+    assert_eq!(fake.json()["fields"][0]["field"], "files");
+    assert!(fake.json()["fields"][0]["message"].as_str().unwrap().contains("PDF"), "{}", fake.body);
+    assert_eq!(id_of(&a, "SELECT COUNT(*) FROM project_progress WHERE project_id = $1", id).await, 0);
+
+    let ok = a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(progress(3.0, json!([{"file_name": "现场.png", "content_base64": b64(PNG)}])))).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    let p = a.api("GET", &format!("/api/v1/projects/{id}"), Some(&county), None).await.json();
+    assert_eq!((p["project"]["status"].as_str(), p["project"]["actual_funds_wan"].as_str(), p["project"]["beneficiaries"].as_i64()), (Some("in_progress"), Some("3.00"), Some(120)));
+    assert_eq!(p["files"][0]["content_type"], "image/png");
+    assert_eq!(p["progress"][0]["note"], "完成第一批课桌椅采购与安装");
+
+    // Only the helped county's rural-revitalisation office confirms; the organisation cannot.
+    for (who, token) in [("civil affairs", &civil), ("the organisation", &org)] {
+        let r = a.api("POST", &format!("/api/v1/projects/{id}/confirm"), Some(token), None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
+    }
+    let done = a.api("POST", &format!("/api/v1/projects/{id}/confirm"), Some(&county), None).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!((done.json()["status"].as_str(), done.json()["confirmed_by"].as_str().map(|s| !s.is_empty())), (Some("done"), Some(true)));
+    let late = a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(progress(4.0, json!([])))).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "a done project takes no more progress: {}", late.body);
+    for action in ["project.create", "project.progress", "project.confirm"] {
+        let sql = "SELECT COUNT(*) FROM audit_log WHERE entity = 'project' AND entity_id = $1 AND action = $2";
+        let n: i64 = on_db!(&a.t.db, p => sqlx::query_scalar::<_, i64>(sql).bind(id.to_string()).bind(action).fetch_one(p).await).unwrap();
+        assert_eq!(n, 1, "{action} audited once");
+    }
+    assert!(matches!(duijie_store::audit::verify(&a.t.db).await.unwrap(), duijie_store::audit::Verification::Intact { .. }));
+}
+
+async fn a_project_comes_from_a_match_and_moves_its_demand_along(a: App) {
+    let (county, civil, org) = (a.token("yl_xz").await, a.token("yl_mz").await, a.token("org_yl").await);
+    let demand = json!({"title": "对接生成项目", "field": "教育", "target_kind": "county", "region": "530628", "beneficiary_group": "三留守人员",
+        "beneficiary_count": 10, "funds_wan": 1, "mode": "capacity", "urgency": 2, "deadline": "2030-12-31", "contact_name": "赵磊", "contact_phone": "0870-1234567"});
+    let d = a.api("POST", "/api/v1/demands", Some(&county), Some(demand)).await.json()["id"].as_i64().unwrap();
+    assert_eq!(a.api("POST", &format!("/api/v1/demands/{d}/steps"), Some(&county), Some(json!({"step": "submit"}))).await.status, StatusCode::OK);
+    assert_eq!(a.api("POST", &format!("/api/v1/demands/{d}/steps"), Some(&civil), Some(json!({"step": "approve"}))).await.status, StatusCode::OK);
+    let m = a.api("POST", &format!("/api/v1/demands/{d}/take"), Some(&org), Some(json!({"note": "愿意承接"}))).await.json()["match_id"].as_i64().unwrap();
+    let c = a.api("POST", &format!("/api/v1/matches/{m}/decision"), Some(&county), Some(json!({"confirm": true}))).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    let id = id_of(&a, "SELECT id FROM projects WHERE demand_id = $1", d).await;
+    let listed = a.api("GET", "/api/v1/projects?status=planned", Some(&org), None).await.json();
+    let item = listed["items"].as_array().unwrap().iter().find(|p| p["id"] == id).cloned().expect("the match's project is listed for its organisation");
+    assert_eq!((item["source"].as_str(), item["demand_id"].as_i64()), (Some("match"), Some(d)));
+    assert_eq!(a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(progress(0.5, json!([])))).await.status, StatusCode::CREATED);
+    assert_eq!(text_of(&a, "SELECT status FROM demands WHERE id = $1", d).await, "in_progress", "the demand's work started with the project");
+    assert_eq!(a.api("POST", &format!("/api/v1/projects/{id}/confirm"), Some(&county), None).await.status, StatusCode::OK);
+    assert_eq!(text_of(&a, "SELECT status FROM demands WHERE id = $1", d).await, "done", "the county's confirmation finishes the demand");
+}
+
+async fn a_project_under_a_pairing_lies_within_the_pairing(a: App) {
+    let org = a.token("org_yl").await;
+    let org_id = duijie_store::users::by_username(&a.t.db, "org_yl").await.unwrap().unwrap().org_id.unwrap();
+    let pairing = id_of(&a, "SELECT MIN(id) FROM pairings WHERE org_id = $1 AND status = 'active'", org_id).await;
+    let mut body = project_body("结对村小图书角", "530628");
+    body["pairing_id"] = json!(pairing);
+    let id = create(&a, &org, body.clone()).await;
+    let p = a.api("GET", &format!("/api/v1/projects/{id}"), Some(&org), None).await.json();
+    assert_eq!((p["project"]["source"].as_str(), p["project"]["pairing_id"].as_i64()), (Some("pairing"), Some(pairing)));
+    body["region"] = json!("镇雄县");
+    let outside = a.api("POST", "/api/v1/projects", Some(&org), Some(body.clone())).await;
+    assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", outside.body);
+    assert_eq!(outside.json()["fields"][0]["field"], "region");
+    let others = id_of(&a, "SELECT MIN(id) FROM pairings WHERE org_id <> $1 AND status = 'active'", org_id).await;
+    body["region"] = json!("530628");
+    body["pairing_id"] = json!(others);
+    let foreign = a.api("POST", "/api/v1/projects", Some(&org), Some(body)).await;
+    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", foreign.body);
+    assert_eq!(foreign.json()["fields"][0]["field"], "pairing_id");
+}
+
+async fn text_in_a_money_field_is_refused_with_the_field_named(a: App) {
+    let before = a.scalar("SELECT COUNT(*) FROM projects").await;
+    let org = a.token("org_yl").await;
+    let mut body = project_body("文字金额", "彝良县");
+    body["planned_funds_wan"] = json!("约十万");
+    body["people"] = json!("若干");
+    let r = a.api("POST", "/api/v1/projects", Some(&org), Some(body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let fields: Vec<String> = r.json()["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect();
+    assert!(fields.contains(&"planned_funds_wan".to_string()) && fields.contains(&"people".to_string()), "{fields:?}");
+    // The page keeps what was typed and says under the field what is wrong.
+    let (cookie, csrf) = a.login("org_yl").await;
+    let page = a.post_form("/projects/new", &cookie, &[("_csrf", &csrf), ("title", "文字金额"), ("region", "彝良县"), ("nature", "教育帮扶"), ("planned_funds_wan", "约十万")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("id=\"error-planned_funds_wan\"") && page.body.contains("value=\"约十万\""), "{}", page.body);
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM projects").await, before, "nothing stored");
+}
+
+async fn outsiders_get_404_on_every_project_route(a: App) {
+    let (org, county) = (a.token("org_yl").await, a.token("yl_xz").await);
+    let id = create(&a, &org, project_body("机密项目7Q", "彝良县")).await;
+    let r = a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(progress(1.0, json!([{"file_name": "现场.png", "content_base64": b64(PNG)}])))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let file = id_of(&a, "SELECT MIN(id) FROM project_files WHERE project_id = $1", id).await;
+    a.add_officer("ql_xz", "麒麟区乡村振兴局", duijie_domain::Role::RuralRevitalization, "530302").await;
+    for name in ["zx_xz", "ql_xz", "gz_xz", "org_yn"] {
+        let token = a.token(name).await;
+        for (method, path, body) in [
+            ("GET", format!("/api/v1/projects/{id}"), None),
+            ("POST", format!("/api/v1/projects/{id}/progress"), Some(progress(2.0, json!([])))),
+            ("POST", format!("/api/v1/projects/{id}/confirm"), None),
+        ] {
+            let r = a.api(method, &path, Some(&token), body).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{name} {method} {path}: {}", r.body);
+            assert!(!r.body.contains("机密项目7Q"));
+        }
+        let list = a.api("GET", "/api/v1/projects", Some(&token), None).await;
+        assert!(!list.body.contains("机密项目7Q"), "{name} lists it");
+        let (cookie, csrf) = a.login(name).await;
+        for path in [format!("/projects/{id}"), format!("/projects/files/{file}")] {
+            let r = a.get(&path, &cookie).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{name} GET {path}");
+            assert!(!r.body.contains("机密项目7Q"));
+        }
+        for path in [format!("/projects/{id}/confirm"), format!("/projects/{id}/stop")] {
+            let r = a.post_form(&path, &cookie, &[("_csrf", &csrf), ("reason", "越权测试")]).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{name} POST {path}");
+        }
+        let (ct, body) = multipart(&[("_csrf", &csrf), ("on", "2026-06-01"), ("note", "越权")], "x.png", PNG);
+        let req = Request::post(format!("/projects/{id}/progress")).header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+        assert_eq!(a.send(req).await.status, StatusCode::NOT_FOUND, "{name} POST progress page");
+    }
+    assert_eq!(id_of(&a, "SELECT COUNT(*) FROM project_progress WHERE project_id = $1", id).await, 1, "outsiders changed nothing");
+    assert_eq!(text_of(&a, "SELECT status FROM projects WHERE id = $1", id).await, "in_progress");
+    // Officers over the county see it.
+    for name in ["zt_mz", "yn_mz"] {
+        let r = a.api("GET", &format!("/api/v1/projects/{id}"), Some(&a.token(name).await), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{name}");
+    }
+    assert_eq!(a.api("GET", &format!("/api/v1/projects/{id}"), Some(&county), None).await.status, StatusCode::OK);
+}
+
+async fn the_pages_record_a_project_add_progress_and_confirm_it(a: App) {
+    let (cookie, csrf) = a.login("org_yl").await;
+    assert_eq!(a.get("/projects/new", &cookie).await.status, StatusCode::OK);
+    let r = a.post_form("/projects/new", &cookie, &[("_csrf", &csrf), ("title", "页面录入的项目"), ("region", "彝良县"), ("nature", "民生帮扶"), ("planned_funds_wan", "8"), ("people", "2"), ("beneficiaries", "50")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: i64 = r.location().trim_start_matches("/projects/").split('?').next().unwrap().parse().unwrap();
+    let (ct, body) = multipart(&[("_csrf", &csrf), ("on", "2026-06-01"), ("note", "入户走访 50 户"), ("funds_wan", "2.5"), ("people", "2"), ("beneficiaries", "50")], "走访.png", PNG);
+    let req = Request::post(format!("/projects/{id}/progress")).header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+    let r = a.send(req).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(&format!("/projects/{id}"), &cookie).await;
+    assert!(page.body.contains("入户走访 50 户") && page.body.contains("class=\"thumb\""), "{}", page.body);
+    assert!(!page.body.contains("confirm-project"), "the organisation has no confirm button");
+    let (county, county_csrf) = a.login("yl_xz").await;
+    let page = a.get(&format!("/projects/{id}"), &county).await;
+    assert!(page.body.contains("confirm-project"), "the county is offered the confirmation");
+    let r = a.post_form(&format!("/projects/{id}/confirm"), &county, &[("_csrf", &county_csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let again = a.post_form(&format!("/projects/{id}/confirm"), &county, &[("_csrf", &county_csrf)]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a second confirmation is refused");
+    let list = a.get("/projects?status=done", &county).await;
+    assert!(list.body.contains("页面录入的项目"));
+    let list = a.get("/projects?status=done&from=2026-13-01", &county).await;
+    assert_eq!(list.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(list.body.contains("id=\"error-from\""));
+}
+
+async fn the_export_is_the_official_table_with_the_sums_of_sql(a: App) {
+    let org = a.token("org_yl").await;
+    for (title, funds) in [("导出一", 1.25), ("导出二", 10.0)] {
+        let id = create(&a, &org, project_body(title, "彝良县")).await;
+        assert_eq!(a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(progress(funds, json!([])))).await.status, StatusCode::CREATED);
+    }
+    let (cookie, _) = a.login("yn_mz").await;
+    let res = a.router.clone().oneshot(Request::get("/projects/export.xlsx").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("项目明细表").unwrap();
+    let header: Vec<String> = (0..7).map(|c| sheet.get_value((2, c)).map(|v| v.to_string()).unwrap_or_default()).collect();
+    assert_eq!(header, duijie_office::project_list::PROJECT_LIST_HEADERS);
+    let (mut funds, mut people, mut beneficiaries, mut rows) = (0.0, 0.0, 0.0, 0);
+    for r in 3..sheet.height() as u32 {
+        if let Some(Data::Float(f)) = sheet.get_value((r, 4)) {
+            funds += f;
+            people += sheet.get_value((r, 5)).and_then(|v| v.as_f64()).unwrap();
+            beneficiaries += sheet.get_value((r, 6)).and_then(|v| v.as_f64()).unwrap();
+            rows += 1;
+        }
+    }
+    assert_eq!(rows, a.scalar("SELECT COUNT(*) FROM projects WHERE region_code >= '53' AND region_code < '54'").await);
+    // Plain SQL over the same records (SUM of BIGINT is NUMERIC on PostgreSQL: cast back).
+    assert_eq!((funds * 1_000_000.0).round() as i64, a.scalar("SELECT CAST(COALESCE(SUM(actual_funds_fen), 0) AS BIGINT) FROM projects WHERE region_code >= '53' AND region_code < '54'").await);
+    assert_eq!(people as i64, a.scalar("SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) FROM projects WHERE region_code >= '53' AND region_code < '54'").await);
+    assert_eq!(beneficiaries as i64, a.scalar("SELECT CAST(COALESCE(SUM(beneficiaries), 0) AS BIGINT) FROM projects WHERE region_code >= '53' AND region_code < '54'").await);
+    assert!(funds >= 11.25, "the two projects' spending is in it: {funds}");
+}

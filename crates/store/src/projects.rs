@@ -1,0 +1,406 @@
+//! Projects (帮扶项目) and their progress: the rows a confirmed match starts
+//! (`demand::matching::confirm`), and those an organisation records under an
+//! active pairing or directly; progress updates with their evidence files;
+//! the helped county's confirmation; stopping with a reason; the natures
+//! (项目性质) each province uses.
+//!
+//! Guarantees:
+//! - Every write appends its audit row in the same transaction.
+//! - State changes are compare-and-set in the database: a progress update
+//!   writes only while the project is planned or in progress, a confirmation
+//!   only while it is in progress (`UPDATE … WHERE status = …`, rows affected
+//!   checked), so of two confirmations at once exactly one wins and the other
+//!   gets `Changed` with the current state. A project of a demand moves its
+//!   demand along in the same transaction (started, done), its demand locked
+//!   first as every demand change does ([`crate::db`] gives the order).
+//! - Lists take the caller's [`Scope`] and filter in SQL: an organisation its
+//!   own projects, an officer those whose region lies in its subtree (an index
+//!   range, never `LIKE`).
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{Db, Locked, Tx};
+use crate::inbox::{self, Notice, Recipient};
+use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
+use duijie_domain::project::{NewProgress, NewProject, Source, Status, Step};
+use duijie_domain::{RegionCode, Role, Scope};
+use serde::Serialize;
+
+/// A project as stored, with its organisation's name.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Project {
+    pub id: i64,
+    /// `match`, `pairing` or `direct`.
+    pub source: String,
+    pub match_id: Option<i64>,
+    pub demand_id: Option<i64>,
+    pub pairing_id: Option<i64>,
+    pub org_id: i64,
+    pub org_name: String,
+    /// The helped region (province down to village), natural length.
+    pub region_code: String,
+    pub title: String,
+    pub nature: String,
+    pub field: String,
+    pub mode: String,
+    /// Planned funds, fen.
+    pub funds_fen: i64,
+    /// Funds spent so far, fen (the latest progress update's figure).
+    pub actual_funds_fen: i64,
+    pub people: i64,
+    pub beneficiaries: i64,
+    pub beneficiary_groups: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub description: String,
+    /// `planned`, `in_progress`, `done`, `stopped`.
+    pub status: String,
+    pub stop_reason: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub done_at: Option<i64>,
+    pub confirmed_by: String,
+    pub is_demo: bool,
+    pub updated_at: i64,
+}
+
+impl Project {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Planned)
+    }
+
+    pub fn region(&self) -> Option<RegionCode> {
+        RegionCode::parse(&self.region_code).ok()
+    }
+
+    fn changed(&self, message: String) -> Error {
+        Error::Changed { message, current: serde_json::json!({"status": self.status, "status_label": self.status().label()}) }
+    }
+}
+
+impl Guarded for Project {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        let Some(region) = self.region() else { return Decision::NotFound };
+        authz::decide(who, action, authz::Target::Project { org_id: self.org_id, region: &region })
+    }
+}
+
+const SELECT: &str = "SELECT p.id, p.source, p.match_id, p.demand_id, p.pairing_id, p.org_id, o.name AS org_name, p.region_code, p.title, \
+    p.nature, p.field, p.mode, p.funds_fen, p.actual_funds_fen, p.people, p.beneficiaries, p.beneficiary_groups, p.start_date, \
+    p.end_date, p.description, p.status, p.stop_reason, p.created_by, p.created_at, p.started_at, p.done_at, p.confirmed_by, \
+    p.is_demo, p.updated_at FROM projects p JOIN organizations o ON o.id = p.org_id";
+
+/// One project by id, to be opened by a decision.
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Project>>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
+}
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<Project> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"));
+    on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?.ok_or_else(|| Error::Invalid("项目不存在".into()))
+}
+
+/// What a list asks for, beside the caller's scope.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only projects helping this region's subtree.
+    pub region: Option<RegionCode>,
+    pub nature: Option<String>,
+    pub field: Option<String>,
+    pub status: Option<Status>,
+    /// ISO dates: projects whose period overlaps [from, to] (an open end counts as overlapping).
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The `WHERE` clause and its values for `scope` and `f`; `None` when the scope sees nothing.
+fn conditions(scope: &Scope, f: &Filter) -> Option<(String, Vec<Bind>)> {
+    let mut cond = Vec::new();
+    let mut binds = Vec::new();
+    let region = |cond: &mut Vec<String>, binds: &mut Vec<Bind>, r: &RegionCode| {
+        let [low, high] = crate::subtree(r);
+        binds.push(Bind::Text(low));
+        binds.push(Bind::Text(high));
+        cond.push(crate::in_subtree("p.region_code", binds.len() - 1));
+    };
+    match (scope.region(), scope.org_id()) {
+        (Some(r), _) => region(&mut cond, &mut binds, r),
+        (None, Some(org)) => {
+            binds.push(Bind::Int(org));
+            cond.push(format!("p.org_id = ${}", binds.len()));
+        }
+        (None, None) => return None,
+    }
+    if let Some(r) = &f.region {
+        region(&mut cond, &mut binds, r);
+    }
+    for (column, value) in [("p.nature", &f.nature), ("p.field", &f.field)] {
+        if let Some(v) = value {
+            binds.push(Bind::Text(v.clone()));
+            cond.push(format!("{column} = ${}", binds.len()));
+        }
+    }
+    if let Some(s) = f.status {
+        binds.push(Bind::Text(s.as_str().into()));
+        cond.push(format!("p.status = ${}", binds.len()));
+    }
+    if let Some(to) = &f.to {
+        binds.push(Bind::Text(to.clone()));
+        cond.push(format!("(p.start_date = '' OR p.start_date <= ${})", binds.len()));
+    }
+    if let Some(from) = &f.from {
+        binds.push(Bind::Text(from.clone()));
+        cond.push(format!("(p.end_date = '' OR p.end_date >= ${})", binds.len()));
+    }
+    Some((cond.join(" AND "), binds))
+}
+
+/// One page of the projects `scope` sees that match `f`, newest first, and how many there are.
+pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -> Result<(Vec<Project>, i64)> {
+    let Some((cond, binds)) = conditions(scope, f) else { return Ok((Vec::new(), 0)) };
+    let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM projects p WHERE {cond}"));
+    let total: i64 = on_db!(db, p => {
+        let mut q = sqlx::query_scalar(count);
+        for b in &binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+            };
+        }
+        q.fetch_one(p).await
+    })?;
+    let n = binds.len();
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE {cond} ORDER BY p.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2));
+    let rows: Vec<Project> = on_db!(db, p => {
+        let mut q = sqlx::query_as(sql);
+        for b in &binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+            };
+        }
+        q.bind(limit).bind(offset).fetch_all(p).await
+    })?;
+    Ok((rows, total))
+}
+
+/// The natures (项目性质) a province uses: its own list, or the platform's default.
+pub async fn natures(db: &Db, province: &str) -> Result<Vec<String>> {
+    let sql = "SELECT name FROM project_natures WHERE province_code = $1 ORDER BY position, id";
+    let own: Vec<String> = on_db!(db, p => sqlx::query_scalar(sql).bind(province).fetch_all(p).await)?;
+    if !own.is_empty() {
+        return Ok(own);
+    }
+    Ok(on_db!(db, p => sqlx::query_scalar(sql).bind("").fetch_all(p).await)?)
+}
+
+/// A project about to be recorded by its organisation.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub org_id: i64,
+    /// `Pairing` (with its id) or `Direct`; match projects start in `matching::confirm`.
+    pub source: Source,
+    pub pairing_id: Option<i64>,
+    pub project: NewProject,
+    pub is_demo: bool,
+}
+
+/// Records a project; the helped county's rural-revitalisation office is told.
+pub async fn create(tx: &mut Tx, actor: &Actor, r: &Recorded) -> Result<i64> {
+    let org = crate::orgs::get_tx(tx, r.org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
+    if let Some(why) = crate::pairing::refusal(&org) {
+        return Err(Error::Invalid(why));
+    }
+    if r.source == Source::Match {
+        return Err(Error::Invalid("对接项目在对接确认时生成".into()));
+    }
+    let n = &r.project;
+    let now = crate::now();
+    let sql = "INSERT INTO projects (source, pairing_id, org_id, region_code, title, nature, field, mode, funds_fen, actual_funds_fen, people, \
+               beneficiaries, beneficiary_groups, start_date, end_date, description, status, created_by, created_at, is_demo, updated_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'planned',$17,$18,$19,$18) RETURNING id";
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(r.source.as_str()).bind(r.pairing_id).bind(org.id).bind(n.region.as_str())
+        .bind(&n.title).bind(&n.nature).bind(&n.field).bind(&n.mode).bind(n.planned_funds_fen).bind(n.actual_funds_fen).bind(n.people)
+        .bind(n.beneficiaries).bind(&n.beneficiary_groups).bind(&n.start_date).bind(&n.end_date).bind(&n.description).bind(&actor.unit)
+        .bind(now).bind(r.is_demo).fetch_one(c).await)?;
+    let after = get_tx(tx, id).await?;
+    audit::append(tx, actor, Change { region: n.region.as_str(), action: "project.create", entity: "project", entity_id: &id.to_string(), before: None, after: Some(serde_json::json!(after)) }).await?;
+    let notice = Notice { kind: "project.created".into(), title: format!("{}录入了帮扶项目：{}", org.name, n.title), body: String::new(), link: format!("/projects/{id}"), dedup_key: None };
+    inbox::notify(tx, &county_office(&n.region), &notice).await?;
+    Ok(id)
+}
+
+/// The rural-revitalisation office that confirms a project helping `region`.
+fn county_office(region: &RegionCode) -> Recipient {
+    Recipient::Unit { region: region.as_str().chars().take(6).collect(), role: Some(Role::RuralRevitalization) }
+}
+
+/// One progress update.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Progress {
+    pub id: i64,
+    pub project_id: i64,
+    /// ISO date.
+    pub reported_on: String,
+    pub note: String,
+    pub funds_fen: i64,
+    pub people: i64,
+    pub beneficiaries: i64,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// An evidence file (without its bytes).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct EvidenceInfo {
+    pub id: i64,
+    pub progress_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+}
+
+/// An evidence file with its bytes, and the project it belongs to (for the decision).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Evidence {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub org_id: i64,
+    pub region_code: String,
+}
+
+impl Guarded for Evidence {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        let Ok(region) = RegionCode::parse(&self.region_code) else { return Decision::NotFound };
+        authz::decide(who, action, authz::Target::Project { org_id: self.org_id, region: &region })
+    }
+}
+
+/// A file to keep with a progress update, its type already decided by its bytes.
+pub struct Upload<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Locks a project for a change — its demand first, if it has one — and reads it.
+async fn lock(tx: &mut Tx, id: i64) -> Result<Project> {
+    let demand = get_tx(tx, id).await?.demand_id;
+    if let Some(d) = demand {
+        tx.lock(Locked::Demand, d).await?;
+    }
+    tx.lock_all("SELECT id FROM projects WHERE id = $1", id).await?;
+    get_tx(tx, id).await
+}
+
+/// Adds a progress update with its files: the project's figures become the
+/// update's, and a planned project starts (its demand too).
+pub async fn add_progress(tx: &mut Tx, actor: &Actor, id: i64, p: &NewProgress, files: &[Upload<'_>]) -> Result<i64> {
+    let before = lock(tx, id).await?;
+    if before.status().is_closed() {
+        return Err(before.changed(format!("该项目{}，不能再添加进展", before.status().label())));
+    }
+    let now = crate::now();
+    // An empty figure keeps the project's current one.
+    let sql = "UPDATE projects SET actual_funds_fen = COALESCE($1, actual_funds_fen), people = COALESCE($2, people), \
+               beneficiaries = COALESCE($3, beneficiaries), updated_at = $4, \
+               started_at = COALESCE(started_at, $4), status = 'in_progress' WHERE id = $5 AND status IN ('planned', 'in_progress')";
+    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(p.funds_fen).bind(p.people).bind(p.beneficiaries).bind(now).bind(id).execute(c).await)?;
+    if n == 0 {
+        return Err(before.changed(crate::CHANGED_BY_OTHERS.into()));
+    }
+    if before.status() == Status::Planned
+        && let Some(d) = before.demand_id
+    {
+        crate::demand::step(tx, actor, d, duijie_domain::demand::Step::Start, "", now).await?;
+    }
+    // The update keeps the figures as they stand after it.
+    let after = get_tx(tx, id).await?;
+    let sql = "INSERT INTO project_progress (project_id, reported_on, note, funds_fen, people, beneficiaries, created_by, created_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id";
+    let progress: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(id).bind(&p.on).bind(&p.note).bind(after.actual_funds_fen).bind(after.people)
+        .bind(after.beneficiaries).bind(&actor.unit).bind(now).fetch_one(c).await)?;
+    let sql = "INSERT INTO project_files (project_id, progress_id, file_name, content_type, bytes, uploaded_by, uploaded_at) VALUES ($1,$2,$3,$4,$5,$6,$7)";
+    for f in files {
+        on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(progress).bind(f.file_name).bind(f.content_type).bind(f.bytes).bind(&actor.unit).bind(now).execute(c).await)?;
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.file_name).collect();
+    let change = serde_json::json!({"progress_id": progress, "on": p.on, "note": p.note, "funds_fen": after.actual_funds_fen, "people": after.people,
+        "beneficiaries": after.beneficiaries, "files": names, "status": after.status});
+    audit::append(tx, actor, Change { region: &before.region_code, action: "project.progress", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(change) }).await?;
+    if let Some(region) = before.region() {
+        let notice = Notice {
+            kind: "project.progress".into(),
+            title: format!("帮扶项目有新进展，完成后请确认：{}", before.title),
+            body: p.note.clone(),
+            link: format!("/projects/{id}"),
+            dedup_key: Some(format!("project.progress:{id}")),
+        };
+        inbox::notify(tx, &county_office(&region), &notice).await?;
+    }
+    Ok(progress)
+}
+
+/// The helped county confirms the project done (受益方确认); its demand is done too.
+pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Project> {
+    let before = lock(tx, id).await?;
+    duijie_domain::project::advance(before.status(), Step::Confirm).map_err(|m| before.changed(m))?;
+    let now = crate::now();
+    let sql = "UPDATE projects SET status = 'done', done_at = $1, confirmed_by = $2, updated_at = $1 WHERE id = $3 AND status = 'in_progress'";
+    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(now).bind(&actor.unit).bind(id).execute(c).await)?;
+    if n == 0 {
+        return Err(before.changed(crate::CHANGED_BY_OTHERS.into()));
+    }
+    if let Some(d) = before.demand_id {
+        crate::demand::step(tx, actor, d, duijie_domain::demand::Step::Finish, "受益方确认帮扶项目完成", now).await?;
+    }
+    let after = get_tx(tx, id).await?;
+    audit::append(tx, actor, Change { region: &before.region_code, action: "project.confirm", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    let notice = Notice { kind: "project.confirmed".into(), title: format!("受益方已确认项目完成：{}", before.title), body: String::new(), link: format!("/projects/{id}"), dedup_key: None };
+    inbox::notify(tx, &Recipient::Org(before.org_id), &notice).await?;
+    Ok(after)
+}
+
+/// The organisation stops a planned or running project, with a reason.
+pub async fn stop(tx: &mut Tx, actor: &Actor, id: i64, reason: &str) -> Result<Project> {
+    let before = lock(tx, id).await?;
+    duijie_domain::project::advance(before.status(), Step::Stop).map_err(|m| before.changed(m))?;
+    if reason.trim().is_empty() {
+        return Err(Error::Invalid("请写明终止的原因".into()));
+    }
+    let sql = "UPDATE projects SET status = 'stopped', stop_reason = $1, updated_at = $2 WHERE id = $3 AND status IN ('planned', 'in_progress')";
+    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(reason.trim()).bind(crate::now()).bind(id).execute(c).await)?;
+    if n == 0 {
+        return Err(before.changed(crate::CHANGED_BY_OTHERS.into()));
+    }
+    let after = get_tx(tx, id).await?;
+    audit::append(tx, actor, Change { region: &before.region_code, action: "project.stop", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    Ok(after)
+}
+
+/// A project's progress updates, newest first.
+pub async fn progress_of(db: &Db, id: i64) -> Result<Vec<Progress>> {
+    let sql = "SELECT id, project_id, reported_on, note, funds_fen, people, beneficiaries, created_by, created_at FROM project_progress \
+               WHERE project_id = $1 ORDER BY reported_on DESC, id DESC";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?)
+}
+
+/// A project's evidence files, without their bytes.
+pub async fn files_of(db: &Db, id: i64) -> Result<Vec<EvidenceInfo>> {
+    let sql = "SELECT id, progress_id, file_name, content_type FROM project_files WHERE project_id = $1 ORDER BY id";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?)
+}
+
+/// One evidence file by id, to be opened by a decision on its project.
+pub async fn file(db: &Db, id: i64) -> Result<Option<Unchecked<Evidence>>> {
+    let sql = "SELECT f.id, f.file_name, f.content_type, f.bytes, p.org_id, p.region_code FROM project_files f JOIN projects p ON p.id = f.project_id WHERE f.id = $1";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
+}
