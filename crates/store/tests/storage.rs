@@ -988,6 +988,17 @@ async fn a_demand_is_approved_published_matched_once_and_starts_a_project(db: &D
     tx.commit().await.unwrap();
     let moves: Vec<String> = demand::events(db, id).await.unwrap().into_iter().map(|e| e.to_status).collect();
     assert_eq!(moves, vec!["draft", "submitted", "published", "taken", "in_progress"]);
+    // A stopped project is not finished through its demand's page: the step is refused whole.
+    let stopper = Actor::system("彝良县助学服务中心");
+    let mut tx = db.begin().await.unwrap();
+    duijie_store::projects::stop(&mut tx, &stopper, project.id, "资金未到位").await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let refused = matching::advance_project(&mut tx, &bureau(), id, Step::Finish).await.unwrap_err();
+    drop(tx);
+    assert!(refused.to_string().contains("已终止"), "{refused}");
+    assert_eq!(demand::get(db, id).await.unwrap().unwrap().unscoped().status(), Status::InProgress);
+    assert_eq!(matching::project_of_demand(db, id).await.unwrap().unwrap().status, "stopped");
     // Both sides were told.
     let org_user = principal_of(db, "org_yl").await;
     assert!(inbox_titles(db, &org_user).await.iter().any(|t| t.contains("对接成功")));

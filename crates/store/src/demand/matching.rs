@@ -275,15 +275,32 @@ pub async fn project_of_demand(db: &Db, demand_id: i64) -> Result<Option<Project
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(demand_id).fetch_optional(p).await)?)
 }
 
-/// Marks the project of a demand started or done along with the demand.
+/// Marks the project of a demand started or done along with the demand (the
+/// demand page's 开始实施 / 确认完成). The project moves only from a state the
+/// step allows, in the same conditional way `projects::add_progress` and
+/// `projects::confirm` move it: a stopped or finished project is not moved, and
+/// the whole step is refused (the caller's transaction writes nothing).
 pub async fn advance_project(tx: &mut Tx, actor: &Actor, demand_id: i64, step: Step) -> Result<Demand> {
-    let d = super::step(tx, actor, demand_id, step, "", crate::now()).await?;
-    let (status, column) = match step {
-        Step::Start => ("in_progress", "started_at"),
-        Step::Finish => ("done", "done_at"),
+    let now = crate::now();
+    let d = super::step(tx, actor, demand_id, step, "", now).await?;
+    let moved = match step {
+        Step::Start => {
+            let sql = "UPDATE projects SET status = 'in_progress', started_at = COALESCE(started_at, $1), updated_at = $1 \
+                       WHERE demand_id = $2 AND status = 'planned'";
+            on_tx_exec!(tx, c => sqlx::query(sql).bind(now).bind(demand_id).execute(c).await)?
+        }
+        Step::Finish => {
+            let sql = "UPDATE projects SET status = 'done', started_at = COALESCE(started_at, $1), done_at = $1, confirmed_by = $2, updated_at = $1 \
+                       WHERE demand_id = $3 AND status IN ('planned', 'in_progress')";
+            on_tx_exec!(tx, c => sqlx::query(sql).bind(now).bind(&actor.unit).bind(demand_id).execute(c).await)?
+        }
         _ => return Err(Error::Invalid("项目只能开始实施或确认完成".into())),
     };
-    let sql = sqlx::AssertSqlSafe(format!("UPDATE projects SET status = $1, {column} = $2, updated_at = $2 WHERE demand_id = $3"));
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(status).bind(crate::now()).bind(demand_id).execute(c).await)?;
+    if moved == 0 {
+        let sql = "SELECT status FROM projects WHERE demand_id = $1";
+        let status: Option<String> = on_tx!(tx, c => sqlx::query_scalar(sql).bind(demand_id).fetch_optional(c).await)?;
+        let label = status.as_deref().and_then(duijie_domain::project::Status::parse).map_or("不存在", |s| s.label());
+        return Err(Error::Invalid(format!("该需求的帮扶项目{label}，不能{}", step.label())));
+    }
     Ok(d)
 }

@@ -34,7 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// 帮扶项目。
 #[derive(Serialize, ToSchema)]
-pub struct ProjectDto {
+pub struct ProjectRecordDto {
     pub id: i64,
     /// match（供需对接）、pairing（结对帮扶）、direct（自行录入）。
     pub source: String,
@@ -75,8 +75,8 @@ pub struct ProjectDto {
     pub updated_at: i64,
 }
 
-fn project_dto(state: &AppState, p: &Project) -> ProjectDto {
-    ProjectDto {
+fn project_dto(state: &AppState, p: &Project) -> ProjectRecordDto {
+    ProjectRecordDto {
         id: p.id,
         source: p.source.clone(),
         match_id: p.match_id,
@@ -133,7 +133,7 @@ pub struct ProjectParams {
 #[derive(Serialize, ToSchema)]
 pub struct ProjectPage {
     pub total: i64,
-    pub items: Vec<ProjectDto>,
+    pub items: Vec<ProjectRecordDto>,
 }
 
 /// 查询帮扶项目：社会组织看本组织的项目，官员看帮扶地区在辖区内的项目；可按地区、项目性质、领域、状态和期间筛选。
@@ -193,7 +193,7 @@ pub struct EvidenceDto {
 /// 帮扶项目详情：项目、进展（新的在前）和佐证材料。
 #[derive(Serialize, ToSchema)]
 pub struct ProjectDetailDto {
-    pub project: ProjectDto,
+    pub project: ProjectRecordDto,
     pub progress: Vec<ProgressDto>,
     pub files: Vec<EvidenceDto>,
 }
@@ -254,8 +254,8 @@ pub async fn add_progress(State(state): State<AppState>, user: ApiUser, Path(id)
 /// 受益方确认项目完成（帮扶地区所在县的乡村振兴部门）；项目须在实施中。两个确认同时到达时只有一个生效，另一个返回 409。
 #[utoipa::path(post, path = "/api/v1/projects/{id}/confirm", tag = "projects",
     params(("id" = i64, Path, description = "项目编号")),
-    responses((status = 200, body = ProjectDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn confirm_project(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<ProjectDto>, ApiError> {
+    responses((status = 200, body = ProjectRecordDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn confirm_project(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<ProjectRecordDto>, ApiError> {
     let p = ops::confirm(&state, &user.principal, &user.actor(), id).await?;
     Ok(Json(project_dto(&state, &p)))
 }
