@@ -387,9 +387,9 @@ pub const EXPORT_LIMIT: i64 = 100_000;
 
 /// The helped region as 附件2 names it: province / prefecture / county (a
 /// township's or village's county).
-pub fn region_label(p: &Platform, code: &str) -> String {
-    let county: String = code.chars().take(6).collect();
-    RegionCode::parse(&county).map(|c| p.tree.full_name(&c)).unwrap_or_else(|_| code.to_string())
+pub fn region_label(p: &Platform, code: &RegionCode) -> String {
+    let county = code.ancestry().into_iter().take_while(|c| c.level() <= Level::County).last().unwrap_or_else(|| code.clone());
+    p.tree.full_name(&county)
 }
 
 /// The projects the caller sees that match `f`, as Jiangsu's 附件2 (项目明细表) in .xlsx:

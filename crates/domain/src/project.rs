@@ -58,6 +58,8 @@ impl Status {
     }
 }
 
+crate::stored_as_text!(Status, "项目状态");
+
 /// Something done to a project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -37,8 +37,9 @@ pub struct Project {
     pub pairing_id: Option<i64>,
     pub org_id: i64,
     pub org_name: String,
-    /// The helped region (province down to village), natural length.
-    pub region_code: String,
+    /// The helped region (province down to village).
+    #[sqlx(try_from = "String")]
+    pub region_code: RegionCode,
     pub title: String,
     pub nature: String,
     pub field: String,
@@ -53,8 +54,8 @@ pub struct Project {
     pub start_date: String,
     pub end_date: String,
     pub description: String,
-    /// `planned`, `in_progress`, `done`, `stopped`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub stop_reason: String,
     pub created_by: String,
     pub created_at: i64,
@@ -67,22 +68,17 @@ pub struct Project {
 
 impl Project {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Planned)
-    }
-
-    pub fn region(&self) -> Option<RegionCode> {
-        RegionCode::parse(&self.region_code).ok()
+        self.status
     }
 
     fn changed(&self, message: String) -> Error {
-        Error::Changed { message, current: serde_json::json!({"status": self.status, "status_label": self.status().label()}) }
+        Error::Changed { message, current: serde_json::json!({"status": self.status.as_str(), "status_label": self.status.label()}) }
     }
 }
 
 impl Guarded for Project {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        let Some(region) = self.region() else { return Decision::NotFound };
-        authz::decide(who, action, authz::Target::Project { org_id: self.org_id, region: &region })
+        authz::decide(who, action, authz::Target::Project { org_id: self.org_id, region: &self.region_code })
     }
 }
 
@@ -335,17 +331,15 @@ pub async fn add_progress(tx: &mut Tx, actor: &Actor, id: i64, p: &NewProgress, 
     let names: Vec<&str> = files.iter().map(|f| f.file_name).collect();
     let change = serde_json::json!({"progress_id": progress, "on": p.on, "note": p.note, "funds_fen": after.actual_funds_fen, "people": after.people,
         "beneficiaries": after.beneficiaries, "files": names, "status": after.status});
-    audit::append(tx, actor, Change { region: &before.region_code, action: "project.progress", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(change) }).await?;
-    if let Some(region) = before.region() {
-        let notice = Notice {
-            kind: "project.progress".into(),
-            title: format!("帮扶项目有新进展，完成后请确认：{}", before.title),
-            body: p.note.clone(),
-            link: format!("/projects/{id}"),
-            dedup_key: Some(format!("project.progress:{id}")),
-        };
-        inbox::notify(tx, &county_office(&region), &notice).await?;
-    }
+    audit::append(tx, actor, Change { region: before.region_code.as_str(), action: "project.progress", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(change) }).await?;
+    let notice = Notice {
+        kind: "project.progress".into(),
+        title: format!("帮扶项目有新进展，完成后请确认：{}", before.title),
+        body: p.note.clone(),
+        link: format!("/projects/{id}"),
+        dedup_key: Some(format!("project.progress:{id}")),
+    };
+    inbox::notify(tx, &county_office(&before.region_code), &notice).await?;
     Ok(progress)
 }
 
@@ -363,7 +357,7 @@ pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Project> {
         crate::demand::step(tx, actor, d, duijie_domain::demand::Step::Finish, "受益方确认帮扶项目完成", now).await?;
     }
     let after = get_tx(tx, id).await?;
-    audit::append(tx, actor, Change { region: &before.region_code, action: "project.confirm", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    audit::append(tx, actor, Change { region: before.region_code.as_str(), action: "project.confirm", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
     let notice = Notice { kind: "project.confirmed".into(), title: format!("受益方已确认项目完成：{}", before.title), body: String::new(), link: format!("/projects/{id}"), dedup_key: None };
     inbox::notify(tx, &Recipient::Org(before.org_id), &notice).await?;
     Ok(after)
@@ -382,7 +376,7 @@ pub async fn stop(tx: &mut Tx, actor: &Actor, id: i64, reason: &str) -> Result<P
         return Err(before.changed(crate::CHANGED_BY_OTHERS.into()));
     }
     let after = get_tx(tx, id).await?;
-    audit::append(tx, actor, Change { region: &before.region_code, action: "project.stop", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    audit::append(tx, actor, Change { region: before.region_code.as_str(), action: "project.stop", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
     Ok(after)
 }
 

@@ -998,7 +998,7 @@ async fn a_demand_is_approved_published_matched_once_and_starts_a_project(db: &D
     drop(tx);
     assert!(refused.to_string().contains("已终止"), "{refused}");
     assert_eq!(demand::get(db, id).await.unwrap().unwrap().unscoped().status(), Status::InProgress);
-    assert_eq!(matching::project_of_demand(db, id).await.unwrap().unwrap().status, "stopped");
+    assert_eq!(matching::project_of_demand(db, id).await.unwrap().unwrap().status, duijie_domain::project::Status::Stopped);
     // Both sides were told.
     let org_user = principal_of(db, "org_yl").await;
     assert!(inbox_titles(db, &org_user).await.iter().any(|t| t.contains("对接成功")));

@@ -265,7 +265,8 @@ pub struct Project {
     pub funds_fen: i64,
     pub people: i64,
     pub beneficiaries: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: duijie_domain::project::Status,
     pub created_at: i64,
 }
 

@@ -252,7 +252,7 @@ pub struct ProjectDto {
     pub people: i64,
     /// 受益人数。
     pub beneficiaries: i64,
-    /// planned（待实施）、in_progress（实施中）、done（已完成）。
+    /// planned（计划中）、in_progress（实施中）、done（已完成）、stopped（已终止）。
     pub status: String,
     pub created_at: i64,
 }
@@ -271,7 +271,7 @@ pub(super) async fn project_dto(state: &AppState, p: Project) -> Result<ProjectD
         funds_wan: wan_or_empty(p.funds_fen),
         people: p.people,
         beneficiaries: p.beneficiaries,
-        status: p.status,
+        status: p.status.as_str().into(),
         created_at: p.created_at,
     })
 }

@@ -308,12 +308,7 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
                 funds: wan(p.funds_fen),
                 people: p.people,
                 beneficiaries: p.beneficiaries,
-                status: match p.status.as_str() {
-                    "planned" => "待实施",
-                    "in_progress" => "实施中",
-                    "done" => "已完成",
-                    _ => "—",
-                },
+                status: p.status.label(),
                 created_at: fmt_time(p.created_at),
             })
         }
