@@ -30,6 +30,7 @@ pub mod log;
 pub mod pairing;
 pub mod pickers;
 pub mod projects;
+pub mod reports;
 pub mod registry;
 pub mod regions_designations;
 pub mod schema;

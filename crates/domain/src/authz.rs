@@ -219,10 +219,30 @@ pub enum Action {
     /// of the helped county (of the helped region itself when it lies above
     /// county level), never an office above it nor the organisation.
     ConfirmProject,
+    /// Define a half-year report (调度) for this region: its own civil-affairs
+    /// or rural-revitalisation office, at province level or above.
+    DefineReport,
+    /// See a unit's report: the unit's departments and every office above it
+    /// (administrators too); never an organisation or a supervising unit.
+    ViewReport,
+    /// Correct figures, write the narrative, submit, ask to reopen: the
+    /// unit's own civil-affairs or rural-revitalisation office.
+    FillReport,
+    /// Approve, return, grant or refuse a reopening: the reviewing unit's
+    /// civil-affairs or rural-revitalisation office (the level above).
+    ReviewReport,
+    /// Add a province's form (a table definition file) for reports: an
+    /// administrator at province level or above, within its region.
+    ManageReportTables,
 }
 
 impl Action {
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 48] = [
+        Action::ManageReportTables,
+        Action::DefineReport,
+        Action::ViewReport,
+        Action::FillReport,
+        Action::ReviewReport,
         Action::ViewCoverage,
         Action::OpenDemandFile,
         Action::ViewOffer,
@@ -294,6 +314,9 @@ pub enum Target<'a> {
     Team { lead_org_id: i64, pairings: &'a [TeamParty] },
     /// A project: its organisation and the region it helps.
     Project { org_id: i64, region: &'a RegionCode },
+    /// One unit's report of a half-year cycle: the reporting unit's region and
+    /// the region of the unit that reviews it (`report::reviewer`).
+    Report { unit: &'a RegionCode, reviewer: &'a RegionCode },
 }
 
 /// The parties of one pairing of a team ([`Target::Team`]).
@@ -622,6 +645,36 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             permitted(who.is_org(id))
         }
+        (Action::DefineReport, Target::Region(r)) => {
+            if !in_subtree(r) {
+                return NotFound;
+            }
+            permitted(who.role.is_department() && who.region == *r && r.level() <= Level::Province)
+        }
+        (Action::ManageReportTables, Target::Region(r)) => {
+            if !in_subtree(r) {
+                return NotFound;
+            }
+            permitted(who.role == Role::Admin && who.region.level() <= Level::Province)
+        }
+        (Action::ViewReport, Target::Report { unit, .. }) => {
+            if !in_subtree(unit) {
+                return NotFound;
+            }
+            permitted(who.role.is_department() || who.role == Role::Admin)
+        }
+        (Action::FillReport, Target::Report { unit, .. }) => {
+            if decide(who, Action::ViewReport, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.role.is_department() && who.region == *unit)
+        }
+        (Action::ReviewReport, Target::Report { reviewer, .. }) => {
+            if decide(who, Action::ViewReport, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.role.is_department() && who.region == *reviewer)
+        }
         _ => NotFound,
     }
 }
@@ -685,6 +738,31 @@ mod tests {
         #[rustfmt::skip]
         let table: &[(Role, Action, Decision, Decision)] = &[
             // role                      action                     in scope   out of scope
+            (Role::Admin,               Action::ManageReportTables, Allow,    NotFound),
+            (Role::CivilAffairs,        Action::ManageReportTables, Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ManageReportTables, Forbidden, NotFound),
+            (Role::Supervisor,          Action::ManageReportTables, Forbidden, NotFound),
+            (Role::Organization,        Action::ManageReportTables, NotFound, NotFound),
+            (Role::Admin,               Action::DefineReport,      Forbidden, NotFound),
+            (Role::Admin,               Action::ViewReport,        Allow,     NotFound),
+            (Role::Admin,               Action::FillReport,        Forbidden, NotFound),
+            (Role::Admin,               Action::ReviewReport,      Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::DefineReport,      Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ViewReport,        Allow,     NotFound),
+            (Role::CivilAffairs,        Action::FillReport,        Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ReviewReport,      Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::DefineReport,      Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ViewReport,        Allow,     NotFound),
+            (Role::RuralRevitalization, Action::FillReport,        Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ReviewReport,      Forbidden, NotFound),
+            (Role::Supervisor,          Action::DefineReport,      Forbidden, NotFound),
+            (Role::Supervisor,          Action::ViewReport,        Forbidden, NotFound),
+            (Role::Supervisor,          Action::FillReport,        NotFound,  NotFound),
+            (Role::Supervisor,          Action::ReviewReport,      NotFound,  NotFound),
+            (Role::Organization,        Action::DefineReport,      NotFound,  NotFound),
+            (Role::Organization,        Action::ViewReport,        NotFound,  NotFound),
+            (Role::Organization,        Action::FillReport,        NotFound,  NotFound),
+            (Role::Organization,        Action::ReviewReport,      NotFound,  NotFound),
             (Role::Admin,               Action::ViewRegion,        Allow,     NotFound),
             (Role::Admin,               Action::EditDesignation,   Allow,     NotFound),
             (Role::Admin,               Action::ViewUser,          Allow,     NotFound),
@@ -921,7 +999,11 @@ mod tests {
                     | Action::EditDemand
                     | Action::ViewHousehold
                     | Action::OrderOffer
-                    | Action::ViewMatchStats => Target::Region(region),
+                    | Action::ViewMatchStats
+                    | Action::DefineReport
+                    | Action::ManageReportTables => Target::Region(region),
+                    // The unit in the region, reviewed by a level the provincial officer is not.
+                    Action::ViewReport | Action::FillReport | Action::ReviewReport => Target::Report { unit: region, reviewer: &national },
                     // Unpublished demands: organisations never see them, officers in their subtree.
                     Action::ViewDemand => Target::Demand { region, public: false, household: false },
                     // A household's files, of a published demand.
@@ -957,6 +1039,27 @@ mod tests {
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
         }
+    }
+
+    #[test]
+    fn a_unit_fills_its_own_report_and_only_the_level_above_reviews_it() {
+        let (county, prefecture, province) = (code("530628"), code("5306"), code("53"));
+        let target = Target::Report { unit: &county, reviewer: &prefecture };
+        let county_office = principal(Role::CivilAffairs, "530628", None);
+        let county_rr = principal(Role::RuralRevitalization, "530628", None);
+        let prefecture_office = principal(Role::CivilAffairs, "5306", None);
+        let province_office = principal(Role::CivilAffairs, "53", None);
+        let neighbour = principal(Role::CivilAffairs, "530627", None);
+        assert_eq!(decide(&county_office, Action::FillReport, target), Allow);
+        assert_eq!(decide(&county_rr, Action::FillReport, target), Allow, "both departments report together");
+        assert_eq!(decide(&county_office, Action::ReviewReport, target), Forbidden, "nobody approves their own report");
+        assert_eq!(decide(&prefecture_office, Action::ReviewReport, target), Allow);
+        assert_eq!(decide(&prefecture_office, Action::FillReport, target), Forbidden);
+        assert_eq!(decide(&province_office, Action::ReviewReport, target), Forbidden, "the province reviews the prefecture, not the county");
+        assert_eq!(decide(&province_office, Action::ViewReport, target), Allow);
+        assert_eq!(decide(&neighbour, Action::ViewReport, target), NotFound);
+        assert_eq!(decide(&province_office, Action::DefineReport, Target::Region(&province)), Allow);
+        assert_eq!(decide(&prefecture_office, Action::DefineReport, Target::Region(&prefecture)), Forbidden, "a prefecture does not collect");
     }
 
     #[test]

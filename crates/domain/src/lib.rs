@@ -29,6 +29,7 @@ pub mod matching;
 pub mod org;
 pub mod pairing;
 pub mod project;
+pub mod report;
 pub mod region;
 pub mod sealing;
 pub mod role;

@@ -73,6 +73,11 @@ impl Role {
     pub fn is_government(self) -> bool {
         !matches!(self, Role::Organization)
     }
+
+    /// One of the two departments that run the work (民政, 乡村振兴).
+    pub fn is_department(self) -> bool {
+        matches!(self, Role::CivilAffairs | Role::RuralRevitalization)
+    }
 }
 
 /// The conventional name of a government unit, e.g. 云南省民政厅, 彝良县乡村振兴局.

@@ -23,6 +23,7 @@ pub mod hostile;
 pub mod limits;
 pub mod pairing_list;
 pub mod project_list;
+pub mod report_table;
 pub mod table;
 pub mod template;
 mod xlsx;

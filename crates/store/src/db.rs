@@ -292,6 +292,12 @@ impl Locked {
 }
 
 impl Tx {
+    /// Whether this transaction runs on PostgreSQL (where rows must be locked
+    /// explicitly; a SQLite transaction holds the database's write lock).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Tx::Postgres(_))
+    }
+
     /// Locks one row until the transaction ends, so that what is read next is
     /// the latest committed state and nobody changes it meanwhile. On SQLite
     /// the transaction already holds the database's write lock.

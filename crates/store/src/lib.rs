@@ -33,6 +33,7 @@ pub mod pairing;
 pub mod projects;
 pub mod reference;
 pub mod regions;
+pub mod reports;
 pub mod search;
 pub mod sessions;
 pub mod testing;

@@ -1,0 +1,471 @@
+//! The half-year cycle (调度): a department defines a report, every unit below
+//! it gets its tables pre-filled from the records, corrects what it must
+//! (beside the computed figure, with a reason), writes the three narrative
+//! parts and submits; the level above approves or returns; approved figures
+//! roll up and stay as approved; reopening needs the level above. Also the
+//! table definitions (shipped in `tables/`, or uploaded by an administrator)
+//! and the exports.
+//!
+//! Guarantees:
+//! - Every unit's report is opened through [`crate::open`] with the action
+//!   its step needs (`ViewReport`, `FillReport` for the unit's own offices,
+//!   `ReviewReport` for the reviewing unit's); a report is defined only by its
+//!   collecting office (`DefineReport`).
+//! - [`prefill`] is the one computation of a unit's figures, used by the
+//!   page, the API, the submission and the export alike: the unit's own
+//!   records plus the approved figures of the units it reviews, then its
+//!   corrections. What a unit submits is exactly what it was shown.
+//! - A report that is submitted or approved shows and exports the figures as
+//!   submitted, never a recomputation; `--draft` (or a report still open)
+//!   shows the pre-filled ones and says so.
+
+use crate::{Error, Platform, require};
+use duijie_domain::authz::{Action, Target};
+use duijie_domain::report::{self, Correction, Figures, Narrative, NewReport, Step, TableDef, TypedReport};
+use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
+use duijie_store::Actor;
+use duijie_store::reports::{self as store, Report, StepRow, Unit};
+use std::collections::BTreeMap;
+
+/// The table definitions shipped with the platform (`tables/*.json`).
+const SHIPPED: [&str; 5] = [
+    include_str!("../../../tables/jiangsu-1.json"),
+    include_str!("../../../tables/jiangsu-2.json"),
+    include_str!("../../../tables/jilin-4.json"),
+    include_str!("../../../tables/jilin-5.json"),
+    include_str!("../../../tables/yunnan-half-year.json"),
+];
+
+/// The shipped definitions (each is checked by a unit test in `domain::report`).
+pub fn shipped_tables() -> Vec<TableDef> {
+    SHIPPED.iter().filter_map(|j| TableDef::parse(j).ok()).collect()
+}
+
+/// Every table a report may use: the shipped ones, then those uploaded.
+pub async fn tables(p: &Platform) -> Result<Vec<TableDef>, Error> {
+    let mut all = shipped_tables();
+    for (_, json) in store::uploaded_tables(&p.db).await? {
+        if let Ok(def) = TableDef::parse(&json) {
+            all.retain(|t| t.key != def.key);
+            all.push(def);
+        }
+    }
+    Ok(all)
+}
+
+/// An administrator adds a province's form from a definition file (JSON).
+pub async fn upload_table(p: &Platform, who: &Principal, actor: &Actor, json: &str) -> Result<TableDef, Error> {
+    require(duijie_domain::authz::decide(who, Action::ManageReportTables, Target::Region(who.region())))?;
+    let def = TableDef::parse(json).map_err(|m| Error::field("file", m))?;
+    if shipped_tables().iter().any(|t| t.key == def.key) {
+        return Err(Error::field("file", format!("“{}”是平台自带的样式，请换一个 key", def.key)));
+    }
+    let mut tx = p.db.begin().await?;
+    store::save_table(&mut tx, actor, who.region(), &def, json).await?;
+    tx.commit().await?;
+    Ok(def)
+}
+
+/// What a department types to define a report.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReportInput {
+    /// 报表名称，例如 2026年上半年社会组织参与乡村振兴工作调度。
+    #[serde(default)]
+    pub title: String,
+    /// 统计期起止日期（如 2026-01-01、2026-06-30）。
+    #[serde(default)]
+    pub period_from: String,
+    #[serde(default)]
+    pub period_to: String,
+    /// 报送截止日期。
+    #[serde(default)]
+    pub due_on: String,
+    /// 报送层级：prefecture（地市级）、county（县级）。
+    #[serde(default)]
+    pub levels: Vec<String>,
+    /// 统计表样式的 key，如 jiangsu-1、jiangsu-2。
+    #[serde(default)]
+    pub tables: Vec<String>,
+}
+
+/// Defines a report collected by the caller's office; every prefecture and
+/// county office below it (at the chosen levels) becomes a unit.
+pub async fn create(p: &Platform, who: &Principal, actor: &Actor, input: &ReportInput) -> Result<i64, Error> {
+    let collector = who.region().clone();
+    require(duijie_domain::authz::decide(who, Action::DefineReport, Target::Region(&collector)))?;
+    let offered = tables(p).await?;
+    let keys: Vec<String> = offered.iter().map(|t| t.key.clone()).collect();
+    let typed = TypedReport { title: &input.title, period_from: &input.period_from, period_to: &input.period_to, due_on: &input.due_on, levels: &input.levels, tables: &input.tables };
+    let new = NewReport::parse(&typed, &keys).map_err(Error::Invalid)?;
+    let defs: Vec<TableDef> = new.tables.iter().filter_map(|k| offered.iter().find(|t| &t.key == k).cloned()).collect();
+    let units = units_below(p, &collector, &new.levels);
+    if units.is_empty() {
+        return Err(Error::field("levels", "所选层级下没有报送单位"));
+    }
+    let is_unit = |r: &RegionCode| units.binary_search(r).is_ok();
+    let pairs: Vec<(RegionCode, RegionCode)> = units.iter().map(|u| (u.clone(), report::reviewer(u, &collector, is_unit))).collect();
+    let mut tx = p.db.begin().await?;
+    let id = store::create(&mut tx, actor, &collector, &new, &defs, &pairs).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The regions at `levels` under `collector`, in code order (NBS grouping
+/// rows such as 省直辖县级行政区划 have no office and are skipped).
+fn units_below(p: &Platform, collector: &RegionCode, levels: &[Level]) -> Vec<RegionCode> {
+    let mut out = Vec::new();
+    let mut stack = vec![collector.clone()];
+    while let Some(r) = stack.pop() {
+        for child in p.tree.children(&r) {
+            if child.level > Level::County {
+                continue;
+            }
+            if levels.contains(&child.level) && !child.name.contains("直辖") && child.name != "市辖区" {
+                out.push(child.code.clone());
+            }
+            stack.push(child.code.clone());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The reports the caller takes part in.
+pub async fn list(p: &Platform, who: &Principal) -> Result<Vec<Report>, Error> {
+    if !(who.role().is_department() || who.role() == Role::Admin) {
+        return Ok(Vec::new());
+    }
+    Ok(store::list(&p.db, who.region()).await?)
+}
+
+/// A report as its collector or a unit sees it: the units within the
+/// caller's view, with the completeness and on-time rates.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Overview {
+    pub report: Report,
+    pub units: Vec<UnitLine>,
+    /// Units that submitted at least once / all units shown.
+    pub submitted: usize,
+    pub approved: usize,
+    pub returned: usize,
+    /// Pending or returned after the due date.
+    pub late: usize,
+    /// First submitted on or before the due date.
+    pub on_time: usize,
+    /// The caller's own unit in this report, if it is one.
+    pub own_unit: Option<String>,
+    /// Whether the caller collects this report (may remind late units).
+    pub collects: bool,
+}
+
+/// One unit in an overview.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UnitLine {
+    pub unit: Unit,
+    pub name: String,
+    pub late: bool,
+}
+
+/// Whether a unit is late on `today`: not yet submitted in this round and past the due date.
+fn is_late(u: &Unit, report: &Report, today: &str) -> bool {
+    u.status.is_open() && today > report.due_on.as_str()
+}
+
+/// Beijing's end of the due day, in epoch seconds.
+fn due_end(report: &Report) -> i64 {
+    chrono::NaiveDate::parse_from_str(&report.due_on, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc().timestamp() - 8 * 3600)
+        .unwrap_or(i64::MAX)
+}
+
+/// The report with its units as the caller may see them.
+pub async fn overview(p: &Platform, who: &Principal, id: i64) -> Result<Overview, Error> {
+    let report = crate::open(store::get(&p.db, id).await?, who, Action::ViewReport)?;
+    let within = if report.collector_code.contains(who.region()) { who.region().clone() } else { report.collector_code.clone() };
+    let units = store::units_within(&p.db, id, &within).await?;
+    let today = crate::today().format("%Y-%m-%d").to_string();
+    let end = due_end(&report);
+    let lines: Vec<UnitLine> = units.into_iter().map(|u| UnitLine { late: is_late(&u, &report, &today), name: unit_name(p, &u.unit_code), unit: u }).collect();
+    let own_unit = lines.iter().find(|l| &l.unit.unit_code == who.region()).map(|l| l.unit.unit_code.to_string());
+    Ok(Overview {
+        submitted: lines.iter().filter(|l| l.unit.first_submitted_at.is_some()).count(),
+        approved: lines.iter().filter(|l| l.unit.status.counts_above()).count(),
+        returned: lines.iter().filter(|l| l.unit.status == report::UnitStatus::Returned).count(),
+        late: lines.iter().filter(|l| l.late).count(),
+        on_time: lines.iter().filter(|l| l.unit.first_submitted_at.is_some_and(|t| t <= end)).count(),
+        collects: duijie_domain::authz::decide(who, Action::DefineReport, Target::Region(&report.collector_code)) == duijie_domain::Decision::Allow,
+        own_unit,
+        units: lines,
+        report,
+    })
+}
+
+/// A region's name as a unit (云南省昭通市彝良县).
+fn unit_name(p: &Platform, code: &RegionCode) -> String {
+    p.tree.full_name(code)
+}
+
+/// One unit's report with everything its page shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UnitView {
+    pub report: Report,
+    pub unit: Unit,
+    pub unit_name: String,
+    pub reviewer_name: String,
+    /// Each table with its figures: as submitted once submitted, else pre-filled.
+    pub tables: Vec<(TableDef, Figures)>,
+    /// Whether the figures are the pre-filled ones (the report is open).
+    pub draft: bool,
+    /// The units this one reviews, with whether their figures count yet.
+    pub below: Vec<UnitLine>,
+    pub steps: Vec<StepRow>,
+    pub narrative: Narrative,
+    pub may_fill: bool,
+    pub may_review: bool,
+}
+
+/// Loads a unit's report for `who` doing `action`. The collecting region
+/// itself is the top of the tree: its figures are its own records plus its
+/// units' approved ones, and nobody fills or reviews them.
+async fn open_unit(p: &Platform, who: &Principal, id: i64, unit: &RegionCode, action: Action) -> Result<(Report, Unit), Error> {
+    let report = crate::open(store::get(&p.db, id).await?, who, Action::ViewReport)?;
+    if &report.collector_code == unit {
+        if action != Action::ViewReport {
+            return Err(Error::Forbidden);
+        }
+        let top = Unit {
+            report_id: id,
+            unit_code: unit.clone(),
+            reviewer_code: unit.clone(),
+            status: report::UnitStatus::Pending,
+            round: 0,
+            progress: String::new(),
+            difficulties: String::new(),
+            experience: String::new(),
+            corrections: "[]".into(),
+            figures: String::new(),
+            first_submitted_at: None,
+            submitted_at: None,
+            approved_at: None,
+            updated_at: 0,
+        };
+        return Ok((report, top));
+    }
+    let u = crate::open(store::unit(&p.db, id, unit).await?, who, action)?;
+    Ok((report, u))
+}
+
+/// The unit's page.
+pub async fn unit_view(p: &Platform, who: &Principal, id: i64, unit: &RegionCode) -> Result<UnitView, Error> {
+    let (report, u) = open_unit(p, who, id, unit, Action::ViewReport).await?;
+    let top = &report.collector_code == unit;
+    let draft = u.status.is_open() && !top;
+    let tables = if u.status.is_open() { prefill(p, &report, &u).await? } else { submitted(&report, &u)? };
+    let today = crate::today().format("%Y-%m-%d").to_string();
+    let below = store::reviewed_by(&p.db, id, unit).await?.into_iter().map(|c| UnitLine { late: is_late(&c, &report, &today), name: unit_name(p, &c.unit_code), unit: c }).collect();
+    let decide = |a| !top && u_decision(who, &u, a);
+    Ok(UnitView {
+        unit_name: unit_name(p, &u.unit_code),
+        reviewer_name: unit_name(p, &u.reviewer_code),
+        steps: store::steps(&p.db, id, unit).await?,
+        narrative: Narrative { progress: u.progress.clone(), difficulties: u.difficulties.clone(), experience: u.experience.clone() },
+        may_fill: decide(Action::FillReport),
+        may_review: decide(Action::ReviewReport),
+        tables,
+        draft,
+        below,
+        unit: u,
+        report,
+    })
+}
+
+fn u_decision(who: &Principal, u: &Unit, action: Action) -> bool {
+    duijie_domain::authz::decide(who, action, Target::Report { unit: &u.unit_code, reviewer: &u.reviewer_code }) == duijie_domain::Decision::Allow
+}
+
+/// The figures as the unit submitted them.
+fn submitted(report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Error> {
+    let mut kept: BTreeMap<String, Figures> = serde_json::from_str(&u.figures).map_err(|e| Error::Internal(format!("报表 {} 单位 {} 的数字无法读取：{e}", report.id, u.unit_code)))?;
+    Ok(report.tables()?.into_iter().filter_map(|d| kept.remove(&d.key).map(|f| (d, f))).collect())
+}
+
+/// The one computation of a unit's figures: its own records, plus the
+/// approved figures of the units it reviews, then its corrections.
+pub async fn prefill(p: &Platform, report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Error> {
+    let levels = report.levels();
+    // The level whose units take over below this one (none for the lowest).
+    let below = levels.iter().copied().filter(|l| *l > u.unit_code.level()).min();
+    let children: Vec<Unit> = store::reviewed_by(&p.db, report.id, &u.unit_code).await?.into_iter().filter(|c| c.status.counts_above()).collect();
+    let corrections: Vec<Correction> = serde_json::from_str(&u.corrections).unwrap_or_default();
+    let mut out = Vec::new();
+    for def in report.tables()? {
+        let with_progress = matches!(&def.body, report::Body::List { columns, .. } if columns.iter().any(|c| c.field == report::ListField::LastProgress));
+        let mut facts = store::facts(&p.db, def.scope(), &u.unit_code, below, &report.period_from, &report.period_to, with_progress).await?;
+        for f in &mut facts {
+            f.region_name = county_name(p, &f.region);
+        }
+        let mut figures = report::compute(&def, &u.unit_code, &facts);
+        for c in &children {
+            let theirs: BTreeMap<String, Figures> = serde_json::from_str(&c.figures).unwrap_or_default();
+            if let Some(f) = theirs.get(&def.key) {
+                figures.add_child(&def, f);
+            }
+        }
+        figures.correct(&def.key, &corrections);
+        out.push((def, figures));
+    }
+    Ok(out)
+}
+
+/// 省/市/县 of a helped region (a village or township reads as its county).
+fn county_name(p: &Platform, code: &RegionCode) -> String {
+    let mut c = code.clone();
+    while c.level() > Level::County {
+        match c.parent() {
+            Some(parent) => c = parent,
+            None => break,
+        }
+    }
+    p.tree.full_name(&c)
+}
+
+/// What a unit types on its page: the narrative and, per grid cell, a correction.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct DraftInput {
+    /// 工作进展。
+    #[serde(default)]
+    pub progress: String,
+    /// 困难问题。
+    #[serde(default)]
+    pub difficulties: String,
+    /// 经验做法。
+    #[serde(default)]
+    pub experience: String,
+    /// 对统计数字的修改（可空）；value 留空表示撤销该格的修改。
+    #[serde(default)]
+    pub corrections: Vec<CorrectionInput>,
+}
+
+/// A correction of one figure, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CorrectionInput {
+    /// 统计表样式的 key。
+    pub table: String,
+    /// 行、列序号（从 0 开始，不含表头和左侧两列）。
+    pub row: usize,
+    pub column: usize,
+    /// 修改后的数字：金额以万元计，人数、个数为整数；留空为撤销修改。
+    #[serde(default)]
+    pub value: String,
+    /// 修改原因（必填）。
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Saves the unit's narrative and corrections (merged with those it made before).
+pub async fn save_draft(p: &Platform, who: &Principal, actor: &Actor, id: i64, unit: &RegionCode, input: &DraftInput) -> Result<Unit, Error> {
+    let (report, u) = open_unit(p, who, id, unit, Action::FillReport).await?;
+    if !u.status.is_open() {
+        return Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label())));
+    }
+    let narrative = Narrative { progress: input.progress.trim().into(), difficulties: input.difficulties.trim().into(), experience: input.experience.trim().into() };
+    let mut errors: Vec<FieldError> = narrative.check(false).err().unwrap_or_default();
+    let defs = report.tables()?;
+    let mut kept: Vec<Correction> = serde_json::from_str(&u.corrections).unwrap_or_default();
+    for (i, c) in input.corrections.iter().enumerate() {
+        let Some(def) = defs.iter().find(|d| d.key == c.table) else {
+            errors.push(FieldError::new(format!("corrections[{i}]"), format!("报表中没有“{}”这张表", c.table)));
+            continue;
+        };
+        kept.retain(|k| !(k.table == c.table && k.row == c.row && k.column == c.column));
+        if c.value.trim().is_empty() {
+            continue;
+        }
+        match report::parse_correction(def, c.row, c.column, &c.value, &c.reason) {
+            Ok(ok) => kept.push(ok),
+            Err(es) => errors.extend(es.into_iter().map(|e| FieldError::new(format!("corrections[{i}].{}", e.field), e.message))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let json = serde_json::to_string(&kept).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut tx = p.db.begin().await?;
+    let after = store::save_draft(&mut tx, actor, id, unit, &narrative, &json).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Takes a step on a unit's report: the unit submits (its figures are
+/// computed now and kept) or asks to reopen; the level above approves,
+/// returns, grants or refuses.
+pub async fn act(p: &Platform, who: &Principal, actor: &Actor, id: i64, unit: &RegionCode, step: Step, reason: &str) -> Result<Unit, Error> {
+    let action = if step.by_unit() { Action::FillReport } else { Action::ReviewReport };
+    let (report, u) = open_unit(p, who, id, unit, action).await?;
+    if step.needs_reason() && reason.trim().is_empty() {
+        return Err(Error::field("reason", format!("{}须写明原因", step.label())));
+    }
+    let figures = if step == Step::Submit {
+        let narrative = Narrative { progress: u.progress.clone(), difficulties: u.difficulties.clone(), experience: u.experience.clone() };
+        narrative.check(true).map_err(Error::Invalid)?;
+        let computed: BTreeMap<String, Figures> = prefill(p, &report, &u).await?.into_iter().map(|(d, f)| (d.key, f)).collect();
+        Some(serde_json::to_string(&computed).map_err(|e| Error::Internal(e.to_string()))?)
+    } else {
+        None
+    };
+    let mut tx = p.db.begin().await?;
+    let after = store::step(&mut tx, actor, &report, unit, step, reason, figures.as_deref()).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The collecting department reminds every late unit at once; returns how many were told.
+pub async fn remind_late(p: &Platform, who: &Principal, id: i64) -> Result<usize, Error> {
+    let report = crate::open(store::get(&p.db, id).await?, who, Action::ViewReport)?;
+    require(duijie_domain::authz::decide(who, Action::DefineReport, Target::Region(&report.collector_code)))?;
+    let today = crate::today().format("%Y-%m-%d").to_string();
+    let late: Vec<Unit> = store::all_units(&p.db, id).await?.into_iter().filter(|u| is_late(u, &report, &today)).collect();
+    let mut tx = p.db.begin().await?;
+    let n = store::remind(&mut tx, &report, &late, &format!("催报：{}已过报送截止日期（{}），请尽快报送", report.title, report.due_on), &today).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// The daily reminders: units that have not submitted hear a week before
+/// the due date and on the day; each notice once.
+pub async fn remind_due(db: &duijie_store::Db, today: chrono::NaiveDate) -> Result<usize, Error> {
+    let mut n = 0;
+    for (days, what) in [(7, "一周后"), (0, "今天")] {
+        let due = (today + chrono::Duration::days(days)).format("%Y-%m-%d").to_string();
+        for report in store::due_on(db, &due).await? {
+            let units = store::all_units(db, report.id).await?;
+            let mut tx = db.begin().await?;
+            n += store::remind(&mut tx, &report, &units, &format!("{}{}截止报送，请按时报送", report.title, what), &format!("due{days}")).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(n)
+}
+
+/// A table as a file: (file name, .xlsx bytes). Without `draft`, a report
+/// that is not yet submitted is refused (there are no submitted figures yet).
+pub async fn export(p: &Platform, who: &Principal, id: i64, unit: &RegionCode, key: &str, draft: bool) -> Result<(String, Vec<u8>), Error> {
+    let (report, u) = open_unit(p, who, id, unit, Action::ViewReport).await?;
+    let top = &report.collector_code == unit;
+    let tables = if draft || top || u.status.is_open() {
+        if !draft && !top {
+            return Err(Error::rejected(format!("该单位的报表当前为“{}”，还没有报送的数字；要导出预填数字，请选择导出草稿", u.status.label())));
+        }
+        prefill(p, &report, &u).await?
+    } else {
+        submitted(&report, &u)?
+    };
+    let (def, figures) = tables.into_iter().find(|(d, _)| d.key == key).ok_or(Error::NotFound)?;
+    let name = unit_name(p, unit);
+    let period = format!("{} 至 {}", report.period_from, report.period_to);
+    let bytes = duijie_office::report_table::write(&def, &figures, &name, report.year(), &period).map_err(|e| Error::Internal(e.to_string()))?;
+    let file = format!("{}-{}{}.xlsx", def.title_for(report.year()), name, if draft { "（草稿）" } else { "" });
+    Ok((file, bytes))
+}

@@ -1,0 +1,380 @@
+//! The half-year cycle (调度): reports a department collects, the units that
+//! fill them, every step of every round, the records a unit's tables are
+//! computed from, and the table definitions administrators upload.
+//!
+//! Guarantees:
+//! - Every write appends its audit row in the same transaction.
+//! - A unit's report changes state only by compare-and-set on its current
+//!   status (`UPDATE … WHERE status = …`, rows affected checked) under the
+//!   row's lock: of two approvals (or two submissions) at once exactly one
+//!   wins and the other gets `Changed`. Corrections and the narrative are
+//!   written only while the report is pending or returned.
+//! - The figures a unit submitted are kept with the report and never move
+//!   while it is approved: the code writes them only on submission, and the
+//!   database's trigger `report_units_locked` refuses any other change.
+//! - [`facts`] reads the projects that lie at a unit's own level in one
+//!   query: those of its region's subtree (an index range) that belong to no
+//!   unit below it that reports.
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{Db, Tx};
+use crate::inbox::{self, Notice, Recipient};
+use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
+use duijie_domain::report::{Fact, NewReport, Step, TableDef, UnitScope, UnitStatus};
+use duijie_domain::{Level, RegionCode};
+use serde::Serialize;
+
+/// A report as defined by its collecting department.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Report {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub collector_code: RegionCode,
+    pub title: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub due_on: String,
+    /// Comma-separated levels that report (`prefecture,county`).
+    pub levels: String,
+    /// The table definitions as they were when the report was defined (JSON array).
+    #[serde(skip)]
+    pub tables: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+impl Report {
+    pub fn levels(&self) -> Vec<Level> {
+        self.levels.split(',').filter_map(Level::parse).collect()
+    }
+
+    /// The report's tables; a stored definition that no longer parses is an error, never skipped.
+    pub fn tables(&self) -> Result<Vec<TableDef>> {
+        serde_json::from_str(&self.tables).map_err(|e| Error::Invalid(format!("报表 {} 的样式无法读取：{e}", self.id)))
+    }
+
+    /// The year the period ends in (for titles such as {year}年…).
+    pub fn year(&self) -> &str {
+        self.period_to.get(..4).unwrap_or("")
+    }
+}
+
+impl Guarded for Report {
+    /// A report is seen by the offices of its collector's subtree (its units
+    /// and their reviewers) and by those above the collector.
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        let at = if self.collector_code.contains(who.region()) { who.region() } else { &self.collector_code };
+        authz::decide(who, action, authz::Target::Report { unit: at, reviewer: &self.collector_code })
+    }
+}
+
+/// One unit's report.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Unit {
+    pub report_id: i64,
+    #[sqlx(try_from = "String")]
+    pub unit_code: RegionCode,
+    #[sqlx(try_from = "String")]
+    pub reviewer_code: RegionCode,
+    #[sqlx(try_from = "String")]
+    pub status: UnitStatus,
+    /// How many times it was submitted.
+    pub round: i64,
+    pub progress: String,
+    pub difficulties: String,
+    pub experience: String,
+    /// The unit's corrections (JSON array of `report::Correction`).
+    pub corrections: String,
+    /// The figures as submitted (JSON object: table key → `report::Figures`), or empty.
+    pub figures: String,
+    pub first_submitted_at: Option<i64>,
+    pub submitted_at: Option<i64>,
+    pub approved_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl Guarded for Unit {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        authz::decide(who, action, authz::Target::Report { unit: &self.unit_code, reviewer: &self.reviewer_code })
+    }
+}
+
+/// One step of one round.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct StepRow {
+    pub round: i64,
+    #[sqlx(try_from = "String")]
+    pub step: Step,
+    pub reason: String,
+    pub actor: String,
+    pub at: i64,
+}
+
+const REPORT: &str = "SELECT id, collector_code, title, period_from, period_to, due_on, levels, tables, created_by, created_at FROM reports";
+const UNIT: &str = "SELECT report_id, unit_code, reviewer_code, status, round, progress, difficulties, experience, corrections, figures, \
+    first_submitted_at, submitted_at, approved_at, updated_at FROM report_units";
+
+/// Defines a report with its units (each with its reviewer); every unit is told.
+pub async fn create(tx: &mut Tx, actor: &Actor, collector: &RegionCode, r: &NewReport, tables: &[TableDef], units: &[(RegionCode, RegionCode)]) -> Result<i64> {
+    let now = crate::now();
+    let levels: Vec<&str> = r.levels.iter().map(|l| l.as_str()).collect();
+    let tables_json = serde_json::to_string(tables).map_err(|e| Error::Invalid(e.to_string()))?;
+    let sql = "INSERT INTO reports (collector_code, title, period_from, period_to, due_on, levels, tables, created_by, created_at) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id";
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(collector.as_str()).bind(&r.title).bind(&r.period_from).bind(&r.period_to)
+        .bind(&r.due_on).bind(levels.join(",")).bind(&tables_json).bind(&actor.unit).bind(now).fetch_one(c).await)?;
+    let sql = "INSERT INTO report_units (report_id, unit_code, reviewer_code, updated_at) VALUES ($1,$2,$3,$4)";
+    let notice = Notice {
+        kind: "report.created".into(),
+        title: format!("请报送：{}（截止 {}）", r.title, r.due_on),
+        body: format!("统计期 {} 至 {}", r.period_from, r.period_to),
+        link: format!("/reports/{id}"),
+        dedup_key: None,
+    };
+    for (unit, reviewer) in units {
+        on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(unit.as_str()).bind(reviewer.as_str()).bind(now).execute(c).await)?;
+        inbox::notify(tx, &Recipient::Unit { region: unit.as_str().into(), role: None }, &notice).await?;
+    }
+    let keys: Vec<&str> = tables.iter().map(|t| t.key.as_str()).collect();
+    let after = serde_json::json!({"title": r.title, "period_from": r.period_from, "period_to": r.period_to, "due_on": r.due_on, "levels": levels, "tables": keys, "units": units.len()});
+    audit::append(tx, actor, Change { region: collector.as_str(), action: "report.create", entity: "report", entity_id: &id.to_string(), before: None, after: Some(after) }).await?;
+    Ok(id)
+}
+
+/// One report by id, to be opened by a decision.
+pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Report>>> {
+    let sql = sqlx::AssertSqlSafe(format!("{REPORT} WHERE id = $1"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
+}
+
+/// The reports an office at `region` takes part in: collected by its region
+/// or a region above (it may be a unit), or within its subtree. Newest first.
+pub async fn list(db: &Db, region: &RegionCode) -> Result<Vec<Report>> {
+    let above: Vec<String> = region.ancestry().iter().map(|r| r.as_str().to_string()).collect();
+    let [low, high] = crate::subtree(region);
+    let marks: Vec<String> = (0..above.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = sqlx::AssertSqlSafe(format!("{REPORT} WHERE {} OR collector_code IN ({}) ORDER BY id DESC LIMIT 200", crate::in_subtree("collector_code", 1), marks.join(",")));
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as(sql).bind(low.clone()).bind(high.clone());
+        for a in &above {
+            q = q.bind(a.clone());
+        }
+        q.fetch_all(p).await
+    })?)
+}
+
+/// One unit's report, to be opened by a decision.
+pub async fn unit(db: &Db, report_id: i64, unit: &RegionCode) -> Result<Option<Unchecked<Unit>>> {
+    let sql = sqlx::AssertSqlSafe(format!("{UNIT} WHERE report_id = $1 AND unit_code = $2"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(unit.as_str()).fetch_optional(p).await)?.map(Unchecked::new))
+}
+
+/// The units of a report that lie in `region`'s subtree, in code order.
+pub async fn units_within(db: &Db, report_id: i64, region: &RegionCode) -> Result<Vec<Unit>> {
+    let [low, high] = crate::subtree(region);
+    let sql = sqlx::AssertSqlSafe(format!("{UNIT} WHERE report_id = $1 AND {} ORDER BY unit_code", crate::in_subtree("unit_code", 2)));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(low).bind(high).fetch_all(p).await)?)
+}
+
+/// The units `reviewer` reviews, in code order.
+pub async fn reviewed_by(db: &Db, report_id: i64, reviewer: &RegionCode) -> Result<Vec<Unit>> {
+    let sql = sqlx::AssertSqlSafe(format!("{UNIT} WHERE report_id = $1 AND reviewer_code = $2 ORDER BY unit_code"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(reviewer.as_str()).fetch_all(p).await)?)
+}
+
+/// The steps of a unit's report, in order.
+pub async fn steps(db: &Db, report_id: i64, unit: &RegionCode) -> Result<Vec<StepRow>> {
+    let sql = "SELECT round, step, reason, actor, at FROM report_steps WHERE report_id = $1 AND unit_code = $2 ORDER BY id";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(unit.as_str()).fetch_all(p).await)?)
+}
+
+#[derive(sqlx::FromRow)]
+struct FactRow {
+    project_id: i64,
+    org_id: i64,
+    org_name: String,
+    #[sqlx(try_from = "String")]
+    org_region: RegionCode,
+    #[sqlx(try_from = "String")]
+    region: RegionCode,
+    title: String,
+    nature: String,
+    #[sqlx(try_from = "String")]
+    status: duijie_domain::project::Status,
+    funds_fen: i64,
+    planned_funds_fen: i64,
+    people: i64,
+    beneficiaries: i64,
+    start_date: String,
+    end_date: String,
+    last_progress: Option<String>,
+}
+
+/// The projects at `unit`'s own level for a period: in its subtree (by the
+/// organisation's registration or by the helped region, as `scope` says),
+/// below the level `below` where units of their own report (if any), whose
+/// dates overlap [from, to] (an open end overlaps), except those stopped
+/// before they began. `with_progress` also reads each one's latest update.
+pub async fn facts(db: &Db, scope: UnitScope, unit: &RegionCode, below: Option<Level>, from: &str, to: &str, with_progress: bool) -> Result<Vec<Fact>> {
+    let column = match scope {
+        UnitScope::Registered => "o.region_code",
+        UnitScope::Helped => "p.region_code",
+    };
+    let [low, high] = crate::subtree(unit);
+    let own = below.map(|l| format!(" AND length({column}) < {}", l.code_len())).unwrap_or_default();
+    let progress = if with_progress {
+        "(SELECT g.reported_on || '：' || g.note FROM project_progress g WHERE g.project_id = p.id ORDER BY g.reported_on DESC, g.id DESC LIMIT 1)"
+    } else {
+        "NULL"
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT p.id AS project_id, p.org_id, o.name AS org_name, o.region_code AS org_region, p.region_code AS region, p.title, p.nature, \
+         p.status, p.actual_funds_fen AS funds_fen, p.funds_fen AS planned_funds_fen, p.people, p.beneficiaries, p.start_date, p.end_date, \
+         {progress} AS last_progress \
+         FROM projects p JOIN organizations o ON o.id = p.org_id \
+         WHERE {}{own} AND (p.start_date = '' OR p.start_date <= $3) AND (p.end_date = '' OR p.end_date >= $4) \
+         AND NOT (p.status = 'stopped' AND p.started_at IS NULL) ORDER BY p.id",
+        crate::in_subtree(column, 1)
+    ));
+    let rows: Vec<FactRow> = on_db!(db, p => sqlx::query_as(sql).bind(low).bind(high).bind(to).bind(from).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Fact {
+            project_id: r.project_id,
+            org_id: r.org_id,
+            org_name: r.org_name,
+            org_region: r.org_region,
+            region: r.region,
+            region_name: String::new(),
+            title: r.title,
+            nature: r.nature,
+            status: r.status,
+            funds_fen: r.funds_fen,
+            planned_funds_fen: r.planned_funds_fen,
+            people: r.people,
+            beneficiaries: r.beneficiaries,
+            start_date: r.start_date,
+            end_date: r.end_date,
+            last_progress: r.last_progress.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Locks a unit's report for a change and reads it.
+async fn lock(tx: &mut Tx, report_id: i64, unit: &RegionCode) -> Result<Unit> {
+    let sql = sqlx::AssertSqlSafe(format!("{UNIT} WHERE report_id = $1 AND unit_code = $2{}", if tx.is_postgres() { " FOR UPDATE" } else { "" }));
+    on_tx!(tx, c => sqlx::query_as(sql).bind(report_id).bind(unit.as_str()).fetch_optional(c).await)?.ok_or_else(|| Error::Invalid("没有这个报送单位".into()))
+}
+
+fn changed(u: &Unit, message: String) -> Error {
+    Error::Changed { message, current: serde_json::json!({"status": u.status.as_str(), "status_label": u.status.label()}) }
+}
+
+/// Saves the unit's narrative and corrections while its report is open.
+pub async fn save_draft(tx: &mut Tx, actor: &Actor, report_id: i64, unit: &RegionCode, narrative: &duijie_domain::report::Narrative, corrections: &str) -> Result<Unit> {
+    let before = lock(tx, report_id, unit).await?;
+    if !before.status.is_open() {
+        return Err(changed(&before, format!("报表当前为“{}”，不能修改", before.status.label())));
+    }
+    let sql = "UPDATE report_units SET progress = $1, difficulties = $2, experience = $3, corrections = $4, updated_at = $5 \
+               WHERE report_id = $6 AND unit_code = $7 AND status IN ('pending', 'returned')";
+    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(&narrative.progress).bind(&narrative.difficulties).bind(&narrative.experience).bind(corrections)
+        .bind(crate::now()).bind(report_id).bind(unit.as_str()).execute(c).await)?;
+    if n == 0 {
+        return Err(changed(&before, crate::CHANGED_BY_OTHERS.into()));
+    }
+    let after = lock(tx, report_id, unit).await?;
+    let change = serde_json::json!({"progress": after.progress, "difficulties": after.difficulties, "experience": after.experience, "corrections": serde_json::from_str::<serde_json::Value>(&after.corrections).unwrap_or_default()});
+    audit::append(tx, actor, Change { region: unit.as_str(), action: "report.draft", entity: "report_unit", entity_id: &format!("{report_id}:{unit}"), before: None, after: Some(change) }).await?;
+    Ok(after)
+}
+
+/// Takes `step` on a unit's report; `figures` (JSON) are stored on submission.
+pub async fn step(tx: &mut Tx, actor: &Actor, report: &Report, unit: &RegionCode, step: Step, reason: &str, figures: Option<&str>) -> Result<Unit> {
+    let before = lock(tx, report.id, unit).await?;
+    let next = duijie_domain::report::advance(before.status, step).map_err(|m| changed(&before, m))?;
+    if step.needs_reason() && reason.trim().is_empty() {
+        return Err(Error::Invalid(format!("{}须写明原因", step.label())));
+    }
+    let now = crate::now();
+    let n = match step {
+        Step::Submit => {
+            let figures = figures.ok_or_else(|| Error::Invalid("报送时缺少统计数字".into()))?;
+            let sql = "UPDATE report_units SET status = 'submitted', figures = $1, round = round + 1, submitted_at = $2, \
+                       first_submitted_at = COALESCE(first_submitted_at, $2), updated_at = $2 \
+                       WHERE report_id = $3 AND unit_code = $4 AND status = $5";
+            on_tx_exec!(tx, c => sqlx::query(sql).bind(figures).bind(now).bind(report.id).bind(unit.as_str()).bind(before.status.as_str()).execute(c).await)?
+        }
+        _ => {
+            let sql = "UPDATE report_units SET status = $1, approved_at = CASE WHEN $2 THEN $3 ELSE approved_at END, updated_at = $3 \
+                       WHERE report_id = $4 AND unit_code = $5 AND status = $6";
+            on_tx_exec!(tx, c => sqlx::query(sql).bind(next.as_str()).bind(step == Step::Approve).bind(now).bind(report.id).bind(unit.as_str())
+                .bind(before.status.as_str()).execute(c).await)?
+        }
+    };
+    if n == 0 {
+        return Err(changed(&before, crate::CHANGED_BY_OTHERS.into()));
+    }
+    let round = before.round + i64::from(step == Step::Submit);
+    let sql = "INSERT INTO report_steps (report_id, unit_code, round, step, reason, actor, at) VALUES ($1,$2,$3,$4,$5,$6,$7)";
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(report.id).bind(unit.as_str()).bind(round).bind(step.as_str()).bind(reason.trim()).bind(&actor.unit).bind(now).execute(c).await)?;
+    let after = lock(tx, report.id, unit).await?;
+    let change = serde_json::json!({"step": step.as_str(), "reason": reason.trim(), "status": after.status.as_str(), "round": round,
+        "figures": serde_json::from_str::<serde_json::Value>(&after.figures).unwrap_or_default()});
+    audit::append(tx, actor, Change { region: unit.as_str(), action: &format!("report.{}", step.as_str()), entity: "report_unit", entity_id: &format!("{}:{unit}", report.id), before: Some(serde_json::json!({"status": before.status.as_str(), "round": before.round})), after: Some(change) }).await?;
+    let (to, title) = if step.by_unit() {
+        (&before.reviewer_code, format!("{}：下级单位{}，请审核", report.title, step.label()))
+    } else {
+        (&before.unit_code, format!("{}：上级单位{}{}", report.title, step.label(), if reason.trim().is_empty() { String::new() } else { format!("（{}）", reason.trim()) }))
+    };
+    let notice = Notice { kind: format!("report.{}", step.as_str()), title, body: reason.trim().to_string(), link: format!("/reports/{}/units/{unit}", report.id), dedup_key: None };
+    inbox::notify(tx, &Recipient::Unit { region: to.as_str().into(), role: None }, &notice).await?;
+    Ok(after)
+}
+
+/// Tells every unit of the report within `region` that has not submitted
+/// (pending or returned) that it is due; `key` makes each notice once per unit.
+pub async fn remind(tx: &mut Tx, report: &Report, units: &[Unit], title: &str, key: &str) -> Result<usize> {
+    let mut sent = 0;
+    for u in units.iter().filter(|u| u.status.is_open()) {
+        let notice = Notice {
+            kind: "report.remind".into(),
+            title: title.to_string(),
+            body: format!("统计期 {} 至 {}，报送截止 {}", report.period_from, report.period_to, report.due_on),
+            link: format!("/reports/{}/units/{}", report.id, u.unit_code),
+            dedup_key: Some(format!("report.remind:{}:{}:{key}", report.id, u.unit_code)),
+        };
+        if inbox::notify(tx, &Recipient::Unit { region: u.unit_code.as_str().into(), role: None }, &notice).await? {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// Reports whose due date is `on` (ISO), for the daily reminders.
+pub async fn due_on(db: &Db, on: &str) -> Result<Vec<Report>> {
+    let sql = sqlx::AssertSqlSafe(format!("{REPORT} WHERE due_on = $1 ORDER BY id"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(on).fetch_all(p).await)?)
+}
+
+/// Every unit of a report, in code order.
+pub async fn all_units(db: &Db, report_id: i64) -> Result<Vec<Unit>> {
+    let sql = sqlx::AssertSqlSafe(format!("{UNIT} WHERE report_id = $1 ORDER BY unit_code"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).fetch_all(p).await)?)
+}
+
+/// The table definitions administrators uploaded: (key, JSON).
+pub async fn uploaded_tables(db: &Db) -> Result<Vec<(String, String)>> {
+    Ok(on_db!(db, p => sqlx::query_as("SELECT key, definition FROM report_tables ORDER BY key").fetch_all(p).await)?)
+}
+
+/// Keeps an uploaded table definition (replacing one of the same key; a
+/// report already defined keeps its own copy).
+pub async fn save_table(tx: &mut Tx, actor: &Actor, region: &RegionCode, def: &TableDef, json: &str) -> Result<()> {
+    let sql = "INSERT INTO report_tables (key, definition, uploaded_by, uploaded_at) VALUES ($1,$2,$3,$4) \
+               ON CONFLICT (key) DO UPDATE SET definition = excluded.definition, uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at";
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(&def.key).bind(json).bind(&actor.unit).bind(crate::now()).execute(c).await)?;
+    audit::append(tx, actor, Change { region: region.as_str(), action: "report.table", entity: "report_table", entity_id: &def.key, before: None, after: Some(serde_json::json!({"title": def.title, "source": def.source})) }).await?;
+    Ok(())
+}
