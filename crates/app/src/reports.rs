@@ -27,6 +27,20 @@ use duijie_store::Actor;
 use duijie_store::reports::{self as store, Report, StepRow, Unit};
 use std::collections::BTreeMap;
 
+/// What the reporting operations read: the database and the region tree
+/// (not the catalogues, so the command line can export without loading them).
+#[derive(Clone, Copy)]
+pub struct Records<'a> {
+    pub db: &'a duijie_store::Db,
+    pub tree: &'a duijie_store::regions::RegionTree,
+}
+
+impl<'a> Records<'a> {
+    pub fn of(p: &'a Platform) -> Records<'a> {
+        Records { db: &p.db, tree: &p.tree }
+    }
+}
+
 /// The table definitions shipped with the platform (`tables/*.json`).
 const SHIPPED: [&str; 5] = [
     include_str!("../../../tables/jiangsu-1.json"),
@@ -42,9 +56,9 @@ pub fn shipped_tables() -> Vec<TableDef> {
 }
 
 /// Every table a report may use: the shipped ones, then those uploaded.
-pub async fn tables(p: &Platform) -> Result<Vec<TableDef>, Error> {
+pub async fn tables(p: Records<'_>) -> Result<Vec<TableDef>, Error> {
     let mut all = shipped_tables();
-    for (_, json) in store::uploaded_tables(&p.db).await? {
+    for (_, json) in store::uploaded_tables(p.db).await? {
         if let Ok(def) = TableDef::parse(&json) {
             all.retain(|t| t.key != def.key);
             all.push(def);
@@ -54,7 +68,7 @@ pub async fn tables(p: &Platform) -> Result<Vec<TableDef>, Error> {
 }
 
 /// An administrator adds a province's form from a definition file (JSON).
-pub async fn upload_table(p: &Platform, who: &Principal, actor: &Actor, json: &str) -> Result<TableDef, Error> {
+pub async fn upload_table(p: Records<'_>, who: &Principal, actor: &Actor, json: &str) -> Result<TableDef, Error> {
     require(duijie_domain::authz::decide(who, Action::ManageReportTables, Target::Region(who.region())))?;
     let def = TableDef::parse(json).map_err(|m| Error::field("file", m))?;
     if shipped_tables().iter().any(|t| t.key == def.key) {
@@ -90,7 +104,7 @@ pub struct ReportInput {
 
 /// Defines a report collected by the caller's office; every prefecture and
 /// county office below it (at the chosen levels) becomes a unit.
-pub async fn create(p: &Platform, who: &Principal, actor: &Actor, input: &ReportInput) -> Result<i64, Error> {
+pub async fn create(p: Records<'_>, who: &Principal, actor: &Actor, input: &ReportInput) -> Result<i64, Error> {
     let collector = who.region().clone();
     require(duijie_domain::authz::decide(who, Action::DefineReport, Target::Region(&collector)))?;
     let offered = tables(p).await?;
@@ -112,7 +126,7 @@ pub async fn create(p: &Platform, who: &Principal, actor: &Actor, input: &Report
 
 /// The regions at `levels` under `collector`, in code order (NBS grouping
 /// rows such as 省直辖县级行政区划 have no office and are skipped).
-fn units_below(p: &Platform, collector: &RegionCode, levels: &[Level]) -> Vec<RegionCode> {
+fn units_below(p: Records<'_>, collector: &RegionCode, levels: &[Level]) -> Vec<RegionCode> {
     let mut out = Vec::new();
     let mut stack = vec![collector.clone()];
     while let Some(r) = stack.pop() {
@@ -131,11 +145,11 @@ fn units_below(p: &Platform, collector: &RegionCode, levels: &[Level]) -> Vec<Re
 }
 
 /// The reports the caller takes part in.
-pub async fn list(p: &Platform, who: &Principal) -> Result<Vec<Report>, Error> {
+pub async fn list(p: Records<'_>, who: &Principal) -> Result<Vec<Report>, Error> {
     if !(who.role().is_department() || who.role() == Role::Admin) {
         return Ok(Vec::new());
     }
-    Ok(store::list(&p.db, who.region()).await?)
+    Ok(store::list(p.db, who.region()).await?)
 }
 
 /// A report as its collector or a unit sees it: the units within the
@@ -181,10 +195,10 @@ fn due_end(report: &Report) -> i64 {
 }
 
 /// The report with its units as the caller may see them.
-pub async fn overview(p: &Platform, who: &Principal, id: i64) -> Result<Overview, Error> {
-    let report = crate::open(store::get(&p.db, id).await?, who, Action::ViewReport)?;
+pub async fn overview(p: Records<'_>, who: &Principal, id: i64) -> Result<Overview, Error> {
+    let report = crate::open(store::get(p.db, id).await?, who, Action::ViewReport)?;
     let within = if report.collector_code.contains(who.region()) { who.region().clone() } else { report.collector_code.clone() };
-    let units = store::units_within(&p.db, id, &within).await?;
+    let units = store::units_within(p.db, id, &within).await?;
     let today = crate::today().format("%Y-%m-%d").to_string();
     let end = due_end(&report);
     let lines: Vec<UnitLine> = units.into_iter().map(|u| UnitLine { late: is_late(&u, &report, &today), name: unit_name(p, &u.unit_code), unit: u }).collect();
@@ -203,7 +217,7 @@ pub async fn overview(p: &Platform, who: &Principal, id: i64) -> Result<Overview
 }
 
 /// A region's name as a unit (云南省昭通市彝良县).
-fn unit_name(p: &Platform, code: &RegionCode) -> String {
+fn unit_name(p: Records<'_>, code: &RegionCode) -> String {
     p.tree.full_name(code)
 }
 
@@ -229,8 +243,8 @@ pub struct UnitView {
 /// Loads a unit's report for `who` doing `action`. The collecting region
 /// itself is the top of the tree: its figures are its own records plus its
 /// units' approved ones, and nobody fills or reviews them.
-async fn open_unit(p: &Platform, who: &Principal, id: i64, unit: &RegionCode, action: Action) -> Result<(Report, Unit), Error> {
-    let report = crate::open(store::get(&p.db, id).await?, who, Action::ViewReport)?;
+async fn open_unit(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode, action: Action) -> Result<(Report, Unit), Error> {
+    let report = crate::open(store::get(p.db, id).await?, who, Action::ViewReport)?;
     if &report.collector_code == unit {
         if action != Action::ViewReport {
             return Err(Error::Forbidden);
@@ -253,23 +267,23 @@ async fn open_unit(p: &Platform, who: &Principal, id: i64, unit: &RegionCode, ac
         };
         return Ok((report, top));
     }
-    let u = crate::open(store::unit(&p.db, id, unit).await?, who, action)?;
+    let u = crate::open(store::unit(p.db, id, unit).await?, who, action)?;
     Ok((report, u))
 }
 
 /// The unit's page.
-pub async fn unit_view(p: &Platform, who: &Principal, id: i64, unit: &RegionCode) -> Result<UnitView, Error> {
+pub async fn unit_view(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode) -> Result<UnitView, Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::ViewReport).await?;
     let top = &report.collector_code == unit;
     let draft = u.status.is_open() && !top;
     let tables = if u.status.is_open() { prefill(p, &report, &u).await? } else { submitted(&report, &u)? };
     let today = crate::today().format("%Y-%m-%d").to_string();
-    let below = store::reviewed_by(&p.db, id, unit).await?.into_iter().map(|c| UnitLine { late: is_late(&c, &report, &today), name: unit_name(p, &c.unit_code), unit: c }).collect();
+    let below = store::reviewed_by(p.db, id, unit).await?.into_iter().map(|c| UnitLine { late: is_late(&c, &report, &today), name: unit_name(p, &c.unit_code), unit: c }).collect();
     let decide = |a| !top && u_decision(who, &u, a);
     Ok(UnitView {
         unit_name: unit_name(p, &u.unit_code),
         reviewer_name: unit_name(p, &u.reviewer_code),
-        steps: store::steps(&p.db, id, unit).await?,
+        steps: store::steps(p.db, id, unit).await?,
         narrative: Narrative { progress: u.progress.clone(), difficulties: u.difficulties.clone(), experience: u.experience.clone() },
         may_fill: decide(Action::FillReport),
         may_review: decide(Action::ReviewReport),
@@ -293,16 +307,16 @@ fn submitted(report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Erro
 
 /// The one computation of a unit's figures: its own records, plus the
 /// approved figures of the units it reviews, then its corrections.
-pub async fn prefill(p: &Platform, report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Error> {
+pub async fn prefill(p: Records<'_>, report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Error> {
     let levels = report.levels();
     // The level whose units take over below this one (none for the lowest).
     let below = levels.iter().copied().filter(|l| *l > u.unit_code.level()).min();
-    let children: Vec<Unit> = store::reviewed_by(&p.db, report.id, &u.unit_code).await?.into_iter().filter(|c| c.status.counts_above()).collect();
+    let children: Vec<Unit> = store::reviewed_by(p.db, report.id, &u.unit_code).await?.into_iter().filter(|c| c.status.counts_above()).collect();
     let corrections: Vec<Correction> = serde_json::from_str(&u.corrections).unwrap_or_default();
     let mut out = Vec::new();
     for def in report.tables()? {
         let with_progress = matches!(&def.body, report::Body::List { columns, .. } if columns.iter().any(|c| c.field == report::ListField::LastProgress));
-        let mut facts = store::facts(&p.db, def.scope(), &u.unit_code, below, &report.period_from, &report.period_to, with_progress).await?;
+        let mut facts = store::facts(p.db, def.scope(), &u.unit_code, below, &report.period_from, &report.period_to, with_progress).await?;
         for f in &mut facts {
             f.region_name = county_name(p, &f.region);
         }
@@ -320,7 +334,7 @@ pub async fn prefill(p: &Platform, report: &Report, u: &Unit) -> Result<Vec<(Tab
 }
 
 /// 省/市/县 of a helped region (a village or township reads as its county).
-fn county_name(p: &Platform, code: &RegionCode) -> String {
+fn county_name(p: Records<'_>, code: &RegionCode) -> String {
     let mut c = code.clone();
     while c.level() > Level::County {
         match c.parent() {
@@ -365,7 +379,7 @@ pub struct CorrectionInput {
 }
 
 /// Saves the unit's narrative and corrections (merged with those it made before).
-pub async fn save_draft(p: &Platform, who: &Principal, actor: &Actor, id: i64, unit: &RegionCode, input: &DraftInput) -> Result<Unit, Error> {
+pub async fn save_draft(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &RegionCode, input: &DraftInput) -> Result<Unit, Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::FillReport).await?;
     if !u.status.is_open() {
         return Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label())));
@@ -401,7 +415,7 @@ pub async fn save_draft(p: &Platform, who: &Principal, actor: &Actor, id: i64, u
 /// Takes a step on a unit's report: the unit submits (its figures are
 /// computed now and kept) or asks to reopen; the level above approves,
 /// returns, grants or refuses.
-pub async fn act(p: &Platform, who: &Principal, actor: &Actor, id: i64, unit: &RegionCode, step: Step, reason: &str) -> Result<Unit, Error> {
+pub async fn act(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &RegionCode, step: Step, reason: &str) -> Result<Unit, Error> {
     let action = if step.by_unit() { Action::FillReport } else { Action::ReviewReport };
     let (report, u) = open_unit(p, who, id, unit, action).await?;
     if step.needs_reason() && reason.trim().is_empty() {
@@ -422,11 +436,11 @@ pub async fn act(p: &Platform, who: &Principal, actor: &Actor, id: i64, unit: &R
 }
 
 /// The collecting department reminds every late unit at once; returns how many were told.
-pub async fn remind_late(p: &Platform, who: &Principal, id: i64) -> Result<usize, Error> {
-    let report = crate::open(store::get(&p.db, id).await?, who, Action::ViewReport)?;
+pub async fn remind_late(p: Records<'_>, who: &Principal, id: i64) -> Result<usize, Error> {
+    let report = crate::open(store::get(p.db, id).await?, who, Action::ViewReport)?;
     require(duijie_domain::authz::decide(who, Action::DefineReport, Target::Region(&report.collector_code)))?;
     let today = crate::today().format("%Y-%m-%d").to_string();
-    let late: Vec<Unit> = store::all_units(&p.db, id).await?.into_iter().filter(|u| is_late(u, &report, &today)).collect();
+    let late: Vec<Unit> = store::all_units(p.db, id).await?.into_iter().filter(|u| is_late(u, &report, &today)).collect();
     let mut tx = p.db.begin().await?;
     let n = store::remind(&mut tx, &report, &late, &format!("催报：{}已过报送截止日期（{}），请尽快报送", report.title, report.due_on), &today).await?;
     tx.commit().await?;
@@ -451,7 +465,7 @@ pub async fn remind_due(db: &duijie_store::Db, today: chrono::NaiveDate) -> Resu
 
 /// A table as a file: (file name, .xlsx bytes). Without `draft`, a report
 /// that is not yet submitted is refused (there are no submitted figures yet).
-pub async fn export(p: &Platform, who: &Principal, id: i64, unit: &RegionCode, key: &str, draft: bool) -> Result<(String, Vec<u8>), Error> {
+pub async fn export(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode, key: &str, draft: bool) -> Result<(String, Vec<u8>), Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::ViewReport).await?;
     let top = &report.collector_code == unit;
     let tables = if draft || top || u.status.is_open() {

@@ -73,6 +73,11 @@ enum Command {
         #[command(subcommand)]
         command: import::ExportCommand,
     },
+    /// The half-year cycle's tables (调度).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Load the demo data without serving.
     Demo,
     /// Propose an optimal pairing plan (结对方案) from an instance file or live data.
@@ -84,8 +89,9 @@ enum Command {
     },
     /// Print the path of every route the server answers (pages and API), one per line.
     Routes,
-    /// Remind organisations and counties of agreements not signed as the deadline nears, and county
-    /// bureaus of unmatched demands about to expire (runs hourly inside serve).
+    /// Remind organisations and counties of agreements not signed as the deadline nears, county
+    /// bureaus of unmatched demands about to expire, and units of reports due in a week or today
+    /// (runs hourly inside serve).
     Remind {
         /// Remind this many days before the deadline.
         #[arg(long, default_value_t = REMIND_WINDOW_DAYS)]
@@ -115,7 +121,31 @@ async fn remind(db: &Db, window_days: i64) -> Result<usize> {
     let mut n = duijie_store::pairing::remind::remind(&mut tx, db, today, window_days).await?;
     n += duijie_store::demand::remind_expiring(&mut tx, today, DEMAND_EXPIRY_NOTICE_DAYS).await?;
     tx.commit().await?;
+    // Units that have not submitted a report hear a week before it is due and on the day.
+    n += duijie_app::reports::remind_due(db, today).await.map_err(|e| anyhow::anyhow!(e.message()))?;
     Ok(n)
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Write one table of one unit's report as .xlsx: as submitted and
+    /// approved, or as pre-filled from the records with --draft.
+    Export {
+        /// The report's number (调度编号).
+        #[arg(long)]
+        report: i64,
+        /// The reporting unit's region code (the collecting region gives its roll-up).
+        #[arg(long)]
+        unit: String,
+        /// The table's key, e.g. jiangsu-1.
+        #[arg(long)]
+        table: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Export the figures pre-filled from the records now.
+        #[arg(long)]
+        draft: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -263,8 +293,28 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Remind { window_days } => {
             let db = open(&settings).await?;
             let n = remind(&db, window_days).await?;
-            eprintln!("已发出 {n} 条协议签订提醒");
+            eprintln!("已发出 {n} 条提醒（协议签订、需求到期、调度报送）");
             Ok(0)
+        }
+        Command::Report { command: ReportCommand::Export { report, unit, table, out, draft } } => {
+            let db = open(&settings).await?;
+            let tree = regions::RegionTree::load(&db).await?;
+            let Ok(unit) = duijie_domain::RegionCode::parse(&unit) else {
+                eprintln!("“{unit}”不是有效的区划代码");
+                return Ok(2);
+            };
+            let records = duijie_app::reports::Records { db: &db, tree: &tree };
+            match duijie_app::reports::export(records, &duijie_domain::Principal::platform(), report, &unit, &table, draft).await {
+                Ok((name, bytes)) => {
+                    std::fs::write(&out, bytes)?;
+                    eprintln!("已导出《{name}》到 {}", out.display());
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("导出失败：{}", e.message());
+                    Ok(1)
+                }
+            }
         }
         Command::Demo => {
             let db = open(&settings).await?;
@@ -314,7 +364,7 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
             }
             match remind(&db, REMIND_WINDOW_DAYS).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!("已发出 {n} 条协议签订提醒"),
+                Ok(n) => tracing::info!("已发出 {n} 条提醒（协议签订、需求到期、调度报送）"),
                 Err(e) => tracing::warn!("发送协议签订提醒失败：{e}"),
             }
         }

@@ -654,7 +654,7 @@ pub fn compute(def: &TableDef, unit: &RegionCode, facts: &[Fact]) -> Figures {
                     RowMatch::Regions { regions } => regions.iter().any(|r| code.starts_with(r.as_str())),
                     RowMatch::OutsideOther => !province.is_empty() && !code.starts_with(province.as_str()) && !named.iter().any(|r| code.starts_with(r)),
                     RowMatch::InsideProvince => !province.is_empty() && code.starts_with(province.as_str()),
-                    RowMatch::Natures { natures } => natures.iter().any(|n| *n == f.nature),
+                    RowMatch::Natures { natures } => natures.contains(&f.nature),
                     RowMatch::All => true,
                 }
             };

@@ -82,8 +82,8 @@ pub fn write(def: &TableDef, figures: &Figures, unit: &str, year: &str, period: 
                     merge_or_write(ws, r + i as u32, 0, r + i as u32, 1, &rows[i].label, &label_fmt)?;
                 } else {
                     merge_or_write(ws, r + i as u32, 0, r + (i + run) as u32 - 1, 0, group, &label_fmt)?;
-                    for k in i..i + run {
-                        ws.write_string_with_format(r + k as u32, 1, &rows[k].label, &label_fmt).map_err(err)?;
+                    for (k, x) in rows.iter().enumerate().skip(i).take(run) {
+                        ws.write_string_with_format(r + k as u32, 1, &x.label, &label_fmt).map_err(err)?;
                     }
                 }
                 i += run;

@@ -27,6 +27,7 @@ mod pairing_api;
 mod pairing_team;
 mod pairing_web;
 mod projects;
+mod reports;
 mod races;
 mod registry_web;
 mod scope_holes;

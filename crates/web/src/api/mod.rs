@@ -20,6 +20,7 @@ pub mod log;
 pub mod orgs;
 pub mod pairing;
 pub mod projects;
+pub mod reports;
 pub mod regions;
 pub mod registry;
 pub mod search;
@@ -63,7 +64,8 @@ use utoipa_axum::routes;
         (name = "demands", description = "需求项目库、供给项目库、供需对接与对接成功率"),
         (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案"),
         (name = "log", description = "可验证日志：签名检查点、包含证明与一致性证明（无需令牌）"),
-        (name = "projects", description = "帮扶项目：录入、进展与佐证、受益方确认")
+        (name = "projects", description = "帮扶项目：录入、进展与佐证、受益方确认"),
+        (name = "reports", description = "半年调度：发起、预填、修改与说明、报送、逐级审核、汇总与导出")
     )
 )]
 struct ApiDoc;
@@ -100,6 +102,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(pairing::routes())
         .merge(log::routes())
         .merge(projects::routes())
+        .merge(reports::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

@@ -20,6 +20,7 @@ pub mod orgs;
 pub mod pairing;
 pub mod pickers;
 pub mod projects;
+pub mod reports;
 pub mod regions;
 pub mod search;
 pub mod verify;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(pairing::router())
         .merge(verify::router())
         .merge(projects::router())
+        .merge(reports::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.
@@ -80,6 +82,8 @@ pub struct Layout {
     pub toast: Option<String>,
     /// Unread notices in the inbox (站内消息).
     pub unread: i64,
+    /// Whether the half-year cycle (半年调度) is offered: the departments and administrators.
+    pub can_report: bool,
 }
 
 impl Layout {
@@ -96,6 +100,7 @@ impl Layout {
                 duijie_domain::Target::Region(cu.principal.region()),
             )
             .is_allowed(),
+            can_report: cu.principal.role().is_department() || cu.principal.role() == Role::Admin,
             csrf: cu.csrf.clone(),
             demo: state.demo,
             active,
