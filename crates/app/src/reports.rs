@@ -69,7 +69,8 @@ pub async fn tables(p: Records<'_>) -> Result<Vec<TableDef>, Error> {
 
 /// An administrator adds a province's form from a definition file (JSON).
 pub async fn upload_table(p: Records<'_>, who: &Principal, actor: &Actor, json: &str) -> Result<TableDef, Error> {
-    require(duijie_domain::authz::decide(who, Action::ManageReportTables, Target::Region(who.region())))?;
+    // The caller's own region: nothing to hide, so a refusal is 403.
+    require(duijie_domain::authz::decide(who, Action::ManageReportTables, Target::Region(who.region()))).map_err(|_| Error::Forbidden)?;
     let def = TableDef::parse(json).map_err(|m| Error::field("file", m))?;
     if shipped_tables().iter().any(|t| t.key == def.key) {
         return Err(Error::field("file", format!("“{}”是平台自带的样式，请换一个 key", def.key)));
@@ -106,7 +107,8 @@ pub struct ReportInput {
 /// county office below it (at the chosen levels) becomes a unit.
 pub async fn create(p: Records<'_>, who: &Principal, actor: &Actor, input: &ReportInput) -> Result<i64, Error> {
     let collector = who.region().clone();
-    require(duijie_domain::authz::decide(who, Action::DefineReport, Target::Region(&collector)))?;
+    // The caller's own region: nothing to hide, so a refusal is 403.
+    require(duijie_domain::authz::decide(who, Action::DefineReport, Target::Region(&collector))).map_err(|_| Error::Forbidden)?;
     let offered = tables(p).await?;
     let keys: Vec<String> = offered.iter().map(|t| t.key.clone()).collect();
     let typed = TypedReport { title: &input.title, period_from: &input.period_from, period_to: &input.period_to, due_on: &input.due_on, levels: &input.levels, tables: &input.tables };

@@ -279,6 +279,13 @@ impl Narrative {
 // ---------------------------------------------------------------------------
 // Tables as data
 
+/// The largest definition file accepted.
+pub const MAX_DEFINITION_BYTES: usize = 256 * 1024;
+/// The most columns, header rows and fixed rows a table may have (an official form has far fewer).
+pub const MAX_COLUMNS: usize = 100;
+pub const MAX_HEADER_ROWS: usize = 10;
+pub const MAX_ROWS: usize = 500;
+
 /// One official table: its layout and how each figure is computed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -443,7 +450,12 @@ impl ListField {
 
 impl TableDef {
     /// Reads a definition file (JSON) and checks it; the reason is Chinese.
+    /// Nothing is allocated in proportion to what the file declares: its size,
+    /// its columns, header rows and rows are bounded before the header is laid out.
     pub fn parse(json: &str) -> Result<TableDef, String> {
+        if json.len() > MAX_DEFINITION_BYTES {
+            return Err(format!("报表样式文件超过 {} KB", MAX_DEFINITION_BYTES / 1024));
+        }
         let def: TableDef = serde_json::from_str(json).map_err(|e| format!("报表样式文件格式有误（第 {} 行第 {} 列）：{}", e.line(), e.column(), describe(&e)))?;
         def.check()?;
         Ok(def)
@@ -462,6 +474,13 @@ impl TableDef {
         let width = self.width();
         if width == 0 {
             return Err("报表样式没有任何列".into());
+        }
+        let rows = match &self.body {
+            Body::Grid { rows, .. } => rows.len(),
+            Body::List { .. } => 0,
+        };
+        if width > MAX_COLUMNS || self.header.len() > MAX_HEADER_ROWS || rows > MAX_ROWS {
+            return Err(format!("报表样式最多 {MAX_COLUMNS} 列、{MAX_HEADER_ROWS} 行表头、{MAX_ROWS} 个固定行"));
         }
         if let Body::Grid { rows, columns, .. } = &self.body {
             if rows.is_empty() {
@@ -866,6 +885,11 @@ mod tests {
         let e = TableDef::parse(&json.to_string()).unwrap_err();
         assert!(e.contains("未知的字段“colour”"), "{e}");
         assert!(TableDef::parse("{").unwrap_err().contains("不是有效的 JSON"));
+        // A small file declaring a huge layout is refused before anything is laid out.
+        let wide = serde_json::json!({"key": "x", "title": "t", "sheet": "s", "header": vec![vec![serde_json::json!({"text": "a", "cols": 65535})]; 10],
+            "body": {"kind": "list", "scope": "helped", "columns": vec![serde_json::json!({"field": "title"}); 5000]}});
+        assert!(TableDef::parse(&wide.to_string()).unwrap_err().contains("最多 100 列"));
+        assert!(TableDef::parse(&" ".repeat(MAX_DEFINITION_BYTES + 1)).unwrap_err().contains("超过"));
     }
 
     #[test]

@@ -17,7 +17,37 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 both!(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] a_county_report_goes_up_the_tree_is_locked_once_approved_and_rolls_up);
-both!(the_pages_define_a_report_and_carry_a_county_report_to_approval);
+both!(the_pages_define_a_report_and_carry_a_county_report_to_approval, an_administrator_adds_a_provinces_form_without_a_release);
+
+/// A provincial administrator uploads a form as a definition file; a bad or
+/// hostile file is refused in Chinese; officers cannot upload; a report can use it.
+async fn an_administrator_adds_a_provinces_form_without_a_release(a: App) {
+    a.add_officer("yn_admin", "云南省管理员", duijie_domain::Role::Admin, "53").await;
+    let (admin, officer) = (a.token("yn_admin").await, a.token("yn_mz").await);
+    let mut def: Value = serde_json::from_str(include_str!("../../../../tables/jiangsu-1.json")).unwrap();
+    def["key"] = json!("yunnan-pairing-1");
+    def["title"] = json!("{year}年云南省社会组织结对帮扶统计表");
+    assert_eq!(a.api("POST", "/api/v1/reports/tables", Some(&officer), Some(def.clone())).await.status, StatusCode::FORBIDDEN);
+    let mut broken = def.clone();
+    broken["header"][1].as_array_mut().unwrap().pop();
+    let r = a.api("POST", "/api/v1/reports/tables", Some(&admin), Some(broken)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("表头第 2 行没有覆盖全部 12 列"), "{}", r.body);
+    let mut huge = def.clone();
+    huge["header"][0][0]["cols"] = json!(65535);
+    assert_eq!(a.api("POST", "/api/v1/reports/tables", Some(&admin), Some(huge)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut shipped = def.clone();
+    shipped["key"] = json!("jiangsu-1");
+    assert_eq!(a.api("POST", "/api/v1/reports/tables", Some(&admin), Some(shipped)).await.status, StatusCode::UNPROCESSABLE_ENTITY, "a shipped form is not replaced");
+    assert_eq!(a.api("POST", "/api/v1/reports/tables", Some(&admin), Some(def)).await.status, StatusCode::CREATED);
+    let listed = a.api("GET", "/api/v1/reports/tables", Some(&officer), None).await.json();
+    assert!(listed.as_array().unwrap().iter().any(|t| t["key"] == "yunnan-pairing-1" && t["shipped"] == false), "{listed}");
+    let r = a.api("POST", "/api/v1/reports", Some(&officer), Some(json!({"title": "用上传的样式", "period_from": "2026-01-01", "period_to": "2026-06-30",
+        "due_on": "2026-07-15", "levels": ["county"], "tables": ["yunnan-pairing-1"]}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let unit = a.api("GET", &format!("/api/v1/reports/{}/units/530628", r.json()["id"]), Some(&a.token("yl_mz").await), None).await.json();
+    assert_eq!(unit["tables"][0]["title"], "2026年云南省社会组织结对帮扶统计表");
+}
 
 /// The same cycle through the pages an officer uses: define, correct a
 /// figure, write the narrative, submit, return with a reason, resubmit, approve.

@@ -4,7 +4,7 @@
 //! marker in their text: a draft demand and its file, a pending take with a
 //! note, an offer taken off the shelf, a pairing on an unpublished list, an
 //! adjustment request and its document, a pending self-application, a liaison
-//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture. Then every route with a
+//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a county's half-year report. Then every route with a
 //! path parameter — the API's from `/api/openapi.json`, the pages' from the
 //! router itself — is called with those records' ids by officers of another
 //! county, another prefecture and another province and by another
@@ -208,6 +208,18 @@ async fn make_victims(a: &App) -> Victims {
     ids.entry("project").or_default().push(project.to_string());
     ids.entry("project_file").or_default().push(project_file.to_string());
     entities.push(("project".into(), project.to_string()));
+    // Yunnan's half-year report: 彝良县's unit with its narrative and a correction. Every
+    // office of the province takes part in the report itself; only the unit and the
+    // offices above it see the unit's report.
+    let report = api_ok(a, &yn_mz, "POST", "/api/v1/reports", json!({"title": "2026年工作调度", "period_from": "2026-01-01", "period_to": "2026-12-31",
+        "due_on": "2026-12-15", "levels": ["prefecture", "county"], "tables": ["jiangsu-1"]})).await["id"].as_i64().unwrap();
+    api_ok(a, &yl_mz, "PUT", &format!("/api/v1/reports/{report}/units/530628"), json!({"progress": MARK, "difficulties": MARK,
+        "corrections": [{"table": "jiangsu-1", "row": 6, "column": 2, "value": "7", "reason": MARK}]})).await;
+    ids.entry("report").or_default().push(report.to_string());
+    ids.entry("report_step").or_default().extend(duijie_domain::report::Step::ALL.iter().map(|s| s.as_str().to_string()));
+    ids.entry("report_table").or_default().push("jiangsu-1".into());
+    ids.entry("report_file").or_default().push("jiangsu-1.xlsx".into());
+    entities.push(("report_unit".into(), format!("{report}:530628")));
     // The county, its designation, an action of Yunnan.
     ids.entry("region").or_default().push("530628".into());
     let designation = duijie_store::on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT MIN(id) FROM designations WHERE region_code = '530628'").fetch_one(p).await).unwrap();
@@ -227,7 +239,11 @@ fn kind_of(route: &str, param: &str) -> Option<&'static str> {
     Some(match (param, before.as_slice()) {
         ("session", _) => "session",
         ("item", _) => "plan_item",
-        ("code" | "county", _) => "region",
+        ("code" | "county" | "region", _) => "region",
+        ("step", [.., "reports", _, "units", _] | [.., "reports", _, "units", _, "step"]) => "report_step",
+        ("key", [.., "reports", _, "units", _, "tables"]) => "report_table",
+        ("file", [.., "reports", _, "units", _, "tables"]) => "report_file",
+        (_, [.., "reports"]) => "report",
         (_, [.., "projects", "files"]) => "project_file",
         (_, [.., "projects"]) => "project",
         (_, [.., "demands", "files"]) => "demand_file",

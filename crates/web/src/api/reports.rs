@@ -28,6 +28,7 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_reports, create_report))
+        .routes(routes!(list_tables, upload_table))
         .routes(routes!(get_report))
         .routes(routes!(remind_late))
         .routes(routes!(get_unit, save_unit))
@@ -126,6 +127,49 @@ fn unit_status(u: &Unit, name: &str, late: bool) -> UnitStatusDto {
 
 fn line(l: &UnitLine) -> UnitStatusDto {
     unit_status(&l.unit, &l.name, l.late)
+}
+
+/// 一个统计表样式。
+#[derive(Serialize, ToSchema)]
+pub struct TableStyleDto {
+    pub key: String,
+    /// 标题（{year} 为统计期所在年份）。
+    pub title: String,
+    /// 样式来源（文件文号及附件）。
+    pub source: String,
+    /// grid（统计表）或 list（明细表）。
+    pub kind: String,
+    /// 平台自带的样式不能被上传的样式替换。
+    pub shipped: bool,
+}
+
+/// 可用的统计表样式：平台自带的（江苏附件1、附件2，吉林附件4、附件5，云南半年汇总表）和管理员上传的。
+#[utoipa::path(get, path = "/api/v1/reports/tables", tag = "reports",
+    responses((status = 200, body = Vec<TableStyleDto>), (status = 401, body = ErrorBody)))]
+pub async fn list_tables(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Vec<TableStyleDto>>, ApiError> {
+    let shipped: Vec<String> = ops::shipped_tables().into_iter().map(|t| t.key).collect();
+    Ok(Json(
+        ops::tables(Records::of(&state))
+            .await?
+            .into_iter()
+            .map(|t| TableStyleDto {
+                shipped: shipped.contains(&t.key),
+                kind: match t.body { Body::Grid { .. } => "grid".into(), Body::List { .. } => "list".into() },
+                key: t.key,
+                title: t.title,
+                source: t.source,
+            })
+            .collect(),
+    ))
+}
+
+/// 上传一个省的统计表样式（省级及以上系统管理员）：请求体即样式文件（JSON，格式见 docs/report-tables.md）；格式有误时 422 说明哪一行哪一列。
+#[utoipa::path(post, path = "/api/v1/reports/tables", tag = "reports", request_body = Object,
+    responses((status = 201, body = TableRef), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_table(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<serde_json::Value>) -> Result<(StatusCode, Json<TableRef>), ApiError> {
+    let json = serde_json::to_string_pretty(&body).unwrap_or_default();
+    let def = ops::upload_table(Records::of(&state), &user.principal, &user.actor(), &json).await?;
+    Ok((StatusCode::CREATED, Json(TableRef { key: def.key, title: def.title })))
 }
 
 /// 一次调度的报送情况。

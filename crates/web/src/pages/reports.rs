@@ -10,7 +10,7 @@
 //! scope is 404) and renders; a refused form comes back with its errors in
 //! Chinese and what was typed kept.
 
-use crate::auth::{CurrentUser, Posted};
+use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::pages::designations::actor;
 use crate::pages::{Layout, done, fmt_time};
 use crate::{AppError, AppState};
@@ -28,6 +28,7 @@ use duijie_domain::{FieldError, RegionCode};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reports", get(list).post(create))
+        .route("/reports/tables", get(tables_page).post(tables_upload))
         .route("/reports/{id}", get(overview))
         .route("/reports/{id}/remind", post(remind))
         .route("/reports/{id}/units/{code}", get(unit))
@@ -467,4 +468,46 @@ async fn download(State(state): State<AppState>, cu: CurrentUser, Path((id, code
     let key = file.strip_suffix(".xlsx").unwrap_or(&file);
     let (name, bytes) = ops::export(Records::of(&state), &cu.principal, id, &code_of(&code)?, key, q.draft.is_some()).await?;
     Ok(crate::xlsx_download(&name, bytes))
+}
+
+/// A table style in the administrator's list.
+struct StyleRow {
+    key: String,
+    title: String,
+    source: String,
+    shipped: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report_tables.html")]
+struct TablesPage {
+    layout: Layout,
+    rows: Vec<StyleRow>,
+    may_upload: bool,
+    error: Option<String>,
+}
+
+async fn tables_view(state: &AppState, cu: &CurrentUser, error: Option<String>, toast: Option<String>) -> Result<TablesPage, AppError> {
+    let shipped: Vec<String> = ops::shipped_tables().into_iter().map(|t| t.key).collect();
+    let rows = ops::tables(Records::of(state)).await?.into_iter().map(|t| StyleRow { shipped: shipped.contains(&t.key), key: t.key, title: t.title, source: t.source }).collect();
+    let may_upload = duijie_domain::authz::decide(&cu.principal, duijie_domain::Action::ManageReportTables, duijie_domain::Target::Region(cu.principal.region())).is_allowed();
+    Ok(TablesPage { layout: Layout::new(state, cu, "reports", toast).await, rows, may_upload, error })
+}
+
+async fn tables_page(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Response, AppError> {
+    Ok(tables_view(&state, &cu, None, t.ok).await?.into_response())
+}
+
+async fn tables_upload(State(state): State<AppState>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
+    let Some((_, bytes)) = form.chosen_file() else {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, tables_view(&state, &cu, Some("请选择样式文件（.json）".into()), None).await?).into_response());
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, tables_view(&state, &cu, Some("样式文件应为 UTF-8 编码的 JSON 文本".into()), None).await?).into_response());
+    };
+    match ops::upload_table(Records::of(&state), &cu.principal, &actor(&cu), text).await.map_err(AppError::from) {
+        Ok(def) => Ok(done("/reports/tables", &format!("已添加样式“{}”", def.title))),
+        Err(e @ AppError::Invalid(_)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, tables_view(&state, &cu, Some(e.message()), None).await?).into_response()),
+        Err(e) => Err(e),
+    }
 }
