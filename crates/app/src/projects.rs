@@ -244,6 +244,46 @@ pub async fn list(p: &Platform, who: &Principal, f: &Filter, limit: i64, offset:
     Ok(projects::list(&p.db, &who.scope(), f, limit, offset).await?)
 }
 
+/// A dashboard of the projects the caller sees under a filter: the totals,
+/// and the same projects by 项目性质, by field, by child region and by the
+/// month they start. Every figure is a count over the rows [`list`] shows for
+/// the same filter, so each links to its list.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub totals: projects::Totals,
+    pub by_nature: Vec<projects::Group>,
+    pub by_field: Vec<projects::Group>,
+    /// Keyed by the child region's code, with its name.
+    pub by_region: Vec<(projects::Group, String)>,
+    pub by_month: Vec<projects::Group>,
+    /// The region whose children `by_region` lists.
+    pub within: RegionCode,
+}
+
+/// The dashboard for `who` under `f`.
+pub async fn dashboard(p: &Platform, who: &Principal, f: &Filter) -> Result<Dashboard, Error> {
+    use projects::GroupBy;
+    let scope = who.scope();
+    let within = f.region.clone().or_else(|| scope.region().cloned()).unwrap_or_else(RegionCode::national);
+    let child_len = within.level().child().filter(|l| *l <= Level::Village).map(|l| l.code_len()).unwrap_or(12);
+    let by_region = projects::breakdown(&p.db, &scope, f, GroupBy::Region(child_len))
+        .await?
+        .into_iter()
+        .map(|g| {
+            let name = RegionCode::parse(&g.key).map(|c| p.tree.full_name(&c)).unwrap_or_else(|_| g.key.clone());
+            (g, name)
+        })
+        .collect();
+    Ok(Dashboard {
+        totals: projects::totals(&p.db, &scope, f).await?,
+        by_nature: projects::breakdown(&p.db, &scope, f, GroupBy::Nature).await?,
+        by_field: projects::breakdown(&p.db, &scope, f, GroupBy::Field).await?,
+        by_region,
+        by_month: projects::breakdown(&p.db, &scope, f, GroupBy::StartMonth).await?,
+        within,
+    })
+}
+
 /// A project the caller may see.
 pub async fn visible(p: &Platform, who: &Principal, id: i64) -> Result<Project, Error> {
     crate::open(projects::get(&p.db, id).await?, who, Action::ViewProject)

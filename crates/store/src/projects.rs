@@ -398,3 +398,79 @@ pub async fn file(db: &Db, id: i64) -> Result<Option<Unchecked<Evidence>>> {
     let sql = "SELECT f.id, f.file_name, f.content_type, f.bytes, p.org_id, p.region_code FROM project_files f JOIN projects p ON p.id = f.project_id WHERE f.id = $1";
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
+
+/// Figures of a set of projects (a dashboard's card or a group's row).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Totals {
+    /// Distinct organisations.
+    pub orgs: i64,
+    pub projects: i64,
+    /// Confirmed done by the helped county.
+    pub done: i64,
+    /// Funds spent, fen.
+    pub funds_fen: i64,
+    pub people: i64,
+    pub beneficiaries: i64,
+}
+
+/// One group of a breakdown: its key (a nature, a field, a region code prefix, a month) and figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Group {
+    pub key: String,
+    #[sqlx(flatten)]
+    pub totals: Totals,
+}
+
+const TOTALS: &str = "COUNT(DISTINCT p.org_id) AS orgs, COUNT(*) AS projects, CAST(COALESCE(SUM(CASE WHEN p.status = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT) AS done, \
+    CAST(COALESCE(SUM(p.actual_funds_fen), 0) AS BIGINT) AS funds_fen, CAST(COALESCE(SUM(p.people), 0) AS BIGINT) AS people, \
+    CAST(COALESCE(SUM(p.beneficiaries), 0) AS BIGINT) AS beneficiaries";
+
+/// What the projects `scope` sees that match `f` add up to — the same rows
+/// [`list`] shows for the same filter, so every figure links to its list.
+pub async fn totals(db: &Db, scope: &Scope, f: &Filter) -> Result<Totals> {
+    let Some((cond, binds)) = conditions(scope, f) else { return Ok(Totals::default()) };
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {TOTALS} FROM projects p WHERE {cond}"));
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as(sql);
+        for b in &binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+            };
+        }
+        q.fetch_one(p).await
+    })?)
+}
+
+/// How a breakdown groups projects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Nature,
+    Field,
+    /// The first `n` characters of the helped region's code (the child regions of a level).
+    Region(usize),
+    /// The month the project starts (`YYYY-MM`; '' for no start date).
+    StartMonth,
+}
+
+/// The same projects as [`totals`], grouped, in key order.
+pub async fn breakdown(db: &Db, scope: &Scope, f: &Filter, by: GroupBy) -> Result<Vec<Group>> {
+    let Some((cond, binds)) = conditions(scope, f) else { return Ok(Vec::new()) };
+    let key = match by {
+        GroupBy::Nature => "p.nature".to_string(),
+        GroupBy::Field => "p.field".to_string(),
+        GroupBy::Region(n) => format!("substr(p.region_code, 1, {})", n.min(12)),
+        GroupBy::StartMonth => "substr(p.start_date, 1, 7)".to_string(),
+    };
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {key} AS key, {TOTALS} FROM projects p WHERE {cond} GROUP BY {key} ORDER BY {key}"));
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as(sql);
+        for b in &binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+            };
+        }
+        q.fetch_all(p).await
+    })?)
+}

@@ -75,6 +75,7 @@ both!(
     log_carries_over_audit_rows_without_leaves_once,
     log_leaf_indexes_are_unique_and_gap_free_by_the_schema,
     log_concurrent_audited_writes_stay_one_gap_free_tree,
+    an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -1803,4 +1804,78 @@ async fn a_project_changes_state_only_from_the_state_it_was_in(db: &Db) {
         assert!(r.is_err(), "{bad} is refused by a CHECK");
     }
     assert!(matches!(audit::verify(db).await.unwrap(), Verification::Intact { .. }));
+}
+
+/// The half-year cycle's storage: steps are compare-and-set on the unit's
+/// status, an approved report's figures never move (the database refuses),
+/// a unit's own projects leave out those of units below it that report, and
+/// the lists of units and reports follow the region.
+async fn an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own(db: &Db) {
+    use duijie_domain::Level;
+    use duijie_domain::report::{NewReport, Step, TableDef, UnitScope, UnitStatus};
+    use duijie_store::reports;
+    let def = TableDef::parse(include_str!("../../../tables/jiangsu-1.json")).unwrap();
+    let new = NewReport { title: "2026年调度".into(), period_from: "2026-01-01".into(), period_to: "2026-12-31".into(), due_on: "2026-12-15".into(), levels: vec![Level::Prefecture, Level::County], tables: vec!["jiangsu-1".into()] };
+    let units = [(code("5306"), code("53")), (code("530628"), code("5306")), (code("530627"), code("5306"))];
+    let actor = Actor::system("云南省民政厅");
+    let mut tx = db.begin().await.unwrap();
+    let id = reports::create(&mut tx, &actor, &code("53"), &new, std::slice::from_ref(&def), &units).await.unwrap();
+    tx.commit().await.unwrap();
+    let report = reports::get(db, id).await.unwrap().unwrap().unscoped();
+    assert_eq!(report.tables().unwrap()[0].key, "jiangsu-1", "the report keeps its own copy of the definition");
+
+    // Scope: a county's subtree holds its own unit only; another province takes part in nothing.
+    let own: Vec<String> = reports::units_within(db, id, &code("530628")).await.unwrap().iter().map(|u| u.unit_code.to_string()).collect();
+    assert_eq!(own, ["530628"]);
+    assert_eq!(reports::units_within(db, id, &code("5306")).await.unwrap().len(), 3);
+    assert!(reports::list(db, &code("52")).await.unwrap().is_empty());
+    assert_eq!(reports::list(db, &code("530628")).await.unwrap().len(), 1, "a county takes part in its province's report");
+    let reviewed: Vec<String> = reports::reviewed_by(db, id, &code("5306")).await.unwrap().iter().map(|u| u.unit_code.to_string()).collect();
+    assert_eq!(reviewed, ["530627", "530628"]);
+
+    // Steps: only along the state machine, and once.
+    let county = code("530628");
+    let mut tx = db.begin().await.unwrap();
+    assert!(reports::step(&mut tx, &actor, &report, &county, Step::Approve, "", None).await.is_err(), "nothing submitted yet");
+    let u = reports::step(&mut tx, &actor, &report, &county, Step::Submit, "", Some(r#"{"jiangsu-1":{"kind":"grid","cells":[]}}"#)).await.unwrap();
+    assert_eq!((u.status, u.round), (UnitStatus::Submitted, 1));
+    assert!(matches!(reports::step(&mut tx, &actor, &report, &county, Step::Submit, "", Some("{}")).await, Err(duijie_store::Error::Changed { .. })));
+    assert!(reports::step(&mut tx, &actor, &report, &county, Step::Return, " ", None).await.is_err(), "a return needs its reason");
+    reports::step(&mut tx, &actor, &report, &county, Step::Approve, "", None).await.unwrap();
+    let narrative = duijie_domain::report::Narrative { progress: "改".into(), ..Default::default() };
+    assert!(matches!(reports::save_draft(&mut tx, &actor, id, &county, &narrative, "[]").await, Err(duijie_store::Error::Changed { .. })), "an approved report is not edited");
+    tx.commit().await.unwrap();
+
+    // The lock is the database's: a direct change of the approved figures is refused.
+    let tamper = duijie_store::on_db_exec!(db, p => sqlx::query("UPDATE report_units SET figures = '{}' WHERE report_id = $1 AND unit_code = '530628'").bind(id).execute(p).await);
+    assert!(tamper.is_err());
+    let kept = reports::unit(db, id, &county).await.unwrap().unwrap().unscoped();
+    assert_eq!(kept.figures, r#"{"jiangsu-1":{"kind":"grid","cells":[]}}"#);
+    // Reopening goes through the level above; the figures may be replaced only after it.
+    let mut tx = db.begin().await.unwrap();
+    reports::step(&mut tx, &actor, &report, &county, Step::RequestReopen, "漏报", None).await.unwrap();
+    let u = reports::step(&mut tx, &actor, &report, &county, Step::GrantReopen, "", None).await.unwrap();
+    assert_eq!(u.status, UnitStatus::Returned);
+    reports::step(&mut tx, &actor, &report, &county, Step::Submit, "", Some("{}")).await.unwrap();
+    tx.commit().await.unwrap();
+    let steps: Vec<&str> = reports::steps(db, id, &county).await.unwrap().iter().map(|s| s.step.as_str()).collect();
+    assert_eq!(steps, ["submit", "approve", "request_reopen", "grant_reopen", "submit"]);
+
+    // A prefecture's own projects leave out those of its counties' organisations.
+    let yl = org_named_d(db, "演示·彝良县助学服务中心").await.id;
+    let mut tx = db.begin().await.unwrap();
+    let project = duijie_domain::project::NewProject {
+        title: "助学".into(), region: code("530628"), nature: "教育帮扶".into(), field: String::new(), mode: String::new(), planned_funds_fen: 0,
+        actual_funds_fen: 0, people: 0, beneficiaries: 0, beneficiary_groups: String::new(), start_date: "2026-03-01".into(), end_date: String::new(), description: String::new(),
+    };
+    let pid = duijie_store::projects::create(&mut tx, &actor, &duijie_store::projects::Recorded { org_id: yl, source: duijie_domain::project::Source::Direct, pairing_id: None, project, is_demo: false }).await.unwrap();
+    tx.commit().await.unwrap();
+    let in_county = reports::facts(db, UnitScope::Registered, &code("530628"), None, "2026-01-01", "2026-12-31", false).await.unwrap();
+    assert!(in_county.iter().any(|f| f.project_id == pid));
+    let prefecture_own = reports::facts(db, UnitScope::Registered, &code("5306"), Some(Level::County), "2026-01-01", "2026-12-31", false).await.unwrap();
+    assert!(!prefecture_own.iter().any(|f| f.project_id == pid), "the county's organisation reports through the county");
+    let helped = reports::facts(db, UnitScope::Helped, &code("5306"), None, "2026-01-01", "2026-12-31", true).await.unwrap();
+    assert!(helped.iter().any(|f| f.project_id == pid));
+    let before_period = reports::facts(db, UnitScope::Registered, &code("530628"), None, "2025-01-01", "2025-12-31", false).await.unwrap();
+    assert!(!before_period.iter().any(|f| f.project_id == pid), "a project starting after the period is not in it");
 }

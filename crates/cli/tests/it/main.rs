@@ -26,6 +26,7 @@ mod pickers;
 mod pairing_api;
 mod pairing_team;
 mod pairing_web;
+mod project_stats;
 mod projects;
 mod reports;
 mod races;

@@ -19,6 +19,7 @@ pub mod login;
 pub mod orgs;
 pub mod pairing;
 pub mod pickers;
+pub mod project_stats;
 pub mod projects;
 pub mod reports;
 pub mod regions;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(pairing::router())
         .merge(verify::router())
         .merge(projects::router())
+        .merge(project_stats::router())
         .merge(reports::router())
 }
 

@@ -1,0 +1,54 @@
+//! The projects dashboard (项目统计) on both backends: its figures equal plain
+//! SQL over the caller's scope, each links to the list of the same projects,
+//! the province view draws its prefectures' map and the month chart inline,
+//! an organisation sees only its own projects, and a bad period is named.
+
+use crate::support::{App, both};
+use axum::http::StatusCode;
+use serde_json::json;
+
+both!(the_dashboard_adds_up_the_records_it_links_to);
+
+/// The figure shown above `label` in the dashboard's cards.
+fn figure(html: &str, label: &str) -> String {
+    let end = html.find(&format!("</strong></a><span>{label}</span>")).unwrap_or_else(|| panic!("{label} in the page"));
+    let start = html[..end].rfind("<strong>").unwrap() + "<strong>".len();
+    html[start..end].to_string()
+}
+
+async fn the_dashboard_adds_up_the_records_it_links_to(a: App) {
+    let org = a.token("org_yl").await;
+    for (title, wan) in [("统计一", 2.5), ("统计二", 4.0)] {
+        let r = a.api("POST", "/api/v1/projects", Some(&org), Some(json!({"title": title, "region": "彝良县", "nature": "产业帮扶", "field": "产业", "start_date": "2026-04-01", "end_date": "2026-10-31"}))).await;
+        let id = r.json()["id"].as_i64().unwrap();
+        let p = a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(json!({"on": "2026-05-01", "note": "进行中", "funds_wan": wan, "people": 3, "beneficiaries": 50}))).await;
+        assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    }
+    let (cookie, _) = a.login("yn_mz").await;
+    let page = a.get("/projects/stats", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let in_yunnan = "FROM projects WHERE region_code >= '53' AND region_code < '54'";
+    let count = a.scalar(Box::leak(format!("SELECT COUNT(*) {in_yunnan}").into_boxed_str())).await;
+    let funds = a.scalar(Box::leak(format!("SELECT CAST(COALESCE(SUM(actual_funds_fen), 0) AS BIGINT) {in_yunnan}").into_boxed_str())).await;
+    let orgs = a.scalar(Box::leak(format!("SELECT COUNT(DISTINCT org_id) {in_yunnan}").into_boxed_str())).await;
+    assert!(count >= 2);
+    assert_eq!(figure(&page.body, "帮扶项目"), count.to_string());
+    assert_eq!(figure(&page.body, "参与社会组织"), orgs.to_string());
+    assert_eq!(figure(&page.body, "投入资金（万元）"), format!("{:.2}", funds as f64 / 1_000_000.0));
+    assert!(page.body.contains(r#"<a href="/projects?nature=%E4%BA%A7%E4%B8%9A%E5%B8%AE%E6%89%B6">产业帮扶</a>"#), "a nature links to its projects");
+    assert!(page.body.contains("id=\"month-chart\"") && page.body.contains("data-code=\"5306\""), "the month chart and the province's map are drawn");
+    assert!(page.body.contains("云南省昭通市"), "by child region");
+    // The linked list holds exactly the counted projects.
+    let list = a.get("/projects", &cookie).await;
+    assert!(list.body.contains(&format!("共 {count} 条")), "the list behind the figure");
+
+    // An organisation sees its own projects only.
+    let (org_cookie, _) = a.login("org_js").await;
+    let own = a.get("/projects/stats", &org_cookie).await;
+    let js = a.scalar("SELECT COUNT(*) FROM projects p JOIN users u ON u.org_id = p.org_id WHERE u.username = 'org_js'").await;
+    assert_eq!(figure(&own.body, "帮扶项目"), js.to_string());
+
+    let bad = a.get("/projects/stats?from=2026-13-40", &cookie).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"error-from\""));
+}
