@@ -49,6 +49,8 @@ pub struct ImportLimits {
     pub rows_demands: usize,
     /// Rows of an official pairing list (`/pairing/import`).
     pub rows_pairing: usize,
+    /// Rows of an organisation's project detail table, 附件2 (`/projects/import`).
+    pub rows_projects: usize,
     pub max_columns: usize,
     pub max_uncompressed_bytes: u64,
     pub max_zip_entries: usize,
@@ -61,6 +63,7 @@ impl Default for ImportLimits {
             rows_designations: 20_000,
             rows_demands: 20_000,
             rows_pairing: 20_000,
+            rows_projects: 20_000,
             max_columns: 200,
             max_uncompressed_bytes: 200 * 1024 * 1024,
             max_zip_entries: 10_000,
@@ -92,6 +95,10 @@ impl ImportLimits {
 
     pub fn pairing(&self) -> Limits {
         self.with_rows(self.rows_pairing)
+    }
+
+    pub fn projects(&self) -> Limits {
+        self.with_rows(self.rows_projects)
     }
 }
 
