@@ -4,7 +4,7 @@
 //! Guarantees: every reader in this crate takes a [`Limits`] and refuses a file
 //! beyond it with a Chinese message naming the limit; the defaults of
 //! [`ImportLimits`] are those of the README (registry 200,000 rows, other lists
-//! 20,000; 200 columns; 200 MB uncompressed; 10,000 zip entries).
+//! — an organisation's 附件2 too — 20,000; 200 columns; 200 MB uncompressed; 10,000 zip entries).
 
 /// The bounds one import applies to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +148,8 @@ mod tests {
         assert_eq!(l.demands().max_rows, 5);
         assert_eq!(l.registry().max_rows, 200_000);
         assert_eq!(l.pairing().max_columns, 200);
+        assert_eq!(l.projects().max_rows, 20_000);
+        assert_eq!(ImportLimits { rows_projects: 7, ..l }.projects().max_rows, 7);
         assert_eq!(Limits::default(), l.registry());
     }
 }

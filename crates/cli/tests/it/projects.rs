@@ -413,6 +413,14 @@ async fn a_filled_list_with_bad_cells_writes_nothing_and_the_corrected_one_impor
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{officer}: {}", r.body);
     }
     assert_eq!(a.scalar("SELECT COUNT(*) FROM projects").await, imported, "the officer wrote nothing");
+
+    // The description says so: a multipart body with a file, 201 with the ids, 422 with the cells.
+    let doc = a.api("GET", "/api/openapi.json", None, None).await.json();
+    let op = &doc["paths"]["/api/v1/projects/import"]["post"];
+    assert!(op["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]["file"].is_object(), "{op}");
+    assert_eq!(op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ProjectListImported");
+    assert_eq!(op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ProjectListRefusal");
+    assert!(doc["components"]["schemas"]["ProjectListRefusal"].to_string().contains("request_id"), "the API's error shape, flattened in");
 }
 
 async fn the_import_page_lists_errors_by_row_and_column_refuses_a_hostile_file_and_imports_once(a: App) {
