@@ -266,9 +266,9 @@ pub async fn confirm_project(State(state): State<AppState>, user: ApiUser, Path(
     Ok(Json(project_dto(&state, &p)))
 }
 
+// Describes the multipart body for the OpenAPI document; the handler reads the parts itself.
 /// 上传的项目明细表（附件2）。
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "describes the multipart body for the OpenAPI document; the handler reads the parts itself")]
 pub struct ProjectListUpload {
     /// 填好的《社会组织开展乡村振兴项目明细表》（.xlsx 或 .csv），版式同导出的附件2。
     #[schema(value_type = String, content_media_type = "application/octet-stream")]
