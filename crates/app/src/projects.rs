@@ -14,6 +14,14 @@
 //!   [`ProjectInput::check`] → `duijie_domain::project::NewProject::parse`.
 //! - An evidence file is kept only if its bytes are a JPG, PNG or PDF and its
 //!   name says the same type (a PDF named .jpg is refused).
+//! - A filled 附件2 uploaded by an organisation ([`import_list`]) is all or
+//!   nothing: access is decided once (`RecordProject` on the caller's own
+//!   organisation), every line is read by the same [`ProjectInput::check`] and
+//!   must name the caller's own organisation; if any cell is bad, every bad
+//!   cell comes back by row and column and nothing is written, otherwise every
+//!   line becomes a project in one transaction. The same file (by its SM3
+//!   digest) is imported once per organisation; again, it is refused as
+//!   already imported.
 
 use crate::pickers::{Typed, read_filter};
 use crate::{Error, Platform};
@@ -21,6 +29,8 @@ use duijie_domain::authz::Action;
 use duijie_domain::project::{NewProgress, NewProject, Source, Status};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
 use duijie_store::Actor;
+use duijie_office::project_list::{PROJECT_LIST_HEADERS, read_project_list};
+use duijie_office::{Limits, MAX_SHOWN_ERRORS, RowError, keep_error};
 use duijie_store::projects::{self, Evidence, EvidenceInfo, Filter, Progress, Project, Recorded, Upload};
 
 /// What an organisation types to record a project (page form and API body).
@@ -85,13 +95,18 @@ impl ProjectInput {
     /// Reads the form: the region by name or code, every field checked by
     /// `NewProject::parse`; every bad field named.
     pub async fn check(&self, p: &Platform, who: &Principal) -> Result<NewProject, Error> {
+        let natures = natures(p, who).await?;
+        self.check_with(p, &natures).await
+    }
+
+    /// [`ProjectInput::check`] with the caller's natures already read (an import reads them once).
+    async fn check_with(&self, p: &Platform, natures: &[String]) -> Result<NewProject, Error> {
         let mut region_text = self.region.clone();
         let typed = Typed::region(&p.db, &p.tree, &mut region_text, &RegionCode::national(), Level::Village).await;
         let region = match typed.into_reason() {
             Some(why) => Err(why),
             None => read_code(p, &region_text).await,
         };
-        let natures = natures(p, who).await?;
         let t = duijie_domain::project::Typed {
             title: &self.title,
             nature: &self.nature,
@@ -106,7 +121,7 @@ impl ProjectInput {
             end_date: &self.end_date,
             description: &self.description,
         };
-        NewProject::parse(&t, region, &natures).map_err(Error::Invalid)
+        NewProject::parse(&t, region, natures).map_err(Error::Invalid)
     }
 }
 
@@ -467,4 +482,112 @@ pub async fn active_pairings(p: &Platform, who: &Principal) -> Result<Vec<(i64, 
             (r.id, format!("{what}（{}）", r.batch_name))
         })
         .collect())
+}
+
+/// The form field each column of 附件2 fills, in the order of
+/// `PROJECT_LIST_HEADERS`: 投入资金 is what was spent, as the export writes it.
+const LIST_FIELDS: [&str; 7] = ["org_name", "region", "title", "nature", "actual_funds_wan", "people", "beneficiaries"];
+
+/// What an upload of a filled 附件2 came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListImport {
+    /// Every line recorded as a project: their ids, in the file's order.
+    Recorded(Vec<i64>),
+    /// Nothing written: the bad cells by row (as the spreadsheet numbers
+    /// them) and column (its header), at most `MAX_SHOWN_ERRORS`, and how many more.
+    Refused { errors: Vec<RowError>, more: usize },
+}
+
+/// 帮扶地区 as 附件2 lets people write it — 陕西省汉中市略阳县, 陕西省/汉中市/略阳县,
+/// 陕西省 汉中市 略阳县 or a code — read as one name (or code).
+fn list_region(cell: &str) -> String {
+    cell.chars().filter(|c| !c.is_whitespace() && !matches!(c, '/' | '／' | '\\' | '、' | '|' | '-' | '—')).collect()
+}
+
+/// The caller's own organisation, if it may record projects (the one decision of an import).
+async fn own_org(p: &Platform, who: &Principal) -> Result<duijie_store::orgs::Organization, Error> {
+    let org_id = who.org_id().filter(|_| who.role() == Role::Organization).ok_or(Error::Forbidden)?;
+    crate::open(duijie_store::orgs::get(&p.db, org_id).await?, who, Action::RecordProject)
+}
+
+/// A filled 附件2 read and checked, nothing written.
+struct ListCheck {
+    rows: Vec<Recorded>,
+    errors: Vec<RowError>,
+    more: usize,
+}
+
+/// Reads the file and checks every line for `org`, keeping at most `keep` errors.
+async fn check_lines(p: &Platform, who: &Principal, org: &duijie_store::orgs::Organization, file_name: &str, bytes: &[u8], limits: &Limits, keep: usize) -> Result<ListCheck, Error> {
+    let lines = read_project_list(file_name, bytes, limits).map_err(|e| Error::field("file", e.to_string()))?;
+    let natures = natures(p, who).await?;
+    let mut out = ListCheck { rows: Vec::with_capacity(lines.len()), errors: Vec::new(), more: 0 };
+    // A region named again is not looked up again in the tree: its code is used.
+    let mut regions: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for line in &lines {
+        let [org_name, region, title, nature, funds, people, beneficiaries] = &line.cells;
+        let mut bad = |field: &str, message: String| {
+            let column = LIST_FIELDS.iter().position(|f| *f == field).map_or("", |i| PROJECT_LIST_HEADERS[i]);
+            keep_error(&mut out.errors, &mut out.more, keep, RowError { row: line.row, column: column.to_string(), message });
+        };
+        if org_name.is_empty() {
+            bad("org_name", format!("请填写社会组织名称（本组织的全称“{}”）", org.name));
+        } else if *org_name != org.name {
+            bad("org_name", format!("“{org_name}”不是本组织：社会组织只能导入本组织开展的项目，请填写本组织的全称“{}”", org.name));
+        }
+        let region = list_region(region);
+        let input = ProjectInput {
+            title: title.clone(),
+            region: regions.get(&region).cloned().unwrap_or_else(|| region.clone()),
+            nature: nature.clone(),
+            actual_funds_wan: funds.clone(),
+            people: people.clone(),
+            beneficiaries: beneficiaries.clone(),
+            ..ProjectInput::default()
+        };
+        match input.check_with(p, &natures).await {
+            Ok(project) => {
+                regions.insert(region, project.region.to_string());
+                out.rows.push(Recorded { org_id: org.id, source: Source::Direct, pairing_id: None, project, is_demo: false });
+            }
+            Err(Error::Invalid(fields)) => fields.into_iter().for_each(|f| bad(&f.field, f.message)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Every bad cell of a filled 附件2 (the first `keep`, and how many more),
+/// checked as [`import_list`] checks it; nothing is written (the full error
+/// list an upload's page offers as a file).
+pub async fn check_list(p: &Platform, who: &Principal, file_name: &str, bytes: &[u8], limits: &Limits, keep: usize) -> Result<(Vec<RowError>, usize), Error> {
+    let org = own_org(p, who).await?;
+    let checked = check_lines(p, who, &org, file_name, bytes, limits, keep).await?;
+    Ok((checked.errors, checked.more))
+}
+
+/// Imports a filled 附件2 (项目明细表) for the caller's organisation: every
+/// line checked as the form checks a project (`ProjectInput::check`) and
+/// naming the caller's organisation; all or nothing, once per file.
+///
+/// A file that cannot be read as the form is `Invalid` on the field `file`
+/// (the reader's Chinese reason); the same file again is `Conflict`.
+pub async fn import_list(p: &Platform, who: &Principal, actor: &Actor, file_name: &str, bytes: &[u8], limits: &Limits) -> Result<ListImport, Error> {
+    let org = own_org(p, who).await?;
+    let digest = duijie_domain::crypto::sm3_hex(bytes);
+    if let Some(before) = projects::imported(&p.db, org.id, &digest).await? {
+        return Err(Error::Conflict(format!("{}（文件“{}”，{} 个项目）", projects::ALREADY_IMPORTED, before.file_name, before.project_count)));
+    }
+    let checked = check_lines(p, who, &org, file_name, bytes, limits, MAX_SHOWN_ERRORS).await?;
+    if !checked.errors.is_empty() || checked.more > 0 {
+        return Ok(ListImport::Refused { errors: checked.errors, more: checked.more });
+    }
+    let mut tx = p.db.begin().await?;
+    let ids = projects::import(&mut tx, actor, org.id, &digest, &crate::files::clean_file_name(file_name), &checked.rows).await.map_err(|e| match e {
+        duijie_store::Error::Conflict(m) => Error::Conflict(m),
+        duijie_store::Error::Invalid(m) => Error::Rejected(m),
+        other => other.into(),
+    })?;
+    tx.commit().await?;
+    Ok(ListImport::Recorded(ids))
 }

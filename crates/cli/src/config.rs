@@ -36,6 +36,8 @@ pub struct Settings {
     pub import_max_rows_demands: usize,
     /// Most rows an official pairing list may have.
     pub import_max_rows_pairing: usize,
+    /// Most rows an organisation's project detail table (附件2) may have.
+    pub import_max_rows_projects: usize,
     /// Most columns with content in any imported file.
     pub import_max_columns: usize,
     /// Most MB an imported .xlsx may inflate to.
@@ -58,6 +60,7 @@ impl Settings {
             rows_designations: self.import_max_rows_designations,
             rows_demands: self.import_max_rows_demands,
             rows_pairing: self.import_max_rows_pairing,
+            rows_projects: self.import_max_rows_projects,
             max_columns: self.import_max_columns,
             max_uncompressed_bytes: self.import_max_uncompressed_mb.saturating_mul(1024 * 1024),
             max_zip_entries: self.import_max_zip_entries,
@@ -82,6 +85,7 @@ impl Default for Settings {
             import_max_rows_designations: limits.rows_designations,
             import_max_rows_demands: limits.rows_demands,
             import_max_rows_pairing: limits.rows_pairing,
+            import_max_rows_projects: limits.rows_projects,
             import_max_columns: limits.max_columns,
             import_max_uncompressed_mb: limits.max_uncompressed_bytes / (1024 * 1024),
             import_max_zip_entries: limits.max_zip_entries,
@@ -113,7 +117,7 @@ pub fn load(file: Option<&str>, database: Option<String>, addr: Option<String>) 
     }
     fig = fig
         .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "trust_proxy", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir",
-            "import_max_rows_registry", "import_max_rows_designations", "import_max_rows_demands", "import_max_rows_pairing",
+            "import_max_rows_registry", "import_max_rows_designations", "import_max_rows_demands", "import_max_rows_pairing", "import_max_rows_projects",
             "import_max_columns", "import_max_uncompressed_mb", "import_max_zip_entries", "log_key", "log_key_file", "log_checkpoint_interval_secs",
         ]))
         .merge(Serialized::defaults(Flags { database_url: database, addr }));

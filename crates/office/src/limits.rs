@@ -4,7 +4,7 @@
 //! Guarantees: every reader in this crate takes a [`Limits`] and refuses a file
 //! beyond it with a Chinese message naming the limit; the defaults of
 //! [`ImportLimits`] are those of the README (registry 200,000 rows, other lists
-//! 20,000; 200 columns; 200 MB uncompressed; 10,000 zip entries).
+//! — an organisation's 附件2 too — 20,000; 200 columns; 200 MB uncompressed; 10,000 zip entries).
 
 /// The bounds one import applies to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub struct ImportLimits {
     pub rows_demands: usize,
     /// Rows of an official pairing list (`/pairing/import`).
     pub rows_pairing: usize,
+    /// Rows of an organisation's project detail table, 附件2 (`/projects/import`).
+    pub rows_projects: usize,
     pub max_columns: usize,
     pub max_uncompressed_bytes: u64,
     pub max_zip_entries: usize,
@@ -61,6 +63,7 @@ impl Default for ImportLimits {
             rows_designations: 20_000,
             rows_demands: 20_000,
             rows_pairing: 20_000,
+            rows_projects: 20_000,
             max_columns: 200,
             max_uncompressed_bytes: 200 * 1024 * 1024,
             max_zip_entries: 10_000,
@@ -92,6 +95,10 @@ impl ImportLimits {
 
     pub fn pairing(&self) -> Limits {
         self.with_rows(self.rows_pairing)
+    }
+
+    pub fn projects(&self) -> Limits {
+        self.with_rows(self.rows_projects)
     }
 }
 
@@ -141,6 +148,8 @@ mod tests {
         assert_eq!(l.demands().max_rows, 5);
         assert_eq!(l.registry().max_rows, 200_000);
         assert_eq!(l.pairing().max_columns, 200);
+        assert_eq!(l.projects().max_rows, 20_000);
+        assert_eq!(ImportLimits { rows_projects: 7, ..l }.projects().max_rows, 7);
         assert_eq!(Limits::default(), l.registry());
     }
 }

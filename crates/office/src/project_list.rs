@@ -7,9 +7,18 @@
 //! then the 备注 line of the form. 投入资金（万元） is a number with two
 //! decimals (fen divided exactly by 1,000,000), counts are whole numbers, so
 //! the sheet sums like the form; A4 landscape with the header rows repeated
-//! on every printed page.
+//! on every printed page. With no lines it is the blank form an organisation
+//! downloads to fill offline ([`project_list_template`]).
+//!
+//! [`read_project_list`] reads that form back, filled: the header row is
+//! found under the title and 单位 rows (`read_table_limited`, within the
+//! caller's [`Limits`], so a hostile file is refused with its Chinese reason),
+//! every column of [`PROJECT_LIST_HEADERS`] must be there, the 备注 line is
+//! skipped rather than read as a project, and each line keeps the row number
+//! the spreadsheet shows. Cells are returned as text, unchecked: what they
+//! mean is decided by the one reading of a project (`NewProject::parse`).
 
-use crate::OfficeError;
+use crate::{Limits, OfficeError, read_table_limited};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 /// The header row of 附件2, in order.
@@ -82,6 +91,63 @@ pub fn write_project_list(unit: &str, lines: &[ProjectLine]) -> Result<Vec<u8>, 
     wb.save_to_buffer().map_err(err)
 }
 
+/// The blank form: the official layout without lines, headed by `unit`.
+pub fn project_list_template(unit: &str) -> Result<Vec<u8>, OfficeError> {
+    write_project_list(unit, &[])
+}
+
+/// One line of a filled form, its cells as typed (trimmed), in the order of
+/// [`PROJECT_LIST_HEADERS`], with the row number the spreadsheet shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilledLine {
+    pub row: usize,
+    pub cells: [String; 7],
+}
+
+/// Header names accepted for each column (compared as `Table::col` does:
+/// spaces, `*` and a trailing `（…）` note removed).
+const ALIASES: [&[&str]; 7] = [
+    &["社会组织名称", "组织名称", "社会组织"],
+    &["帮扶地区", "帮扶地区省/市/县"],
+    &["项目名称"],
+    &["项目性质"],
+    &["投入资金"],
+    &["投入人员数", "投入人员", "投入人数"],
+    &["受益人数", "受益人口"],
+];
+
+/// Whether a line is the form's note (备注：… or 注：… in its first filled
+/// cell, nothing else on the line), which is not a project.
+fn is_note(cells: &[String]) -> bool {
+    let mut filled = cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
+    let first = filled.next().unwrap_or("");
+    ["备注", "注：", "注:", "说明："].iter().any(|p| first.starts_with(p)) && filled.next().is_none()
+}
+
+/// Reads a filled 附件2 within `limits`: its lines (blank rows and the 备注
+/// line skipped), or why the file cannot be read as the form at all.
+pub fn read_project_list(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<Vec<FilledLine>, OfficeError> {
+    let required = || OfficeError::NoHeader(PROJECT_LIST_HEADERS.join("、"));
+    let table = read_table_limited(file_name, bytes, &ALIASES, limits).map_err(|e| match e {
+        OfficeError::NoHeader(_) => required(),
+        e => e,
+    })?;
+    let mut cols = [0usize; 7];
+    for (c, aliases) in cols.iter_mut().zip(ALIASES) {
+        *c = table.col(aliases).ok_or_else(required)?;
+    }
+    let lines: Vec<FilledLine> = table
+        .rows
+        .iter()
+        .filter(|r| !is_note(&r.cells))
+        .map(|r| FilledLine { row: r.row, cells: cols.map(|c| r.get(Some(c)).to_string()) })
+        .collect();
+    if lines.is_empty() {
+        return Err(OfficeError::Empty);
+    }
+    Ok(lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +166,61 @@ mod tests {
         assert_eq!(sheet.get_value((3, 4)), Some(&Data::Float(12.345)));
         assert_eq!(sheet.get_value((3, 6)), Some(&Data::Float(120.0)));
         assert!(sheet.get_value((5, 0)).is_some_and(|v| v.to_string().starts_with("备注")));
+    }
+
+    fn line(region: &str, nature: &str, fen: i64, people: i64, beneficiaries: i64) -> ProjectLine {
+        ProjectLine { org_name: "演示·江苏省乡村振兴公益基金会".into(), region: region.into(), title: "助学".into(), nature: nature.into(), funds_fen: fen, people, beneficiaries }
+    }
+
+    #[test]
+    fn a_written_table_reads_back_line_by_line_without_its_note() {
+        let lines = [line("陕西省汉中市略阳县", "教育帮扶", 12_340_000, 3, 120), line("江苏省宿迁市泗阳县", "产业帮扶", 500_000, 0, 7)];
+        let bytes = write_project_list("演示·江苏省乡村振兴公益基金会", &lines).unwrap();
+        let read = read_project_list("附件2.xlsx", &bytes, &Limits::default()).unwrap();
+        assert_eq!(read.len(), 2, "the 备注 line is not a project: {read:?}");
+        assert_eq!(read[0].row, 4, "rows are numbered as the spreadsheet shows them");
+        assert_eq!(read[0].cells, ["演示·江苏省乡村振兴公益基金会", "陕西省汉中市略阳县", "助学", "教育帮扶", "12.34", "3", "120"].map(String::from));
+        assert_eq!(read[1].row, 5);
+        assert_eq!((read[1].cells[4].as_str(), read[1].cells[5].as_str()), ("0.5", "0"));
+    }
+
+    #[test]
+    fn the_blank_form_is_the_layout_with_no_lines() {
+        let bytes = project_list_template("某某基金会").unwrap();
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        let sheet = book.worksheet_range("项目明细表").unwrap();
+        let header: Vec<String> = (0..7).map(|c| sheet.get_value((2, c)).map(|v| v.to_string()).unwrap_or_default()).collect();
+        assert_eq!(header, PROJECT_LIST_HEADERS);
+        assert!(matches!(read_project_list("附件2.xlsx", &bytes, &Limits::default()), Err(OfficeError::Empty)), "only the note below the header");
+    }
+
+    #[test]
+    fn a_csv_with_the_header_and_a_note_reads_and_a_missing_column_is_named() {
+        let text = "社会组织开展乡村振兴项目明细表\n单位（盖章）：某某基金会,,,联系人：,,电话：\n\
+                    社会组织名称,帮扶地区（省/市/县）,项目名称,项目性质,投入资金（万元）,投入人员数,受益人数\n\
+                    某某基金会,陕西省/汉中市/略阳县,助学,教育帮扶,约5万,2,-3\n\n备注：本表由各社会组织填报\n";
+        let read = read_project_list("附件2.csv", text.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!((read[0].row, read[0].cells[4].as_str(), read[0].cells[6].as_str()), (4, "约5万", "-3"));
+        let text = "社会组织名称,帮扶地区（省/市/县）,项目名称,项目性质,投入资金（万元）,受益人数\n某某基金会,略阳县,助学,教育帮扶,5,3\n";
+        let e = read_project_list("附件2.csv", text.as_bytes(), &Limits::default()).unwrap_err();
+        assert!(e.to_string().contains("投入人员数"), "{e}");
+    }
+
+    #[test]
+    fn hostile_files_are_refused_with_their_chinese_reasons() {
+        use crate::hostile;
+        let header = &PROJECT_LIST_HEADERS[..];
+        let limits = crate::ImportLimits::default().projects();
+        for (what, bytes, message) in [
+            ("sparse corners", hostile::sparse_corners(true), "文件声明了 1,048,576 行 × 16,384 列，超过上限"),
+            ("bomb", hostile::bomb_declaring_much(), "超过上限 200 MB"),
+            ("formulas", hostile::formulas(header), "B2 是公式单元格"),
+            ("truncated", hostile::truncated(header), "文件已损坏或不完整"),
+            ("png", hostile::png(), "文件不是有效的 Excel（.xlsx）或 CSV 文件"),
+        ] {
+            let e = read_project_list("附件2.xlsx", &bytes, &limits).expect_err(what).to_string();
+            assert!(e.contains(message), "{what}: {e}");
+        }
     }
 }

@@ -16,6 +16,11 @@
 //! - Lists take the caller's [`Scope`] and filter in SQL: an organisation its
 //!   own projects, an officer those whose region lies in its subtree (an index
 //!   range, never `LIKE`).
+//! - An imported 附件2 file is recorded once per organisation by its SM3
+//!   digest ([`import`]): the `project_imports` row is written first, in the
+//!   same transaction as the projects, so a second upload of the same file —
+//!   after the first or at the same moment — meets the unique index and
+//!   writes nothing ([`Error::Conflict`]).
 
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
@@ -231,6 +236,54 @@ pub async fn create(tx: &mut Tx, actor: &Actor, r: &Recorded) -> Result<i64> {
     let notice = Notice { kind: "project.created".into(), title: format!("{}录入了帮扶项目：{}", org.name, n.title), body: String::new(), link: format!("/projects/{id}"), dedup_key: None };
     inbox::notify(tx, &county_office(&n.region), &notice).await?;
     Ok(id)
+}
+
+/// A 附件2 file an organisation imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ListImport {
+    pub id: i64,
+    pub org_id: i64,
+    /// SM3 of the file's bytes, in hex.
+    pub digest: String,
+    pub file_name: String,
+    pub project_count: i64,
+    pub imported_by: String,
+    pub imported_at: i64,
+}
+
+/// The import of the file with `digest` by organisation `org_id`, if there was one.
+pub async fn imported(db: &Db, org_id: i64, digest: &str) -> Result<Option<ListImport>> {
+    let sql = "SELECT id, org_id, digest, file_name, project_count, imported_by, imported_at FROM project_imports WHERE org_id = $1 AND digest = $2";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(org_id).bind(digest).fetch_optional(p).await)?)
+}
+
+/// What a repeated import is told.
+pub const ALREADY_IMPORTED: &str = "这个文件已经导入过，其中的项目不会重复录入；如需补充项目，请只填写新增的项目后另存为新文件上传";
+
+/// Records the projects of one imported 附件2 file (each through [`create`],
+/// with its audit row), after the file's row in `project_imports`; the file
+/// once more from the same organisation is [`Error::Conflict`] and writes
+/// nothing. Returns the projects' ids in the order given.
+pub async fn import(tx: &mut Tx, actor: &Actor, org_id: i64, digest: &str, file_name: &str, rows: &[Recorded]) -> Result<Vec<i64>> {
+    if rows.is_empty() || rows.iter().any(|r| r.org_id != org_id) {
+        return Err(Error::Invalid("导入的项目应属于导入的组织，且至少有一个".into()));
+    }
+    let sql = "INSERT INTO project_imports (org_id, digest, file_name, project_count, imported_by, imported_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id";
+    let inserted: Result<i64> = on_tx!(tx, c => sqlx::query_scalar::<_, i64>(sql).bind(org_id).bind(digest).bind(file_name).bind(rows.len() as i64)
+        .bind(&actor.unit).bind(crate::now()).fetch_one(c).await).map_err(Error::from);
+    let import_id = match inserted {
+        Ok(id) => id,
+        Err(e) if e.is_unique_violation() => return Err(Error::Conflict(ALREADY_IMPORTED.into())),
+        Err(e) => return Err(e),
+    };
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in rows {
+        ids.push(create(tx, actor, r).await?);
+    }
+    let org = crate::orgs::get_tx(tx, org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
+    let after = serde_json::json!({"org_id": org_id, "file_name": file_name, "digest": digest, "project_count": ids.len(), "project_ids": ids});
+    audit::append(tx, actor, Change { region: &org.region_code, action: "project.import", entity: "project_import", entity_id: &import_id.to_string(), before: None, after: Some(after) }).await?;
+    Ok(ids)
 }
 
 /// The rural-revitalisation office that confirms a project helping `region`.

@@ -47,6 +47,7 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("project.progress", "添加项目进展"),
     ("project.confirm", "受益方确认项目完成"),
     ("project.stop", "终止帮扶项目"),
+    ("project.import", "导入项目明细表（附件2）"),
     ("pairing_adjustment.approve", "同意结对调整"),
     ("pairing_adjustment.reject", "驳回结对调整"),
     ("pairing_adjustment.request", "申请结对调整"),
@@ -109,6 +110,7 @@ pub fn entity(kind: &str) -> &str {
         "pairing_plan" => "结对方案",
         "pairing_team" => "帮扶团",
         "project" => "帮扶项目",
+        "project_import" => "项目明细表导入",
         "reference" => "参考数据",
         "region" => "区划",
         "user" => "账号",
@@ -260,6 +262,9 @@ pub fn field(key: &str) -> &str {
         "progress_id" => "进展",
         "on" => "进展日期",
         "files" => "佐证材料",
+        "digest" => "文件摘要（SM3）",
+        "project_count" => "项目数",
+        "project_ids" => "帮扶项目",
         other => other,
     }
 }

@@ -131,7 +131,7 @@ impl AppError {
 }
 
 /// A new id for one error answer, to quote to an administrator.
-fn new_request_id() -> String {
+pub(crate) fn new_request_id() -> String {
     duijie_domain::crypto::random_token()[..12].to_string()
 }
 

@@ -3,7 +3,10 @@
 //! directly), progress with an evidence file whose bytes are checked, the
 //! helped county's confirmation, text in a money field refused with the field
 //! named, outsiders answered 404 on every route with a project's id, and the
-//! 附件2 export read back and compared with plain SQL sums.
+//! 附件2 export read back and compared with plain SQL sums; a filled 附件2
+//! imported over the API and the page: bad cells refused by row and column
+//! with nothing written, the corrected file imported once (a second upload
+//! and a double click record nothing more), officers and hostile files refused.
 
 use crate::support::{App, both, multipart};
 use axum::body::Body;
@@ -22,6 +25,8 @@ both!(
     outsiders_get_404_on_every_project_route,
     the_pages_record_a_project_add_progress_and_confirm_it,
     the_export_is_the_official_table_with_the_sums_of_sql,
+    a_filled_list_with_bad_cells_writes_nothing_and_the_corrected_one_imports_once,
+    the_import_page_lists_errors_by_row_and_column_refuses_a_hostile_file_and_imports_once,
 );
 
 /// A PNG's first bytes, and a PDF's.
@@ -260,4 +265,214 @@ async fn the_export_is_the_official_table_with_the_sums_of_sql(a: App) {
     assert_eq!(people as i64, a.scalar("SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) FROM projects WHERE region_code >= '53' AND region_code < '54'").await);
     assert_eq!(beneficiaries as i64, a.scalar("SELECT CAST(COALESCE(SUM(beneficiaries), 0) AS BIGINT) FROM projects WHERE region_code >= '53' AND region_code < '54'").await);
     assert!(funds >= 11.25, "the two projects' spending is in it: {funds}");
+}
+
+/// The demo Jiangsu organisation that imports its 附件2 (user `org_js`).
+const JS_ORG: &str = "演示·江苏省乡村振兴公益基金会";
+
+/// A filled 附件2 as a person fills the downloaded form in Excel: title, 单位
+/// line, header in row 3, the lines from row 4 (a cell that reads as a number
+/// is typed as one, anything else as text), the 备注 line at the end.
+fn filled(lines: &[[&str; 7]]) -> Vec<u8> {
+    use duijie_office::project_list::{NOTE, PROJECT_LIST_HEADERS, TITLE};
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.merge_range(0, 0, 0, 6, TITLE, &rust_xlsxwriter::Format::new()).unwrap();
+    ws.write_string(1, 0, format!("单位（盖章）：{JS_ORG}")).unwrap();
+    ws.write_string(1, 3, "联系人：王敏").unwrap();
+    ws.write_string(1, 5, "电话：025-12345678").unwrap();
+    for (c, h) in PROJECT_LIST_HEADERS.iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    for (r, line) in lines.iter().enumerate() {
+        for (c, v) in line.iter().enumerate() {
+            let (r, c) = (r as u32 + 3, c as u16);
+            match v.parse::<f64>() {
+                Ok(n) if c >= 4 => ws.write_number(r, c, n).unwrap(),
+                _ => ws.write_string(r, c, *v).unwrap(),
+            };
+        }
+    }
+    ws.write_string(lines.len() as u32 + 4, 0, NOTE).unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+/// The lines of the bad file, one problem per line from row 5; rows 4 and 9 are good.
+fn bad_lines() -> Vec<[&'static str; 7]> {
+    vec![
+        [JS_ORG, "陕西省汉中市略阳县", "略阳县留守儿童助学", "教育帮扶", "12.5", "3", "120"],
+        [JS_ORG, "陕西省/汉中市/略阳县", "略阳县助学二期", "教育帮扶", "约5万", "2", "30"],
+        [JS_ORG, "陕西省汉中市不存在县", "无处可去的项目", "民生帮扶", "1", "1", "10"],
+        [JS_ORG, "汉中市略阳县", "受益人数为负", "民生帮扶", "1", "1", "-3"],
+        [JS_ORG, "略阳县", "性质不在列表", "扶贫帮扶", "1", "1", "10"],
+        [JS_ORG, "321323", "泗阳县特色果蔬", "产业帮扶", "0.5", "0", "7"],
+        ["别的基金会", "泗阳县", "别人的项目", "其他", "2", "1", "5"],
+    ]
+}
+
+/// The same lines, corrected.
+fn good_lines() -> Vec<[&'static str; 7]> {
+    let mut lines = bad_lines();
+    lines[1][4] = "5";
+    lines[2][1] = "陕西省 汉中市 略阳县";
+    lines[3][6] = "3";
+    lines[4][3] = "其他";
+    lines[6][0] = JS_ORG;
+    lines
+}
+
+/// `POST /api/v1/projects/import` with the file as the multipart field `file`.
+async fn api_import(a: &App, token: &str, name: &str, bytes: &[u8]) -> crate::support::Reply {
+    let (ct, body) = multipart(&[], name, bytes);
+    let req = Request::post("/api/v1/projects/import")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap();
+    a.send(req).await
+}
+
+async fn a_filled_list_with_bad_cells_writes_nothing_and_the_corrected_one_imports_once(a: App) {
+    let org = a.token("org_js").await;
+    let before = a.scalar("SELECT COUNT(*) FROM projects").await;
+    let audit_before = a.scalar("SELECT COUNT(*) FROM audit_log").await;
+    let creates_before = a.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'project.create'").await;
+
+    let r = api_import(&a, &org, "附件2.xlsx", &filled(&bad_lines())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["code"], "invalid", "the API's error shape: {v}");
+    assert!(v["request_id"].as_str().is_some_and(|id| id.len() == 12) && v["message"].as_str().is_some_and(|m| m.contains("5 处错误")), "{v}");
+    let errors: Vec<(i64, String, String)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+        .collect();
+    let at: Vec<(i64, &str)> = errors.iter().map(|(r, c, _)| (*r, c.as_str())).collect();
+    assert_eq!(
+        at,
+        [(5, "投入资金（万元）"), (6, "帮扶地区（省/市/县）"), (7, "受益人数"), (8, "项目性质"), (10, "社会组织名称")],
+        "every bad cell, by the row Excel shows and the column's header, and nothing else (the 备注 line is not a row): {errors:?}"
+    );
+    let says = |row: i64, words: &[&str]| {
+        let (_, _, m) = errors.iter().find(|(r, _, _)| *r == row).unwrap();
+        assert!(words.iter().all(|w| m.contains(w)), "row {row}: {m}");
+    };
+    says(5, &["约5万", "万元"]);
+    says(6, &["不存在县"]);
+    says(7, &["受益人数", "0 到"]);
+    says(8, &["民生帮扶", "其他"]);
+    says(10, &["别的基金会", "本组织", JS_ORG]);
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM projects").await, before, "nothing written");
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM project_imports").await, 0);
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM audit_log").await, audit_before, "no audit row either");
+
+    let good = filled(&good_lines());
+    let r = api_import(&a, &org, "附件2（修改后）.xlsx", &good).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let ids: Vec<i64> = r.json()["ids"].as_array().unwrap().iter().map(|i| i.as_i64().unwrap()).collect();
+    assert_eq!((ids.len(), r.json()["count"].as_i64()), (7, Some(7)));
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM projects").await, before + 7);
+    let db = &a.t.db;
+    let row = |id: i64| async move {
+        let sql = "SELECT region_code, nature, CAST(actual_funds_fen AS TEXT), CAST(people AS TEXT), CAST(beneficiaries AS TEXT), source, status FROM projects WHERE id = $1";
+        on_db!(db, p => sqlx::query_as::<_, (String, String, String, String, String, String, String)>(sql).bind(id).fetch_one(p).await).unwrap()
+    };
+    let s = |v: [&str; 7]| v.map(String::from);
+    let tuple = |t: (String, String, String, String, String, String, String)| [t.0, t.1, t.2, t.3, t.4, t.5, t.6];
+    assert_eq!(tuple(row(ids[0]).await), s(["610727", "教育帮扶", "12500000", "3", "120", "direct", "planned"]), "万元 in fen, counts, the county by its full name");
+    assert_eq!(tuple(row(ids[1]).await), s(["610727", "教育帮扶", "5000000", "2", "30", "direct", "planned"]), "省/市/县 with slashes");
+    assert_eq!(tuple(row(ids[2]).await)[0], "610727", "省 市 县 with spaces");
+    assert_eq!(tuple(row(ids[5]).await), s(["321323", "产业帮扶", "500000", "0", "7", "direct", "planned"]), "a region code");
+    assert_eq!(tuple(row(ids[6]).await)[0], "321323", "a county's short name");
+    let titles: Vec<String> = on_db!(&a.t.db, p => sqlx::query_scalar::<_, String>("SELECT p.title FROM projects p JOIN organizations o ON o.id = p.org_id WHERE o.name = $1 AND p.id >= $2 ORDER BY p.id").bind(JS_ORG).bind(ids[0]).fetch_all(p).await).unwrap();
+    assert_eq!(titles.len(), 7, "every project is the importing organisation's");
+    assert_eq!(titles[0], "略阳县留守儿童助学");
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'project.create'").await, creates_before + 7, "each project audited");
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'project.import'").await, 1, "the import is audited");
+    assert!(matches!(duijie_store::audit::verify(&a.t.db).await.unwrap(), duijie_store::audit::Verification::Intact { .. }));
+
+    // The same file again (a second upload, a double click) records nothing more.
+    let again = api_import(&a, &org, "附件2（修改后）.xlsx", &good).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.json()["message"].as_str().unwrap().contains("已经导入过"), "{}", again.body);
+    // A double click: the same bytes twice at once; one import, the other told it is done.
+    let same = filled(&good_lines()[2..4]);
+    let (x, y) = tokio::join!(api_import(&a, &org, "c.xlsx", &same), api_import(&a, &org, "c.xlsx", &same));
+    let mut both = [x.status, y.status];
+    both.sort();
+    assert_eq!(both, [StatusCode::CREATED, StatusCode::CONFLICT], "a double click imports once: {} / {}", x.body, y.body);
+    let imported = a.scalar("SELECT COUNT(*) FROM projects").await;
+    assert_eq!(imported, before + 7 + 2);
+
+    // An officer is not an organisation: refused, nothing written.
+    for officer in ["yl_xz", "yn_mz"] {
+        let token = a.token(officer).await;
+        let r = api_import(&a, &token, "附件2.xlsx", &filled(&good_lines()[..1])).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{officer}: {}", r.body);
+    }
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM projects").await, imported, "the officer wrote nothing");
+
+    // The description says so: a multipart body with a file, 201 with the ids, 422 with the cells.
+    let doc = a.api("GET", "/api/openapi.json", None, None).await.json();
+    let op = &doc["paths"]["/api/v1/projects/import"]["post"];
+    assert!(op["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]["file"].is_object(), "{op}");
+    assert_eq!(op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ProjectListImported");
+    assert_eq!(op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ProjectListRefusal");
+    let refusal = doc["components"]["schemas"]["ProjectListRefusal"].to_string();
+    assert!(refusal.contains("#/components/schemas/ErrorBody") && refusal.contains("\"errors\""), "the API's error shape with the cells: {refusal}");
+}
+
+async fn the_import_page_lists_errors_by_row_and_column_refuses_a_hostile_file_and_imports_once(a: App) {
+    let (cookie, csrf) = a.login("org_js").await;
+    let list = a.get("/projects", &cookie).await;
+    assert!(list.body.contains("href=\"/projects/import\""), "the list links to the import");
+    let page = a.get("/projects/import", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"project-import-form\"") && page.body.contains("/projects/import/template.xlsx"));
+    let blank = a.router.clone().oneshot(Request::get("/projects/import/template.xlsx").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(blank.status(), StatusCode::OK);
+    let blank = blank.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(blank)).unwrap();
+    let sheet = book.worksheet_range("项目明细表").unwrap();
+    let header: Vec<String> = (0..7).map(|c| sheet.get_value((2, c)).map(|v| v.to_string()).unwrap_or_default()).collect();
+    assert_eq!(header, duijie_office::project_list::PROJECT_LIST_HEADERS, "the blank table is the form");
+    assert!(sheet.get_value((1, 0)).is_some_and(|v| v.to_string().contains(JS_ORG)), "headed with the organisation");
+
+    let before = a.scalar("SELECT COUNT(*) FROM projects").await;
+    let post = |name: &'static str, bytes: Vec<u8>| {
+        let (ct, body) = multipart(&[("_csrf", &csrf)], name, &bytes);
+        a.send(Request::post("/projects/import").header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap())
+    };
+    let r = post("附件2.xlsx", filled(&bad_lines())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"import-errors\"") && r.body.contains("有 5 处错误，未写入任何项目"), "{}", r.body);
+    assert!(r.body.contains("<td data-label=\"行\">5</td><td data-label=\"列\">投入资金（万元）</td>"), "{}", r.body);
+    assert!(r.body.contains("id=\"errors-download\""), "the full list is offered as a file");
+    for (name, bytes, message) in [
+        ("formulas.xlsx", duijie_office::hostile::formulas(&duijie_office::project_list::PROJECT_LIST_HEADERS), "公式单元格不能导入"),
+        ("sparse.xlsx", duijie_office::hostile::sparse_corners(false), "超过上限"),
+        ("photo.xlsx", duijie_office::hostile::png(), "文件不是有效的 Excel（.xlsx）或 CSV 文件"),
+    ] {
+        let r = post(name, bytes).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(r.body.contains("id=\"form-error\"") && r.body.contains(message), "{name}: {}", r.body);
+    }
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM projects").await, before, "nothing written");
+
+    let good = filled(&good_lines());
+    let r = post("附件2.xlsx", good.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let done = a.get(r.location(), &cookie).await;
+    assert!(done.body.contains("已导入并录入 7 个帮扶项目") && done.body.contains("href=\"/projects\" id=\"to-projects\""), "{}", done.body);
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM projects").await, before + 7);
+    let again = post("附件2.xlsx", good).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("已经导入过"), "{}", again.body);
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM projects").await, before + 7, "once");
+
+    let (officer, _) = a.login("yl_xz").await;
+    assert_eq!(a.get("/projects/import", &officer).await.status, StatusCode::FORBIDDEN);
+    assert!(!a.get("/projects", &officer).await.body.contains("href=\"/projects/import\""));
 }

@@ -216,6 +216,22 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for A
     }
 }
 
+/// A multipart body (the uploaded file in the field `file`) whose rejections
+/// are answered in the API's error format: a body that is not
+/// `multipart/form-data` is a 400 in Chinese, one past the size limit a 413.
+pub struct ApiUpload(pub crate::uploads::MultipartForm);
+
+impl<S: Send + Sync> FromRequest<S> for ApiUpload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let mut mp = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| ApiError(AppError::BadRequest(e.status(), "请求体须为 multipart/form-data，文件放在字段 file 中".into())))?;
+        Ok(ApiUpload(crate::uploads::read_multipart(&mut mp).await?))
+    }
+}
+
 /// A query string read like axum's `Query`, whose rejections are answered in
 /// the API's error format (400, naming the parameter).
 pub struct Query<T>(pub T);

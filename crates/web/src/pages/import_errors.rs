@@ -30,6 +30,8 @@ pub enum ImportKind {
     Registry,
     Designations { kind: String, source: String },
     Pairing { batch_id: i64 },
+    /// An organisation's filled 附件2 (`/projects/import`).
+    Projects,
 }
 
 /// An upload whose check found errors.
@@ -78,6 +80,7 @@ async fn download(State(state): State<AppState>, cu: CurrentUser, Query(q): Quer
             let batch = duijie_store::pairing::batch(&state.db, *batch_id).await?.ok_or(AppError::NotFound)?;
             duijie_store::pairing::list::plan_import(&state.db, &state.tree, &batch, name, &rows, errors, MAX_XLSX_ERRORS).await?.errors
         }
+        ImportKind::Projects => duijie_app::projects::check_list(&state, &cu.principal, name, bytes, &limits.projects(), MAX_XLSX_ERRORS).await?.0,
     };
     let xlsx = duijie_office::errors_xlsx(&errors).map_err(|e| AppError::Internal(e.to_string()))?;
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);

@@ -1,22 +1,27 @@
 //! Projects (帮扶项目) over the API: listed with filters within the caller's
 //! scope, recorded by an organisation, shown with their progress and
 //! evidence, progress added (evidence as Base64), and confirmed by the helped
-//! county.
+//! county; an organisation's filled 附件2 uploaded as a file
+//! (`POST /api/v1/projects/import`, multipart).
 //!
 //! Guarantees: handlers only read the request, call `duijie_app::projects`
 //! (access decided there: a project outside the caller's scope is 404) and
 //! render; numbers may be sent as JSON numbers or (deprecated) text, and text
-//! that is not a number is a 422 naming the field.
+//! that is not a number is a 422 naming the field. An import answers 201
+//! with the new projects' ids, or 422 in the API's error shape with every
+//! bad cell by row and column (`errors`), nothing written; the same file
+//! again is a 409.
 
-use super::{ApiJson, Created, Path, Query, lenient};
+use super::{ApiJson, ApiUpload, Created, Path, Query, lenient};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, AppError, ErrorBody, FieldProblem};
 use crate::format::wan_or_empty;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use duijie_app::projects::{self as ops, EvidenceFile, ListInput, ProgressInput, ProjectInput};
+use duijie_app::projects::{self as ops, EvidenceFile, ListImport, ListInput, ProgressInput, ProjectInput};
+use axum::response::{IntoResponse, Response};
 use duijie_store::projects::Project;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -30,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_project))
         .routes(routes!(add_progress))
         .routes(routes!(confirm_project))
+        .routes(routes!(import_projects))
 }
 
 /// 帮扶项目。
@@ -258,4 +264,79 @@ pub async fn add_progress(State(state): State<AppState>, user: ApiUser, Path(id)
 pub async fn confirm_project(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<ProjectRecordDto>, ApiError> {
     let p = ops::confirm(&state, &user.principal, &user.actor(), id).await?;
     Ok(Json(project_dto(&state, &p)))
+}
+
+// Describes the multipart body for the OpenAPI document; the handler reads the parts itself.
+/// 上传的项目明细表（附件2）。
+#[derive(ToSchema)]
+pub struct ProjectListUpload {
+    /// 填好的《社会组织开展乡村振兴项目明细表》（.xlsx 或 .csv），版式同导出的附件2。
+    #[schema(value_type = String, content_media_type = "application/octet-stream")]
+    pub file: Vec<u8>,
+}
+
+/// 导入成功：新录入的项目编号（按表中行的顺序）。
+#[derive(Serialize, ToSchema)]
+pub struct ProjectListImported {
+    pub count: usize,
+    pub ids: Vec<i64>,
+}
+
+/// 项目明细表中有问题的一格。
+#[derive(Serialize, ToSchema)]
+pub struct ProjectListCellError {
+    /// 行号（与 Excel 中显示的一致）。
+    pub row: usize,
+    /// 列名（表头），整行的问题为空。
+    pub column: String,
+    pub message: String,
+}
+
+/// 导入被拒绝（未写入任何项目）：通用错误格式，另加逐格的错误。
+#[derive(Serialize, ToSchema)]
+pub struct ProjectListRefusal {
+    #[serde(flatten)]
+    pub error: ErrorBody,
+    /// 每一处错误（最多 1000 处）；文件整体无法读取时为空，原因见 `message` 和 `fields`。
+    pub errors: Vec<ProjectListCellError>,
+    /// 超出所列的错误还有多少处。
+    pub more_errors: usize,
+}
+
+fn refusal(message: String, fields: Vec<FieldProblem>, errors: Vec<ProjectListCellError>, more_errors: usize) -> Response {
+    let error = ErrorBody { code: "invalid".into(), message, fields, request_id: crate::error::new_request_id(), current: None };
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(ProjectListRefusal { error, errors, more_errors })).into_response()
+}
+
+/// 导入项目明细表（附件2，社会组织填报）：社会组织上传本组织离线填好的表（multipart，字段 `file`）。
+///
+/// 每一格都按录入项目的规则检查：社会组织名称须为本组织全称；帮扶地区写“省/市/县”名称（如 陕西省汉中市略阳县 或 陕西省/汉中市/略阳县）或区划代码；项目性质须在本省的列表中；投入资金（万元）最多两位小数；人数为非负整数。
+/// 有任何错误时不写入任何项目，返回 422，`errors` 按行和列列出每一处错误；全部无误时在一个事务中录入全部项目，返回 201。
+/// 同一个文件（按内容）只导入一次，再次上传返回 409。
+#[utoipa::path(post, path = "/api/v1/projects/import", tag = "projects",
+    request_body(content = inline(ProjectListUpload), content_type = "multipart/form-data"),
+    responses((status = 201, body = ProjectListImported), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, description = "请求体须为 multipart/form-data，文件放在字段 file 中", body = ErrorBody),
+        (status = 422, description = "表中有错误（`errors` 逐格列出），或文件无法读取（`fields` 中的 file）；未写入任何项目", body = ProjectListRefusal)))]
+pub async fn import_projects(State(state): State<AppState>, user: ApiUser, ApiUpload(form): ApiUpload) -> Result<Response, ApiError> {
+    let Some((name, bytes)) = form.named_file() else {
+        let message = "请在字段 file 中上传填好的项目明细表（.xlsx 或 .csv）".to_string();
+        return Ok(refusal(message.clone(), vec![FieldProblem { field: "file".into(), message }], Vec::new(), 0));
+    };
+    let limits = state.config.import_limits.projects();
+    match ops::import_list(&state, &user.principal, &user.actor(), name, bytes, &limits).await {
+        Ok(ListImport::Recorded(ids)) => Ok((StatusCode::CREATED, Json(ProjectListImported { count: ids.len(), ids })).into_response()),
+        Ok(ListImport::Refused { errors, more }) => {
+            let message = format!("项目明细表中有 {} 处错误，未写入任何项目；请按 errors 逐格修改后重新上传", errors.len() + more);
+            let errors = errors.into_iter().map(|e| ProjectListCellError { row: e.row, column: e.column, message: e.message }).collect();
+            Ok(refusal(message, Vec::new(), errors, more))
+        }
+        Err(e) => match AppError::from(e) {
+            AppError::Invalid(fields) => {
+                let message = fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；");
+                Ok(refusal(message, fields.into_iter().map(|f| FieldProblem { field: f.field, message: f.message }).collect(), Vec::new(), 0))
+            }
+            other => Err(ApiError(other)),
+        },
+    }
 }

@@ -2,7 +2,7 @@
 //! officer's projects in scope with filters and the 附件2 export), recording
 //! a project, a project's page with its progress timeline, adding progress
 //! with an evidence file, the helped county's confirmation, stopping, and
-//! the evidence files themselves.
+//! the evidence files themselves; the 附件2 upload is in [`import`].
 //!
 //! Guarantees: every handler only reads the request, calls
 //! `duijie_app::projects` (which decides access: a project outside the
@@ -26,8 +26,11 @@ use duijie_domain::project::{Source, Status};
 use duijie_domain::{FieldError, Role};
 use duijie_store::projects::Project;
 
+mod import;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(import::router())
         .route("/projects", get(list))
         .route("/projects/export.xlsx", get(export))
         .route("/projects/new", get(new_form).post(new_submit))
