@@ -3,9 +3,10 @@
 #
 # Installs what the tests need (Chromium and its driver for the browser tests,
 # CJK fonts so Chinese renders in screenshots, python-docx to read a downloaded
-# agreement, schemathesis to fuzz the API against its description), makes sure
-# PostgreSQL is running and reachable, removes databases left by earlier runs,
-# and runs every test on SQLite and on PostgreSQL, then the long tier.
+# agreement, openpyxl to read a downloaded report table, schemathesis to fuzz
+# the API against its description), makes sure PostgreSQL is running and
+# reachable, removes databases left by earlier runs, and runs every test on
+# SQLite and on PostgreSQL, then the long tier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,11 @@ fi
 if ! python3 -c 'import docx' >/dev/null 2>&1; then
   echo "installing: python-docx"
   PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet python-docx
+fi
+# openpyxl: the browser test of the half-year cycle reads the downloaded 附件1 (.xlsx).
+if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
+  echo "installing: openpyxl"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet openpyxl
 fi
 # schemathesis: the API schema test (crates/cli/tests/it/api_schema.rs) runs it.
 if ! command -v schemathesis >/dev/null 2>&1; then

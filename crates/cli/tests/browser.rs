@@ -32,6 +32,15 @@
 //! - projects: on a 375 px phone 演示·彝良县助学服务中心 records a project for
 //!   彝良县, adds progress with a picture (shown on the timeline), and
 //!   彝良县乡村振兴局 confirms it done (已完成, the office named);
+//! - the half-year cycle (调度, issue 12): 云南省民政厅 defines a report with
+//!   Jiangsu's 附件1; a project of 彝良县 is recorded with progress and a
+//!   picture and confirmed; 彝良县民政局, on a 375 px phone, submits its
+//!   pre-filled report; 昭通市民政局 returns it with a reason; the county
+//!   corrects a figure with a reason and resubmits; the prefecture approves and
+//!   submits its own, the province approves it; the province's 附件1 .xlsx,
+//!   read with openpyxl, has the paper form's merged header and 省内 figures
+//!   equal to SQL over the database; reopening the approved county report is
+//!   granted by the prefecture alone;
 //! - every form people fill in, sent with every field empty, answers on the
 //!   form itself with at least one error, and every error is visible (next to
 //!   a field the page shows, or at the top);
@@ -63,7 +72,8 @@
 //! so. Run them with the README's test command (`bash scripts/test.sh`), which
 //! installs those packages, or alone with `cargo test -p duijie --test browser`.
 //! The pairing test also reads the downloaded agreement with `python3` and
-//! python-docx (that command installs python-docx too); without them it fails.
+//! python-docx, the half-year test the downloaded table with openpyxl (that
+//! command installs both); without them they fail.
 
 use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode, header};
@@ -1840,4 +1850,338 @@ async fn a_team_is_formed_consented_by_each_member_and_the_county_and_signed_onc
         log_out(&c, &base).await;
     })
     .await;
+}
+
+/// Issue 12's whole half-year cycle (调度) in the browser: 云南省民政厅 defines a
+/// report over its prefectures and counties with Jiangsu's 附件1; 演示·彝良县助学服务中心
+/// records a project in 彝良县 with progress and a picture, and 彝良县乡村振兴局
+/// confirms it; 彝良县民政局, on a 375 px phone, finds its figures pre-filled
+/// (equal to plain SQL), writes 工作进展 and submits; 昭通市民政局 returns it with a
+/// reason; the county sees 已退回 and the reason, corrects 省内 funds with a
+/// reason and resubmits; the prefecture approves, then writes and submits its
+/// own report, which the province approves; the province's roll-up .xlsx, read
+/// with openpyxl, has the merged header of the paper form and 省内 figures equal
+/// to SQL over the database (the county's corrected figure + the prefecture's
+/// and the province's own organisations); reopening the approved county report
+/// is asked by the county, granted only by the prefecture (not by the county
+/// itself nor the province), after which the county may edit again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_year_report_goes_up_from_county_to_province_and_its_table_equals_the_sql_sums() {
+    const TITLE: &str = "2026年社会组织参与乡村振兴工作调度（浏览器测试）";
+    const RETURN_REASON: &str = "请补充困难问题的具体情况";
+    const CORRECTION_REASON: &str = "补录一笔线下捐赠";
+    const REOPEN_REASON: &str = "发现漏报一个项目";
+    let dir = tempfile::tempdir().unwrap();
+    let picture = dir.path().join("现场照片.png");
+    std::fs::write(&picture, ONE_PIXEL_PNG).unwrap();
+    let due = (chrono::Local::now().date_naive() + chrono::Days::new(30)).format("%Y-%m-%d").to_string();
+
+    browse(Script::On, move |c, base, db| async move {
+        // Projects of organisations without accounts, so that every part of the roll-up has figures:
+        // 昭通市本级 and 云南省本级 count in the province's table; 昆明市's does not, as 昆明市 has not reported.
+        add_project(&db, "演示·昭通市农业产业协会", "镇雄县苹果种植技术培训", "530627", "4").await;
+        add_project(&db, "演示·云南省电子商务协会", "彝良县农产品电商直播培训", "530628", "1.5").await;
+        add_project(&db, "演示·昆明市生态环保促进会", "寻甸县水源地保护", "530129", "9").await;
+
+        // 1. 云南省民政厅 defines the report: both levels, Jiangsu's 附件1.
+        log_in(&c, &base, "yn_mz").await;
+        click(&c, "#menu-reports").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#report-form")).await.expect("the province may define a report");
+        fill(&c, "#title", TITLE).await;
+        set_date(&c, "#period_from", "2026-01-01").await;
+        set_date(&c, "#period_to", "2026-12-31").await;
+        set_date(&c, "#due_on", &due).await;
+        for level in ["#level-prefecture", "#level-county"] {
+            if !c.find(Locator::Css(level)).await.unwrap().is_selected().await.unwrap() {
+                click(&c, level).await;
+            }
+        }
+        click(&c, "#table-jiangsu-1").await;
+        assert!(c.find(Locator::Css("#table-jiangsu-1")).await.unwrap().is_selected().await.unwrap(), "附件1 is picked");
+        click(&c, "#define-report").await;
+        wait_for_toast_saying(&c, "调度已发起").await;
+        let report_path = c.current_url().await.unwrap().path().to_string();
+        assert!(report_path.strip_prefix("/reports/").is_some_and(|id| id.parse::<i64>().is_ok()), "the new report is at /reports/{{id}}: {report_path}");
+        assert_eq!(text(&c, "h1").await, TITLE);
+        let county_row = text(&c, "#unit-530628").await;
+        assert!(county_row.contains("彝良县") && county_row.contains("未报送"), "彝良县 takes part and has not submitted: {county_row}");
+        log_out(&c, &base).await;
+
+        // 2. An organisation of 彝良县 records a project with progress and a picture; the county confirms it.
+        log_in(&c, &base, "org_yl").await;
+        c.goto(&format!("{base}/projects")).await.unwrap();
+        click(&c, "#new-project").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#project-form")).await.expect("录入帮扶项目 opens the form");
+        fill(&c, "#title", "角奎镇乡村图书室（半年调度）").await;
+        fill(&c, "#region", "530628").await;
+        c.find(Locator::Css("#nature")).await.unwrap().select_by_label("教育帮扶").await.expect("项目性质 offers 教育帮扶");
+        fill(&c, "#planned_funds_wan", "8").await;
+        fill(&c, "#people", "3").await;
+        fill(&c, "#beneficiaries", "60").await;
+        click(&c, "#save-project").await;
+        assert_eq!(wait_for_toast_saying(&c, "帮扶项目已录入").await, "帮扶项目已录入");
+        let project_path = c.current_url().await.unwrap().path().to_string();
+        fill(&c, "#note", "图书室建成，首批图书 2000 册上架").await;
+        fill(&c, "#funds_wan", "2.5").await;
+        c.find(Locator::Css("#evidence")).await.unwrap().send_keys(&picture.display().to_string()).await.expect("choosing the picture");
+        click(&c, "#save-progress").await;
+        assert_eq!(wait_for_toast_saying(&c, "进展已添加").await, "进展已添加");
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(".progress-step img.thumb")).await.expect("the picture is shown on the timeline");
+        log_out(&c, &base).await;
+
+        log_in(&c, &base, "yl_xz").await;
+        c.goto(&format!("{base}{project_path}")).await.unwrap();
+        click(&c, "#confirm-project").await;
+        accept_confirm(&c, "确认该项目已完成吗？").await;
+        assert_eq!(wait_for_toast_saying(&c, "已确认项目完成").await, "已确认项目完成");
+        assert_eq!(text(&c, "#project-status").await, "已完成");
+        log_out(&c, &base).await;
+
+        // The figures the cycle must arrive at, by plain SQL over the same records.
+        let county = inside_province(&db, "530628").await;
+        assert!(county.0 >= 1 && county.1 >= 2_500_000, "the confirmed project counts for 彝良县: {county:?}");
+
+        // 3. 彝良县民政局, on a phone, finds its pre-filled report, writes 工作进展 and submits.
+        c.set_window_size(375, 800).await.unwrap();
+        log_in(&c, &base, "yl_mz").await;
+        c.goto(&format!("{base}/reports")).await.unwrap();
+        click(&c, &format!("#reports a[href='{report_path}']")).await;
+        click(&c, "#own-unit").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#narrative-form")).await.expect("the county fills in its own report");
+        let unit_path = format!("{report_path}/units/530628");
+        assert_path(&c, &unit_path).await;
+        assert_eq!(text(&c, "#status-label").await, "未报送");
+        assert!(c.find(Locator::Css("#draft-note")).await.is_ok(), "the figures are said to be pre-filled");
+        let shown = inside_row(&c).await;
+        assert_eq!((shown[PROJECTS_TOTAL].as_str(), shown[FUNDS_TOTAL].as_str()), (county.0.to_string().as_str(), wan(county.1).as_str()), "the page's 省内 row is the SQL's: {shown:?}");
+        assert_fits_width(&c, "县级半年调度报表", 375).await;
+        std::fs::create_dir_all(screenshot_dir()).unwrap();
+        std::fs::write(screenshot_dir().join("report-county-375.png"), c.screenshot().await.unwrap()).unwrap();
+        fill(&c, "#progress", "全县社会组织上半年开展助学、图书室等项目，已全部录入平台").await;
+        fill(&c, "#difficulties", "部分项目资金到位较慢").await;
+        fill(&c, "#experience", "村委会全程参与项目实施").await;
+        click(&c, "#save-narrative").await;
+        assert_eq!(wait_for_toast_saying(&c, "已保存").await, "已保存");
+        assert!(c.find(Locator::Css("#progress")).await.unwrap().prop("value").await.unwrap().unwrap_or_default().contains("已全部录入平台"), "工作进展 is kept");
+        click(&c, "#submit-report").await;
+        assert_eq!(wait_for_toast_saying(&c, "已报送").await, "已报送");
+        assert_eq!(text(&c, "#status-label").await, "已报送，待审核");
+        assert!(c.find(Locator::Css("#narrative-form")).await.is_err(), "a submitted report is no longer editable");
+        assert_fits_width(&c, "已报送的县级报表", 375).await;
+        log_out(&c, &base).await;
+        c.set_window_size(1280, 900).await.unwrap();
+
+        // 4. 昭通市民政局 returns it with a reason …
+        log_in(&c, &base, "zt_mz").await;
+        c.goto(&format!("{base}{report_path}")).await.unwrap();
+        click(&c, "#unit-530628 a").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#review")).await.expect("the prefecture reviews the county's report");
+        assert!(text(&c, "#text-progress").await.contains("已全部录入平台"), "the reviewer reads 工作进展");
+        assert!(c.find(Locator::Css("#submit-report")).await.is_err(), "the reviewer does not submit the county's report");
+        fill(&c, "#return-reason", RETURN_REASON).await;
+        click(&c, "#return-report").await;
+        assert_eq!(wait_for_toast_saying(&c, "已退回修改").await, "已退回修改");
+        assert_eq!(text(&c, "#status-label").await, "已退回，待修改");
+        log_out(&c, &base).await;
+
+        // … the county sees why, corrects 省内 funds with a reason and resubmits …
+        log_in(&c, &base, "yl_mz").await;
+        c.goto(&format!("{base}{unit_path}")).await.unwrap();
+        assert_eq!(text(&c, "#status-label").await, "已退回，待修改");
+        assert!(text(&c, "#steps").await.contains(RETURN_REASON), "the return's reason is shown: {}", text(&c, "#steps").await);
+        let corrected_fen = county.1 + 2_000_000;
+        click(&c, "#table-jiangsu-1 details summary").await;
+        c.find(Locator::Css("#cell-jiangsu-1")).await.unwrap().select_by_value(FUNDS_INSIDE).await.expect("the correction form offers 省内 · 投入资金数 总数");
+        let picked = c.find(Locator::Css("#cell-jiangsu-1 option:checked")).await.unwrap().text().await.unwrap();
+        assert!(picked.starts_with("省内") && picked.contains("投入资金数") && picked.contains("总数"), "{picked:?}");
+        fill(&c, "#value-jiangsu-1", &wan(corrected_fen)).await;
+        fill(&c, "#reason-jiangsu-1", CORRECTION_REASON).await;
+        click(&c, "#correct-jiangsu-1 button[type=submit]").await;
+        wait_for_toast_saying(&c, "统计数字已修改").await;
+        let note = text(&c, "#corrections-jiangsu-1").await;
+        assert!(note.contains(CORRECTION_REASON) && note.contains(&wan(county.1)) && note.contains(&wan(corrected_fen)), "the computed figure stays beside the correction: {note}");
+        assert_eq!(inside_row(&c).await[FUNDS_TOTAL], format!("{}*", wan(corrected_fen)), "the corrected figure is marked");
+        click(&c, "#submit-report").await;
+        assert_eq!(wait_for_toast_saying(&c, "已报送").await, "已报送");
+        assert_eq!(text(&c, "#status-label").await, "已报送，待审核");
+        log_out(&c, &base).await;
+
+        // … the prefecture approves, then writes and submits its own report …
+        log_in(&c, &base, "zt_mz").await;
+        c.goto(&format!("{base}{unit_path}")).await.unwrap();
+        click(&c, "#approve-report").await;
+        assert_eq!(wait_for_toast_saying(&c, "已审核通过").await, "已审核通过");
+        assert_eq!(text(&c, "#status-label").await, "已审核通过");
+        c.goto(&format!("{base}{report_path}")).await.unwrap();
+        click(&c, "#own-unit").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#narrative-form")).await.expect("the prefecture fills in its own report");
+        assert_path(&c, &format!("{report_path}/units/5306")).await;
+        let prefecture = inside_province(&db, "5306").await;
+        let shown = inside_row(&c).await;
+        assert_eq!(shown[FUNDS_TOTAL], wan(corrected_fen + prefecture.1), "the prefecture's figure is the county's approved one plus its own level: {shown:?}");
+        assert!(text(&c, "#below-530628").await.contains("已审核通过"));
+        fill(&c, "#progress", "全市社会组织参与乡村振兴工作稳步推进").await;
+        click(&c, "#save-narrative").await;
+        assert_eq!(wait_for_toast_saying(&c, "已保存").await, "已保存");
+        click(&c, "#submit-report").await;
+        assert_eq!(wait_for_toast_saying(&c, "已报送").await, "已报送");
+        assert_eq!(text(&c, "#status-label").await, "已报送，待审核");
+        log_out(&c, &base).await;
+
+        // 5. The province approves 昭通市 and downloads its roll-up of 附件1.
+        log_in(&c, &base, "yn_mz").await;
+        c.goto(&format!("{base}{report_path}")).await.unwrap();
+        click(&c, "#unit-5306 a").await;
+        click(&c, "#approve-report").await;
+        assert_eq!(wait_for_toast_saying(&c, "已审核通过").await, "已审核通过");
+        assert_eq!(text(&c, "#status-label").await, "已审核通过");
+        c.goto(&format!("{base}{report_path}")).await.unwrap();
+        click(&c, "#rollup").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#table-jiangsu-1")).await.expect("the roll-up shows 附件1");
+        assert_path(&c, &format!("{report_path}/units/53")).await;
+        let href = c.find(Locator::Css("#download-jiangsu-1")).await.expect("附件1 downloads").prop("href").await.unwrap().expect("a link");
+        let session = c.get_named_cookie("duijie_session").await.expect("the browser should hold the session cookie");
+        let (status, disposition, bytes) = download(&href, &format!("duijie_session={}", session.value())).await;
+        assert_eq!(status, StatusCode::OK, "downloading 附件1 failed: {}", String::from_utf8_lossy(&bytes));
+        assert!(disposition.contains("attachment") && disposition.contains(".xlsx"), "附件1 downloads as .xlsx: {disposition}");
+        let sheet = xlsx_read(&bytes, "统计表", &["A11", "E3", "G3", "E4", "E11", "G11"]);
+        assert_eq!(sheet["cells"]["A11"], "省内", "row 11 is 省内: {sheet}");
+        assert_eq!((sheet["cells"]["E3"].as_str(), sheet["cells"]["G3"].as_str(), sheet["cells"]["E4"].as_str()), (Some("开展帮扶项目数"), Some("投入资金数（万元）"), Some("总数")), "{sheet}");
+        let merged: Vec<&str> = sheet["merged"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        for range in ["A3:B4", "C3:D3", "E3:F3", "G3:H3", "A5:A10", "A11:B11"] {
+            assert!(merged.contains(&range), "the header and groups are merged as on the paper form: {range} not in {merged:?}");
+        }
+        let province = inside_province(&db, "53").await;
+        assert!(prefecture.0 >= 1 && prefecture.1 > 0 && province.0 >= 1 && province.1 > 0, "each level has its own figures to add: {prefecture:?} {province:?}");
+        let kunming = inside_province(&db, "5301").await;
+        assert!(kunming.1 > 0, "昆明市本级 has figures, which must stay out of the sum: {kunming:?}");
+        let projects = sheet["cells"]["E11"].as_f64().unwrap_or_else(|| panic!("a number in E11: {sheet}"));
+        let funds = sheet["cells"]["G11"].as_f64().unwrap_or_else(|| panic!("a number in G11: {sheet}"));
+        assert_eq!(projects as i64, county.0 + prefecture.0 + province.0, "省内 开展帮扶项目数 = 彝良县 {county:?} + 昭通市本级 {prefecture:?} + 云南省本级 {province:?}");
+        assert_eq!((funds * 1_000_000.0).round() as i64, corrected_fen + prefecture.1 + province.1, "省内 投入资金数 = 彝良县 (corrected) + 昭通市本级 {prefecture:?} + 云南省本级 {province:?}");
+        log_out(&c, &base).await;
+
+        // 6. Reopening the approved county report: asked by the county, granted by the prefecture alone.
+        log_in(&c, &base, "yl_mz").await;
+        c.goto(&format!("{base}{unit_path}")).await.unwrap();
+        assert_eq!(text(&c, "#status-label").await, "已审核通过");
+        assert!(c.find(Locator::Css("#narrative-form")).await.is_err(), "an approved report is locked");
+        fill(&c, "#reopen-reason", REOPEN_REASON).await;
+        click(&c, "#request-reopen").await;
+        assert_eq!(wait_for_toast_saying(&c, "已申请重新打开").await, "已申请重新打开");
+        assert_eq!(text(&c, "#status-label").await, "已申请重新打开");
+        assert!(c.find(Locator::Css("#grant-reopen")).await.is_err(), "the county cannot grant its own reopening");
+        log_out(&c, &base).await;
+
+        log_in(&c, &base, "yn_mz").await;
+        c.goto(&format!("{base}{unit_path}")).await.unwrap();
+        assert_eq!(text(&c, "#status-label").await, "已申请重新打开");
+        assert!(c.find(Locator::Css("#grant-reopen")).await.is_err(), "the province reviews the prefecture, not the county");
+        log_out(&c, &base).await;
+
+        log_in(&c, &base, "zt_mz").await;
+        c.goto(&format!("{base}{unit_path}")).await.unwrap();
+        assert!(text(&c, "#steps").await.contains(REOPEN_REASON), "the prefecture reads why");
+        click(&c, "#grant-reopen").await;
+        assert_eq!(wait_for_toast_saying(&c, "已同意重新打开").await, "已同意重新打开");
+        log_out(&c, &base).await;
+
+        log_in(&c, &base, "yl_mz").await;
+        c.goto(&format!("{base}{unit_path}")).await.unwrap();
+        assert_eq!(text(&c, "#status-label").await, "已退回，待修改");
+        for editable in ["#narrative-form", "#submit-report", "#correct-jiangsu-1"] {
+            assert!(c.find(Locator::Css(editable)).await.is_ok(), "the reopened report is editable again: no {editable}");
+        }
+        log_out(&c, &base).await;
+    })
+    .await;
+}
+
+/// The correction form's cell for 附件1's 省内 row (6) and 投入资金数 总数 (4).
+const FUNDS_INSIDE: &str = "6:4";
+/// The figures' positions in the page's 省内 row: 开展帮扶项目数 总数, 投入资金数 总数.
+const PROJECTS_TOTAL: usize = 2;
+const FUNDS_TOTAL: usize = 4;
+
+/// The figures of 附件1's 省内 row on a unit's page, as shown.
+async fn inside_row(c: &Client) -> Vec<String> {
+    let cells = c.find_all(Locator::XPath("//section[@id='table-jiangsu-1']//tbody/tr[th[normalize-space()='省内']]/td")).await.unwrap();
+    let mut out = Vec::new();
+    for cell in cells {
+        out.push(cell.text().await.unwrap().trim().to_string());
+    }
+    assert_eq!(out.len(), 10, "附件1's 省内 row has ten figures: {out:?}");
+    out
+}
+
+/// Fen as the pages show 万元.
+fn wan(fen: i64) -> String {
+    format!("{:.2}", fen as f64 / 1_000_000.0)
+}
+
+/// (projects, funds in fen) of the organisations registered exactly at
+/// `org_region` in Yunnan, counted as the report's period counts them
+/// (the same conditions as the HTTP test `it/reports.rs`).
+async fn inside_province(db: &duijie_store::Db, org_region: &str) -> (i64, i64) {
+    let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(p.actual_funds_fen), 0) AS BIGINT) FROM projects p JOIN organizations o ON o.id = p.org_id \
+               WHERE o.region_code = $1 AND p.region_code >= '53' AND p.region_code < '54' \
+               AND (p.start_date = '' OR p.start_date <= '2026-12-31') AND (p.end_date = '' OR p.end_date >= '2026-01-01') \
+               AND NOT (p.status = 'stopped' AND p.started_at IS NULL)";
+    duijie_store::on_db!(db, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(org_region).fetch_one(p).await).unwrap()
+}
+
+/// Records a project with 累计投入 `funds_wan` for an organisation that has no account (as its office would, through the store).
+async fn add_project(db: &duijie_store::Db, org: &str, title: &str, region: &str, funds_wan: &str) {
+    use duijie_domain::project::{NewProgress, NewProject, Source};
+    use duijie_store::projects::{self, Recorded};
+    let found = duijie_store::orgs::all(db).await.unwrap().into_iter().find(|o| o.name == org).unwrap_or_else(|| panic!("the demo data has no {org}"));
+    let funds = duijie_domain::pairing::parse_wan(funds_wan).unwrap();
+    let project = NewProject {
+        title: title.into(),
+        region: duijie_domain::RegionCode::parse(region).unwrap(),
+        nature: "产业帮扶".into(),
+        field: "产业".into(),
+        mode: "capacity".into(),
+        planned_funds_fen: funds,
+        actual_funds_fen: 0,
+        people: 0,
+        beneficiaries: 0,
+        beneficiary_groups: "脱贫人口".into(),
+        start_date: "2026-03-01".into(),
+        end_date: "2026-12-31".into(),
+        description: String::new(),
+    };
+    let actor = duijie_store::Actor::system("浏览器测试");
+    let mut tx = db.begin().await.unwrap();
+    let id = projects::create(&mut tx, &actor, &Recorded { org_id: found.id, source: Source::Direct, pairing_id: None, project, is_demo: false }).await.unwrap();
+    let progress = NewProgress { on: "2026-06-01".into(), note: "完成第一期".into(), funds_fen: Some(funds), people: Some(2), beneficiaries: Some(30) };
+    projects::add_progress(&mut tx, &actor, id, &progress, &[]).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Sets a date field as the browser's date picker does (typing into one depends on the browser's locale).
+async fn set_date(c: &Client, css: &str, day: &str) {
+    c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no date field at {css}"));
+    c.execute("const f = document.querySelector(arguments[0]); f.value = arguments[1]; f.dispatchEvent(new Event('change', {bubbles: true}));", vec![json!(css), json!(day)]).await.unwrap();
+}
+
+/// Some cells of a sheet of an .xlsx and its merged ranges, read with openpyxl:
+/// `{"cells": {"A1": …}, "merged": ["A1:B2", …]}`.
+fn xlsx_read(bytes: &[u8], sheet: &str, cells: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("table.xlsx");
+    std::fs::write(&file, bytes).unwrap();
+    let script = "import json, sys, openpyxl\n\
+                  ws = openpyxl.load_workbook(sys.argv[1])[sys.argv[2]]\n\
+                  print(json.dumps({'cells': {a: ws[a].value for a in sys.argv[3:]}, 'merged': [str(r) for r in ws.merged_cells.ranges]}, ensure_ascii=False))";
+    let out = Command::new("python3").arg("-c").arg(script).arg(&file).arg(sheet).args(cells).output().unwrap_or_else(|e| {
+        panic!("python3 is needed to read the downloaded table (with openpyxl) and could not be run: {e}. Run the README's test command (bash scripts/test.sh), which installs openpyxl.")
+    });
+    assert!(
+        out.status.success(),
+        "openpyxl could not read the downloaded table ({}): {}\n(if openpyxl is missing: run bash scripts/test.sh, which installs it)",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("openpyxl printed {}: {e}", String::from_utf8_lossy(&out.stdout)))
 }
