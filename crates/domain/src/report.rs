@@ -495,30 +495,7 @@ impl TableDef {
         if self.header.is_empty() {
             return Err("报表样式缺少表头（header）".into());
         }
-        // Every header row, with the cells spanning down from the rows above, covers the width exactly.
-        let mut taken = vec![vec![false; width]; self.header.len()];
-        for (r, cells) in self.header.iter().enumerate() {
-            let mut c = 0;
-            for cell in cells {
-                while c < width && taken[r][c] {
-                    c += 1;
-                }
-                let (cols, rows) = (cell.cols as usize, cell.rows as usize);
-                if cols == 0 || rows == 0 || c + cols > width || r + rows > self.header.len() {
-                    return Err(format!("表头第 {} 行的“{}”超出了表格的 {width} 列或表头的 {} 行", r + 1, cell.text, self.header.len()));
-                }
-                for row in taken.iter_mut().skip(r).take(rows) {
-                    for slot in row.iter_mut().skip(c).take(cols) {
-                        *slot = true;
-                    }
-                }
-                c += cols;
-            }
-            if taken[r].iter().any(|t| !t) {
-                return Err(format!("表头第 {} 行没有覆盖全部 {width} 列", r + 1));
-            }
-        }
-        Ok(())
+        self.layout().map(|_| ())
     }
 
     /// How many columns the sheet has (a grid's two label columns included).
@@ -540,8 +517,15 @@ impl TableDef {
         self.title.replace("{year}", year)
     }
 
-    /// Header cells with their position: (row, column, rows, columns, text).
+    /// Header cells with their position: (row, column, rows, columns, text)
+    /// (empty for a definition [`TableDef::parse`] would refuse).
     pub fn header_cells(&self) -> Vec<(usize, usize, usize, usize, &str)> {
+        self.layout().unwrap_or_default()
+    }
+
+    /// Lays the header out left to right, each cell after those spanning down
+    /// from the rows above; every header row must cover the width exactly.
+    fn layout(&self) -> Result<Vec<(usize, usize, usize, usize, &str)>, String> {
         let width = self.width();
         let mut taken = vec![vec![false; width]; self.header.len()];
         let mut out = Vec::new();
@@ -552,6 +536,9 @@ impl TableDef {
                     c += 1;
                 }
                 let (cols, rows) = (cell.cols as usize, cell.rows as usize);
+                if cols == 0 || rows == 0 || c + cols > width || r + rows > self.header.len() {
+                    return Err(format!("表头第 {} 行的“{}”超出了表格的 {width} 列或表头的 {} 行", r + 1, cell.text, self.header.len()));
+                }
                 for row in taken.iter_mut().skip(r).take(rows) {
                     for slot in row.iter_mut().skip(c).take(cols) {
                         *slot = true;
@@ -560,8 +547,11 @@ impl TableDef {
                 out.push((r, c, rows, cols, cell.text.as_str()));
                 c += cols;
             }
+            if taken[r].iter().any(|t| !t) {
+                return Err(format!("表头第 {} 行没有覆盖全部 {width} 列", r + 1));
+            }
         }
-        out
+        Ok(out)
     }
 }
 

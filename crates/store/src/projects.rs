@@ -121,6 +121,20 @@ enum Bind {
     Int(i64),
 }
 
+/// `$q` with the filter's values bound in order.
+macro_rules! bound {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+
 /// The `WHERE` clause and its values for `scope` and `f`; `None` when the scope sees nothing.
 fn conditions(scope: &Scope, f: &Filter) -> Option<(String, Vec<Bind>)> {
     let mut cond = Vec::new();
@@ -168,26 +182,12 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
     let Some((cond, binds)) = conditions(scope, f) else { return Ok((Vec::new(), 0)) };
     let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM projects p WHERE {cond}"));
     let total: i64 = on_db!(db, p => {
-        let mut q = sqlx::query_scalar(count);
-        for b in &binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
-                Bind::Int(i) => q.bind(*i),
-            };
-        }
-        q.fetch_one(p).await
+        bound!(sqlx::query_scalar(count), &binds).fetch_one(p).await
     })?;
     let n = binds.len();
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE {cond} ORDER BY p.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2));
     let rows: Vec<Project> = on_db!(db, p => {
-        let mut q = sqlx::query_as(sql);
-        for b in &binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
-                Bind::Int(i) => q.bind(*i),
-            };
-        }
-        q.bind(limit).bind(offset).fetch_all(p).await
+        bound!(sqlx::query_as(sql), &binds).bind(limit).bind(offset).fetch_all(p).await
     })?;
     Ok((rows, total))
 }
@@ -484,14 +484,7 @@ pub async fn totals(db: &Db, scope: &Scope, f: &Filter) -> Result<Totals> {
     let Some((cond, binds)) = conditions(scope, f) else { return Ok(Totals::default()) };
     let sql = sqlx::AssertSqlSafe(format!("SELECT {TOTALS} FROM projects p WHERE {cond}"));
     Ok(on_db!(db, p => {
-        let mut q = sqlx::query_as(sql);
-        for b in &binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
-                Bind::Int(i) => q.bind(*i),
-            };
-        }
-        q.fetch_one(p).await
+        bound!(sqlx::query_as(sql), &binds).fetch_one(p).await
     })?)
 }
 
@@ -517,13 +510,6 @@ pub async fn breakdown(db: &Db, scope: &Scope, f: &Filter, by: GroupBy) -> Resul
     };
     let sql = sqlx::AssertSqlSafe(format!("SELECT {key} AS key, {TOTALS} FROM projects p WHERE {cond} GROUP BY {key} ORDER BY {key}"));
     Ok(on_db!(db, p => {
-        let mut q = sqlx::query_as(sql);
-        for b in &binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
-                Bind::Int(i) => q.bind(*i),
-            };
-        }
-        q.fetch_all(p).await
+        bound!(sqlx::query_as(sql), &binds).fetch_all(p).await
     })?)
 }

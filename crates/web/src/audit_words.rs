@@ -48,6 +48,15 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("project.confirm", "受益方确认项目完成"),
     ("project.stop", "终止帮扶项目"),
     ("project.import", "导入项目明细表（附件2）"),
+    ("report.create", "发起半年调度"),
+    ("report.draft", "保存调度报表（文字部分与数字修改）"),
+    ("report.table", "上传统计表样式"),
+    ("report.submit", "报送调度报表"),
+    ("report.approve", "审核通过调度报表"),
+    ("report.return", "退回调度报表"),
+    ("report.request_reopen", "申请重新打开调度报表"),
+    ("report.grant_reopen", "同意重新打开调度报表"),
+    ("report.refuse_reopen", "不同意重新打开调度报表"),
     ("pairing_adjustment.approve", "同意结对调整"),
     ("pairing_adjustment.reject", "驳回结对调整"),
     ("pairing_adjustment.request", "申请结对调整"),
@@ -111,6 +120,9 @@ pub fn entity(kind: &str) -> &str {
         "pairing_team" => "帮扶团",
         "project" => "帮扶项目",
         "project_import" => "项目明细表导入",
+        "report" => "半年调度",
+        "report_table" => "统计表样式",
+        "report_unit" => "调度报表",
         "reference" => "参考数据",
         "region" => "区划",
         "user" => "账号",
@@ -120,7 +132,7 @@ pub fn entity(kind: &str) -> &str {
 
 /// The kinds of record, for the audit page's filter.
 pub const ENTITIES: &[&str] = &[
-    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "designation", "liaison", "enrolment", "user", "region",
+    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "report", "report_unit", "designation", "liaison", "enrolment", "user", "region",
 ];
 
 /// The twelve-digit codes (villages) an audit row's JSON mentions.
@@ -130,7 +142,13 @@ pub fn village_codes(json: &str) -> impl Iterator<Item = &str> {
 
 /// The page of the record, where it has one.
 pub fn link(kind: &str, id: &str) -> Option<String> {
+    if kind == "report_unit" {
+        // `report:unit code`
+        let (report, unit) = id.split_once(':')?;
+        return (report.chars().all(|c| c.is_ascii_digit()) && unit.chars().all(|c| c.is_ascii_digit())).then(|| format!("/reports/{report}/units/{unit}"));
+    }
     let page = match kind {
+        "report" => "reports",
         "demand" => "demands",
         "offer" => "offers",
         "organization" => "orgs",
@@ -408,7 +426,7 @@ mod tests {
         }
         assert!(seen > 20, "the store's audit actions should be found ({seen})");
         assert!(missing.is_empty(), "audit actions without words: {missing:?}");
-        for dynamic in ["pairing.org_consent", "pairing.activate", "demand.published", "demand.submitted", "match.propose_by_org", "match.declined"] {
+        for dynamic in ["report.approve", "report.grant_reopen", "pairing.org_consent", "pairing.activate", "demand.published", "demand.submitted", "match.propose_by_org", "match.declined"] {
             assert_ne!(action(dynamic), dynamic);
         }
     }
