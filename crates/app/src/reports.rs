@@ -278,7 +278,7 @@ pub async fn unit_view(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCo
     let (report, u) = open_unit(p, who, id, unit, Action::ViewReport).await?;
     let top = &report.collector_code == unit;
     let draft = u.status.is_open() && !top;
-    let tables = if u.status.is_open() { prefill(p, &report, &u).await? } else { submitted(&report, &u)? };
+    let tables = if u.status.is_open() { prefill(p, &report, &u, None).await? } else { submitted(&report, &u)? };
     let today = crate::today().format("%Y-%m-%d").to_string();
     let below = store::reviewed_by(p.db, id, unit).await?.into_iter().map(|c| UnitLine { late: is_late(&c, &report, &today), name: unit_name(p, &c.unit_code), unit: c }).collect();
     let decide = |a| !top && u_decision(who, &u, a);
@@ -308,21 +308,30 @@ fn submitted(report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Erro
 }
 
 /// The one computation of a unit's figures: its own records, plus the
-/// approved figures of the units it reviews, then its corrections.
-pub async fn prefill(p: Records<'_>, report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Error> {
-    let levels = report.levels();
-    // The level whose units take over below this one (none for the lowest).
-    let below = levels.iter().copied().filter(|l| *l > u.unit_code.level()).min();
-    let children: Vec<Unit> = store::reviewed_by(p.db, report.id, &u.unit_code).await?.into_iter().filter(|c| c.status.counts_above()).collect();
+/// approved figures of the units it reviews, then its corrections. `only`
+/// limits it to one table (an export). The projects are read once per scope,
+/// whatever the number of tables.
+pub async fn prefill(p: Records<'_>, report: &Report, u: &Unit, only: Option<&str>) -> Result<Vec<(TableDef, Figures)>, Error> {
+    let defs: Vec<TableDef> = report.tables()?.into_iter().filter(|d| only.is_none_or(|k| d.key == k)).collect();
+    let reviewed = store::reviewed_by(p.db, report.id, &u.unit_code).await?;
+    let below: Vec<RegionCode> = reviewed.iter().map(|c| c.unit_code.clone()).collect();
+    let children: Vec<&Unit> = reviewed.iter().filter(|c| c.status.counts_above()).collect();
     let corrections: Vec<Correction> = serde_json::from_str(&u.corrections).unwrap_or_default();
+    let needs_progress = |d: &TableDef| matches!(&d.body, report::Body::List { columns, .. } if columns.iter().any(|c| c.field == report::ListField::LastProgress));
+    let mut read: Vec<(report::UnitScope, Vec<report::Fact>)> = Vec::new();
     let mut out = Vec::new();
-    for def in report.tables()? {
-        let with_progress = matches!(&def.body, report::Body::List { columns, .. } if columns.iter().any(|c| c.field == report::ListField::LastProgress));
-        let mut facts = store::facts(p.db, def.scope(), &u.unit_code, below, &report.period_from, &report.period_to, with_progress).await?;
-        for f in &mut facts {
-            f.region_name = county_name(p, &f.region);
+    for def in defs {
+        let scope = def.scope();
+        if !read.iter().any(|(s, _)| *s == scope) {
+            let with_progress = report.tables()?.iter().any(|d| d.scope() == scope && needs_progress(d));
+            let mut facts = store::facts(p.db, scope, &u.unit_code, &below, &report.period_from, &report.period_to, with_progress).await?;
+            for f in &mut facts {
+                f.region_name = county_name(p, &f.region);
+            }
+            read.push((scope, facts));
         }
-        let mut figures = report::compute(&def, &u.unit_code, &facts);
+        let facts = &read.iter().find(|(s, _)| *s == scope).expect("read above").1;
+        let mut figures = report::compute(&def, &u.unit_code, facts);
         for c in &children {
             let theirs: BTreeMap<String, Figures> = serde_json::from_str(&c.figures).unwrap_or_default();
             if let Some(f) = theirs.get(&def.key) {
@@ -426,7 +435,7 @@ pub async fn act(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: 
     let figures = if step == Step::Submit {
         let narrative = Narrative { progress: u.progress.clone(), difficulties: u.difficulties.clone(), experience: u.experience.clone() };
         narrative.check(true).map_err(Error::Invalid)?;
-        let computed: BTreeMap<String, Figures> = prefill(p, &report, &u).await?.into_iter().map(|(d, f)| (d.key, f)).collect();
+        let computed: BTreeMap<String, Figures> = prefill(p, &report, &u, None).await?.into_iter().map(|(d, f)| (d.key, f)).collect();
         Some(serde_json::to_string(&computed).map_err(|e| Error::Internal(e.to_string()))?)
     } else {
         None
@@ -474,7 +483,7 @@ pub async fn export(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode,
         if !draft && !top {
             return Err(Error::rejected(format!("该单位的报表当前为“{}”，还没有报送的数字；要导出预填数字，请选择导出草稿", u.status.label())));
         }
-        prefill(p, &report, &u).await?
+        prefill(p, &report, &u, Some(key)).await?
     } else {
         submitted(&report, &u)?
     };

@@ -286,6 +286,9 @@ pub const MAX_COLUMNS: usize = 100;
 pub const MAX_HEADER_ROWS: usize = 10;
 pub const MAX_ROWS: usize = 500;
 
+/// A header cell laid out: (row, column, rows spanned, columns spanned, text).
+pub type Placed<'a> = (usize, usize, usize, usize, &'a str);
+
 /// One official table: its layout and how each figure is computed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -519,13 +522,13 @@ impl TableDef {
 
     /// Header cells with their position: (row, column, rows, columns, text)
     /// (empty for a definition [`TableDef::parse`] would refuse).
-    pub fn header_cells(&self) -> Vec<(usize, usize, usize, usize, &str)> {
+    pub fn header_cells(&self) -> Vec<Placed<'_>> {
         self.layout().unwrap_or_default()
     }
 
     /// Lays the header out left to right, each cell after those spanning down
     /// from the rows above; every header row must cover the width exactly.
-    fn layout(&self) -> Result<Vec<(usize, usize, usize, usize, &str)>, String> {
+    fn layout(&self) -> Result<Vec<Placed<'_>>, String> {
         let width = self.width();
         let mut taken = vec![vec![false; width]; self.header.len()];
         let mut out = Vec::new();

@@ -213,16 +213,33 @@ struct FactRow {
 
 /// The projects at `unit`'s own level for a period: in its subtree (by the
 /// organisation's registration or by the helped region, as `scope` says),
-/// below the level `below` where units of their own report (if any), whose
-/// dates overlap [from, to] (an open end overlaps), except those stopped
-/// before they began. `with_progress` also reads each one's latest update.
-pub async fn facts(db: &Db, scope: UnitScope, unit: &RegionCode, below: Option<Level>, from: &str, to: &str, with_progress: bool) -> Result<Vec<Fact>> {
+/// outside the subtrees of `below` (the units it reviews, which report their
+/// own), whose dates overlap [from, to] (an open end overlaps), except those
+/// stopped before they began. `with_progress` also reads each one's latest
+/// update. A region with no unit of its own (a 市辖区, a 省直辖县级行政区划)
+/// thus counts at the nearest unit above it, never nowhere.
+pub async fn facts(db: &Db, scope: UnitScope, unit: &RegionCode, below: &[RegionCode], from: &str, to: &str, with_progress: bool) -> Result<Vec<Fact>> {
     let column = match scope {
         UnitScope::Registered => "o.region_code",
         UnitScope::Helped => "p.region_code",
     };
     let [low, high] = crate::subtree(unit);
-    let own = below.map(|l| format!(" AND length({column}) < {}", l.code_len())).unwrap_or_default();
+    let mut binds: Vec<String> = vec![low, high, to.to_string(), from.to_string()];
+    let mut lengths: Vec<usize> = below.iter().map(|r| r.as_str().len()).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let mut own = String::new();
+    for len in lengths {
+        let marks: Vec<String> = below
+            .iter()
+            .filter(|r| r.as_str().len() == len)
+            .map(|r| {
+                binds.push(r.as_str().to_string());
+                format!("${}", binds.len())
+            })
+            .collect();
+        own.push_str(&format!(" AND substr({column}, 1, {len}) NOT IN ({})", marks.join(",")));
+    }
     let progress = if with_progress {
         "(SELECT g.reported_on || '：' || g.note FROM project_progress g WHERE g.project_id = p.id ORDER BY g.reported_on DESC, g.id DESC LIMIT 1)"
     } else {
@@ -237,7 +254,13 @@ pub async fn facts(db: &Db, scope: UnitScope, unit: &RegionCode, below: Option<L
          AND NOT (p.status = 'stopped' AND p.started_at IS NULL) ORDER BY p.id",
         crate::in_subtree(column, 1)
     ));
-    let rows: Vec<FactRow> = on_db!(db, p => sqlx::query_as(sql).bind(low).bind(high).bind(to).bind(from).fetch_all(p).await)?;
+    let rows: Vec<FactRow> = on_db!(db, p => {
+        let mut q = sqlx::query_as(sql);
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        q.fetch_all(p).await
+    })?;
     Ok(rows
         .into_iter()
         .map(|r| Fact {

@@ -1870,12 +1870,12 @@ async fn an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own(db
     };
     let pid = duijie_store::projects::create(&mut tx, &actor, &duijie_store::projects::Recorded { org_id: yl, source: duijie_domain::project::Source::Direct, pairing_id: None, project, is_demo: false }).await.unwrap();
     tx.commit().await.unwrap();
-    let in_county = reports::facts(db, UnitScope::Registered, &code("530628"), None, "2026-01-01", "2026-12-31", false).await.unwrap();
+    let in_county = reports::facts(db, UnitScope::Registered, &code("530628"), &[], "2026-01-01", "2026-12-31", false).await.unwrap();
     assert!(in_county.iter().any(|f| f.project_id == pid));
-    let prefecture_own = reports::facts(db, UnitScope::Registered, &code("5306"), Some(Level::County), "2026-01-01", "2026-12-31", false).await.unwrap();
+    let prefecture_own = reports::facts(db, UnitScope::Registered, &code("5306"), &[code("530627"), code("530628")], "2026-01-01", "2026-12-31", false).await.unwrap();
     assert!(!prefecture_own.iter().any(|f| f.project_id == pid), "the county's organisation reports through the county");
-    let helped = reports::facts(db, UnitScope::Helped, &code("5306"), None, "2026-01-01", "2026-12-31", true).await.unwrap();
+    let helped = reports::facts(db, UnitScope::Helped, &code("5306"), &[], "2026-01-01", "2026-12-31", true).await.unwrap();
     assert!(helped.iter().any(|f| f.project_id == pid));
-    let before_period = reports::facts(db, UnitScope::Registered, &code("530628"), None, "2025-01-01", "2025-12-31", false).await.unwrap();
+    let before_period = reports::facts(db, UnitScope::Registered, &code("530628"), &[], "2025-01-01", "2025-12-31", false).await.unwrap();
     assert!(!before_period.iter().any(|f| f.project_id == pid), "a project starting after the period is not in it");
 }
