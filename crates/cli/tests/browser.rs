@@ -864,7 +864,7 @@ async fn an_organisation_records_a_project_from_a_phone_and_the_county_confirms_
         fill(&c, "#people", "2").await;
         fill(&c, "#beneficiaries", "40").await;
         click(&c, "#save-project").await;
-        assert_eq!(wait_for_toast(&c).await, "帮扶项目已录入");
+        expect_toast(&c, "帮扶项目已录入").await;
         assert_eq!(text(&c, "#project-status").await, "计划中");
         let url = c.current_url().await.unwrap();
         let project_path = url.path().to_string();
@@ -874,7 +874,7 @@ async fn an_organisation_records_a_project_from_a_phone_and_the_county_confirms_
         fill(&c, "#funds_wan", "1.5").await;
         c.find(Locator::Css("#evidence")).await.unwrap().send_keys(&picture.display().to_string()).await.expect("choosing the picture");
         click(&c, "#save-progress").await;
-        assert_eq!(wait_for_toast(&c).await, "进展已添加");
+        expect_toast(&c, "进展已添加").await;
         assert_eq!(text(&c, "#project-status").await, "实施中");
         assert_eq!(text(&c, "#people").await, "2", "figures left empty in the update keep the recorded ones");
         let step = text(&c, ".progress-step").await;
@@ -893,7 +893,7 @@ async fn an_organisation_records_a_project_from_a_phone_and_the_county_confirms_
         click(&c, &format!("a[href='{project_path}']")).await;
         click(&c, "#confirm-project").await;
         accept_confirm(&c, "确认该项目已完成吗？").await;
-        assert_eq!(wait_for_toast(&c).await, "已确认项目完成");
+        expect_toast(&c, "已确认项目完成").await;
         assert_eq!(text(&c, "#project-status").await, "已完成");
         assert!(text(&c, "#confirmed").await.contains("彝良县"), "the confirming office is named");
     })
@@ -1129,13 +1129,39 @@ async fn accept_confirm(c: &Client, question: &str) {
 }
 
 /// The text of the toast shown after an action (read from the page: it fades after 4 s).
+/// A toast found on the page being replaced goes stale; the new page's is read then.
 async fn wait_for_toast(c: &Client) -> String {
-    match c.wait().at_most(PAGE_WAIT).for_element(Locator::Css(".toast")).await {
-        Ok(t) => t.prop("textContent").await.unwrap().unwrap_or_default().trim().to_string(),
-        Err(_) => {
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        if let Ok(t) = c.find(Locator::Css(".toast")).await
+            && let Ok(text) = t.prop("textContent").await
+        {
+            return text.unwrap_or_default().trim().to_string();
+        }
+        if Instant::now() >= deadline {
             let shown = texts(c, "h1, .form-error, #error-message").await;
             panic!("expected a toast confirming the action; {} shows {shown:?}", c.current_url().await.unwrap());
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits for the toast saying `want`: the page before the action may still
+/// show the previous action's toast while the form is being sent.
+async fn expect_toast(c: &Client, want: &str) {
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        if let Ok(t) = c.find(Locator::Css(".toast")).await
+            && let Ok(Some(text)) = t.prop("textContent").await
+            && text.trim() == want
+        {
+            return;
+        }
+        if Instant::now() >= deadline {
+            let shown = texts(c, ".toast, h1, .form-error, #error-message").await;
+            panic!("expected the toast “{want}”; {} shows {shown:?}", c.current_url().await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
