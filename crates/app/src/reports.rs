@@ -312,10 +312,12 @@ fn submitted(report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Erro
 /// limits it to one table (an export). The projects are read once per scope,
 /// whatever the number of tables.
 pub async fn prefill(p: Records<'_>, report: &Report, u: &Unit, only: Option<&str>) -> Result<Vec<(TableDef, Figures)>, Error> {
-    let defs: Vec<TableDef> = report.tables()?.into_iter().filter(|d| only.is_none_or(|k| d.key == k)).collect();
+    let all = report.tables()?;
+    let defs: Vec<&TableDef> = all.iter().filter(|d| only.is_none_or(|k| d.key == k)).collect();
     let reviewed = store::reviewed_by(p.db, report.id, &u.unit_code).await?;
     let below: Vec<RegionCode> = reviewed.iter().map(|c| c.unit_code.clone()).collect();
-    let children: Vec<&Unit> = reviewed.iter().filter(|c| c.status.counts_above()).collect();
+    // The approved figures below, read once for every table.
+    let approved: Vec<BTreeMap<String, Figures>> = reviewed.iter().filter(|c| c.status.counts_above()).map(|c| serde_json::from_str(&c.figures).unwrap_or_default()).collect();
     let corrections: Vec<Correction> = serde_json::from_str(&u.corrections).unwrap_or_default();
     let needs_progress = |d: &TableDef| matches!(&d.body, report::Body::List { columns, .. } if columns.iter().any(|c| c.field == report::ListField::LastProgress));
     let mut read: Vec<(report::UnitScope, Vec<report::Fact>)> = Vec::new();
@@ -323,7 +325,7 @@ pub async fn prefill(p: Records<'_>, report: &Report, u: &Unit, only: Option<&st
     for def in defs {
         let scope = def.scope();
         if !read.iter().any(|(s, _)| *s == scope) {
-            let with_progress = report.tables()?.iter().any(|d| d.scope() == scope && needs_progress(d));
+            let with_progress = all.iter().any(|d| d.scope() == scope && needs_progress(d));
             let mut facts = store::facts(p.db, scope, &u.unit_code, &below, &report.period_from, &report.period_to, with_progress).await?;
             for f in &mut facts {
                 f.region_name = county_name(p, &f.region);
@@ -331,15 +333,14 @@ pub async fn prefill(p: Records<'_>, report: &Report, u: &Unit, only: Option<&st
             read.push((scope, facts));
         }
         let facts = &read.iter().find(|(s, _)| *s == scope).expect("read above").1;
-        let mut figures = report::compute(&def, &u.unit_code, facts);
-        for c in &children {
-            let theirs: BTreeMap<String, Figures> = serde_json::from_str(&c.figures).unwrap_or_default();
+        let mut figures = report::compute(def, &u.unit_code, facts);
+        for theirs in &approved {
             if let Some(f) = theirs.get(&def.key) {
-                figures.add_child(&def, f);
+                figures.add_child(def, f);
             }
         }
         figures.correct(&def.key, &corrections);
-        out.push((def, figures));
+        out.push((def.clone(), figures));
     }
     Ok(out)
 }
@@ -359,15 +360,13 @@ fn county_name(p: Records<'_>, code: &RegionCode) -> String {
 /// What a unit types on its page: the narrative and, per grid cell, a correction.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct DraftInput {
-    /// 工作进展。
+    /// 工作进展、困难问题、经验做法：三者都不给时保留已保存的文字。
     #[serde(default)]
-    pub progress: String,
-    /// 困难问题。
+    pub progress: Option<String>,
     #[serde(default)]
-    pub difficulties: String,
-    /// 经验做法。
+    pub difficulties: Option<String>,
     #[serde(default)]
-    pub experience: String,
+    pub experience: Option<String>,
     /// 对统计数字的修改（可空）；value 留空表示撤销该格的修改。
     #[serde(default)]
     pub corrections: Vec<CorrectionInput>,
@@ -395,30 +394,31 @@ pub async fn save_draft(p: Records<'_>, who: &Principal, actor: &Actor, id: i64,
     if !u.status.is_open() {
         return Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label())));
     }
-    let narrative = Narrative { progress: input.progress.trim().into(), difficulties: input.difficulties.trim().into(), experience: input.experience.trim().into() };
-    let mut errors: Vec<FieldError> = narrative.check(false).err().unwrap_or_default();
+    let given = input.progress.is_some() || input.difficulties.is_some() || input.experience.is_some();
+    let text = |t: &Option<String>| t.as_deref().unwrap_or("").trim().to_string();
+    let narrative = given.then(|| Narrative { progress: text(&input.progress), difficulties: text(&input.difficulties), experience: text(&input.experience) });
+    let mut errors: Vec<FieldError> = narrative.as_ref().and_then(|n| n.check(false).err()).unwrap_or_default();
     let defs = report.tables()?;
-    let mut kept: Vec<Correction> = serde_json::from_str(&u.corrections).unwrap_or_default();
+    let (mut cleared, mut added) = (Vec::new(), Vec::new());
     for (i, c) in input.corrections.iter().enumerate() {
         let Some(def) = defs.iter().find(|d| d.key == c.table) else {
             errors.push(FieldError::new(format!("corrections[{i}]"), format!("报表中没有“{}”这张表", c.table)));
             continue;
         };
-        kept.retain(|k| !(k.table == c.table && k.row == c.row && k.column == c.column));
+        cleared.push((c.table.clone(), c.row, c.column));
         if c.value.trim().is_empty() {
             continue;
         }
         match report::parse_correction(def, c.row, c.column, &c.value, &c.reason) {
-            Ok(ok) => kept.push(ok),
+            Ok(ok) => added.push(ok),
             Err(es) => errors.extend(es.into_iter().map(|e| FieldError::new(format!("corrections[{i}].{}", e.field), e.message))),
         }
     }
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let json = serde_json::to_string(&kept).map_err(|e| Error::Internal(e.to_string()))?;
     let mut tx = p.db.begin().await?;
-    let after = store::save_draft(&mut tx, actor, id, unit, &narrative, &json).await?;
+    let after = store::save_draft(&mut tx, actor, id, unit, narrative.as_ref(), &cleared, &added).await?;
     tx.commit().await?;
     Ok(after)
 }

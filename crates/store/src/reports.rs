@@ -21,7 +21,7 @@ use crate::db::{Db, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
-use duijie_domain::report::{Fact, NewReport, Step, TableDef, UnitScope, UnitStatus};
+use duijie_domain::report::{Correction, Fact, NewReport, Step, TableDef, UnitScope, UnitStatus};
 use duijie_domain::{Level, RegionCode};
 use serde::Serialize;
 
@@ -294,21 +294,40 @@ fn changed(u: &Unit, message: String) -> Error {
     Error::Changed { message, current: serde_json::json!({"status": u.status.as_str(), "status_label": u.status.label()}) }
 }
 
-/// Saves the unit's narrative and corrections while its report is open.
-pub async fn save_draft(tx: &mut Tx, actor: &Actor, report_id: i64, unit: &RegionCode, narrative: &duijie_domain::report::Narrative, corrections: &str) -> Result<Unit> {
+/// Saves the unit's narrative (`None` keeps it) and changes its corrections
+/// while its report is open: the corrections of `cleared` cells are dropped,
+/// then `added` are kept — merged into what is stored under the row's lock,
+/// so two corrections saved at once both stay.
+pub async fn save_draft(
+    tx: &mut Tx,
+    actor: &Actor,
+    report_id: i64,
+    unit: &RegionCode,
+    narrative: Option<&duijie_domain::report::Narrative>,
+    cleared: &[(String, usize, usize)],
+    added: &[Correction],
+) -> Result<Unit> {
     let before = lock(tx, report_id, unit).await?;
     if !before.status.is_open() {
         return Err(changed(&before, format!("报表当前为“{}”，不能修改", before.status.label())));
     }
+    let mut corrections: Vec<Correction> = serde_json::from_str(&before.corrections).unwrap_or_default();
+    corrections.retain(|k| !cleared.iter().any(|(t, r, c)| *t == k.table && *r == k.row && *c == k.column));
+    corrections.extend(added.iter().cloned());
+    let json = serde_json::to_string(&corrections).map_err(|e| Error::Invalid(e.to_string()))?;
+    let (progress, difficulties, experience) = match narrative {
+        Some(n) => (&n.progress, &n.difficulties, &n.experience),
+        None => (&before.progress, &before.difficulties, &before.experience),
+    };
     let sql = "UPDATE report_units SET progress = $1, difficulties = $2, experience = $3, corrections = $4, updated_at = $5 \
                WHERE report_id = $6 AND unit_code = $7 AND status IN ('pending', 'returned')";
-    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(&narrative.progress).bind(&narrative.difficulties).bind(&narrative.experience).bind(corrections)
+    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(progress).bind(difficulties).bind(experience).bind(&json)
         .bind(crate::now()).bind(report_id).bind(unit.as_str()).execute(c).await)?;
     if n == 0 {
         return Err(changed(&before, crate::CHANGED_BY_OTHERS.into()));
     }
     let after = lock(tx, report_id, unit).await?;
-    let change = serde_json::json!({"progress": after.progress, "difficulties": after.difficulties, "experience": after.experience, "corrections": serde_json::from_str::<serde_json::Value>(&after.corrections).unwrap_or_default()});
+    let change = serde_json::json!({"progress": after.progress, "difficulties": after.difficulties, "experience": after.experience, "corrections": corrections});
     audit::append(tx, actor, Change { region: unit.as_str(), action: "report.draft", entity: "report_unit", entity_id: &format!("{report_id}:{unit}"), before: None, after: Some(change) }).await?;
     Ok(after)
 }

@@ -162,7 +162,7 @@ pub fn router(state: AppState) -> axum::Router {
 /// An .xlsx file to download, named `name` (Chinese names survive through RFC 5987's `filename*`).
 pub fn xlsx_download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let encoded: String = name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let encoded = crate::pages::urlencode(name);
     (
         [
             (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),

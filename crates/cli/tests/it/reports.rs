@@ -175,6 +175,21 @@ async fn a_county_report_goes_up_the_tree_is_locked_once_approved_and_rolls_up(a
     let saved = a.api("PUT", &format!("/api/v1/reports/{id}/units/530628"), Some(&county), Some(json!({"progress": "上半年推进顺利", "difficulties": "资金到位慢",
         "experience": "村委会全程参与", "corrections": [{"table": "jiangsu-1", "row": INSIDE, "column": FUNDS, "value": corrected_wan, "reason": "补录一笔线下捐赠"}]}))).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    // Two officers correct two other figures at once: both corrections stay (merged under the row's
+    // lock), and the narrative is kept when a save does not give it.
+    let correct = |row: usize, value: &'static str| {
+        a.router.clone().oneshot(api_request("PUT", &format!("/api/v1/reports/{id}/units/530628"), Some(&county),
+            Some(json!({"corrections": [{"table": "jiangsu-1", "row": row, "column": PROJECTS, "value": value, "reason": "同时修改"}]}))))
+    };
+    let (x, y) = tokio::join!(correct(0, "1"), correct(3, "2"));
+    assert_eq!((x.unwrap().status(), y.unwrap().status()), (StatusCode::OK, StatusCode::OK));
+    let both = a.api("GET", &format!("/api/v1/reports/{id}/units/530628"), Some(&county), None).await.json();
+    assert_eq!((cell(&both, "jiangsu-1", 0, PROJECTS)["corrected"].as_i64(), cell(&both, "jiangsu-1", 3, PROJECTS)["corrected"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(both["progress"], "上半年推进顺利");
+    for row in [0, 3] {
+        let undo = a.api("PUT", &format!("/api/v1/reports/{id}/units/530628"), Some(&county), Some(json!({"corrections": [{"table": "jiangsu-1", "row": row, "column": PROJECTS, "value": ""}]}))).await;
+        assert_eq!(undo.status, StatusCode::OK, "an empty value takes the correction back");
+    }
     let (s, u) = step(&a, &county, id, "530628", "submit", "").await;
     assert_eq!((s, u["status"].as_str()), (StatusCode::OK, Some("submitted")), "{u}");
     assert_eq!(step(&a, &county, id, "530628", "submit", "").await.0, StatusCode::CONFLICT, "a second submission of the same round");

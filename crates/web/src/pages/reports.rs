@@ -402,7 +402,7 @@ async fn refused(state: &AppState, cu: &CurrentUser, id: i64, code: &RegionCode,
 async fn save_narrative(State(state): State<AppState>, Path((id, code)): Path<(i64, String)>, p: Posted<NarrativeForm>) -> Result<Response, AppError> {
     let (cu, form) = (p.user, p.form);
     let code = code_of(&code)?;
-    let input = DraftInput { progress: form.progress.clone(), difficulties: form.difficulties.clone(), experience: form.experience.clone(), corrections: Vec::new() };
+    let input = DraftInput { progress: Some(form.progress.clone()), difficulties: Some(form.difficulties.clone()), experience: Some(form.experience.clone()), corrections: Vec::new() };
     match ops::save_draft(Records::of(&state), &cu.principal, &actor(&cu), id, &code, &input).await.map_err(AppError::from) {
         Ok(_) => Ok(done(&format!("/reports/{id}/units/{code}"), "已保存")),
         Err(e) => refused(&state, &cu, id, &code, Some(form), e).await,
@@ -428,14 +428,8 @@ async fn correct(State(state): State<AppState>, Path((id, code)): Path<(i64, Str
     let Some((row, column)) = form.cell.split_once(':').and_then(|(r, c)| Some((r.parse().ok()?, c.parse().ok()?))) else {
         return refused(&state, &cu, id, &code, None, AppError::Invalid(vec![FieldError::new("cell", "请选择要修改的数字")])).await;
     };
-    // The narrative stays as saved: read it first.
-    let v = ops::unit_view(Records::of(&state), &cu.principal, id, &code).await?;
-    let input = DraftInput {
-        progress: v.narrative.progress,
-        difficulties: v.narrative.difficulties,
-        experience: v.narrative.experience,
-        corrections: vec![CorrectionInput { table: form.table, row, column, value: form.value, reason: form.reason }],
-    };
+    // No narrative given: the saved one stays.
+    let input = DraftInput { corrections: vec![CorrectionInput { table: form.table, row, column, value: form.value, reason: form.reason }], ..DraftInput::default() };
     match ops::save_draft(Records::of(&state), &cu.principal, &actor(&cu), id, &code, &input).await.map_err(AppError::from) {
         Ok(_) => Ok(done(&format!("/reports/{id}/units/{code}"), "统计数字已修改，原统计数和修改原因已保留")),
         Err(e) => refused(&state, &cu, id, &code, None, e).await,

@@ -167,15 +167,7 @@ async fn export(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<
     let f = q.check(&state, &cu.principal).await?;
     let unit = crate::pages::unit_of(&state, &cu).await;
     let bytes = ops::export(&state, &cu.principal, &f, &unit).await?;
-    let name = super::urlencode("社会组织开展乡村振兴项目明细表.xlsx");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"projects.xlsx\"; filename*=UTF-8''{name}")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::xlsx_download("社会组织开展乡村振兴项目明细表.xlsx", bytes))
 }
 
 #[derive(Template, WebTemplate)]
