@@ -1623,8 +1623,10 @@ fn english_words(text: &str) -> Vec<String> {
             continue;
         }
         let allowed = |w: &str| ENGLISH_ALLOWED.iter().any(|a| a.eq_ignore_ascii_case(w));
+        // A capital after a small letter (GsupkLLhh, a base64 hash cut at its + and =) is a code, not a word.
+        let code_like = |w: &str| w.chars().skip_while(|ch| !ch.is_ascii_lowercase()).any(|ch| ch.is_ascii_uppercase());
         for word in token.split(['.', '-']).filter(|w| w.len() >= 2 && w.chars().any(|ch| ch.is_ascii_alphabetic())) {
-            if !allowed(word) {
+            if !allowed(word) && !code_like(word) {
                 out.push(word.to_string());
             }
         }
@@ -1654,7 +1656,7 @@ async fn watch_english(req: axum::extract::Request, next: axum::middleware::Next
 fn the_english_check_sees_labels_and_spares_names_and_codes() {
     let page = r#"<html><head><title>首页</title><style>.a{color:red}</style><script>let x = "hidden";</script></head>
         <body><h1>结对</h1><p>registration_certificate 上传 PDF 或 Excel</p><input placeholder="如 5306 or name">
-        <p>demand.household.view</p><p>账号 yl_xz，信用代码 53530000MJ0000001X</p><!-- a comment --></body></html>"#;
+        <p>demand.household.view</p><p>账号 yl_xz，信用代码 53530000MJ0000001X</p><p>根哈希 GsupkLLhhVnyj+ardwBPikTLtA=</p><!-- a comment --></body></html>"#;
     let words = english_words(&visible_text(page));
     assert_eq!(words, vec!["registration_certificate", "or", "name", "demand", "household", "view", "yl_xz"]);
 }
