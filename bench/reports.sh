@@ -18,7 +18,8 @@
 #      the 16 Yunnan prefectures write their narrative and submit, nat_mz
 #      approves them, and it is fetched twice again);
 #      (c) wrk -t2 -c32: /healthz, a county unit's report, the matching
-#      dashboard API and the /dashboard page of a provincial officer, /healthz;
+#      dashboard API, the /dashboard page of a provincial officer, the
+#      projects dashboard /projects/stats of that officer and of nat_mz, /healthz;
 #      (d) the server is restarted; 附件2 (jiangsu-2) of the national unit
 #      (its own level: every province-registered organisation's projects) is
 #      exported over HTTP (before any approval), VmHWM before and after; the
@@ -316,24 +317,36 @@ log "3c. wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION"
 COUNTY_PATH="/api/v1/reports/$YN_ID/units/530628"
 call GET "$COUNTY_PATH" "$TOK_COUNTY"; must 200; COUNTY_BYTES=$BYTES
 call GET "/api/v1/stats/matching?region=53" "$TOK_YN"; must 200; STATS_BYTES=$BYTES
-# the dashboard page of yn_mz needs a cookie session: GET /login (csrf) then POST /login
-JAR="$TMP/cookies.txt"
-curl -sf --max-time 10 -c "$JAR" -o "$TMP/login.html" "$BASE/login" || die "GET /login failed"
-CSRF=$(grep -o 'name="_csrf" value="[^"]*"' "$TMP/login.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/')
-curl -s --max-time 30 -b "$JAR" -D "$TMP/login.headers" -o /dev/null --data-urlencode "_csrf=$CSRF" \
-    --data-urlencode "username=yn_mz" --data-urlencode "password=$PASSWORD" "$BASE/login"
-SESSION=$(grep -i '^set-cookie: duijie_session=' "$TMP/login.headers" | head -1 | sed 's/^[^=]*=\([^;]*\);.*/\1/' | tr -d '\r')
+# the dashboard pages need a cookie session: GET /login (csrf) then POST /login
+session_of() {
+    local jar="$TMP/cookies-$1.txt" csrf
+    curl -sf --max-time 10 -c "$jar" -o "$TMP/login.html" "$BASE/login" || die "GET /login failed"
+    csrf=$(grep -o 'name="_csrf" value="[^"]*"' "$TMP/login.html" | head -1 | sed 's/.*value="\([^"]*\)"/\1/')
+    curl -s --max-time 30 -b "$jar" -D "$TMP/login-$1.headers" -o /dev/null --data-urlencode "_csrf=$csrf" \
+        --data-urlencode "username=$1" --data-urlencode "password=$PASSWORD" "$BASE/login"
+    grep -i '^set-cookie: duijie_session=' "$TMP/login-$1.headers" | head -1 | sed 's/^[^=]*=\([^;]*\);.*/\1/' | tr -d '\r'
+}
+SESSION=$(session_of yn_mz)
 [ -n "$SESSION" ] || die "no session cookie for yn_mz"
-HOME_CODE=$(curl -s --max-time 30 -H "Cookie: duijie_session=$SESSION" -o "$TMP/home.html" -w "%{http_code}" "$BASE/dashboard")
-[ "$HOME_CODE" = 200 ] || die "GET /dashboard as yn_mz answered $HOME_CODE"
+NAT_SESSION=$(session_of nat_mz)
+[ -n "$NAT_SESSION" ] || die "no session cookie for nat_mz"
+for page in /dashboard /projects/stats; do
+    CODE=$(curl -s --max-time 30 -H "Cookie: duijie_session=$SESSION" -o "$TMP/page.html" -w "%{http_code}" "$BASE$page")
+    [ "$CODE" = 200 ] || die "GET $page as yn_mz answered $CODE"
+done
+CODE=$(curl -s --max-time 60 -H "Cookie: duijie_session=$NAT_SESSION" -o "$TMP/page.html" -w "%{http_code}" "$BASE/projects/stats")
+[ "$CODE" = 200 ] || die "GET /projects/stats as nat_mz answered $CODE"
 LOAD_WRK=$(loadavg)
 : >"$TMP/wrk-rows.md"
 run_wrk wrk-healthz1 /healthz "";                                                  wrk_row wrk-healthz1 '`/healthz` (reference, before)' >>"$TMP/wrk-rows.md"
 run_wrk wrk-county "$COUNTY_PATH" "Authorization: Bearer $TOK_COUNTY";              wrk_row wrk-county "\`GET $COUNTY_PATH\` (yl_mz, county unit, pre-filled)" >>"$TMP/wrk-rows.md"
 run_wrk wrk-stats "/api/v1/stats/matching?region=53" "Authorization: Bearer $TOK_YN"; wrk_row wrk-stats '`GET /api/v1/stats/matching?region=53` (yn_mz)' >>"$TMP/wrk-rows.md"
 run_wrk wrk-home /dashboard "Cookie: duijie_session=$SESSION";                     wrk_row wrk-home '`GET /dashboard` (yn_mz, cookie; `/` redirects here)' >>"$TMP/wrk-rows.md"
+run_wrk wrk-pstats /projects/stats "Cookie: duijie_session=$SESSION";               wrk_row wrk-pstats '`GET /projects/stats` (yn_mz: Yunnan, this year)' >>"$TMP/wrk-rows.md"
+run_wrk wrk-pstats-nat /projects/stats "Cookie: duijie_session=$NAT_SESSION";       wrk_row wrk-pstats-nat '`GET /projects/stats` (nat_mz: the whole country)' >>"$TMP/wrk-rows.md"
 run_wrk wrk-healthz2 /healthz "";                                                  wrk_row wrk-healthz2 '`/healthz` (reference, after)' >>"$TMP/wrk-rows.md"
 COUNTY_P99=$(p99_ms wrk-county); STATS_P99=$(p99_ms wrk-stats); HOME_P99=$(p99_ms wrk-home)
+PSTATS_P99=$(p99_ms wrk-pstats); PSTATS_NAT_P99=$(p99_ms wrk-pstats-nat)
 read -r RSS_WRK HWM_WRK < <(mem_mb "$SERVER_PID")
 log "   p99: county unit $COUNTY_P99 ms, stats $STATS_P99 ms, home $HOME_P99 ms"
 
@@ -456,7 +469,8 @@ Half-year period $PERIOD_FROM – $PERIOD_TO. Times are curl's \`time_total\` of
 | a' | …and every one of its $N_COUNTY county units as well | (same) | ${ALL_UNITS} s (counties ${COUNTIES_SUM} s, server CPU ${COUNTIES_CPU} s, slowest ${COUNTIES_MAXU} ${COUNTIES_MAX} s) | $(verdict "$ALL_UNITS" "<" 2) |
 | b | National roll-up \`GET /units/000000\` ($N_NAT_UNITS prefecture units; its own level is every province-registered organisation: ${NAT_ROWS} projects in its 附件2 list), worst of 4 | < 5 s | **${NAT_WORST} s** (server CPU ${NAT_WORST_CPU} s) | $(verdict "$NAT_WORST" "<" 5) |
 | c | County unit \`GET $COUNTY_PATH\` under wrk, p99 | (not a target of the issue) | ${COUNTY_P99} ms | — |
-| c' | Dashboard p99 (nearest existing: \`/api/v1/stats/matching?region=53\`, and the page \`/dashboard\`, as yn_mz) | < 300 ms | stats ${STATS_P99} ms; /dashboard ${HOME_P99} ms | $(verdict "$STATS_P99" "<" 300) / $(verdict "$HOME_P99" "<" 300) |
+| c' | The reporting dashboard \`/projects/stats\` p99: Yunnan (yn_mz) and the whole country (nat_mz) | < 300 ms | **${PSTATS_P99} ms** / **${PSTATS_NAT_P99} ms** | $(verdict "$PSTATS_P99" "<" 300) / $(verdict "$PSTATS_NAT_P99" "<" 300) |
+| c'' | Other dashboards p99: \`/api/v1/stats/matching?region=53\` and the page \`/dashboard\` (yn_mz) | < 300 ms | stats ${STATS_P99} ms; /dashboard ${HOME_P99} ms | $(verdict "$STATS_P99" "<" 300) / $(verdict "$HOME_P99" "<" 300) |
 | d | Export 附件2 (jiangsu-2) of the national unit over HTTP, ${EXPORT_ROWS} sheet rows, ${EXPORT_BYTES} B, worst of 2 | < 10 s | **${EXPORT_WORST} s** (server CPU ${EXPORT_WORST_CPU} s) | $(verdict "$EXPORT_WORST" "<" 10) |
 | d' | Server peak memory (VmHWM) over the export, fresh server | < 300 MB | **${EXPORT_HWM} MB** (before the first export: RSS ${RSS_E0} MB, HWM ${HWM_E0} MB) | $(verdict "$EXPORT_HWM" "<" 300) |
 | d'' | Same table by \`duijie report export\` (no catalogues in that process) | < 10 s, < 300 MB | ${CLI_EXPORT_S} s (user ${CLI_EXPORT_USER} s), max RSS ${CLI_EXPORT_MAXRSS} MB | $(verdict "$CLI_EXPORT_S" "<" 10) / $(verdict "$CLI_EXPORT_MAXRSS" "<" 300) |
@@ -531,7 +545,7 @@ curl -w '%{time_total}' -H 'Authorization: Bearer …' $BASE/api/v1/reports/$YN_
 curl -X POST -H 'Authorization: Bearer …(nat_mz)' -d '$DEFINE_NAT' $BASE/api/v1/reports
 curl -w '%{time_total}' -H 'Authorization: Bearer …(nat_mz)' $BASE/api/v1/reports/$NAT_ID/units/000000
 curl -X PUT  … $BASE/api/v1/reports/$NAT_ID/units/5301 -d '{"progress":"…"}'; curl -X POST … /units/5301/submit (mz_5301); curl -X POST … /units/5301/approve (nat_mz)
-wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency --timeout 10s [-H 'Authorization: Bearer …'] $BASE{/healthz,$COUNTY_PATH,/api/v1/stats/matching?region=53,/dashboard,/healthz}
+wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency --timeout 10s [-H 'Authorization: Bearer …'] $BASE{/healthz,$COUNTY_PATH,/api/v1/stats/matching?region=53,/dashboard,/projects/stats,/healthz}
 curl -w '%{time_total}' -H 'Authorization: Bearer …(nat_mz)' $BASE/api/v1/reports/$NAT_ID/units/000000/tables/jiangsu-2   # after a restart
 awk '/^VmRSS|^VmHWM/' /proc/SERVER_PID/status
 /usr/bin/time -v $BIN --database sqlite://TMP/reports.db report export --report $NAT_ID --unit 000000 --table jiangsu-2 --out TMP/cli.xlsx

@@ -25,7 +25,7 @@
 
 use crate::pickers::{Typed, read_filter};
 use crate::{Error, Platform};
-use duijie_domain::authz::Action;
+use duijie_domain::authz::{Action, Target, decide};
 use duijie_domain::project::{NewProgress, NewProject, Source, Status};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
 use duijie_store::Actor;
@@ -209,6 +209,9 @@ pub struct ListInput {
     pub from: String,
     #[serde(default)]
     pub to: String,
+    /// 开始月份（如 2026-03）：只看该月开始的项目。
+    #[serde(default)]
+    pub started: String,
 }
 
 impl ListInput {
@@ -246,11 +249,19 @@ impl ListInput {
         };
         let from = day(&mut errors, "from", "期间开始", &self.from);
         let to = day(&mut errors, "to", "期间结束", &self.to);
+        let started = match duijie_domain::project::parse_month("started", "开始月份", &self.started) {
+            Ok(m) if m.is_empty() => None,
+            Ok(m) => Some(m),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        Ok(Filter { region, nature: text(&self.nature), field: text(&self.field), status, from, to })
+        Ok(Filter { region, nature: text(&self.nature), field: text(&self.field), status, from, to, started })
     }
 }
 
@@ -273,6 +284,28 @@ pub struct Dashboard {
     pub by_month: Vec<projects::Group>,
     /// The region whose children `by_region` lists.
     pub within: RegionCode,
+    /// The matching success rate of `within` for the period (the filter's,
+    /// or this year so far), for officers who may see it.
+    pub matching: Option<Matching>,
+    /// How many of the national key counties in `within` are covered by a
+    /// pairing, for officers who may see coverage.
+    pub coverage: Option<Coverage>,
+}
+
+/// The matching success rate shown beside the projects.
+#[derive(Debug, Clone)]
+pub struct Matching {
+    pub rate: duijie_store::demand::catalog::SuccessRate,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+}
+
+/// Pairing coverage of a target set, as counts.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    /// The target spec (`national_key:53`), for the link to the coverage page.
+    pub targets: String,
+    pub summary: duijie_store::pairing::coverage::Summary,
 }
 
 /// The dashboard for `who` under `f`.
@@ -289,7 +322,11 @@ pub async fn dashboard(p: &Platform, who: &Principal, f: &Filter) -> Result<Dash
             (g, name)
         })
         .collect();
+    let matching = match_rate(p, who, f, &within).await?;
+    let coverage = coverage(p, who, &within).await?;
     Ok(Dashboard {
+        matching,
+        coverage,
         totals: projects::totals(&p.db, &scope, f).await?,
         by_nature: projects::breakdown(&p.db, &scope, f, GroupBy::Nature).await?,
         by_field: projects::breakdown(&p.db, &scope, f, GroupBy::Field).await?,
@@ -297,6 +334,35 @@ pub async fn dashboard(p: &Platform, who: &Principal, f: &Filter) -> Result<Dash
         by_month: projects::breakdown(&p.db, &scope, f, GroupBy::StartMonth).await?,
         within,
     })
+}
+
+/// The success rate of `within` over the filter's period (this year so far
+/// without one), when `who` is an officer who may see it.
+async fn match_rate(p: &Platform, who: &Principal, f: &Filter, within: &RegionCode) -> Result<Option<Matching>, Error> {
+    if !who.role().is_government() || !decide(who, Action::ViewMatchStats, Target::Region(within)).is_allowed() {
+        return Ok(None);
+    }
+    let day = |d: &Option<String>| d.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let to = day(&f.to).unwrap_or_else(crate::today);
+    let from = day(&f.from).unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to));
+    if to < from {
+        return Ok(None);
+    }
+    let rate = crate::demand::success_rate(p, who, within, from, to).await?;
+    Ok(Some(Matching { rate, from, to }))
+}
+
+/// Coverage of the national key counties in `within` (the province's or
+/// prefecture's; the country's for a national officer), when `who` is an
+/// officer who may see it; counties below a prefecture have no target set.
+async fn coverage(p: &Platform, who: &Principal, within: &RegionCode) -> Result<Option<Coverage>, Error> {
+    if !who.role().is_government() || within.level() > Level::Prefecture {
+        return Ok(None);
+    }
+    let spec = if within.level() == Level::National { "national_key".to_string() } else { format!("national_key:{within}") };
+    let Ok(targets) = crate::pairing::targets_for(who, &spec) else { return Ok(None) };
+    let rows = crate::pairing::coverage(p, who, &targets).await?;
+    Ok(Some(Coverage { targets: spec, summary: duijie_store::pairing::coverage::Summary::of(&rows) }))
 }
 
 /// A project the caller may see.

@@ -200,6 +200,21 @@ pub fn parse_day(field: &str, label: &str, text: &str) -> Result<String, FieldEr
         .ok_or_else(|| FieldError::new(field, format!("{label}不是有效的日期，例如 2026-06-30")))
 }
 
+/// A month as `YYYY-MM` (also read: `2026-3`, `2026/03`, `2026年3月`), or ''
+/// for none; anything else is an error on `field`.
+pub fn parse_month(field: &str, label: &str, text: &str) -> Result<String, FieldError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(String::new());
+    }
+    let day = format!("{}-01", t.trim_end_matches('月').replace(['年', '/'], "-"));
+    chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=2100).contains(&chrono::Datelike::year(d)))
+        .map(|d| d.format("%Y-%m").to_string())
+        .ok_or_else(|| FieldError::new(field, format!("{label}不是有效的月份，例如 2026-03")))
+}
+
 /// The value, or `dflt` with the error noted.
 fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>, dflt: T) -> T {
     r.unwrap_or_else(|e| {
@@ -328,6 +343,18 @@ mod tests {
 
     fn typed() -> Typed<'static> {
         Typed { title: "乡村学校午餐改善", nature: "教育帮扶", field: "教育", mode: "relief", planned_funds_wan: "12.5", actual_funds_wan: "", people: "6", beneficiaries: "320", beneficiary_groups: "三留守人员、脱贫人口", start_date: "2026/3/1", end_date: "2026年12月31日", description: "" }
+    }
+
+    #[test]
+    fn a_month_is_read_in_the_ways_people_write_it_and_nothing_else() {
+        for text in ["2026-03", "2026-3", "2026/03", "2026年3月"] {
+            assert_eq!(parse_month("started", "开始月份", text), Ok("2026-03".to_string()), "{text}");
+        }
+        assert_eq!(parse_month("started", "开始月份", " "), Ok(String::new()));
+        for bad in ["2026-13", "三月", "2026-03-01", "0001-01"] {
+            let e = parse_month("started", "开始月份", bad).unwrap_err();
+            assert_eq!((e.field.as_str(), e.message.as_str()), ("started", "开始月份不是有效的月份，例如 2026-03"), "{bad}");
+        }
     }
 
     #[test]

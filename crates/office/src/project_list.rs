@@ -51,7 +51,8 @@ fn err(e: XlsxError) -> OfficeError {
 /// Writes the table for the reporting unit `unit` (单位), one row per line in the order given.
 pub fn write_project_list(unit: &str, lines: &[ProjectLine]) -> Result<Vec<u8>, OfficeError> {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
+    // Written row by row through a temporary file: memory does not grow with the rows.
+    let ws = wb.add_worksheet_with_constant_memory().map_err(err)?;
     ws.set_name("项目明细表").map_err(err)?;
     let base = Format::new().set_font_name("宋体").set_font_size(11);
     let title_fmt = base.clone().set_bold().set_font_size(16).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter);

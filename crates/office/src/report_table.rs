@@ -9,7 +9,9 @@
 //! number of 万元 with two decimals, counts as whole numbers, so the sheet
 //! sums like the paper form; a corrected figure carries a note with the
 //! computed figure and the reason. A4 landscape, fitted to the page width,
-//! the title and header rows repeated on every printed page.
+//! the title and header rows repeated on every printed page. A list is
+//! written row by row through a temporary file (constant memory), so its
+//! cost does not grow with its length beyond the lines it is given.
 
 use crate::OfficeError;
 use duijie_domain::report::{Body, Fact, Figures, ListField, TableDef};
@@ -28,7 +30,12 @@ fn wan(fen: i64) -> f64 {
 /// in the title and `period` fills `{period}` in the header lines.
 pub fn write(def: &TableDef, figures: &Figures, unit: &str, year: &str, period: &str) -> Result<Vec<u8>, OfficeError> {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
+    // A grid writes its row labels down merged groups before its figures, out
+    // of row order, so it keeps its (at most 500-row) sheet in memory.
+    let ws = match def.body {
+        Body::List { .. } => wb.add_worksheet_with_constant_memory().map_err(err)?,
+        Body::Grid { .. } => wb.add_worksheet(),
+    };
     ws.set_name(&def.sheet).map_err(err)?;
     let width = def.width() as u16;
     let last = width - 1;

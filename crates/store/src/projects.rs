@@ -114,6 +114,8 @@ pub struct Filter {
     /// ISO dates: projects whose period overlaps [from, to] (an open end counts as overlapping).
     pub from: Option<String>,
     pub to: Option<String>,
+    /// `YYYY-MM`: only projects starting in that month (a dashboard's month bar).
+    pub started: Option<String>,
 }
 
 enum Bind {
@@ -173,6 +175,10 @@ fn conditions(scope: &Scope, f: &Filter) -> Option<(String, Vec<Bind>)> {
     if let Some(from) = &f.from {
         binds.push(Bind::Text(from.clone()));
         cond.push(format!("(p.end_date = '' OR p.end_date >= ${})", binds.len()));
+    }
+    if let Some(month) = &f.started {
+        binds.push(Bind::Text(month.clone()));
+        cond.push(format!("substr(p.start_date, 1, 7) = ${}", binds.len()));
     }
     Some((cond.join(" AND "), binds))
 }

@@ -1,6 +1,9 @@
 //! The projects dashboard (项目统计) on both backends: its figures equal plain
 //! SQL over the caller's scope, each links to the list of the same projects,
-//! the province view draws its prefectures' map and the month chart inline,
+//! the province view draws its prefectures' map and the month chart inline
+//! (each month's bar leads to the projects starting that month), the whole
+//! country's view draws the provinces, an officer sees the matching success
+//! rate and the key counties' pairing coverage as their own pages give them,
 //! an organisation sees only its own projects, and a bad period is named.
 
 use crate::support::{App, both};
@@ -42,9 +45,45 @@ async fn the_dashboard_adds_up_the_records_it_links_to(a: App) {
     let list = a.get("/projects", &cookie).await;
     assert!(list.body.contains(&format!("共 {count} 条")), "the list behind the figure");
 
+    // A month's bar leads to the projects starting that month, and only those.
+    let april = a.scalar("SELECT COUNT(*) FROM projects WHERE region_code >= '53' AND region_code < '54' AND substr(start_date, 1, 7) = '2026-04'").await;
+    assert!(april >= 2);
+    assert!(page.body.contains(r#"<a href="/projects?started=2026-04">"#), "the April bar links to its projects");
+    let started = a.get("/projects?started=2026-04", &cookie).await;
+    assert!(started.body.contains(&format!("共 {april} 条")), "the projects starting in April");
+    assert_eq!(figure(&a.get("/projects/stats?started=2026-04", &cookie).await.body, "帮扶项目"), april.to_string());
+    let bad_month = a.get("/projects?started=2026-13", &cookie).await;
+    assert_eq!(bad_month.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_month.body.contains("开始月份不是有效的月份"));
+
+    // The officer sees the success rate and the coverage their own pages give.
+    let mz = a.token("yn_mz").await;
+    let rate = a.api("GET", "/api/v1/stats/matching?region=53", Some(&mz), None).await.json();
+    let (matched, published) = (rate["total"]["matched"].as_u64().unwrap(), rate["total"]["published"].as_u64().unwrap());
+    let shown = figure(&page.body, "需求对接成功率");
+    if published == 0 {
+        assert_eq!(shown, "—");
+    } else {
+        assert!(shown.ends_with(&format!("（{matched}/{published}）")), "{shown}");
+    }
+    let cov = a.api("GET", "/api/v1/pairing/coverage?targets=national_key:53", Some(&mz), None).await.json();
+    let s = &cov["summary"];
+    let covered = s["one"].as_u64().unwrap() + s["several"].as_u64().unwrap();
+    assert!(s["targets"].as_u64().unwrap() > 0, "Yunnan has national key counties");
+    assert_eq!(figure(&page.body, "重点帮扶县结对覆盖"), format!("{covered}/{}", s["targets"]));
+    assert!(page.body.contains(r#"href="/pairing/coverage?targets=national_key%3A53""#), "coverage links to its page");
+
+    // The whole country's view draws the provinces, each linking to its projects.
+    let (admin, _) = a.login("admin").await;
+    let national = a.get("/projects/stats", &admin).await;
+    assert_eq!(national.status, StatusCode::OK);
+    assert!(national.body.contains("data-code=\"5306\"") && national.body.contains("data-code=\"3201\""), "every province's prefectures are drawn");
+    assert!(national.body.contains(r#"href="/projects?region=53""#), "Yunnan links to its projects");
+
     // An organisation sees its own projects only.
     let (org_cookie, _) = a.login("org_js").await;
     let own = a.get("/projects/stats", &org_cookie).await;
+    assert!(!own.body.contains("<span>需求对接成功率</span>") && !own.body.contains("<span>重点帮扶县结对覆盖</span>"), "no officer figures for an organisation");
     let js = a.scalar("SELECT COUNT(*) FROM projects p JOIN users u ON u.org_id = p.org_id WHERE u.username = 'org_js'").await;
     assert_eq!(figure(&own.body, "帮扶项目"), js.to_string());
 

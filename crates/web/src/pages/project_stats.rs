@@ -1,12 +1,16 @@
 //! The projects dashboard (项目统计, `/projects/stats`): for the caller's
 //! scope and a chosen period, the organisations taking part, projects,
 //! funds, people and beneficiaries; by 项目性质, by field, by child region (a
-//! map of a province's prefectures) and by the month projects start (a chart
-//! drawn on the server as SVG, nothing loaded from outside).
+//! map of a province's prefectures, or of the provinces for the whole
+//! country) and by the month projects start (a chart drawn on the server as
+//! SVG, nothing loaded from outside); for officers, the matching success rate
+//! and the pairing coverage of the national key counties beside them.
 //!
-//! Guarantees: every figure is computed by `duijie_app::projects::dashboard`
-//! over exactly the rows the project list shows for the same filter, and
-//! every figure except the month chart's links to that list.
+//! Guarantees: every project figure is computed by
+//! `duijie_app::projects::dashboard` over exactly the rows the project list
+//! shows for the same filter, and links to that list (a month's bar to the
+//! projects starting that month); the success rate and the coverage link to
+//! their own pages for the same region and period.
 
 use crate::auth::CurrentUser;
 use crate::pages::demand::query_string;
@@ -70,7 +74,7 @@ impl StatsPage {
 
 /// The project list's address for `q` with `overrides` replacing its fields.
 fn list_href(q: &ListInput, overrides: &[(&'static str, &str)]) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![("region", q.region.clone()), ("nature", q.nature.clone()), ("field", q.field.clone()), ("status", q.status.clone()), ("from", q.from.clone()), ("to", q.to.clone())];
+    let mut pairs: Vec<(&str, String)> = vec![("region", q.region.clone()), ("nature", q.nature.clone()), ("field", q.field.clone()), ("status", q.status.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("started", q.started.clone())];
     for (k, v) in overrides {
         if let Some(p) = pairs.iter_mut().find(|(key, _)| key == k) {
             p.1 = v.to_string();
@@ -84,8 +88,9 @@ fn line(name: String, href: Option<String>, t: &Totals) -> Line {
     Line { name, href, orgs: t.orgs, projects: t.projects, done: t.done, funds: wan(&t.funds_fen), people: t.people, beneficiaries: t.beneficiaries }
 }
 
-/// Bars of projects started per month, as an SVG.
-fn month_chart(months: &[Group]) -> String {
+/// Bars of projects started per month, as an SVG; each bar links to the
+/// projects starting that month.
+fn month_chart(q: &ListInput, months: &[Group]) -> String {
     let months: Vec<&Group> = months.iter().filter(|g| !g.key.is_empty()).collect();
     if months.is_empty() {
         return String::new();
@@ -99,7 +104,8 @@ fn month_chart(months: &[Group]) -> String {
         let x = gap + i as f64 * (bar + gap);
         let title = format!("{}：{} 个项目，投入 {} 万元", g.key, g.totals.projects, wan(&g.totals.funds_fen));
         svg.push_str(&format!(
-            r##"<g><title>{}</title><rect x="{x}" y="{}" width="{bar}" height="{h}" fill="#409eff"/><text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text><text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text></g>"##,
+            r##"<a href="{}"><title>{}</title><rect x="{x}" y="{}" width="{bar}" height="{h}" fill="#409eff"/><text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text><text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text></a>"##,
+            askama_escape(&list_href(q, &[("started", &g.key)])),
             askama_escape(&title),
             height - h + 14.0,
             x + bar / 2.0,
@@ -112,6 +118,34 @@ fn month_chart(months: &[Group]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The map of the child regions: a province's prefectures, or for the whole
+/// country its provinces (each prefecture drawn in its province's shade);
+/// every area links to its projects. Empty below a province (no outlines).
+fn region_map(q: &ListInput, d: &ops::Dashboard) -> String {
+    let shade = |g: &Group, name: &str| {
+        let fill = match g.totals.projects {
+            0 => "#f2f3f5",
+            1..=4 => "#c6e2ff",
+            5..=19 => "#79bbff",
+            _ => "#337ecc",
+        };
+        duijie_geo::Shade { fill: fill.into(), title: format!("{name}：{} 个项目，投入 {} 万元", g.totals.projects, wan(&g.totals.funds_fen)), href: Some(list_href(q, &[("region", &g.key)])) }
+    };
+    match d.within.level() {
+        Level::Province => {
+            let shades: HashMap<String, duijie_geo::Shade> = d.by_region.iter().map(|(g, name)| (g.key.clone(), shade(g, name))).collect();
+            duijie_geo::choropleth(d.within.as_str(), &shades, "#f2f3f5")
+        }
+        Level::National => {
+            let provinces: HashMap<&str, duijie_geo::Shade> = d.by_region.iter().map(|(g, name)| (g.key.as_str(), shade(g, name))).collect();
+            let shades: HashMap<String, duijie_geo::Shade> =
+                duijie_geo::prefectures().iter().filter_map(|o| Some((o.code.clone(), provinces.get(o.code.get(..2)?)?.clone()))).collect();
+            duijie_geo::choropleth("", &shades, "#f2f3f5")
+        }
+        _ => String::new(),
+    }
 }
 
 fn askama_escape(s: &str) -> String {
@@ -140,23 +174,24 @@ async fn stats(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<L
         by_nature = d.by_nature.iter().map(|g| line(g.key.clone(), Some(list_href(&q, &[("nature", &g.key)])), &g.totals)).collect();
         by_field = d.by_field.iter().map(|g| if g.key.is_empty() { line("未指定".into(), None, &g.totals) } else { line(g.key.clone(), Some(list_href(&q, &[("field", &g.key)])), &g.totals) }).collect();
         by_region = d.by_region.iter().map(|(g, name)| line(name.clone(), Some(list_href(&q, &[("region", &g.key)])), &g.totals)).collect();
-        if d.within.level() == Level::Province {
-            let shades: HashMap<String, duijie_geo::Shade> = d
-                .by_region
-                .iter()
-                .map(|(g, name)| {
-                    let fill = match g.totals.projects {
-                        0 => "#f2f3f5",
-                        1..=4 => "#c6e2ff",
-                        5..=19 => "#79bbff",
-                        _ => "#337ecc",
-                    };
-                    (g.key.clone(), duijie_geo::Shade { fill: fill.into(), title: format!("{name}：{} 个项目，投入 {} 万元", g.totals.projects, wan(&g.totals.funds_fen)), href: Some(list_href(&q, &[("region", &g.key)])) })
-                })
-                .collect();
-            map = duijie_geo::choropleth(d.within.as_str(), &shades, "#f2f3f5");
+        map = region_map(&q, d);
+        chart = month_chart(&q, &d.by_month);
+        if let Some(m) = &d.matching {
+            let r = &m.rate.total;
+            figures.push(Figure {
+                label: "需求对接成功率",
+                value: if r.published == 0 { "—".into() } else { format!("{}（{}/{}）", r.percent(), r.matched, r.published) },
+                href: format!("/stats/matching?region={}&from={}&to={}", d.within.as_str(), m.from.format("%Y-%m-%d"), m.to.format("%Y-%m-%d")),
+            });
         }
-        chart = month_chart(&d.by_month);
+        if let Some(c) = &d.coverage {
+            let s = &c.summary;
+            figures.push(Figure {
+                label: "重点帮扶县结对覆盖",
+                value: format!("{}/{}", s.one + s.several, s.targets),
+                href: format!("/pairing/coverage?{}", query_string(&[("targets", c.targets.as_str())])),
+            });
+        }
     }
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = StatsPage {

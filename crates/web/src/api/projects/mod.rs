@@ -129,6 +129,8 @@ pub struct ProjectParams {
     pub from: Option<String>,
     /// 期间结束（如 2026-06-30）。
     pub to: Option<String>,
+    /// 开始月份（如 2026-03）：只看该月开始的项目。
+    pub started: Option<String>,
     /// 页码，从 1 开始。
     pub page: Option<i64>,
     /// 每页条数，最多 200（默认 20）。
@@ -153,6 +155,7 @@ pub async fn list_projects(State(state): State<AppState>, user: ApiUser, Query(q
         status: q.status.unwrap_or_default(),
         from: q.from.unwrap_or_default(),
         to: q.to.unwrap_or_default(),
+        started: q.started.unwrap_or_default(),
     };
     let f = input.check(&state, &user.principal).await?;
     let per_page = q.per_page.unwrap_or(20).clamp(1, 200);

@@ -129,7 +129,7 @@ impl ListPage {
 }
 
 fn filter_pairs(q: &ListInput) -> Vec<(&'static str, String)> {
-    vec![("region", q.region.clone()), ("nature", q.nature.clone()), ("field", q.field.clone()), ("status", q.status.clone()), ("from", q.from.clone()), ("to", q.to.clone())]
+    vec![("region", q.region.clone()), ("nature", q.nature.clone()), ("field", q.field.clone()), ("status", q.status.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("started", q.started.clone())]
 }
 
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
