@@ -1,5 +1,7 @@
 //! The half-year cycle (调度): a department defines a report, every unit below
-//! it gets its tables pre-filled from the records, corrects what it must
+//! it (prefecture and county offices, and organisations for the
+//! organisations' annual report) gets its tables pre-filled from the
+//! records, corrects what it must
 //! (beside the computed figure, with a reason), writes the three narrative
 //! parts and submits; the level above approves or returns; approved figures
 //! roll up and stay as approved; reopening needs the level above. Also the
@@ -13,17 +15,21 @@
 //!   collecting office (`DefineReport`).
 //! - [`prefill`] is the one computation of a unit's figures, used by the
 //!   page, the API, the submission and the export alike: the unit's own
-//!   records plus the approved figures of the units it reviews, then its
-//!   corrections. What a unit submits is exactly what it was shown.
+//!   records plus the approved figures of the regions' units it reviews, then
+//!   its corrections (an organisation's unit: its own projects). What a unit
+//!   submits is exactly what it was shown. An organisation's approved report
+//!   never rolls up into its reviewer's figures: those count every project
+//!   from the records already, so nothing is counted twice.
 //! - A report that is submitted or approved shows and exports the figures as
 //!   submitted, never a recomputation; `--draft` (or a report still open)
 //!   shows the pre-filled ones and says so.
 
 use crate::{Error, Platform, require};
 use duijie_domain::authz::{Action, Target};
-use duijie_domain::report::{self, Correction, Figures, Narrative, NewReport, Step, TableDef, TypedReport};
+use duijie_domain::report::{self, Correction, Figures, Narrative, NewReport, OrgUnits, Step, TableDef, TypedReport, UnitKey};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
 use duijie_store::Actor;
+use duijie_domain::authz::Guarded;
 use duijie_store::reports::{self as store, Report, StepRow, Unit};
 use std::collections::BTreeMap;
 
@@ -95,7 +101,7 @@ pub struct ReportInput {
     /// 报送截止日期。
     #[serde(default)]
     pub due_on: String,
-    /// 报送层级：prefecture（地市级）、county（县级）。
+    /// 报送单位：prefecture（地市级）、county（县级），以及社会组织：orgs_registered（本级登记的社会组织，如全省性社会组织）或 orgs_within（辖区内登记的全部社会组织）。
     #[serde(default)]
     pub levels: Vec<String>,
     /// 统计表样式的 key，如 jiangsu-1、jiangsu-2。
@@ -104,7 +110,10 @@ pub struct ReportInput {
 }
 
 /// Defines a report collected by the caller's office; every prefecture and
-/// county office below it (at the chosen levels) becomes a unit.
+/// county office below it (at the chosen levels) becomes a unit, and so does
+/// every approved, active organisation asked (registered at the collector's
+/// level, or anywhere in its region), reviewed by its registration office
+/// when that office reports too, else by the office above.
 pub async fn create(p: Records<'_>, who: &Principal, actor: &Actor, input: &ReportInput) -> Result<i64, Error> {
     let collector = who.region().clone();
     // The caller's own region: nothing to hide, so a refusal is 403.
@@ -115,11 +124,17 @@ pub async fn create(p: Records<'_>, who: &Principal, actor: &Actor, input: &Repo
     let new = NewReport::parse(&typed, &keys).map_err(Error::Invalid)?;
     let defs: Vec<TableDef> = new.tables.iter().filter_map(|k| offered.iter().find(|t| &t.key == k).cloned()).collect();
     let units = units_below(p, &collector, &new.levels);
-    if units.is_empty() {
-        return Err(Error::field("levels", "所选层级下没有报送单位"));
-    }
     let is_unit = |r: &RegionCode| units.binary_search(r).is_ok();
-    let pairs: Vec<(RegionCode, RegionCode)> = units.iter().map(|u| (u.clone(), report::reviewer(u, &collector, is_unit))).collect();
+    let mut pairs: Vec<(UnitKey, RegionCode)> = units.iter().map(|u| (UnitKey::Region(u.clone()), report::reviewer(u, &collector, is_unit))).collect();
+    if let Some(asked) = new.orgs {
+        for (id, region) in duijie_store::orgs::reporting(p.db, &collector, asked == OrgUnits::Within).await? {
+            let region = RegionCode::parse(&region).unwrap_or_else(|_| collector.clone());
+            pairs.push((UnitKey::Org(id), report::org_reviewer(&region, &collector, is_unit)));
+        }
+    }
+    if pairs.is_empty() {
+        return Err(Error::field("levels", "所选范围内没有报送单位"));
+    }
     let mut tx = p.db.begin().await?;
     let id = store::create(&mut tx, actor, &collector, &new, &defs, &pairs).await?;
     tx.commit().await?;
@@ -146,8 +161,11 @@ fn units_below(p: Records<'_>, collector: &RegionCode, levels: &[Level]) -> Vec<
     out
 }
 
-/// The reports the caller takes part in.
+/// The reports the caller takes part in (an organisation: those it reports in).
 pub async fn list(p: Records<'_>, who: &Principal) -> Result<Vec<Report>, Error> {
+    if let (Role::Organization, Some(org)) = (who.role(), who.org_id()) {
+        return Ok(store::list_for_org(p.db, org).await?);
+    }
     if !(who.role().is_department() || who.role() == Role::Admin) {
         return Ok(Vec::new());
     }
@@ -200,11 +218,12 @@ fn due_end(report: &Report) -> i64 {
 pub async fn overview(p: Records<'_>, who: &Principal, id: i64) -> Result<Overview, Error> {
     let report = crate::open(store::get(p.db, id).await?, who, Action::ViewReport)?;
     let within = if report.collector_code.contains(who.region()) { who.region().clone() } else { report.collector_code.clone() };
-    let units = store::units_within(p.db, id, &within).await?;
+    let mut units = store::units_within(p.db, id, &within).await?;
+    units.extend(store::org_units_within(p.db, id, &within).await?);
     let today = crate::today().format("%Y-%m-%d").to_string();
     let end = due_end(&report);
-    let lines: Vec<UnitLine> = units.into_iter().map(|u| UnitLine { late: is_late(&u, &report, &today), name: unit_name(p, &u.unit_code), unit: u }).collect();
-    let own_unit = lines.iter().find(|l| &l.unit.unit_code == who.region()).map(|l| l.unit.unit_code.to_string());
+    let lines = lines(p, &report, units, &today).await?;
+    let own_unit = lines.iter().find(|l| l.unit.unit_code.region() == Some(who.region())).map(|l| l.unit.unit_code.to_string());
     Ok(Overview {
         submitted: lines.iter().filter(|l| l.unit.first_submitted_at.is_some()).count(),
         approved: lines.iter().filter(|l| l.unit.status.counts_above()).count(),
@@ -218,9 +237,28 @@ pub async fn overview(p: Records<'_>, who: &Principal, id: i64) -> Result<Overvi
     })
 }
 
-/// A region's name as a unit (云南省昭通市彝良县).
-fn unit_name(p: Records<'_>, code: &RegionCode) -> String {
-    p.tree.full_name(code)
+/// A unit's name: its region's (云南省昭通市彝良县), or its organisation's.
+async fn unit_name(p: Records<'_>, key: &UnitKey) -> Result<String, Error> {
+    Ok(match key {
+        UnitKey::Region(r) => p.tree.full_name(r),
+        UnitKey::Org(id) => duijie_store::orgs::name(p.db, *id).await?.unwrap_or_else(|| format!("社会组织 {id}")),
+    })
+}
+
+/// Units as listed, with their names (organisations' read in one query) and whether each is late.
+async fn lines(p: Records<'_>, report: &Report, units: Vec<Unit>, today: &str) -> Result<Vec<UnitLine>, Error> {
+    let ids: Vec<i64> = units.iter().filter_map(|u| u.unit_code.org()).collect();
+    let orgs: BTreeMap<i64, String> = if ids.is_empty() { BTreeMap::new() } else { duijie_store::orgs::by_ids(p.db, &ids).await?.into_iter().map(|o| (o.id, o.name)).collect() };
+    Ok(units
+        .into_iter()
+        .map(|u| {
+            let name = match &u.unit_code {
+                UnitKey::Region(r) => p.tree.full_name(r),
+                UnitKey::Org(id) => orgs.get(id).cloned().unwrap_or_else(|| format!("社会组织 {id}")),
+            };
+            UnitLine { late: is_late(&u, report, today), name, unit: u }
+        })
+        .collect())
 }
 
 /// One unit's report with everything its page shows.
@@ -245,7 +283,12 @@ pub struct UnitView {
 /// Loads a unit's report for `who` doing `action`. The collecting region
 /// itself is the top of the tree: its figures are its own records plus its
 /// units' approved ones, and nobody fills or reviews them.
-async fn open_unit(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode, action: Action) -> Result<(Report, Unit), Error> {
+async fn open_unit(p: Records<'_>, who: &Principal, id: i64, key: &UnitKey, action: Action) -> Result<(Report, Unit), Error> {
+    let UnitKey::Region(unit) = key else {
+        // An organisation's unit: its own decision opens the report with it.
+        let opened = crate::open(store::unit_in_report(p.db, id, key).await?, who, action)?;
+        return Ok((opened.report, opened.unit));
+    };
     let report = crate::open(store::get(p.db, id).await?, who, Action::ViewReport)?;
     if &report.collector_code == unit {
         if action != Action::ViewReport {
@@ -253,7 +296,7 @@ async fn open_unit(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode, 
         }
         let top = Unit {
             report_id: id,
-            unit_code: unit.clone(),
+            unit_code: key.clone(),
             reviewer_code: unit.clone(),
             status: report::UnitStatus::Pending,
             round: 0,
@@ -269,22 +312,30 @@ async fn open_unit(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode, 
         };
         return Ok((report, top));
     }
-    let u = crate::open(store::unit(p.db, id, unit).await?, who, action)?;
+    let u = crate::open(store::unit(p.db, id, key).await?, who, action)?;
     Ok((report, u))
 }
 
+/// Whether the unit is the collecting region itself (the top of the tree, filled by nobody).
+fn is_top(report: &Report, key: &UnitKey) -> bool {
+    key.region() == Some(&report.collector_code)
+}
+
 /// The unit's page.
-pub async fn unit_view(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode) -> Result<UnitView, Error> {
+pub async fn unit_view(p: Records<'_>, who: &Principal, id: i64, unit: &UnitKey) -> Result<UnitView, Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::ViewReport).await?;
-    let top = &report.collector_code == unit;
+    let top = is_top(&report, unit);
     let draft = u.status.is_open() && !top;
     let tables = if u.status.is_open() { prefill(p, &report, &u, None).await? } else { submitted(&report, &u)? };
     let today = crate::today().format("%Y-%m-%d").to_string();
-    let below = store::reviewed_by(p.db, id, unit).await?.into_iter().map(|c| UnitLine { late: is_late(&c, &report, &today), name: unit_name(p, &c.unit_code), unit: c }).collect();
-    let decide = |a| !top && u_decision(who, &u, a);
+    let below = match unit {
+        UnitKey::Region(r) => lines(p, &report, store::reviewed_by(p.db, id, r).await?, &today).await?,
+        UnitKey::Org(_) => Vec::new(),
+    };
+    let decide = |a| !top && u.decide(who, a) == duijie_domain::Decision::Allow;
     Ok(UnitView {
-        unit_name: unit_name(p, &u.unit_code),
-        reviewer_name: unit_name(p, &u.reviewer_code),
+        unit_name: unit_name(p, &u.unit_code).await?,
+        reviewer_name: p.tree.full_name(&u.reviewer_code),
         steps: store::steps(p.db, id, unit).await?,
         narrative: Narrative { progress: u.progress.clone(), difficulties: u.difficulties.clone(), experience: u.experience.clone() },
         may_fill: decide(Action::FillReport),
@@ -295,10 +346,6 @@ pub async fn unit_view(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCo
         unit: u,
         report,
     })
-}
-
-fn u_decision(who: &Principal, u: &Unit, action: Action) -> bool {
-    duijie_domain::authz::decide(who, action, Target::Report { unit: &u.unit_code, reviewer: &u.reviewer_code }) == duijie_domain::Decision::Allow
 }
 
 /// The figures as the unit submitted them.
@@ -314,8 +361,12 @@ fn submitted(report: &Report, u: &Unit) -> Result<Vec<(TableDef, Figures)>, Erro
 pub async fn prefill(p: Records<'_>, report: &Report, u: &Unit, only: Option<&str>) -> Result<Vec<(TableDef, Figures)>, Error> {
     let all = report.tables()?;
     let defs: Vec<&TableDef> = all.iter().filter(|d| only.is_none_or(|k| d.key == k)).collect();
-    let reviewed = store::reviewed_by(p.db, report.id, &u.unit_code).await?;
-    let below: Vec<RegionCode> = reviewed.iter().map(|c| c.unit_code.clone()).collect();
+    // The regions' units it reviews (organisations' reports do not roll up).
+    let reviewed: Vec<Unit> = match &u.unit_code {
+        UnitKey::Region(r) => store::reviewed_by(p.db, report.id, r).await?.into_iter().filter(|c| c.unit_code.region().is_some()).collect(),
+        UnitKey::Org(_) => Vec::new(),
+    };
+    let below: Vec<RegionCode> = reviewed.iter().filter_map(|c| c.unit_code.region().cloned()).collect();
     // The approved figures below, read once for every table.
     let approved: Vec<BTreeMap<String, Figures>> = reviewed.iter().filter(|c| c.status.counts_above()).map(|c| serde_json::from_str(&c.figures).unwrap_or_default()).collect();
     let corrections: Vec<Correction> = serde_json::from_str(&u.corrections).unwrap_or_default();
@@ -326,14 +377,19 @@ pub async fn prefill(p: Records<'_>, report: &Report, u: &Unit, only: Option<&st
         let scope = def.scope();
         if !read.iter().any(|(s, _)| *s == scope) {
             let with_progress = all.iter().any(|d| d.scope() == scope && needs_progress(d));
-            let mut facts = store::facts(p.db, scope, &u.unit_code, &below, &report.period_from, &report.period_to, with_progress).await?;
+            let mut facts = match &u.unit_code {
+                UnitKey::Region(r) => store::facts(p.db, scope, r, &below, &report.period_from, &report.period_to, with_progress).await?,
+                UnitKey::Org(id) => store::org_facts(p.db, *id, &report.period_from, &report.period_to, with_progress).await?,
+            };
             for f in &mut facts {
                 f.region_name = county_name(p, &f.region);
             }
             read.push((scope, facts));
         }
         let facts = &read.iter().find(|(s, _)| *s == scope).expect("read above").1;
-        let mut figures = report::compute(def, &u.unit_code, facts);
+        // An organisation's figures are placed at the region it is registered in.
+        let at = u.unit_code.region().or_else(|| facts.first().map(|f| &f.org_region)).unwrap_or(&u.reviewer_code);
+        let mut figures = report::compute(def, at, facts);
         for theirs in &approved {
             if let Some(f) = theirs.get(&def.key) {
                 figures.add_child(def, f);
@@ -389,7 +445,7 @@ pub struct CorrectionInput {
 }
 
 /// Saves the unit's narrative and corrections (merged with those it made before).
-pub async fn save_draft(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &RegionCode, input: &DraftInput) -> Result<Unit, Error> {
+pub async fn save_draft(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &UnitKey, input: &DraftInput) -> Result<Unit, Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::FillReport).await?;
     if !u.status.is_open() {
         return Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label())));
@@ -426,7 +482,7 @@ pub async fn save_draft(p: Records<'_>, who: &Principal, actor: &Actor, id: i64,
 /// Takes a step on a unit's report: the unit submits (its figures are
 /// computed now and kept) or asks to reopen; the level above approves,
 /// returns, grants or refuses.
-pub async fn act(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &RegionCode, step: Step, reason: &str) -> Result<Unit, Error> {
+pub async fn act(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &UnitKey, step: Step, reason: &str) -> Result<Unit, Error> {
     let action = if step.by_unit() { Action::FillReport } else { Action::ReviewReport };
     let (report, u) = open_unit(p, who, id, unit, action).await?;
     if step.needs_reason() && reason.trim().is_empty() {
@@ -476,9 +532,9 @@ pub async fn remind_due(db: &duijie_store::Db, today: chrono::NaiveDate) -> Resu
 
 /// A table as a file: (file name, .xlsx bytes). Without `draft`, a report
 /// that is not yet submitted is refused (there are no submitted figures yet).
-pub async fn export(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode, key: &str, draft: bool) -> Result<(String, Vec<u8>), Error> {
+pub async fn export(p: Records<'_>, who: &Principal, id: i64, unit: &UnitKey, key: &str, draft: bool) -> Result<(String, Vec<u8>), Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::ViewReport).await?;
-    let top = &report.collector_code == unit;
+    let top = is_top(&report, unit);
     let tables = if draft || top || u.status.is_open() {
         if !draft && !top {
             return Err(Error::rejected(format!("该单位的报表当前为“{}”，还没有报送的数字；要导出预填数字，请选择导出草稿", u.status.label())));
@@ -488,7 +544,7 @@ pub async fn export(p: Records<'_>, who: &Principal, id: i64, unit: &RegionCode,
         submitted(&report, &u)?
     };
     let (def, figures) = tables.into_iter().find(|(d, _)| d.key == key).ok_or(Error::NotFound)?;
-    let name = unit_name(p, unit);
+    let name = unit_name(p, unit).await?;
     let period = format!("{} 至 {}", report.period_from, report.period_to);
     let bytes = duijie_office::report_table::write(&def, &figures, &name, report.year(), &period).map_err(|e| Error::Internal(e.to_string()))?;
     let file = format!("{}-{}{}.xlsx", def.title_for(report.year()), name, if draft { "（草稿）" } else { "" });

@@ -134,7 +134,7 @@ enum ReportCommand {
         /// The report's number (调度编号).
         #[arg(long)]
         report: i64,
-        /// The reporting unit's region code (the collecting region gives its roll-up).
+        /// The reporting unit: its region code (the collecting region gives its roll-up), or org-ID for an organisation.
         #[arg(long)]
         unit: String,
         /// The table's key, e.g. jiangsu-1.
@@ -299,8 +299,8 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Report { command: ReportCommand::Export { report, unit, table, out, draft } } => {
             let db = open(&settings).await?;
             let tree = regions::RegionTree::load(&db).await?;
-            let Ok(unit) = duijie_domain::RegionCode::parse(&unit) else {
-                eprintln!("“{unit}”不是有效的区划代码");
+            let Some(unit) = duijie_domain::report::UnitKey::parse(&unit) else {
+                eprintln!("“{unit}”不是有效的报送单位（地区的区划代码，或社会组织的 org-编号）");
                 return Ok(2);
             };
             let records = duijie_app::reports::Records { db: &db, tree: &tree };

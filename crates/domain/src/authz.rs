@@ -317,6 +317,9 @@ pub enum Target<'a> {
     /// One unit's report of a half-year cycle: the reporting unit's region and
     /// the region of the unit that reviews it (`report::reviewer`).
     Report { unit: &'a RegionCode, reviewer: &'a RegionCode },
+    /// One organisation's report (the organisations' annual report): the
+    /// organisation and the region of the office that reviews it.
+    OrgReport { org_id: i64, reviewer: &'a RegionCode },
 }
 
 /// The parties of one pairing of a team ([`Target::Team`]).
@@ -670,6 +673,24 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             permitted(who.role.is_department() && who.region == *unit)
         }
         (Action::ReviewReport, Target::Report { reviewer, .. }) => {
+            if decide(who, Action::ViewReport, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.role.is_department() && who.region == *reviewer)
+        }
+        // An organisation's own report: the organisation, and the offices at
+        // or above the one that reviews it; the organisation fills it, that
+        // office reviews it.
+        (Action::ViewReport, Target::OrgReport { org_id, reviewer }) => {
+            if who.is_org(org_id) || ((who.role.is_department() || who.role == Role::Admin) && who.region.contains(reviewer)) { Allow } else { NotFound }
+        }
+        (Action::FillReport, Target::OrgReport { org_id, .. }) => {
+            if decide(who, Action::ViewReport, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.is_org(org_id))
+        }
+        (Action::ReviewReport, Target::OrgReport { reviewer, .. }) => {
             if decide(who, Action::ViewReport, target) != Allow {
                 return NotFound;
             }
@@ -1060,6 +1081,27 @@ mod tests {
         assert_eq!(decide(&neighbour, Action::ViewReport, target), NotFound);
         assert_eq!(decide(&province_office, Action::DefineReport, Target::Region(&province)), Allow);
         assert_eq!(decide(&prefecture_office, Action::DefineReport, Target::Region(&prefecture)), Forbidden, "a prefecture does not collect");
+    }
+
+    #[test]
+    fn an_organisation_fills_its_own_report_and_its_registration_office_reviews_it() {
+        let (province, county) = (code("53"), code("530628"));
+        let target = Target::OrgReport { org_id: 7, reviewer: &province };
+        let own = principal(Role::Organization, "53", Some(7));
+        let other = principal(Role::Organization, "53", Some(8));
+        let province_office = principal(Role::CivilAffairs, "53", None);
+        let national = principal(Role::CivilAffairs, "000000", None);
+        let county_office = principal(Role::CivilAffairs, "530628", None);
+        assert_eq!(decide(&own, Action::FillReport, target), Allow);
+        assert_eq!(decide(&own, Action::ReviewReport, target), Forbidden);
+        assert_eq!(decide(&other, Action::ViewReport, target), NotFound, "another organisation never sees it");
+        assert_eq!(decide(&province_office, Action::ReviewReport, target), Allow);
+        assert_eq!(decide(&province_office, Action::FillReport, target), Forbidden);
+        assert_eq!(decide(&national, Action::ViewReport, target), Allow);
+        assert_eq!(decide(&national, Action::ReviewReport, target), Forbidden);
+        assert_eq!(decide(&county_office, Action::ViewReport, target), NotFound, "below the reviewer: not its business");
+        let by_county = Target::OrgReport { org_id: 7, reviewer: &county };
+        assert_eq!(decide(&county_office, Action::ReviewReport, by_county), Allow);
     }
 
     #[test]

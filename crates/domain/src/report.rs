@@ -9,7 +9,10 @@
 //!   grants (→ returned) or refuses (→ approved again). Nothing else moves it.
 //! - [`reviewer`] is the one answer to "who reviews this unit": the nearest
 //!   region above it that reports in the same report, else the collecting
-//!   department's region.
+//!   department's region; an organisation's report ([`UnitKey::Org`], the
+//!   organisations' annual report) is reviewed by the office of the region it
+//!   is registered in when that office reports too, else in the same way
+//!   ([`org_reviewer`]).
 //! - A table's layout and how each figure is computed are data
 //!   ([`TableDef`], JSON, documented in `docs/report-tables.md`); [`TableDef::parse`]
 //!   refuses a definition whose header does not cover its columns, whose
@@ -150,6 +153,99 @@ pub fn advance(status: UnitStatus, step: Step) -> Result<UnitStatus, String> {
     }
 }
 
+/// Who fills one unit's report: the offices of a region, or one organisation
+/// (Yunnan: 全省性社会组织每年12月15日前报送参与乡村振兴工作情况). Stored, and
+/// written in addresses, as the region's code or `org-` and the
+/// organisation's id; region codes are digits, so the two never meet.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnitKey {
+    Region(RegionCode),
+    Org(i64),
+}
+
+impl UnitKey {
+    pub fn parse(text: &str) -> Option<UnitKey> {
+        let t = text.trim();
+        match t.strip_prefix("org-") {
+            Some(id) => id.parse::<i64>().ok().filter(|i| *i > 0).map(UnitKey::Org),
+            None => RegionCode::parse(t).ok().map(UnitKey::Region),
+        }
+    }
+
+    /// The region whose offices fill it, for a region's unit.
+    pub fn region(&self) -> Option<&RegionCode> {
+        match self {
+            UnitKey::Region(r) => Some(r),
+            UnitKey::Org(_) => None,
+        }
+    }
+
+    /// The organisation that fills it, for an organisation's unit.
+    pub fn org(&self) -> Option<i64> {
+        match self {
+            UnitKey::Org(id) => Some(*id),
+            UnitKey::Region(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for UnitKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnitKey::Region(r) => write!(f, "{r}"),
+            UnitKey::Org(id) => write!(f, "org-{id}"),
+        }
+    }
+}
+
+impl Serialize for UnitKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+crate::stored_as_text!(UnitKey, "报送单位");
+
+/// Which organisations report in a report, beside (or instead of) the offices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgUnits {
+    /// Those registered at the collector's own level (a province's 全省性社会组织).
+    Registered,
+    /// Every organisation registered in the collector's region.
+    Within,
+}
+
+impl OrgUnits {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgUnits::Registered => "orgs_registered",
+            OrgUnits::Within => "orgs_within",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrgUnits> {
+        [OrgUnits::Registered, OrgUnits::Within].into_iter().find(|o| o.as_str() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgUnits::Registered => "本级登记的社会组织",
+            OrgUnits::Within => "辖区内登记的全部社会组织",
+        }
+    }
+}
+
+/// Who reviews an organisation's report: the office of the region it is
+/// registered in, when that region reports in the same report (its
+/// registration authority supervises it), else as [`reviewer`] says.
+pub fn org_reviewer(registered: &RegionCode, collector: &RegionCode, reports: impl Fn(&RegionCode) -> bool) -> RegionCode {
+    if registered != collector && collector.contains(registered) && reports(registered) {
+        return registered.clone();
+    }
+    reviewer(registered, collector, reports)
+}
+
 /// Who reviews `unit`: the nearest region above it, below the collecting
 /// department's `collector`, that reports too (`reports`), else the collector.
 pub fn reviewer(unit: &RegionCode, collector: &RegionCode, reports: impl Fn(&RegionCode) -> bool) -> RegionCode {
@@ -178,7 +274,18 @@ pub struct NewReport {
     pub period_to: String,
     pub due_on: String,
     pub levels: Vec<Level>,
+    /// Organisations that report too, if any.
+    pub orgs: Option<OrgUnits>,
     pub tables: Vec<String>,
+}
+
+impl NewReport {
+    /// The stored form of who reports: the levels, then the organisations (`prefecture,county,orgs_registered`).
+    pub fn units_text(&self) -> String {
+        let mut parts: Vec<&str> = self.levels.iter().map(|l| l.as_str()).collect();
+        parts.extend(self.orgs.map(OrgUnits::as_str));
+        parts.join(",")
+    }
 }
 
 /// What a person typed to define a report.
@@ -188,7 +295,7 @@ pub struct TypedReport<'a> {
     pub period_from: &'a str,
     pub period_to: &'a str,
     pub due_on: &'a str,
-    /// `prefecture`, `county` (any of them).
+    /// `prefecture`, `county`, and at most one of `orgs_registered`, `orgs_within`.
     pub levels: &'a [String],
     pub tables: &'a [String],
 }
@@ -219,15 +326,21 @@ impl NewReport {
             errors.push(FieldError::new("period_to", "统计期截止日期不能早于起始日期"));
         }
         let mut levels = Vec::new();
+        let mut orgs: Option<OrgUnits> = None;
         for l in t.levels.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if let Some(o) = OrgUnits::parse(l) {
+                // 辖区内全部 includes 本级登记.
+                orgs = Some(if orgs.is_some_and(|had| had != o) { OrgUnits::Within } else { o });
+                continue;
+            }
             match Level::parse(l).filter(|l| UNIT_LEVELS.contains(l)) {
                 Some(l) if !levels.contains(&l) => levels.push(l),
                 Some(_) => {}
-                None => errors.push(FieldError::new("levels", format!("未知的报送层级“{l}”，可选：地市级、县级"))),
+                None => errors.push(FieldError::new("levels", format!("未知的报送单位“{l}”，可选：地市级、县级、本级登记的社会组织、辖区内全部社会组织"))),
             }
         }
-        if levels.is_empty() && !errors.iter().any(|e| e.field == "levels") {
-            errors.push(FieldError::new("levels", "请选择报送层级（地市级、县级）"));
+        if levels.is_empty() && orgs.is_none() && !errors.iter().any(|e| e.field == "levels") {
+            errors.push(FieldError::new("levels", "请选择报送单位（地市级、县级或社会组织）"));
         }
         levels.sort();
         let mut tables: Vec<String> = Vec::new();
@@ -242,7 +355,7 @@ impl NewReport {
             errors.push(FieldError::new("tables", "请至少选择一张统计表"));
         }
         if errors.is_empty() {
-            Ok(NewReport { title: title.to_string(), period_from: from, period_to: to, due_on: due, levels, tables })
+            Ok(NewReport { title: title.to_string(), period_from: from, period_to: to, due_on: due, levels, orgs, tables })
         } else {
             Err(errors)
         }
@@ -790,6 +903,37 @@ mod tests {
         assert_eq!(reviewer(&code("530628"), &code("53"), all), code("5306"));
         assert_eq!(reviewer(&code("5306"), &code("53"), all), code("53"));
         assert_eq!(reviewer(&code("530628"), &code("53"), |r: &RegionCode| r.level() == Level::County), code("53"));
+    }
+
+    #[test]
+    fn an_organisation_reports_to_the_office_it_is_registered_with_when_that_office_reports() {
+        let all = |r: &RegionCode| matches!(r.level(), Level::Prefecture | Level::County);
+        let none = |_: &RegionCode| false;
+        assert_eq!(org_reviewer(&code("530628"), &code("53"), all), code("530628"), "a county-registered organisation: the county office");
+        assert_eq!(org_reviewer(&code("530628"), &code("53"), none), code("53"), "no office reports: the collector");
+        assert_eq!(org_reviewer(&code("53"), &code("53"), all), code("53"), "全省性社会组织: the province");
+        assert_eq!(org_reviewer(&code("530628"), &code("53"), |r: &RegionCode| r.level() == Level::Prefecture), code("5306"));
+    }
+
+    #[test]
+    fn a_unit_is_a_region_or_an_organisation_and_reads_back_as_written() {
+        for (text, key) in [("530628", UnitKey::Region(code("530628"))), ("org-12", UnitKey::Org(12))] {
+            assert_eq!(UnitKey::parse(text), Some(key.clone()));
+            assert_eq!(key.to_string(), text);
+            assert_eq!(UnitKey::try_from(text.to_string()).ok(), Some(key));
+        }
+        for bad in ["org-", "org-0", "org-x", "orgs", ""] {
+            assert_eq!(UnitKey::parse(bad), None, "{bad}");
+        }
+        let typed = |levels: &[&str]| {
+            let levels: Vec<String> = levels.iter().map(|s| s.to_string()).collect();
+            let t = TypedReport { title: "2026年社会组织年度报告", period_from: "2026-01-01", period_to: "2026-12-31", due_on: "2026-12-15", levels: &levels, tables: &["jiangsu-2".to_string()] };
+            NewReport::parse(&t, &["jiangsu-2".to_string()])
+        };
+        let r = typed(&["orgs_registered"]).unwrap();
+        assert_eq!((r.levels.len(), r.orgs, r.units_text().as_str()), (0, Some(OrgUnits::Registered), "orgs_registered"));
+        assert_eq!(typed(&["county", "orgs_registered", "orgs_within"]).unwrap().units_text(), "county,orgs_within");
+        assert_eq!(typed(&[]).unwrap_err()[0].message, "请选择报送单位（地市级、县级或社会组织）");
     }
 
     fn jiangsu_1() -> TableDef {

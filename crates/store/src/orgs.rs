@@ -421,3 +421,19 @@ pub async fn in_region(db: &Db, region: &RegionCode) -> Result<Vec<Organization>
     let [low, high] = crate::subtree(region);
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?)
 }
+
+/// The approved, active organisations that report in a report collected by
+/// `region`: those registered at `region` itself (`within` false: a
+/// province's 全省性社会组织), or anywhere in its subtree (`within` true).
+/// (id, registering region), by id.
+pub async fn reporting(db: &Db, region: &RegionCode, within: bool) -> Result<Vec<(i64, String)>> {
+    const ACTIVE: &str = "approval = 'approved' AND status = 'active' ORDER BY id";
+    let [low, high] = crate::subtree(region);
+    Ok(if within {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT id, region_code FROM organizations WHERE {} AND {ACTIVE}", crate::in_subtree("region_code", 1)));
+        on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).fetch_all(p).await)?
+    } else {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT id, region_code FROM organizations WHERE region_code = $1 AND {ACTIVE}"));
+        on_db!(db, p => sqlx::query_as(sql).bind(&low).fetch_all(p).await)?
+    })
+}

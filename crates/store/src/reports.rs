@@ -14,14 +14,18 @@
 //!   database's trigger `report_units_locked` refuses any other change.
 //! - [`facts`] reads the projects that lie at a unit's own level in one
 //!   query: those of its region's subtree (an index range) that belong to no
-//!   unit below it that reports.
+//!   unit below it that reports; [`org_facts`] an organisation's own.
+//! - A unit is a region's offices or one organisation ([`UnitKey`]); the
+//!   organisation's unit is told, and is reviewed, like any other, and its
+//!   key (`org-ID`) lies outside every region's range, so a region's list
+//!   of units never holds an organisation's by accident.
 
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use crate::inbox::{self, Notice, Recipient};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
-use duijie_domain::report::{Correction, Fact, NewReport, Step, TableDef, UnitScope, UnitStatus};
+use duijie_domain::report::{Correction, Fact, NewReport, OrgUnits, Step, TableDef, UnitKey, UnitScope, UnitStatus};
 use duijie_domain::{Level, RegionCode};
 use serde::Serialize;
 
@@ -49,6 +53,11 @@ impl Report {
         self.levels.split(',').filter_map(Level::parse).collect()
     }
 
+    /// The organisations that report in it, if any.
+    pub fn org_units(&self) -> Option<OrgUnits> {
+        self.levels.split(',').find_map(OrgUnits::parse)
+    }
+
     /// The report's tables; a stored definition that no longer parses is an error, never skipped.
     pub fn tables(&self) -> Result<Vec<TableDef>> {
         serde_json::from_str(&self.tables).map_err(|e| Error::Invalid(format!("报表 {} 的样式无法读取：{e}", self.id)))
@@ -74,7 +83,7 @@ impl Guarded for Report {
 pub struct Unit {
     pub report_id: i64,
     #[sqlx(try_from = "String")]
-    pub unit_code: RegionCode,
+    pub unit_code: UnitKey,
     #[sqlx(try_from = "String")]
     pub reviewer_code: RegionCode,
     #[sqlx(try_from = "String")]
@@ -96,7 +105,26 @@ pub struct Unit {
 
 impl Guarded for Unit {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        authz::decide(who, action, authz::Target::Report { unit: &self.unit_code, reviewer: &self.reviewer_code })
+        match &self.unit_code {
+            UnitKey::Region(unit) => authz::decide(who, action, authz::Target::Report { unit, reviewer: &self.reviewer_code }),
+            UnitKey::Org(org_id) => authz::decide(who, action, authz::Target::OrgReport { org_id: *org_id, reviewer: &self.reviewer_code }),
+        }
+    }
+}
+
+impl Unit {
+    /// The region an audit row of this unit belongs to: its own, or for an
+    /// organisation's unit the reviewing office's.
+    fn audit_region(&self) -> &RegionCode {
+        self.unit_code.region().unwrap_or(&self.reviewer_code)
+    }
+}
+
+/// Who hears about a unit's report: the region's offices, or the organisation's users.
+fn recipient(unit: &UnitKey) -> Recipient {
+    match unit {
+        UnitKey::Region(r) => Recipient::Unit { region: r.as_str().into(), role: None },
+        UnitKey::Org(id) => Recipient::Org(*id),
     }
 }
 
@@ -116,14 +144,14 @@ const UNIT: &str = "SELECT report_id, unit_code, reviewer_code, status, round, p
     first_submitted_at, submitted_at, approved_at, updated_at FROM report_units";
 
 /// Defines a report with its units (each with its reviewer); every unit is told.
-pub async fn create(tx: &mut Tx, actor: &Actor, collector: &RegionCode, r: &NewReport, tables: &[TableDef], units: &[(RegionCode, RegionCode)]) -> Result<i64> {
+pub async fn create(tx: &mut Tx, actor: &Actor, collector: &RegionCode, r: &NewReport, tables: &[TableDef], units: &[(UnitKey, RegionCode)]) -> Result<i64> {
     let now = crate::now();
-    let levels: Vec<&str> = r.levels.iter().map(|l| l.as_str()).collect();
+    let levels = r.units_text();
     let tables_json = serde_json::to_string(tables).map_err(|e| Error::Invalid(e.to_string()))?;
     let sql = "INSERT INTO reports (collector_code, title, period_from, period_to, due_on, levels, tables, created_by, created_at) \
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id";
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(collector.as_str()).bind(&r.title).bind(&r.period_from).bind(&r.period_to)
-        .bind(&r.due_on).bind(levels.join(",")).bind(&tables_json).bind(&actor.unit).bind(now).fetch_one(c).await)?;
+        .bind(&r.due_on).bind(&levels).bind(&tables_json).bind(&actor.unit).bind(now).fetch_one(c).await)?;
     let sql = "INSERT INTO report_units (report_id, unit_code, reviewer_code, updated_at) VALUES ($1,$2,$3,$4)";
     let notice = Notice {
         kind: "report.created".into(),
@@ -133,8 +161,8 @@ pub async fn create(tx: &mut Tx, actor: &Actor, collector: &RegionCode, r: &NewR
         dedup_key: None,
     };
     for (unit, reviewer) in units {
-        on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(unit.as_str()).bind(reviewer.as_str()).bind(now).execute(c).await)?;
-        inbox::notify(tx, &Recipient::Unit { region: unit.as_str().into(), role: None }, &notice).await?;
+        on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(unit.to_string()).bind(reviewer.as_str()).bind(now).execute(c).await)?;
+        inbox::notify(tx, &recipient(unit), &notice).await?;
     }
     let keys: Vec<&str> = tables.iter().map(|t| t.key.as_str()).collect();
     let after = serde_json::json!({"title": r.title, "period_from": r.period_from, "period_to": r.period_to, "due_on": r.due_on, "levels": levels, "tables": keys, "units": units.len()});
@@ -164,10 +192,47 @@ pub async fn list(db: &Db, region: &RegionCode) -> Result<Vec<Report>> {
     })?)
 }
 
+/// The reports an organisation reports in, newest first.
+pub async fn list_for_org(db: &Db, org_id: i64) -> Result<Vec<Report>> {
+    let sql = sqlx::AssertSqlSafe(format!("{REPORT} WHERE id IN (SELECT report_id FROM report_units WHERE unit_code = $1) ORDER BY id DESC LIMIT 200"));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(UnitKey::Org(org_id).to_string()).fetch_all(p).await)?)
+}
+
 /// One unit's report, to be opened by a decision.
-pub async fn unit(db: &Db, report_id: i64, unit: &RegionCode) -> Result<Option<Unchecked<Unit>>> {
+pub async fn unit(db: &Db, report_id: i64, unit: &UnitKey) -> Result<Option<Unchecked<Unit>>> {
     let sql = sqlx::AssertSqlSafe(format!("{UNIT} WHERE report_id = $1 AND unit_code = $2"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(unit.as_str()).fetch_optional(p).await)?.map(Unchecked::new))
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(unit.to_string()).fetch_optional(p).await)?.map(Unchecked::new))
+}
+
+/// A unit's report with the report it belongs to, opened by the unit's own
+/// decision (an organisation sees its own report, not the whole report's
+/// list of units).
+#[derive(Debug, Clone)]
+pub struct UnitInReport {
+    pub report: Report,
+    pub unit: Unit,
+}
+
+impl Guarded for UnitInReport {
+    fn decide(&self, who: &Principal, action: Action) -> Decision {
+        self.unit.decide(who, action)
+    }
+}
+
+/// One unit's report and its report, to be opened by a decision on the unit.
+pub async fn unit_in_report(db: &Db, report_id: i64, key: &UnitKey) -> Result<Option<Unchecked<UnitInReport>>> {
+    let Some(unit) = unit(db, report_id, key).await?.map(Unchecked::unscoped) else { return Ok(None) };
+    let Some(report) = get(db, report_id).await?.map(Unchecked::unscoped) else { return Ok(None) };
+    Ok(Some(Unchecked::new(UnitInReport { report, unit })))
+}
+
+/// The organisations' units of a report reviewed by an office in `region`'s
+/// subtree, in key order.
+pub async fn org_units_within(db: &Db, report_id: i64, region: &RegionCode) -> Result<Vec<Unit>> {
+    let [low, high] = crate::subtree(region);
+    // Organisations' keys are `org-ID`: the range of text starting with "org-".
+    let sql = sqlx::AssertSqlSafe(format!("{UNIT} WHERE report_id = $1 AND unit_code >= 'org-' AND unit_code < 'org.' AND {} ORDER BY unit_code", crate::in_subtree("reviewer_code", 2)));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(low).bind(high).fetch_all(p).await)?)
 }
 
 /// The units of a report that lie in `region`'s subtree, in code order.
@@ -184,9 +249,9 @@ pub async fn reviewed_by(db: &Db, report_id: i64, reviewer: &RegionCode) -> Resu
 }
 
 /// The steps of a unit's report, in order.
-pub async fn steps(db: &Db, report_id: i64, unit: &RegionCode) -> Result<Vec<StepRow>> {
+pub async fn steps(db: &Db, report_id: i64, unit: &UnitKey) -> Result<Vec<StepRow>> {
     let sql = "SELECT round, step, reason, actor, at FROM report_steps WHERE report_id = $1 AND unit_code = $2 ORDER BY id";
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(unit.as_str()).fetch_all(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(report_id).bind(unit.to_string()).fetch_all(p).await)?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -224,7 +289,7 @@ pub async fn facts(db: &Db, scope: UnitScope, unit: &RegionCode, below: &[Region
         UnitScope::Helped => "p.region_code",
     };
     let [low, high] = crate::subtree(unit);
-    let mut binds: Vec<String> = vec![low, high, to.to_string(), from.to_string()];
+    let mut binds: Vec<String> = vec![to.to_string(), from.to_string(), low, high];
     let mut lengths: Vec<usize> = below.iter().map(|r| r.as_str().len()).collect();
     lengths.sort_unstable();
     lengths.dedup();
@@ -240,6 +305,20 @@ pub async fn facts(db: &Db, scope: UnitScope, unit: &RegionCode, below: &[Region
             .collect();
         own.push_str(&format!(" AND substr({column}, 1, {len}) NOT IN ({})", marks.join(",")));
     }
+    read_facts(db, &format!("{}{own}", crate::in_subtree(column, 3)), &binds, with_progress).await
+}
+
+/// An organisation's own projects for a period, as [`facts`] reads them (its report in the organisations' annual report).
+pub async fn org_facts(db: &Db, org_id: i64, from: &str, to: &str, with_progress: bool) -> Result<Vec<Fact>> {
+    // Bound as text like the others; compared as the integer it is.
+    let binds = vec![to.to_string(), from.to_string(), org_id.to_string()];
+    read_facts(db, "p.org_id = CAST($3 AS BIGINT)", &binds, with_progress).await
+}
+
+/// The projects matching `cond` (its placeholders from `$3` on, bound to
+/// `binds[2..]`) whose dates overlap [from = `binds[1]`, to = `binds[0]`],
+/// except those stopped before they began.
+async fn read_facts(db: &Db, cond: &str, binds: &[String], with_progress: bool) -> Result<Vec<Fact>> {
     let progress = if with_progress {
         "(SELECT g.reported_on || '：' || g.note FROM project_progress g WHERE g.project_id = p.id ORDER BY g.reported_on DESC, g.id DESC LIMIT 1)"
     } else {
@@ -250,13 +329,12 @@ pub async fn facts(db: &Db, scope: UnitScope, unit: &RegionCode, below: &[Region
          p.status, p.actual_funds_fen AS funds_fen, p.funds_fen AS planned_funds_fen, p.people, p.beneficiaries, p.start_date, p.end_date, \
          {progress} AS last_progress \
          FROM projects p JOIN organizations o ON o.id = p.org_id \
-         WHERE {}{own} AND (p.start_date = '' OR p.start_date <= $3) AND (p.end_date = '' OR p.end_date >= $4) \
-         AND NOT (p.status = 'stopped' AND p.started_at IS NULL) ORDER BY p.id",
-        crate::in_subtree(column, 1)
+         WHERE {cond} AND (p.start_date = '' OR p.start_date <= $1) AND (p.end_date = '' OR p.end_date >= $2) \
+         AND NOT (p.status = 'stopped' AND p.started_at IS NULL) ORDER BY p.id"
     ));
     let rows: Vec<FactRow> = on_db!(db, p => {
         let mut q = sqlx::query_as(sql);
-        for b in &binds {
+        for b in binds {
             q = q.bind(b.clone());
         }
         q.fetch_all(p).await
@@ -285,9 +363,9 @@ pub async fn facts(db: &Db, scope: UnitScope, unit: &RegionCode, below: &[Region
 }
 
 /// Locks a unit's report for a change and reads it.
-async fn lock(tx: &mut Tx, report_id: i64, unit: &RegionCode) -> Result<Unit> {
+async fn lock(tx: &mut Tx, report_id: i64, unit: &UnitKey) -> Result<Unit> {
     let sql = sqlx::AssertSqlSafe(format!("{UNIT} WHERE report_id = $1 AND unit_code = $2{}", if tx.is_postgres() { " FOR UPDATE" } else { "" }));
-    on_tx!(tx, c => sqlx::query_as(sql).bind(report_id).bind(unit.as_str()).fetch_optional(c).await)?.ok_or_else(|| Error::Invalid("没有这个报送单位".into()))
+    on_tx!(tx, c => sqlx::query_as(sql).bind(report_id).bind(unit.to_string()).fetch_optional(c).await)?.ok_or_else(|| Error::Invalid("没有这个报送单位".into()))
 }
 
 fn changed(u: &Unit, message: String) -> Error {
@@ -302,7 +380,7 @@ pub async fn save_draft(
     tx: &mut Tx,
     actor: &Actor,
     report_id: i64,
-    unit: &RegionCode,
+    unit: &UnitKey,
     narrative: Option<&duijie_domain::report::Narrative>,
     cleared: &[(String, usize, usize)],
     added: &[Correction],
@@ -322,18 +400,18 @@ pub async fn save_draft(
     let sql = "UPDATE report_units SET progress = $1, difficulties = $2, experience = $3, corrections = $4, updated_at = $5 \
                WHERE report_id = $6 AND unit_code = $7 AND status IN ('pending', 'returned')";
     let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(progress).bind(difficulties).bind(experience).bind(&json)
-        .bind(crate::now()).bind(report_id).bind(unit.as_str()).execute(c).await)?;
+        .bind(crate::now()).bind(report_id).bind(unit.to_string()).execute(c).await)?;
     if n == 0 {
         return Err(changed(&before, crate::CHANGED_BY_OTHERS.into()));
     }
     let after = lock(tx, report_id, unit).await?;
     let change = serde_json::json!({"progress": after.progress, "difficulties": after.difficulties, "experience": after.experience, "corrections": corrections});
-    audit::append(tx, actor, Change { region: unit.as_str(), action: "report.draft", entity: "report_unit", entity_id: &format!("{report_id}:{unit}"), before: None, after: Some(change) }).await?;
+    audit::append(tx, actor, Change { region: after.audit_region().as_str(), action: "report.draft", entity: "report_unit", entity_id: &format!("{report_id}:{unit}"), before: None, after: Some(change) }).await?;
     Ok(after)
 }
 
 /// Takes `step` on a unit's report; `figures` (JSON) are stored on submission.
-pub async fn step(tx: &mut Tx, actor: &Actor, report: &Report, unit: &RegionCode, step: Step, reason: &str, figures: Option<&str>) -> Result<Unit> {
+pub async fn step(tx: &mut Tx, actor: &Actor, report: &Report, unit: &UnitKey, step: Step, reason: &str, figures: Option<&str>) -> Result<Unit> {
     let before = lock(tx, report.id, unit).await?;
     let next = duijie_domain::report::advance(before.status, step).map_err(|m| changed(&before, m))?;
     if step.needs_reason() && reason.trim().is_empty() {
@@ -346,12 +424,12 @@ pub async fn step(tx: &mut Tx, actor: &Actor, report: &Report, unit: &RegionCode
             let sql = "UPDATE report_units SET status = 'submitted', figures = $1, round = round + 1, submitted_at = $2, \
                        first_submitted_at = COALESCE(first_submitted_at, $2), updated_at = $2 \
                        WHERE report_id = $3 AND unit_code = $4 AND status = $5";
-            on_tx_exec!(tx, c => sqlx::query(sql).bind(figures).bind(now).bind(report.id).bind(unit.as_str()).bind(before.status.as_str()).execute(c).await)?
+            on_tx_exec!(tx, c => sqlx::query(sql).bind(figures).bind(now).bind(report.id).bind(unit.to_string()).bind(before.status.as_str()).execute(c).await)?
         }
         _ => {
             let sql = "UPDATE report_units SET status = $1, approved_at = CASE WHEN $2 THEN $3 ELSE approved_at END, updated_at = $3 \
                        WHERE report_id = $4 AND unit_code = $5 AND status = $6";
-            on_tx_exec!(tx, c => sqlx::query(sql).bind(next.as_str()).bind(step == Step::Approve).bind(now).bind(report.id).bind(unit.as_str())
+            on_tx_exec!(tx, c => sqlx::query(sql).bind(next.as_str()).bind(step == Step::Approve).bind(now).bind(report.id).bind(unit.to_string())
                 .bind(before.status.as_str()).execute(c).await)?
         }
     };
@@ -360,18 +438,18 @@ pub async fn step(tx: &mut Tx, actor: &Actor, report: &Report, unit: &RegionCode
     }
     let round = before.round + i64::from(step == Step::Submit);
     let sql = "INSERT INTO report_steps (report_id, unit_code, round, step, reason, actor, at) VALUES ($1,$2,$3,$4,$5,$6,$7)";
-    on_tx_exec!(tx, c => sqlx::query(sql).bind(report.id).bind(unit.as_str()).bind(round).bind(step.as_str()).bind(reason.trim()).bind(&actor.unit).bind(now).execute(c).await)?;
+    on_tx_exec!(tx, c => sqlx::query(sql).bind(report.id).bind(unit.to_string()).bind(round).bind(step.as_str()).bind(reason.trim()).bind(&actor.unit).bind(now).execute(c).await)?;
     let after = lock(tx, report.id, unit).await?;
     let change = serde_json::json!({"step": step.as_str(), "reason": reason.trim(), "status": after.status.as_str(), "round": round,
         "figures": serde_json::from_str::<serde_json::Value>(&after.figures).unwrap_or_default()});
-    audit::append(tx, actor, Change { region: unit.as_str(), action: &format!("report.{}", step.as_str()), entity: "report_unit", entity_id: &format!("{}:{unit}", report.id), before: Some(serde_json::json!({"status": before.status.as_str(), "round": before.round})), after: Some(change) }).await?;
+    audit::append(tx, actor, Change { region: after.audit_region().as_str(), action: &format!("report.{}", step.as_str()), entity: "report_unit", entity_id: &format!("{}:{unit}", report.id), before: Some(serde_json::json!({"status": before.status.as_str(), "round": before.round})), after: Some(change) }).await?;
     let (to, title) = if step.by_unit() {
-        (&before.reviewer_code, format!("{}：下级单位{}，请审核", report.title, step.label()))
+        (recipient(&UnitKey::Region(before.reviewer_code.clone())), format!("{}：{}{}，请审核", report.title, if unit.org().is_some() { "社会组织" } else { "下级单位" }, step.label()))
     } else {
-        (&before.unit_code, format!("{}：上级单位{}{}", report.title, step.label(), if reason.trim().is_empty() { String::new() } else { format!("（{}）", reason.trim()) }))
+        (recipient(&before.unit_code), format!("{}：上级单位{}{}", report.title, step.label(), if reason.trim().is_empty() { String::new() } else { format!("（{}）", reason.trim()) }))
     };
     let notice = Notice { kind: format!("report.{}", step.as_str()), title, body: reason.trim().to_string(), link: format!("/reports/{}/units/{unit}", report.id), dedup_key: None };
-    inbox::notify(tx, &Recipient::Unit { region: to.as_str().into(), role: None }, &notice).await?;
+    inbox::notify(tx, &to, &notice).await?;
     Ok(after)
 }
 
@@ -387,7 +465,7 @@ pub async fn remind(tx: &mut Tx, report: &Report, units: &[Unit], title: &str, k
             link: format!("/reports/{}/units/{}", report.id, u.unit_code),
             dedup_key: Some(format!("report.remind:{}:{}:{key}", report.id, u.unit_code)),
         };
-        if inbox::notify(tx, &Recipient::Unit { region: u.unit_code.as_str().into(), role: None }, &notice).await? {
+        if inbox::notify(tx, &recipient(&u.unit_code), &notice).await? {
             sent += 1;
         }
     }

@@ -76,6 +76,7 @@ both!(
     log_leaf_indexes_are_unique_and_gap_free_by_the_schema,
     log_concurrent_audited_writes_stay_one_gap_free_tree,
     an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own,
+    a_project_under_a_region_without_a_unit_counts_once_at_the_unit_above,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -1815,8 +1816,9 @@ async fn an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own(db
     use duijie_domain::report::{NewReport, Step, TableDef, UnitScope, UnitStatus};
     use duijie_store::reports;
     let def = TableDef::parse(include_str!("../../../tables/jiangsu-1.json")).unwrap();
-    let new = NewReport { title: "2026年调度".into(), period_from: "2026-01-01".into(), period_to: "2026-12-31".into(), due_on: "2026-12-15".into(), levels: vec![Level::Prefecture, Level::County], tables: vec!["jiangsu-1".into()] };
-    let units = [(code("5306"), code("53")), (code("530628"), code("5306")), (code("530627"), code("5306"))];
+    let new = NewReport { title: "2026年调度".into(), period_from: "2026-01-01".into(), period_to: "2026-12-31".into(), due_on: "2026-12-15".into(), levels: vec![Level::Prefecture, Level::County], orgs: None, tables: vec!["jiangsu-1".into()] };
+    let region = |c: &str| duijie_domain::report::UnitKey::Region(code(c));
+    let units = [(region("5306"), code("53")), (region("530628"), code("5306")), (region("530627"), code("5306"))];
     let actor = Actor::system("云南省民政厅");
     let mut tx = db.begin().await.unwrap();
     let id = reports::create(&mut tx, &actor, &code("53"), &new, std::slice::from_ref(&def), &units).await.unwrap();
@@ -1834,7 +1836,7 @@ async fn an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own(db
     assert_eq!(reviewed, ["530627", "530628"]);
 
     // Steps: only along the state machine, and once.
-    let county = code("530628");
+    let county = region("530628");
     let mut tx = db.begin().await.unwrap();
     assert!(reports::step(&mut tx, &actor, &report, &county, Step::Approve, "", None).await.is_err(), "nothing submitted yet");
     let u = reports::step(&mut tx, &actor, &report, &county, Step::Submit, "", Some(r#"{"jiangsu-1":{"kind":"grid","cells":[]}}"#)).await.unwrap();
@@ -1878,4 +1880,50 @@ async fn an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own(db
     assert!(helped.iter().any(|f| f.project_id == pid));
     let before_period = reports::facts(db, UnitScope::Registered, &code("530628"), &[], "2025-01-01", "2025-12-31", false).await.unwrap();
     assert!(!before_period.iter().any(|f| f.project_id == pid), "a project starting after the period is not in it");
+}
+
+/// Organisations registered under a region with no reporting unit of its own
+/// (Hubei's 省直辖县级行政区划, a grouping row of the statistics with no
+/// office) are counted at the nearest unit above — the province — and by no
+/// other unit: each unit's own projects are its subtree minus the units it
+/// reviews, as the report's tables read them.
+async fn a_project_under_a_region_without_a_unit_counts_once_at_the_unit_above(db: &Db) {
+    use duijie_domain::Level;
+    use duijie_domain::report::{NewReport, TableDef, UnitScope};
+    use duijie_store::reports;
+    let def = TableDef::parse(include_str!("../../../tables/jiangsu-1.json")).unwrap();
+    let new = NewReport { title: "2026年湖北调度".into(), period_from: "2026-01-01".into(), period_to: "2026-12-31".into(), due_on: "2026-12-15".into(), levels: vec![Level::Prefecture, Level::County], orgs: None, tables: vec!["jiangsu-1".into()] };
+    // As `app::reports::create` makes them: 4290 is no unit, its county 仙桃市 reports to the province.
+    let region = |c: &str| duijie_domain::report::UnitKey::Region(code(c));
+    let units = [(region("4201"), code("42")), (region("420102"), code("4201")), (region("429004"), code("42"))];
+    let actor = Actor::system("湖北省民政厅");
+    let mut tx = db.begin().await.unwrap();
+    let id = reports::create(&mut tx, &actor, &code("42"), &new, &[def], &units).await.unwrap();
+    let org = duijie_store::orgs::create(&mut tx, &actor, &duijie_store::orgs::NewOrganization {
+        credit_code: duijie_domain::Uscc::complete("5242900011000012").unwrap(),
+        org_type: duijie_domain::OrgType::ServiceInstitution,
+        region: code("4290"),
+        profile: duijie_store::orgs::OrgProfile { name: "省直辖县级区划助农服务中心".into(), fields: "产业".into(), status: "active".into(), ..Default::default() },
+        approval: "approved",
+        is_demo: false,
+        provenance: String::new(),
+    })
+    .await
+    .unwrap();
+    let project = duijie_domain::project::NewProject {
+        title: "仙桃助农".into(), region: code("429004"), nature: "产业帮扶".into(), field: String::new(), mode: String::new(), planned_funds_fen: 0,
+        actual_funds_fen: 1_000_000, people: 2, beneficiaries: 40, beneficiary_groups: String::new(), start_date: "2026-03-01".into(), end_date: String::new(), description: String::new(),
+    };
+    let pid = duijie_store::projects::create(&mut tx, &actor, &duijie_store::projects::Recorded { org_id: org, source: duijie_domain::project::Source::Direct, pairing_id: None, project, is_demo: false }).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut counted_by = Vec::new();
+    for unit in ["42", "4201", "420102", "429004"] {
+        let below: Vec<RegionCode> = reports::reviewed_by(db, id, &code(unit)).await.unwrap().into_iter().filter_map(|u| u.unit_code.region().cloned()).collect();
+        let own = reports::facts(db, UnitScope::Registered, &code(unit), &below, "2026-01-01", "2026-12-31", false).await.unwrap();
+        if own.iter().any(|f| f.project_id == pid) {
+            counted_by.push(unit);
+        }
+    }
+    assert_eq!(counted_by, ["42"], "counted once, by the province it reports to");
 }

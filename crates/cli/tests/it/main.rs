@@ -21,6 +21,7 @@ mod hostile_files;
 mod http;
 mod inbox_web;
 mod log;
+mod org_reports;
 mod orgs_web;
 mod pickers;
 mod pairing_api;

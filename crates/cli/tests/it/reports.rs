@@ -58,7 +58,7 @@ async fn the_pages_define_a_report_and_carry_a_county_report_to_approval(a: App)
     assert!(list.body.contains("发起调度") && list.body.contains("社会组织参与乡村振兴情况统计表"), "the define form offers the shipped tables");
     let empty = a.post_form("/reports", &province, &[("_csrf", &p_csrf), ("title", ""), ("period_from", "2026-01-01"), ("period_to", "2026-06-30"), ("due_on", "2026-07-15")]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(empty.body.contains("请填写报表名称") && empty.body.contains("请选择报送层级") && empty.body.contains("请至少选择一张统计表"), "{}", empty.body);
+    assert!(empty.body.contains("请填写报表名称") && empty.body.contains("请选择报送单位") && empty.body.contains("请至少选择一张统计表"), "{}", empty.body);
     let made = a.post_form("/reports", &province, &[("_csrf", &p_csrf), ("title", "2026年上半年工作调度"), ("period_from", "2026-01-01"), ("period_to", "2026-06-30"),
         ("due_on", "2099-07-15"), ("county", "on"), ("prefecture", "on"), ("table", "yunnan-half-year"), ("table", "jilin-5")]).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);

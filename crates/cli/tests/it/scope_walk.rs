@@ -4,7 +4,7 @@
 //! marker in their text: a draft demand and its file, a pending take with a
 //! note, an offer taken off the shelf, a pairing on an unpublished list, an
 //! adjustment request and its document, a pending self-application, a liaison
-//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a county's half-year report. Then every route with a
+//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a county's half-year report, an organisation's annual report. Then every route with a
 //! path parameter — the API's from `/api/openapi.json`, the pages' from the
 //! router itself — is called with those records' ids by officers of another
 //! county, another prefecture and another province and by another
@@ -220,6 +220,14 @@ async fn make_victims(a: &App) -> Victims {
     ids.entry("report_table").or_default().push("jiangsu-1".into());
     ids.entry("report_file").or_default().push("jiangsu-1.xlsx".into());
     entities.push(("report_unit".into(), format!("{report}:530628")));
+    // An organisation's annual report (organisations as units): 彝良县's organisation's, with its narrative.
+    let annual = api_ok(a, &yn_mz, "POST", "/api/v1/reports", json!({"title": "2026年社会组织年度报告", "period_from": "2026-01-01", "period_to": "2026-12-31",
+        "due_on": "2026-12-15", "levels": ["orgs_within"], "tables": ["jiangsu-2"]})).await["id"].as_i64().unwrap();
+    let org_unit = format!("org-{}", duijie_store::on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT org_id FROM users WHERE username = 'org_yl'").fetch_one(p).await).unwrap());
+    api_ok(a, &org_yl, "PUT", &format!("/api/v1/reports/{annual}/units/{org_unit}"), json!({"progress": MARK, "experience": MARK})).await;
+    ids.entry("report").or_default().push(annual.to_string());
+    ids.entry("region").or_default().push(org_unit.clone());
+    entities.push(("report_unit".into(), format!("{annual}:{org_unit}")));
     // The county, its designation, an action of Yunnan.
     ids.entry("region").or_default().push("530628".into());
     let designation = duijie_store::on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT MIN(id) FROM designations WHERE region_code = '530628'").fetch_one(p).await).unwrap();

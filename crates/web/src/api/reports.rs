@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use duijie_app::reports::{self as ops, DraftInput, Records, ReportInput, UnitLine};
-use duijie_domain::RegionCode;
+use duijie_domain::report::UnitKey;
 use duijie_domain::report::{Body, Figures, Step};
 use duijie_store::reports::{Report, Unit};
 use serde::{Deserialize, Serialize};
@@ -83,7 +83,7 @@ pub async fn list_reports(State(state): State<AppState>, user: ApiUser) -> Resul
     Ok(Json(ops::list(Records::of(&state), &user.principal).await?.iter().map(report_dto).collect()))
 }
 
-/// 发起一次调度（省级民政或乡村振兴部门）：名称、统计期、报送截止日期、报送层级和统计表；所选层级的每个地区成为报送单位并收到通知。
+/// 发起一次调度（省级民政或乡村振兴部门）：名称、统计期、报送截止日期、报送单位（层级和/或社会组织）和统计表；所选层级的每个地区、所选的每个社会组织成为报送单位并收到通知。
 #[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body = ReportInput,
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_report(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<ReportInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
@@ -285,13 +285,13 @@ pub struct StepDto {
     pub at: i64,
 }
 
-fn unit_code(text: &str) -> Result<RegionCode, ApiError> {
-    RegionCode::parse(text).map_err(|_| ApiError::from(duijie_app::Error::NotFound))
+fn unit_code(text: &str) -> Result<UnitKey, ApiError> {
+    UnitKey::parse(text).ok_or_else(|| ApiError::from(duijie_app::Error::NotFound))
 }
 
 /// 一个单位的报表：状态、各表数字（预填或报送时的）、文字部分、下级单位和每一轮的操作；不在调用者范围内为 404。`region` 为组织调度的地区时为汇总数（下级已通过的数加本级记录）。
 #[utoipa::path(get, path = "/api/v1/reports/{id}/units/{region}", tag = "reports",
-    params(("id" = i64, Path, description = "调度编号"), ("region" = String, Path, description = "报送单位的区划代码")),
+    params(("id" = i64, Path, description = "调度编号"), ("region" = String, Path, description = "报送单位：地区的区划代码，或社会组织的 org-编号")),
     responses((status = 200, body = UnitReportDto), (status = 404, body = ErrorBody)))]
 pub async fn get_unit(State(state): State<AppState>, user: ApiUser, Path((id, region)): Path<(i64, String)>) -> Result<Json<UnitReportDto>, ApiError> {
     let v = ops::unit_view(Records::of(&state), &user.principal, id, &unit_code(&region)?).await?;
@@ -339,7 +339,7 @@ pub async fn get_unit(State(state): State<AppState>, user: ApiUser, Path((id, re
 
 /// 保存本单位的文字部分（工作进展、困难问题、经验做法）和对统计数字的修改（每个修改须写明原因，原统计数保留）；仅未报送或被退回时可改。
 #[utoipa::path(put, path = "/api/v1/reports/{id}/units/{region}", tag = "reports", request_body = DraftInput,
-    params(("id" = i64, Path, description = "调度编号"), ("region" = String, Path, description = "报送单位的区划代码")),
+    params(("id" = i64, Path, description = "调度编号"), ("region" = String, Path, description = "报送单位：地区的区划代码，或社会组织的 org-编号")),
     responses((status = 200, body = UnitStatusDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn save_unit(State(state): State<AppState>, user: ApiUser, Path((id, region)): Path<(i64, String)>, ApiJson(body): ApiJson<DraftInput>) -> Result<Json<UnitStatusDto>, ApiError> {
     let code = unit_code(&region)?;
@@ -383,7 +383,7 @@ pub struct ExportParams {
 
 /// 导出一张统计表（.xlsx，官方格式：合并表头、万元两位小数、A4 横向）。
 #[utoipa::path(get, path = "/api/v1/reports/{id}/units/{region}/tables/{key}", tag = "reports",
-    params(("id" = i64, Path, description = "调度编号"), ("region" = String, Path, description = "报送单位的区划代码"), ("key" = String, Path, description = "统计表样式的 key"), ExportParams),
+    params(("id" = i64, Path, description = "调度编号"), ("region" = String, Path, description = "报送单位：地区的区划代码，或社会组织的 org-编号"), ("key" = String, Path, description = "统计表样式的 key"), ExportParams),
     responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn export_table(State(state): State<AppState>, user: ApiUser, Path((id, region, key)): Path<(i64, String, String)>, Query(q): Query<ExportParams>) -> Result<Response, ApiError> {
     let (name, bytes) = ops::export(Records::of(&state), &user.principal, id, &unit_code(&region)?, &key, q.draft.unwrap_or(false)).await?;

@@ -84,8 +84,9 @@ pub struct Layout {
     pub toast: Option<String>,
     /// Unread notices in the inbox (站内消息).
     pub unread: i64,
-    /// Whether the half-year cycle (半年调度) is offered: the departments and administrators.
-    pub can_report: bool,
+    /// The reports menu entry, if offered: 半年调度 for the departments and
+    /// administrators, 工作报送 for an organisation (its annual reports).
+    pub report_menu: Option<&'static str>,
 }
 
 impl Layout {
@@ -102,7 +103,11 @@ impl Layout {
                 duijie_domain::Target::Region(cu.principal.region()),
             )
             .is_allowed(),
-            can_report: cu.principal.role().is_department() || cu.principal.role() == Role::Admin,
+            report_menu: match cu.principal.role() {
+                Role::Organization => Some("工作报送"),
+                r if r.is_department() || r == Role::Admin => Some("半年调度"),
+                _ => None,
+            },
             csrf: cu.csrf.clone(),
             demo: state.demo,
             active,

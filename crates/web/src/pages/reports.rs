@@ -23,7 +23,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use duijie_app::reports::{self as ops, CorrectionInput, DraftInput, Records, ReportInput, UnitView};
 use duijie_domain::report::{Body, Figures, ListField, Step, UnitStatus};
-use duijie_domain::{FieldError, RegionCode};
+use duijie_domain::FieldError;
+use duijie_domain::report::UnitKey;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,7 +47,8 @@ struct Toast {
 
 /// A report in the list.
 struct ReportRow {
-    id: i64,
+    /// The report's page, or for an organisation its own unit's.
+    href: String,
     title: String,
     period: String,
     due_on: String,
@@ -58,6 +60,7 @@ struct ReportRow {
 struct ListPage {
     layout: Layout,
     rows: Vec<ReportRow>,
+    is_org: bool,
     may_define: bool,
     tables: Vec<(String, String)>,
     form: ReportForm,
@@ -89,6 +92,9 @@ struct ReportForm {
     prefecture: Option<String>,
     #[serde(default)]
     county: Option<String>,
+    /// '' (no organisations), `orgs_registered` or `orgs_within`.
+    #[serde(default)]
+    orgs: String,
     #[serde(default)]
     tables: String,
 }
@@ -99,7 +105,10 @@ async fn list_page(state: &AppState, cu: &CurrentUser, form: ReportForm, errors:
         .await?
         .into_iter()
         .map(|r| ReportRow {
-            id: r.id,
+            href: match who.org_id() {
+                Some(org) => format!("/reports/{}/units/{}", r.id, UnitKey::Org(org)),
+                None => format!("/reports/{}", r.id),
+            },
             title: r.title.clone(),
             period: format!("{} 至 {}", r.period_from, r.period_to),
             due_on: r.due_on.clone(),
@@ -108,7 +117,7 @@ async fn list_page(state: &AppState, cu: &CurrentUser, form: ReportForm, errors:
         .collect();
     let may_define = duijie_domain::authz::decide(who, duijie_domain::Action::DefineReport, duijie_domain::Target::Region(who.region())).is_allowed();
     let tables = ops::tables(Records::of(state)).await?.into_iter().map(|t| (t.key.clone(), format!("{}（{}）", t.title_for("××××"), t.source))).collect();
-    Ok(ListPage { layout: Layout::new(state, cu, "reports", toast).await, rows, may_define, tables, form, errors })
+    Ok(ListPage { layout: Layout::new(state, cu, "reports", toast).await, rows, is_org: who.org_id().is_some(), may_define, tables, form, errors })
 }
 
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Response, AppError> {
@@ -128,6 +137,7 @@ async fn create(State(state): State<AppState>, p: Posted<Vec<(String, String)>>)
         due_on: one("due_on"),
         prefecture: pairs.iter().any(|(k, _)| k == "prefecture").then(|| "on".into()),
         county: pairs.iter().any(|(k, _)| k == "county").then(|| "on".into()),
+        orgs: one("orgs"),
         tables: tables.join(","),
     };
     let mut levels = Vec::new();
@@ -136,6 +146,9 @@ async fn create(State(state): State<AppState>, p: Posted<Vec<(String, String)>>)
     }
     if form.county.is_some() {
         levels.push("county".to_string());
+    }
+    if !form.orgs.is_empty() {
+        levels.push(form.orgs.clone());
     }
     let input = ReportInput { title: form.title.clone(), period_from: form.period_from.clone(), period_to: form.period_to.clone(), due_on: form.due_on.clone(), levels, tables };
     match ops::create(Records::of(&state), &cu.principal, &actor(&cu), &input).await.map_err(AppError::from) {
@@ -354,13 +367,13 @@ impl UnitPage {
     }
 }
 
-async fn unit_page(state: &AppState, cu: &CurrentUser, id: i64, code: &RegionCode, narrative: Option<NarrativeForm>, errors: Vec<FieldError>, toast: Option<String>) -> Result<UnitPage, AppError> {
+async fn unit_page(state: &AppState, cu: &CurrentUser, id: i64, code: &UnitKey, narrative: Option<NarrativeForm>, errors: Vec<FieldError>, toast: Option<String>) -> Result<UnitPage, AppError> {
     let v = ops::unit_view(Records::of(state), &cu.principal, id, code).await?;
     let year = v.report.year().to_string();
     Ok(UnitPage {
         layout: Layout::new(state, cu, "reports", toast).await,
         code: code.to_string(),
-        top: &v.report.collector_code == code,
+        top: code.region() == Some(&v.report.collector_code),
         tables: v.tables.iter().map(|(d, f)| table_view(d, f, &year)).collect(),
         below: v.below.iter().map(unit_row).collect(),
         steps: v.steps.iter().map(|s| StepView { round: s.round, what: s.step.label(), reason: s.reason.clone(), by: s.actor.clone(), at: fmt_time(s.at) }).collect(),
@@ -371,8 +384,8 @@ async fn unit_page(state: &AppState, cu: &CurrentUser, id: i64, code: &RegionCod
     })
 }
 
-fn code_of(text: &str) -> Result<RegionCode, AppError> {
-    RegionCode::parse(text).map_err(|_| AppError::from(duijie_app::Error::NotFound))
+fn code_of(text: &str) -> Result<UnitKey, AppError> {
+    UnitKey::parse(text).ok_or_else(|| AppError::from(duijie_app::Error::NotFound))
 }
 
 async fn unit(State(state): State<AppState>, cu: CurrentUser, Path((id, code)): Path<(i64, String)>, Query(t): Query<Toast>) -> Result<Response, AppError> {
@@ -390,7 +403,7 @@ struct NarrativeForm {
 }
 
 /// Re-renders the unit's page with `errors` (a refusal of the whole form under `form`).
-async fn refused(state: &AppState, cu: &CurrentUser, id: i64, code: &RegionCode, narrative: Option<NarrativeForm>, e: AppError) -> Result<Response, AppError> {
+async fn refused(state: &AppState, cu: &CurrentUser, id: i64, code: &UnitKey, narrative: Option<NarrativeForm>, e: AppError) -> Result<Response, AppError> {
     let (status, errors) = match e {
         AppError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
         e @ (AppError::BadRequest(..) | AppError::Conflict(_) | AppError::Changed { .. }) => (StatusCode::CONFLICT, vec![FieldError::new("form", e.message())]),
