@@ -25,11 +25,10 @@
 //!   shows the pre-filled ones and says so.
 
 use crate::{Error, Platform, require};
-use duijie_domain::authz::{Action, Target};
+use duijie_domain::authz::{Action, Guarded, Target};
 use duijie_domain::report::{self, Correction, Figures, Narrative, NewReport, OrgUnits, Step, TableDef, TypedReport, UnitKey};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
 use duijie_store::Actor;
-use duijie_domain::authz::Guarded;
 use duijie_store::reports::{self as store, Report, StepRow, Unit};
 use std::collections::BTreeMap;
 
