@@ -24,6 +24,7 @@ pub mod limits;
 pub mod pairing_list;
 pub mod project_list;
 pub mod report_table;
+pub mod report_table_read;
 pub mod table;
 pub mod template;
 mod xlsx;
@@ -58,6 +59,8 @@ pub enum OfficeError {
     NoHeader(String),
     #[error("文件中没有数据行")]
     Empty,
+    #[error("清单类报表按项目记录统计，不能上传修改；请修改对应的项目记录")]
+    NotGrid,
     #[error("生成 Excel 文件失败：{0}")]
     Write(String),
     #[error("生成 Word 文件失败：{0}")]

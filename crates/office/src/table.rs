@@ -89,7 +89,7 @@ pub fn read_table_limited(file_name: &str, bytes: &[u8], required: &[&[&str]], l
 
 /// The first sheet as rows of cell texts (index = row number − 1). The kind is
 /// decided by the bytes; the name only has to be one a spreadsheet may have.
-fn read_grid(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<(String, Vec<Vec<String>>), OfficeError> {
+pub(crate) fn read_grid(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<(String, Vec<Vec<String>>), OfficeError> {
     let lower = file_name.to_lowercase();
     if ![".csv", ".xlsx", ".xlsm", ".xls", ".ods"].iter().any(|ext| lower.ends_with(ext)) {
         return Err(OfficeError::UnsupportedType);
