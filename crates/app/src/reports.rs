@@ -23,11 +23,17 @@
 //! - A report that is submitted or approved shows and exports the figures as
 //!   submitted, never a recomputation; `--draft` (or a report still open)
 //!   shows the pre-filled ones and says so.
+//! - A unit's corrections change in one way ([`save`], merged under the row's
+//!   lock), whether typed on the page, sent to the API or read from a grid
+//!   table filled offline and uploaded ([`import_table`]: all cells good or
+//!   nothing written).
 
 use crate::{Error, Platform, require};
 use duijie_domain::authz::{Action, Guarded, Target};
-use duijie_domain::report::{self, Correction, Figures, Narrative, NewReport, OrgUnits, Step, TableDef, TypedReport, UnitKey};
+use duijie_domain::report::{self, Body, Correction, Figures, Narrative, NewReport, OrgUnits, Step, TableDef, TypedReport, UnitKey};
 use duijie_domain::{FieldError, Level, Principal, RegionCode, Role};
+use duijie_office::report_table_read::Refused;
+use duijie_office::{Limits, MAX_SHOWN_ERRORS, RowError};
 use duijie_store::Actor;
 use duijie_store::reports::{self as store, Report, StepRow, Unit};
 use std::collections::BTreeMap;
@@ -446,6 +452,14 @@ pub struct CorrectionInput {
 /// Saves the unit's narrative and corrections (merged with those it made before).
 pub async fn save_draft(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &UnitKey, input: &DraftInput) -> Result<Unit, Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::FillReport).await?;
+    save(p, actor, "report.draft", &report, &u, input).await
+}
+
+/// The one way a unit's narrative and corrections change (the page, the API
+/// and an uploaded table alike): every correction read by
+/// `report::parse_correction`, then merged under the row's lock;
+/// `action` names the change in the audit trail.
+async fn save(p: Records<'_>, actor: &Actor, action: &str, report: &Report, u: &Unit, input: &DraftInput) -> Result<Unit, Error> {
     if !u.status.is_open() {
         return Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label())));
     }
@@ -473,9 +487,74 @@ pub async fn save_draft(p: Records<'_>, who: &Principal, actor: &Actor, id: i64,
         return Err(Error::Invalid(errors));
     }
     let mut tx = p.db.begin().await?;
-    let after = store::save_draft(&mut tx, actor, id, unit, narrative.as_ref(), &cleared, &added).await?;
+    let after = store::save_draft(&mut tx, actor, action, report.id, &u.unit_code, narrative.as_ref(), &cleared, &added).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// What an uploaded table did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableImport {
+    /// Taken: `corrected` figures now state what the file says (beside the
+    /// computed figure, with the file named as the reason); `restored`
+    /// earlier corrections were dropped because the file gives the computed
+    /// figure again. Both 0: the file says what the report already says.
+    Saved { corrected: usize, restored: usize },
+    /// The file is not this table, or some cells are wrong: the first 1,000
+    /// problems by row and column, and how many more. Nothing was written.
+    Refused { errors: Vec<RowError>, more: usize },
+}
+
+/// A grid table of the unit's report, downloaded, filled offline and
+/// uploaded back: the unit's own offices only, while the report is open.
+/// Every cell is checked (`duijie_office::report_table_read`); only a
+/// wholly good file changes anything. Each figure that differs from what the
+/// report states becomes the unit's correction with the reason
+/// 线下填报上传（file name）; a figure equal to the computed one takes an
+/// earlier correction back; a figure equal to an earlier correction keeps it
+/// with its reason. The change is saved as the page saves a correction
+/// ([`save`]), recorded as `report.upload`.
+///
+/// A file that cannot be read at all is `Invalid` on the field `file`.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_table(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &UnitKey, key: &str, file_name: &str, bytes: &[u8], limits: &Limits) -> Result<TableImport, Error> {
+    let (report, u) = open_unit(p, who, id, unit, Action::FillReport).await?;
+    if !u.status.is_open() {
+        return Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label())));
+    }
+    let (def, figures) = prefill(p, &report, &u, Some(key)).await?.into_iter().find(|(d, _)| d.key == key).ok_or(Error::NotFound)?;
+    let (Body::Grid { columns, .. }, Figures::Grid { cells }) = (&def.body, &figures) else {
+        return Err(Error::field("file", duijie_office::OfficeError::NotGrid.to_string()));
+    };
+    let read = match duijie_office::report_table_read::read_grid_table(&def, report.year(), &figures, file_name, bytes, limits, MAX_SHOWN_ERRORS) {
+        Ok(read) => read,
+        Err(Refused::File(e)) => return Err(Error::field("file", e.to_string())),
+        Err(Refused::Cells { errors, more }) => return Ok(TableImport::Refused { errors, more }),
+    };
+    let reason = format!("线下填报上传（{}）", crate::files::clean_file_name(file_name));
+    let (mut corrections, mut restored) = (Vec::new(), 0);
+    for (row, (line, shown)) in read.iter().zip(cells).enumerate() {
+        for (column, ((&value, figure), col)) in line.iter().zip(shown).zip(columns).enumerate() {
+            let typed = if value == figure.value() {
+                continue;
+            } else if value == figure.computed {
+                restored += 1;
+                String::new()
+            } else if col.measure.is_money() {
+                // The reader lets a changed figure have at most two decimals of 万元: exact.
+                format!("{}.{:02}", value / 1_000_000, value % 1_000_000 / 10_000)
+            } else {
+                value.to_string()
+            };
+            corrections.push(CorrectionInput { table: def.key.clone(), row, column, value: typed, reason: reason.clone() });
+        }
+    }
+    if corrections.is_empty() {
+        return Ok(TableImport::Saved { corrected: 0, restored: 0 });
+    }
+    let corrected = corrections.len() - restored;
+    save(p, actor, "report.upload", &report, &u, &DraftInput { corrections, ..DraftInput::default() }).await?;
+    Ok(TableImport::Saved { corrected, restored })
 }
 
 /// Takes a step on a unit's report: the unit submits (its figures are

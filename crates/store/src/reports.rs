@@ -375,10 +375,14 @@ fn changed(u: &Unit, message: String) -> Error {
 /// Saves the unit's narrative (`None` keeps it) and changes its corrections
 /// while its report is open: the corrections of `cleared` cells are dropped,
 /// then `added` are kept — merged into what is stored under the row's lock,
-/// so two corrections saved at once both stay.
+/// so two corrections saved at once both stay. `action` names it in the audit
+/// trail: `report.draft` (the page or the API), `report.upload` (a table filled
+/// offline and uploaded).
+#[allow(clippy::too_many_arguments)]
 pub async fn save_draft(
     tx: &mut Tx,
     actor: &Actor,
+    action: &str,
     report_id: i64,
     unit: &UnitKey,
     narrative: Option<&duijie_domain::report::Narrative>,
@@ -406,7 +410,7 @@ pub async fn save_draft(
     }
     let after = lock(tx, report_id, unit).await?;
     let change = serde_json::json!({"progress": after.progress, "difficulties": after.difficulties, "experience": after.experience, "corrections": corrections});
-    audit::append(tx, actor, Change { region: after.audit_region().as_str(), action: "report.draft", entity: "report_unit", entity_id: &format!("{report_id}:{unit}"), before: None, after: Some(change) }).await?;
+    audit::append(tx, actor, Change { region: after.audit_region().as_str(), action, entity: "report_unit", entity_id: &format!("{report_id}:{unit}"), before: None, after: Some(change) }).await?;
     Ok(after)
 }
 

@@ -1845,7 +1845,7 @@ async fn an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own(db
     assert!(reports::step(&mut tx, &actor, &report, &county, Step::Return, " ", None).await.is_err(), "a return needs its reason");
     reports::step(&mut tx, &actor, &report, &county, Step::Approve, "", None).await.unwrap();
     let narrative = duijie_domain::report::Narrative { progress: "改".into(), ..Default::default() };
-    assert!(matches!(reports::save_draft(&mut tx, &actor, id, &county, Some(&narrative), &[], &[]).await, Err(duijie_store::Error::Changed { .. })), "an approved report is not edited");
+    assert!(matches!(reports::save_draft(&mut tx, &actor, "report.draft", id, &county, Some(&narrative), &[], &[]).await, Err(duijie_store::Error::Changed { .. })), "an approved report is not edited");
     tx.commit().await.unwrap();
 
     // The lock is the database's: a direct change of the approved figures is refused.
