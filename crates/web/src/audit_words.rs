@@ -50,6 +50,7 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("project.import", "导入项目明细表（附件2）"),
     ("report.create", "发起半年调度"),
     ("report.draft", "保存调度报表（文字部分与数字修改）"),
+    ("report.upload", "上传离线填报的统计表（修改统计数字）"),
     ("report.table", "上传统计表样式"),
     ("report.submit", "报送调度报表"),
     ("report.approve", "审核通过调度报表"),

@@ -1,22 +1,24 @@
 //! The half-year cycle (调度) over the API: the reports the caller takes part
 //! in, defining one, a unit's report with its figures, saving the narrative
 //! and corrections, the steps (submit, approve, return, reopen), reminding
-//! late units, and a table as .xlsx.
+//! late units, a table as .xlsx, and a grid table filled offline uploaded
+//! back.
 //!
 //! Guarantees: handlers only read the request, call `duijie_app::reports`
 //! (access decided there: a unit outside the caller's scope is 404) and
-//! render. Money is given as 万元 text with two decimals, beside its exact
+//! render; a refused table file is a 422 listing every problem by row and
+//! column, with nothing written. Money is given as 万元 text with two decimals, beside its exact
 //! fen.
 
-use super::{ApiJson, Created, Path, Query};
+use super::{ApiJson, ApiUpload, Created, Path, Query};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, AppError, ErrorBody, FieldProblem};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
-use duijie_app::reports::{self as ops, DraftInput, Records, ReportInput, UnitLine};
+use axum::response::{IntoResponse, Response};
+use duijie_app::reports::{self as ops, DraftInput, Records, ReportInput, TableImport, UnitLine};
 use duijie_domain::report::UnitKey;
 use duijie_domain::report::{Body, Figures, Step};
 use duijie_store::reports::{Report, Unit};
@@ -33,7 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(remind_late))
         .routes(routes!(get_unit, save_unit))
         .routes(routes!(unit_step))
-        .routes(routes!(export_table))
+        .routes(routes!(export_table, import_table))
 }
 
 /// 一次调度（报表）。
@@ -388,4 +390,85 @@ pub struct ExportParams {
 pub async fn export_table(State(state): State<AppState>, user: ApiUser, Path((id, region, key)): Path<(i64, String, String)>, Query(q): Query<ExportParams>) -> Result<Response, ApiError> {
     let (name, bytes) = ops::export(Records::of(&state), &user.principal, id, &unit_code(&region)?, &key, q.draft.unwrap_or(false)).await?;
     Ok(crate::xlsx_download(&name, bytes))
+}
+
+// Describes the multipart body for the OpenAPI document; the handler reads the parts itself.
+/// 上传的统计表。
+#[derive(ToSchema)]
+pub struct ReportTableUpload {
+    /// 从本报表下载（`?draft=true`）后离线填好的统计表（.xlsx），标题、表头和各行名称不变。
+    #[schema(value_type = String, content_media_type = "application/octet-stream")]
+    pub file: Vec<u8>,
+}
+
+/// 上传的统计表已读取并保存。
+#[derive(Serialize, ToSchema)]
+pub struct ReportTableImported {
+    /// 按文件修改的数字个数（修改原因为“线下填报上传（文件名）”，系统统计数保留）。
+    pub corrected: usize,
+    /// 文件中与系统统计数相同、因而撤销了原有修改的数字个数。
+    pub restored: usize,
+}
+
+/// 统计表文件中有问题的一格。
+#[derive(Serialize, ToSchema)]
+pub struct ReportTableCellError {
+    /// 行号（与 Excel 中显示的一致）。
+    pub row: usize,
+    /// 列的表头（如“投入资金数（万元）·总数”），标题行为“标题”，表格之外为空。
+    pub column: String,
+    /// 问题说明，含单元格位置（如 G11）。
+    pub message: String,
+}
+
+/// 上传的统计表被拒绝（没有修改任何数字）：通用错误格式，另加逐格的问题。
+#[derive(Serialize, ToSchema)]
+pub struct ReportTableRefusal {
+    #[serde(flatten)]
+    pub error: ErrorBody,
+    /// 每一处问题（最多 1000 处）；文件整体无法读取时为空，原因见 `message` 和 `fields`。
+    pub errors: Vec<ReportTableCellError>,
+    /// 超出所列的问题还有多少处。
+    pub more_errors: usize,
+}
+
+fn table_refusal(message: String, fields: Vec<FieldProblem>, errors: Vec<ReportTableCellError>, more_errors: usize) -> Response {
+    let error = ErrorBody { code: "invalid".into(), message, fields, request_id: crate::error::new_request_id(), current: None };
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(ReportTableRefusal { error, errors, more_errors })).into_response()
+}
+
+/// 上传离线填好的统计表（仅统计表，不含明细表）：本单位下载本表（`GET …?draft=true`）、在 Excel 或 WPS 中修改数字后上传（multipart，字段 `file`）。
+///
+/// 版式须与下载的一致（标题含统计年份、表头、各行名称），否则 422 并说明哪里不同。每一格都检查：个数、人数为 0 到 100000000 的整数；金额以万元计、不为负、最多两位小数；空格不接受（没有请填 0）。
+/// 有任何问题时不修改任何数字，返回 422，`errors` 按行（Excel 行号）和列（表头）列出每一处。
+/// 全部无误时，与系统统计数不同的数字记为本单位的修改（原因为“线下填报上传（文件名）”，系统统计数保留），与系统统计数相同的撤销原有修改，与原有修改相同的保留原修改；与“保存修改”同样合并保存。
+/// 仅未报送或被退回时可上传（否则 409）；不在调用者范围内为 404。
+#[utoipa::path(put, path = "/api/v1/reports/{id}/units/{region}/tables/{key}", tag = "reports",
+    params(("id" = i64, Path, description = "调度编号"), ("region" = String, Path, description = "报送单位的区划代码"), ("key" = String, Path, description = "统计表样式的 key")),
+    request_body(content = inline(ReportTableUpload), content_type = "multipart/form-data"),
+    responses((status = 200, body = ReportTableImported), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, description = "请求体须为 multipart/form-data，文件放在字段 file 中", body = ErrorBody),
+        (status = 422, description = "表格与本表版式不同或有错误的格（`errors` 逐格列出），或文件无法读取（`fields` 中的 file）；没有修改任何数字", body = ReportTableRefusal)))]
+pub async fn import_table(State(state): State<AppState>, user: ApiUser, Path((id, region, key)): Path<(i64, String, String)>, ApiUpload(form): ApiUpload) -> Result<Response, ApiError> {
+    let code = unit_code(&region)?;
+    let Some((name, bytes)) = form.named_file() else {
+        let message = "请在字段 file 中上传离线填好的统计表（.xlsx）".to_string();
+        return Ok(table_refusal(message.clone(), vec![FieldProblem { field: "file".into(), message }], Vec::new(), 0));
+    };
+    let limits = state.config.import_limits.projects();
+    match ops::import_table(Records::of(&state), &user.principal, &user.actor(), id, &code, &key, name, bytes, &limits).await {
+        Ok(TableImport::Saved { corrected, restored }) => Ok(Json(ReportTableImported { corrected, restored }).into_response()),
+        Ok(TableImport::Refused { errors, more }) => {
+            let message = format!("统计表中有 {} 处问题，没有修改任何数字；请按 errors 逐格修改后重新上传", errors.len() + more);
+            let errors = errors.into_iter().map(|e| ReportTableCellError { row: e.row, column: e.column, message: e.message }).collect();
+            Ok(table_refusal(message, Vec::new(), errors, more))
+        }
+        Err(e) => match AppError::from(e) {
+            AppError::Invalid(fields) => {
+                let message = fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；");
+                Ok(table_refusal(message, fields.into_iter().map(|f| FieldProblem { field: f.field, message: f.message }).collect(), Vec::new(), 0))
+            }
+            other => Err(ApiError(other)),
+        },
+    }
 }

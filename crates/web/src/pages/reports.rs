@@ -3,12 +3,13 @@
 //! who is late or returned, the rates, one-click reminders), and a unit's
 //! report — its tables as they will be submitted, corrections with reasons,
 //! the narrative, submit, the level above's approve/return, reopening — and
-//! each table as .xlsx.
+//! each table as .xlsx, and a grid table filled offline uploaded back.
 //!
 //! Guarantees: every handler only reads the request, calls
 //! `duijie_app::reports` (which decides access: a unit outside the caller's
 //! scope is 404) and renders; a refused form comes back with its errors in
-//! Chinese and what was typed kept.
+//! Chinese and what was typed kept; a refused table file comes back on the
+//! unit's page with every problem by row and column under its table.
 
 use crate::auth::{CurrentUser, Posted, PostedUpload};
 use crate::pages::designations::actor;
@@ -21,10 +22,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use duijie_app::reports::{self as ops, CorrectionInput, DraftInput, Records, ReportInput, UnitView};
+use duijie_app::reports::{self as ops, CorrectionInput, DraftInput, Records, ReportInput, TableImport, UnitView};
 use duijie_domain::report::{Body, Figures, ListField, Step, UnitStatus};
 use duijie_domain::FieldError;
 use duijie_domain::report::UnitKey;
+use duijie_office::RowError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,7 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/reports/{id}/units/{code}/draft", post(save_narrative))
         .route("/reports/{id}/units/{code}/correct", post(correct))
         .route("/reports/{id}/units/{code}/step/{step}", post(step))
-        .route("/reports/{id}/units/{code}/tables/{file}", get(download))
+        .route("/reports/{id}/units/{code}/tables/{file}", get(download).post(upload))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -355,9 +357,25 @@ struct UnitPage {
     status_class: &'static str,
     narrative: NarrativeForm,
     errors: Vec<FieldError>,
+    /// A refused table file, shown under its table.
+    upload: Option<UploadView>,
+}
+
+/// Why an uploaded table file was refused.
+struct UploadView {
+    key: String,
+    file_name: String,
+    /// The file as a whole (unreadable, not chosen).
+    message: String,
+    errors: Vec<RowError>,
+    more: usize,
 }
 
 impl UnitPage {
+    fn upload_for(&self, key: &str) -> Option<&UploadView> {
+        self.upload.as_ref().filter(|u| u.key == key)
+    }
+
     fn err(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|e| e.field == field || e.field.ends_with(&format!(".{field}"))).map(|e| e.message.as_str())
     }
@@ -380,6 +398,7 @@ async fn unit_page(state: &AppState, cu: &CurrentUser, id: i64, code: &UnitKey, 
         status_class: status_class(v.unit.status),
         narrative: narrative.unwrap_or_else(|| NarrativeForm { progress: v.narrative.progress.clone(), difficulties: v.narrative.difficulties.clone(), experience: v.narrative.experience.clone() }),
         errors,
+        upload: None,
         v,
     })
 }
@@ -475,6 +494,45 @@ async fn download(State(state): State<AppState>, cu: CurrentUser, Path((id, code
     let key = file.strip_suffix(".xlsx").unwrap_or(&file);
     let (name, bytes) = ops::export(Records::of(&state), &cu.principal, id, &code_of(&code)?, key, q.draft.is_some()).await?;
     Ok(crate::xlsx_download(&name, bytes))
+}
+
+/// A grid table downloaded, filled offline and uploaded back (multipart, field `file`).
+async fn upload(State(state): State<AppState>, Path((id, code, file)): Path<(i64, String, String)>, PostedUpload { user: cu, form }: PostedUpload) -> Result<Response, AppError> {
+    let code = code_of(&code)?;
+    let key = file.strip_suffix(".xlsx").unwrap_or(&file).to_string();
+    let mut shown = UploadView { key: key.clone(), file_name: String::new(), message: String::new(), errors: Vec::new(), more: 0 };
+    let outcome = match form.named_file() {
+        None => Err(AppError::Invalid(vec![FieldError::new("file", "请选择离线填好的统计表（.xlsx）")])),
+        Some((name, bytes)) => {
+            shown.file_name = duijie_app::files::clean_file_name(name);
+            let limits = state.config.import_limits.projects();
+            ops::import_table(Records::of(&state), &cu.principal, &actor(&cu), id, &code, &key, name, bytes, &limits).await.map_err(AppError::from)
+        }
+    };
+    match outcome {
+        Ok(TableImport::Saved { corrected: 0, restored: 0 }) => Ok(done(&format!("/reports/{id}/units/{code}"), "上传的表格与当前报表的数字相同，没有修改")),
+        Ok(TableImport::Saved { corrected, restored }) => {
+            let said: Vec<String> = [(corrected, "修改 {} 个数字"), (restored, "{} 个数字恢复为系统统计数")].into_iter().filter(|(n, _)| *n > 0).map(|(n, f)| f.replace("{}", &n.to_string())).collect();
+            Ok(done(&format!("/reports/{id}/units/{code}"), &format!("已按上传的表格{}；系统统计数和修改原因已保留", said.join("，"))))
+        }
+        Ok(TableImport::Refused { errors, more }) => {
+            shown.errors = errors;
+            shown.more = more;
+            upload_refused(&state, &cu, id, &code, shown).await
+        }
+        Err(AppError::Invalid(fields)) => {
+            shown.message = fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("；");
+            upload_refused(&state, &cu, id, &code, shown).await
+        }
+        Err(e) => refused(&state, &cu, id, &code, None, e).await,
+    }
+}
+
+/// The unit's page (422) with the refused file's problems under its table.
+async fn upload_refused(state: &AppState, cu: &CurrentUser, id: i64, code: &UnitKey, shown: UploadView) -> Result<Response, AppError> {
+    let mut page = unit_page(state, cu, id, code, None, Vec::new(), None).await?;
+    page.upload = Some(shown);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 /// A table style in the administrator's list.
