@@ -29,6 +29,7 @@ mod pairing_team;
 mod pairing_web;
 mod project_stats;
 mod projects;
+mod report_upload;
 mod reports;
 mod races;
 mod registry_web;
