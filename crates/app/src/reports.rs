@@ -460,9 +460,7 @@ pub async fn save_draft(p: Records<'_>, who: &Principal, actor: &Actor, id: i64,
 /// `report::parse_correction`, then merged under the row's lock;
 /// `action` names the change in the audit trail.
 async fn save(p: Records<'_>, actor: &Actor, action: &str, report: &Report, u: &Unit, input: &DraftInput) -> Result<Unit, Error> {
-    if !u.status.is_open() {
-        return Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label())));
-    }
+    still_open(u)?;
     let given = input.progress.is_some() || input.difficulties.is_some() || input.experience.is_some();
     let text = |t: &Option<String>| t.as_deref().unwrap_or("").trim().to_string();
     let narrative = given.then(|| Narrative { progress: text(&input.progress), difficulties: text(&input.difficulties), experience: text(&input.experience) });
@@ -492,6 +490,11 @@ async fn save(p: Records<'_>, actor: &Actor, action: &str, report: &Report, u: &
     Ok(after)
 }
 
+/// A unit may change its figures only while its report is open (the store checks again under the lock).
+fn still_open(u: &Unit) -> Result<(), Error> {
+    if u.status.is_open() { Ok(()) } else { Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label()))) }
+}
+
 /// What an uploaded table did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableImport {
@@ -519,9 +522,7 @@ pub enum TableImport {
 #[allow(clippy::too_many_arguments)]
 pub async fn import_table(p: Records<'_>, who: &Principal, actor: &Actor, id: i64, unit: &UnitKey, key: &str, file_name: &str, bytes: &[u8], limits: &Limits) -> Result<TableImport, Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::FillReport).await?;
-    if !u.status.is_open() {
-        return Err(Error::Conflict(format!("报表当前为“{}”，不能修改", u.status.label())));
-    }
+    still_open(&u)?;
     let (def, figures) = prefill(p, &report, &u, Some(key)).await?.into_iter().find(|(d, _)| d.key == key).ok_or(Error::NotFound)?;
     let (Body::Grid { columns, .. }, Figures::Grid { cells }) = (&def.body, &figures) else {
         return Err(Error::field("file", duijie_office::OfficeError::NotGrid.to_string()));

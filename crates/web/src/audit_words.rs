@@ -427,7 +427,7 @@ mod tests {
         }
         assert!(seen > 20, "the store's audit actions should be found ({seen})");
         assert!(missing.is_empty(), "audit actions without words: {missing:?}");
-        for dynamic in ["report.approve", "report.grant_reopen", "pairing.org_consent", "pairing.activate", "demand.published", "demand.submitted", "match.propose_by_org", "match.declined"] {
+        for dynamic in ["report.draft", "report.upload", "report.approve", "report.grant_reopen", "pairing.org_consent", "pairing.activate", "demand.published", "demand.submitted", "match.propose_by_org", "match.declined"] {
             assert_ne!(action(dynamic), dynamic);
         }
     }
