@@ -15,7 +15,8 @@
 //! One module per area: [`regions_designations`], [`accounts`], [`registry`],
 //! [`actions_liaisons`], [`demand`] (demands, the supply library and matching),
 //! [`pairing`], [`projects`] (帮扶项目 and their progress), [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log); [`derived`] keeps the catalogues and the
-//! index in step with the database, [`files`] names and recognises uploads, and [`schema`] describes the inputs'
+//! index in step with the database, [`files`] names and recognises uploads, [`thumbnail`] makes evidence pictures'
+//! thumbnails, and [`schema`] describes the inputs'
 //! numeric fields to the API. The areas that come next get their own module here
 //! beside them: `reports` (reporting), `cases` and `portal` (cases and the
 //! public portal) and `supervision`.
@@ -35,6 +36,7 @@ pub mod registry;
 pub mod regions_designations;
 pub mod schema;
 pub mod search;
+pub mod thumbnail;
 pub mod todo;
 
 use duijie_store::Db;

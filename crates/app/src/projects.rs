@@ -7,13 +7,18 @@
 //! Guarantees:
 //! - Every project read by id is opened through [`crate::open`]: its
 //!   organisation and the officers over its region see it, anyone else gets
-//!   `NotFound`; only the organisation records, adds progress or stops
+//!   `NotFound`; only the organisation records, edits, adds progress or stops
 //!   (`RecordProject`, `EditProject`), only the helped county's
 //!   rural-revitalisation office confirms (`ConfirmProject`).
-//! - One reading of a project's fields for the page, the API and imports:
-//!   [`ProjectInput::check`] → `duijie_domain::project::NewProject::parse`.
+//! - One reading of a project's fields for the page, the API, imports and
+//!   edits: [`ProjectInput::check`] → `duijie_domain::project::NewProject::parse`.
+//!   An edit is written only at the version its form was read from ([`edit`]).
 //! - An evidence file is kept only if its bytes are a JPG, PNG or PDF and its
-//!   name says the same type (a PDF named .jpg is refused).
+//!   name says the same type (a PDF named .jpg is refused); a picture gets a
+//!   thumbnail at upload ([`crate::thumbnail`]: its declared size checked
+//!   before anything is decoded).
+//! - A province's natures (项目性质) are kept by its own provincial office
+//!   only ([`set_natures`]); a project keeps the nature it was recorded with.
 //! - A filled 附件2 uploaded by an organisation ([`import_list`]) is all or
 //!   nothing: access is decided once (`RecordProject` on the caller's own
 //!   organisation), every line is read by the same [`ProjectInput::check`] and
@@ -79,6 +84,10 @@ pub struct ProjectInput {
     #[serde(default)]
     #[schema(schema_with = crate::schema::integer)]
     pub pairing_id: String,
+    /// 所属专项行动（全国性行动或帮扶地区所在省的行动的编号，见 `/actions`），可空。
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::integer)]
+    pub action_id: String,
 }
 
 /// The province whose natures `who` uses: its unit's (an organisation's: where it is registered).
@@ -89,6 +98,53 @@ fn province_of(who: &Principal) -> String {
 /// The natures (项目性质) the caller's province uses.
 pub async fn natures(p: &Platform, who: &Principal) -> Result<Vec<String>, Error> {
     Ok(projects::natures(&p.db, &province_of(who)).await?)
+}
+
+/// A province's list of natures as its provincial office keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatureList {
+    /// The province (two digits) and its name.
+    pub province: String,
+    pub province_name: String,
+    /// The names in use, in order.
+    pub natures: Vec<String>,
+    /// Whether the province keeps its own list (else the platform's default is in use).
+    pub own: bool,
+}
+
+/// The caller's province, if the caller is its provincial office (`ManageProjectNatures`).
+fn natures_province(who: &Principal) -> Result<String, Error> {
+    crate::require(duijie_domain::authz::decide(who, Action::ManageProjectNatures, duijie_domain::authz::Target::Region(who.region())))?;
+    Ok(province_of(who))
+}
+
+/// Whether the caller keeps its province's natures (the list page offers the link).
+pub fn may_manage_natures(who: &Principal) -> bool {
+    natures_province(who).is_ok()
+}
+
+/// The caller's province's natures, for its provincial office.
+pub async fn nature_list(p: &Platform, who: &Principal) -> Result<NatureList, Error> {
+    let province = natures_province(who)?;
+    let own = projects::own_natures(&p.db, &province).await?;
+    Ok(NatureList {
+        province_name: crate::actions_liaisons::province_label(&p.tree, &province),
+        own: !own.is_empty(),
+        natures: if own.is_empty() { projects::natures(&p.db, &province).await? } else { own },
+        province,
+    })
+}
+
+/// The provincial office replaces its province's natures: every name
+/// non-empty, at most 20 characters, none twice (`project::check_natures`);
+/// projects already recorded keep their nature.
+pub async fn set_natures(p: &Platform, who: &Principal, actor: &Actor, names: &[String]) -> Result<NatureList, Error> {
+    let province = natures_province(who)?;
+    let names = duijie_domain::project::check_natures(names).map_err(Error::Invalid)?;
+    let mut tx = p.db.begin().await?;
+    projects::set_natures(&mut tx, actor, &province, &names).await?;
+    tx.commit().await?;
+    nature_list(p, who).await
 }
 
 impl ProjectInput {
@@ -153,14 +209,18 @@ pub async fn create(p: &Platform, who: &Principal, actor: &Actor, input: &Projec
             Err(_) => Err(FieldError::new("pairing_id", format!("所属结对应为结对编号（整数），而不是“{t}”"))),
         },
     };
-    let (project, pairing) = match (checked, pairing) {
-        (Ok(n), Ok(pairing)) => (n, pairing),
-        (Err(Error::Invalid(mut errors)), pairing) => {
+    let action = match &checked {
+        Ok(n) => read_action(p, &input.action_id, &n.region).await,
+        Err(_) => Ok(None),
+    };
+    let (project, pairing, action_id) = match (checked, pairing, action) {
+        (Ok(n), Ok(pairing), Ok(action)) => (n, pairing, action),
+        (Err(Error::Invalid(mut errors)), pairing, _) => {
             errors.extend(pairing.err());
             return Err(Error::Invalid(errors));
         }
-        (Err(e), _) => return Err(e),
-        (Ok(_), Err(e)) => return Err(Error::Invalid(vec![e])),
+        (Err(e), _, _) => return Err(e),
+        (Ok(_), pairing, action) => return Err(Error::Invalid(pairing.err().into_iter().chain(action.err()).collect())),
     };
     if let Some(pr) = &pairing
         && !pr.region_code.contains(&project.region)
@@ -168,11 +228,44 @@ pub async fn create(p: &Platform, who: &Principal, actor: &Actor, input: &Projec
         return Err(Error::field("region", format!("结对帮扶项目的地区应在结对地区（{}）之内", p.tree.full_name(&pr.region_code))));
     }
     let source = if pairing.is_some() { Source::Pairing } else { Source::Direct };
-    let r = Recorded { org_id, source, pairing_id: pairing.map(|x| x.id), project, is_demo: false };
+    let r = Recorded { org_id, source, pairing_id: pairing.map(|x| x.id), action_id, project, is_demo: false };
     let mut tx = p.db.begin().await?;
     let id = projects::create(&mut tx, actor, &r).await.map_err(crate::pairing::form_error)?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The special action named by `text` (its id), if it may carry a project
+/// helping `region`: a national action or one of the region's province.
+async fn read_action(p: &Platform, text: &str, region: &RegionCode) -> Result<Option<i64>, FieldError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let unknown = || FieldError::new("action_id", format!("没有编号为“{t}”的专项行动"));
+    let id = t.parse::<i64>().map_err(|_| unknown())?;
+    let action = duijie_store::actions::get(&p.db, id).await.map_err(|_| FieldError::new("action_id", "暂时无法查询专项行动，请稍后再试"))?.ok_or_else(unknown)?;
+    if action.province_code.is_empty() || region.as_str().starts_with(&action.province_code) {
+        Ok(Some(action.id))
+    } else {
+        let province = crate::actions_liaisons::province_label(&p.tree, &action.province_code);
+        Err(FieldError::new("action_id", format!("“{}”是{}的专项行动，项目的帮扶地区不在该省：请选择全国性行动或帮扶地区所在省的行动", action.name, province)))
+    }
+}
+
+/// The special actions a project may name, as (id, 全国/province：name): the
+/// national ones and, for `province` (two digits), that province's; every
+/// province's when `province` is `None` (before the helped region is chosen, and in list filters).
+pub async fn actions(p: &Platform, province: Option<&str>) -> Result<Vec<(i64, String)>, Error> {
+    Ok(duijie_store::actions::all(&p.db)
+        .await?
+        .into_iter()
+        .filter(|a| a.province_code.is_empty() || province.is_none_or(|pr| pr == a.province_code))
+        .map(|a| {
+            let whose = if a.province_code.is_empty() { "全国".to_string() } else { crate::actions_liaisons::province_label(&p.tree, &a.province_code) };
+            (a.id, format!("{whose}：{}", a.name))
+        })
+        .collect())
 }
 
 /// The organisation's own active pairing `id`, or why it cannot carry a project.
@@ -201,6 +294,9 @@ pub struct ListInput {
     /// 帮扶领域。
     #[serde(default)]
     pub field: String,
+    /// 专项行动的编号。
+    #[serde(default)]
+    pub action: String,
     /// planned、in_progress、done、stopped。
     #[serde(default)]
     pub status: String,
@@ -247,6 +343,13 @@ impl ListInput {
                 None
             }
         };
+        let action = match self.action.trim() {
+            "" => None,
+            a => a.parse::<i64>().map(Some).unwrap_or_else(|_| {
+                errors.push(FieldError::new("action", format!("专项行动应为行动编号（整数），而不是“{a}”")));
+                None
+            }),
+        };
         let from = day(&mut errors, "from", "期间开始", &self.from);
         let to = day(&mut errors, "to", "期间结束", &self.to);
         let started = match duijie_domain::project::parse_month("started", "开始月份", &self.started) {
@@ -261,7 +364,7 @@ impl ListInput {
             return Err(Error::Invalid(errors));
         }
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        Ok(Filter { region, nature: text(&self.nature), field: text(&self.field), status, from, to, started })
+        Ok(Filter { region, nature: text(&self.nature), field: text(&self.field), action, status, from, to, started })
     }
 }
 
@@ -450,6 +553,33 @@ pub fn evidence_type(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
     Ok(kind)
 }
 
+/// The thumbnails of the pictures among `files` (of `kinds`), made off the
+/// request's thread; `None` for PDFs and for pictures too large or unreadable.
+async fn thumbnails(files: &[EvidenceFile], kinds: &[&'static str]) -> Result<Vec<Option<Vec<u8>>>, Error> {
+    let pictures: Vec<(Vec<u8>, &'static str)> = files.iter().zip(kinds).map(|(f, k)| if k.starts_with("image/") { (f.bytes.clone(), *k) } else { (Vec::new(), *k) }).collect();
+    tokio::task::spawn_blocking(move || {
+        pictures
+            .iter()
+            .map(|(bytes, kind)| match crate::thumbnail::make(bytes, kind) {
+                Ok(t) => Some(t),
+                Err(why) => {
+                    if why != crate::thumbnail::NoThumbnail::NotAPicture {
+                        tracing::info!(?why, "evidence picture kept without a thumbnail");
+                    }
+                    None
+                }
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("缩略图生成失败：{e}")))
+}
+
+/// A thumbnail of an evidence picture of a project the caller may see.
+pub async fn evidence_thumbnail(p: &Platform, who: &Principal, file_id: i64) -> Result<Evidence, Error> {
+    crate::open(projects::thumbnail(&p.db, file_id).await?, who, Action::ViewProject)
+}
+
 /// Adds a progress update with its evidence (the organisation).
 pub async fn add_progress(p: &Platform, who: &Principal, actor: &Actor, id: i64, input: &ProgressInput, files: &[EvidenceFile]) -> Result<i64, Error> {
     crate::open(projects::get(&p.db, id).await?, who, Action::EditProject)?;
@@ -470,7 +600,14 @@ pub async fn add_progress(p: &Platform, who: &Principal, actor: &Actor, id: i64,
         _ => return Err(Error::Invalid(errors)),
     };
     let names: Vec<String> = files.iter().map(|f| crate::files::clean_file_name(&f.name)).collect();
-    let uploads: Vec<Upload<'_>> = files.iter().zip(&kinds).zip(&names).map(|((f, k), n)| Upload { file_name: n, content_type: k, bytes: &f.bytes }).collect();
+    let thumbnails = thumbnails(files, &kinds).await?;
+    let uploads: Vec<Upload<'_>> = files
+        .iter()
+        .zip(&kinds)
+        .zip(&names)
+        .zip(&thumbnails)
+        .map(|(((f, k), n), t)| Upload { file_name: n, content_type: k, bytes: &f.bytes, thumbnail: t.as_deref() })
+        .collect();
     let mut tx = p.db.begin().await?;
     let out = projects::add_progress(&mut tx, actor, id, &progress, &uploads).await.map_err(crate::pairing::form_error)?;
     tx.commit().await?;
@@ -482,6 +619,100 @@ pub async fn confirm(p: &Platform, who: &Principal, actor: &Actor, id: i64) -> R
     crate::open(projects::get(&p.db, id).await?, who, Action::ConfirmProject)?;
     let mut tx = p.db.begin().await?;
     let after = projects::confirm(&mut tx, actor, id).await.map_err(crate::pairing::form_error)?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// What an organisation sends to edit its project: the same fields as when
+/// recording it (read by the same [`ProjectInput::check`]) and the version
+/// of the project its form was read from.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ProjectEdit {
+    #[serde(flatten)]
+    pub project: ProjectInput,
+    /// 读取项目时得到的版本号（`version`）：项目在此之后被他人修改或有了新进展的，修改不会写入（409），请重新读取后再改。
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::integer)]
+    pub version: String,
+}
+
+impl ProjectEdit {
+    /// The form of `p` as it stands, to be edited.
+    pub fn of(p: &Project) -> ProjectEdit {
+        let wan = |fen: i64| if fen == 0 { String::new() } else { duijie_domain::pairing::format_wan(fen) };
+        ProjectEdit {
+            project: ProjectInput {
+                title: p.title.clone(),
+                region: p.region_code.to_string(),
+                nature: p.nature.clone(),
+                field: p.field.clone(),
+                mode: p.mode.clone(),
+                planned_funds_wan: wan(p.funds_fen),
+                actual_funds_wan: wan(p.actual_funds_fen),
+                people: p.people.to_string(),
+                beneficiaries: p.beneficiaries.to_string(),
+                beneficiary_groups: p.beneficiary_groups.clone(),
+                start_date: p.start_date.clone(),
+                end_date: p.end_date.clone(),
+                description: p.description.clone(),
+                pairing_id: p.pairing_id.map(|x| x.to_string()).unwrap_or_default(),
+                action_id: p.action_id.map(|x| x.to_string()).unwrap_or_default(),
+            },
+            version: p.version.to_string(),
+        }
+    }
+}
+
+/// The organisation edits its planned or running project: every field read
+/// as at creation (the project's own nature stays acceptable even if the
+/// province has since dropped it), the pairing and a match's region fixed;
+/// written only if nobody changed the project since `version` (else
+/// `Changed`, 409, with the current state).
+pub async fn edit(p: &Platform, who: &Principal, actor: &Actor, id: i64, input: &ProjectEdit) -> Result<Project, Error> {
+    let project = crate::open(projects::get(&p.db, id).await?, who, Action::EditProject)?;
+    let mut natures = natures(p, who).await?;
+    if !natures.contains(&project.nature) {
+        natures.push(project.nature.clone());
+    }
+    let mut errors = Vec::new();
+    let version = match input.version.trim().parse::<i64>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            errors.push(FieldError::new("version", "缺少项目的版本号（version，读取项目时得到），请刷新后重新修改"));
+            None
+        }
+    };
+    let pairing = project.pairing_id.map(|x| x.to_string()).unwrap_or_default();
+    if !input.project.pairing_id.trim().is_empty() && input.project.pairing_id.trim() != pairing {
+        errors.push(FieldError::new("pairing_id", "项目所属的结对不能修改"));
+    }
+    let checked = match input.project.check_with(p, &natures).await {
+        Ok(n) => Some(n),
+        Err(Error::Invalid(fields)) => {
+            errors.extend(fields);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let mut action_id = None;
+    if let Some(n) = &checked {
+        match read_action(p, &input.project.action_id, &n.region).await {
+            Ok(a) => action_id = a,
+            Err(e) => errors.push(e),
+        }
+        if project.demand_id.is_some() && n.region != project.region_code {
+            errors.push(FieldError::new("region", format!("该项目来自供需对接，帮扶地区即需求所在地区（{}），不能修改", p.tree.full_name(&project.region_code))));
+        }
+        if let Some(pid) = project.pairing_id {
+            let pr = crate::open(duijie_store::pairing::get(&p.db, pid).await?, who, Action::ViewPairing)?;
+            if !pr.region_code.contains(&n.region) {
+                errors.push(FieldError::new("region", format!("结对帮扶项目的地区应在结对地区（{}）之内", p.tree.full_name(&pr.region_code))));
+            }
+        }
+    }
+    let (Some(n), Some(version), true) = (checked, version, errors.is_empty()) else { return Err(Error::Invalid(errors)) };
+    let mut tx = p.db.begin().await?;
+    let after = projects::edit(&mut tx, actor, id, version, &n, action_id).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -614,7 +845,7 @@ async fn check_lines(p: &Platform, who: &Principal, org: &duijie_store::orgs::Or
         match input.check_with(p, &natures).await {
             Ok(project) => {
                 regions.insert(region, project.region.to_string());
-                out.rows.push(Recorded { org_id: org.id, source: Source::Direct, pairing_id: None, project, is_demo: false });
+                out.rows.push(Recorded { org_id: org.id, source: Source::Direct, pairing_id: None, action_id: None, project, is_demo: false });
             }
             Err(Error::Invalid(fields)) => fields.into_iter().for_each(|f| bad(&f.field, f.message)),
             Err(e) => return Err(e),

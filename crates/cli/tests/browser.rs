@@ -29,7 +29,7 @@
 //!   (已对接); the dashboard's 供需对接成功率 then counts one more published and
 //!   one more matched demand beside its definition; the demand page fits a
 //!   375 px phone;
-//! - projects: on a 375 px phone 演示·彝良县助学服务中心 records a project for
+//! - projects: on a 375 px phone 演示·彝良县助学服务中心 records (and corrects) a project for
 //!   彝良县, adds progress with a picture (shown on the timeline), and
 //!   彝良县乡村振兴局 confirms it done (已完成, the office named);
 //! - the half-year cycle (调度, issue 12): 云南省民政厅 defines a report with
@@ -884,6 +884,17 @@ async fn an_organisation_records_a_project_from_a_phone_and_the_county_confirms_
         assert!(c.find(Locator::Css("#confirm-project")).await.is_err(), "the organisation cannot confirm its own project");
         std::fs::create_dir_all(screenshot_dir()).unwrap();
         std::fs::write(screenshot_dir().join("project-375.png"), c.screenshot().await.unwrap()).unwrap();
+
+        // … corrects the project's name and plan on the phone …
+        click(&c, "#edit-project").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#project-form")).await.expect("修改项目信息 opens the form");
+        assert_fits_width(&c, "修改帮扶项目", 375).await;
+        fill(&c, "#title", "洛泽河镇中心小学营养午餐").await;
+        fill(&c, "#planned_funds_wan", "8").await;
+        click(&c, "#save-project").await;
+        expect_toast(&c, "项目信息已修改").await;
+        assert_eq!(text(&c, "#project-title").await, "洛泽河镇中心小学营养午餐");
+        assert_eq!(text(&c, "#project-status").await, "实施中", "an edit leaves the project where it stands");
         log_out(&c, &base).await;
 
         // … and 彝良县乡村振兴局 confirms it done.
@@ -2181,7 +2192,7 @@ async fn add_project(db: &duijie_store::Db, org: &str, title: &str, region: &str
     };
     let actor = duijie_store::Actor::system("浏览器测试");
     let mut tx = db.begin().await.unwrap();
-    let id = projects::create(&mut tx, &actor, &Recorded { org_id: found.id, source: Source::Direct, pairing_id: None, project, is_demo: false }).await.unwrap();
+    let id = projects::create(&mut tx, &actor, &Recorded { org_id: found.id, source: Source::Direct, pairing_id: None, action_id: None, project, is_demo: false }).await.unwrap();
     let progress = NewProgress { on: "2026-06-01".into(), note: "完成第一期".into(), funds_fen: Some(funds), people: Some(2), beneficiaries: Some(30) };
     projects::add_progress(&mut tx, &actor, id, &progress, &[]).await.unwrap();
     tx.commit().await.unwrap();

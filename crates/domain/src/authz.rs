@@ -234,10 +234,14 @@ pub enum Action {
     /// Add a province's form (a table definition file) for reports: an
     /// administrator at province level or above, within its region.
     ManageReportTables,
+    /// Keep a province's list of project natures (项目性质): its own
+    /// provincial civil-affairs or rural-revitalisation office only.
+    ManageProjectNatures,
 }
 
 impl Action {
-    pub const ALL: [Action; 48] = [
+    pub const ALL: [Action; 49] = [
+        Action::ManageProjectNatures,
         Action::ManageReportTables,
         Action::DefineReport,
         Action::ViewReport,
@@ -654,6 +658,12 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             permitted(who.role.is_department() && who.region == *r && r.level() <= Level::Province)
         }
+        (Action::ManageProjectNatures, Target::Region(r)) => {
+            if !in_subtree(r) {
+                return NotFound;
+            }
+            permitted(who.role.is_department() && who.region == *r && r.level() == Level::Province)
+        }
         (Action::ManageReportTables, Target::Region(r)) => {
             if !in_subtree(r) {
                 return NotFound;
@@ -764,6 +774,11 @@ mod tests {
             (Role::RuralRevitalization, Action::ManageReportTables, Forbidden, NotFound),
             (Role::Supervisor,          Action::ManageReportTables, Forbidden, NotFound),
             (Role::Organization,        Action::ManageReportTables, NotFound, NotFound),
+            (Role::Admin,               Action::ManageProjectNatures, Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ManageProjectNatures, Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ManageProjectNatures, Forbidden, NotFound),
+            (Role::Supervisor,          Action::ManageProjectNatures, Forbidden, NotFound),
+            (Role::Organization,        Action::ManageProjectNatures, NotFound,  NotFound),
             (Role::Admin,               Action::DefineReport,      Forbidden, NotFound),
             (Role::Admin,               Action::ViewReport,        Allow,     NotFound),
             (Role::Admin,               Action::FillReport,        Forbidden, NotFound),
@@ -1022,7 +1037,8 @@ mod tests {
                     | Action::OrderOffer
                     | Action::ViewMatchStats
                     | Action::DefineReport
-                    | Action::ManageReportTables => Target::Region(region),
+                    | Action::ManageReportTables
+                    | Action::ManageProjectNatures => Target::Region(region),
                     // The unit in the region, reviewed by a level the provincial officer is not.
                     Action::ViewReport | Action::FillReport | Action::ReviewReport => Target::Report { unit: region, reviewer: &national },
                     // Unpublished demands: organisations never see them, officers in their subtree.
@@ -1102,6 +1118,18 @@ mod tests {
         assert_eq!(decide(&county_office, Action::ViewReport, target), NotFound, "below the reviewer: not its business");
         let by_county = Target::OrgReport { org_id: 7, reviewer: &county };
         assert_eq!(decide(&county_office, Action::ReviewReport, by_county), Allow);
+    }
+
+    #[test]
+    fn only_a_provincial_office_keeps_its_provinces_natures() {
+        let (yunnan, zhaotong, guizhou) = (code("53"), code("5306"), code("52"));
+        for role in [Role::CivilAffairs, Role::RuralRevitalization] {
+            assert_eq!(decide(&principal(role, "53", None), Action::ManageProjectNatures, Target::Region(&yunnan)), Allow, "{role:?}");
+        }
+        assert_eq!(decide(&principal(Role::CivilAffairs, "53", None), Action::ManageProjectNatures, Target::Region(&guizhou)), NotFound, "not another province's");
+        assert_eq!(decide(&principal(Role::CivilAffairs, "5306", None), Action::ManageProjectNatures, Target::Region(&zhaotong)), Forbidden, "a prefecture keeps none");
+        assert_eq!(decide(&principal(Role::CivilAffairs, "000000", None), Action::ManageProjectNatures, Target::Region(&yunnan)), Forbidden, "the ministry leaves it to the province");
+        assert_eq!(decide(&principal(Role::Admin, "53", None), Action::ManageProjectNatures, Target::Region(&yunnan)), Forbidden);
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! - A demand moves only along [`advance`]: draft → submitted → published
 //!   (approved) → taken (a match is confirmed) → in progress → done; a submitted
 //!   demand may be returned to draft; an open demand may be withdrawn, and a
-//!   published one expires after its deadline. Closed demands never move.
+//!   published one expires after its deadline. A taken or running demand whose
+//!   project the organisation stops goes back to published ([`Step::Reopen`]):
+//!   the need is still there and another organisation may take it. Closed
+//!   demands never move.
 //! - ID numbers are checked against GB 11643 (the 18th character is the check
 //!   digit); names, ID numbers and phones are shown only masked ([`mask_name`],
 //!   [`mask_id`], [`mask_phone`]) unless an officer in scope asks for the full
@@ -92,6 +95,9 @@ pub enum Step {
     Withdraw,
     /// The deadline passed without a match.
     Expire,
+    /// The organisation stopped the project of its match: the demand is
+    /// published again for others to take (never chosen by a person).
+    Reopen,
 }
 
 impl Step {
@@ -106,6 +112,7 @@ impl Step {
             Step::Finish => "finish",
             Step::Withdraw => "withdraw",
             Step::Expire => "expire",
+            Step::Reopen => "reopen",
         }
     }
 
@@ -119,6 +126,7 @@ impl Step {
             Step::Finish => "确认完成",
             Step::Withdraw => "撤回",
             Step::Expire => "逾期未对接",
+            Step::Reopen => "项目终止后重新发布",
         }
     }
 }
@@ -138,6 +146,7 @@ pub fn advance(status: Status, step: Step) -> Result<Status, String> {
         (Taken | InProgress, Step::Finish) => Ok(Done),
         (Draft | Submitted | Published, Step::Withdraw) => Ok(Withdrawn),
         (Published, Step::Expire) => Ok(Expired),
+        (Taken | InProgress, Step::Reopen) => Ok(Published),
         _ => Err(format!("当前状态为“{}”，不能{}", status.label(), step.label())),
     }
 }
@@ -262,6 +271,12 @@ mod tests {
         assert!(advance(Status::Taken, Step::Withdraw).is_err(), "a taken demand is finished, not withdrawn");
         assert_eq!(advance(Status::Taken, Step::Start), Ok(Status::InProgress));
         assert_eq!(advance(Status::InProgress, Step::Finish), Ok(Status::Done));
+        for matched in [Status::Taken, Status::InProgress] {
+            assert_eq!(advance(matched, Step::Reopen), Ok(Status::Published), "a stopped project gives the need back to the library");
+        }
+        for other in [Status::Draft, Status::Submitted, Status::Published, Status::Done, Status::Withdrawn, Status::Expired] {
+            assert!(advance(other, Step::Reopen).is_err(), "{other:?}");
+        }
         for closed in [Status::Done, Status::Withdrawn, Status::Expired] {
             assert!(advance(closed, Step::Submit).is_err() && advance(closed, Step::Take).is_err());
         }

@@ -130,6 +130,39 @@ impl Source {
 /// province (a province may later keep its own list).
 pub const DEFAULT_NATURES: [&str; 8] = ["民生帮扶", "产业帮扶", "消费帮扶", "教育帮扶", "生态帮扶", "医疗卫生帮扶", "志愿服务", "其他"];
 
+/// The longest name of a nature, and the most natures a province keeps.
+pub const MAX_NATURE_CHARS: usize = 20;
+pub const MAX_NATURES: usize = 50;
+
+/// A province's list of natures as given, in order: every name trimmed,
+/// non-empty, at most [`MAX_NATURE_CHARS`] characters and given once; at
+/// least one and at most [`MAX_NATURES`]. Every bad name is named (field
+/// `natures`, by its place in the list), in Chinese.
+pub fn check_natures(names: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let n = name.trim();
+        let at = i + 1;
+        if n.is_empty() {
+            errors.push(FieldError::new("natures", format!("第 {at} 项：名称不能为空")));
+        } else if n.chars().count() > MAX_NATURE_CHARS {
+            errors.push(FieldError::new("natures", format!("第 {at} 项“{n}”超过 {MAX_NATURE_CHARS} 个字")));
+        } else if out.iter().any(|o| o == n) {
+            errors.push(FieldError::new("natures", format!("第 {at} 项“{n}”与前面的重复")));
+        } else {
+            out.push(n.to_string());
+        }
+    }
+    if names.is_empty() {
+        errors.push(FieldError::new("natures", "至少保留一个项目性质"));
+    }
+    if names.len() > MAX_NATURES {
+        errors.push(FieldError::new("natures", format!("项目性质最多 {MAX_NATURES} 个")));
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
 /// The largest count accepted for people or beneficiaries.
 pub const MAX_COUNT: i64 = 100_000_000;
 
@@ -390,6 +423,18 @@ mod tests {
         }
         assert!(errors.iter().find(|e| e.field == "planned_funds_wan").unwrap().message.contains("计划投入资金"));
         assert!(errors.iter().all(|e| !e.message.is_ascii()), "messages are Chinese");
+    }
+
+    #[test]
+    fn a_provinces_natures_are_named_short_and_once() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(check_natures(&list(&[" 产业帮扶 ", "消费帮扶"])).unwrap(), ["产业帮扶", "消费帮扶"]);
+        let e = check_natures(&list(&["产业帮扶", " ", "乡村振兴人才培育与引进和返乡创业就业扶持计划", "产业帮扶"])).unwrap_err();
+        let messages: Vec<&str> = e.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("第 2 项") && messages[1].contains("超过 20 个字") && messages[2].contains("重复"), "{messages:?}");
+        assert!(check_natures(&[]).is_err(), "a province keeps at least one");
+        assert!(check_natures(&(0..60).map(|i| format!("性质{i}")).collect::<Vec<_>>()).is_err(), "at most 50");
     }
 
     #[test]

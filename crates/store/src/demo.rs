@@ -394,7 +394,7 @@ async fn load_projects(db: &Db) -> Result<()> {
             description: format!("演示数据：{title}"),
         };
         let source = if pairing_id.is_some() { Source::Pairing } else { Source::Direct };
-        let id = projects::create(&mut tx, &actor, &Recorded { org_id: org.id, source, pairing_id, project, is_demo: true }).await?;
+        let id = projects::create(&mut tx, &actor, &Recorded { org_id: org.id, source, pairing_id, action_id: None, project, is_demo: true }).await?;
         if let Some((on, note, so_far, people, beneficiaries)) = progress {
             let p = NewProgress { on: on.to_string(), note: note.to_string(), funds_fen: Some(duijie_domain::pairing::parse_wan(so_far).map_err(Error::Invalid)?), people: Some(*people), beneficiaries: Some(*beneficiaries) };
             projects::add_progress(&mut tx, &actor, id, &p, &[]).await?;

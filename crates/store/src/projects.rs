@@ -1,8 +1,9 @@
 //! Projects (帮扶项目) and their progress: the rows a confirmed match starts
 //! (`demand::matching::confirm`), and those an organisation records under an
-//! active pairing or directly; progress updates with their evidence files;
-//! the helped county's confirmation; stopping with a reason; the natures
-//! (项目性质) each province uses.
+//! active pairing or directly; progress updates with their evidence files
+//! (and pictures' thumbnails); the helped county's confirmation; edits by
+//! the organisation; stopping with a reason; the natures (项目性质) each
+//! province uses and its provincial office keeps.
 //!
 //! Guarantees:
 //! - Every write appends its audit row in the same transaction.
@@ -10,9 +11,11 @@
 //!   writes only while the project is planned or in progress, a confirmation
 //!   only while it is in progress (`UPDATE … WHERE status = …`, rows affected
 //!   checked), so of two confirmations at once exactly one wins and the other
-//!   gets `Changed` with the current state. A project of a demand moves its
+//!   gets `Changed` with the current state. Every change raises the row's
+//!   `version`; an edit writes only at the version its form was read from. A project of a demand moves its
 //!   demand along in the same transaction (started, done), its demand locked
-//!   first as every demand change does ([`crate::db`] gives the order).
+//!   first as every demand change does ([`crate::db`] gives the order);
+//!   stopping it dissolves its match and publishes the demand again.
 //! - Lists take the caller's [`Scope`] and filter in SQL: an organisation its
 //!   own projects, an officer those whose region lies in its subtree (an index
 //!   range, never `LIKE`).
@@ -40,6 +43,9 @@ pub struct Project {
     pub match_id: Option<i64>,
     pub demand_id: Option<i64>,
     pub pairing_id: Option<i64>,
+    /// The special action (专项行动) it is carried out under, if named.
+    pub action_id: Option<i64>,
+    pub action_name: Option<String>,
     pub org_id: i64,
     pub org_name: String,
     /// The helped region (province down to village).
@@ -69,6 +75,8 @@ pub struct Project {
     pub confirmed_by: String,
     pub is_demo: bool,
     pub updated_at: i64,
+    /// Raised by every change: an edit names the version it was made from.
+    pub version: i64,
 }
 
 impl Project {
@@ -87,10 +95,10 @@ impl Guarded for Project {
     }
 }
 
-const SELECT: &str = "SELECT p.id, p.source, p.match_id, p.demand_id, p.pairing_id, p.org_id, o.name AS org_name, p.region_code, p.title, \
+const SELECT: &str = "SELECT p.id, p.source, p.match_id, p.demand_id, p.pairing_id, p.action_id, a.name AS action_name, p.org_id, o.name AS org_name, p.region_code, p.title, \
     p.nature, p.field, p.mode, p.funds_fen, p.actual_funds_fen, p.people, p.beneficiaries, p.beneficiary_groups, p.start_date, \
     p.end_date, p.description, p.status, p.stop_reason, p.created_by, p.created_at, p.started_at, p.done_at, p.confirmed_by, \
-    p.is_demo, p.updated_at FROM projects p JOIN organizations o ON o.id = p.org_id";
+    p.is_demo, p.updated_at, p.version FROM projects p JOIN organizations o ON o.id = p.org_id LEFT JOIN actions a ON a.id = p.action_id";
 
 /// One project by id, to be opened by a decision.
 pub async fn get(db: &Db, id: i64) -> Result<Option<Unchecked<Project>>> {
@@ -110,6 +118,8 @@ pub struct Filter {
     pub region: Option<RegionCode>,
     pub nature: Option<String>,
     pub field: Option<String>,
+    /// Only projects carried out under this special action.
+    pub action: Option<i64>,
     pub status: Option<Status>,
     /// ISO dates: projects whose period overlaps [from, to] (an open end counts as overlapping).
     pub from: Option<String>,
@@ -164,6 +174,10 @@ fn conditions(scope: &Scope, f: &Filter) -> Option<(String, Vec<Bind>)> {
             cond.push(format!("{column} = ${}", binds.len()));
         }
     }
+    if let Some(a) = f.action {
+        binds.push(Bind::Int(a));
+        cond.push(format!("p.action_id = ${}", binds.len()));
+    }
     if let Some(s) = f.status {
         binds.push(Bind::Text(s.as_str().into()));
         cond.push(format!("p.status = ${}", binds.len()));
@@ -208,6 +222,31 @@ pub async fn natures(db: &Db, province: &str) -> Result<Vec<String>> {
     Ok(on_db!(db, p => sqlx::query_scalar(sql).bind("").fetch_all(p).await)?)
 }
 
+/// A province's own list of natures, in order (empty: it uses the platform's default).
+pub async fn own_natures(db: &Db, province: &str) -> Result<Vec<String>> {
+    let sql = "SELECT name FROM project_natures WHERE province_code = $1 ORDER BY position, id";
+    Ok(on_db!(db, p => sqlx::query_scalar(sql).bind(province).fetch_all(p).await)?)
+}
+
+/// Replaces a province's list of natures with `names` (checked by the
+/// caller: non-empty, distinct). Projects keep the nature they were recorded
+/// with: it is text on the project, not a reference to the list.
+pub async fn set_natures(tx: &mut Tx, actor: &Actor, province: &str, names: &[String]) -> Result<()> {
+    if province.len() != 2 || names.is_empty() {
+        return Err(Error::Invalid("项目性质列表属于一个省，且至少有一项".into()));
+    }
+    let sql = "SELECT name FROM project_natures WHERE province_code = $1 ORDER BY position, id";
+    let before: Vec<String> = on_tx!(tx, c => sqlx::query_scalar(sql).bind(province).fetch_all(c).await)?;
+    on_tx_exec!(tx, c => sqlx::query("DELETE FROM project_natures WHERE province_code = $1").bind(province).execute(c).await)?;
+    let sql = "INSERT INTO project_natures (province_code, name, position) VALUES ($1, $2, $3)";
+    for (i, name) in names.iter().enumerate() {
+        on_tx_exec!(tx, c => sqlx::query(sql).bind(province).bind(name).bind(i as i64 + 1).execute(c).await)?;
+    }
+    let change = |list: Vec<String>| Some(serde_json::json!({"natures": list}));
+    audit::append(tx, actor, Change { region: province, action: "project.natures", entity: "project_natures", entity_id: province, before: change(before), after: change(names.to_vec()) }).await?;
+    Ok(())
+}
+
 /// A project about to be recorded by its organisation.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -215,6 +254,8 @@ pub struct Recorded {
     /// `Pairing` (with its id) or `Direct`; match projects start in `matching::confirm`.
     pub source: Source,
     pub pairing_id: Option<i64>,
+    /// The special action it is carried out under (checked by the caller to be national or the helped province's).
+    pub action_id: Option<i64>,
     pub project: NewProject,
     pub is_demo: bool,
 }
@@ -231,12 +272,12 @@ pub async fn create(tx: &mut Tx, actor: &Actor, r: &Recorded) -> Result<i64> {
     let n = &r.project;
     let now = crate::now();
     let sql = "INSERT INTO projects (source, pairing_id, org_id, region_code, title, nature, field, mode, funds_fen, actual_funds_fen, people, \
-               beneficiaries, beneficiary_groups, start_date, end_date, description, status, created_by, created_at, is_demo, updated_at) \
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'planned',$17,$18,$19,$18) RETURNING id";
+               beneficiaries, beneficiary_groups, start_date, end_date, description, status, created_by, created_at, is_demo, updated_at, action_id) \
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,'planned',$17,$18,$19,$18,$20) RETURNING id";
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(r.source.as_str()).bind(r.pairing_id).bind(org.id).bind(n.region.as_str())
         .bind(&n.title).bind(&n.nature).bind(&n.field).bind(&n.mode).bind(n.planned_funds_fen).bind(n.actual_funds_fen).bind(n.people)
         .bind(n.beneficiaries).bind(&n.beneficiary_groups).bind(&n.start_date).bind(&n.end_date).bind(&n.description).bind(&actor.unit)
-        .bind(now).bind(r.is_demo).fetch_one(c).await)?;
+        .bind(now).bind(r.is_demo).bind(r.action_id).fetch_one(c).await)?;
     let after = get_tx(tx, id).await?;
     audit::append(tx, actor, Change { region: n.region.as_str(), action: "project.create", entity: "project", entity_id: &id.to_string(), before: None, after: Some(serde_json::json!(after)) }).await?;
     let notice = Notice { kind: "project.created".into(), title: format!("{}录入了帮扶项目：{}", org.name, n.title), body: String::new(), link: format!("/projects/{id}"), dedup_key: None };
@@ -319,6 +360,8 @@ pub struct EvidenceInfo {
     pub progress_id: i64,
     pub file_name: String,
     pub content_type: String,
+    /// Whether a thumbnail was made (pictures within the size bound).
+    pub has_thumbnail: bool,
 }
 
 /// An evidence file with its bytes, and the project it belongs to (for the decision).
@@ -344,6 +387,8 @@ pub struct Upload<'a> {
     pub file_name: &'a str,
     pub content_type: &'a str,
     pub bytes: &'a [u8],
+    /// A picture's thumbnail (JPEG), if one was made.
+    pub thumbnail: Option<&'a [u8]>,
 }
 
 /// Locks a project for a change — its demand first, if it has one — and reads it.
@@ -366,7 +411,7 @@ pub async fn add_progress(tx: &mut Tx, actor: &Actor, id: i64, p: &NewProgress, 
     let now = crate::now();
     // An empty figure keeps the project's current one.
     let sql = "UPDATE projects SET actual_funds_fen = COALESCE($1, actual_funds_fen), people = COALESCE($2, people), \
-               beneficiaries = COALESCE($3, beneficiaries), updated_at = $4, \
+               beneficiaries = COALESCE($3, beneficiaries), updated_at = $4, version = version + 1, \
                started_at = COALESCE(started_at, $4), status = 'in_progress' WHERE id = $5 AND status IN ('planned', 'in_progress')";
     let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(p.funds_fen).bind(p.people).bind(p.beneficiaries).bind(now).bind(id).execute(c).await)?;
     if n == 0 {
@@ -383,9 +428,9 @@ pub async fn add_progress(tx: &mut Tx, actor: &Actor, id: i64, p: &NewProgress, 
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id";
     let progress: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(id).bind(&p.on).bind(&p.note).bind(after.actual_funds_fen).bind(after.people)
         .bind(after.beneficiaries).bind(&actor.unit).bind(now).fetch_one(c).await)?;
-    let sql = "INSERT INTO project_files (project_id, progress_id, file_name, content_type, bytes, uploaded_by, uploaded_at) VALUES ($1,$2,$3,$4,$5,$6,$7)";
+    let sql = "INSERT INTO project_files (project_id, progress_id, file_name, content_type, bytes, uploaded_by, uploaded_at, thumbnail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)";
     for f in files {
-        on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(progress).bind(f.file_name).bind(f.content_type).bind(f.bytes).bind(&actor.unit).bind(now).execute(c).await)?;
+        on_tx_exec!(tx, c => sqlx::query(sql).bind(id).bind(progress).bind(f.file_name).bind(f.content_type).bind(f.bytes).bind(&actor.unit).bind(now).bind(f.thumbnail).execute(c).await)?;
     }
     let names: Vec<&str> = files.iter().map(|f| f.file_name).collect();
     let change = serde_json::json!({"progress_id": progress, "on": p.on, "note": p.note, "funds_fen": after.actual_funds_fen, "people": after.people,
@@ -407,7 +452,7 @@ pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Project> {
     let before = lock(tx, id).await?;
     duijie_domain::project::advance(before.status(), Step::Confirm).map_err(|m| before.changed(m))?;
     let now = crate::now();
-    let sql = "UPDATE projects SET status = 'done', done_at = $1, confirmed_by = $2, updated_at = $1 WHERE id = $3 AND status = 'in_progress'";
+    let sql = "UPDATE projects SET status = 'done', done_at = $1, confirmed_by = $2, updated_at = $1, version = version + 1 WHERE id = $3 AND status = 'in_progress'";
     let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(now).bind(&actor.unit).bind(id).execute(c).await)?;
     if n == 0 {
         return Err(before.changed(crate::CHANGED_BY_OTHERS.into()));
@@ -422,20 +467,68 @@ pub async fn confirm(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Project> {
     Ok(after)
 }
 
-/// The organisation stops a planned or running project, with a reason.
+/// The organisation edits its planned or running project's fields, from a
+/// form read at `version`: written only if the project is still at that
+/// version and open (compare-and-set under the row lock), else `Changed`
+/// with the current state; so of two edits from the same reading one is
+/// written and the other is told, never silently overwritten.
+pub async fn edit(tx: &mut Tx, actor: &Actor, id: i64, version: i64, n: &NewProject, action_id: Option<i64>) -> Result<Project> {
+    let before = lock(tx, id).await?;
+    if before.status().is_closed() {
+        return Err(before.changed(format!("该项目{}，不能再修改", before.status().label())));
+    }
+    if before.version != version {
+        return Err(before.changed(EDITED_BY_OTHERS.into()));
+    }
+    let sql = "UPDATE projects SET title = $1, region_code = $2, nature = $3, field = $4, mode = $5, funds_fen = $6, actual_funds_fen = $7, \
+               people = $8, beneficiaries = $9, beneficiary_groups = $10, start_date = $11, end_date = $12, description = $13, updated_at = $14, \
+               action_id = $17, version = version + 1 WHERE id = $15 AND version = $16 AND status IN ('planned', 'in_progress')";
+    let changed = on_tx_exec!(tx, c => sqlx::query(sql).bind(&n.title).bind(n.region.as_str()).bind(&n.nature).bind(&n.field).bind(&n.mode)
+        .bind(n.planned_funds_fen).bind(n.actual_funds_fen).bind(n.people).bind(n.beneficiaries).bind(&n.beneficiary_groups).bind(&n.start_date)
+        .bind(&n.end_date).bind(&n.description).bind(crate::now()).bind(id).bind(version).bind(action_id).execute(c).await)?;
+    if changed == 0 {
+        return Err(before.changed(EDITED_BY_OTHERS.into()));
+    }
+    let after = get_tx(tx, id).await?;
+    audit::append(tx, actor, Change { region: before.region_code.as_str(), action: "project.edit", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    if after.region_code != before.region_code {
+        let notice = Notice { kind: "project.moved".into(), title: format!("{}的帮扶项目改为帮扶本地：{}", before.org_name, n.title), body: String::new(), link: format!("/projects/{id}"), dedup_key: None };
+        inbox::notify(tx, &county_office(&n.region), &notice).await?;
+    }
+    Ok(after)
+}
+
+/// What an edit from a stale form is told.
+pub const EDITED_BY_OTHERS: &str = "该项目在您打开修改页面后已被修改（或有了新进展），请刷新后在最新内容上修改";
+
+/// The organisation stops a planned or running project, with a reason. A
+/// project of a confirmed match gives its demand back: the match is
+/// dissolved (cancelled with the reason, its offer's place freed) and the
+/// demand is published again for other organisations, and the county office
+/// that recorded it is told.
 pub async fn stop(tx: &mut Tx, actor: &Actor, id: i64, reason: &str) -> Result<Project> {
     let before = lock(tx, id).await?;
     duijie_domain::project::advance(before.status(), Step::Stop).map_err(|m| before.changed(m))?;
     if reason.trim().is_empty() {
         return Err(Error::Invalid("请写明终止的原因".into()));
     }
-    let sql = "UPDATE projects SET status = 'stopped', stop_reason = $1, updated_at = $2 WHERE id = $3 AND status IN ('planned', 'in_progress')";
-    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(reason.trim()).bind(crate::now()).bind(id).execute(c).await)?;
+    let now = crate::now();
+    let sql = "UPDATE projects SET status = 'stopped', stop_reason = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status IN ('planned', 'in_progress')";
+    let n = on_tx_exec!(tx, c => sqlx::query(sql).bind(reason.trim()).bind(now).bind(id).execute(c).await)?;
     if n == 0 {
         return Err(before.changed(crate::CHANGED_BY_OTHERS.into()));
     }
     let after = get_tx(tx, id).await?;
     audit::append(tx, actor, Change { region: before.region_code.as_str(), action: "project.stop", entity: "project", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    if let Some(d) = before.demand_id {
+        let why = format!("帮扶项目已由{}终止：{}", before.org_name, reason.trim());
+        if let Some(m) = before.match_id {
+            crate::demand::matching::release(tx, actor, m, &why, now).await?;
+        }
+        let demand = crate::demand::step(tx, actor, d, duijie_domain::demand::Step::Reopen, &why, now).await?;
+        let notice = Notice { kind: "project.stopped".into(), title: format!("帮扶项目已终止，需求已重新发布：{}", demand.title), body: why, link: format!("/demands/{d}"), dedup_key: None };
+        inbox::notify(tx, &Recipient::Unit { region: demand.unit_region.as_str().into(), role: Some(Role::RuralRevitalization) }, &notice).await?;
+    }
     Ok(after)
 }
 
@@ -448,13 +541,21 @@ pub async fn progress_of(db: &Db, id: i64) -> Result<Vec<Progress>> {
 
 /// A project's evidence files, without their bytes.
 pub async fn files_of(db: &Db, id: i64) -> Result<Vec<EvidenceInfo>> {
-    let sql = "SELECT id, progress_id, file_name, content_type FROM project_files WHERE project_id = $1 ORDER BY id";
+    let sql = "SELECT id, progress_id, file_name, content_type, thumbnail IS NOT NULL AS has_thumbnail FROM project_files WHERE project_id = $1 ORDER BY id";
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?)
 }
 
 /// One evidence file by id, to be opened by a decision on its project.
 pub async fn file(db: &Db, id: i64) -> Result<Option<Unchecked<Evidence>>> {
     let sql = "SELECT f.id, f.file_name, f.content_type, f.bytes, p.org_id, p.region_code FROM project_files f JOIN projects p ON p.id = f.project_id WHERE f.id = $1";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
+}
+
+/// The thumbnail of evidence picture `id` (as a JPEG file named after the
+/// picture), if it has one, to be opened by a decision on its project.
+pub async fn thumbnail(db: &Db, id: i64) -> Result<Option<Unchecked<Evidence>>> {
+    let sql = "SELECT f.id, f.file_name, 'image/jpeg' AS content_type, f.thumbnail AS bytes, p.org_id, p.region_code FROM project_files f \
+               JOIN projects p ON p.id = f.project_id WHERE f.id = $1 AND f.thumbnail IS NOT NULL";
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?.map(Unchecked::new))
 }
 

@@ -1759,7 +1759,7 @@ async fn a_project_changes_state_only_from_the_state_it_was_in(db: &Db) {
         end_date: String::new(),
         description: String::new(),
     };
-    let record = |title: &str| Recorded { org_id: org, source: Source::Direct, pairing_id: None, project: NewProject { title: title.into(), ..project.clone() }, is_demo: false };
+    let record = |title: &str| Recorded { org_id: org, source: Source::Direct, pairing_id: None, action_id: None, project: NewProject { title: title.into(), ..project.clone() }, is_demo: false };
     let org_actor = Actor { user_id: None, name: "org_yl".into(), unit: "彝良县助学服务中心".into() };
     let county = Actor { user_id: None, name: "yl_xz".into(), unit: "彝良县乡村振兴局".into() };
     let step = NewProgress { on: "2026-06-01".into(), note: "完工".into(), funds_fen: Some(900_000), people: Some(2), beneficiaries: None };
@@ -1870,7 +1870,7 @@ async fn an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own(db
         title: "助学".into(), region: code("530628"), nature: "教育帮扶".into(), field: String::new(), mode: String::new(), planned_funds_fen: 0,
         actual_funds_fen: 0, people: 0, beneficiaries: 0, beneficiary_groups: String::new(), start_date: "2026-03-01".into(), end_date: String::new(), description: String::new(),
     };
-    let pid = duijie_store::projects::create(&mut tx, &actor, &duijie_store::projects::Recorded { org_id: yl, source: duijie_domain::project::Source::Direct, pairing_id: None, project, is_demo: false }).await.unwrap();
+    let pid = duijie_store::projects::create(&mut tx, &actor, &duijie_store::projects::Recorded { org_id: yl, source: duijie_domain::project::Source::Direct, pairing_id: None, action_id: None, project, is_demo: false }).await.unwrap();
     tx.commit().await.unwrap();
     let in_county = reports::facts(db, UnitScope::Registered, &code("530628"), &[], "2026-01-01", "2026-12-31", false).await.unwrap();
     assert!(in_county.iter().any(|f| f.project_id == pid));
@@ -1914,7 +1914,7 @@ async fn a_project_under_a_region_without_a_unit_counts_once_at_the_unit_above(d
         title: "仙桃助农".into(), region: code("429004"), nature: "产业帮扶".into(), field: String::new(), mode: String::new(), planned_funds_fen: 0,
         actual_funds_fen: 1_000_000, people: 2, beneficiaries: 40, beneficiary_groups: String::new(), start_date: "2026-03-01".into(), end_date: String::new(), description: String::new(),
     };
-    let pid = duijie_store::projects::create(&mut tx, &actor, &duijie_store::projects::Recorded { org_id: org, source: duijie_domain::project::Source::Direct, pairing_id: None, project, is_demo: false }).await.unwrap();
+    let pid = duijie_store::projects::create(&mut tx, &actor, &duijie_store::projects::Recorded { org_id: org, source: duijie_domain::project::Source::Direct, pairing_id: None, action_id: None, project, is_demo: false }).await.unwrap();
     tx.commit().await.unwrap();
 
     let mut counted_by = Vec::new();

@@ -22,6 +22,7 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("cooperation_tie.add", "登记东西部协作结对关系"),
     ("county_needs.set", "设置县级帮扶需求"),
     ("demand.create", "录入需求"),
+    ("demand.reopen", "帮扶项目终止，需求重新发布"),
     ("demand.file.add", "上传需求附件"),
     ("demand.household.view", "查看帮扶户完整信息"),
     ("designation.add", "认定重点帮扶县"),
@@ -34,6 +35,7 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("match.confirmed", "确认对接"),
     ("match.declined", "谢绝对接"),
     ("match.cancelled", "撤回对接申请"),
+    ("match.release", "帮扶项目终止，解除对接"),
     ("match.propose_by_org", "社会组织申请承接需求"),
     ("match.propose_by_county", "县级向供给项目点单"),
     ("offer.create", "发布供给项目"),
@@ -46,8 +48,10 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("project.create", "录入帮扶项目"),
     ("project.progress", "添加项目进展"),
     ("project.confirm", "受益方确认项目完成"),
+    ("project.edit", "修改帮扶项目"),
     ("project.stop", "终止帮扶项目"),
     ("project.import", "导入项目明细表（附件2）"),
+    ("project.natures", "修改本省项目性质列表"),
     ("report.create", "发起半年调度"),
     ("report.draft", "保存调度报表（文字部分与数字修改）"),
     ("report.upload", "上传离线填报的统计表（修改统计数字）"),
@@ -121,6 +125,7 @@ pub fn entity(kind: &str) -> &str {
         "pairing_team" => "帮扶团",
         "project" => "帮扶项目",
         "project_import" => "项目明细表导入",
+        "project_natures" => "项目性质列表",
         "report" => "半年调度",
         "report_table" => "统计表样式",
         "report_unit" => "调度报表",
@@ -284,12 +289,15 @@ pub fn field(key: &str) -> &str {
         "digest" => "文件摘要（SM3）",
         "project_count" => "项目数",
         "project_ids" => "帮扶项目",
+        "action_id" => "专项行动编号",
+        "action_name" => "所属专项行动",
+        "natures" => "项目性质",
         other => other,
     }
 }
 
 /// Fields that are bookkeeping, not content: not listed as changes.
-const NOT_SHOWN: &[&str] = &["id", "updated_at", "created_at", "created_by", "proposed_at", "proposed_by", "provenance", "is_demo", "prev_hash", "hash"];
+const NOT_SHOWN: &[&str] = &["id", "version", "updated_at", "created_at", "created_by", "proposed_at", "proposed_by", "provenance", "is_demo", "prev_hash", "hash"];
 
 /// A value as people read it.
 /// How region codes read: the tree above village level, and the villages an

@@ -255,7 +255,7 @@ fn may_step(state: &Platform, who: &Principal, d: &Demand, step: Step, confirmed
         Step::Submit | Step::Withdraw | Step::Finish => edit,
         Step::Approve | Step::Return => decide_demand_approval(who, d.unit_region(), state.demand_approval).is_allowed(),
         Step::Start => edit || (who.role() == Role::Organization && who.org_id().is_some() && who.org_id() == confirmed_org),
-        Step::Take | Step::Expire => false,
+        Step::Take | Step::Expire | Step::Reopen => false,
     }
 }
 

@@ -1,7 +1,11 @@
 //! Projects (帮扶项目) through the API and the pages, on both backends: a
 //! project from each source (a confirmed match, an active pairing, recorded
 //! directly), progress with an evidence file whose bytes are checked, the
-//! helped county's confirmation, text in a money field refused with the field
+//! helped county's confirmation, stopping (a matched project's demand
+//! published again), edits (two at once: one written, one told), the special
+//! action a project names (checked against the helped province, a list filter),
+//! a province's natures kept by its provincial office (projects keep theirs),
+//! evidence pictures' thumbnails (a hostile header never decoded), text in a money field refused with the field
 //! named, outsiders answered 404 on every route with a project's id, and the
 //! 附件2 export read back and compared with plain SQL sums; a filled 附件2
 //! imported over the API and the page: bad cells refused by row and column
@@ -20,6 +24,11 @@ use serde_json::{Value, json};
 both!(
     an_organisation_records_a_project_reports_progress_with_evidence_and_the_county_confirms,
     a_project_comes_from_a_match_and_moves_its_demand_along,
+    stopping_a_matched_project_over_the_api_gives_its_demand_back_to_the_library,
+    an_organisation_edits_its_project_and_of_two_edits_at_once_one_is_written,
+    a_project_names_its_action_shown_on_its_page_and_lists_filter_by_it,
+    a_provincial_office_keeps_its_natures_and_projects_keep_theirs,
+    an_evidence_picture_is_shown_as_a_thumbnail_and_a_hostile_one_is_never_decoded,
     a_project_under_a_pairing_lies_within_the_pairing,
     text_in_a_money_field_is_refused_with_the_field_named,
     outsiders_get_404_on_every_project_route,
@@ -32,6 +41,14 @@ both!(
 /// A PNG's first bytes, and a PDF's.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
 const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+
+/// A real photo-like PNG of `w` × `h` pixels.
+fn picture(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}
 
 async fn id_of(a: &App, sql: &'static str, arg: i64) -> i64 {
     on_db!(&a.t.db, p => sqlx::query_scalar::<_, i64>(sql).bind(arg).fetch_one(p).await).unwrap()
@@ -106,16 +123,31 @@ async fn an_organisation_records_a_project_reports_progress_with_evidence_and_th
     assert!(matches!(duijie_store::audit::verify(&a.t.db).await.unwrap(), duijie_store::audit::Verification::Intact { .. }));
 }
 
-async fn a_project_comes_from_a_match_and_moves_its_demand_along(a: App) {
-    let (county, civil, org) = (a.token("yl_xz").await, a.token("yl_mz").await, a.token("org_yl").await);
-    let demand = json!({"title": "对接生成项目", "field": "教育", "target_kind": "county", "region": "530628", "beneficiary_group": "三留守人员",
+/// A demand of 彝良县 published, taken by `org` and confirmed by the county: (demand, match).
+async fn matched_demand(a: &App, org: &str, title: &str) -> (i64, i64) {
+    let (county, civil, org) = (a.token("yl_xz").await, a.token("yl_mz").await, a.token(org).await);
+    let demand = json!({"title": title, "field": "教育", "target_kind": "county", "region": "530628", "beneficiary_group": "三留守人员",
         "beneficiary_count": 10, "funds_wan": 1, "mode": "capacity", "urgency": 2, "deadline": "2030-12-31", "contact_name": "赵磊", "contact_phone": "0870-1234567"});
     let d = a.api("POST", "/api/v1/demands", Some(&county), Some(demand)).await.json()["id"].as_i64().unwrap();
     assert_eq!(a.api("POST", &format!("/api/v1/demands/{d}/steps"), Some(&county), Some(json!({"step": "submit"}))).await.status, StatusCode::OK);
     assert_eq!(a.api("POST", &format!("/api/v1/demands/{d}/steps"), Some(&civil), Some(json!({"step": "approve"}))).await.status, StatusCode::OK);
-    let m = a.api("POST", &format!("/api/v1/demands/{d}/take"), Some(&org), Some(json!({"note": "愿意承接"}))).await.json()["match_id"].as_i64().unwrap();
-    let c = a.api("POST", &format!("/api/v1/matches/{m}/decision"), Some(&county), Some(json!({"confirm": true}))).await;
+    let m = take_and_confirm(a, &org, d).await;
+    (d, m)
+}
+
+/// `org` (a token) takes demand `d` and the county confirms: the match's id.
+async fn take_and_confirm(a: &App, org: &str, d: i64) -> i64 {
+    let take = a.api("POST", &format!("/api/v1/demands/{d}/take"), Some(org), Some(json!({"note": "愿意承接"}))).await;
+    assert_eq!(take.status, StatusCode::CREATED, "{}", take.body);
+    let m = take.json()["match_id"].as_i64().unwrap();
+    let c = a.api("POST", &format!("/api/v1/matches/{m}/decision"), Some(&a.token("yl_xz").await), Some(json!({"confirm": true}))).await;
     assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    m
+}
+
+async fn a_project_comes_from_a_match_and_moves_its_demand_along(a: App) {
+    let (county, org) = (a.token("yl_xz").await, a.token("org_yl").await);
+    let (d, _) = matched_demand(&a, "org_yl", "对接生成项目").await;
     let id = id_of(&a, "SELECT id FROM projects WHERE demand_id = $1", d).await;
     let listed = a.api("GET", "/api/v1/projects?status=planned", Some(&org), None).await.json();
     let item = listed["items"].as_array().unwrap().iter().find(|p| p["id"] == id).cloned().expect("the match's project is listed for its organisation");
@@ -124,6 +156,296 @@ async fn a_project_comes_from_a_match_and_moves_its_demand_along(a: App) {
     assert_eq!(text_of(&a, "SELECT status FROM demands WHERE id = $1", d).await, "in_progress", "the demand's work started with the project");
     assert_eq!(a.api("POST", &format!("/api/v1/projects/{id}/confirm"), Some(&county), None).await.status, StatusCode::OK);
     assert_eq!(text_of(&a, "SELECT status FROM demands WHERE id = $1", d).await, "done", "the county's confirmation finishes the demand");
+}
+
+async fn stopping_a_matched_project_over_the_api_gives_its_demand_back_to_the_library(a: App) {
+    let (county, org, other) = (a.token("yl_xz").await, a.token("org_yl").await, a.token("org_yn").await);
+    let (d, m) = matched_demand(&a, "org_yl", "终止后重新发布的需求").await;
+    let id = id_of(&a, "SELECT id FROM projects WHERE demand_id = $1", d).await;
+    assert_eq!(a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(progress(0.5, json!([])))).await.status, StatusCode::CREATED);
+    let stop = |token: String, reason: &'static str| {
+        let a = &a;
+        async move { a.api("POST", &format!("/api/v1/projects/{id}/stop"), Some(&token), Some(json!({"reason": reason}))).await }
+    };
+
+    // No reason: the field is named and nothing moves.
+    let r = stop(org.clone(), "  ").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["fields"][0]["field"], "reason");
+    // The county sees the project but only its organisation stops it; an outsider is told nothing.
+    assert_eq!(stop(county.clone(), "县里想终止").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(stop(other.clone(), "别人的项目").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(text_of(&a, "SELECT status FROM projects WHERE id = $1", id).await, "in_progress");
+
+    let r = stop(org.clone(), "资金未能到位").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.json()["status"].as_str(), r.json()["stop_reason"].as_str()), (Some("stopped"), Some("资金未能到位")));
+    let again = stop(org.clone(), "再终止一次").await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(again.json()["current"]["status"], "stopped");
+
+    // The need is still there: the demand is published again and counts as unmatched; the match is dissolved with the reason.
+    let demand = a.api("GET", &format!("/api/v1/demands/{d}"), Some(&county), None).await.json();
+    assert_eq!((demand["status"].as_str(), demand["matched_at"].as_i64()), (Some("published"), None), "{demand}");
+    assert_eq!(text_of(&a, "SELECT status FROM matches WHERE id = $1", m).await, "cancelled");
+    assert!(text_of(&a, "SELECT decline_reason FROM matches WHERE id = $1", m).await.contains("资金未能到位"));
+    let told = "SELECT COUNT(*) FROM notifications WHERE kind = 'project.stopped' AND link = $1";
+    let n: i64 = on_db!(&a.t.db, p => sqlx::query_scalar::<_, i64>(told).bind(format!("/demands/{d}")).fetch_one(p).await).unwrap();
+    assert_eq!(n, 1, "the county office is told its demand is back in the library");
+    for (entity, action) in [("project", "project.stop"), ("match", "match.release"), ("demand", "demand.reopen")] {
+        let sql = "SELECT COUNT(*) FROM audit_log WHERE entity = $1 AND action = $2";
+        let n: i64 = on_db!(&a.t.db, p => sqlx::query_scalar::<_, i64>(sql).bind(entity).bind(action).fetch_one(p).await).unwrap();
+        assert_eq!(n, 1, "{action} audited");
+    }
+
+    // Another organisation takes it, and its confirmation starts a new project for the same demand.
+    take_and_confirm(&a, &other, d).await;
+    let projects: Vec<String> = on_db!(&a.t.db, p => sqlx::query_scalar::<_, String>("SELECT status FROM projects WHERE demand_id = $1 ORDER BY id").bind(d).fetch_all(p).await).unwrap();
+    assert_eq!(projects, ["stopped", "planned"], "the stopped project stays on record beside the new one");
+    assert_eq!(text_of(&a, "SELECT status FROM demands WHERE id = $1", d).await, "taken");
+
+    let doc = a.api("GET", "/api/openapi.json", None, None).await.json();
+    let op = &doc["paths"]["/api/v1/projects/{id}/stop"]["post"];
+    assert_eq!(op["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ProjectStopRequest", "{op}");
+    assert_eq!(op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ProjectRecordDto");
+}
+
+async fn an_organisation_edits_its_project_and_of_two_edits_at_once_one_is_written(a: App) {
+    let (org, county) = (a.token("org_yl").await, a.token("yl_xz").await);
+    let id = create(&a, &org, project_body("待修改的项目", "彝良县")).await;
+    let version = a.api("GET", &format!("/api/v1/projects/{id}"), Some(&org), None).await.json()["project"]["version"].as_i64().unwrap();
+
+    // The page: the form holds the project as it stands; a bad amount comes back under its field with what was typed.
+    let (cookie, csrf) = a.login("org_yl").await;
+    let detail = a.get(&format!("/projects/{id}"), &cookie).await;
+    assert!(detail.body.contains(&format!("href=\"/projects/{id}/edit\"")), "the organisation is offered the edit");
+    let form = a.get(&format!("/projects/{id}/edit"), &cookie).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("value=\"待修改的项目\"") && form.body.contains("value=\"12.50\"") && form.body.contains(&format!("name=\"version\" value=\"{version}\"")), "{}", form.body);
+    let v = version.to_string();
+    let typed = |title: &'static str, funds: &'static str| vec![("_csrf", csrf.clone()), ("version", v.clone()), ("title", title.into()), ("region", "彝良县".into()), ("nature", "教育帮扶".into()), ("planned_funds_wan", funds.into()), ("people", "3".into()), ("beneficiaries", "150".into())];
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (a, cookie) = (&a, cookie.clone());
+        async move { a.post_form(&format!("/projects/{id}/edit"), &cookie, &fields.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await }
+    };
+    let bad = post(typed("改名的项目", "约十万")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"error-planned_funds_wan\"") && bad.body.contains("value=\"约十万\"") && bad.body.contains("value=\"改名的项目\""), "{}", bad.body);
+    assert_eq!(text_of(&a, "SELECT title FROM projects WHERE id = $1", id).await, "待修改的项目", "nothing written");
+    let ok = post(typed("改名的项目", "20")).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let shown = a.get(&format!("/projects/{id}"), &cookie).await;
+    assert!(shown.body.contains("改名的项目") && shown.body.contains("20.00 万元") && shown.body.contains("<td id=\"beneficiaries\">150</td>"), "{}", shown.body);
+    // The same form sent again was read before the change: refused, the change kept.
+    let stale = post(typed("过时的表单", "30")).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.body.contains("id=\"form-error\"") && stale.body.contains("请刷新"), "{}", stale.body);
+    assert_eq!(text_of(&a, "SELECT title FROM projects WHERE id = $1", id).await, "改名的项目");
+
+    // The API: two edits from the same reading at once — one is written, the other told (409), never a lost update.
+    let current = a.api("GET", &format!("/api/v1/projects/{id}"), Some(&org), None).await.json()["project"]["version"].as_i64().unwrap();
+    assert_eq!(current, version + 1);
+    let edit = |title: &'static str, version: i64| {
+        let mut body = project_body(title, "彝良县");
+        body["version"] = json!(version);
+        let (a, org) = (&a, org.clone());
+        async move { a.api("PUT", &format!("/api/v1/projects/{id}"), Some(&org), Some(body)).await }
+    };
+    let (x, y) = tokio::join!(edit("甲的修改", current), edit("乙的修改", current));
+    let mut statuses = [x.status, y.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", x.body, y.body);
+    let winner = if x.status == StatusCode::OK { &x } else { &y };
+    let title = winner.json()["title"].as_str().unwrap().to_string();
+    assert_eq!(text_of(&a, "SELECT title FROM projects WHERE id = $1", id).await, title, "the written edit is the one answered 200");
+    let loser = if x.status == StatusCode::OK { &y } else { &x };
+    assert_eq!(loser.json()["current"]["status"], "planned", "{}", loser.body);
+    let sql = "SELECT COUNT(*) FROM audit_log WHERE entity = 'project' AND entity_id = $1 AND action = 'project.edit'";
+    let n: i64 = on_db!(&a.t.db, p => sqlx::query_scalar::<_, i64>(sql).bind(id.to_string()).fetch_one(p).await).unwrap();
+    assert_eq!(n, 2, "each written edit audited, the refused ones not");
+
+    // Without a version, with text in a count, by the county: refused.
+    let mut body = project_body("无版本", "彝良县");
+    body["people"] = json!("若干");
+    let r = a.api("PUT", &format!("/api/v1/projects/{id}"), Some(&org), Some(body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = r.json()["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect();
+    assert!(fields.contains(&"version".to_string()) && fields.contains(&"people".to_string()), "{fields:?}");
+    let mut body = project_body("县里改的", "彝良县");
+    body["version"] = json!(current + 1);
+    assert_eq!(a.api("PUT", &format!("/api/v1/projects/{id}"), Some(&county), Some(body.clone())).await.status, StatusCode::FORBIDDEN);
+
+    // A stopped project is no longer edited.
+    assert_eq!(a.api("POST", &format!("/api/v1/projects/{id}/stop"), Some(&org), Some(json!({"reason": "不再实施"}))).await.status, StatusCode::OK);
+    body["version"] = json!(current + 2);
+    let closed = a.api("PUT", &format!("/api/v1/projects/{id}"), Some(&org), Some(body)).await;
+    assert_eq!(closed.status, StatusCode::CONFLICT, "{}", closed.body);
+    assert!(!a.get(&format!("/projects/{id}"), &cookie).await.body.contains("id=\"edit-project\""));
+
+    // A matched project keeps its demand's region.
+    let (d, _) = matched_demand(&a, "org_yl", "对接项目不能改地区").await;
+    let pid = id_of(&a, "SELECT id FROM projects WHERE demand_id = $1", d).await;
+    let v = a.api("GET", &format!("/api/v1/projects/{pid}"), Some(&org), None).await.json()["project"]["version"].as_i64().unwrap();
+    let mut body = project_body("对接项目不能改地区", "镇雄县");
+    body["version"] = json!(v);
+    let moved = a.api("PUT", &format!("/api/v1/projects/{pid}"), Some(&org), Some(body)).await;
+    assert_eq!(moved.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", moved.body);
+    assert_eq!(moved.json()["fields"][0]["field"], "region");
+}
+
+async fn a_project_names_its_action_shown_on_its_page_and_lists_filter_by_it(a: App) {
+    let org = a.token("org_yl").await;
+    let action = |province: &'static str, key: &'static str| {
+        let db = &a.t.db;
+        async move { on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM actions WHERE province_code = $1 AND key = $2").bind(province).bind(key).fetch_one(p).await).unwrap() }
+    };
+    let (yunnan, jilin, national) = (action("53", "hundred_counties").await, action("22", "employment").await, action("", "pairing").await);
+    let mut body = project_body("百会结百县助学项目", "彝良县");
+    body["action_id"] = json!(yunnan);
+    let named = create(&a, &org, body.clone()).await;
+    let plain = create(&a, &org, project_body("未指定行动的项目", "彝良县")).await;
+    // Jilin's action does not carry a project helping a county of Yunnan.
+    body["action_id"] = json!(jilin);
+    let r = a.api("POST", "/api/v1/projects", Some(&org), Some(body.clone())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["fields"][0]["field"], "action_id");
+    assert!(r.json()["fields"][0]["message"].as_str().unwrap().contains("吉林省"), "{}", r.body);
+
+    let p = a.api("GET", &format!("/api/v1/projects/{named}"), Some(&org), None).await.json();
+    assert_eq!((p["project"]["action_id"].as_i64(), p["project"]["action_name"].as_str()), (Some(yunnan), Some("百会结百县")));
+    // The API's list by action: only the project under it.
+    for token in [&org, &a.token("yl_xz").await] {
+        let listed = a.api("GET", &format!("/api/v1/projects?action={yunnan}"), Some(token), None).await.json();
+        let ids: Vec<i64> = listed["items"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids, [named], "{listed}");
+    }
+    let bad = a.api("GET", "/api/v1/projects?action=abc", Some(&org), None).await;
+    assert!(bad.status.is_client_error() && bad.json()["message"].as_str().is_some(), "text for an action id is refused: {}", bad.body);
+
+    // The pages: the form offers the actions, the project page names its action, the list filters by it.
+    let (cookie, csrf) = a.login("org_yl").await;
+    let form = a.get("/projects/new", &cookie).await;
+    assert!(form.body.contains(&format!("<option value=\"{yunnan}\"")) && form.body.contains("云南省：百会结百县") && form.body.contains("全国：结对帮扶行动"), "{}", form.body);
+    let page = a.get(&format!("/projects/{named}"), &cookie).await;
+    assert!(page.body.contains("<td id=\"project-action\">百会结百县</td>"), "{}", page.body);
+    let list = a.get(&format!("/projects?action={yunnan}"), &cookie).await;
+    assert!(list.body.contains("百会结百县助学项目") && !list.body.contains("未指定行动的项目"), "{}", list.body);
+    // The edit form offers only the national actions and the helped province's; an edit changes the action.
+    let edit = a.get(&format!("/projects/{plain}/edit"), &cookie).await;
+    assert!(edit.body.contains("云南省：百会结百县") && !edit.body.contains("吉林省："), "{}", edit.body);
+    let version = a.api("GET", &format!("/api/v1/projects/{plain}"), Some(&org), None).await.json()["project"]["version"].as_i64().unwrap().to_string();
+    let r = a.post_form(&format!("/projects/{plain}/edit"), &cookie, &[("_csrf", &csrf), ("version", &version), ("title", "未指定行动的项目"), ("region", "彝良县"), ("nature", "教育帮扶"), ("action_id", &national.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(id_of(&a, "SELECT action_id FROM projects WHERE id = $1", plain).await, national);
+}
+
+async fn a_provincial_office_keeps_its_natures_and_projects_keep_theirs(a: App) {
+    let (office, org) = (a.token("yn_xz").await, a.token("org_yl").await);
+    let before = a.api("GET", "/api/v1/projects/natures", Some(&office), None).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    assert_eq!((before.json()["province"].as_str(), before.json()["own"].as_bool(), before.json()["natures"].as_array().map(Vec::len)), (Some("53"), Some(false), Some(8)), "the platform's default until the province keeps its own");
+    let mut body = project_body("按旧列表录入的项目", "彝良县");
+    body["nature"] = json!("其他");
+    let old = create(&a, &org, body).await;
+
+    // Bad names: every one explained, nothing saved.
+    let bad = a.api("PUT", "/api/v1/projects/natures", Some(&office), Some(json!({"natures": ["产业帮扶", " ", "乡村振兴人才培育与引进和返乡创业就业扶持计划", "产业帮扶"]}))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let messages: Vec<String> = bad.json()["fields"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap().to_string()).collect();
+    assert!(messages.len() == 3 && messages[0].contains("不能为空") && messages[1].contains("20 个字") && messages[2].contains("重复"), "{messages:?}");
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM project_natures WHERE province_code = '53'").await, 0);
+
+    let saved = a.api("PUT", "/api/v1/projects/natures", Some(&office), Some(json!({"natures": ["民生帮扶", "产业帮扶", "文旅帮扶"]}))).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!((saved.json()["own"].as_bool(), saved.json()["natures"].clone()), (Some(true), json!(["民生帮扶", "产业帮扶", "文旅帮扶"])));
+    // Yunnan's organisations now choose from Yunnan's list; Jiangsu's keep the default.
+    let mut body = project_body("文旅帮扶项目", "彝良县");
+    body["nature"] = json!("文旅帮扶");
+    create(&a, &org, body.clone()).await;
+    body["nature"] = json!("教育帮扶");
+    let refused = a.api("POST", "/api/v1/projects", Some(&org), Some(body.clone())).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.json()["fields"][0]["message"].as_str().unwrap().contains("文旅帮扶"), "{}", refused.body);
+    create(&a, &a.token("org_js").await, project_body("江苏仍用默认列表", "泗阳县")).await;
+    // The project recorded before keeps its nature, and can still be edited with it.
+    let p = a.api("GET", &format!("/api/v1/projects/{old}"), Some(&org), None).await.json();
+    assert_eq!(p["project"]["nature"], "其他");
+    let mut body = project_body("按旧列表录入的项目（修改）", "彝良县");
+    body["nature"] = json!("其他");
+    body["version"] = p["project"]["version"].clone();
+    let kept = a.api("PUT", &format!("/api/v1/projects/{old}"), Some(&org), Some(body)).await;
+    assert_eq!(kept.status, StatusCode::OK, "{}", kept.body);
+    assert_eq!(kept.json()["nature"], "其他");
+
+    // Only the provincial offices: a prefecture or county is refused, an organisation told nothing, another province keeps its own.
+    for (name, want) in [("zt_mz", StatusCode::FORBIDDEN), ("yl_xz", StatusCode::FORBIDDEN), ("org_yl", StatusCode::NOT_FOUND)] {
+        let r = a.api("PUT", "/api/v1/projects/natures", Some(&a.token(name).await), Some(json!({"natures": ["越权"]}))).await;
+        assert_eq!(r.status, want, "{name}: {}", r.body);
+    }
+    let js = a.api("GET", "/api/v1/projects/natures", Some(&a.token("js_mz").await), None).await.json();
+    assert_eq!((js["province"].as_str(), js["own"].as_bool()), (Some("32"), Some(false)));
+    let sql = "SELECT COUNT(*) FROM audit_log WHERE action = 'project.natures' AND entity_id = '53'";
+    assert_eq!(a.scalar(sql).await, 1, "the change is audited once");
+
+    // The page: linked from the list, one name per line, errors under the field with the text kept.
+    let (cookie, csrf) = a.login("yn_mz").await;
+    assert!(a.get("/projects", &cookie).await.body.contains("href=\"/projects/natures\""));
+    let page = a.get("/projects/natures", &cookie).await;
+    assert!(page.status == StatusCode::OK && page.body.contains("民生帮扶\n产业帮扶\n文旅帮扶") && page.body.contains("本省使用自己的项目性质列表"), "{}", page.body);
+    let r = a.post_form("/projects/natures", &cookie, &[("_csrf", &csrf), ("natures", "民生帮扶\n民生帮扶\n生态帮扶")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"error-natures\"") && r.body.contains("重复") && r.body.contains("民生帮扶\n民生帮扶\n生态帮扶"), "{}", r.body);
+    let r = a.post_form("/projects/natures", &cookie, &[("_csrf", &csrf), ("natures", "民生帮扶\r\n\r\n生态帮扶\r\n")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let now = a.api("GET", "/api/v1/projects/natures", Some(&office), None).await.json();
+    assert_eq!(now["natures"], json!(["民生帮扶", "生态帮扶"]), "blank lines are skipped");
+    let (org_cookie, _) = a.login("org_yl").await;
+    assert!(!a.get("/projects", &org_cookie).await.body.contains("href=\"/projects/natures\""));
+    assert_eq!(a.get("/projects/natures", &org_cookie).await.status, StatusCode::NOT_FOUND);
+}
+
+async fn an_evidence_picture_is_shown_as_a_thumbnail_and_a_hostile_one_is_never_decoded(a: App) {
+    let org = a.token("org_yl").await;
+    let id = create(&a, &org, project_body("缩略图项目", "彝良县")).await;
+    // A well-formed picture declaring 100000 × 100000 pixels in its header (30 GB if decoded), a few bytes long.
+    let mut hostile = picture(1, 1);
+    hostile[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    hostile[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    let crc = hostile[12..29].iter().fold(!0u32, |c, &b| (0..8).fold(c ^ u32::from(b), |c, _| if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 }));
+    hostile[29..33].copy_from_slice(&(!crc).to_be_bytes());
+    let files = json!([{"file_name": "现场.png", "content_base64": b64(&picture(960, 480))}, {"file_name": "巨图.png", "content_base64": b64(&hostile)}, {"file_name": "验收.pdf", "content_base64": b64(PDF)}]);
+    let r = a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(progress(1.0, files))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "the upload is kept: {}", r.body);
+    let ids = |name: &'static str| {
+        let db = &a.t.db;
+        async move { on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM project_files WHERE project_id = $1 AND file_name = $2").bind(id).bind(name).fetch_one(p).await).unwrap() }
+    };
+    let (photo, huge, pdf) = (ids("现场.png").await, ids("巨图.png").await, ids("验收.pdf").await);
+
+    let (cookie, _) = a.login("org_yl").await;
+    let page = a.get(&format!("/projects/{id}"), &cookie).await;
+    assert!(page.body.contains(&format!("<img class=\"thumb\" src=\"/projects/files/{photo}/thumb\"")), "the photo is shown small: {}", page.body);
+    for (file, name) in [(huge, "巨图.png"), (pdf, "验收.pdf")] {
+        assert!(page.body.contains(&format!("<a href=\"/projects/files/{file}\" class=\"evidence-file\">{name}</a>")), "{name} is a link: {}", page.body);
+        assert!(!page.body.contains(&format!("/projects/files/{file}/thumb")));
+    }
+    let thumb = a.router.clone().oneshot(Request::get(format!("/projects/files/{photo}/thumb")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!((thumb.status(), thumb.headers()[header::CONTENT_TYPE].to_str().unwrap()), (StatusCode::OK, "image/jpeg"));
+    let bytes = thumb.into_body().collect().await.unwrap().to_bytes();
+    let small = image::load_from_memory(&bytes).expect("the thumbnail is a picture");
+    assert_eq!((small.width(), small.height()), (240, 120), "240 px on the longer side, the shape kept");
+    assert_eq!(a.get(&format!("/projects/files/{huge}/thumb"), &cookie).await.status, StatusCode::NOT_FOUND, "no thumbnail for the hostile picture");
+    // The full picture is still served; the thumbnail is as scoped as the file.
+    assert_eq!(a.get(&format!("/projects/files/{photo}"), &cookie).await.status, StatusCode::OK);
+    let (county, _) = a.login("yl_xz").await;
+    assert_eq!(a.get(&format!("/projects/files/{photo}/thumb"), &county).await.status, StatusCode::OK);
+    for outsider in ["zx_xz", "org_yn"] {
+        let (c, _) = a.login(outsider).await;
+        assert_eq!(a.get(&format!("/projects/files/{photo}/thumb"), &c).await.status, StatusCode::NOT_FOUND, "{outsider}");
+    }
+    let api = a.api("GET", &format!("/api/v1/projects/{id}"), Some(&org), None).await.json();
+    let flags: Vec<(String, bool)> = api["files"].as_array().unwrap().iter().map(|f| (f["file_name"].as_str().unwrap().to_string(), f["has_thumbnail"].as_bool().unwrap())).collect();
+    assert_eq!(flags, [("现场.png".to_string(), true), ("巨图.png".to_string(), false), ("验收.pdf".to_string(), false)]);
 }
 
 async fn a_project_under_a_pairing_lies_within_the_pairing(a: App) {
@@ -178,6 +500,8 @@ async fn outsiders_get_404_on_every_project_route(a: App) {
             ("GET", format!("/api/v1/projects/{id}"), None),
             ("POST", format!("/api/v1/projects/{id}/progress"), Some(progress(2.0, json!([])))),
             ("POST", format!("/api/v1/projects/{id}/confirm"), None),
+            ("POST", format!("/api/v1/projects/{id}/stop"), Some(json!({"reason": "越权测试"}))),
+            ("PUT", format!("/api/v1/projects/{id}"), Some(json!({"title": "越权修改", "region": "彝良县", "nature": "其他", "version": 0}))),
         ] {
             let r = a.api(method, &path, Some(&token), body).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{name} {method} {path}: {}", r.body);
@@ -186,13 +510,13 @@ async fn outsiders_get_404_on_every_project_route(a: App) {
         let list = a.api("GET", "/api/v1/projects", Some(&token), None).await;
         assert!(!list.body.contains("机密项目7Q"), "{name} lists it");
         let (cookie, csrf) = a.login(name).await;
-        for path in [format!("/projects/{id}"), format!("/projects/files/{file}")] {
+        for path in [format!("/projects/{id}"), format!("/projects/{id}/edit"), format!("/projects/files/{file}")] {
             let r = a.get(&path, &cookie).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{name} GET {path}");
             assert!(!r.body.contains("机密项目7Q"));
         }
-        for path in [format!("/projects/{id}/confirm"), format!("/projects/{id}/stop")] {
-            let r = a.post_form(&path, &cookie, &[("_csrf", &csrf), ("reason", "越权测试")]).await;
+        for path in [format!("/projects/{id}/confirm"), format!("/projects/{id}/stop"), format!("/projects/{id}/edit")] {
+            let r = a.post_form(&path, &cookie, &[("_csrf", &csrf), ("reason", "越权测试"), ("title", "越权修改"), ("region", "彝良县"), ("nature", "其他"), ("version", "0")]).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{name} POST {path}");
         }
         let (ct, body) = multipart(&[("_csrf", &csrf), ("on", "2026-06-01"), ("note", "越权")], "x.png", PNG);
@@ -215,7 +539,7 @@ async fn the_pages_record_a_project_add_progress_and_confirm_it(a: App) {
     let r = a.post_form("/projects/new", &cookie, &[("_csrf", &csrf), ("title", "页面录入的项目"), ("region", "彝良县"), ("nature", "民生帮扶"), ("planned_funds_wan", "8"), ("people", "2"), ("beneficiaries", "50")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id: i64 = r.location().trim_start_matches("/projects/").split('?').next().unwrap().parse().unwrap();
-    let (ct, body) = multipart(&[("_csrf", &csrf), ("on", "2026-06-01"), ("note", "入户走访 50 户"), ("funds_wan", "2.5"), ("people", "2"), ("beneficiaries", "50")], "走访.png", PNG);
+    let (ct, body) = multipart(&[("_csrf", &csrf), ("on", "2026-06-01"), ("note", "入户走访 50 户"), ("funds_wan", "2.5"), ("people", "2"), ("beneficiaries", "50")], "走访.png", &picture(64, 48));
     let req = Request::post(format!("/projects/{id}/progress")).header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
     let r = a.send(req).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

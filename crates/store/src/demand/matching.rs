@@ -238,6 +238,27 @@ pub async fn decline(tx: &mut Tx, actor: &Actor, id: i64, cancel: bool, reason: 
     Ok(after)
 }
 
+/// Dissolves the confirmed match `id` because the organisation stopped its
+/// project: the match is cancelled with the reason, and the offer it came
+/// from gets its place back. The caller holds the demand's lock and moves the
+/// demand itself ([`super::step`] with `Step::Reopen`).
+pub async fn release(tx: &mut Tx, actor: &Actor, id: i64, reason: &str, at: i64) -> Result<Match> {
+    tx.lock(Locked::Match, id).await?;
+    let before = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
+    let sql = "UPDATE matches SET status = 'cancelled', decline_reason = $1 WHERE id = $2 AND status = 'confirmed'";
+    if on_tx_exec!(tx, c => sqlx::query(sql).bind(reason).bind(id).execute(c).await)? == 0 {
+        return Err(match_changed(&before, crate::CHANGED_BY_OTHERS.into()));
+    }
+    if let Some(offer_id) = before.offer_id {
+        tx.lock(Locked::Offer, offer_id).await?;
+        let sql = "UPDATE offers SET taken = taken - 1, updated_at = $1 WHERE id = $2 AND taken > 0";
+        on_tx_exec!(tx, c => sqlx::query(sql).bind(at).bind(offer_id).execute(c).await)?;
+    }
+    let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("对接记录不存在".into()))?;
+    audit::append(tx, actor, Change { region: before.demand_region.as_str(), action: "match.release", entity: "match", entity_id: &id.to_string(), before: Some(serde_json::json!(before)), after: Some(serde_json::json!(after)) }).await?;
+    Ok(after)
+}
+
 /// Locks a match the way every change here does — its demand, then the
 /// demand's pending matches and this one, in id order — and reads it.
 async fn lock(tx: &mut Tx, id: i64) -> Result<Match> {
@@ -252,7 +273,8 @@ fn match_changed(m: &Match, message: String) -> Error {
     Error::Changed { message, current: serde_json::json!({"status": m.status, "status_label": m.status_label()}) }
 }
 
-/// A project started by a confirmed match (the reporting work builds on it).
+/// A project started by a confirmed match (the reporting work builds on it);
+/// a demand reopened after its project stopped may have had several, the newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Project {
     pub id: i64,
@@ -272,7 +294,7 @@ pub struct Project {
 
 pub async fn project_of_demand(db: &Db, demand_id: i64) -> Result<Option<Project>> {
     let sql = "SELECT id, match_id, demand_id, org_id, region_code, title, field, funds_fen, people, beneficiaries, status, created_at \
-               FROM projects WHERE demand_id = $1";
+               FROM projects WHERE demand_id = $1 ORDER BY id DESC LIMIT 1";
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(demand_id).fetch_optional(p).await)?)
 }
 
@@ -286,19 +308,19 @@ pub async fn advance_project(tx: &mut Tx, actor: &Actor, demand_id: i64, step: S
     let d = super::step(tx, actor, demand_id, step, "", now).await?;
     let moved = match step {
         Step::Start => {
-            let sql = "UPDATE projects SET status = 'in_progress', started_at = COALESCE(started_at, $1), updated_at = $1 \
+            let sql = "UPDATE projects SET status = 'in_progress', started_at = COALESCE(started_at, $1), updated_at = $1, version = version + 1 \
                        WHERE demand_id = $2 AND status = 'planned'";
             on_tx_exec!(tx, c => sqlx::query(sql).bind(now).bind(demand_id).execute(c).await)?
         }
         Step::Finish => {
-            let sql = "UPDATE projects SET status = 'done', started_at = COALESCE(started_at, $1), done_at = $1, confirmed_by = $2, updated_at = $1 \
+            let sql = "UPDATE projects SET status = 'done', started_at = COALESCE(started_at, $1), done_at = $1, confirmed_by = $2, updated_at = $1, version = version + 1 \
                        WHERE demand_id = $3 AND status IN ('planned', 'in_progress')";
             on_tx_exec!(tx, c => sqlx::query(sql).bind(now).bind(&actor.unit).bind(demand_id).execute(c).await)?
         }
         _ => return Err(Error::Invalid("项目只能开始实施或确认完成".into())),
     };
     if moved == 0 {
-        let sql = "SELECT status FROM projects WHERE demand_id = $1";
+        let sql = "SELECT status FROM projects WHERE demand_id = $1 ORDER BY id DESC LIMIT 1";
         let status: Option<String> = on_tx!(tx, c => sqlx::query_scalar(sql).bind(demand_id).fetch_optional(c).await)?;
         let label = status.as_deref().and_then(duijie_domain::project::Status::parse).map_or("不存在", |s| s.label());
         return Err(Error::Invalid(format!("该需求的帮扶项目{label}，不能{}", step.label())));

@@ -300,6 +300,8 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, a
         Step::Finish => "done_at = $3",
         Step::Withdraw | Step::Expire => "closed_at = $3, close_reason = $5",
         Step::Return => "submitted_at = NULL",
+        // The match is dissolved: the demand counts as unmatched again.
+        Step::Reopen => "matched_at = NULL, started_at = NULL",
     };
     // Compare-and-set: the status is still the one checked above (the lock makes this hold; the
     // condition keeps it true even for a caller that did not lock).
@@ -326,9 +328,10 @@ pub async fn step(tx: &mut Tx, actor: &Actor, id: i64, step: Step, note: &str, a
         on_tx_exec!(tx, c => sqlx::query(sql).bind(&actor.unit).bind(at).bind(reason).bind(id).execute(c).await)?;
     }
     let after = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("需求不存在".into()))?;
+    let action = if step == Step::Reopen { "demand.reopen".to_string() } else { format!("demand.{}", to.as_str()) };
     audit::append(tx, actor, Change {
         region: before.region_code.as_str(),
-        action: &format!("demand.{}", to.as_str()),
+        action: &action,
         entity: "demand",
         entity_id: &id.to_string(),
         before: Some(serde_json::json!(before)),

@@ -74,7 +74,7 @@ impl StatsPage {
 
 /// The project list's address for `q` with `overrides` replacing its fields.
 fn list_href(q: &ListInput, overrides: &[(&'static str, &str)]) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![("region", q.region.clone()), ("nature", q.nature.clone()), ("field", q.field.clone()), ("status", q.status.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("started", q.started.clone())];
+    let mut pairs: Vec<(&str, String)> = vec![("region", q.region.clone()), ("nature", q.nature.clone()), ("field", q.field.clone()), ("action", q.action.clone()), ("status", q.status.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("started", q.started.clone())];
     for (k, v) in overrides {
         if let Some(p) = pairs.iter_mut().find(|(key, _)| key == k) {
             p.1 = v.to_string();

@@ -1,7 +1,8 @@
 //! Projects (帮扶项目) over the API: listed with filters within the caller's
-//! scope, recorded by an organisation, shown with their progress and
-//! evidence, progress added (evidence as Base64), and confirmed by the helped
-//! county; an organisation's filled 附件2 uploaded as a file
+//! scope, recorded and edited by an organisation, shown with their progress and
+//! evidence, progress added (evidence as Base64), confirmed by the helped
+//! county, and stopped by its organisation with a reason; a province's
+//! natures (项目性质) kept by its provincial office; an organisation's filled 附件2 uploaded as a file
 //! (`POST /api/v1/projects/import`, multipart).
 //!
 //! Guarantees: handlers only read the request, call `duijie_app::projects`
@@ -20,7 +21,7 @@ use crate::format::wan_or_empty;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use duijie_app::projects::{self as ops, EvidenceFile, ListImport, ListInput, ProgressInput, ProjectInput};
+use duijie_app::projects::{self as ops, EvidenceFile, ListImport, ListInput, ProgressInput, ProjectEdit, ProjectInput};
 use axum::response::{IntoResponse, Response};
 use duijie_store::projects::Project;
 use serde::{Deserialize, Serialize};
@@ -32,10 +33,12 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_projects, create_project))
-        .routes(routes!(get_project))
+        .routes(routes!(get_project, edit_project))
         .routes(routes!(add_progress))
         .routes(routes!(confirm_project))
+        .routes(routes!(stop_project))
         .routes(routes!(import_projects))
+        .routes(routes!(get_natures, put_natures))
 }
 
 /// 帮扶项目。
@@ -47,6 +50,9 @@ pub struct ProjectRecordDto {
     pub match_id: Option<i64>,
     pub demand_id: Option<i64>,
     pub pairing_id: Option<i64>,
+    /// 所属专项行动的编号与名称（未指定为空）。
+    pub action_id: Option<i64>,
+    pub action_name: Option<String>,
     pub org_id: i64,
     pub org_name: String,
     /// 帮扶地区的区划代码。
@@ -79,6 +85,8 @@ pub struct ProjectRecordDto {
     pub created_at: i64,
     pub done_at: Option<i64>,
     pub updated_at: i64,
+    /// 版本号：每次变更加一；修改项目时须原样带上（`PUT /api/v1/projects/{id}`）。
+    pub version: i64,
 }
 
 fn project_dto(state: &AppState, p: &Project) -> ProjectRecordDto {
@@ -88,6 +96,8 @@ fn project_dto(state: &AppState, p: &Project) -> ProjectRecordDto {
         match_id: p.match_id,
         demand_id: p.demand_id,
         pairing_id: p.pairing_id,
+        action_id: p.action_id,
+        action_name: p.action_name.clone(),
         org_id: p.org_id,
         org_name: p.org_name.clone(),
         region_code: p.region_code.as_str().into(),
@@ -112,6 +122,7 @@ fn project_dto(state: &AppState, p: &Project) -> ProjectRecordDto {
         created_at: p.created_at,
         done_at: p.done_at,
         updated_at: p.updated_at,
+        version: p.version,
     }
 }
 
@@ -123,6 +134,8 @@ pub struct ProjectParams {
     pub nature: Option<String>,
     /// 帮扶领域。
     pub field: Option<String>,
+    /// 专项行动的编号：只看该行动下的项目。
+    pub action: Option<i64>,
     /// planned、in_progress、done、stopped。
     pub status: Option<String>,
     /// 期间开始（如 2026-01-01）：实施期与期间相交的项目。
@@ -144,7 +157,7 @@ pub struct ProjectPage {
     pub items: Vec<ProjectRecordDto>,
 }
 
-/// 查询帮扶项目：社会组织看本组织的项目，官员看帮扶地区在辖区内的项目；可按地区、项目性质、领域、状态和期间筛选。
+/// 查询帮扶项目：社会组织看本组织的项目，官员看帮扶地区在辖区内的项目；可按地区、项目性质、领域、专项行动、状态和期间筛选。
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ProjectParams),
     responses((status = 200, body = ProjectPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_projects(State(state): State<AppState>, user: ApiUser, Query(q): Query<ProjectParams>) -> Result<Json<ProjectPage>, ApiError> {
@@ -152,6 +165,7 @@ pub async fn list_projects(State(state): State<AppState>, user: ApiUser, Query(q
         region: q.region.unwrap_or_default(),
         nature: q.nature.unwrap_or_default(),
         field: q.field.unwrap_or_default(),
+        action: q.action.map(|a| a.to_string()).unwrap_or_default(),
         status: q.status.unwrap_or_default(),
         from: q.from.unwrap_or_default(),
         to: q.to.unwrap_or_default(),
@@ -197,6 +211,8 @@ pub struct EvidenceDto {
     pub progress_id: i64,
     pub file_name: String,
     pub content_type: String,
+    /// 图片是否有缩略图（最长边 240 像素，页面 `/projects/files/{id}/thumb`）；PDF、过大或无法读取的图片没有。
+    pub has_thumbnail: bool,
 }
 
 /// 帮扶项目详情：项目、进展（新的在前）和佐证材料。
@@ -220,8 +236,21 @@ pub async fn get_project(State(state): State<AppState>, user: ApiUser, Path(id):
             .into_iter()
             .map(|g| ProgressDto { id: g.id, on: g.reported_on, note: g.note, funds_wan: wan_or_empty(g.funds_fen), people: g.people, beneficiaries: g.beneficiaries, created_by: g.created_by, created_at: g.created_at })
             .collect(),
-        files: d.files.into_iter().map(|f| EvidenceDto { id: f.id, progress_id: f.progress_id, file_name: f.file_name, content_type: f.content_type }).collect(),
+        files: d.files.into_iter().map(|f| EvidenceDto { id: f.id, progress_id: f.progress_id, file_name: f.file_name, content_type: f.content_type, has_thumbnail: f.has_thumbnail }).collect(),
     }))
+}
+
+/// 修改帮扶项目（本组织；计划中或实施中的项目）：字段与录入时相同，按同样的规则检查（422 逐字段说明）；所属结对不能修改，供需对接形成的项目不能修改帮扶地区。
+///
+/// 须带上读取项目时得到的 `version`：项目在此之后被他人修改或有了新进展的，不写入并返回 409（`current` 为项目当前状态），请重新读取后再改；同时到达的两个修改只有一个生效。
+#[utoipa::path(put, path = "/api/v1/projects/{id}", tag = "projects",
+    params(("id" = i64, Path, description = "项目编号")), request_body = ProjectEdit,
+    responses((status = 200, body = ProjectRecordDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit_project(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(body): ApiJson<Value>) -> Result<Json<ProjectRecordDto>, ApiError> {
+    let input: ProjectEdit = lenient(body, &[])?;
+    let p = ops::edit(&state, &user.principal, &user.actor(), id, &input).await?;
+    Ok(Json(project_dto(&state, &p)))
 }
 
 /// 一个佐证材料。
@@ -266,6 +295,26 @@ pub async fn add_progress(State(state): State<AppState>, user: ApiUser, Path(id)
     responses((status = 200, body = ProjectRecordDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn confirm_project(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<ProjectRecordDto>, ApiError> {
     let p = ops::confirm(&state, &user.principal, &user.actor(), id).await?;
+    Ok(Json(project_dto(&state, &p)))
+}
+
+/// 终止项目的请求。
+#[derive(Deserialize, ToSchema)]
+pub struct ProjectStopRequest {
+    /// 终止的原因（必填，500 字以内）。
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// 终止帮扶项目（本组织）：计划中或实施中的项目可终止，须写明原因；已完成或已终止的项目返回 409。
+///
+/// 由供需对接形成的项目终止后，对接随之解除（记为已取消，原因即终止原因，供给项目的可承接名额恢复），需求重新发布，其他社会组织可以承接，录入需求的县级乡村振兴部门会收到通知。
+#[utoipa::path(post, path = "/api/v1/projects/{id}/stop", tag = "projects",
+    params(("id" = i64, Path, description = "项目编号")), request_body = ProjectStopRequest,
+    responses((status = 200, body = ProjectRecordDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn stop_project(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, ApiJson(r): ApiJson<ProjectStopRequest>) -> Result<Json<ProjectRecordDto>, ApiError> {
+    let p = ops::stop(&state, &user.principal, &user.actor(), id, &r.reason).await?;
     Ok(Json(project_dto(&state, &p)))
 }
 
@@ -342,4 +391,43 @@ pub async fn import_projects(State(state): State<AppState>, user: ApiUser, ApiUp
             other => Err(ApiError(other)),
         },
     }
+}
+
+/// 一个省的项目性质列表。
+#[derive(Serialize, ToSchema)]
+pub struct ProjectNatureList {
+    /// 省级区划代码（两位）。
+    pub province: String,
+    pub province_name: String,
+    /// 项目性质，按顺序。
+    pub natures: Vec<String>,
+    /// true：本省自己的列表；false：使用平台默认列表。
+    pub own: bool,
+}
+
+fn nature_list_dto(l: duijie_app::projects::NatureList) -> ProjectNatureList {
+    ProjectNatureList { province: l.province, province_name: l.province_name, natures: l.natures, own: l.own }
+}
+
+/// 修改本省项目性质列表的请求。
+#[derive(Deserialize, ToSchema)]
+pub struct ProjectNaturesUpdate {
+    /// 新的项目性质列表，按顺序：每项不能为空、不超过 20 个字、不能重复，至少一项。
+    #[serde(default)]
+    pub natures: Vec<String>,
+}
+
+/// 本省的项目性质列表（省级民政或乡村振兴部门）；其他账号返回 403。
+#[utoipa::path(get, path = "/api/v1/projects/natures", tag = "projects",
+    responses((status = 200, body = ProjectNatureList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_natures(State(state): State<AppState>, user: ApiUser) -> Result<Json<ProjectNatureList>, ApiError> {
+    Ok(Json(nature_list_dto(ops::nature_list(&state, &user.principal).await?)))
+}
+
+/// 修改本省的项目性质列表（省级民政或乡村振兴部门）：整体替换；录入和导入项目时项目性质须从列表中选择，已录入的项目保留原来的项目性质。
+#[utoipa::path(put, path = "/api/v1/projects/natures", tag = "projects", request_body = ProjectNaturesUpdate,
+    responses((status = 200, body = ProjectNatureList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_natures(State(state): State<AppState>, user: ApiUser, ApiJson(r): ApiJson<ProjectNaturesUpdate>) -> Result<Json<ProjectNatureList>, ApiError> {
+    Ok(Json(nature_list_dto(ops::set_natures(&state, &user.principal, &user.actor(), &r.natures).await?)))
 }

@@ -1,8 +1,9 @@
 //! Projects' pages (帮扶项目): the list (an organisation's own projects, an
 //! officer's projects in scope with filters and the 附件2 export), recording
-//! a project, a project's page with its progress timeline, adding progress
+//! a project and editing it, a project's page with its progress timeline, adding progress
 //! with an evidence file, the helped county's confirmation, stopping, and
-//! the evidence files themselves; the 附件2 upload is in [`import`].
+//! the evidence files themselves and pictures' thumbnails; the 附件2 upload is in [`import`], the
+//! province's natures (项目性质) in [`natures`].
 //!
 //! Guarantees: every handler only reads the request, calls
 //! `duijie_app::projects` (which decides access: a project outside the
@@ -21,24 +22,28 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use duijie_app::projects::{self as ops, EvidenceFile, ListInput, ProgressInput, ProjectInput};
+use duijie_app::projects::{self as ops, ProjectEdit, EvidenceFile, ListInput, ProgressInput, ProjectInput};
 use duijie_domain::project::{Source, Status};
 use duijie_domain::{FieldError, Role};
 use duijie_store::projects::Project;
 
 mod import;
+mod natures;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(import::router())
+        .merge(natures::router())
         .route("/projects", get(list))
         .route("/projects/export.xlsx", get(export))
         .route("/projects/new", get(new_form).post(new_submit))
         .route("/projects/{id}", get(detail))
+        .route("/projects/{id}/edit", get(edit_form).post(edit_submit))
         .route("/projects/{id}/progress", post(add_progress))
         .route("/projects/{id}/confirm", post(confirm))
         .route("/projects/{id}/stop", post(stop))
         .route("/projects/files/{id}", get(file))
+        .route("/projects/files/{id}/thumb", get(thumbnail))
 }
 
 const PER_PAGE: i64 = 20;
@@ -116,8 +121,11 @@ struct ListPage {
     q: ListInput,
     qs: String,
     is_org: bool,
+    /// Whether the caller keeps its province's natures (a link to that page).
+    may_manage_natures: bool,
     natures: Vec<String>,
     fields: Vec<&'static str>,
+    actions: Vec<(i64, String)>,
     statuses: Vec<(&'static str, &'static str)>,
     errors: Vec<FieldError>,
 }
@@ -129,7 +137,16 @@ impl ListPage {
 }
 
 fn filter_pairs(q: &ListInput) -> Vec<(&'static str, String)> {
-    vec![("region", q.region.clone()), ("nature", q.nature.clone()), ("field", q.field.clone()), ("status", q.status.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("started", q.started.clone())]
+    vec![
+        ("region", q.region.clone()),
+        ("nature", q.nature.clone()),
+        ("field", q.field.clone()),
+        ("action", q.action.clone()),
+        ("status", q.status.clone()),
+        ("from", q.from.clone()),
+        ("to", q.to.clone()),
+        ("started", q.started.clone()),
+    ]
 }
 
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
@@ -154,8 +171,10 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
         pages: pages(total),
         qs,
         is_org: who.role() == Role::Organization,
+        may_manage_natures: ops::may_manage_natures(who),
         natures: ops::natures(&state, who).await?,
         fields: duijie_domain::org::FIELDS.to_vec(),
+        actions: ops::actions(&state, None).await?,
         statuses: Status::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
         errors,
         q: q.filter,
@@ -174,12 +193,19 @@ async fn export(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<
 #[template(path = "project_new.html")]
 struct NewPage {
     layout: Layout,
+    heading: &'static str,
+    /// The project being edited (its id), or none when recording a new one.
+    editing: Option<i64>,
+    /// The version the edit form was read at.
+    version: String,
     form: ProjectInput,
     errors: Vec<FieldError>,
     natures: Vec<String>,
     fields: Vec<&'static str>,
     groups: String,
     pairings: Vec<(i64, String)>,
+    /// The special actions the project may name: (id, label).
+    actions: Vec<(i64, String)>,
 }
 
 impl NewPage {
@@ -194,12 +220,16 @@ async fn new_page(state: &AppState, cu: &CurrentUser, form: ProjectInput, errors
     }
     Ok(NewPage {
         layout: Layout::new(state, cu, "projects", None).await,
+        heading: "录入帮扶项目",
+        editing: None,
+        version: String::new(),
         form,
         errors,
         natures: ops::natures(state, &cu.principal).await?,
         fields: duijie_domain::org::FIELDS.to_vec(),
         groups: duijie_domain::demand::GROUPS.join("、"),
         pairings: ops::active_pairings(state, &cu.principal).await?,
+        actions: ops::actions(state, None).await?,
     })
 }
 
@@ -220,6 +250,55 @@ async fn new_submit(State(state): State<AppState>, p: Posted<ProjectInput>) -> R
     }
 }
 
+/// The edit form of project `id`: `form` as typed (or the project as it stands).
+async fn edit_page(state: &AppState, cu: &CurrentUser, id: i64, form: Option<ProjectEdit>, errors: Vec<FieldError>) -> Result<NewPage, AppError> {
+    let d = ops::detail(state, &cu.principal, id).await?;
+    if !d.may_edit {
+        return Err(if d.project.status().is_closed() { AppError::Conflict(format!("该项目{}，不能再修改", d.project.status().label())) } else { AppError::Forbidden });
+    }
+    let form = form.unwrap_or_else(|| ProjectEdit::of(&d.project));
+    let province: String = d.project.region_code.as_str().chars().take(2).collect();
+    Ok(NewPage {
+        layout: Layout::new(state, cu, "projects", None).await,
+        heading: "修改帮扶项目",
+        editing: Some(id),
+        version: form.version,
+        form: form.project,
+        errors,
+        natures: ops::natures(state, &cu.principal).await?,
+        fields: duijie_domain::org::FIELDS.to_vec(),
+        groups: duijie_domain::demand::GROUPS.join("、"),
+        pairings: Vec::new(),
+        actions: ops::actions(state, Some(&province)).await?,
+    })
+}
+
+async fn edit_form(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<NewPage, AppError> {
+    edit_page(&state, &cu, id, None, Vec::new()).await
+}
+
+async fn edit_submit(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<ProjectEdit>) -> Result<Response, AppError> {
+    let cu = p.user;
+    match ops::edit(&state, &cu.principal, &actor(&cu), id, &p.form).await.map_err(AppError::from) {
+        Ok(_) => Ok(done(&format!("/projects/{id}"), "项目信息已修改")),
+        Err(AppError::Invalid(errors)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, edit_page(&state, &cu, id, Some(p.form), errors).await?).into_response()),
+        Err(e @ (AppError::BadRequest(..) | AppError::Conflict(_) | AppError::Changed { .. })) => {
+            let errors = vec![FieldError::new("form", e.message())];
+            Ok((StatusCode::CONFLICT, edit_page(&state, &cu, id, Some(p.form), errors).await?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// An evidence file on the timeline.
+pub struct StepFile {
+    pub id: i64,
+    pub name: String,
+    /// A picture with a thumbnail: shown small, linked to the full picture
+    /// (a picture without one — too large, unreadable — is a link like a PDF).
+    pub thumbnail: bool,
+}
+
 /// One progress update on the timeline.
 pub struct Step {
     pub on: String,
@@ -228,8 +307,7 @@ pub struct Step {
     pub people: i64,
     pub beneficiaries: i64,
     pub by: String,
-    /// (id, name, is an image)
-    pub files: Vec<(i64, String, bool)>,
+    pub files: Vec<StepFile>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -267,7 +345,7 @@ async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, toast: Option<
             people: g.people,
             beneficiaries: g.beneficiaries,
             by: g.created_by.clone(),
-            files: d.files.iter().filter(|f| f.progress_id == g.id).map(|f| (f.id, f.file_name.clone(), f.content_type.starts_with("image/"))).collect(),
+            files: d.files.iter().filter(|f| f.progress_id == g.id).map(|f| StepFile { id: f.id, name: f.file_name.clone(), thumbnail: f.has_thumbnail }).collect(),
         })
         .collect();
     let mode = duijie_domain::demand::MODES.iter().find(|(k, _)| *k == d.project.mode).map(|(_, l)| l.to_string()).unwrap_or_else(|| "—".into());
@@ -348,4 +426,11 @@ async fn file(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64
     let how = if f.content_type.starts_with("image/") { "inline" } else { "attachment" };
     let disposition = format!("{how}; filename=\"file-{id}\"; filename*=UTF-8''{}", super::urlencode(&f.file_name));
     Ok(([(header::CONTENT_TYPE, f.content_type.clone()), (header::CONTENT_DISPOSITION, disposition)], f.bytes).into_response())
+}
+
+/// A picture's thumbnail (240 px), for the timeline; 404 for a file without one.
+async fn thumbnail(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let t = ops::evidence_thumbnail(&state, &cu.principal, id).await?;
+    let disposition = format!("inline; filename=\"thumb-{id}.jpg\"");
+    Ok(([(header::CONTENT_TYPE, t.content_type.clone()), (header::CONTENT_DISPOSITION, disposition), (header::CACHE_CONTROL, "private, max-age=86400".into())], t.bytes).into_response())
 }
