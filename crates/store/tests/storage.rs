@@ -990,7 +990,8 @@ async fn a_demand_is_approved_published_matched_once_and_starts_a_project(db: &D
     tx.commit().await.unwrap();
     let moves: Vec<String> = demand::events(db, id).await.unwrap().into_iter().map(|e| e.to_status).collect();
     assert_eq!(moves, vec!["draft", "submitted", "published", "taken", "in_progress"]);
-    // A stopped project is not finished through its demand's page: the step is refused whole.
+    // A stopped project gives its demand back (published again, for another organisation to
+    // take); finishing it through the demand's page is refused whole.
     let stopper = Actor::system("彝良县助学服务中心");
     let mut tx = db.begin().await.unwrap();
     duijie_store::projects::stop(&mut tx, &stopper, project.id, "资金未到位").await.unwrap();
@@ -998,8 +999,8 @@ async fn a_demand_is_approved_published_matched_once_and_starts_a_project(db: &D
     let mut tx = db.begin().await.unwrap();
     let refused = matching::advance_project(&mut tx, &bureau(), id, Step::Finish).await.unwrap_err();
     drop(tx);
-    assert!(refused.to_string().contains("已终止"), "{refused}");
-    assert_eq!(demand::get(db, id).await.unwrap().unwrap().unscoped().status(), Status::InProgress);
+    assert!(refused.to_string().contains("不能确认完成"), "{refused}");
+    assert_eq!(demand::get(db, id).await.unwrap().unwrap().unscoped().status(), Status::Published);
     assert_eq!(matching::project_of_demand(db, id).await.unwrap().unwrap().status, duijie_domain::project::Status::Stopped);
     // Both sides were told.
     let org_user = principal_of(db, "org_yl").await;
