@@ -479,7 +479,7 @@ CPU while the Yunnan requests ran (both passes): $PHASE_A. While the national ro
 
 Defining the reports: Yunnan ${DEFINE_YN_S} s ($N_PREF + $N_COUNTY units), national ${DEFINE_NAT_S} s ($N_NAT_UNITS units); Yunnan's overview ${OVERVIEW_YN_S} s.
 National report, the 16 Yunnan prefectures: submit (computes and stores the prefecture's whole subtree) ${SUBMIT_SUM} s in all, slowest ${SUBMIT_MAX} s; approval slowest ${APPROVE_MAX} s.
-Counted nowhere in the national report (organisations registered below a prefecture-level row that is no unit — 市辖区, 省直辖县级行政区划 — and below the national unit's own level): $ORPHANS.
+Counted at the national unit's own level because the prefecture-level row they are registered under is no unit (市辖区, 省直辖县级行政区划; before a886741 they were counted nowhere): $ORPHANS.
 Server memory after the wrk runs: RSS $RSS_WRK MB, HWM $HWM_WRK MB. Restart before the export: \`/healthz\` after $RESTART_S s.
 
 ### Each request
