@@ -309,6 +309,16 @@ impl Tx {
         Ok(())
     }
 
+    /// Locks a name (`project_natures:53`) until the transaction ends, for a
+    /// change that has no row to lock yet (it replaces a set of rows). On
+    /// SQLite the transaction already holds the database's write lock.
+    pub async fn lock_name(&mut self, name: &str) -> Result<()> {
+        if let Tx::Postgres(t) = self {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(name).execute(&mut **t).await?;
+        }
+        Ok(())
+    }
+
     /// Locks the rows `select_ids` returns (a `SELECT id FROM … WHERE …
     /// ORDER BY id` with `$1` bound to `arg`), in that order.
     pub(crate) async fn lock_all(&mut self, select_ids: &'static str, arg: i64) -> Result<()> {

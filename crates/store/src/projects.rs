@@ -214,29 +214,32 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, limit: i64, offset: i64) -
 
 /// The natures (项目性质) a province uses: its own list, or the platform's default.
 pub async fn natures(db: &Db, province: &str) -> Result<Vec<String>> {
-    let sql = "SELECT name FROM project_natures WHERE province_code = $1 ORDER BY position, id";
-    let own: Vec<String> = on_db!(db, p => sqlx::query_scalar(sql).bind(province).fetch_all(p).await)?;
+    let own = own_natures(db, province).await?;
     if !own.is_empty() {
         return Ok(own);
     }
-    Ok(on_db!(db, p => sqlx::query_scalar(sql).bind("").fetch_all(p).await)?)
+    own_natures(db, "").await
 }
 
-/// A province's own list of natures, in order (empty: it uses the platform's default).
+const NATURES: &str = "SELECT name FROM project_natures WHERE province_code = $1 ORDER BY position, id";
+
+/// A province's own list of natures, in order (empty: it uses the platform's
+/// default, which is the list of province '').
 pub async fn own_natures(db: &Db, province: &str) -> Result<Vec<String>> {
-    let sql = "SELECT name FROM project_natures WHERE province_code = $1 ORDER BY position, id";
-    Ok(on_db!(db, p => sqlx::query_scalar(sql).bind(province).fetch_all(p).await)?)
+    Ok(on_db!(db, p => sqlx::query_scalar(NATURES).bind(province).fetch_all(p).await)?)
 }
 
 /// Replaces a province's list of natures with `names` (checked by the
 /// caller: non-empty, distinct). Projects keep the nature they were recorded
-/// with: it is text on the project, not a reference to the list.
+/// with: it is text on the project, not a reference to the list. Two
+/// replacements at once are taken one after the other (the province's list
+/// is locked by name), so the list is always one of them whole.
 pub async fn set_natures(tx: &mut Tx, actor: &Actor, province: &str, names: &[String]) -> Result<()> {
     if province.len() != 2 || names.is_empty() {
         return Err(Error::Invalid("项目性质列表属于一个省，且至少有一项".into()));
     }
-    let sql = "SELECT name FROM project_natures WHERE province_code = $1 ORDER BY position, id";
-    let before: Vec<String> = on_tx!(tx, c => sqlx::query_scalar(sql).bind(province).fetch_all(c).await)?;
+    tx.lock_name(&format!("project_natures:{province}")).await?;
+    let before: Vec<String> = on_tx!(tx, c => sqlx::query_scalar(NATURES).bind(province).fetch_all(c).await)?;
     on_tx_exec!(tx, c => sqlx::query("DELETE FROM project_natures WHERE province_code = $1").bind(province).execute(c).await)?;
     let sql = "INSERT INTO project_natures (province_code, name, position) VALUES ($1, $2, $3)";
     for (i, name) in names.iter().enumerate() {

@@ -402,6 +402,16 @@ async fn a_provincial_office_keeps_its_natures_and_projects_keep_theirs(a: App) 
     let (org_cookie, _) = a.login("org_yl").await;
     assert!(!a.get("/projects", &org_cookie).await.body.contains("href=\"/projects/natures\""));
     assert_eq!(a.get("/projects/natures", &org_cookie).await.status, StatusCode::NOT_FOUND);
+
+    // The two provincial offices replace the list at the same moment: both are answered, and
+    // the list is one of the two whole, never a mixture or a database error.
+    let put = |token: String, names: Value| a.router.clone().oneshot(crate::support::api_request("PUT", "/api/v1/projects/natures", Some(&token), Some(json!({"natures": names}))));
+    let (x, y) = tokio::join!(put(office.clone(), json!(["民生帮扶", "文旅帮扶"])), put(a.token("yn_xz").await, json!(["民生帮扶", "消费帮扶", "志愿服务"])));
+    assert_eq!((x.unwrap().status(), y.unwrap().status()), (StatusCode::OK, StatusCode::OK));
+    let now = a.api("GET", "/api/v1/projects/natures", Some(&office), None).await.json()["natures"].clone();
+    assert!(now == json!(["民生帮扶", "文旅帮扶"]) || now == json!(["民生帮扶", "消费帮扶", "志愿服务"]), "{now}");
+    let rows = a.scalar("SELECT COUNT(*) FROM project_natures WHERE province_code = '53'").await;
+    assert_eq!(rows as usize, now.as_array().unwrap().len(), "no rows of the other list were left behind");
 }
 
 async fn an_evidence_picture_is_shown_as_a_thumbnail_and_a_hostile_one_is_never_decoded(a: App) {
@@ -743,8 +753,8 @@ async fn a_filled_list_with_bad_cells_writes_nothing_and_the_corrected_one_impor
     let op = &doc["paths"]["/api/v1/projects/import"]["post"];
     assert!(op["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]["file"].is_object(), "{op}");
     assert_eq!(op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ProjectListImported");
-    assert_eq!(op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ProjectListRefusal");
-    let refusal = doc["components"]["schemas"]["ProjectListRefusal"].to_string();
+    assert_eq!(op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/SheetRefusal");
+    let refusal = doc["components"]["schemas"]["SheetRefusal"].to_string();
     assert!(refusal.contains("#/components/schemas/ErrorBody") && refusal.contains("\"errors\""), "the API's error shape with the cells: {refusal}");
 }
 
