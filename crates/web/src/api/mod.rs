@@ -24,6 +24,7 @@ pub mod reports;
 pub mod regions;
 pub mod registry;
 pub mod search;
+pub mod sheet;
 pub mod users;
 
 use crate::AppState;

@@ -13,7 +13,7 @@
 use super::{ApiJson, ApiUpload, Created, Path, Query};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::{ApiError, AppError, ErrorBody, FieldProblem};
+use crate::error::{ApiError, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -410,33 +410,6 @@ pub struct ReportTableImported {
     pub restored: usize,
 }
 
-/// 统计表文件中有问题的一格。
-#[derive(Serialize, ToSchema)]
-pub struct ReportTableCellError {
-    /// 行号（与 Excel 中显示的一致）。
-    pub row: usize,
-    /// 列的表头（如“投入资金数（万元）·总数”），标题行为“标题”，表格之外为空。
-    pub column: String,
-    /// 问题说明，含单元格位置（如 G11）。
-    pub message: String,
-}
-
-/// 上传的统计表被拒绝（没有修改任何数字）：通用错误格式，另加逐格的问题。
-#[derive(Serialize, ToSchema)]
-pub struct ReportTableRefusal {
-    #[serde(flatten)]
-    pub error: ErrorBody,
-    /// 每一处问题（最多 1000 处）；文件整体无法读取时为空，原因见 `message` 和 `fields`。
-    pub errors: Vec<ReportTableCellError>,
-    /// 超出所列的问题还有多少处。
-    pub more_errors: usize,
-}
-
-fn table_refusal(message: String, fields: Vec<FieldProblem>, errors: Vec<ReportTableCellError>, more_errors: usize) -> Response {
-    let error = ErrorBody { code: "invalid".into(), message, fields, request_id: crate::error::new_request_id(), current: None };
-    (StatusCode::UNPROCESSABLE_ENTITY, Json(ReportTableRefusal { error, errors, more_errors })).into_response()
-}
-
 /// 上传离线填好的统计表（仅统计表，不含明细表）：本单位下载本表（`GET …?draft=true`）、在 Excel 或 WPS 中修改数字后上传（multipart，字段 `file`）。
 ///
 /// 版式须与下载的一致（标题含统计年份、表头、各行名称），否则 422 并说明哪里不同。每一格都检查：个数、人数为 0 到 100000000 的整数；金额以万元计、不为负、最多两位小数；空格不接受（没有请填 0）。
@@ -448,27 +421,18 @@ fn table_refusal(message: String, fields: Vec<FieldProblem>, errors: Vec<ReportT
     request_body(content = inline(ReportTableUpload), content_type = "multipart/form-data"),
     responses((status = 200, body = ReportTableImported), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 415, description = "请求体须为 multipart/form-data，文件放在字段 file 中", body = ErrorBody),
-        (status = 422, description = "表格与本表版式不同或有错误的格（`errors` 逐格列出），或文件无法读取（`fields` 中的 file）；没有修改任何数字", body = ReportTableRefusal)))]
+        (status = 422, description = "表格与本表版式不同或有错误的格（`errors` 逐格列出），或文件无法读取（`fields` 中的 file）；没有修改任何数字", body = super::sheet::SheetRefusal)))]
 pub async fn import_table(State(state): State<AppState>, user: ApiUser, Path((id, region, key)): Path<(i64, String, String)>, ApiUpload(form): ApiUpload) -> Result<Response, ApiError> {
     let code = unit_code(&region)?;
     let Some((name, bytes)) = form.named_file() else {
-        let message = "请在字段 file 中上传离线填好的统计表（.xlsx）".to_string();
-        return Ok(table_refusal(message.clone(), vec![FieldProblem { field: "file".into(), message }], Vec::new(), 0));
+        return Ok(super::sheet::no_file("请在字段 file 中上传离线填好的统计表（.xlsx）"));
     };
     let limits = state.config.import_limits.projects();
     match ops::import_table(Records::of(&state), &user.principal, &user.actor(), id, &code, &key, name, bytes, &limits).await {
         Ok(TableImport::Saved { corrected, restored }) => Ok(Json(ReportTableImported { corrected, restored }).into_response()),
         Ok(TableImport::Refused { errors, more }) => {
-            let message = format!("统计表中有 {} 处问题，没有修改任何数字；请按 errors 逐格修改后重新上传", errors.len() + more);
-            let errors = errors.into_iter().map(|e| ReportTableCellError { row: e.row, column: e.column, message: e.message }).collect();
-            Ok(table_refusal(message, Vec::new(), errors, more))
+            Ok(super::sheet::cells(format!("统计表中有 {} 处问题，没有修改任何数字；请按 errors 逐格修改后重新上传", errors.len() + more), errors, more))
         }
-        Err(e) => match AppError::from(e) {
-            AppError::Invalid(fields) => {
-                let message = fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；");
-                Ok(table_refusal(message, fields.into_iter().map(|f| FieldProblem { field: f.field, message: f.message }).collect(), Vec::new(), 0))
-            }
-            other => Err(ApiError(other)),
-        },
+        Err(e) => super::sheet::failed(e),
     }
 }

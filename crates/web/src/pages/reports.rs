@@ -351,6 +351,8 @@ struct UnitPage {
     v: UnitView,
     code: String,
     top: bool,
+    /// The caller is an organisation: its crumbs lead to its own reports, not the report's overview.
+    for_org: bool,
     tables: Vec<TableView>,
     below: Vec<UnitRow>,
     steps: Vec<StepView>,
@@ -391,6 +393,7 @@ async fn unit_page(state: &AppState, cu: &CurrentUser, id: i64, code: &UnitKey, 
     Ok(UnitPage {
         layout: Layout::new(state, cu, "reports", toast).await,
         code: code.to_string(),
+        for_org: cu.principal.org_id().is_some(),
         top: code.region() == Some(&v.report.collector_code),
         tables: v.tables.iter().map(|(d, f)| table_view(d, f, &year)).collect(),
         below: v.below.iter().map(unit_row).collect(),

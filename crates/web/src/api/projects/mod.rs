@@ -16,7 +16,7 @@
 use super::{ApiJson, ApiUpload, Created, Path, Query, lenient};
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::{ApiError, AppError, ErrorBody, FieldProblem};
+use crate::error::{ApiError, ErrorBody};
 use crate::format::wan_or_empty;
 use axum::Json;
 use axum::extract::State;
@@ -334,32 +334,6 @@ pub struct ProjectListImported {
     pub ids: Vec<i64>,
 }
 
-/// 项目明细表中有问题的一格。
-#[derive(Serialize, ToSchema)]
-pub struct ProjectListCellError {
-    /// 行号（与 Excel 中显示的一致）。
-    pub row: usize,
-    /// 列名（表头），整行的问题为空。
-    pub column: String,
-    pub message: String,
-}
-
-/// 导入被拒绝（未写入任何项目）：通用错误格式，另加逐格的错误。
-#[derive(Serialize, ToSchema)]
-pub struct ProjectListRefusal {
-    #[serde(flatten)]
-    pub error: ErrorBody,
-    /// 每一处错误（最多 1000 处）；文件整体无法读取时为空，原因见 `message` 和 `fields`。
-    pub errors: Vec<ProjectListCellError>,
-    /// 超出所列的错误还有多少处。
-    pub more_errors: usize,
-}
-
-fn refusal(message: String, fields: Vec<FieldProblem>, errors: Vec<ProjectListCellError>, more_errors: usize) -> Response {
-    let error = ErrorBody { code: "invalid".into(), message, fields, request_id: crate::error::new_request_id(), current: None };
-    (StatusCode::UNPROCESSABLE_ENTITY, Json(ProjectListRefusal { error, errors, more_errors })).into_response()
-}
-
 /// 导入项目明细表（附件2，社会组织填报）：社会组织上传本组织离线填好的表（multipart，字段 `file`）。
 ///
 /// 每一格都按录入项目的规则检查：社会组织名称须为本组织全称；帮扶地区写“省/市/县”名称（如 陕西省汉中市略阳县 或 陕西省/汉中市/略阳县）或区划代码；项目性质须在本省的列表中；投入资金（万元）最多两位小数；人数为非负整数。
@@ -369,27 +343,18 @@ fn refusal(message: String, fields: Vec<FieldProblem>, errors: Vec<ProjectListCe
     request_body(content = inline(ProjectListUpload), content_type = "multipart/form-data"),
     responses((status = 201, body = ProjectListImported), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 415, description = "请求体须为 multipart/form-data，文件放在字段 file 中", body = ErrorBody),
-        (status = 422, description = "表中有错误（`errors` 逐格列出），或文件无法读取（`fields` 中的 file）；未写入任何项目", body = ProjectListRefusal)))]
+        (status = 422, description = "表中有错误（`errors` 逐格列出），或文件无法读取（`fields` 中的 file）；未写入任何项目", body = super::sheet::SheetRefusal)))]
 pub async fn import_projects(State(state): State<AppState>, user: ApiUser, ApiUpload(form): ApiUpload) -> Result<Response, ApiError> {
     let Some((name, bytes)) = form.named_file() else {
-        let message = "请在字段 file 中上传填好的项目明细表（.xlsx 或 .csv）".to_string();
-        return Ok(refusal(message.clone(), vec![FieldProblem { field: "file".into(), message }], Vec::new(), 0));
+        return Ok(super::sheet::no_file("请在字段 file 中上传填好的项目明细表（.xlsx 或 .csv）"));
     };
     let limits = state.config.import_limits.projects();
     match ops::import_list(&state, &user.principal, &user.actor(), name, bytes, &limits).await {
         Ok(ListImport::Recorded(ids)) => Ok((StatusCode::CREATED, Json(ProjectListImported { count: ids.len(), ids })).into_response()),
         Ok(ListImport::Refused { errors, more }) => {
-            let message = format!("项目明细表中有 {} 处错误，未写入任何项目；请按 errors 逐格修改后重新上传", errors.len() + more);
-            let errors = errors.into_iter().map(|e| ProjectListCellError { row: e.row, column: e.column, message: e.message }).collect();
-            Ok(refusal(message, Vec::new(), errors, more))
+            Ok(super::sheet::cells(format!("项目明细表中有 {} 处错误，未写入任何项目；请按 errors 逐格修改后重新上传", errors.len() + more), errors, more))
         }
-        Err(e) => match AppError::from(e) {
-            AppError::Invalid(fields) => {
-                let message = fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；");
-                Ok(refusal(message, fields.into_iter().map(|f| FieldProblem { field: f.field, message: f.message }).collect(), Vec::new(), 0))
-            }
-            other => Err(ApiError(other)),
-        },
+        Err(e) => super::sheet::failed(e),
     }
 }
 
