@@ -15,7 +15,7 @@
 //! One module per area: [`regions_designations`], [`accounts`], [`registry`],
 //! [`actions_liaisons`], [`demand`] (demands, the supply library and matching),
 //! [`pairing`], [`projects`] (帮扶项目 and their progress), [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log); [`derived`] keeps the catalogues and the
-//! index in step with the database, [`files`] names and recognises uploads, [`thumbnail`] makes evidence pictures'
+//! index in step with the database, [`figures`] keeps the dashboard's project figures, [`files`] names and recognises uploads, [`thumbnail`] makes evidence pictures'
 //! thumbnails, and [`schema`] describes the inputs'
 //! numeric fields to the API. The areas that come next get their own module here
 //! beside them: `reports` (reporting), `cases` and `portal` (cases and the
@@ -25,6 +25,7 @@ pub mod accounts;
 pub mod actions_liaisons;
 pub mod demand;
 pub mod derived;
+pub mod figures;
 pub mod files;
 pub mod inbox;
 pub mod log;
@@ -54,6 +55,8 @@ pub struct Platform {
     pub sealer: duijie_domain::sealing::Sealer,
     /// Who publishes demands.
     pub demand_approval: duijie_domain::authz::DemandApproval,
+    /// The dashboard's project figures, kept while the projects do not change.
+    pub figures: figures::Kept,
 }
 
 use duijie_domain::authz::{Action, Guarded, Unchecked};

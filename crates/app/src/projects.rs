@@ -411,18 +411,19 @@ pub struct Coverage {
     pub summary: duijie_store::pairing::coverage::Summary,
 }
 
-/// The dashboard for `who` under `f`.
+/// The dashboard for `who` under `f`. The project figures are shared with
+/// everyone of the same role and scope asking the same (see [`crate::figures`]).
 pub async fn dashboard(p: &Platform, who: &Principal, f: &Filter) -> Result<Dashboard, Error> {
-    use projects::GroupBy;
     let scope = who.scope();
     let within = f.region.clone().or_else(|| scope.region().cloned()).unwrap_or_else(RegionCode::national);
     let child_len = within.level().child().filter(|l| *l <= Level::Village).map(|l| l.code_len()).unwrap_or(12);
-    let by_region = projects::breakdown(&p.db, &scope, f, GroupBy::Region(child_len))
-        .await?
-        .into_iter()
+    let figures = p.figures.figures(&p.db, format!("{:?}", who.role()), &scope, f, child_len).await?;
+    let by_region = figures
+        .by_region
+        .iter()
         .map(|g| {
             let name = RegionCode::parse(&g.key).map(|c| p.tree.full_name(&c)).unwrap_or_else(|_| g.key.clone());
-            (g, name)
+            (g.clone(), name)
         })
         .collect();
     let matching = match_rate(p, who, f, &within).await?;
@@ -430,11 +431,11 @@ pub async fn dashboard(p: &Platform, who: &Principal, f: &Filter) -> Result<Dash
     Ok(Dashboard {
         matching,
         coverage,
-        totals: projects::totals(&p.db, &scope, f).await?,
-        by_nature: projects::breakdown(&p.db, &scope, f, GroupBy::Nature).await?,
-        by_field: projects::breakdown(&p.db, &scope, f, GroupBy::Field).await?,
+        totals: figures.totals.clone(),
+        by_nature: figures.by_nature.clone(),
+        by_field: figures.by_field.clone(),
         by_region,
-        by_month: projects::breakdown(&p.db, &scope, f, GroupBy::StartMonth).await?,
+        by_month: figures.by_month.clone(),
         within,
     })
 }

@@ -598,6 +598,27 @@ pub async fn totals(db: &Db, scope: &Scope, f: &Filter) -> Result<Totals> {
     })?)
 }
 
+/// What the projects table looks like from outside, cheaply: the newest
+/// `updated_at`, how many rows carry it and the sum of their versions. Every
+/// write to a project stamps it with the current second and raises its
+/// version, so any change committed since an earlier stamp was read changes
+/// the stamp — unless it was stamped in an earlier second than the newest
+/// row and committed after that row (a transaction that stays open across a
+/// second while others commit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Stamp {
+    pub newest: i64,
+    pub rows: i64,
+    pub versions: i64,
+}
+
+/// The projects table's [`Stamp`] now: two seeks on the `updated_at` index.
+pub async fn stamp(db: &Db) -> Result<Stamp> {
+    let sql = "SELECT CAST(COALESCE(MAX(updated_at), 0) AS BIGINT) AS newest, COUNT(*) AS rows, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS versions \
+               FROM projects WHERE updated_at = (SELECT MAX(updated_at) FROM projects)";
+    Ok(on_db!(db, p => sqlx::query_as(sql).fetch_one(p).await)?)
+}
+
 /// How a breakdown groups projects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {

@@ -117,7 +117,7 @@ impl AppState {
             None => duijie_fulltext::FullText::in_memory().map_err(|e| duijie_store::Error::Invalid(e.to_string()))?,
         };
         let derived = Derived::start(&db, fulltext);
-        let platform = Platform { db, tree: Arc::new(tree), derived, sealer: config.sealer.clone(), demand_approval: config.demand_approval };
+        let platform = Platform { db, tree: Arc::new(tree), derived, sealer: config.sealer.clone(), demand_approval: config.demand_approval, figures: Default::default() };
         Ok(AppState {
             platform: Arc::new(platform),
             config: Arc::new(config),

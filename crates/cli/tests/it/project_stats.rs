@@ -5,12 +5,15 @@
 //! country's view draws the provinces, an officer sees the matching success
 //! rate and the key counties' pairing coverage as their own pages give them,
 //! an organisation sees only its own projects, and a bad period is named.
+//! The figures are kept between requests, yet a change made since — on this
+//! server in the same second, or through another server — shows at once.
 
-use crate::support::{App, both};
+use crate::support::{App, api_request, both, reply};
+use tower::ServiceExt;
 use axum::http::StatusCode;
 use serde_json::json;
 
-both!(the_dashboard_adds_up_the_records_it_links_to);
+both!(the_dashboard_adds_up_the_records_it_links_to, the_dashboard_shows_a_change_made_since_it_was_last_computed);
 
 /// The figure shown above `label` in the dashboard's cards.
 fn figure(html: &str, label: &str) -> String {
@@ -90,4 +93,37 @@ async fn the_dashboard_adds_up_the_records_it_links_to(a: App) {
     let bad = a.get("/projects/stats?from=2026-13-40", &cookie).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("id=\"error-from\""));
+}
+
+async fn the_dashboard_shows_a_change_made_since_it_was_last_computed(a: App) {
+    let (cookie, _) = a.login("yn_mz").await;
+    let org = a.token("org_yl").await;
+    let in_yunnan = "FROM projects WHERE region_code >= '53' AND region_code < '54'";
+    let projects_sql: &'static str = Box::leak(format!("SELECT COUNT(*) {in_yunnan}").into_boxed_str());
+    let people_sql: &'static str = Box::leak(format!("SELECT CAST(COALESCE(SUM(beneficiaries), 0) AS BIGINT) {in_yunnan}").into_boxed_str());
+    let shown = async |label: &str| figure(&a.get("/projects/stats", &cookie).await.body, label);
+    let first = shown("受益人数").await;
+    assert_eq!(first, a.scalar(people_sql).await.to_string());
+    assert_eq!(shown("受益人数").await, first, "asked again, the same figures");
+
+    // On this server: a new project, then progress on it, each shown by the next request.
+    let r = a.api("POST", "/api/v1/projects", Some(&org), Some(json!({"title": "统计缓存", "region": "彝良县", "nature": "产业帮扶", "field": "产业", "start_date": "2026-04-01"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(shown("帮扶项目").await, a.scalar(projects_sql).await.to_string());
+    let p = a.api("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(json!({"on": "2026-05-01", "note": "第一次", "beneficiaries": 40}))).await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    let after = shown("受益人数").await;
+    assert_eq!(after, a.scalar(people_sql).await.to_string());
+    assert_ne!(after, first);
+
+    // Through another server on the same database (its own memory): shown here at once.
+    let config = duijie_web::WebConfig { trust_proxy: true, ..duijie_web::WebConfig::default() };
+    let other = duijie_web::router(duijie_web::AppState::new(a.t.db.clone(), config).await.expect("second server"));
+    let req = api_request("POST", &format!("/api/v1/projects/{id}/progress"), Some(&org), Some(json!({"on": "2026-05-02", "note": "另一台服务器", "beneficiaries": 75})));
+    let p = reply(other.oneshot(req).await.unwrap()).await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    let later = shown("受益人数").await;
+    assert_eq!(later, a.scalar(people_sql).await.to_string(), "{}", a.backend());
+    assert_ne!(later, after);
 }
