@@ -81,7 +81,7 @@ pub async fn visible(db: &Db, who: &Principal, id: i64) -> Result<(Organization,
         return Ok((loaded.check(who, Action::ViewOrganization).map_err(|_| Error::NotFound)?, Visibility::Full));
     }
     match loaded.check(who, Action::ViewOrgPublic) {
-        Ok(o) if o.approval == "approved" => Ok((o, Visibility::Public)),
+        Ok(o) if o.approval == duijie_domain::org::Approval::Approved => Ok((o, Visibility::Public)),
         _ => Err(Error::NotFound),
     }
 }
@@ -90,7 +90,7 @@ pub async fn visible(db: &Db, who: &Principal, id: i64) -> Result<(Organization,
 /// the organisation is out of scope, 403 when visible but not permitted).
 pub fn require_on(who: &Principal, action: Action, o: &Organization) -> Result<(), Error> {
     let region = o.region();
-    require(decide(who, action, Target::Organization { id: o.id, region: &region }))
+    require(decide(who, action, Target::Organization { id: o.id, region }))
 }
 
 /// Whether the caller may create organisations at all.
@@ -175,9 +175,9 @@ pub fn check_profile(f: &ProfileForm, errors: &mut Vec<FieldError>) -> OrgProfil
     if too_long(address, 200) {
         errors.push(FieldError::new("address", "地址：不能超过 200 字"));
     }
-    let status = org::parse_status(&f.status).unwrap_or_else(|e| {
+    let status = org::OrgStatus::parse(&f.status).unwrap_or_else(|e| {
         errors.push(FieldError::new("status", format!("状态：{e}")));
-        "active"
+        org::OrgStatus::Active
     });
     OrgProfile {
         name: name.into(),
@@ -188,7 +188,7 @@ pub fn check_profile(f: &ProfileForm, errors: &mut Vec<FieldError>) -> OrgProfil
         contact_name: contact_name.into(),
         contact_phone: contact_phone.into(),
         address: address.into(),
-        status: status.into(),
+        status,
     }
 }
 
@@ -259,7 +259,7 @@ fn check_codes(tree: &RegionTree, who: &Principal, f: &NewOrgForm) -> Result<New
             org_type,
             region,
             profile,
-            approval: "approved",
+            approval: duijie_domain::org::Approval::Approved,
             is_demo: false,
             provenance: String::new(),
         }),
@@ -274,11 +274,11 @@ pub async fn save_profile(db: &Db, who: &Principal, actor: &Actor, id: i64, mut 
     if who.role() == Role::Organization {
         // Name and status are registration facts; only the registering authority changes them.
         form.name = o.name.clone();
-        form.status = o.status.clone();
+        form.status = o.status.as_str().into();
     }
     let mut errors = Vec::new();
     let region = o.region();
-    if !decide(who, Action::RecordOrgFacts, Target::Organization { id: o.id, region: &region }).is_allowed() {
+    if !decide(who, Action::RecordOrgFacts, Target::Organization { id: o.id, region }).is_allowed() {
         // 等级评估 and 是否建立党组织 are recorded by the registration authority:
         // left out they stay as recorded; a different value is refused.
         if !form.rating.trim().is_empty() && org::parse_rating(&form.rating).ok().as_deref() != Some(o.rating.as_str()) {
@@ -326,7 +326,7 @@ async fn application_for(db: &Db, who: &Principal, id: i64) -> Result<Organizati
 /// Approves (`approve`) or returns an application with a reason (pages and API).
 pub async fn decide_application(db: &Db, who: &Principal, actor: &Actor, id: i64, approve: bool, reason: &str) -> Result<Organization, Error> {
     let org = application_for(db, who, id).await?;
-    if org.approval == "approved" {
+    if org.approval == duijie_domain::org::Approval::Approved {
         return Err(Error::Conflict(if approve { format!("{} 已审核通过", org.name) } else { format!("{} 已审核通过，不能退回", org.name) }));
     }
     let reason = reason.trim();
@@ -339,7 +339,7 @@ pub async fn decide_application(db: &Db, who: &Principal, actor: &Actor, id: i64
         }
     }
     let mut tx = db.begin().await?;
-    orgs::set_approval(&mut tx, actor, id, if approve { "approved" } else { "returned" }, if approve { "" } else { reason }).await?;
+    orgs::set_approval(&mut tx, actor, id, if approve { duijie_domain::org::Approval::Approved } else { duijie_domain::org::Approval::Returned }, if approve { "" } else { reason }).await?;
     tx.commit().await?;
     Ok(org)
 }

@@ -129,7 +129,7 @@ fn found(tree: &RegionTree, h: Hit) -> Found {
     let (kind, place, status, link) = match h.kind {
         DocKind::Demand => ("demand", place(), Status::parse(&h.status).map(|s| s.label()).unwrap_or(""), "demands"),
         DocKind::Offer => ("offer", h.place.clone(), duijie_domain::matching::OfferStatus::parse(&h.status).map(|s| s.label()).unwrap_or(""), "offers"),
-        DocKind::Organization => ("organization", place(), duijie_domain::org::status_label(&h.status), "orgs"),
+        DocKind::Organization => ("organization", place(), duijie_domain::org::OrgStatus::parse(&h.status).map(|s| s.label()).unwrap_or(""), "orgs"),
     };
     Found { kind: kind.into(), kind_label: h.label, id: h.id, place, status: status.into(), link: format!("/{link}/{}", h.id), title: h.title, village }
 }

@@ -57,7 +57,7 @@ pub async fn of(state: &Platform, who: &Principal) -> Result<Vec<Task>, Error> {
     let applications = duijie_store::orgs::awaiting_approval(&state.db, region)
         .await?
         .iter()
-        .filter(|o| o.approval == "pending" && o.decide(who, Action::ApproveOrganization) == Decision::Allow)
+        .filter(|o| o.approval == duijie_domain::org::Approval::Pending && o.decide(who, Action::ApproveOrganization) == Decision::Allow)
         .count();
     let adjustments = duijie_store::pairing::adjust::list(&state.db, who, "pending")
         .await?

@@ -81,17 +81,97 @@ pub fn may_take_new_work(list: Option<CreditList>) -> Result<(), String> {
     }
 }
 
-/// Organisation status in the registry.
-pub fn parse_status(s: &str) -> Result<&'static str, String> {
-    match s.trim() {
-        "" | "active" | "正常" => Ok("active"),
-        "deregistered" | "已注销" => Ok("deregistered"),
-        other => Err(format!("状态应为“正常”或“已注销”，而不是“{other}”")),
+/// An organisation's status in the registry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgStatus {
+    /// 正常
+    #[default]
+    Active,
+    /// 已注销
+    Deregistered,
+}
+
+impl OrgStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgStatus::Active => "active",
+            OrgStatus::Deregistered => "deregistered",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgStatus::Active => "正常",
+            OrgStatus::Deregistered => "已注销",
+        }
+    }
+
+    /// Parses the key or the Chinese label; empty means active.
+    pub fn parse(s: &str) -> Result<OrgStatus, String> {
+        match s.trim() {
+            "" | "active" | "正常" => Ok(OrgStatus::Active),
+            "deregistered" | "已注销" => Ok(OrgStatus::Deregistered),
+            other => Err(format!("状态应为“正常”或“已注销”，而不是“{other}”")),
+        }
     }
 }
 
-pub fn status_label(s: &str) -> &'static str {
-    if s == "deregistered" { "已注销" } else { "正常" }
+impl TryFrom<String> for OrgStatus {
+    type Error = String;
+
+    /// The stored key only (a stored label or blank is a fault, not a default).
+    fn try_from(s: String) -> Result<OrgStatus, String> {
+        match s.as_str() {
+            "active" => Ok(OrgStatus::Active),
+            "deregistered" => Ok(OrgStatus::Deregistered),
+            other => Err(format!("unknown organisation status {other:?}")),
+        }
+    }
+}
+
+/// Where an organisation's registration stands with the office that reviews
+/// self-applications: officers' records are approved at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    /// 待审核
+    Pending,
+    /// 已通过
+    Approved,
+    /// 已退回
+    Returned,
+}
+
+impl Approval {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approval::Pending => "pending",
+            Approval::Approved => "approved",
+            Approval::Returned => "returned",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Approval::Pending => "待审核",
+            Approval::Approved => "已通过",
+            Approval::Returned => "已退回",
+        }
+    }
+}
+
+impl TryFrom<String> for Approval {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Approval, String> {
+        match s.as_str() {
+            "pending" => Ok(Approval::Pending),
+            "approved" => Ok(Approval::Approved),
+            "returned" => Ok(Approval::Returned),
+            other => Err(format!("unknown approval {other:?}")),
+        }
+    }
 }
 
 /// Whether a text is a phone number as officers write them: 7–20 digits, at most
@@ -122,6 +202,20 @@ mod tests {
         assert_eq!(parse_fields("教育，健康 教育").unwrap(), "教育、健康");
         assert_eq!(parse_fields("").unwrap(), "");
         assert!(parse_fields("教育、炒股").unwrap_err().contains("炒股"));
+    }
+
+    #[test]
+    fn a_status_reads_as_typed_but_a_stored_one_must_be_a_key() {
+        assert_eq!(OrgStatus::parse("已注销"), Ok(OrgStatus::Deregistered));
+        assert_eq!(OrgStatus::parse(""), Ok(OrgStatus::Active));
+        assert!(OrgStatus::parse("暂停").unwrap_err().contains("“暂停”"));
+        // A row that holds anything but a key is a fault, not a silent default.
+        assert!(OrgStatus::try_from(String::new()).is_err());
+        assert!(OrgStatus::try_from("正常".to_string()).is_err());
+        for a in [Approval::Pending, Approval::Approved, Approval::Returned] {
+            assert_eq!(Approval::try_from(a.as_str().to_string()), Ok(a));
+        }
+        assert!(Approval::try_from("rejected".to_string()).is_err());
     }
 
     #[test]

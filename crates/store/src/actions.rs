@@ -10,6 +10,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use crate::orgs::Organization;
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use duijie_domain::org::{Approval, OrgStatus};
 use serde::Serialize;
 
 /// (province code, key, name, description); '' is national.
@@ -100,10 +101,10 @@ const ENROLMENT: &str = "SELECT e.id, e.org_id, e.action_id, e.contact_name, e.c
 /// Enrols an organisation; refuses listed organisations and second enrolments.
 pub async fn enrol(tx: &mut Tx, actor: &Actor, org: &Organization, action: &Action, f: &EnrolmentForm) -> Result<i64> {
     duijie_domain::org::may_take_new_work(org.credit_list()).map_err(Error::Invalid)?;
-    if org.approval != "approved" {
+    if org.approval != Approval::Approved {
         return Err(Error::Invalid("组织登记尚未审核通过，暂不能报名".into()));
     }
-    if org.status != "active" {
+    if org.status != OrgStatus::Active {
         return Err(Error::Invalid("组织已注销，不能报名".into()));
     }
     let sql = "INSERT INTO enrolments (org_id, action_id, contact_name, contact_title, contact_phone, target_regions, plan, created_by, created_at) \
@@ -117,7 +118,7 @@ pub async fn enrol(tx: &mut Tx, actor: &Actor, org: &Organization, action: &Acti
     };
     crate::orgs::touch(tx, org.id).await?;
     audit::append(tx, actor, Change {
-        region: &org.region_code,
+        region: org.region_code.as_str(),
         action: "enrolment.create",
         entity: "enrolment",
         entity_id: &id.to_string(),

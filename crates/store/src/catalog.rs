@@ -140,15 +140,15 @@ impl OrgCatalog {
         if let Some(old) = self.entries.get(&o.id) {
             self.by_region.remove(&(old.region.clone(), o.id));
         }
-        self.by_region.insert((o.region_code.clone(), o.id));
+        self.by_region.insert((o.region_code.to_string(), o.id));
         self.entries.insert(
             o.id,
             Entry {
-                region: o.region_code.clone(),
+                region: o.region_code.to_string(),
                 org_type: o.org_type.clone(),
-                status: o.status.clone(),
+                status: o.status.as_str().into(),
                 credit_list: o.credit_list.clone(),
-                approval: o.approval.clone(),
+                approval: o.approval.as_str().into(),
                 fields: o.fields.clone(),
                 actions,
             },

@@ -13,6 +13,7 @@ use crate::orgs::{self, NewOrganization};
 use crate::users::{self, NewUser};
 use crate::{Error, Result};
 use duijie_domain::{OrgType, RegionCode, Role, Uscc, crypto::hash_password};
+use duijie_domain::org::{Approval, OrgStatus};
 use serde::Serialize;
 
 /// The password of every demo account (demo only; change or delete them in production).
@@ -99,10 +100,10 @@ async fn load_core(db: &Db) -> Result<()> {
             party_org: true,
             contact_name: "演示联系人".into(),
             contact_phone: "0870-0000000".into(),
-            status: "active".into(),
+            status: OrgStatus::Active,
             ..Default::default()
         };
-        let new = NewOrganization { credit_code: code, org_type: *org_type, region, profile, approval: "approved", is_demo: true, provenance: "演示数据".into() };
+        let new = NewOrganization { credit_code: code, org_type: *org_type, region, profile, approval: Approval::Approved, is_demo: true, provenance: "演示数据".into() };
         org_ids.push(orgs::create(&mut tx, &actor, &new).await?);
     }
     for (username, role, region, name, org) in USERS {
@@ -184,10 +185,10 @@ async fn load_pairing(db: &Db) -> Result<()> {
             party_org: true,
             contact_name: "演示联系人".into(),
             contact_phone: "0871-0000000".into(),
-            status: "active".into(),
+            status: OrgStatus::Active,
             ..Default::default()
         };
-        orgs::create(&mut tx, &actor, &NewOrganization { credit_code: code, org_type: *org_type, region, profile, approval: "approved", is_demo: true, provenance: "演示数据".into() }).await?;
+        orgs::create(&mut tx, &actor, &NewOrganization { credit_code: code, org_type: *org_type, region, profile, approval: Approval::Approved, is_demo: true, provenance: "演示数据".into() }).await?;
     }
     tx.commit().await?;
     let id_of = |all: &[orgs::Organization], name: &str| all.iter().find(|o| o.name == name).map(|o| o.id).ok_or_else(|| Error::Invalid(format!("演示组织缺失：{name}")));

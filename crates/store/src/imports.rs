@@ -261,9 +261,9 @@ pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode,
             err("是否建立党组织", m);
             false
         });
-        let status = duijie_domain::org::parse_status(r.get(col("状态"))).unwrap_or_else(|m| {
+        let status = duijie_domain::org::OrgStatus::parse(r.get(col("状态"))).unwrap_or_else(|m| {
             err("状态", m);
-            "active"
+            duijie_domain::org::OrgStatus::Active
         });
         let phone = r.get(col("联系电话"));
         if !phone.is_empty() && !duijie_domain::org::is_phone(phone) {
@@ -290,14 +290,14 @@ pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode,
                 contact_name: r.get(col("联系人")).to_string(),
                 contact_phone: phone.to_string(),
                 address: r.get(col("地址")).to_string(),
-                status: status.to_string(),
+                status,
             },
         };
         match existing.get(row.credit_code.as_str()) {
             None => plan.create.push(row),
-            Some(o) if o.profile() == row.profile && o.org_type == row.org_type.as_str() && o.region_code == row.region.as_str() => plan.unchanged += 1,
+            Some(o) if o.profile() == row.profile && o.org_type == row.org_type.as_str() && o.region_code == row.region => plan.unchanged += 1,
             Some(o) => {
-                if o.org_type != row.org_type.as_str() || o.region_code != row.region.as_str() {
+                if o.org_type != row.org_type.as_str() || o.region_code != row.region {
                     let e = RowError {
                         row: row.row,
                         column: header("登记管理机关区划代码"),
@@ -337,7 +337,7 @@ pub async fn commit_organizations(
             org_type: r.org_type,
             region: r.region.clone(),
             profile: r.profile.clone(),
-            approval: "approved",
+            approval: duijie_domain::org::Approval::Approved,
             is_demo: false,
             provenance: format!("{file} 第 {} 行", r.row),
         };
@@ -382,7 +382,7 @@ pub fn org_export_row(o: &Organization) -> Vec<String> {
         o.credit_code.clone(),
         o.name.clone(),
         o.type_label().to_string(),
-        if o.region_code.is_empty() { "000000".into() } else { o.region_code.clone() },
+        o.region_code.to_string(),
         o.supervisor.clone(),
         o.fields.clone(),
         o.rating.clone(),
@@ -390,7 +390,7 @@ pub fn org_export_row(o: &Organization) -> Vec<String> {
         o.contact_name.clone(),
         o.contact_phone.clone(),
         o.address.clone(),
-        duijie_domain::org::status_label(&o.status).to_string(),
+        o.status.label().to_string(),
         o.credit_list().map(|l| l.label().to_string()).unwrap_or_default(),
     ]
 }

@@ -11,7 +11,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Locked, Tx};
 use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
-use duijie_domain::org::CreditList;
+use duijie_domain::org::{Approval, CreditList, OrgStatus};
 use duijie_domain::{OrgType, RegionCode, Scope, Uscc};
 use serde::Serialize;
 
@@ -22,8 +22,10 @@ pub struct Organization {
     pub name: String,
     pub org_type: String,
     pub reg_level: String,
-    pub region_code: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub region_code: RegionCode,
+    #[sqlx(try_from = "String")]
+    pub status: OrgStatus,
     pub is_demo: bool,
     pub created_at: i64,
     pub supervisor: String,
@@ -35,7 +37,8 @@ pub struct Organization {
     pub address: String,
     pub credit_list: String,
     pub credit_list_reason: String,
-    pub approval: String,
+    #[sqlx(try_from = "String")]
+    pub approval: Approval,
     pub approval_note: String,
     pub provenance: String,
     pub updated_at: i64,
@@ -43,13 +46,13 @@ pub struct Organization {
 
 impl Guarded for Organization {
     fn decide(&self, who: &Principal, action: Action) -> Decision {
-        authz::decide(who, action, authz::Target::Organization { id: self.id, region: &self.region() })
+        authz::decide(who, action, authz::Target::Organization { id: self.id, region: self.region() })
     }
 }
 
 impl Organization {
-    pub fn region(&self) -> RegionCode {
-        RegionCode::try_from(self.region_code.clone()).unwrap_or_else(|_| RegionCode::national())
+    pub fn region(&self) -> &RegionCode {
+        &self.region_code
     }
 
     pub fn type_label(&self) -> &'static str {
@@ -71,7 +74,7 @@ impl Organization {
             contact_name: self.contact_name.clone(),
             contact_phone: self.contact_phone.clone(),
             address: self.address.clone(),
-            status: self.status.clone(),
+            status: self.status,
         }
     }
 }
@@ -88,8 +91,7 @@ pub struct OrgProfile {
     pub contact_name: String,
     pub contact_phone: String,
     pub address: String,
-    /// `active` or `deregistered`.
-    pub status: String,
+    pub status: OrgStatus,
 }
 
 #[derive(Debug, Clone)]
@@ -98,8 +100,8 @@ pub struct NewOrganization {
     pub org_type: OrgType,
     pub region: RegionCode,
     pub profile: OrgProfile,
-    /// `approved` when an officer creates it, `pending` for a self-application.
-    pub approval: &'static str,
+    /// Approved when an officer creates it, pending for a self-application.
+    pub approval: Approval,
     pub is_demo: bool,
     /// Where the record came from (file, sheet, row) when imported.
     pub provenance: String,
@@ -160,12 +162,11 @@ pub(crate) async fn insert(tx: &mut Tx, o: &NewOrganization) -> Result<i64> {
     let sql = "INSERT INTO organizations (credit_code, name, org_type, reg_level, region_code, status, is_demo, created_at, \
                supervisor, fields, rating, party_org, contact_name, contact_phone, address, approval, provenance, updated_at) \
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$8) RETURNING id";
-    let status = if p.status.is_empty() { "active" } else { p.status.as_str() };
     let res: std::result::Result<i64, sqlx::Error> = on_tx!(tx, c => sqlx::query_scalar(sql)
         .bind(o.credit_code.as_str()).bind(&p.name).bind(o.org_type.as_str()).bind(reg_level_of(&o.region))
-        .bind(o.region.as_str()).bind(status).bind(o.is_demo).bind(now)
+        .bind(o.region.as_str()).bind(p.status.as_str()).bind(o.is_demo).bind(now)
         .bind(&p.supervisor).bind(&p.fields).bind(&p.rating).bind(p.party_org).bind(&p.contact_name)
-        .bind(&p.contact_phone).bind(&p.address).bind(o.approval).bind(&o.provenance)
+        .bind(&p.contact_phone).bind(&p.address).bind(o.approval.as_str()).bind(&o.provenance)
         .fetch_one(c).await);
     match res.map_err(Error::from) {
         Err(e) if e.is_unique_violation() => Err(Error::Conflict(format!("统一社会信用代码 {} 已登记", o.credit_code))),
@@ -255,7 +256,7 @@ async fn audited_update(tx: &mut Tx, actor: &Actor, id: i64, action: &str, sql: 
     })?;
     let after = get_tx(tx, id).await?;
     audit::append(tx, actor, Change {
-        region: &before.region_code.clone(),
+        region: before.region_code.as_str(),
         action,
         entity: "organization",
         entity_id: &id.to_string(),
@@ -292,7 +293,7 @@ pub async fn update_profile(tx: &mut Tx, actor: &Actor, id: i64, p: &OrgProfile)
     let sql = "UPDATE organizations SET name = $1, supervisor = $2, fields = $3, rating = $4, party_org = $5, \
                contact_name = $6, contact_phone = $7, address = $8, status = $9, updated_at = $10 WHERE id = $11";
     audited_update(tx, actor, id, "organization.update", sql, |q| {
-        q.s(&p.name).s(&p.supervisor).s(&p.fields).s(&p.rating).b(p.party_org).s(&p.contact_name).s(&p.contact_phone).s(&p.address).s(&p.status)
+        q.s(&p.name).s(&p.supervisor).s(&p.fields).s(&p.rating).b(p.party_org).s(&p.contact_name).s(&p.contact_phone).s(&p.address).s(p.status.as_str())
     })
     .await
 }
@@ -304,21 +305,21 @@ pub async fn set_credit_list(tx: &mut Tx, actor: &Actor, id: i64, list: Option<C
     audited_update(tx, actor, id, "organization.credit_list", sql, |q| q.s(key).s(reason)).await
 }
 
-/// Approves a self-application (`approved`) or returns it with a reason (`returned`),
-/// or resubmits it (`pending`).
+/// Approves a self-application, returns it with a reason, or resubmits it
+/// (pending).
 ///
-/// A decision (`approved` or `returned`) locks the organisation first and is
+/// A decision (approved or returned) locks the organisation first and is
 /// `Changed` when the application was approved meanwhile.
-pub async fn set_approval(tx: &mut Tx, actor: &Actor, id: i64, approval: &str, note: &str) -> Result<()> {
-    if approval != "pending" {
+pub async fn set_approval(tx: &mut Tx, actor: &Actor, id: i64, approval: Approval, note: &str) -> Result<()> {
+    if approval != Approval::Pending {
         tx.lock(Locked::Organization, id).await?;
         let now = get_tx(tx, id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
-        if now.approval == "approved" {
-            return Err(Error::changed(format!("{} 已审核通过", now.name), "approved", "已审核通过"));
+        if now.approval == Approval::Approved {
+            return Err(Error::changed(format!("{} 已审核通过", now.name), Approval::Approved.as_str(), "已审核通过"));
         }
     }
     let sql = "UPDATE organizations SET approval = $1, approval_note = $2, updated_at = $3 WHERE id = $4";
-    audited_update(tx, actor, id, "organization.approval", sql, |q| q.s(approval).s(note)).await
+    audited_update(tx, actor, id, "organization.approval", sql, |q| q.s(approval.as_str()).s(note)).await
 }
 
 /// Marks an organisation changed (e.g. after an enrolment) for the search index.
@@ -341,7 +342,7 @@ pub async fn add_member(tx: &mut Tx, actor: &Actor, org: &Organization, name: &s
     let sql = "INSERT INTO org_members (org_id, name, credit_code, created_at) VALUES ($1,$2,$3,$4) RETURNING id";
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(org.id).bind(name).bind(credit_code).bind(crate::now()).fetch_one(c).await)?;
     audit::append(tx, actor, Change {
-        region: &org.region_code,
+        region: org.region_code.as_str(),
         action: "organization.member.add",
         entity: "org_member",
         entity_id: &id.to_string(),
@@ -375,7 +376,7 @@ pub async fn add_attachment(tx: &mut Tx, actor: &Actor, org: &Organization, kind
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(org.id).bind(kind).bind(file_name).bind(content_type)
         .bind(bytes).bind(&actor.name).bind(crate::now()).fetch_one(c).await)?;
     audit::append(tx, actor, Change {
-        region: &org.region_code,
+        region: org.region_code.as_str(),
         action: "organization.attachment.add",
         entity: "attachment",
         entity_id: &id.to_string(),

@@ -332,7 +332,7 @@ pub async fn import(tx: &mut Tx, actor: &Actor, org_id: i64, digest: &str, file_
     }
     let org = crate::orgs::get_tx(tx, org_id).await?.ok_or_else(|| Error::Invalid("社会组织不存在".into()))?;
     let after = serde_json::json!({"org_id": org_id, "file_name": file_name, "digest": digest, "project_count": ids.len(), "project_ids": ids});
-    audit::append(tx, actor, Change { region: &org.region_code, action: "project.import", entity: "project_import", entity_id: &import_id.to_string(), before: None, after: Some(after) }).await?;
+    audit::append(tx, actor, Change { region: org.region_code.as_str(), action: "project.import", entity: "project_import", entity_id: &import_id.to_string(), before: None, after: Some(after) }).await?;
     Ok(ids)
 }
 

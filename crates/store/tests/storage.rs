@@ -387,8 +387,8 @@ async fn the_catalogue_finds_words_within_scope_and_follows_changes(db: &Db) {
         credit_code: duijie_domain::Uscc::complete("5310000011000009").unwrap(),
         org_type: duijie_domain::OrgType::Foundation,
         region: RegionCode::national(),
-        profile: OrgProfile { name: "北京理工大学教育基金会".into(), fields: "教育".into(), status: "active".into(), ..Default::default() },
-        approval: "approved",
+        profile: OrgProfile { name: "北京理工大学教育基金会".into(), fields: "教育".into(), ..Default::default() },
+        approval: duijie_domain::org::Approval::Approved,
         is_demo: false,
         provenance: String::new(),
     })
@@ -1099,7 +1099,7 @@ async fn the_catalogue_lists_offers_as_the_database_does(db: &Db) {
     use duijie_store::demand::catalog::MatchCatalog;
     use duijie_store::demand::supply::{self, NewOffer};
     let orgs = duijie_store::orgs::all(db).await.unwrap();
-    let regions: std::collections::BTreeSet<String> = orgs.iter().map(|o| o.region_code.clone()).collect();
+    let regions: std::collections::BTreeSet<String> = orgs.iter().map(|o| o.region_code.to_string()).collect();
     assert!(regions.len() >= 3 && regions.iter().any(|r| r.starts_with("5306")), "organisations in several places: {regions:?}");
     let actor = Actor::system("组织");
     for (i, org) in orgs.iter().filter(|o| duijie_store::pairing::refusal(o).is_none()).enumerate() {
@@ -1904,8 +1904,8 @@ async fn a_project_under_a_region_without_a_unit_counts_once_at_the_unit_above(d
         credit_code: duijie_domain::Uscc::complete("5242900011000012").unwrap(),
         org_type: duijie_domain::OrgType::ServiceInstitution,
         region: code("4290"),
-        profile: duijie_store::orgs::OrgProfile { name: "省直辖县级区划助农服务中心".into(), fields: "产业".into(), status: "active".into(), ..Default::default() },
-        approval: "approved",
+        profile: duijie_store::orgs::OrgProfile { name: "省直辖县级区划助农服务中心".into(), fields: "产业".into(), ..Default::default() },
+        approval: duijie_domain::org::Approval::Approved,
         is_demo: false,
         provenance: String::new(),
     })

@@ -126,13 +126,13 @@ async fn an_application_is_queued_for_the_right_officers_and_approved_or_returne
     assert!(r.body.contains("已提交，等待云南省昭通市彝良县民政部门审核"), "{}", r.body);
 
     let org = orgs::by_credit_code(&a.t.db, &credit).await.unwrap().expect("org created").unscoped();
-    assert_eq!(org.approval, "pending");
-    assert_eq!(org.region_code, "530628");
+    assert_eq!(org.approval, duijie_domain::org::Approval::Pending);
+    assert_eq!(org.region_code.as_str(), "530628");
     assert_eq!(org.fields, "教育、健康");
     let user = users::by_username(&a.t.db, "hzzx_apply").await.unwrap().expect("user created");
     assert_eq!(user.role, "organization");
     assert_eq!(user.org_id, Some(org.id));
-    assert_eq!(user.region_code, "530628");
+    assert_eq!(user.region_code.as_str(), "530628");
     assert!(!user.is_demo);
     let files = orgs::attachments_of(&a.t.db, org.id).await.unwrap();
     assert_eq!(files.len(), 1);
@@ -178,14 +178,14 @@ async fn an_application_is_queued_for_the_right_officers_and_approved_or_returne
     // Without the CSRF token nothing happens.
     let r = a.post_form(&format!("/orgs/pending/{}/approve", org.id), &yn, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, "pending");
+    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, duijie_domain::org::Approval::Pending);
 
     // Returning needs a reason.
     let (yl, yl_csrf) = a.login("yl_mz").await;
     let r = a.post_form(&format!("/orgs/pending/{}/return", org.id), &yl, &[("_csrf", &yl_csrf), ("reason", "  ")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("请填写退回原因"), "{}", r.body);
-    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, "pending");
+    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, duijie_domain::org::Approval::Pending);
     let r = a.post_form(&format!("/orgs/pending/{}/return", org.id), &yl, &[("_csrf", &yl_csrf), ("reason", "登记证书照片不清晰")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.location().starts_with("/orgs/pending?ok="));
@@ -197,7 +197,7 @@ async fn an_application_is_queued_for_the_right_officers_and_approved_or_returne
     // Approving.
     let r = a.post_form(&format!("/orgs/pending/{}/approve", org.id), &yn, &[("_csrf", &yn_csrf)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, "approved");
+    assert_eq!(orgs::get(&a.t.db, org.id).await.unwrap().unwrap().unscoped().approval, duijie_domain::org::Approval::Approved);
     let page = a.get("/orgs/pending", &yn).await;
     assert!(!page.body.contains("彝良县乡村发展互助中心"));
     let r = a.post_form(&format!("/orgs/pending/{}/approve", org.id), &yn, &[("_csrf", &yn_csrf)]).await;
@@ -288,7 +288,7 @@ async fn a_registry_import_lists_every_bad_row_then_commits_in_the_background(a:
     assert!(result.contains("导入完成：新增 3 条，更新 0 条"), "{result}");
     let o = orgs::by_credit_code(&a.t.db, &c1).await.unwrap().expect("imported").unscoped();
     assert_eq!((o.name.as_str(), o.approval.as_str(), o.contact_phone.as_str()), ("彝良县助学促进会", "approved", "0870-1234567"));
-    assert_eq!(orgs::by_credit_code(&a.t.db, &c3).await.unwrap().unwrap().unscoped().region_code, "530602");
+    assert_eq!(orgs::by_credit_code(&a.t.db, &c3).await.unwrap().unwrap().unscoped().region_code.as_str(), "530602");
     // The token is spent.
     let r = a.post_form("/orgs/import/commit", &yn, &[("_csrf", &csrf), ("token", &token)]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);

@@ -363,8 +363,8 @@ async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted(a: 
         credit_code: code,
         org_type: duijie_domain::OrgType::ServiceInstitution,
         region: duijie_domain::RegionCode::parse("530628").unwrap(),
-        profile: OrgProfile { name: "彝良县退回测试中心".into(), status: "active".into(), ..Default::default() },
-        approval: "pending",
+        profile: OrgProfile { name: "彝良县退回测试中心".into(), ..Default::default() },
+        approval: duijie_domain::org::Approval::Pending,
         is_demo: false,
         provenance: String::new(),
     })
@@ -392,7 +392,7 @@ async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted(a: 
     assert_eq!(no_reason.json()["fields"][0]["field"], "reason");
     let returned = a.api("POST", &path, Some(&yl), Some(serde_json::json!({"decision": "return", "reason": "登记证书不清晰"}))).await;
     assert_eq!(returned.status, StatusCode::OK, "{}", returned.body);
-    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped().approval, "returned");
+    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped().approval, duijie_domain::org::Approval::Returned);
 
     // The organisation corrects and resubmits from its own page.
     let (cookie, _) = a.login("returned_org").await;
@@ -401,7 +401,7 @@ async fn the_api_lists_and_decides_and_a_returned_application_is_resubmitted(a: 
     let csrf = crate::support::csrf_of(&page.body);
     let re = a.post_form(&format!("/orgs/{id}/resubmit"), &cookie, &[("_csrf", &csrf)]).await;
     assert_eq!(re.status, StatusCode::SEE_OTHER);
-    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped().approval, "pending");
+    assert_eq!(duijie_store::orgs::get(&a.t.db, id).await.unwrap().unwrap().unscoped().approval, duijie_domain::org::Approval::Pending);
     let again = a.post_form(&format!("/orgs/{id}/resubmit"), &cookie, &[("_csrf", &csrf)]).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "only a returned application can be resubmitted");
     let approved = a.api("POST", &path, Some(&yl), Some(serde_json::json!({"decision": "approve"}))).await;

@@ -107,8 +107,8 @@ async fn make_victims(a: &App) -> Victims {
         credit_code: code,
         org_type: duijie_domain::OrgType::SocialGroup,
         region: duijie_domain::RegionCode::parse("530628").unwrap(),
-        profile: duijie_store::orgs::OrgProfile { name: format!("申请{MARK}"), contact_name: MARK.into(), status: "active".into(), ..Default::default() },
-        approval: "pending",
+        profile: duijie_store::orgs::OrgProfile { name: format!("申请{MARK}"), contact_name: MARK.into(), ..Default::default() },
+        approval: duijie_domain::org::Approval::Pending,
         is_demo: false,
         provenance: "注册申请".into(),
     })

@@ -130,7 +130,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, n: &NewOffer) -> Result<i64> {
     let sql = "INSERT INTO offers (org_id, org_region, title, description, fields, target_regions, funds_fen, people, period_start, \
                period_end, capacity, status, created_by, created_at, is_demo, updated_at) \
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'published',$12,$13,$14,$13) RETURNING id";
-    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(org.id).bind(&org.region_code).bind(n.title.trim())
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql).bind(org.id).bind(org.region_code.as_str()).bind(n.title.trim())
         .bind(n.description.trim()).bind(&n.fields).bind(n.target_regions.join("、")).bind(n.funds_fen).bind(n.people)
         .bind(&n.period_start).bind(&n.period_end).bind(n.capacity).bind(&actor.unit).bind(now).bind(n.is_demo)
         .fetch_one(c).await)?;

@@ -330,10 +330,10 @@ pub fn refusal(org: &Organization) -> Option<String> {
     if let Err(m) = duijie_domain::org::may_take_new_work(org.credit_list()) {
         return Some(m);
     }
-    if org.approval != "approved" {
+    if org.approval != duijie_domain::org::Approval::Approved {
         return Some("该组织登记尚未审核通过，不能结对".into());
     }
-    if org.status != "active" {
+    if org.status != duijie_domain::org::OrgStatus::Active {
         return Some("该组织已注销，不能结对".into());
     }
     None
@@ -437,7 +437,7 @@ pub(crate) async fn insert(tx: &mut Tx, actor: &Actor, n: &NewPairing, listed_at
                org_consent_by, org_consent_at, county_consent_by, county_consent_at, listed_at, provenance, is_demo, team_role, updated_at) \
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$19) RETURNING id";
     let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql)
-        .bind(n.batch_id).bind(kind.as_str()).bind(org.id).bind(&org.region_code).bind(region.as_str()).bind(&county)
+        .bind(n.batch_id).bind(kind.as_str()).bind(org.id).bind(org.region_code.as_str()).bind(region.as_str()).bind(&county)
         .bind(label).bind(n.member_id).bind(n.team_id).bind(&fields).bind(n.commitments.trim()).bind(n.funds_fen).bind(n.people)
         .bind(date(&n.term_start)).bind(date(&n.term_end)).bind(status.as_str()).bind(n.plan_id).bind(who).bind(now)
         .bind(oc_by).bind(oc_at).bind(cc_by).bind(cc_at).bind(listed_at).bind(&n.provenance).bind(n.is_demo)

@@ -17,7 +17,6 @@ use super::{Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
 use duijie_domain::FieldError;
-use duijie_domain::org::status_label;
 use duijie_store::orgs::{self, Organization};
 use duijie_store::actions;
 use serde::{Deserialize, Serialize};
@@ -70,15 +69,15 @@ fn summary(state: &AppState, o: &Organization) -> OrgSummary {
         name: o.name.clone(),
         org_type: o.org_type.clone(),
         org_type_label: o.type_label().into(),
-        region_code: o.region_code.clone(),
-        region_name: state.tree.full_name(&o.region()),
+        region_code: o.region_code.to_string(),
+        region_name: state.tree.full_name(o.region()),
         fields: o.fields.clone(),
         rating: o.rating.clone(),
-        status: o.status.clone(),
-        status_label: status_label(&o.status).into(),
+        status: o.status.as_str().into(),
+        status_label: o.status.label().into(),
         credit_list: list.map(|l| l.as_str().to_string()),
         credit_list_label: list.map(|l| l.label().to_string()),
-        approval: o.approval.clone(),
+        approval: o.approval.as_str().into(),
     }
 }
 

@@ -73,10 +73,10 @@ fn blocked_reason(org: &orgs::Organization) -> Option<String> {
     if let Err(m) = duijie_domain::org::may_take_new_work(org.credit_list()) {
         return Some(m);
     }
-    if org.approval != "approved" {
+    if org.approval != duijie_domain::org::Approval::Approved {
         return Some("组织登记尚未审核通过，暂不能报名".into());
     }
-    if org.status != "active" {
+    if org.status != duijie_domain::org::OrgStatus::Active {
         return Some("组织已注销，不能报名".into());
     }
     None

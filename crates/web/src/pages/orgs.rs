@@ -41,17 +41,9 @@ pub fn router() -> Router<AppState> {
 
 /// Full name of an organisation's registering region.
 fn region_name(state: &AppState, o: &Organization) -> String {
-    state.tree.full_name(&o.region())
+    state.tree.full_name(o.region())
 }
 
-pub fn approval_label(a: &str) -> &'static str {
-    match a {
-        "approved" => "已通过",
-        "pending" => "待审核",
-        "returned" => "已退回",
-        _ => "待审核",
-    }
-}
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 5987/6266).
 pub fn content_disposition(file_name: &str, ascii_fallback: &str) -> HeaderValue {
@@ -132,10 +124,10 @@ pub struct Tag {
 /// Status tags of an organisation: approval, registry status, credit list.
 pub fn tags_of(o: &Organization) -> Vec<Tag> {
     let mut tags = Vec::new();
-    if o.approval != "approved" {
-        tags.push(Tag { class: "tag-warn", text: approval_label(&o.approval).into() });
+    if o.approval != duijie_domain::org::Approval::Approved {
+        tags.push(Tag { class: "tag-warn", text: o.approval.label().into() });
     }
-    if o.status == "deregistered" {
+    if o.status == duijie_domain::org::OrgStatus::Deregistered {
         tags.push(Tag { class: "tag-off", text: "已注销".into() });
     } else {
         tags.push(Tag { class: "tag-ok", text: "正常".into() });
@@ -318,11 +310,11 @@ async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<
     let (o, vis) = visible(&state.db, &cu.principal, id).await?;
     let full = matches!(vis, Visibility::Full);
     let region = o.region();
-    let target = Target::Organization { id: o.id, region: &region };
+    let target = Target::Organization { id: o.id, region };
     let can_edit = full && decide(&cu.principal, Action::EditOrganization, target) == Decision::Allow;
     let can_list = full && decide(&cu.principal, Action::SetCreditList, target) == Decision::Allow;
     let enrolled = actions::of_org(&state.db, o.id).await?.into_iter().map(|e| e.action_name).collect();
-    let liaisons = liaisons::for_region(&state.db, &region)
+    let liaisons = liaisons::for_region(&state.db, region)
         .await?
         .into_iter()
         .map(|l| LiaisonRow {
@@ -379,13 +371,13 @@ async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<
         type_label: o.type_label(),
         reg_level: orgs::reg_level_label(&o.reg_level),
         region: region_name(&state, &o),
-        status_label: org::status_label(&o.status),
+        status_label: o.status.label(),
         tags: tags_of(&o),
         credit_label: o.credit_list().map(CreditList::label),
         enrolled,
         liaisons,
         full,
-        approval: approval_label(&o.approval),
+        approval: o.approval.label(),
         members,
         attachments,
         can_edit,
@@ -432,11 +424,11 @@ async fn resubmit(State(state): State<AppState>, Path(id): Path<i64>, p: Posted<
     if p.user.principal.org_id() != Some(id) {
         return Err(AppError::Forbidden);
     }
-    if o.approval != "returned" {
+    if o.approval != duijie_domain::org::Approval::Returned {
         return Err(AppError::Conflict("只有被退回的申请可以重新提交".into()));
     }
     let mut tx = state.db.begin().await?;
-    orgs::set_approval(&mut tx, &super::designations::actor(&p.user), id, "pending", "").await?;
+    orgs::set_approval(&mut tx, &super::designations::actor(&p.user), id, duijie_domain::org::Approval::Pending, "").await?;
     tx.commit().await?;
     Ok(done(&format!("/orgs/{id}"), "已重新提交，等待民政部门审核"))
 }

@@ -59,7 +59,7 @@ async fn orgs(State(state): State<AppState>, _cu: CurrentUser, Query(q): Query<O
     Ok(Json(
         found
             .into_iter()
-            .map(|o| OrgChoice { place: duijie_domain::RegionCode::parse(&o.region_code).map(|r| state.tree.full_name(&r)).unwrap_or_default(), name: o.name, credit_code: o.credit_code })
+            .map(|o| OrgChoice { place: state.tree.full_name(&o.region_code), name: o.name, credit_code: o.credit_code })
             .collect(),
     ))
 }

@@ -212,9 +212,9 @@ pub(super) async fn validate_application(
             contact_name: contact_name.to_string(),
             contact_phone: phone.to_string(),
             address: String::new(),
-            status: "active".into(),
+            status: duijie_domain::org::OrgStatus::Active,
         },
-        approval: "pending",
+        approval: duijie_domain::org::Approval::Pending,
         is_demo: false,
         provenance: "注册申请".into(),
     };
@@ -291,8 +291,8 @@ pub(super) async fn apply_submit(State(state): State<AppState>, client: ClientAd
         name: app.org.profile.name.clone(),
         org_type: app.org.org_type.as_str().into(),
         reg_level: orgs::reg_level_of(&app.org.region).into(),
-        region_code: app.org.region.as_str().into(),
-        status: "active".into(),
+        region_code: app.org.region.clone(),
+        status: duijie_domain::org::OrgStatus::Active,
         is_demo: false,
         created_at: now,
         supervisor: app.org.profile.supervisor.clone(),
@@ -304,7 +304,7 @@ pub(super) async fn apply_submit(State(state): State<AppState>, client: ClientAd
         address: String::new(),
         credit_list: String::new(),
         credit_list_reason: String::new(),
-        approval: "pending".into(),
+        approval: duijie_domain::org::Approval::Pending,
         approval_note: String::new(),
         provenance: app.org.provenance.clone(),
         updated_at: now,
@@ -319,7 +319,7 @@ pub(super) async fn apply_submit(State(state): State<AppState>, client: ClientAd
         link: "/orgs/pending".into(),
         dedup_key: Some(format!("organization.applied:{}", org.id)),
     };
-    duijie_store::inbox::notify(&mut tx, &duijie_store::inbox::Recipient::Unit { region: org.region_code.clone(), role: Some(Role::CivilAffairs) }, &notice).await?;
+    duijie_store::inbox::notify(&mut tx, &duijie_store::inbox::Recipient::Unit { region: org.region_code.to_string(), role: Some(Role::CivilAffairs) }, &notice).await?;
     tx.commit().await?;
     let authority = if app.org.region.level() == Level::National {
         "民政部".to_string()

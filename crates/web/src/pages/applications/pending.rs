@@ -39,7 +39,7 @@ pub(super) async fn pending_list(State(state): State<AppState>, cu: CurrentUser,
     let mut rows = Vec::new();
     for o in orgs::awaiting_approval(&state.db, cu.principal.region()).await? {
         let region = o.region();
-        if !decide(&cu.principal, Action::ApproveOrganization, Target::Organization { id: o.id, region: &region }).is_allowed() {
+        if !decide(&cu.principal, Action::ApproveOrganization, Target::Organization { id: o.id, region }).is_allowed() {
             continue;
         }
         let certificates = orgs::attachments_of(&state.db, o.id)
@@ -51,7 +51,7 @@ pub(super) async fn pending_list(State(state): State<AppState>, cu: CurrentUser,
         rows.push(PendingRow {
             id: o.id,
             type_label: o.type_label(),
-            region_name: state.tree.full_name(&region),
+            region_name: state.tree.full_name(region),
             credit_code: o.credit_code,
             name: o.name,
             supervisor: o.supervisor,
@@ -59,7 +59,7 @@ pub(super) async fn pending_list(State(state): State<AppState>, cu: CurrentUser,
             contact_name: o.contact_name,
             contact_phone: o.contact_phone,
             created: fmt_time(o.created_at),
-            returned: o.approval == "returned",
+            returned: o.approval == duijie_domain::org::Approval::Returned,
             note: o.approval_note,
             certificates,
         });

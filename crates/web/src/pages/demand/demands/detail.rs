@@ -272,7 +272,7 @@ pub(super) async fn detail_page(state: &AppState, cu: &CurrentUser, id: i64, x: 
         let mut found: HashMap<i64, duijie_store::orgs::Organization> = duijie_store::orgs::by_ids(&state.db, &ids).await?.into_iter().map(|o| (o.id, o)).collect();
         for r in orgs {
             if let Some(o) = found.remove(&r.org_id) {
-                rec_orgs.push(RecOrg { org_id: o.id, region: state.tree.full_name(&o.region()), fields: o.fields.clone(), name: o.name, score: r.score });
+                rec_orgs.push(RecOrg { org_id: o.id, region: state.tree.full_name(o.region()), fields: o.fields.clone(), name: o.name, score: r.score });
             }
         }
         let ids: Vec<i64> = offers.iter().filter_map(|r| r.offer_id).collect();
