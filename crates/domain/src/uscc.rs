@@ -57,6 +57,15 @@ impl OrgType {
     }
 }
 
+impl TryFrom<String> for OrgType {
+    type Error = String;
+
+    /// The stored key only.
+    fn try_from(s: String) -> Result<OrgType, String> {
+        OrgType::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| format!("unknown organisation type {s:?}"))
+    }
+}
+
 /// A valid unified social credit code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

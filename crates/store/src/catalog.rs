@@ -145,7 +145,7 @@ impl OrgCatalog {
             o.id,
             Entry {
                 region: o.region_code.to_string(),
-                org_type: o.org_type.clone(),
+                org_type: o.org_type.as_str().into(),
                 status: o.status.as_str().into(),
                 credit_list: o.credit_list.clone(),
                 approval: o.approval.as_str().into(),

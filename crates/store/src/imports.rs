@@ -295,9 +295,9 @@ pub fn plan_organizations(table: &Table, tree: &RegionTree, within: &RegionCode,
         };
         match existing.get(row.credit_code.as_str()) {
             None => plan.create.push(row),
-            Some(o) if o.profile() == row.profile && o.org_type == row.org_type.as_str() && o.region_code == row.region => plan.unchanged += 1,
+            Some(o) if o.profile() == row.profile && o.org_type == row.org_type && o.region_code == row.region => plan.unchanged += 1,
             Some(o) => {
-                if o.org_type != row.org_type.as_str() || o.region_code != row.region {
+                if o.org_type != row.org_type || o.region_code != row.region {
                     let e = RowError {
                         row: row.row,
                         column: header("登记管理机关区划代码"),

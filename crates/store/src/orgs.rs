@@ -20,7 +20,8 @@ pub struct Organization {
     pub id: i64,
     pub credit_code: String,
     pub name: String,
-    pub org_type: String,
+    #[sqlx(try_from = "String")]
+    pub org_type: OrgType,
     pub reg_level: String,
     #[sqlx(try_from = "String")]
     pub region_code: RegionCode,
@@ -56,7 +57,7 @@ impl Organization {
     }
 
     pub fn type_label(&self) -> &'static str {
-        OrgType::parse(&self.org_type).map(|t| t.label()).unwrap_or("其他")
+        self.org_type.label()
     }
 
     pub fn credit_list(&self) -> Option<CreditList> {

@@ -144,7 +144,7 @@ async fn registry_import_checks_every_row_then_round_trips_through_export() {
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     assert!(text(&ok.stderr).contains("新增 2 条"));
     let stored = duijie_store::orgs::by_credit_code(&db, &b).await.unwrap().unwrap().unscoped();
-    assert_eq!(stored.org_type, "service_institution");
+    assert_eq!(stored.org_type, duijie_domain::OrgType::ServiceInstitution);
     assert_eq!(stored.provenance, "good.xlsx 第 4 行");
     let again = duijie(&t.url, &["import", "organisations", good.to_str().unwrap()], None);
     assert!(text(&again.stderr).contains("新增 0 条，更新 0 条，2 条未变"), "{}", text(&again.stderr));

@@ -67,7 +67,7 @@ fn summary(state: &AppState, o: &Organization) -> OrgSummary {
         id: o.id,
         credit_code: o.credit_code.clone(),
         name: o.name.clone(),
-        org_type: o.org_type.clone(),
+        org_type: o.org_type.as_str().into(),
         org_type_label: o.type_label().into(),
         region_code: o.region_code.to_string(),
         region_name: state.tree.full_name(o.region()),

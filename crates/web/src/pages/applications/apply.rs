@@ -289,7 +289,7 @@ pub(super) async fn apply_submit(State(state): State<AppState>, client: ClientAd
         id: org_id,
         credit_code: app.org.credit_code.to_string(),
         name: app.org.profile.name.clone(),
-        org_type: app.org.org_type.as_str().into(),
+        org_type: app.org.org_type,
         reg_level: orgs::reg_level_of(&app.org.region).into(),
         region_code: app.org.region.clone(),
         status: duijie_domain::org::OrgStatus::Active,
