@@ -393,6 +393,10 @@ pub struct Dashboard {
     /// How many of the national key counties in `within` are covered by a
     /// pairing, for officers who may see coverage.
     pub coverage: Option<Coverage>,
+    /// When the projects changed since the figures shown were computed (the
+    /// whole country's take seconds) and newer ones are being computed: the
+    /// time (Unix seconds) the figures shown were computed.
+    pub updating: Option<i64>,
 }
 
 /// The matching success rate shown beside the projects.
@@ -417,7 +421,8 @@ pub async fn dashboard(p: &Platform, who: &Principal, f: &Filter) -> Result<Dash
     let scope = who.scope();
     let within = f.region.clone().or_else(|| scope.region().cloned()).unwrap_or_else(RegionCode::national);
     let child_len = within.level().child().filter(|l| *l <= Level::Village).map(|l| l.code_len()).unwrap_or(12);
-    let figures = p.figures.figures(&p.db, format!("{:?}", who.role()), &scope, f, child_len).await?;
+    let shown = p.figures.figures(&p.db, format!("{:?}", who.role()), &scope, f, child_len).await?;
+    let figures = &shown.figures;
     let by_region = figures
         .by_region
         .iter()
@@ -437,6 +442,7 @@ pub async fn dashboard(p: &Platform, who: &Principal, f: &Filter) -> Result<Dash
         by_region,
         by_month: figures.by_month.clone(),
         within,
+        updating: shown.updating.then_some(figures.computed_at),
     })
 }
 

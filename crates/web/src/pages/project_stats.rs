@@ -63,6 +63,8 @@ struct StatsPage {
     sections: Vec<(&'static str, &'static str, Vec<Line>)>,
     map: String,
     chart: String,
+    /// When the figures shown were computed, if the projects changed since and newer ones are being computed.
+    updating: Option<String>,
     errors: Vec<FieldError>,
 }
 
@@ -202,6 +204,7 @@ async fn stats(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<L
         sections: vec![("按下级地区", "by-region", by_region), ("按项目性质", "by-nature", by_nature), ("按帮扶领域", "by-field", by_field)],
         map,
         chart,
+        updating: d.as_ref().and_then(|d| d.updating).map(super::fmt_time),
         errors,
         q,
     };
