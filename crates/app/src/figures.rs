@@ -58,6 +58,9 @@ pub struct Figures {
     pub by_month: Vec<Group>,
     /// When the computation started (Unix seconds).
     pub computed_at: i64,
+    /// The map the page draws from these figures, drawn once for everyone
+    /// shown them (the whole country's is 370 outlines, 370 KB of SVG).
+    pub map: std::sync::OnceLock<String>,
 }
 
 /// Figures as shown to one request.
@@ -232,6 +235,7 @@ async fn compute(q: &Question) -> Result<Figures, duijie_store::Error> {
         by_field: projects::breakdown(db, scope, f, GroupBy::Field).await?,
         by_region: projects::breakdown(db, scope, f, GroupBy::Region(q.child_len)).await?,
         by_month: projects::breakdown(db, scope, f, GroupBy::StartMonth).await?,
+        map: std::sync::OnceLock::new(),
     })
 }
 

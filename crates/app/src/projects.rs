@@ -397,6 +397,8 @@ pub struct Dashboard {
     /// whole country's take seconds) and newer ones are being computed: the
     /// time (Unix seconds) the figures shown were computed.
     pub updating: Option<i64>,
+    /// The figures as kept for everyone asking the same (the page draws their map once).
+    pub kept: std::sync::Arc<crate::figures::Figures>,
 }
 
 /// The matching success rate shown beside the projects.
@@ -443,6 +445,7 @@ pub async fn dashboard(p: &Platform, who: &Principal, f: &Filter) -> Result<Dash
         by_month: figures.by_month.clone(),
         within,
         updating: shown.updating.then_some(figures.computed_at),
+        kept: shown.figures.clone(),
     })
 }
 

@@ -125,7 +125,13 @@ fn month_chart(q: &ListInput, months: &[Group]) -> String {
 /// The map of the child regions: a province's prefectures, or for the whole
 /// country its provinces (each prefecture drawn in its province's shade);
 /// every area links to its projects. Empty below a province (no outlines).
+/// The map of the child regions, drawn once per computation of the figures
+/// (the links carry the filter of the request that drew it: the same filter).
 fn region_map(q: &ListInput, d: &ops::Dashboard) -> String {
+    d.kept.map.get_or_init(|| draw_map(q, d)).clone()
+}
+
+fn draw_map(q: &ListInput, d: &ops::Dashboard) -> String {
     let shade = |g: &Group, name: &str| {
         let fill = match g.totals.projects {
             0 => "#f2f3f5",
