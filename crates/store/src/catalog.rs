@@ -140,11 +140,11 @@ impl OrgCatalog {
         if let Some(old) = self.entries.get(&o.id) {
             self.by_region.remove(&(old.region.clone(), o.id));
         }
-        self.by_region.insert((o.region_code.to_string(), o.id));
+        self.by_region.insert((o.region_code.as_str().into(), o.id));
         self.entries.insert(
             o.id,
             Entry {
-                region: o.region_code.to_string(),
+                region: o.region_code.as_str().into(),
                 org_type: o.org_type.as_str().into(),
                 status: o.status.as_str().into(),
                 credit_list: o.credit_list.clone(),

@@ -75,7 +75,7 @@ pub fn org_doc(o: &Organization) -> Doc {
         title: o.name.clone(),
         body: format!("{} {}", o.supervisor, o.fields),
         code: o.credit_code.clone(),
-        region: o.region_code.to_string(),
+        region: o.region_code.as_str().into(),
         fields: fields(&o.fields),
         status: o.status.as_str().into(),
         amount_fen: 0,

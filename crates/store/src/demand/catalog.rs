@@ -494,7 +494,7 @@ impl MatchCatalog {
         }
         for o in &c.orgs {
             self.update_org(o.id, |e| {
-                e.region = o.region_code.to_string();
+                e.region = o.region_code.as_str().into();
                 e.fields = o.fields.split('、').filter(|s| !s.is_empty()).map(str::to_string).collect();
                 e.eligible = crate::pairing::refusal(o).is_none();
             });

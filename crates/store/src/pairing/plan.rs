@@ -234,7 +234,7 @@ pub async fn build_instance(db: &Db, tree: &RegionTree, targets: &Targets, param
     let mut excluded = Vec::new();
     let mut existing = Vec::new();
     let rows = willing.iter().map(|w| (w.id, w.region_code.clone(), w.fields.clone(), w.credit_list.clone(), w.capacity, w.preferred.clone()));
-    let extras = extra_orgs.iter().map(|o| (o.id, o.region_code.to_string(), o.fields.clone(), o.credit_list.clone(), 0i64, String::new()));
+    let extras = extra_orgs.iter().map(|o| (o.id, o.region_code.as_str().to_string(), o.fields.clone(), o.credit_list.clone(), 0i64, String::new()));
     for (id, region, org_fields, credit_list, capacity, preferred) in rows.chain(extras) {
         let mine = per_org_existing.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let inside: Vec<u32> = mine.iter().filter_map(|e| county_index.get(e.county_code.as_str()).copied()).collect();

@@ -69,7 +69,7 @@ fn summary(state: &AppState, o: &Organization) -> OrgSummary {
         name: o.name.clone(),
         org_type: o.org_type.as_str().into(),
         org_type_label: o.type_label().into(),
-        region_code: o.region_code.to_string(),
+        region_code: o.region_code.as_str().into(),
         region_name: state.tree.full_name(o.region()),
         fields: o.fields.clone(),
         rating: o.rating.clone(),

@@ -319,7 +319,7 @@ pub(super) async fn apply_submit(State(state): State<AppState>, client: ClientAd
         link: "/orgs/pending".into(),
         dedup_key: Some(format!("organization.applied:{}", org.id)),
     };
-    duijie_store::inbox::notify(&mut tx, &duijie_store::inbox::Recipient::Unit { region: org.region_code.to_string(), role: Some(Role::CivilAffairs) }, &notice).await?;
+    duijie_store::inbox::notify(&mut tx, &duijie_store::inbox::Recipient::Unit { region: org.region_code.as_str().into(), role: Some(Role::CivilAffairs) }, &notice).await?;
     tx.commit().await?;
     let authority = if app.org.region.level() == Level::National {
         "民政部".to_string()
