@@ -406,11 +406,11 @@ pub async fn all(db: &Db) -> Result<Vec<Organization>> {
 }
 
 /// Applications not yet approved (pending or returned) of organisations
-/// registered in `region`'s subtree, by code (through the approval index:
-/// the approved majority is never read).
+/// registered in `region`'s subtree, by code (through `organizations_awaiting`,
+/// which holds only these: the approved majority is never read).
 pub async fn awaiting_approval(db: &Db, region: &RegionCode) -> Result<Vec<Organization>> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM organizations WHERE approval IN ('pending', 'returned') AND {} ORDER BY region_code, credit_code",
+        "SELECT {COLUMNS} FROM organizations WHERE approval <> 'approved' AND {} ORDER BY region_code, credit_code",
         crate::in_subtree("region_code", 1)
     ));
     let [low, high] = crate::subtree(region);
