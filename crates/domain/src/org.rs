@@ -122,11 +122,7 @@ impl TryFrom<String> for OrgStatus {
 
     /// The stored key only (a stored label or blank is a fault, not a default).
     fn try_from(s: String) -> Result<OrgStatus, String> {
-        match s.as_str() {
-            "active" => Ok(OrgStatus::Active),
-            "deregistered" => Ok(OrgStatus::Deregistered),
-            other => Err(format!("unknown organisation status {other:?}")),
-        }
+        [OrgStatus::Active, OrgStatus::Deregistered].into_iter().find(|k| k.as_str() == s).ok_or_else(|| format!("unknown organisation status {s:?}"))
     }
 }
 
@@ -165,12 +161,7 @@ impl TryFrom<String> for Approval {
     type Error = String;
 
     fn try_from(s: String) -> Result<Approval, String> {
-        match s.as_str() {
-            "pending" => Ok(Approval::Pending),
-            "approved" => Ok(Approval::Approved),
-            "returned" => Ok(Approval::Returned),
-            other => Err(format!("unknown approval {other:?}")),
-        }
+        [Approval::Pending, Approval::Approved, Approval::Returned].into_iter().find(|k| k.as_str() == s).ok_or_else(|| format!("unknown approval {s:?}"))
     }
 }
 
