@@ -3,7 +3,8 @@
 //!
 //! Guarantees:
 //! - A checkpoint states the tree as stored at one size, signed with the
-//!   operator's SM2 key; it is kept and served exactly as signed.
+//!   operator's SM2 key; it is kept and served exactly as signed, followed by
+//!   the co-signature lines of the witnesses that co-signed it.
 //! - Every proof served is first checked here with the verifier's own
 //!   algorithms (`duijie_tlog::verify`) against the root it claims: a damaged
 //!   stored tree answers an internal error, never a wrong proof.
@@ -55,6 +56,15 @@ pub async fn sign_if_grown(db: &Db, key: &PrivateKey) -> Result<Option<StoredChe
 /// The newest signed checkpoint.
 pub async fn latest(db: &Db) -> Result<StoredCheckpoint, Error> {
     store_log::latest_checkpoint(db).await.map_err(Error::Store)?.ok_or(Error::NotFound)
+}
+
+/// The newest checkpoint as published: the signed note followed by the
+/// co-signature lines its witnesses have given (C2SP: more signature lines
+/// on the same note text; a verifier ignores lines of keys it does not know).
+pub async fn latest_cosigned(db: &Db) -> Result<String, Error> {
+    let cp = latest(db).await?;
+    let lines = store_log::cosignatures(db, cp.id).await.map_err(Error::Store)?;
+    Ok(lines.iter().fold(cp.note, |note, c| note + &c.line))
 }
 
 /// 包含证明（RFC 9162 §2.1.3）：第 `index` 条记录在前 `size` 条记录构成的树中。
@@ -244,8 +254,15 @@ pub struct Receipt {
     pub leaf_hash: String,
 }
 
-/// The receipt of one record (`entity` as the audit trail names it), if it has been recorded.
-pub async fn receipt_of(db: &Db, entity: &str, entity_id: i64) -> Result<Option<Receipt>, Error> {
+impl Receipt {
+    /// The receipt as documents print it (line and QR code), the 核验 page under `public_url`.
+    pub fn printed(self, public_url: &str) -> duijie_office::receipt::Receipt {
+        duijie_office::receipt::Receipt { index: self.index, leaf_hash: self.leaf_hash, base_url: public_url.to_string() }
+    }
+}
+
+/// The receipt of one record (`entity` and `entity_id` as the audit trail names them), if it has been recorded.
+pub async fn receipt_of(db: &Db, entity: &str, entity_id: impl std::fmt::Display) -> Result<Option<Receipt>, Error> {
     let found = store_log::latest_leaf_of(db, entity, &entity_id.to_string()).await.map_err(Error::Store)?;
     Ok(found.map(|(index, leaf)| Receipt { index, leaf_hash: duijie_tlog::hex(&leaf) }))
 }

@@ -611,7 +611,9 @@ pub async fn remind_due(db: &duijie_store::Db, today: chrono::NaiveDate) -> Resu
 
 /// A table as a file: (file name, .xlsx bytes). Without `draft`, a report
 /// that is not yet submitted is refused (there are no submitted figures yet).
-pub async fn export(p: Records<'_>, who: &Principal, id: i64, unit: &UnitKey, key: &str, draft: bool) -> Result<(String, Vec<u8>), Error> {
+/// An approved report's table carries the log receipt of the unit's approval
+/// (sheet 核验回执), its QR code opening the 核验 page under `public_url`.
+pub async fn export(p: Records<'_>, who: &Principal, id: i64, unit: &UnitKey, key: &str, draft: bool, public_url: &str) -> Result<(String, Vec<u8>), Error> {
     let (report, u) = open_unit(p, who, id, unit, Action::ViewReport).await?;
     let top = is_top(&report, unit);
     let tables = if draft || top || u.status.is_open() {
@@ -625,7 +627,12 @@ pub async fn export(p: Records<'_>, who: &Principal, id: i64, unit: &UnitKey, ke
     let (def, figures) = tables.into_iter().find(|(d, _)| d.key == key).ok_or(Error::NotFound)?;
     let name = unit_name(p, unit).await?;
     let period = format!("{} 至 {}", report.period_from, report.period_to);
-    let bytes = duijie_office::report_table::write(&def, &figures, &name, report.year(), &period).map_err(|e| Error::Internal(e.to_string()))?;
+    let approved = !draft && !top && u.status == report::UnitStatus::Approved;
+    let receipt = match approved {
+        true => crate::log::receipt_of(p.db, "report_unit", &format!("{id}:{unit}")).await?.map(|r| r.printed(public_url)),
+        false => None,
+    };
+    let bytes = duijie_office::report_table::write_with_receipt(&def, &figures, &name, report.year(), &period, receipt.as_ref()).map_err(|e| Error::Internal(e.to_string()))?;
     let file = format!("{}-{}{}.xlsx", def.title_for(report.year()), name, if draft { "（草稿）" } else { "" });
     Ok((file, bytes))
 }

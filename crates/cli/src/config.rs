@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     /// Listen address.
     pub addr: String,
+    /// The platform's public address as people reach it (e.g. `https://duijie.yn.gov.cn`):
+    /// the QR codes of log receipts on agreements and exports open the 核验 page there.
+    pub public_url: String,
     /// `sqlite://PATH` or `postgres://USER@HOST/DB`.
     pub database_url: String,
     /// Treat every request as HTTPS (Secure cookies, HSTS).
@@ -50,6 +53,12 @@ pub struct Settings {
     pub log_key_file: String,
     /// Seconds between checkpoints signed by the server (only when the log grew); 0 turns it off.
     pub log_checkpoint_interval_secs: u64,
+    /// Witnesses each new checkpoint is sent to for co-signing (C2SP tlog-witness):
+    /// entries `http://HOST:PORT PUBLIC-KEY` separated by `;` or new lines. Empty: none.
+    pub log_witnesses: String,
+    /// A directory (file drop) where the newest checkpoint, with its co-signatures,
+    /// is kept as the file `checkpoint` for parties that collect it. Empty: none.
+    pub log_checkpoint_dir: String,
 }
 
 impl Settings {
@@ -73,6 +82,7 @@ impl Default for Settings {
         let limits = duijie_office::ImportLimits::default();
         Settings {
             addr: "127.0.0.1:8080".into(),
+            public_url: String::new(),
             database_url: "sqlite://data/duijie.db".into(),
             cookie_secure: false,
             trust_proxy: false,
@@ -92,6 +102,8 @@ impl Default for Settings {
             log_key: String::new(),
             log_key_file: "data/log.key".into(),
             log_checkpoint_interval_secs: 300,
+            log_witnesses: String::new(),
+            log_checkpoint_dir: String::new(),
         }
     }
 }
@@ -116,9 +128,10 @@ pub fn load(file: Option<&str>, database: Option<String>, addr: Option<String>) 
         None => fig = fig.merge(Toml::file("duijie.toml")),
     }
     fig = fig
-        .merge(Env::prefixed("DUIJIE_").only(&["addr", "database_url", "cookie_secure", "trust_proxy", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir",
+        .merge(Env::prefixed("DUIJIE_").only(&["addr", "public_url", "database_url", "cookie_secure", "trust_proxy", "max_upload_mb", "data_key", "data_key_file", "demand_approval", "search_dir",
             "import_max_rows_registry", "import_max_rows_designations", "import_max_rows_demands", "import_max_rows_pairing", "import_max_rows_projects",
             "import_max_columns", "import_max_uncompressed_mb", "import_max_zip_entries", "log_key", "log_key_file", "log_checkpoint_interval_secs",
+            "log_witnesses", "log_checkpoint_dir",
         ]))
         .merge(Serialized::defaults(Flags { database_url: database, addr }));
     Ok(fig.extract()?)

@@ -8,6 +8,7 @@ mod config;
 mod import;
 mod plan;
 mod verifiable;
+mod witness;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -304,7 +305,7 @@ async fn run(cli: Cli) -> Result<i32> {
                 return Ok(2);
             };
             let records = duijie_app::reports::Records { db: &db, tree: &tree };
-            match duijie_app::reports::export(records, &duijie_domain::Principal::platform(), report, &unit, &table, draft).await {
+            match duijie_app::reports::export(records, &duijie_domain::Principal::platform(), report, &unit, &table, draft, &settings.public_url).await {
                 Ok((name, bytes)) => {
                     std::fs::write(&out, bytes)?;
                     eprintln!("已导出《{name}》到 {}", out.display());
@@ -346,6 +347,7 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
         demand_approval,
         search_dir: Some(settings.search_dir.clone().into()),
         import_limits: settings.import_limits(),
+        public_url: settings.public_url.clone(),
     };
     let state = duijie_web::AppState::new(db.clone(), web).await?;
     let listener = tokio::net::TcpListener::bind(&settings.addr).await.with_context(|| format!("无法监听 {}", settings.addr))?;

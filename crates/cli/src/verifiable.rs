@@ -34,6 +34,23 @@ pub enum LogCommand {
     },
     /// Sign a checkpoint of the log as it is now and print it.
     Checkpoint,
+    /// Send the newest checkpoint to the configured witnesses (log_witnesses) and keep their co-signatures.
+    Publish,
+    /// Run a witness: co-sign checkpoints of the given logs that extend the ones co-signed before (POST /add-checkpoint).
+    Witness {
+        /// Listen address (port 0: any free port; the address is printed).
+        #[arg(long, default_value = "127.0.0.1:7380")]
+        listen: String,
+        /// The witness's own SM2 key file (from `duijie log keygen --name WITNESS-NAME --out FILE`).
+        #[arg(long)]
+        key: String,
+        /// The public key file of a log to witness (repeat for several logs).
+        #[arg(long = "log-key", required = true)]
+        log_keys: Vec<String>,
+        /// Where the witness keeps the checkpoints it co-signed (JSON; back it up).
+        #[arg(long, default_value = "witness-state.json")]
+        state: String,
+    },
     /// Write every entry's public projection (as the API gives it) to a JSON file, for `log verify --entries`.
     Export {
         #[arg(long)]
@@ -72,8 +89,11 @@ pub fn signing_key(s: &Settings) -> Result<Option<PrivateKey>> {
 }
 
 /// The server's one checkpoint task: every `log_checkpoint_interval_secs`, a
-/// checkpoint if the log grew (the first at start). Without a key it only says so.
+/// checkpoint if the log grew (the first at start), then the newest one sent to
+/// the witnesses that have not co-signed it. Without a key it only says so.
 pub fn spawn_checkpoints(settings: &Settings, db: Db) -> Result<()> {
+    let witnesses = crate::witness::parse_witnesses(&settings.log_witnesses)?;
+    let drop_dir = settings.log_checkpoint_dir.clone();
     let Some(key) = signing_key(settings)? else {
         tracing::warn!("未配置日志签名密钥（duijie log keygen），不签名检查点");
         return Ok(());
@@ -90,6 +110,14 @@ pub fn spawn_checkpoints(settings: &Settings, db: Db) -> Result<()> {
                 Ok(Some(cp)) => tracing::info!("已签名日志检查点：共 {} 条记录", cp.size),
                 Ok(None) => {}
                 Err(e) => tracing::warn!("签名日志检查点失败：{e:?}"),
+            }
+            match crate::witness::publish(&db, &witnesses, Some(&drop_dir)).await {
+                Ok(outcomes) => {
+                    for o in outcomes.iter().filter(|o| !matches!(o, crate::witness::Outcome::AlreadyCosigned { .. })) {
+                        tracing::info!("{}", o.line());
+                    }
+                }
+                Err(e) => tracing::warn!("发送检查点给见证方失败：{e:#}"),
             }
         }
     });
@@ -109,6 +137,26 @@ pub async fn run(settings: &Settings, command: LogCommand) -> Result<i32> {
             let cp = duijie_app::log::sign_checkpoint(&db, &key).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             print!("{}", cp.note);
             eprintln!("已签名检查点：共 {} 条记录", cp.size);
+            Ok(0)
+        }
+        LogCommand::Publish => {
+            let witnesses = crate::witness::parse_witnesses(&settings.log_witnesses)?;
+            if witnesses.is_empty() && settings.log_checkpoint_dir.is_empty() {
+                bail!("未配置见证方（log_witnesses）或检查点投放目录（log_checkpoint_dir）");
+            }
+            let db = crate::open(settings).await?;
+            let outcomes = crate::witness::publish(&db, &witnesses, Some(&settings.log_checkpoint_dir)).await?;
+            if outcomes.is_empty() && !witnesses.is_empty() {
+                eprintln!("尚无签名检查点：先运行 duijie log checkpoint");
+            }
+            for o in &outcomes {
+                eprintln!("{}", o.line());
+            }
+            let ok = outcomes.iter().all(|o| matches!(o, crate::witness::Outcome::Cosigned { .. } | crate::witness::Outcome::AlreadyCosigned { .. }));
+            Ok(if ok { 0 } else { 1 })
+        }
+        LogCommand::Witness { listen, key, log_keys, state } => {
+            crate::witness::serve(&listen, &key, &log_keys, &state).await?;
             Ok(0)
         }
         LogCommand::Export { out } => {

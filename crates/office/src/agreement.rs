@@ -20,6 +20,7 @@
 //!   seal line for each member besides the lead's.
 
 use crate::OfficeError;
+use crate::receipt::Receipt;
 use docx_rs::{
     AlignmentType, Docx, LineSpacing, LineSpacingType, PageMargin, Paragraph, Run, RunFonts, SpecialIndentType, Table,
     TableCell, TableRow, VAlignType, VMergeType, WidthType,
@@ -85,11 +86,18 @@ pub struct Agreement {
     pub term_end: String,
     /// Signing deadline, e.g. "2026年12月31日"; may be empty.
     pub sign_deadline: String,
-    /// The verifiable log's receipt of the record ("第 128 条 3f5a…"); may be empty.
-    pub receipt: String,
+    /// The verifiable log's receipt of the record (none before it is recorded).
+    pub receipt: Option<Receipt>,
 }
 
 const TITLE: &str = "结对帮扶协议书";
+
+/// The receipt's QR code, 2.5 cm square (EMU: 360,000 per cm).
+fn qr_picture(r: &Receipt) -> docx_rs::Pic {
+    let png = r.qr_png();
+    let side = image::load_from_memory(&png).map_or(0, |i| i.width());
+    docx_rs::Pic::new_with_dimensions(png, side, side).size(900_000, 900_000)
+}
 /// Printed where a party's detail was not supplied; the signer writes it in.
 const TO_FILL: &str = "（签订时填写）";
 
@@ -396,12 +404,9 @@ pub fn agreement_docx(a: &Agreement) -> Result<Vec<u8>, OfficeError> {
                 .line_spacing(LineSpacing::new().line_rule(LineSpacingType::Auto).line(360).before(240)),
         );
     }
-    if !a.receipt.is_empty() {
-        doc = doc.add_paragraph(
-            Paragraph::new()
-                .line_spacing(LineSpacing::new().before(360))
-                .add_run(body_run(format!("可验证日志回执：{}（可在平台“记录核验”页面 /public/verify 核验）", a.receipt)).size(TABLE_SIZE)),
-        );
+    if let Some(r) = &a.receipt {
+        doc = doc.add_paragraph(Paragraph::new().line_spacing(LineSpacing::new().before(360)).add_run(body_run(r.line()).size(TABLE_SIZE)));
+        doc = doc.add_paragraph(Paragraph::new().add_run(Run::new().add_image(qr_picture(r))));
     }
     let mut out = Cursor::new(Vec::new());
     doc.build().pack(&mut out).map_err(|e| OfficeError::WriteDocx(e.to_string()))?;
@@ -443,7 +448,7 @@ mod tests {
             term_start: "2026年01月01日".into(),
             term_end: "2027年12月31日".into(),
             sign_deadline: "2026年12月31日".into(),
-            receipt: "第 128 条 3f5a0c".into(),
+            receipt: Some(Receipt { index: 128, leaf_hash: "3f5a0c".into(), base_url: "https://duijie.example.cn".into() }),
         }
     }
 
@@ -508,7 +513,7 @@ mod tests {
             "甲方（盖章）",
             "乙方（盖章）",
             "____年__月__日",
-            "可验证日志回执：第 128 条 3f5a0c",
+            "可验证日志回执：第 128 条 3f5a0c（扫描二维码",
             "宋体",
             "仿宋",
         ] {
@@ -519,6 +524,16 @@ mod tests {
         }
         // The target's code was not given, so its row is left out rather than blank.
         assert_eq!(xml.matches("统一社会信用代码").count(), 1);
+    }
+
+    #[test]
+    fn the_receipt_is_printed_with_a_qr_code_of_its_verify_address() {
+        let a = sample();
+        let pictures = crate::receipt::tests::media(&agreement_docx(&a).unwrap());
+        let codes: Vec<Vec<String>> = pictures.iter().map(|p| crate::receipt::tests::decode(p)).collect();
+        assert_eq!(codes, vec![vec![a.receipt.unwrap().url()]]);
+        let none = Agreement { receipt: None, ..sample() };
+        assert!(crate::receipt::tests::media(&agreement_docx(&none).unwrap()).is_empty());
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod hostile;
 pub mod limits;
 pub mod pairing_list;
 pub mod project_list;
+pub mod receipt;
 pub mod report_table;
 pub mod report_table_read;
 pub mod table;

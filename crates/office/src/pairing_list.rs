@@ -15,6 +15,7 @@
 //! - Only layout and required values are checked here: credit codes and names
 //!   are validated and resolved to records by the store.
 
+use crate::receipt::Receipt;
 use crate::{ImportLimits, Limits, OfficeError, RowError, read_table_limited};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
@@ -59,6 +60,11 @@ fn err(e: XlsxError) -> OfficeError {
 
 /// Writes the list under `title`; 序号 runs 1..n in the order given.
 pub fn write_pairing_list(title: &str, rows: &[ListRow]) -> Result<Vec<u8>, OfficeError> {
+    write_published_list(title, rows, None)
+}
+
+/// As [`write_pairing_list`], with the published batch's log receipt on a second sheet (核验回执).
+pub fn write_published_list(title: &str, rows: &[ListRow], receipt: Option<&Receipt>) -> Result<Vec<u8>, OfficeError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(SHEET_NAME).map_err(err)?;
@@ -118,6 +124,9 @@ pub fn write_pairing_list(title: &str, rows: &[ListRow]) -> Result<Vec<u8>, Offi
     ws.set_repeat_rows(0, 1).map_err(err)?;
     ws.set_print_fit_to_pages(1, 0);
     ws.set_print_center_horizontally(true);
+    if let Some(r) = receipt {
+        r.add_sheet(&mut wb).map_err(err)?;
+    }
     wb.save_to_buffer().map_err(err)
 }
 

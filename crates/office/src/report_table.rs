@@ -13,6 +13,7 @@
 //! written row by row through a temporary file (constant memory), so its
 //! cost does not grow with its length beyond the lines it is given.
 
+use crate::receipt::Receipt;
 use crate::OfficeError;
 use duijie_domain::report::{Body, Fact, Figures, ListField, TableDef};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Note, Workbook, Worksheet, XlsxError};
@@ -29,6 +30,11 @@ fn wan(fen: i64) -> f64 {
 /// Writes `figures` of `def` for the unit named `unit`; `year` fills `{year}`
 /// in the title and `period` fills `{period}` in the header lines.
 pub fn write(def: &TableDef, figures: &Figures, unit: &str, year: &str, period: &str) -> Result<Vec<u8>, OfficeError> {
+    write_with_receipt(def, figures, unit, year, period, None)
+}
+
+/// As [`write`], with the log receipt of an approved report on a second sheet (核验回执).
+pub fn write_with_receipt(def: &TableDef, figures: &Figures, unit: &str, year: &str, period: &str, receipt: Option<&Receipt>) -> Result<Vec<u8>, OfficeError> {
     let mut wb = Workbook::new();
     // A grid writes its row labels down merged groups before its figures, out
     // of row order, so it keeps its (at most 500-row) sheet in memory.
@@ -134,6 +140,9 @@ pub fn write(def: &TableDef, figures: &Figures, unit: &str, year: &str, period: 
     ws.set_repeat_rows(0, body_top - 1).map_err(err)?;
     ws.set_print_fit_to_pages(1, 0);
     ws.set_print_center_horizontally(true);
+    if let Some(r) = receipt {
+        r.add_sheet(&mut wb).map_err(err)?;
+    }
     wb.save_to_buffer().map_err(err)
 }
 

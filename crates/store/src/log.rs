@@ -18,10 +18,14 @@
 //!   its predecessor missing.
 //! - [`recompute`] recomputes leaves from the audit rows themselves and reports
 //!   the first that differs from the stored tree.
+//! - Witnesses: a co-signature is kept once per checkpoint and witness (the
+//!   first one received stays); [`witnessed`] gives the newest checkpoint a
+//!   witness co-signed, from which the next proof to it starts. Alarms are
+//!   only ever added.
 
 use crate::audit::AuditRow;
 use crate::db::{Db, Tx};
-use crate::{Error, Result, on_db, on_tx, on_tx_exec};
+use crate::{Error, Result, on_db, on_db_exec, on_tx, on_tx_exec};
 use duijie_tlog::tree::{self, NodeId};
 use duijie_tlog::{Entry, Hash};
 use std::collections::HashMap;
@@ -323,4 +327,68 @@ pub async fn save_checkpoint(db: &Db, size: u64, root: &Hash, note: &str) -> Res
 pub async fn latest_checkpoint(db: &Db) -> Result<Option<StoredCheckpoint>> {
     let sql = "SELECT id, size, root, signed_at, note FROM log_checkpoints ORDER BY id DESC LIMIT 1";
     Ok(on_db!(db, p => sqlx::query_as(sql).fetch_optional(p).await)?)
+}
+
+/// A checkpoint by its id.
+pub async fn checkpoint(db: &Db, id: i64) -> Result<Option<StoredCheckpoint>> {
+    let sql = "SELECT id, size, root, signed_at, note FROM log_checkpoints WHERE id = $1";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+}
+
+/// A witness's co-signature of a checkpoint.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Cosignature {
+    pub checkpoint_id: i64,
+    /// The witness key's name.
+    pub witness: String,
+    /// The time inside the co-signature (Unix seconds).
+    pub signed_time: i64,
+    /// The signature line (C2SP tlog-cosignature), ending in a newline.
+    pub line: String,
+    pub received_at: i64,
+}
+
+/// Keeps a co-signature (a second one of the same witness for the same checkpoint is ignored).
+pub async fn save_cosignature(db: &Db, checkpoint_id: i64, witness: &str, signed_time: u64, line: &str) -> Result<()> {
+    let sql = "INSERT INTO log_cosignatures (checkpoint_id, witness, signed_time, line, received_at) VALUES ($1, $2, $3, $4, $5) \
+               ON CONFLICT (checkpoint_id, witness) DO NOTHING";
+    on_db_exec!(db, p => sqlx::query(sql).bind(checkpoint_id).bind(witness).bind(signed_time as i64).bind(line).bind(crate::now()).execute(p).await)?;
+    Ok(())
+}
+
+/// The co-signatures of one checkpoint, by witness name.
+pub async fn cosignatures(db: &Db, checkpoint_id: i64) -> Result<Vec<Cosignature>> {
+    let sql = "SELECT checkpoint_id, witness, signed_time, line, received_at FROM log_cosignatures WHERE checkpoint_id = $1 ORDER BY witness";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(checkpoint_id).fetch_all(p).await)?)
+}
+
+/// The newest checkpoint `witness` co-signed.
+pub async fn witnessed(db: &Db, witness: &str) -> Result<Option<StoredCheckpoint>> {
+    let sql = "SELECT c.id, c.size, c.root, c.signed_at, c.note FROM log_cosignatures w JOIN log_checkpoints c ON c.id = w.checkpoint_id \
+               WHERE w.witness = $1 ORDER BY w.checkpoint_id DESC LIMIT 1";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(witness).fetch_optional(p).await)?)
+}
+
+/// A witness's refusal of a checkpoint as a fork.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Alarm {
+    pub id: i64,
+    pub witness: String,
+    pub checkpoint_id: i64,
+    /// Why, in Chinese (the witness's answer included).
+    pub reason: String,
+    pub raised_at: i64,
+}
+
+/// Records an alarm.
+pub async fn raise_alarm(db: &Db, witness: &str, checkpoint_id: i64, reason: &str) -> Result<Alarm> {
+    let sql = "INSERT INTO log_alarms (witness, checkpoint_id, reason, raised_at) VALUES ($1, $2, $3, $4) \
+               RETURNING id, witness, checkpoint_id, reason, raised_at";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(witness).bind(checkpoint_id).bind(reason).bind(crate::now()).fetch_one(p).await)?)
+}
+
+/// The newest alarms, at most `limit`.
+pub async fn alarms(db: &Db, limit: i64) -> Result<Vec<Alarm>> {
+    let sql = "SELECT id, witness, checkpoint_id, reason, raised_at FROM log_alarms ORDER BY id DESC LIMIT $1";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(limit).fetch_all(p).await)?)
 }

@@ -14,13 +14,18 @@
 //!   streaming root computation; it shares nothing with [`tree`] but [`hash`].
 //! - [`note`]: checkpoints (C2SP tlog-checkpoint) signed as C2SP signed notes
 //!   with SM2 (GB/T 32918, SM3, the standard's default identity), and the key
-//!   files. Pure: no I/O anywhere in this crate.
+//!   files, and witnesses' co-signatures (C2SP tlog-cosignature).
+//! - [`witness`]: when a witness co-signs a checkpoint (C2SP tlog-witness
+//!   `add-checkpoint`) and when it refuses one as a fork.
+//!
+//! Pure: no I/O anywhere in this crate.
 
 pub mod entry;
 pub mod hash;
 pub mod note;
 pub mod tree;
 pub mod verify;
+pub mod witness;
 
 pub use entry::Entry;
 pub use hash::{Hash, leaf_hash, node_hash};

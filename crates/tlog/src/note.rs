@@ -14,6 +14,11 @@
 //! - Key files: the public key `name+keyid+base64(0xFF ‖ "sm2-sm3" ‖ point)`
 //!   and the private key `PRIVATE+KEY+name+keyid+base64(0xFF ‖ "sm2-sm3" ‖ scalar)`
 //!   (the Go `note` package's layout), each on one line.
+//! - A co-signature (C2SP tlog-cosignature, SM2 in place of Ed25519) is a line
+//!   `— <witness name> base64(key ID ‖ u64 time ‖ r ‖ s)` over
+//!   `cosignature/v1\ntime <time>\n‖ note text`, its key ID taken with the type
+//!   `0xFF ‖ "sm2-sm3-cosignature/v1"`: it can only be read as a co-signature
+//!   of that witness at that time, never as a checkpoint signature.
 
 use crate::hash::Hash;
 use base64::Engine;
@@ -30,6 +35,13 @@ pub const SM2_ID: &str = "1234567812345678";
 
 /// The signature type of the signed-note key ID: 0xFF then this identifier.
 const ALGORITHM: &[u8] = b"\xffsm2-sm3";
+
+/// The signature type of a co-signature's key ID (C2SP tlog-cosignature with
+/// SM2 in place of Ed25519): a key's co-signatures cannot pass for its checkpoint signatures.
+const COSIGNATURE: &[u8] = b"\xffsm2-sm3-cosignature/v1";
+
+/// The first line of the message a co-signature signs.
+const COSIGNATURE_HEADER: &str = "cosignature/v1";
 
 /// Why a key, note or checkpoint was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -76,10 +88,14 @@ impl Checkpoint {
 }
 
 fn key_id(name: &str, point: &[u8]) -> [u8; 4] {
+    key_id_of(ALGORITHM, name, point)
+}
+
+fn key_id_of(algorithm: &[u8], name: &str, point: &[u8]) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
     h.update([b'\n']);
-    h.update(ALGORITHM);
+    h.update(algorithm);
     h.update(point);
     let d = h.finalize();
     [d[0], d[1], d[2], d[3]]
@@ -119,6 +135,25 @@ impl PublicKey {
     /// The 4-byte key ID.
     pub fn id(&self) -> [u8; 4] {
         key_id(&self.name, &self.point)
+    }
+
+    /// The 4-byte key ID of this key's co-signatures.
+    pub fn cosignature_id(&self) -> [u8; 4] {
+        key_id_of(COSIGNATURE, &self.name, &self.point)
+    }
+
+    /// The time of this key's co-signature on `checkpoint` (the note text)
+    /// among the note's signature lines, if one verifies.
+    pub fn cosigned(&self, checkpoint: &str, signature_lines: &str) -> Option<u64> {
+        signature_lines.lines().find_map(|line| {
+            let (name, blob) = line.strip_prefix("— ")?.split_once(' ')?;
+            let blob = B64.decode(blob).ok()?;
+            if name != self.name || blob.len() != 4 + 8 + 64 || blob[..4] != self.cosignature_id() {
+                return None;
+            }
+            let time = u64::from_be_bytes(blob[4..12].try_into().ok()?);
+            self.verifies(cosigned_message(checkpoint, time).as_bytes(), &blob[12..]).then_some(time)
+        })
     }
 
     /// Whether `signature` (r ‖ s, 64 bytes) is this key's SM2 signature of `message`.
@@ -184,12 +219,32 @@ impl PrivateKey {
         blob.extend_from_slice(&signature.to_bytes());
         format!("{text}\n— {} {}\n", self.name, B64.encode(blob))
     }
+
+    /// A co-signature line on `checkpoint` (the note text) at Unix time `time`:
+    /// `— <name> base64(cosignature key ID ‖ u64 time ‖ r ‖ s)` over
+    /// `cosignature/v1\ntime <time>\n` followed by the note text.
+    pub fn cosign(&self, checkpoint: &str, time: u64) -> String {
+        let signature: Signature = self.key.sign(cosigned_message(checkpoint, time).as_bytes());
+        let mut blob = self.public().cosignature_id().to_vec();
+        blob.extend_from_slice(&time.to_be_bytes());
+        blob.extend_from_slice(&signature.to_bytes());
+        format!("— {} {}\n", self.name, B64.encode(blob))
+    }
+}
+
+fn cosigned_message(checkpoint: &str, time: u64) -> String {
+    format!("{COSIGNATURE_HEADER}\ntime {time}\n{checkpoint}")
+}
+
+/// A signed note split into its text (ending in a newline) and its signature lines.
+pub fn split(note: &str) -> Option<(&str, &str)> {
+    let split = note.rfind("\n\n")?;
+    Some((&note[..split + 1], &note[split + 2..]))
 }
 
 /// The note text of a signed note whose signature by `key` verifies.
 pub fn open<'a>(note: &'a str, key: &PublicKey) -> Result<&'a str, Error> {
-    let split = note.rfind("\n\n").ok_or(Error::Checkpoint("缺少签名部分"))?;
-    let (text, signatures) = (&note[..split + 1], &note[split + 2..]);
+    let (text, signatures) = split(note).ok_or(Error::Checkpoint("缺少签名部分"))?;
     let mut verified = false;
     for line in signatures.lines() {
         let Some((name, blob)) = line.strip_prefix("— ").and_then(|l| l.split_once(' ')) else {
@@ -222,6 +277,29 @@ mod tests {
         assert_eq!(open(&note, &other), Err(Error::Signature));
         let forged = note.replacen("\n7\n", "\n8\n", 1);
         assert_eq!(open(&forged, &public), Err(Error::Signature));
+    }
+
+    #[test]
+    fn a_cosignature_verifies_with_the_witness_key_only_and_is_no_checkpoint_signature() {
+        let log = PrivateKey::generate("duijie.test/log").unwrap();
+        let witness = PrivateKey::generate("witness.test/w").unwrap();
+        let body = Checkpoint { origin: "duijie.test/log".into(), size: 3, root: [1u8; 32] }.body();
+        let note = format!("{}{}", log.sign(&body), witness.cosign(&body, 1_764_000_000));
+        let (text, lines) = split(&note).unwrap();
+        assert_eq!(text, body);
+        assert_eq!(witness.public().cosigned(text, lines), Some(1_764_000_000));
+        // The log's own signature still opens the note with the co-signature line beside it.
+        assert!(open(&note, &log.public()).is_ok());
+        // Another witness, another checkpoint, another time: no.
+        assert_eq!(PrivateKey::generate("witness.test/w").unwrap().public().cosigned(text, lines), None);
+        let other = Checkpoint { origin: "duijie.test/log".into(), size: 4, root: [1u8; 32] }.body();
+        assert_eq!(witness.public().cosigned(&other, lines), None);
+        let (name, blob) = lines.lines().last().unwrap().strip_prefix("— ").unwrap().split_once(' ').unwrap();
+        let mut blob = B64.decode(blob).unwrap();
+        blob[11] ^= 1;
+        assert_eq!(witness.public().cosigned(text, &format!("— {name} {}\n", B64.encode(blob))), None, "the time is signed");
+        // A co-signature is not the witness's signature of the checkpoint itself.
+        assert!(open(&format!("{body}\n{}", witness.cosign(&body, 5)), &witness.public()).is_err());
     }
 
     #[test]

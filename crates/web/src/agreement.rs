@@ -18,10 +18,10 @@ use duijie_app::pairing::batch_issuer;
 use duijie_domain::pairing::{Kind, Status};
 use duijie_store::pairing::{self, Pairing};
 
-/// The receipt line of a record: its newest log entry (empty before any).
-async fn receipt(state: &AppState, entity: &str, id: i64) -> Result<String, AppError> {
+/// The receipt of a record as printed: its newest log entry (none before any).
+pub async fn receipt(state: &AppState, entity: &str, id: i64) -> Result<Option<duijie_office::receipt::Receipt>, AppError> {
     let r = duijie_app::log::receipt_of(&state.db, entity, id).await?;
-    Ok(r.map(|r| format!("第 {} 条 {}", r.index, r.leaf_hash)).unwrap_or_default())
+    Ok(r.map(|r| r.printed(&state.config.public_url)))
 }
 
 /// The agreement (协议书) of a pairing as a `.docx`.

@@ -58,6 +58,9 @@ pub struct WebConfig {
     pub search_dir: Option<std::path::PathBuf>,
     /// How large an imported spreadsheet may be, per import kind.
     pub import_limits: duijie_office::ImportLimits,
+    /// The platform's public address (`https://duijie.yn.gov.cn`), put in the
+    /// QR codes of log receipts; empty: the codes hold the path alone.
+    pub public_url: String,
 }
 
 impl Default for WebConfig {
@@ -72,6 +75,7 @@ impl Default for WebConfig {
             demand_approval: duijie_domain::authz::DemandApproval::default(),
             search_dir: None,
             import_limits: duijie_office::ImportLimits::default(),
+            public_url: String::new(),
         }
     }
 }

@@ -133,7 +133,12 @@ impl Case {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_duijie"));
+        cmd.envs(envs.iter().copied());
         cmd.arg("--database").arg(&self.t.url).args(args).env_remove("DUIJIE_DATABASE_URL").env_remove("DUIJIE_LOG_KEY");
         cmd.env("DUIJIE_LOG", "warn").env("DUIJIE_LOG_KEY_FILE", self.path("log.key")).env("DUIJIE_DATA_KEY_FILE", self.path("data.key"));
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -185,6 +190,7 @@ impl Case {
         for level in 1..63 {
             self.sql(&format!("DELETE FROM log_nodes WHERE level = {level} AND idx >= {}", keep >> level)).await;
         }
+        self.sql("DELETE FROM log_cosignatures").await;
         self.sql("DELETE FROM log_checkpoints").await;
         self.sql(&format!("UPDATE audit_head SET seq = {keep}, hash = (SELECT hash FROM audit_log WHERE seq = {keep}) WHERE id = 1")).await;
     }
@@ -307,6 +313,112 @@ async fn a_rewrite_with_every_later_hash_and_a_new_checkpoint_is_caught_by_the_h
     let fork = c.run(&["log", "verify", "--checkpoint", &c.path("new.cp"), "--key", &c.path("log.key.pub"), "--old-checkpoint", &c.path("held.cp"), "--proof", &c.path("consistency.json")]);
     assert_eq!(fork.status.code(), Some(1), "{}", text(&fork.stderr));
     assert!(text(&fork.stderr).contains("不一致"));
+}
+
+/// `duijie log witness` as another department runs it; stopped when dropped.
+struct WitnessProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl WitnessProcess {
+    fn start(c: &Case) -> WitnessProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_duijie"))
+            .args(["log", "witness", "--listen", "127.0.0.1:0", "--key", &c.path("w.key"), "--log-key", &c.path("log.key.pub"), "--state", &c.path("w.json")])
+            .env("DUIJIE_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the witness");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+        let url = line.trim().rsplit('：').next().unwrap().to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        WitnessProcess { child, url }
+    }
+}
+
+impl Drop for WitnessProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The size of the checkpoint a witness holds, from its state file.
+fn witness_holds(c: &Case) -> u64 {
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(c.path("w.json")).unwrap()).unwrap();
+    state["duijie.test/log"]["size"].as_u64().unwrap()
+}
+
+async fn append_rows(c: &Case, n: i64, entity_id: &str) {
+    for _ in 0..n {
+        let mut tx = c.t.db.begin().await.unwrap();
+        let change = duijie_store::audit::Change { region: "53", action: "organization.update", entity: "organization", entity_id, before: None, after: None };
+        duijie_store::audit::append(&mut tx, &duijie_store::Actor::system("测试"), change).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_witness_cosigns_a_growing_log_and_refuses_a_rewritten_one_which_raises_an_alarm() {
+    let c = Case::new().await;
+    let keygen = c.run(&["log", "keygen", "--name", "witness.test/w", "--out", &c.path("w.key")]);
+    assert!(keygen.status.success(), "{}", text(&keygen.stderr));
+    let witness_key = PublicKey::parse(&std::fs::read_to_string(c.path("w.key.pub")).unwrap()).unwrap();
+    let log_key = PublicKey::parse(&std::fs::read_to_string(c.path("log.key.pub")).unwrap()).unwrap();
+    let mut w = WitnessProcess::start(&c);
+    let setting = format!("{} {}", w.url, witness_key.encode());
+    let drop_dir = c.path("drop");
+    let publish = |c: &Case, setting: &str| c.run_with(&["log", "publish"], &[("DUIJIE_LOG_WITNESSES", setting), ("DUIJIE_LOG_CHECKPOINT_DIR", &drop_dir)]);
+
+    // The first checkpoint: co-signed, served with the co-signature, still opened by the log's key.
+    let first = publish(&c, &setting);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(text(&first.stderr).contains("已联署"), "{}", text(&first.stderr));
+    let served = duijie_app::log::latest_cosigned(&c.t.db).await.unwrap();
+    let (body, lines) = note::split(&served).unwrap();
+    assert!(witness_key.cosigned(body, lines).is_some(), "the served checkpoint carries the witness's co-signature:\n{served}");
+    assert!(note::open(&served, &log_key).is_ok());
+    assert_eq!(std::fs::read_to_string(c.path("drop/checkpoint")).unwrap(), served, "the file drop holds what the API serves");
+    assert_eq!(witness_holds(&c), c.size as u64);
+    std::fs::write(c.path("cosigned.cp"), &served).unwrap();
+    let verify = c.run(&["log", "verify", "--checkpoint", &c.path("cosigned.cp"), "--key", &c.path("log.key.pub")]);
+    assert!(verify.status.success(), "co-signature lines do not disturb the offline verifier: {}", text(&verify.stderr));
+    let again = publish(&c, &setting);
+    assert!(again.status.success() && text(&again.stderr).contains("此前已联署"), "{}", text(&again.stderr));
+
+    // The log grows: the next checkpoint is co-signed with a consistency proof from the one the witness holds.
+    append_rows(&c, 5, "1").await;
+    assert!(c.run(&["log", "checkpoint"]).status.success());
+    let grown = publish(&c, &setting);
+    assert!(grown.status.success(), "{}", text(&grown.stderr));
+    let grown_size = c.size as u64 + 5;
+    assert_eq!(witness_holds(&c), grown_size);
+
+    // Someone with full database access rewrites the history after `keep`, with every later hash
+    // and a checkpoint signed by the platform's own key; the database agrees with itself ...
+    c.drop_guards().await;
+    let keep = c.size / 2;
+    c.cut_to(keep).await;
+    append_rows(&c, grown_size as i64 - keep + 3, "999").await;
+    assert!(c.run(&["log", "checkpoint"]).status.success());
+    assert!(c.run(&["audit", "verify"]).status.success(), "the database agrees with itself");
+    // ... but the witness (restarted: what it holds survives) refuses, and the platform raises an alarm.
+    drop(w);
+    w = WitnessProcess::start(&c);
+    let setting = format!("{} {}", w.url, witness_key.encode());
+    let forked = publish(&c, &setting);
+    assert_eq!(forked.status.code(), Some(1), "{}", text(&forked.stderr));
+    assert!(text(&forked.stderr).contains("告警") && text(&forked.stderr).contains("不一致"), "{}", text(&forked.stderr));
+    assert_eq!(witness_holds(&c), grown_size, "the witness still holds the history it co-signed");
+    let alarms = duijie_store::log::alarms(&c.t.db, 10).await.unwrap();
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert_eq!(alarms[0].witness, "witness.test/w");
+    let served = duijie_app::log::latest_cosigned(&c.t.db).await.unwrap();
+    let (body, lines) = note::split(&served).unwrap();
+    assert_eq!(witness_key.cosigned(body, lines), None, "the rewritten log's checkpoint has no co-signature");
 }
 
 async fn the_verify_page_says_whether_a_receipt_is_included_and_unchanged(a: App) {

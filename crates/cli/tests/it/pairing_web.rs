@@ -191,6 +191,17 @@ async fn the_official_list_is_previewed_with_its_errors_then_imported(a: App) {
     let pairings = pairing::list::current_rows(&a.t.db, &duijie_domain::Scope::everything(), &batch).await.unwrap();
     assert_eq!(pairings.len(), 1);
     assert_eq!(pairings[0].county_code.as_str(), "530113");
+    assert_eq!(crate::support::workbook_receipt(&bytes), None, "a draft list is no record yet: no receipt");
+    // Once published, the list's file carries the batch's log receipt and reads back as before.
+    let published = a.post_form(&format!("/pairing/batches/{}/publish", batch.id), &cookie, &[("_csrf", &csrf)]).await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER, "{}", published.body);
+    let file = a.bytes(&format!("/pairing/batches/{}/list.xlsx", batch.id), &cookie).await;
+    let receipt = duijie_app::log::receipt_of(&a.t.db, "pairing_batch", batch.id).await.unwrap().expect("the publication is in the log");
+    let (line, codes) = crate::support::workbook_receipt(&file).expect("a published list carries a receipt");
+    assert!(line.contains(&format!("第 {} 条 {}", receipt.index, receipt.leaf_hash)), "{line}");
+    assert_eq!(codes, vec![format!("/public/verify?index={}&leaf={}", receipt.index, receipt.leaf_hash)]);
+    let (rows, errors) = duijie_office::pairing_list::read_pairing_list("导出.xlsx", &file).unwrap();
+    assert!(errors.is_empty() && rows.len() == 1, "the receipt's sheet does not disturb reading the list back");
 }
 
 async fn a_published_list_can_be_read_as_it_stood_on_any_date(a: App) {

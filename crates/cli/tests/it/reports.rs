@@ -93,8 +93,15 @@ async fn the_pages_define_a_report_and_carry_a_county_report_to_approval(a: App)
     assert_eq!(a.post_form(&format!("{unit_at}/step/approve"), &prefecture, &[("_csrf", &f_csrf)]).await.status, StatusCode::SEE_OTHER);
     let done = a.get(&unit_at, &county).await.body;
     assert!(done.contains("已审核通过") && done.contains("申请重新打开") && done.contains("请补充困难问题"), "the rounds are kept and reopening is offered");
-    let file = a.get(&format!("{unit_at}/tables/yunnan-half-year.xlsx"), &county).await;
-    assert_eq!(file.status, StatusCode::OK);
+    // The approved table carries the log receipt of the approval, its QR code opening the 核验 page.
+    let id = at.rsplit('/').next().unwrap();
+    let file = a.bytes(&format!("{unit_at}/tables/yunnan-half-year.xlsx"), &county).await;
+    let receipt = duijie_app::log::receipt_of(&a.t.db, "report_unit", format!("{id}:530628")).await.unwrap().expect("the approval is in the log");
+    let (line, codes) = crate::support::workbook_receipt(&file).expect("an approved table carries a receipt");
+    assert!(line.contains(&format!("第 {} 条 {}", receipt.index, receipt.leaf_hash)), "{line}");
+    assert_eq!(codes, vec![format!("/public/verify?index={}&leaf={}", receipt.index, receipt.leaf_hash)]);
+    let draft = a.bytes(&format!("{unit_at}/tables/yunnan-half-year.xlsx?draft=1"), &county).await;
+    assert_eq!(crate::support::workbook_receipt(&draft), None, "a draft is no record: no receipt");
 }
 
 /// The 省内 row of Jiangsu's 附件1 (index 6) and its columns: 项目数 总数 (2), 投入资金 总数 (4).

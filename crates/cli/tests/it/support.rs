@@ -138,6 +138,13 @@ impl App {
         self.send(Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
     }
 
+    /// The body of a download (200 OK) as bytes.
+    pub async fn bytes(&self, path: &str, cookie: &str) -> Vec<u8> {
+        let res = self.router.clone().oneshot(Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.into_body().collect().await.expect("body").to_bytes().to_vec()
+    }
+
     pub async fn post_form(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Reply {
         let body = serde_urlencoded_encode(form);
         self.send(
@@ -223,4 +230,24 @@ pub fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (Stri
     body.extend(file);
     body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The log receipt an exported workbook carries on its sheet 核验回执: the
+/// printed line, and what its QR codes read (by an independent decoder).
+pub fn workbook_receipt(bytes: &[u8]) -> Option<(String, Vec<String>)> {
+    use calamine::Reader;
+    use std::io::Read;
+    let mut book = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes.to_vec())).expect("an .xlsx");
+    let sheet = book.worksheet_range("核验回执").ok()?;
+    let line = sheet.get_value((0, 0))?.to_string();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an .xlsx package");
+    let names: Vec<String> = zip.file_names().filter(|n| n.contains("media/") && !n.ends_with('/')).map(String::from).collect();
+    let mut codes = Vec::new();
+    for n in names {
+        let mut png = Vec::new();
+        zip.by_name(&n).unwrap().read_to_end(&mut png).unwrap();
+        let mut prepared = rqrr::PreparedImage::prepare(image::load_from_memory(&png).unwrap().to_luma8());
+        codes.extend(prepared.detect_grids().iter().map(|g| g.decode().expect("a readable QR code").1));
+    }
+    Some((line, codes))
 }

@@ -25,12 +25,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// 最新的签名检查点（无需令牌）：C2SP tlog-checkpoint 文本（来源、记录条数、base64 树根、版本行），
-/// 其后空一行为 SM2 签名行（C2SP signed-note）。用 `duijie log verify --checkpoint 文件 --key 公钥` 核验。
+/// 其后空一行为 SM2 签名行（C2SP signed-note），再后为已联署的见证方的联署行（C2SP tlog-cosignature）。
+/// 用 `duijie log verify --checkpoint 文件 --key 公钥` 核验。
 #[utoipa::path(get, path = "/api/v1/public/log/checkpoint", tag = "log", security(()),
     responses((status = 200, description = "签名检查点", content_type = "text/plain", body = String), (status = 404, body = ErrorBody)))]
 pub async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let cp = ops::latest(&state.db).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.note))
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], ops::latest_cosigned(&state.db).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

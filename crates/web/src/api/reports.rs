@@ -388,7 +388,7 @@ pub struct ExportParams {
     params(("id" = i64, Path, description = "调度编号"), ("region" = String, Path, description = "报送单位：地区的区划代码，或社会组织的 org-编号"), ("key" = String, Path, description = "统计表样式的 key"), ExportParams),
     responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn export_table(State(state): State<AppState>, user: ApiUser, Path((id, region, key)): Path<(i64, String, String)>, Query(q): Query<ExportParams>) -> Result<Response, ApiError> {
-    let (name, bytes) = ops::export(Records::of(&state), &user.principal, id, &unit_code(&region)?, &key, q.draft.unwrap_or(false)).await?;
+    let (name, bytes) = ops::export(Records::of(&state), &user.principal, id, &unit_code(&region)?, &key, q.draft.unwrap_or(false), &state.config.public_url).await?;
     Ok(crate::xlsx_download(&name, bytes))
 }
 

@@ -495,7 +495,7 @@ struct DownloadQuery {
 
 async fn download(State(state): State<AppState>, cu: CurrentUser, Path((id, code, file)): Path<(i64, String, String)>, Query(q): Query<DownloadQuery>) -> Result<Response, AppError> {
     let key = file.strip_suffix(".xlsx").unwrap_or(&file);
-    let (name, bytes) = ops::export(Records::of(&state), &cu.principal, id, &code_of(&code)?, key, q.draft.is_some()).await?;
+    let (name, bytes) = ops::export(Records::of(&state), &cu.principal, id, &code_of(&code)?, key, q.draft.is_some(), &state.config.public_url).await?;
     Ok(crate::xlsx_download(&name, bytes))
 }
 

@@ -479,7 +479,9 @@ async fn batch_export(State(state): State<AppState>, cu: CurrentUser, Path(id): 
     if !date.is_empty() {
         title.push_str(&format!("（截至{}）", date));
     }
-    let bytes = duijie_office::pairing_list::write_pairing_list(&title, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    // A published list is a record: its file carries the batch's log receipt.
+    let receipt = if b.is_published() { crate::agreement::receipt(&state, "pairing_batch", b.id).await? } else { None };
+    let bytes = duijie_office::pairing_list::write_published_list(&title, &rows, receipt.as_ref()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(xlsx_download(&format!("pairing-list-{id}.xlsx"), &format!("{title}.xlsx"), bytes))
 }
 
