@@ -93,7 +93,10 @@ async fn list_page(state: &AppState, cu: &CurrentUser, form: ExportForm, errors:
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(t): Query<Toast>) -> Result<Response, AppError> {
     // The half-year that ended last: what is usually reported.
     let period = Period::containing(duijie_app::today()).previous().to_string();
-    let form = ExportForm { region: state.tree.full_name(cu.principal.region()), period };
+    // The caller's own region by name (empty for the whole country: the field's default is the caller's region).
+    let own = cu.principal.region();
+    let region = if own.level() == duijie_domain::Level::National { String::new() } else { state.tree.full_name(own) };
+    let form = ExportForm { region, period };
     Ok(list_page(&state, &cu, form, Vec::new(), t.ok).await?.into_response())
 }
 
