@@ -45,7 +45,7 @@ pub struct ExportInput {
     pub period: String,
 }
 
-/// The region and period asked for, or every bad field named.
+/// The region and period asked for, or every bad field named (a period that has not begun is refused).
 pub async fn check(p: Records<'_>, who: &Principal, input: &ExportInput) -> Result<(RegionCode, Period), Error> {
     let mut errors = Vec::new();
     let region = match input.region.trim() {
@@ -72,7 +72,17 @@ pub async fn check(p: Records<'_>, who: &Principal, input: &ExportInput) -> Resu
             }
         }
     };
-    let period = Period::parse(&input.period).map_err(|m| errors.push(FieldError::new("period", m))).ok();
+    let period = match Period::parse(&input.period) {
+        Ok(p) if p.from() > crate::today().format("%Y-%m-%d").to_string() => {
+            errors.push(FieldError::new("period", format!("统计期 {p}（{}）尚未开始，不能导出", p.label())));
+            None
+        }
+        Ok(p) => Some(p),
+        Err(m) => {
+            errors.push(FieldError::new("period", m));
+            None
+        }
+    };
     match (region, period) {
         (Some(r), Some(p)) if errors.is_empty() => Ok((r, p)),
         _ => Err(Error::Invalid(errors)),

@@ -147,7 +147,7 @@ pub fn write(s: &Sheet<'_>) -> Result<Vec<u8>, OfficeError> {
             for (c, col) in columns.iter().enumerate() {
                 cell(ws, r, c as u16 + 1, &corr.row().cell(col.figure), &f)?;
             }
-            ws.write_string_with_format(r, width + 1, &corr.describe(s.layout), &f.text).map_err(err)?;
+            ws.write_string_with_format(r, width + 1, corr.describe(s.layout), &f.text).map_err(err)?;
             r += 1;
         }
         if s.corrections.is_empty() {

@@ -142,7 +142,7 @@ pub fn entity(kind: &str) -> &str {
 
 /// The kinds of record, for the audit page's filter.
 pub const ENTITIES: &[&str] = &[
-    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "report", "report_unit", "designation", "liaison", "enrolment", "user", "region",
+    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "report", "report_unit", "monitoring_batch", "designation", "liaison", "enrolment", "user", "region",
 ];
 
 /// The twelve-digit codes (villages) an audit row's JSON mentions.

@@ -283,6 +283,10 @@ async fn the_page_exports_the_next_batch_and_names_bad_fields(a: App) {
     let bad = a.post_form("/monitoring", &cookie, &[("_csrf", &csrf), ("region", "彝良县"), ("period", "2026H3")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("id=\"error-period\"") && bad.body.contains("2026H3"), "{}", bad.body);
+    let future = a.post_form("/monitoring", &cookie, &[("_csrf", &csrf), ("region", "彝良县"), ("period", "2099H1")]).await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(future.body.contains("尚未开始"), "{}", future.body);
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM monitoring_batches").await, 0, "refused forms export nothing");
     let ok = a.post_form("/monitoring", &cookie, &[("_csrf", &csrf), ("region", "彝良县"), ("period", PERIOD)]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let batch = a.get(ok.location(), &cookie).await;
