@@ -3,7 +3,7 @@
 //! the same records; a re-export lists exactly the corrections — none when
 //! nothing changed, one changed row when one project's funds changed, a new
 //! row for a new organisation's project and a removed one when it is stopped
-//! before it began; two exports at once get distinct numbers (and the
+//! before it began, a new row for a new pairing both sides agreed to; two exports at once get distinct numbers (and the
 //! database refuses a duplicate number by itself); the file carries the
 //! batch's log receipt, equal to `app::log::receipt_of`; another county, an
 //! organisation and a civil-affairs office see nothing; the layout is replaced
@@ -207,6 +207,25 @@ async fn a_re_export_lists_exactly_the_corrections(a: App) {
     let c = removed["corrections"].as_array().unwrap();
     assert_eq!(c.iter().map(|c| c["kind"].as_str().unwrap()).collect::<Vec<_>>(), ["removed"], "{removed}");
     assert_eq!(export(&a, &county).await["corrections"], json!([]), "and nothing after");
+
+    // A new agreement: an organisation not yet in the county pairs with it, both sides consent.
+    let batches = a.api("GET", "/api/v1/pairing/batches", Some(&a.token("yn_mz").await), None).await.json();
+    let open = batches.as_array().unwrap().iter().find(|b| b["name"] == "第二批（演示）").unwrap()["id"].as_i64().unwrap();
+    let body = json!({"batch_id": open, "kind": "county", "region": COUNTY, "fields": "产业、就业", "commitments": "每年组织两次产销对接"});
+    let proposed = a.api("POST", "/api/v1/pairings", Some(&a.token("org_yn").await), Some(body)).await;
+    assert_eq!(proposed.status, StatusCode::CREATED, "{}", proposed.body);
+    let pairing = proposed.json()["id"].as_i64().unwrap();
+    let consent = a.api("POST", &format!("/api/v1/pairings/{pairing}/steps"), Some(&county), Some(json!({"step": "county_consent"}))).await;
+    assert_eq!(consent.json()["status"], "consented", "{}", consent.body);
+    let paired = export(&a, &county).await;
+    let c = paired["corrections"].as_array().unwrap();
+    assert_eq!(c.len(), 1, "{paired}");
+    assert_eq!((c[0]["kind"].as_str(), c[0]["org_name"].as_str()), (Some("added"), Some("演示·云南省乡村发展促进会")));
+    let layout = Layout::default_layout();
+    let file = read(download(&a, &county, paired["batch"]["id"].as_i64().unwrap()).await, &layout);
+    let row = file.rows.iter().find(|r| r[&Figure::OrgName].to_string() == "演示·云南省乡村发展促进会").expect("the new pairing's row");
+    assert_eq!(row[&Figure::PairingStatus].to_string(), duijie_domain::pairing::Status::Consented.label());
+    assert_eq!(row[&Figure::Fields].to_string(), "产业、就业");
 }
 
 async fn two_exports_at_once_get_distinct_numbers_and_the_database_refuses_a_duplicate(a: App) {
