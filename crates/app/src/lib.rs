@@ -14,7 +14,7 @@
 //!
 //! One module per area: [`regions_designations`], [`accounts`], [`registry`],
 //! [`actions_liaisons`], [`demand`] (demands, the supply library and matching),
-//! [`pairing`], [`projects`] (帮扶项目 and their progress), [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log); [`derived`] keeps the catalogues and the
+//! [`pairing`], [`projects`] (帮扶项目 and their progress), [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log), [`monitoring`] (the export to the national monitoring system); [`derived`] keeps the catalogues and the
 //! index in step with the database, [`figures`] keeps the dashboard's project figures, [`files`] names and recognises uploads, [`thumbnail`] makes evidence pictures'
 //! thumbnails, and [`schema`] describes the inputs'
 //! numeric fields to the API. The areas that come next get their own module here
@@ -29,6 +29,7 @@ pub mod figures;
 pub mod files;
 pub mod inbox;
 pub mod log;
+pub mod monitoring;
 pub mod pairing;
 pub mod pickers;
 pub mod projects;

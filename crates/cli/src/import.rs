@@ -156,10 +156,26 @@ pub enum ExportCommand {
         #[arg(long)]
         region: Option<String>,
     },
+    /// The next batch of a region for the national monitoring system (全国防止返贫监测和衔接推进乡村振兴信息系统),
+    /// as .xlsx in the export layout, with its corrections and its log receipt; the batch is recorded as the platform's.
+    Monitoring {
+        /// The region: a county (or above) code, e.g. 530628.
+        #[arg(long)]
+        region: String,
+        /// The half-year: YYYYH1 or YYYYH2, e.g. 2026H1.
+        #[arg(long)]
+        period: String,
+        /// The file to write.
+        #[arg(long)]
+        out: String,
+    },
 }
 
 pub async fn export(db: &Db, command: ExportCommand) -> Result<i32> {
-    let ExportCommand::Organisations { out, region } = command;
+    let (out, region) = match command {
+        ExportCommand::Organisations { out, region } => (out, region),
+        ExportCommand::Monitoring { region, period, out } => return monitoring(db, &region, &period, &out).await,
+    };
     let within = match region {
         Some(r) => RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码 {r}：{e}"))?,
         None => RegionCode::national(),
@@ -170,4 +186,47 @@ pub async fn export(db: &Db, command: ExportCommand) -> Result<i32> {
     std::fs::write(&out, bytes).with_context(|| format!("无法写入 {out}"))?;
     eprintln!("已导出 {} 个社会组织到 {out}", rows.len());
     Ok(0)
+}
+
+/// `export monitoring`: the same checks, batch and file as the page, as the platform.
+async fn monitoring(db: &Db, region: &str, period: &str, out: &str) -> Result<i32> {
+    use duijie_app::monitoring as ops;
+    let tree = RegionTree::load(db).await?;
+    let records = duijie_app::reports::Records { db, tree: &tree };
+    let who = duijie_domain::Principal::platform();
+    let input = ops::ExportInput { region: region.to_string(), period: period.to_string() };
+    if region.trim().is_empty() {
+        eprintln!("导出失败：请用 --region 指定县（市、区）或以上的区划代码，例如 530628");
+        return Ok(1);
+    }
+    let done = async {
+        let (region, period) = ops::check(records, &who, &input).await?;
+        let batch = ops::export(records, &who, &Actor::system("命令行导出"), &region, &period).await?;
+        let file = ops::file(records, &who, batch.id).await?;
+        Ok::<_, duijie_app::Error>((batch, file))
+    };
+    match done.await {
+        Ok((batch, (_, bytes))) => {
+            std::fs::write(out, bytes).with_context(|| format!("无法写入 {out}"))?;
+            eprintln!(
+                "已导出 {} {} 第 {} 批：{} 行，{} 行更正，文件 {out}",
+                tree.full_name(&batch.region_code),
+                batch.period,
+                batch.number,
+                batch.row_count,
+                batch.correction_count
+            );
+            Ok(0)
+        }
+        Err(duijie_app::Error::Invalid(fields)) => {
+            for f in fields {
+                eprintln!("导出失败：{}（--{}）", f.message, f.field);
+            }
+            Ok(1)
+        }
+        Err(e) => {
+            eprintln!("导出失败：{}", e.message());
+            Ok(1)
+        }
+    }
 }

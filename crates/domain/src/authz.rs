@@ -237,10 +237,19 @@ pub enum Action {
     /// Keep a province's list of project natures (项目性质): its own
     /// provincial civil-affairs or rural-revitalisation office only.
     ManageProjectNatures,
+    /// Export a region's batch to the national monitoring system (全国防止返贫监测和衔接推进乡村振兴信息系统)
+    /// and see its past batches: the rural-revitalisation offices of the
+    /// region and above (administrators too); never civil affairs, a
+    /// supervising unit or an organisation.
+    ExportMonitoring,
+    /// Replace the layout of that export (the national template): a national administrator only.
+    ManageMonitoringLayout,
 }
 
 impl Action {
-    pub const ALL: [Action; 49] = [
+    pub const ALL: [Action; 51] = [
+        Action::ExportMonitoring,
+        Action::ManageMonitoringLayout,
         Action::ManageProjectNatures,
         Action::ManageReportTables,
         Action::DefineReport,
@@ -664,6 +673,21 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             permitted(who.role.is_department() && who.region == *r && r.level() == Level::Province)
         }
+        (Action::ExportMonitoring, Target::Region(r)) => {
+            if who.role == Role::Organization {
+                return Forbidden;
+            }
+            if !in_subtree(r) {
+                return NotFound;
+            }
+            permitted(matches!(who.role, Role::Admin | Role::RuralRevitalization) && who.region.level() <= Level::County)
+        }
+        (Action::ManageMonitoringLayout, Target::Region(r)) => {
+            if !in_subtree(r) {
+                return NotFound;
+            }
+            permitted(who.role == Role::Admin && who.region.level() == Level::National)
+        }
         (Action::ManageReportTables, Target::Region(r)) => {
             if !in_subtree(r) {
                 return NotFound;
@@ -769,6 +793,16 @@ mod tests {
         #[rustfmt::skip]
         let table: &[(Role, Action, Decision, Decision)] = &[
             // role                      action                     in scope   out of scope
+            (Role::Admin,               Action::ExportMonitoring,  Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ExportMonitoring,  Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ExportMonitoring,  Allow,     NotFound),
+            (Role::Supervisor,          Action::ExportMonitoring,  Forbidden, NotFound),
+            (Role::Organization,        Action::ExportMonitoring,  Forbidden, Forbidden),
+            (Role::Admin,               Action::ManageMonitoringLayout, Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ManageMonitoringLayout, Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ManageMonitoringLayout, Forbidden, NotFound),
+            (Role::Supervisor,          Action::ManageMonitoringLayout, Forbidden, NotFound),
+            (Role::Organization,        Action::ManageMonitoringLayout, NotFound,  NotFound),
             (Role::Admin,               Action::ManageReportTables, Allow,    NotFound),
             (Role::CivilAffairs,        Action::ManageReportTables, Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ManageReportTables, Forbidden, NotFound),
@@ -1038,7 +1072,9 @@ mod tests {
                     | Action::ViewMatchStats
                     | Action::DefineReport
                     | Action::ManageReportTables
-                    | Action::ManageProjectNatures => Target::Region(region),
+                    | Action::ManageProjectNatures
+                    | Action::ExportMonitoring
+                    | Action::ManageMonitoringLayout => Target::Region(region),
                     // The unit in the region, reviewed by a level the provincial officer is not.
                     Action::ViewReport | Action::FillReport | Action::ReviewReport => Target::Report { unit: region, reviewer: &national },
                     // Unpublished demands: organisations never see them, officers in their subtree.
@@ -1076,6 +1112,22 @@ mod tests {
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
         }
+    }
+
+    #[test]
+    fn a_county_office_exports_its_own_county_only_and_only_a_national_administrator_edits_the_layout() {
+        let (county, beside, prefecture) = (code("530628"), code("530627"), code("5306"));
+        let yl = principal(Role::RuralRevitalization, "530628", None);
+        assert_eq!(decide(&yl, Action::ExportMonitoring, Target::Region(&county)), Allow);
+        assert_eq!(decide(&yl, Action::ExportMonitoring, Target::Region(&beside)), NotFound);
+        assert_eq!(decide(&yl, Action::ExportMonitoring, Target::Region(&prefecture)), NotFound, "not the level above");
+        let zt = principal(Role::RuralRevitalization, "5306", None);
+        assert_eq!(decide(&zt, Action::ExportMonitoring, Target::Region(&county)), Allow);
+        assert_eq!(decide(&principal(Role::CivilAffairs, "530628", None), Action::ExportMonitoring, Target::Region(&county)), Forbidden);
+        let national = RegionCode::national();
+        assert_eq!(decide(&principal(Role::Admin, "000000", None), Action::ManageMonitoringLayout, Target::Region(&national)), Allow);
+        assert_eq!(decide(&principal(Role::Admin, "53", None), Action::ManageMonitoringLayout, Target::Region(&code("53"))), Forbidden);
+        assert_eq!(decide(&principal(Role::RuralRevitalization, "000000", None), Action::ManageMonitoringLayout, Target::Region(&national)), Forbidden);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod crypto;
 pub mod date;
 pub mod demand;
 pub mod matching;
+pub mod monitoring;
 pub mod org;
 pub mod pairing;
 pub mod project;

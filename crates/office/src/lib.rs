@@ -21,6 +21,7 @@ pub mod agreement;
 pub mod errors;
 pub mod hostile;
 pub mod limits;
+pub mod monitoring_sheet;
 pub mod pairing_list;
 pub mod project_list;
 pub mod receipt;

@@ -27,6 +27,7 @@ pub mod imports;
 pub mod inbox;
 pub mod liaisons;
 pub mod log;
+pub mod monitoring;
 pub mod demo;
 pub mod orgs;
 pub mod pairing;

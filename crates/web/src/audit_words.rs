@@ -52,6 +52,8 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("project.stop", "终止帮扶项目"),
     ("project.import", "导入项目明细表（附件2）"),
     ("project.natures", "修改本省项目性质列表"),
+    ("monitoring_batch.create", "导出监测系统数据批次"),
+    ("monitoring_layout.save", "修改监测系统导出模板"),
     ("report.create", "发起半年调度"),
     ("report.draft", "保存调度报表（文字部分与数字修改）"),
     ("report.upload", "上传离线填报的统计表（修改统计数字）"),
@@ -115,6 +117,8 @@ pub fn entity(kind: &str) -> &str {
         "import" => "导入",
         "liaison" => "联络员",
         "match" => "对接",
+        "monitoring_batch" => "监测系统导出批次",
+        "monitoring_layout" => "监测系统导出模板",
         "offer" => "供给项目",
         "org_member" => "会员企业",
         "organization" => "社会组织",
@@ -138,7 +142,7 @@ pub fn entity(kind: &str) -> &str {
 
 /// The kinds of record, for the audit page's filter.
 pub const ENTITIES: &[&str] = &[
-    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "report", "report_unit", "designation", "liaison", "enrolment", "user", "region",
+    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "report", "report_unit", "monitoring_batch", "designation", "liaison", "enrolment", "user", "region",
 ];
 
 /// The twelve-digit codes (villages) an audit row's JSON mentions.
@@ -155,6 +159,7 @@ pub fn link(kind: &str, id: &str) -> Option<String> {
     }
     let page = match kind {
         "report" => "reports",
+        "monitoring_batch" => "monitoring/batches",
         "demand" => "demands",
         "offer" => "offers",
         "organization" => "orgs",

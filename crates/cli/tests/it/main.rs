@@ -21,6 +21,7 @@ mod hostile_files;
 mod http;
 mod inbox_web;
 mod log;
+mod monitoring;
 mod org_reports;
 mod orgs_web;
 mod pickers;

@@ -4,7 +4,7 @@
 //! marker in their text: a draft demand and its file, a pending take with a
 //! note, an offer taken off the shelf, a pairing on an unpublished list, an
 //! adjustment request and its document, a pending self-application, a liaison
-//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a county's half-year report, an organisation's annual report. Then every route with a
+//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a batch of the county's export to the national monitoring system, a county's half-year report, an organisation's annual report. Then every route with a
 //! path parameter — the API's from `/api/openapi.json`, the pages' from the
 //! router itself — is called with those records' ids by officers of another
 //! county, another prefecture and another province and by another
@@ -208,6 +208,13 @@ async fn make_victims(a: &App) -> Victims {
     ids.entry("project").or_default().push(project.to_string());
     ids.entry("project_file").or_default().push(project_file.to_string());
     entities.push(("project".into(), project.to_string()));
+    // A batch of 彝良县's export to the national monitoring system, made by a unit whose name carries the marker.
+    let exporter = duijie_store::Actor { user_id: None, name: "yl_xz".into(), unit: format!("彝良县乡村振兴局{MARK}") };
+    let (county, period) = (duijie_domain::RegionCode::parse("530628").unwrap(), duijie_domain::monitoring::Period::parse("2026H1").unwrap());
+    let records = duijie_app::reports::Records::of(&a.state);
+    let batch = duijie_app::monitoring::export(records, &duijie_domain::Principal::platform(), &exporter, &county, &period).await.unwrap();
+    ids.entry("monitoring_batch").or_default().push(batch.id.to_string());
+    entities.push(("monitoring_batch".into(), batch.id.to_string()));
     // Yunnan's half-year report: 彝良县's unit with its narrative and a correction. Every
     // office of the province takes part in the report itself; only the unit and the
     // offices above it see the unit's report.
@@ -252,6 +259,7 @@ fn kind_of(route: &str, param: &str) -> Option<&'static str> {
         ("key", [.., "reports", _, "units", _, "tables"]) => "report_table",
         ("file", [.., "reports", _, "units", _, "tables"]) => "report_file",
         (_, [.., "reports"]) => "report",
+        (_, [.., "monitoring", "batches"]) => "monitoring_batch",
         (_, [.., "projects", "files"]) => "project_file",
         (_, [.., "projects"]) => "project",
         (_, [.., "demands", "files"]) => "demand_file",
@@ -387,5 +395,7 @@ async fn outsiders_get_nothing_from_any_route_with_an_id() {
         let own = a.api("GET", &format!("/api/v1/demands/{}", victims.ids["demand"][0]), Some(&yl), None).await;
         assert_eq!(own.status, StatusCode::OK);
         assert!(own.body.contains(MARK));
+        let batch = a.api("GET", &format!("/api/v1/monitoring/batches/{}", victims.ids["monitoring_batch"][0]), Some(&yl), None).await;
+        assert!(batch.status == StatusCode::OK && batch.body.contains(MARK), "the county sees its own batch: {}", batch.body);
     }
 }

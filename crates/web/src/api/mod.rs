@@ -17,6 +17,7 @@ pub mod auth;
 pub mod demand;
 pub mod inbox;
 pub mod log;
+pub mod monitoring;
 pub mod orgs;
 pub mod pairing;
 pub mod projects;
@@ -66,7 +67,8 @@ use utoipa_axum::routes;
         (name = "pairing", description = "结对帮扶：批次、结对、协议、调整、覆盖、结对方案"),
         (name = "log", description = "可验证日志：签名检查点、包含证明与一致性证明（无需令牌）"),
         (name = "projects", description = "帮扶项目：录入、进展与佐证、受益方确认"),
-        (name = "reports", description = "半年调度：发起、预填、修改与说明、报送、逐级审核、汇总与导出")
+        (name = "reports", description = "半年调度：发起、预填、修改与说明、报送、逐级审核、汇总与导出"),
+        (name = "monitoring", description = "监测系统导出：按地区和统计期导出编号批次（含更正清单和核验回执），导出模板")
     )
 )]
 struct ApiDoc;
@@ -104,6 +106,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(log::routes())
         .merge(projects::routes())
         .merge(reports::routes())
+        .merge(monitoring::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

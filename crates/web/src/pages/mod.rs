@@ -16,6 +16,7 @@ pub mod import_errors;
 pub mod inbox;
 pub mod liaisons;
 pub mod login;
+pub mod monitoring;
 pub mod orgs;
 pub mod pairing;
 pub mod pickers;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .merge(projects::router())
         .merge(project_stats::router())
         .merge(reports::router())
+        .merge(monitoring::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.
@@ -87,6 +89,8 @@ pub struct Layout {
     /// The reports menu entry, if offered: 半年调度 for the departments and
     /// administrators, 工作报送 for an organisation (its annual reports).
     pub report_menu: Option<&'static str>,
+    /// Whether 监测系统导出 is offered (rural-revitalisation offices and administrators).
+    pub monitoring_menu: bool,
 }
 
 impl Layout {
@@ -108,6 +112,7 @@ impl Layout {
                 r if r.is_department() || r == Role::Admin => Some("半年调度"),
                 _ => None,
             },
+            monitoring_menu: duijie_app::monitoring::may_export(&cu.principal),
             csrf: cu.csrf.clone(),
             demo: state.demo,
             active,
