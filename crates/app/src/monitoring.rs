@@ -185,21 +185,14 @@ pub async fn batch(p: Records<'_>, who: &Principal, id: i64) -> Result<BatchDeta
     Ok(BatchDetail { region_name: p.tree.full_name(&batch.region_code), previous_number, corrections: batch.corrections()?, layout, receipt, batch })
 }
 
-/// The receipt line a batch's file carries.
-pub fn receipt_line(receipt: Option<&(u64, String)>) -> String {
-    match receipt {
-        Some((index, leaf)) => format!("核验回执：第 {index} 条，叶哈希 {leaf}（可在平台“记录核验”页面 /public/verify?index={index}&leaf={leaf} 核验本批次的记录）"),
-        None => "核验回执：尚未记入可验证日志".into(),
-    }
-}
-
 /// A Beijing time of an instant, `2026-07-02 10:05`.
 fn beijing(at: i64) -> String {
     chrono::DateTime::from_timestamp(at + 8 * 3600, 0).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
 
-/// A batch's file: (file name, .xlsx bytes), written from what the batch stored.
-pub async fn file(p: Records<'_>, who: &Principal, id: i64) -> Result<(String, Vec<u8>), Error> {
+/// A batch's file: (file name, .xlsx bytes), written from what the batch
+/// stored, with its log receipt (the QR code opening the 核验 page under `public_url`).
+pub async fn file(p: Records<'_>, who: &Principal, id: i64, public_url: &str) -> Result<(String, Vec<u8>), Error> {
     let d = batch(p, who, id).await?;
     let rows: Vec<Row> = store::rows(p.db, id).await?;
     let b = &d.batch;
@@ -219,10 +212,11 @@ pub async fn file(p: Records<'_>, who: &Principal, id: i64) -> Result<(String, V
         Some(n) => format!("第 {} 批更正清单：相对第 {n} 批有变化的记录（共 {} 行）", b.number, d.corrections.len()),
         None => format!("第 {} 批为本地区{}的首批导出，无更正", b.number, b.period.label()),
     };
+    let receipt = d.receipt.clone().map(|(index, leaf_hash)| crate::log::Receipt { index, leaf_hash }.printed(public_url));
     let bytes = duijie_office::monitoring_sheet::write(&duijie_office::monitoring_sheet::Sheet {
         layout: &d.layout,
         info,
-        receipt: receipt_line(d.receipt.as_ref()),
+        receipt: receipt.as_ref(),
         rows: &rows,
         corrections_title,
         corrections: &d.corrections,

@@ -171,10 +171,11 @@ pub enum ExportCommand {
     },
 }
 
-pub async fn export(db: &Db, command: ExportCommand) -> Result<i32> {
+/// `public_url`: where the QR codes of log receipts send people (the `public_url` setting).
+pub async fn export(db: &Db, command: ExportCommand, public_url: &str) -> Result<i32> {
     let (out, region) = match command {
         ExportCommand::Organisations { out, region } => (out, region),
-        ExportCommand::Monitoring { region, period, out } => return monitoring(db, &region, &period, &out).await,
+        ExportCommand::Monitoring { region, period, out } => return monitoring(db, &region, &period, &out, public_url).await,
     };
     let within = match region {
         Some(r) => RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码 {r}：{e}"))?,
@@ -189,7 +190,7 @@ pub async fn export(db: &Db, command: ExportCommand) -> Result<i32> {
 }
 
 /// `export monitoring`: the same checks, batch and file as the page, as the platform.
-async fn monitoring(db: &Db, region: &str, period: &str, out: &str) -> Result<i32> {
+async fn monitoring(db: &Db, region: &str, period: &str, out: &str, public_url: &str) -> Result<i32> {
     use duijie_app::monitoring as ops;
     let tree = RegionTree::load(db).await?;
     let records = duijie_app::reports::Records { db, tree: &tree };
@@ -202,7 +203,7 @@ async fn monitoring(db: &Db, region: &str, period: &str, out: &str) -> Result<i3
     let done = async {
         let (region, period) = ops::check(records, &who, &input).await?;
         let batch = ops::export(records, &who, &Actor::system("命令行导出"), &region, &period).await?;
-        let file = ops::file(records, &who, batch.id).await?;
+        let file = ops::file(records, &who, batch.id, public_url).await?;
         Ok::<_, duijie_app::Error>((batch, file))
     };
     match done.await {

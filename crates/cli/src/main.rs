@@ -274,7 +274,7 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Export { command } => {
             let db = open(&settings).await?;
-            import::export(&db, command).await
+            import::export(&db, command, &settings.public_url).await
         }
         Command::PlanPairing(args) => plan::run(args, &settings).await,
         Command::Search { command: SearchCommand::Rebuild } => {

@@ -3,14 +3,15 @@
 //! Guarantees: [`write`] lays the main sheet out as the layout
 //! (`duijie_domain::monitoring::Layout`) says — the title merged across the
 //! table, a line naming the region, period, batch and who exported it, the
-//! batch's log receipt (核验回执：第 N 条，叶哈希 …) with the address of the
+//! batch's log receipt (可验证日志回执：第 N 条 <叶哈希>) with the address of the
 //! public 核验 page, the header, one line per row, then the layout's notes —
 //! and a second sheet 更正 listing the corrections against the previous batch
 //! (更正类型 新增/修改/删除, the row's cells, what changed), carrying the same
-//! receipt. Money (fen) is written as a number of 万元 with two decimals,
+//! receipt, and a third sheet 核验回执 with its QR code. Money (fen) is written as a number of 万元 with two decimals,
 //! counts as whole numbers, text as text (codes keep their leading digits).
 //! The cells come only from the rows given: the file never computes a figure.
 
+use crate::receipt::Receipt;
 use crate::OfficeError;
 use duijie_domain::monitoring::{Cell, Correction, Layout, Row};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -33,8 +34,9 @@ pub struct Sheet<'a> {
     pub layout: &'a Layout,
     /// 填报地区、统计期、批次、导出人 in one line.
     pub info: String,
-    /// 核验回执：第 N 条，叶哈希 …（…/public/verify…）
-    pub receipt: String,
+    /// The batch's log receipt (none before it is recorded): its line heads both
+    /// sheets and its QR code is on the sheet 核验回执.
+    pub receipt: Option<&'a Receipt>,
     pub rows: &'a [Row],
     /// The corrections sheet's title line (which batch it corrects, or that it is the first).
     pub corrections_title: String,
@@ -94,6 +96,7 @@ fn setup(ws: &mut Worksheet, header_row: u32) -> Result<(), OfficeError> {
 pub fn write(s: &Sheet<'_>) -> Result<Vec<u8>, OfficeError> {
     let f = formats();
     let mut wb = Workbook::new();
+    let receipt_line = s.receipt.map_or_else(|| "可验证日志回执：尚未记入可验证日志".to_string(), Receipt::line);
     let columns = &s.layout.columns;
     let width = columns.len() as u16;
     {
@@ -103,7 +106,7 @@ pub fn write(s: &Sheet<'_>) -> Result<Vec<u8>, OfficeError> {
         line(ws, 0, last, &s.layout.title, &f.title)?;
         ws.set_row_height(0, 32).map_err(err)?;
         line(ws, 1, last, &s.info, &f.base)?;
-        line(ws, 2, last, &s.receipt, &f.base)?;
+        line(ws, 2, last, &receipt_line, &f.base)?;
         for (c, col) in columns.iter().enumerate() {
             ws.write_string_with_format(HEADER_ROW, c as u16, &col.header, &f.head).map_err(err)?;
             ws.set_column_width(c as u16, col.width.unwrap_or(14.0)).map_err(err)?;
@@ -132,7 +135,7 @@ pub fn write(s: &Sheet<'_>) -> Result<Vec<u8>, OfficeError> {
         ws.set_name(CORRECTIONS_SHEET).map_err(err)?;
         let last = width + 1;
         line(ws, 0, last, &s.corrections_title, &f.title)?;
-        line(ws, 1, last, &s.receipt, &f.base)?;
+        line(ws, 1, last, &receipt_line, &f.base)?;
         ws.write_string_with_format(2, 0, KIND_HEADER, &f.head).map_err(err)?;
         ws.set_column_width(0, 10).map_err(err)?;
         for (c, col) in columns.iter().enumerate() {
@@ -154,6 +157,9 @@ pub fn write(s: &Sheet<'_>) -> Result<Vec<u8>, OfficeError> {
             line(ws, r, last, "本批没有更正", &f.text)?;
         }
         setup(ws, 2)?;
+    }
+    if let Some(r) = s.receipt {
+        r.add_sheet(&mut wb).map_err(err)?;
     }
     wb.save_to_buffer().map_err(err)
 }
@@ -191,10 +197,11 @@ mod tests {
         let rows = [row(1, 1_250_000), row(2, 0)];
         let before = row(1, 1_000_000);
         let corrections = [Correction { kind: ChangeKind::Changed, key: rows[0].key(), before: Some(before), after: Some(rows[0].clone()), changed: vec![Figure::Funds] }];
+        let receipt = Receipt { index: 7, leaf_hash: "ab".into(), base_url: String::new() };
         let bytes = write(&Sheet {
             layout: &layout,
             info: "填报地区：云南省昭通市彝良县".into(),
-            receipt: "核验回执：第 7 条，叶哈希 ab".into(),
+            receipt: Some(&receipt),
             rows: &rows,
             corrections_title: "第 2 批更正".into(),
             corrections: &corrections,
@@ -203,7 +210,7 @@ mod tests {
         let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         let main = book.worksheet_range(&layout.sheet).unwrap();
         let text = |r: u32, c: u32| main.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
-        assert_eq!(text(2, 0), "核验回执：第 7 条，叶哈希 ab");
+        assert_eq!(text(2, 0), receipt.line());
         assert_eq!(text(HEADER_ROW, 0), layout.columns[0].header);
         let funds = layout.columns.iter().position(|c| c.figure == Figure::Funds).unwrap() as u32;
         assert_eq!(main.get_value((HEADER_ROW + 1, funds)), Some(&Data::Float(1.25)));

@@ -159,8 +159,10 @@ async fn the_exported_figures_equal_an_sql_computation_and_the_file_carries_its_
     }
 
     let receipt = duijie_app::log::receipt_of(&a.t.db, "monitoring_batch", id).await.unwrap().expect("the batch is in the log");
-    assert!(file.receipt.starts_with(&format!("核验回执：第 {} 条，叶哈希 {}", receipt.index, receipt.leaf_hash)), "{}", file.receipt);
+    assert!(file.receipt.contains(&format!("第 {} 条 {}", receipt.index, receipt.leaf_hash)), "{}", file.receipt);
     assert!(file.receipt.contains("/public/verify"), "{}", file.receipt);
+    let (_, codes) = crate::support::workbook_receipt(&download(&a, &county, id).await).expect("the receipt's sheet");
+    assert_eq!(codes, vec![format!("/public/verify?index={}&leaf={}", receipt.index, receipt.leaf_hash)], "its QR code opens the 核验 page");
     assert_eq!(batch["receipt_index"].as_u64(), Some(receipt.index));
     let audited = "SELECT COUNT(*) FROM audit_log WHERE entity = 'monitoring_batch' AND action = 'monitoring_batch.create' AND entity_id = $1";
     let n: i64 = on_db!(&a.t.db, p => sqlx::query_scalar(audited).bind(id.to_string()).fetch_one(p).await).unwrap();
@@ -335,7 +337,7 @@ async fn the_command_line_exports_a_batch_as_the_platform() {
     assert!(ok.status.success(), "{said}");
     assert!(said.contains("第 1 批"), "{said}");
     let file = read(std::fs::read(&out).unwrap(), &Layout::default_layout());
-    assert!(file.receipt.starts_with("核验回执：第 "), "{}", file.receipt);
+    assert!(file.receipt.starts_with("可验证日志回执：第 "), "{}", file.receipt);
     let again = run(&["export", "monitoring", "--region", COUNTY, "--period", PERIOD, "--out", out.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("第 2 批"));
     let bad = run(&["export", "monitoring", "--region", "539999", "--period", "2026H3", "--out", out.to_str().unwrap()]);

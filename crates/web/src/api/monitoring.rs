@@ -151,7 +151,7 @@ pub async fn get_batch(State(state): State<AppState>, user: ApiUser, Path(id): P
 #[utoipa::path(get, path = "/api/v1/monitoring/batches/{id}/file", tag = "monitoring", params(("id" = i64, Path, description = "批次编号")),
     responses((status = 200, description = "Excel 文件", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn batch_file(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let (name, bytes) = ops::file(Records::of(&state), &user.principal, id).await?;
+    let (name, bytes) = ops::file(Records::of(&state), &user.principal, id, &state.config.public_url).await?;
     Ok(crate::xlsx_download(&name, bytes))
 }
 

@@ -171,7 +171,7 @@ async fn batch(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i6
 }
 
 async fn download(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let (name, bytes) = ops::file(Records::of(&state), &cu.principal, id).await?;
+    let (name, bytes) = ops::file(Records::of(&state), &cu.principal, id, &state.config.public_url).await?;
     Ok(crate::xlsx_download(&name, bytes))
 }
 
