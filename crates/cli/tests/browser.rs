@@ -912,35 +912,101 @@ async fn an_organisation_records_a_project_from_a_phone_and_the_county_confirms_
 }
 
 /// Two villages of 洛泽河镇 (the test database holds regions down to townships).
-/// Anyone pastes a receipt on the public 核验 page and sees it proved against
-/// the signed checkpoint; after an operator edits that row in the database the
-/// page says the record was changed.
+/// A county confirms a pairing, downloads the agreement, and the agreement's
+/// receipt — its QR code, as a phone would open it — verifies on the public 核验
+/// page; after an operator edits that row in the database, the page and the
+/// offline verifier (`duijie log verify`) both say it no longer verifies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_receipt_verifies_on_the_public_page_until_its_row_is_edited() {
+async fn a_confirmed_agreements_receipt_verifies_on_the_public_page_until_its_row_is_edited() {
     browse(Script::On, |c, base, db| async move {
+        // 会泽县's rural-revitalisation office; the demo's 江苏省乡村振兴公益基金会 asked to pair with it.
+        let mut tx = db.begin().await.unwrap();
+        duijie_store::users::create(&mut tx, &duijie_store::Actor::system("测试"), &duijie_store::users::NewUser {
+            username: "hz_xz".into(),
+            display_name: "会泽县乡村振兴局".into(),
+            role: duijie_domain::Role::RuralRevitalization,
+            region: duijie_domain::RegionCode::parse("530326").unwrap(),
+            org_id: None,
+            password_hash: duijie_domain::crypto::hash_password(PASSWORD),
+            is_demo: false,
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let id: i64 = duijie_store::on_db!(&db, p => sqlx::query_scalar("SELECT id FROM pairings WHERE region_code = '530326'").fetch_one(p).await).unwrap();
+        log_in(&c, &base, "hz_xz").await;
+        c.goto(&format!("{base}/pairing/{id}")).await.unwrap();
+        click(&c, "#step-county_consent").await;
+        accept_confirm(&c, "确定县级同意结对吗？").await;
+        let link = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#download-agreement")).await.expect("once both agree the page offers 下载协议书");
+        let href = link.prop("href").await.unwrap().expect("下载协议书 without a link");
+        let session = c.get_named_cookie("duijie_session").await.expect("the session cookie");
+        let (status, _, bytes) = download(&href, &format!("duijie_session={}", session.value())).await;
+        assert_eq!(status, StatusCode::OK);
+        // The printed receipt and its QR code name the same entry.
+        let words = docx_text(&bytes);
+        let printed = words.split("可验证日志回执：第 ").nth(1).expect("the agreement carries a receipt");
+        let (index, rest) = printed.split_once(" 条 ").unwrap();
+        let leaf: String = rest.chars().take(64).collect();
+        let codes = docx_qr_codes(&bytes);
+        assert_eq!(codes, vec![format!("/public/verify?index={index}&leaf={leaf}")], "the QR code opens the 核验 page for the printed receipt");
+        // The platform signs a checkpoint; a verifier keeps it and the public key.
+        let dir = tempfile::tempdir().unwrap();
         let key = duijie_tlog::note::PrivateKey::generate("duijie.test/log").unwrap();
-        duijie_app::log::sign_checkpoint(&db, &key).await.unwrap();
-        let leaf = duijie_tlog::hex(&duijie_store::log::leaf(&db, 3).await.unwrap().unwrap());
-        c.goto(&format!("{base}/public/demands")).await.unwrap();
-        click(&c, "#public-verify-link").await;
-        fill(&c, "#verify-form input[name=index]", "3").await;
-        fill(&c, "#verify-form input[name=leaf]", &leaf).await;
-        click(&c, "#verify-form button[type=submit]").await;
+        let cp = duijie_app::log::sign_checkpoint(&db, &key).await.unwrap();
+        std::fs::write(dir.path().join("held.cp"), &cp.note).unwrap();
+        std::fs::write(dir.path().join("log.pub"), key.public().encode()).unwrap();
+        let size = cp.size as u64;
+        let offline = |db: duijie_store::Db, dir: PathBuf| async move {
+            let mut entries = Vec::new();
+            for start in (0..size).step_by(1000) {
+                entries.extend(duijie_app::log::entries(&db, start, (start + 1000).min(size)).await.unwrap().entries);
+            }
+            std::fs::write(dir.join("entries.json"), json!({ "entries": entries }).to_string()).unwrap();
+            let p = |f: &str| dir.join(f).display().to_string();
+            Command::new(env!("CARGO_BIN_EXE_duijie"))
+                .args(["log", "verify", "--checkpoint", &p("held.cp"), "--key", &p("log.pub"), "--entries", &p("entries.json")])
+                .output()
+                .unwrap()
+        };
+        assert!(offline(db.clone(), dir.path().to_path_buf()).await.status.success(), "the untouched log verifies offline");
+        log_out(&c, &base).await;
+        c.goto(&format!("{base}{}", codes[0])).await.unwrap();
         c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#verify-result")).await.expect("a result");
         let result = text(&c, "#verify-result").await;
         assert!(result.contains("核验通过"), "{result}");
         assert!(!texts(&c, "#verify-proof li").await.is_empty(), "the proof is shown");
-        let url = c.current_url().await.unwrap();
+        // An operator with database access edits the recorded row.
+        let seq = index.parse::<i64>().unwrap() + 1;
         if let duijie_store::Db::Sqlite(p) = &db {
             sqlx::query("DROP TRIGGER audit_log_no_update").execute(p).await.unwrap();
-            sqlx::query("UPDATE audit_log SET entity_id = 'x' WHERE seq = 4").execute(p).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE audit_log SET entity_id = '999' WHERE seq = {seq}"))).execute(p).await.unwrap();
         }
-        c.goto(url.as_str()).await.unwrap();
+        c.refresh().await.unwrap();
         c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#verify-result")).await.expect("a result");
         let result = text(&c, "#verify-result").await;
         assert!(result.contains("记录已被改动"), "{result}");
+        let verdict = offline(db.clone(), dir.path().to_path_buf()).await;
+        let said = String::from_utf8_lossy(&verdict.stderr).into_owned();
+        assert_eq!(verdict.status.code(), Some(1), "{said}");
+        assert!(said.contains("树根与检查点不符"), "{said}");
     })
     .await;
+}
+
+/// What the QR codes inside a .docx read, by an independent decoder.
+fn docx_qr_codes(bytes: &[u8]) -> Vec<String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = zip.file_names().filter(|n| n.starts_with("word/media/") && !n.ends_with('/')).map(String::from).collect();
+    let mut codes = Vec::new();
+    for n in names {
+        let mut png = Vec::new();
+        zip.by_name(&n).unwrap().read_to_end(&mut png).unwrap();
+        let mut prepared = rqrr::PreparedImage::prepare(image::load_from_memory(&png).unwrap().to_luma8());
+        codes.extend(prepared.detect_grids().iter().map(|g| g.decode().expect("a readable QR code").1));
+    }
+    codes
 }
 
 async fn add_villages(db: &duijie_store::Db) {
