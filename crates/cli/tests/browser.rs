@@ -56,7 +56,9 @@
 //! chromedriver's browser log when the scenario ends), or when any page the
 //! platform served showed an English word that is not on [`ENGLISH_ALLOWED`]
 //! (proper names such as PDF, Excel, API): every HTML answer is read on its
-//! way out, its visible text and placeholders taken, and the words kept.
+//! way out, its visible text and placeholders taken (machine text set as such
+//! in `<pre>` and `<code>` — a signed checkpoint, hashes — left out), and the
+//! words kept.
 //!
 //! How it runs: each test starts the whole application in-process on a fresh
 //! SQLite database (`duijie_store::testing::fresh_sqlite`, full regions plus
@@ -1667,6 +1669,11 @@ fn visible_text(html: &str) -> String {
             Some("</script>")
         } else if lower.starts_with("<style") {
             Some("</style>")
+        } else if lower.starts_with("<pre>") || lower.starts_with("<pre ") {
+            // Machine text shown as such (a signed checkpoint): data, not words.
+            Some("</pre>")
+        } else if lower.starts_with("<code>") || lower.starts_with("<code ") {
+            Some("</code>")
         } else {
             None
         };
@@ -1733,7 +1740,11 @@ async fn watch_english(req: axum::extract::Request, next: axum::middleware::Next
 fn the_english_check_sees_labels_and_spares_names_and_codes() {
     let page = r#"<html><head><title>首页</title><style>.a{color:red}</style><script>let x = "hidden";</script></head>
         <body><h1>结对</h1><p>registration_certificate 上传 PDF 或 Excel</p><input placeholder="如 5306 or name">
-        <p>demand.household.view</p><p>账号 yl_xz，信用代码 53530000MJ0000001X</p><p>根哈希 GsupkLLhhVnyj+ardwBPikTLtA=</p><!-- a comment --></body></html>"#;
+        <p>demand.household.view</p><p>账号 yl_xz，信用代码 53530000MJ0000001X</p><p>根哈希 GsupkLLhhVnyj+ardwBPikTLtA=</p><!-- a comment -->
+        <pre id="verify-checkpoint">duijie.test/log
+12
+q+erxwc/ab=
+duijie-log/v1</pre><li><code>3f5a erxwc</code></li></body></html>"#;
     let words = english_words(&visible_text(page));
     assert_eq!(words, vec!["registration_certificate", "or", "name", "demand", "household", "view", "yl_xz"]);
 }
