@@ -246,6 +246,32 @@ pub async fn check_all(db: &Db) -> Result<TreeVerdict, Error> {
     }
 }
 
+/// Who has co-signed the newest checkpoint, and the witnesses' refusals.
+#[derive(Debug, Clone)]
+pub struct Witnessing {
+    /// The newest checkpoint's size (none signed yet: 0).
+    pub size: u64,
+    /// (witness key name, the time inside its co-signature), by name.
+    pub cosigned_by: Vec<(String, i64)>,
+    /// The newest refusals as forks (at most [`ALARMS_SHOWN`]), newest first.
+    pub alarms: Vec<store_log::Alarm>,
+}
+
+/// Most alarms [`witnessing`] gives.
+pub const ALARMS_SHOWN: i64 = 10;
+
+/// The newest checkpoint's co-signers and the witnesses' alarms — public: a
+/// fork of the log is what every reader of a receipt must know about.
+pub async fn witnessing(db: &Db) -> Result<Witnessing, Error> {
+    let latest = store_log::latest_checkpoint(db).await.map_err(Error::Store)?;
+    let cosigned_by = match &latest {
+        Some(cp) => store_log::cosignatures(db, cp.id).await.map_err(Error::Store)?.into_iter().map(|c| (c.witness, c.signed_time)).collect(),
+        None => Vec::new(),
+    };
+    let alarms = store_log::alarms(db, ALARMS_SHOWN).await.map_err(Error::Store)?;
+    Ok(Witnessing { size: latest.map_or(0, |c| c.size as u64), cosigned_by, alarms })
+}
+
 /// A record's receipt: the log entry of its newest recorded change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {

@@ -388,6 +388,8 @@ async fn a_witness_cosigns_a_growing_log_and_refuses_a_rewritten_one_which_raise
     assert!(verify.status.success(), "co-signature lines do not disturb the offline verifier: {}", text(&verify.stderr));
     let again = publish(&c, &setting);
     assert!(again.status.success() && text(&again.stderr).contains("此前已联署"), "{}", text(&again.stderr));
+    let page = verify_page(&c).await;
+    assert!(page.contains("已由见证方联署：witness.test/w") && !page.contains("见证告警"), "the 核验 page names the co-signer: {page}");
 
     // The log grows: the next checkpoint is co-signed with a consistency proof from the one the witness holds.
     append_rows(&c, 5, "1").await;
@@ -419,6 +421,19 @@ async fn a_witness_cosigns_a_growing_log_and_refuses_a_rewritten_one_which_raise
     let served = duijie_app::log::latest_cosigned(&c.t.db).await.unwrap();
     let (body, lines) = note::split(&served).unwrap();
     assert_eq!(witness_key.cosigned(body, lines), None, "the rewritten log's checkpoint has no co-signature");
+    let page = verify_page(&c).await;
+    assert!(page.contains("见证告警") && page.contains("见证方 witness.test/w") && page.contains("尚无见证方联署"), "anyone checking a receipt is told: {page}");
+}
+
+/// The public 核验 page as anyone sees it.
+async fn verify_page(c: &Case) -> String {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let state = duijie_web::AppState::new(c.t.db.clone(), duijie_web::WebConfig::default()).await.unwrap();
+    let req = axum::http::Request::get("/public/verify").body(axum::body::Body::empty()).unwrap();
+    let res = duijie_web::router(state).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), axum::http::StatusCode::OK);
+    String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
 }
 
 async fn the_verify_page_says_whether_a_receipt_is_included_and_unchanged(a: App) {

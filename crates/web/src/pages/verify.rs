@@ -4,7 +4,9 @@
 //!
 //! Guarantees: no session is read; the answer is `duijie_app::log::check_receipt`'s,
 //! and it says a record was changed when the checkpoint includes the receipt but
-//! the stored audit row no longer gives it.
+//! the stored audit row no longer gives it. Every visit also shows which
+//! witnesses co-signed the newest checkpoint and, above all else, any witness's
+//! refusal of a checkpoint as a fork (`duijie_app::log::witnessing`).
 
 use crate::{AppError, AppState};
 use askama::Template;
@@ -12,6 +14,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
+use crate::format::fmt_time;
 use duijie_app::log::ReceiptCheck;
 
 pub fn router() -> Router<AppState> {
@@ -43,10 +46,24 @@ struct VerifyPage {
     leaf: String,
     error: String,
     outcome: Option<Outcome>,
+    /// The newest checkpoint's size and who co-signed it (name, when).
+    size: u64,
+    cosigned_by: Vec<(String, String)>,
+    /// Witnesses' refusals: (when, witness, why).
+    alarms: Vec<(String, String, String)>,
 }
 
 async fn page(State(state): State<AppState>, Query(q): Query<ReceiptQuery>) -> Result<VerifyPage, AppError> {
-    let mut page = VerifyPage { index: q.index.trim().to_string(), leaf: q.leaf.trim().to_ascii_lowercase(), error: String::new(), outcome: None };
+    let w = duijie_app::log::witnessing(&state.db).await?;
+    let mut page = VerifyPage {
+        index: q.index.trim().to_string(),
+        leaf: q.leaf.trim().to_ascii_lowercase(),
+        error: String::new(),
+        outcome: None,
+        size: w.size,
+        cosigned_by: w.cosigned_by.into_iter().map(|(name, at)| (name, fmt_time(at))).collect(),
+        alarms: w.alarms.into_iter().map(|a| (fmt_time(a.raised_at), a.witness, a.reason)).collect(),
+    };
     if page.index.is_empty() && page.leaf.is_empty() {
         return Ok(page);
     }
