@@ -225,7 +225,7 @@ async fn a_re_export_lists_exactly_the_corrections(a: App) {
     assert_eq!((c[0]["kind"].as_str(), c[0]["org_name"].as_str()), (Some("added"), Some("演示·云南省乡村发展促进会")));
     let layout = Layout::default_layout();
     let file = read(download(&a, &county, paired["batch"]["id"].as_i64().unwrap()).await, &layout);
-    let row = file.rows.iter().find(|r| r[&Figure::OrgName].to_string() == "演示·云南省乡村发展促进会").expect("the new pairing's row");
+    let row = file.rows.iter().find(|r| r[&Figure::OrgName] == "演示·云南省乡村发展促进会").expect("the new pairing's row");
     assert_eq!(row[&Figure::PairingStatus].to_string(), duijie_domain::pairing::Status::Consented.label());
     assert_eq!(row[&Figure::Fields].to_string(), "产业、就业");
 }
