@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The verifiable log at scale (issue 14). Not a test; prints Markdown for BENCHMARKS.md.
 #   usage: bash bench/log.sh [N]   (default 10000000 entries)
-# 1. an empty SQLite platform database gets 1,000 audited changes; the latency of
-#    one audited write (own transaction, committed) is measured there ("today's");
+# 1. a second, small SQLite platform database gets 1,000 audited changes; the latency
+#    of one audited write (own transaction, committed) is measured there ("today's");
 # 2. the log is filled to N entries (public pairing entries, 10,000 per transaction,
 #    through the platform's own append: audit row, chain head, leaf, subtrees);
 # 3. at N: one audited write again; inclusion and consistency proofs and signing a
@@ -30,8 +30,9 @@ secs() { awk "BEGIN{printf \"%.2f\", $2 - $1}"; }
 
 echo "## Verifiable log at $N entries — $(date -u '+%F %H:%M') UTC, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), git $(git rev-parse --short HEAD)"
 echo
-"$EX" fill "$DB" 1000 >/dev/null
-echo "- $("$EX" writes "$DB" 2000)"
+rm -f "$TMP"/small.db*
+"$EX" fill "sqlite://$TMP/small.db" 1000 >/dev/null
+echo "- $("$EX" writes "sqlite://$TMP/small.db" 2000)"
 t0=$(now); "$EX" fill "$DB" "$N" >"$TMP/fill.txt" 2>"$TMP/fill.err"; t1=$(now)
 echo "- fill to $N entries: $(cat "$TMP/fill.txt") (this run: $(secs "$t0" "$t1") s; $(du -h "$TMP/log.db" | cut -f1) on disk)"
 echo "- $("$EX" writes "$DB" 2000)"
