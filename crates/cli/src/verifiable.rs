@@ -316,7 +316,8 @@ fn root_of(leaves: &[Hash]) -> Hash {
     let (a, b) = std::thread::scope(|s| {
         // A panicked half gives a root no checkpoint has: verification fails, never passes.
         let a = s.spawn(|| streamed(left));
-        (a.join().unwrap_or([0u8; 32]), streamed(right))
+        let b = streamed(right);
+        (a.join().unwrap_or([0u8; 32]), b)
     });
     duijie_tlog::node_hash(&a, &b)
 }
