@@ -12,7 +12,8 @@
 //!   configured witness that has not co-signed it, with the consistency proof
 //!   from the checkpoint that witness last co-signed (or from the size it says
 //!   it holds), keeps each co-signature only after checking it with the
-//!   witness's key, and records a fork refusal as an alarm (`log_alarms`).
+//!   witness's key, and records a fork refusal as an alarm (`log_alarms`), once
+//!   per checkpoint and witness (the same checkpoint is not sent to it again).
 //!   A witness that cannot be reached is tried again on the next call.
 //! - The file drop (`log_checkpoint_dir`) always holds the newest checkpoint
 //!   with the co-signatures received for it, replaced whole.
@@ -111,6 +112,10 @@ async fn send(db: &Db, client: &Client, w: &Witness, latest: &store_log::StoredC
     let held = store_log::witnessed(db, &name).await?;
     if held.as_ref().is_some_and(|h| h.id == latest.id) {
         return Ok(Outcome::AlreadyCosigned { witness: name, size });
+    }
+    // A refusal is raised once per checkpoint; the next checkpoint is sent again.
+    if let Some(a) = store_log::alarm_of(db, &name, latest.id).await? {
+        return Ok(Outcome::Alarm { witness: name, reason: a.reason });
     }
     let text = duijie_tlog::note::split(&latest.note).map(|(t, _)| t.to_string()).unwrap_or_default();
     let mut old = held.map_or(0, |h| h.size as u64);

@@ -387,6 +387,12 @@ pub async fn raise_alarm(db: &Db, witness: &str, checkpoint_id: i64, reason: &st
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(witness).bind(checkpoint_id).bind(reason).bind(crate::now()).fetch_one(p).await)?)
 }
 
+/// The alarm already raised about `witness` refusing checkpoint `checkpoint_id`, if any.
+pub async fn alarm_of(db: &Db, witness: &str, checkpoint_id: i64) -> Result<Option<Alarm>> {
+    let sql = "SELECT id, witness, checkpoint_id, reason, raised_at FROM log_alarms WHERE witness = $1 AND checkpoint_id = $2 ORDER BY id LIMIT 1";
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(witness).bind(checkpoint_id).fetch_optional(p).await)?)
+}
+
 /// The newest alarms, at most `limit`.
 pub async fn alarms(db: &Db, limit: i64) -> Result<Vec<Alarm>> {
     let sql = "SELECT id, witness, checkpoint_id, reason, raised_at FROM log_alarms ORDER BY id DESC LIMIT $1";

@@ -415,8 +415,10 @@ async fn a_witness_cosigns_a_growing_log_and_refuses_a_rewritten_one_which_raise
     assert_eq!(forked.status.code(), Some(1), "{}", text(&forked.stderr));
     assert!(text(&forked.stderr).contains("告警") && text(&forked.stderr).contains("不一致"), "{}", text(&forked.stderr));
     assert_eq!(witness_holds(&c), grown_size, "the witness still holds the history it co-signed");
+    let repeated = publish(&c, &setting);
+    assert_eq!(repeated.status.code(), Some(1), "the alarm stands: {}", text(&repeated.stderr));
     let alarms = duijie_store::log::alarms(&c.t.db, 10).await.unwrap();
-    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert_eq!(alarms.len(), 1, "raised once for the checkpoint: {alarms:?}");
     assert_eq!(alarms[0].witness, "witness.test/w");
     let served = duijie_app::log::latest_cosigned(&c.t.db).await.unwrap();
     let (body, lines) = note::split(&served).unwrap();
