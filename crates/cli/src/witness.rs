@@ -93,7 +93,8 @@ async fn post(client: &Client, url: &str, body: String) -> Result<(StatusCode, S
     let call = async {
         let response = client.request(request).await.map_err(|e| format!("无法连接：{e}"))?;
         let status = response.status();
-        let bytes = response.into_body().collect().await.map_err(|e| format!("应答读取失败：{e}"))?.to_bytes();
+        // A witness's answer is a few lines: read at most 64 KB of it, whatever it sends.
+        let bytes = http_body_util::Limited::new(response.into_body(), 64 * 1024).collect().await.map_err(|e| format!("应答读取失败：{e}"))?.to_bytes();
         Ok((status, String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned()))
     };
     tokio::time::timeout(std::time::Duration::from_secs(10), call).await.map_err(|_| "10 秒内无应答".to_string())?
