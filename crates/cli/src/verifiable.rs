@@ -255,82 +255,44 @@ fn opened(key: &PublicKey, text: &str) -> Result<Checkpoint, String> {
     Checkpoint::parse(body).map_err(|e| e.to_string())
 }
 
-/// An entry's index and leaf hash, the leaf checked against its entry bytes.
-fn checked_leaf(e: &ExportedEntry<'_>) -> Result<(u64, Hash), String> {
-    let given = duijie_tlog::parse_hex(&e.leaf_hash).ok_or_else(|| format!("第 {} 条的叶哈希无效", e.index))?;
+/// The leaf hash of the entry at `position`, checked against its entry bytes.
+fn checked_leaf(position: usize, e: &ExportedEntry<'_>) -> Result<Hash, String> {
+    if e.index != position as u64 {
+        return Err(format!("记录文件第 {position} 项的序号是 {}（记录缺失或顺序被打乱）", e.index));
+    }
+    let given = duijie_tlog::parse_hex(&e.leaf_hash).ok_or_else(|| format!("第 {position} 条的叶哈希无效"))?;
     if let Some(b64) = &e.entry {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| format!("第 {} 条的条目不是 base64", e.index))?;
-        let entry = Entry::decode(&bytes).ok_or_else(|| format!("第 {} 条的条目编码无效", e.index))?;
-        if entry.index != e.index {
-            return Err(format!("第 {} 条的条目写明的序号是 {}（顺序被打乱）", e.index, entry.index));
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| format!("第 {position} 条的条目不是 base64"))?;
+        let entry = Entry::decode(&bytes).ok_or_else(|| format!("第 {position} 条的条目编码无效"))?;
+        if entry.index != position as u64 {
+            return Err(format!("第 {position} 条的条目写明的序号是 {}（顺序被打乱）", entry.index));
         }
         if duijie_tlog::leaf_hash(&bytes) != given {
-            return Err(format!("第 {} 条的条目与其叶哈希不符（被改动）", e.index));
+            return Err(format!("第 {position} 条的条目与其叶哈希不符（被改动）"));
         }
     }
-    Ok((e.index, given))
+    Ok(given)
 }
 
-/// The `entries` array of a compact export (as `log export` and the API write
-/// it: `"entries":[{"index":…},{"index":…}]`) cut into `n` runs of whole
-/// entries, each a JSON array of its own; `None` when the text is not in that
-/// form. A cut is made only at `},{"index":`, which cannot occur inside a JSON
-/// string (its quotes would be escaped).
-fn entry_runs(text: &str, n: usize) -> Option<Vec<String>> {
-    const KEY: &str = "\"entries\":[";
-    const NEXT: &str = "},{\"index\":";
-    let start = text.find(KEY)? + KEY.len();
-    let body = &text[start..start + text[start..].rfind(']')?];
-    if !(body.is_empty() || body.starts_with("{\"index\":")) {
-        return None;
-    }
-    let mut runs = Vec::with_capacity(n);
-    let mut from = 0;
-    for k in 1..n {
-        let mut target = (body.len() * k / n).max(from);
-        while !body.is_char_boundary(target) {
-            target += 1;
-        }
-        let Some(at) = body[target..].find(NEXT).map(|i| target + i) else { break };
-        runs.push(format!("[{}]", &body[from..=at]));
-        from = at + 2;
-    }
-    runs.push(format!("[{}]", &body[from..]));
-    Some(runs)
-}
-
-/// The leaf hashes an export gives, each checked against its entry bytes, in
-/// order from 0 without a gap. A compact export is read and checked on every
-/// core, in runs of whole entries; any other JSON of the same shape in one pass.
+/// The leaf hashes an export gives, each checked against its entry bytes; the
+/// entries are checked on every core, in contiguous parts, and the first
+/// problem in file order is the one reported.
 fn leaves_of(text: &str) -> Result<Vec<Hash>, String> {
-    let unreadable = |e: serde_json::Error| format!("记录文件无法读取：{e}");
+    let file: ExportedEntries = serde_json::from_str(text).map_err(|e| format!("记录文件无法读取：{e}"))?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts: Vec<Result<Vec<(u64, Hash)>, String>> = match entry_runs(text, cores) {
-        Some(runs) => std::thread::scope(|s| {
-            let workers: Vec<_> = runs
-                .iter()
-                .map(|run| {
-                    s.spawn(move || {
-                        let entries: Vec<ExportedEntry> = serde_json::from_str(run).map_err(unreadable)?;
-                        entries.iter().map(checked_leaf).collect()
-                    })
-                })
-                .collect();
-            workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err("核验线程异常退出".into()))).collect()
-        }),
-        None => {
-            let file: ExportedEntries = serde_json::from_str(text).map_err(unreadable)?;
-            vec![file.entries.iter().map(checked_leaf).collect()]
-        }
-    };
-    let mut leaves = Vec::new();
-    for part in parts {
-        for (index, leaf) in part? {
-            if index != leaves.len() as u64 {
-                return Err(format!("记录文件第 {} 项的序号是 {index}（记录缺失或顺序被打乱）", leaves.len()));
-            }
-            leaves.push(leaf);
-        }
+    let part = file.entries.len().div_ceil(cores).max(1);
+    let parts: Vec<Result<Vec<Hash>, String>> = std::thread::scope(|s| {
+        let workers: Vec<_> = file
+            .entries
+            .chunks(part)
+            .enumerate()
+            .map(|(k, chunk)| s.spawn(move || chunk.iter().enumerate().map(|(i, e)| checked_leaf(k * part + i, e)).collect()))
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err("核验线程异常退出".into()))).collect()
+    });
+    let mut leaves = Vec::with_capacity(file.entries.len());
+    for p in parts {
+        leaves.extend(p?);
     }
     Ok(leaves)
 }
@@ -457,22 +419,6 @@ pub async fn check_tree(db: &Db, settings: &Settings, held: Option<&str>, key: O
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_compact_export_is_cut_only_between_whole_entries() {
-        let entry = |i: u64| format!("{{\"index\":{i},\"leaf_hash\":\"{:064x}\",\"public\":false,\"entry\":null,\"entity_id\":\"甲{i}\"}}", i);
-        for n in [0u64, 1, 2, 3, 10, 57] {
-            let text = format!("{{\"start\":0,\"end\":{n},\"size\":{n},\"entries\":[{}]}}", (0..n).map(entry).collect::<Vec<_>>().join(","));
-            for cores in 1..5 {
-                let runs = entry_runs(&text, cores).expect("a compact export");
-                let parsed: Vec<u64> = runs.iter().flat_map(|r| serde_json::from_str::<Vec<ExportedEntry>>(r).unwrap()).map(|e| e.index).collect();
-                assert_eq!(parsed, (0..n).collect::<Vec<_>>(), "{n} entries in {cores} runs");
-            }
-            assert_eq!(leaves_of(&text).unwrap().len() as u64, n);
-        }
-        let pretty = "{\n  \"entries\": [\n    {\"index\": 0, \"leaf_hash\": \"00\"}\n  ]\n}";
-        assert!(entry_runs(pretty, 2).is_none(), "another layout is read in one pass");
-    }
 
     #[test]
     fn the_root_computed_in_two_halves_is_the_streamed_root() {
