@@ -170,7 +170,7 @@ pub struct BatchDetail {
     pub corrections: Vec<Correction>,
     pub layout: Layout,
     /// (entry index, leaf hash), once recorded in the log.
-    pub receipt: Option<(u64, String)>,
+    pub receipt: Option<crate::log::Receipt>,
 }
 
 /// A batch the caller may see.
@@ -181,7 +181,7 @@ pub async fn batch(p: Records<'_>, who: &Principal, id: i64) -> Result<BatchDeta
         None => None,
     };
     let layout = Layout::parse(&batch.layout).map_err(|_| Error::Internal(format!("批次 {id} 保存的导出模板无法读取")))?;
-    let receipt = receipt_of(p.db, ENTITY, id).await?.map(|r| (r.index, r.leaf_hash));
+    let receipt = receipt_of(p.db, ENTITY, id).await?;
     Ok(BatchDetail { region_name: p.tree.full_name(&batch.region_code), previous_number, corrections: batch.corrections()?, layout, receipt, batch })
 }
 
@@ -212,7 +212,7 @@ pub async fn file(p: Records<'_>, who: &Principal, id: i64, public_url: &str) ->
         Some(n) => format!("第 {} 批更正清单：相对第 {n} 批有变化的记录（共 {} 行）", b.number, d.corrections.len()),
         None => format!("第 {} 批为本地区{}的首批导出，无更正", b.number, b.period.label()),
     };
-    let receipt = d.receipt.clone().map(|(index, leaf_hash)| crate::log::Receipt { index, leaf_hash }.printed(public_url));
+    let receipt = d.receipt.clone().map(|r| r.printed(public_url));
     let bytes = duijie_office::monitoring_sheet::write(&duijie_office::monitoring_sheet::Sheet {
         layout: &d.layout,
         info,

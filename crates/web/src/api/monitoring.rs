@@ -116,8 +116,8 @@ fn detail_dto(d: &BatchDetail) -> BatchDetailDto {
                 description: c.describe(&d.layout),
             })
             .collect(),
-        receipt_index: d.receipt.as_ref().map(|r| r.0),
-        receipt_leaf_hash: d.receipt.as_ref().map(|r| r.1.clone()),
+        receipt_index: d.receipt.as_ref().map(|r| r.index),
+        receipt_leaf_hash: d.receipt.as_ref().map(|r| r.leaf_hash.clone()),
     }
 }
 

@@ -163,8 +163,8 @@ async fn batch(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<i6
         at: fmt_time(b.created_at),
         previous: d.previous_number,
         corrections,
-        receipt_index: d.receipt.as_ref().map(|r| r.0),
-        receipt_leaf: d.receipt.as_ref().map(|r| r.1.clone()).unwrap_or_default(),
+        receipt_index: d.receipt.as_ref().map(|r| r.index),
+        receipt_leaf: d.receipt.as_ref().map(|r| r.leaf_hash.clone()).unwrap_or_default(),
         digest: b.digest.clone(),
     }
     .into_response())
