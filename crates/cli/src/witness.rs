@@ -137,8 +137,7 @@ async fn send(db: &Db, client: &Client, w: &Witness, latest: &store_log::StoredC
         };
         match status {
             StatusCode::OK => {
-                let Some(time) = w.key.cosigned(&text, &answer) else { return failed("应答中没有该见证方的有效联署".into()) };
-                let line = answer.lines().find(|l| w.key.cosigned(&text, &format!("{l}\n")).is_some()).unwrap_or_default();
+                let Some((time, line)) = w.key.cosigned(&text, &answer) else { return failed("应答中没有该见证方的有效联署".into()) };
                 store_log::save_cosignature(db, latest.id, &name, time, &format!("{line}\n")).await?;
                 return Ok(Outcome::Cosigned { witness: name, size });
             }

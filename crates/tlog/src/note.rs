@@ -142,9 +142,9 @@ impl PublicKey {
         key_id_of(COSIGNATURE, &self.name, &self.point)
     }
 
-    /// The time of this key's co-signature on `checkpoint` (the note text)
-    /// among the note's signature lines, if one verifies.
-    pub fn cosigned(&self, checkpoint: &str, signature_lines: &str) -> Option<u64> {
+    /// This key's co-signature on `checkpoint` (the note text) among the
+    /// note's signature lines, if one verifies: its time and its line.
+    pub fn cosigned<'a>(&self, checkpoint: &str, signature_lines: &'a str) -> Option<(u64, &'a str)> {
         signature_lines.lines().find_map(|line| {
             let (name, blob) = line.strip_prefix("— ")?.split_once(' ')?;
             let blob = B64.decode(blob).ok()?;
@@ -152,7 +152,7 @@ impl PublicKey {
                 return None;
             }
             let time = u64::from_be_bytes(blob[4..12].try_into().ok()?);
-            self.verifies(cosigned_message(checkpoint, time).as_bytes(), &blob[12..]).then_some(time)
+            self.verifies(cosigned_message(checkpoint, time).as_bytes(), &blob[12..]).then_some((time, line))
         })
     }
 
@@ -287,7 +287,7 @@ mod tests {
         let note = format!("{}{}", log.sign(&body), witness.cosign(&body, 1_764_000_000));
         let (text, lines) = split(&note).unwrap();
         assert_eq!(text, body);
-        assert_eq!(witness.public().cosigned(text, lines), Some(1_764_000_000));
+        assert_eq!(witness.public().cosigned(text, lines).map(|c| c.0), Some(1_764_000_000));
         // The log's own signature still opens the note with the co-signature line beside it.
         assert!(open(&note, &log.public()).is_ok());
         // Another witness, another checkpoint, another time: no.
