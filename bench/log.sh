@@ -9,7 +9,7 @@
 #    checkpoint as duijie_app::log does them (library, one caller);
 # 4. `duijie serve` (release) on it: wrk -t2 -c32 on /healthz and on
 #    GET /api/v1/public/log/proof/inclusion at random indexes, in the same run;
-# 5. `duijie log export` of every entry and `duijie log verify --entries` of the
+# 5. `duijie log export` of every entry (compact, then JSON) and `duijie log verify --entries` of the
 #    export against a signed checkpoint, offline (entries per second).
 # Env: BENCH_SKIP_BUILD=1 uses the binaries already in $CARGO_TARGET_DIR/release;
 # BENCH_DIR=path keeps the database there (a second run skips the fill).
@@ -70,8 +70,15 @@ row "\`GET /api/v1/public/log/proof/inclusion\` (random index, size $SIZE)" "$TM
 kill $SERVER; wait $SERVER 2>/dev/null || true
 echo
 
+verify_run() {  # verify_run LABEL FILE: log verify of an export, timed
+    local t0 t1
+    t0=$(now); /usr/bin/time -f "%M" -o "$TMP/verify.mem" "$BIN" log verify --checkpoint "$TMP/held.cp" --key "$TMP/log.key.pub" --entries "$2" 2>"$TMP/verify.err"; t1=$(now)
+    grep -q "树根与检查点一致" "$TMP/verify.err" || { cat "$TMP/verify.err" >&2; exit 1; }
+    echo "- \`duijie log verify --entries\` of the $1 export (every public entry decoded and hashed, the root recomputed, the signature checked): $(secs "$t0" "$t1") s = **$(awk "BEGIN{printf \"%.0f\", $SIZE / ($t1 - $t0)}") entries/s**, max RSS $(( $(cat "$TMP/verify.mem") / 1024 )) MB"
+}
+t0=$(now); "$BIN" --database "$DB" log export --compact --out "$TMP/entries.bin" 2>/dev/null; t1=$(now)
+echo "- \`duijie log export --compact\` of $SIZE entries: $(secs "$t0" "$t1") s, $(du -h "$TMP/entries.bin" | cut -f1)"
+verify_run compact "$TMP/entries.bin"
 t0=$(now); "$BIN" --database "$DB" log export --out "$TMP/entries.json" 2>/dev/null; t1=$(now)
-echo "- \`duijie log export\` of $SIZE entries: $(secs "$t0" "$t1") s, $(du -h "$TMP/entries.json" | cut -f1)"
-t0=$(now); /usr/bin/time -f "%M" -o "$TMP/verify.mem" "$BIN" log verify --checkpoint "$TMP/held.cp" --key "$TMP/log.key.pub" --entries "$TMP/entries.json" 2>"$TMP/verify.err"; t1=$(now)
-grep -q "树根与检查点一致" "$TMP/verify.err" || { cat "$TMP/verify.err" >&2; exit 1; }
-echo "- \`duijie log verify --entries\` (every public entry decoded and hashed, the root recomputed, the signature checked): $(secs "$t0" "$t1") s = $(awk "BEGIN{printf \"%.0f\", $SIZE / ($t1 - $t0)}") entries/s, max RSS $(( $(cat "$TMP/verify.mem") / 1024 )) MB"
+echo "- \`duijie log export\` (JSON) of $SIZE entries: $(secs "$t0" "$t1") s, $(du -h "$TMP/entries.json" | cut -f1)"
+verify_run JSON "$TMP/entries.json"

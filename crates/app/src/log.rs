@@ -209,6 +209,21 @@ pub async fn entries(db: &Db, start: u64, end: u64) -> Result<EntryPage, Error> 
     Ok(EntryPage { start, end, size, entries })
 }
 
+/// Appends leaves `[start, end)` to a compact export ([`duijie_tlog::export`]):
+/// the same projection as [`entries`] — a public entry's bytes, any other
+/// entry's leaf hash only — without the API's JSON around it.
+pub async fn export_compact(db: &Db, start: u64, end: u64, out: &mut Vec<u8>) -> Result<(), Error> {
+    for r in store_log::rows(db, start, end).await.map_err(Error::Store)? {
+        let bytes = store_log::entry_of(&r).encode();
+        if PUBLIC_ENTITIES.contains(&r.entity.as_str()) {
+            duijie_tlog::export::put_public(out, &bytes);
+        } else {
+            duijie_tlog::export::put_hidden(out, &duijie_tlog::leaf_hash(&bytes));
+        }
+    }
+    Ok(())
+}
+
 /// What checking the stored tree against the newest checkpoint found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum TreeVerdict {

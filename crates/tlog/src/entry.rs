@@ -79,21 +79,33 @@ impl Entry {
 
     /// The entry these bytes encode, or `None` if they are not exactly one encoded entry.
     pub fn decode(bytes: &[u8]) -> Option<Entry> {
-        let mut r = Reader(bytes);
-        if r.take(1)? != [VERSION] {
-            return None;
-        }
-        let index = u64::from_be_bytes(r.take(8)?.try_into().ok()?);
-        let at = i64::from_be_bytes(r.take(8)?.try_into().ok()?);
-        let (region, action, entity, entity_id) = (r.string()?, r.string()?, r.string()?, r.string()?);
-        let detail: Hash = r.take(32)?.try_into().ok()?;
-        r.0.is_empty().then_some(Entry { index, at, region, action, entity, entity_id, detail })
+        let (index, at, [region, action, entity, entity_id], detail) = parse(bytes)?;
+        Some(Entry { index, at, region: region.into(), action: action.into(), entity: entity.into(), entity_id: entity_id.into(), detail })
+    }
+
+    /// The index these bytes carry if they are exactly one encoded entry (what
+    /// [`Entry::decode`] accepts), without copying any of its fields.
+    pub fn index_of(bytes: &[u8]) -> Option<u64> {
+        parse(bytes).map(|(index, ..)| index)
     }
 
     /// This entry's leaf hash.
     pub fn leaf_hash(&self) -> Hash {
         crate::hash::leaf_hash(&self.encode())
     }
+}
+
+/// The fields of exactly one encoded entry, borrowed from `bytes`.
+fn parse(bytes: &[u8]) -> Option<(u64, i64, [&str; 4], Hash)> {
+    let mut r = Reader(bytes);
+    if r.take(1)? != [VERSION] {
+        return None;
+    }
+    let index = u64::from_be_bytes(r.take(8)?.try_into().ok()?);
+    let at = i64::from_be_bytes(r.take(8)?.try_into().ok()?);
+    let texts = [r.string()?, r.string()?, r.string()?, r.string()?];
+    let detail: Hash = r.take(32)?.try_into().ok()?;
+    r.0.is_empty().then_some((index, at, texts, detail))
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -108,9 +120,9 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<&'a str> {
         let len = u32::from_be_bytes(self.take(4)?.try_into().ok()?) as usize;
-        String::from_utf8(self.take(len)?.to_vec()).ok()
+        std::str::from_utf8(self.take(len)?).ok()
     }
 }
 
@@ -160,6 +172,10 @@ mod tests {
         let mut v2 = b.clone();
         v2[0] = 2;
         assert!(Entry::decode(&v2).is_none());
+        assert_eq!(Entry::index_of(&b), Some(41));
+        for bad in [&b[..b.len() - 1], &longer[..], &v2[..]] {
+            assert_eq!(Entry::index_of(bad), None);
+        }
     }
 
     proptest! {

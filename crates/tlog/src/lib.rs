@@ -5,6 +5,8 @@
 //! Guarantees (each is written down in `docs/verifiable-log.md`):
 //! - [`entry`]: one audit row has exactly one canonical byte string; the
 //!   encoding is injective (every field is length-prefixed or fixed-size).
+//! - [`export`]: the compact export of the whole log (public entries' bytes,
+//!   the other leaves' hashes) and its one-pass, copy-free reading.
 //! - [`hash`]: leaf hash = SM3(0x00 ‖ entry), node hash = SM3(0x01 ‖ left ‖ right),
 //!   the Merkle tree hash of RFC 9162 §2.1.1 with SM3.
 //! - [`tree`]: the writer's side — which complete subtrees a new leaf finishes,
@@ -21,6 +23,7 @@
 //! Pure: no I/O anywhere in this crate.
 
 pub mod entry;
+pub mod export;
 pub mod hash;
 pub mod note;
 pub mod tree;

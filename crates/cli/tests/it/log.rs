@@ -162,13 +162,16 @@ impl Case {
         case
     }
 
-    /// `log verify` of the held checkpoint with a fresh export; `audit verify` against the held checkpoint.
-    fn verdicts(&self) -> (Output, Output) {
+    /// `log verify` of the held checkpoint with a fresh export, JSON and compact;
+    /// `audit verify` against the held checkpoint.
+    fn verdicts(&self) -> Verdicts {
         let export = self.run(&["log", "export", "--out", &self.path("entries.json")]);
         assert!(export.status.success(), "{}", text(&export.stderr));
-        let verify = self.run(&["log", "verify", "--checkpoint", &self.path("held.cp"), "--key", &self.path("log.key.pub"), "--entries", &self.path("entries.json")]);
+        let compact = self.run(&["log", "export", "--compact", "--out", &self.path("entries.bin")]);
+        assert!(compact.status.success(), "{}", text(&compact.stderr));
+        let verify = |file: &str| self.run(&["log", "verify", "--checkpoint", &self.path("held.cp"), "--key", &self.path("log.key.pub"), "--entries", &self.path(file)]);
         let audit = self.run(&["audit", "verify", "--checkpoint", &self.path("held.cp"), "--key", &self.path("log.key.pub")]);
-        (verify, audit)
+        Verdicts { json: verify("entries.json"), compact: verify("entries.bin"), audit }
     }
 
     async fn sql(&self, sql: &str) {
@@ -200,10 +203,19 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn assert_caught(case: &str, (verify, audit): (Output, Output), why: &str) {
-    assert_eq!(verify.status.code(), Some(1), "{case}: log verify must fail\n{}", text(&verify.stderr));
-    assert!(text(&verify.stderr).contains(why), "{case}: {}", text(&verify.stderr));
-    assert!(text(&verify.stderr).contains("通过：检查点签名有效"), "{case}: the held checkpoint itself is genuine");
+/// What the three checks said.
+struct Verdicts {
+    json: Output,
+    compact: Output,
+    audit: Output,
+}
+
+fn assert_caught(case: &str, Verdicts { json, compact, audit }: Verdicts, why: &str) {
+    for (form, verify) in [("JSON", json), ("compact", compact)] {
+        assert_eq!(verify.status.code(), Some(1), "{case}, {form} export: log verify must fail\n{}", text(&verify.stderr));
+        assert!(text(&verify.stderr).contains(why), "{case}, {form} export: {}", text(&verify.stderr));
+        assert!(text(&verify.stderr).contains("通过：检查点签名有效"), "{case}: the held checkpoint itself is genuine");
+    }
     assert_eq!(audit.status.code(), Some(1), "{case}: audit verify must fail\n{}", text(&audit.stderr));
     assert!(text(&audit.stderr).contains("日志树在第"), "{case}: {}", text(&audit.stderr));
 }
@@ -211,9 +223,18 @@ fn assert_caught(case: &str, (verify, audit): (Output, Output), why: &str) {
 #[tokio::test]
 async fn log_verify_passes_an_untouched_log_and_checks_proofs_offline() {
     let c = Case::new().await;
-    let (verify, audit) = c.verdicts();
-    assert!(verify.status.success(), "{}", text(&verify.stderr));
-    assert!(text(&verify.stderr).contains("树根与检查点一致"));
+    let Verdicts { json, compact, audit } = c.verdicts();
+    for verify in [json, compact] {
+        assert!(verify.status.success(), "{}", text(&verify.stderr));
+        assert!(text(&verify.stderr).contains("树根与检查点一致"));
+    }
+    assert!(std::fs::metadata(c.path("entries.bin")).unwrap().len() < std::fs::metadata(c.path("entries.json")).unwrap().len() / 2, "the compact form is compact");
+    // A compact export cut inside a record is refused as cut, not read as a shorter log.
+    let bin = std::fs::read(c.path("entries.bin")).unwrap();
+    std::fs::write(c.path("cut.bin"), &bin[..bin.len() - 7]).unwrap();
+    let cut = c.run(&["log", "verify", "--checkpoint", &c.path("held.cp"), "--key", &c.path("log.key.pub"), "--entries", &c.path("cut.bin")]);
+    assert_eq!(cut.status.code(), Some(1));
+    assert!(text(&cut.stderr).contains("处被截断"), "{}", text(&cut.stderr));
     assert!(audit.status.success(), "{}", text(&audit.stderr));
     assert!(text(&audit.stderr).contains("日志树与签名检查点一致"));
     // The stored checkpoint is checked by default, with the configured key's public half.
