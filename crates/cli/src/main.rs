@@ -98,6 +98,9 @@ enum Command {
         #[arg(long, default_value_t = REMIND_WINDOW_DAYS)]
         window_days: i64,
     },
+    /// Run the supervision rules (监管预警) now: raise flags on what breaks a rule, clear those whose
+    /// cause is gone (the server runs them once a day, whichever server comes first).
+    Flags,
 }
 
 /// Reminders start this many days before a batch's signing deadline.
@@ -291,6 +294,12 @@ async fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Flags => {
+            let db = open(&settings).await?;
+            let a = duijie_app::supervision::run(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            eprintln!("监管预警：新发现 {} 条，消除 {} 条，现有 {} 条", a.raised, a.cleared, a.standing);
+            Ok(0)
+        }
         Command::Remind { window_days } => {
             let db = open(&settings).await?;
             let n = remind(&db, window_days).await?;
@@ -368,6 +377,11 @@ async fn serve(settings: &config::Settings, with_demo: bool) -> Result<i32> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("已发出 {n} 条提醒（协议签订、需求到期、调度报送）"),
                 Err(e) => tracing::warn!("发送协议签订提醒失败：{e}"),
+            }
+            match duijie_app::supervision::run_daily(&db).await {
+                Ok(Some(a)) => tracing::info!("监管预警：新发现 {} 条，消除 {} 条，现有 {} 条", a.raised, a.cleared, a.standing),
+                Ok(None) => {}
+                Err(e) => tracing::warn!("监管预警检查失败：{e:?}"),
             }
         }
     });

@@ -244,10 +244,19 @@ pub enum Action {
     ExportMonitoring,
     /// Replace the layout of that export (the national template): a national administrator only.
     ManageMonitoringLayout,
+    /// See a supervision flag (监管预警), its evidence and handling: the
+    /// civil-affairs and rural-revitalisation offices (and administrators)
+    /// over the organisation's registering region or over the region
+    /// concerned; never a supervising unit or an organisation.
+    ViewFlag,
+    /// Acknowledge, note or close a flag: those offices, not administrators.
+    HandleFlag,
 }
 
 impl Action {
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 53] = [
+        Action::ViewFlag,
+        Action::HandleFlag,
         Action::ExportMonitoring,
         Action::ManageMonitoringLayout,
         Action::ManageProjectNatures,
@@ -333,6 +342,9 @@ pub enum Target<'a> {
     /// One organisation's report (the organisations' annual report): the
     /// organisation and the region of the office that reviews it.
     OrgReport { org_id: i64, reviewer: &'a RegionCode },
+    /// A supervision flag: the registering region of the organisation it
+    /// concerns (if any) and the region concerned (the county, or the unit).
+    Flag { org_region: Option<&'a RegionCode>, region: &'a RegionCode },
 }
 
 /// The parties of one pairing of a team ([`Target::Team`]).
@@ -682,6 +694,16 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             permitted(matches!(who.role, Role::Admin | Role::RuralRevitalization) && who.region.level() <= Level::County)
         }
+        (Action::ViewFlag, Target::Flag { org_region, region }) => {
+            let office = who.role.is_department() || who.role == Role::Admin;
+            if office && (in_subtree(region) || org_region.is_some_and(in_subtree)) { Allow } else { NotFound }
+        }
+        (Action::HandleFlag, Target::Flag { .. }) => {
+            if decide(who, Action::ViewFlag, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.role.is_department())
+        }
         (Action::ManageMonitoringLayout, Target::Region(r)) => {
             if !in_subtree(r) {
                 return NotFound;
@@ -803,6 +825,16 @@ mod tests {
             (Role::RuralRevitalization, Action::ManageMonitoringLayout, Forbidden, NotFound),
             (Role::Supervisor,          Action::ManageMonitoringLayout, Forbidden, NotFound),
             (Role::Organization,        Action::ManageMonitoringLayout, NotFound,  NotFound),
+            (Role::Admin,               Action::ViewFlag,          Allow,     NotFound),
+            (Role::CivilAffairs,        Action::ViewFlag,          Allow,     NotFound),
+            (Role::RuralRevitalization, Action::ViewFlag,          Allow,     NotFound),
+            (Role::Supervisor,          Action::ViewFlag,          NotFound,  NotFound),
+            (Role::Organization,        Action::ViewFlag,          NotFound,  NotFound),
+            (Role::Admin,               Action::HandleFlag,        Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::HandleFlag,        Allow,     NotFound),
+            (Role::RuralRevitalization, Action::HandleFlag,        Allow,     NotFound),
+            (Role::Supervisor,          Action::HandleFlag,        NotFound,  NotFound),
+            (Role::Organization,        Action::HandleFlag,        NotFound,  NotFound),
             (Role::Admin,               Action::ManageReportTables, Allow,    NotFound),
             (Role::CivilAffairs,        Action::ManageReportTables, Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ManageReportTables, Forbidden, NotFound),
@@ -1108,10 +1140,28 @@ mod tests {
                     Action::RecordProject => Target::Organization { id: org, region },
                     // A project of the organisation for a county in the region.
                     Action::ViewProject | Action::EditProject | Action::ConfirmProject => Target::Project { org_id: org, region },
+                    // A flag on an organisation registered in the region, about a county elsewhere.
+                    Action::ViewFlag | Action::HandleFlag => Target::Flag { org_region: Some(region), region: &national },
                 };
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
         }
+    }
+
+    #[test]
+    fn a_flag_is_seen_by_the_offices_over_the_organisations_registration_and_over_the_county_concerned() {
+        let (county, beside, kunming) = (code("530628"), code("530627"), code("530102"));
+        // A Kunming organisation's pairing with 彝良县.
+        let flag = Target::Flag { org_region: Some(&kunming), region: &county };
+        assert_eq!(decide(&principal(Role::CivilAffairs, "530102", None), Action::ViewFlag, flag), Allow, "the registration authority");
+        assert_eq!(decide(&principal(Role::RuralRevitalization, "530628", None), Action::HandleFlag, flag), Allow, "the county concerned");
+        assert_eq!(decide(&principal(Role::CivilAffairs, "530627", None), Action::ViewFlag, flag), NotFound, "another county");
+        assert_eq!(decide(&principal(Role::CivilAffairs, "53", None), Action::ViewFlag, flag), Allow, "the province above both");
+        assert_eq!(decide(&principal(Role::Organization, "530102", Some(7)), Action::ViewFlag, flag), NotFound);
+        // A report unit's flag has no organisation.
+        let unit = Target::Flag { org_region: None, region: &beside };
+        assert_eq!(decide(&principal(Role::CivilAffairs, "530628", None), Action::ViewFlag, unit), NotFound);
+        assert_eq!(decide(&principal(Role::Admin, "53", None), Action::HandleFlag, unit), Forbidden);
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub mod report;
 pub mod region;
 pub mod sealing;
 pub mod role;
+pub mod supervision;
 pub mod uscc;
 
 pub use authz::{Action, Decision, Principal, Scope, Target};

@@ -36,6 +36,7 @@ pub mod reference;
 pub mod regions;
 pub mod reports;
 pub mod search;
+pub mod supervision;
 pub mod sessions;
 pub mod testing;
 pub mod throttle;

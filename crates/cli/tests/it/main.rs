@@ -37,4 +37,5 @@ mod registry_web;
 mod scope_holes;
 mod scope_walk;
 mod search;
+mod supervision;
 mod support;

@@ -4,7 +4,7 @@
 //! marker in their text: a draft demand and its file, a pending take with a
 //! note, an offer taken off the shelf, a pairing on an unpublished list, an
 //! adjustment request and its document, a pending self-application, a liaison
-//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a batch of the county's export to the national monitoring system, a county's half-year report, an organisation's annual report. Then every route with a
+//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a batch of the county's export to the national monitoring system, a supervision flag, a county's half-year report, an organisation's annual report. Then every route with a
 //! path parameter — the API's from `/api/openapi.json`, the pages' from the
 //! router itself — is called with those records' ids by officers of another
 //! county, another prefecture and another province and by another
@@ -215,6 +215,12 @@ async fn make_victims(a: &App) -> Victims {
     let batch = duijie_app::monitoring::export(records, &duijie_domain::Principal::platform(), &exporter, &county, &period).await.unwrap();
     ids.entry("monitoring_batch").or_default().push(batch.id.to_string());
     entities.push(("monitoring_batch".into(), batch.id.to_string()));
+    // A supervision flag on 彝良县 and one of its organisations, its evidence carrying the marker.
+    let flag: i64 = duijie_store::on_db!(db, p => sqlx::query_scalar(
+        "INSERT INTO supervision_flags (rule, entity, entity_id, org_region, region_code, evidence, raised_at, updated_at) \
+         VALUES ('pairing_idle', 'pairing', '0', '530628', '530628', $1, 1, 1) RETURNING id").bind(MARK).fetch_one(p).await).unwrap();
+    ids.entry("flag").or_default().push(flag.to_string());
+    entities.push(("supervision_flag".into(), flag.to_string()));
     // Yunnan's half-year report: 彝良县's unit with its narrative and a correction. Every
     // office of the province takes part in the report itself; only the unit and the
     // offices above it see the unit's report.
@@ -260,6 +266,7 @@ fn kind_of(route: &str, param: &str) -> Option<&'static str> {
         ("file", [.., "reports", _, "units", _, "tables"]) => "report_file",
         (_, [.., "reports"]) => "report",
         (_, [.., "monitoring", "batches"]) => "monitoring_batch",
+        (_, [.., "flags"]) => "flag",
         (_, [.., "projects", "files"]) => "project_file",
         (_, [.., "projects"]) => "project",
         (_, [.., "demands", "files"]) => "demand_file",

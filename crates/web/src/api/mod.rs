@@ -25,6 +25,7 @@ pub mod reports;
 pub mod regions;
 pub mod registry;
 pub mod search;
+pub mod supervision;
 pub mod sheet;
 pub mod users;
 
@@ -68,7 +69,8 @@ use utoipa_axum::routes;
         (name = "log", description = "可验证日志：签名检查点、包含证明与一致性证明（无需令牌）"),
         (name = "projects", description = "帮扶项目：录入、进展与佐证、受益方确认"),
         (name = "reports", description = "半年调度：发起、预填、修改与说明、报送、逐级审核、汇总与导出"),
-        (name = "monitoring", description = "监测系统导出：按地区和统计期导出编号批次（含更正清单和核验回执），导出模板")
+        (name = "monitoring", description = "监测系统导出：按地区和统计期导出编号批次（含更正清单和核验回执），导出模板"),
+        (name = "supervision", description = "监管预警：每日按规则发现的问题、证据与处理（知悉、备注、办结）")
     )
 )]
 struct ApiDoc;
@@ -107,6 +109,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(projects::routes())
         .merge(reports::routes())
         .merge(monitoring::routes())
+        .merge(supervision::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

@@ -25,6 +25,7 @@ pub mod projects;
 pub mod reports;
 pub mod regions;
 pub mod search;
+pub mod supervision;
 pub mod verify;
 
 // The display helpers and the date of today, by the paths page modules use.
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(project_stats::router())
         .merge(reports::router())
         .merge(monitoring::router())
+        .merge(supervision::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.
@@ -91,6 +93,8 @@ pub struct Layout {
     pub report_menu: Option<&'static str>,
     /// Whether 监测系统导出 is offered (rural-revitalisation offices and administrators).
     pub monitoring_menu: bool,
+    /// Whether 监管预警 is offered (the two departments' offices and administrators).
+    pub flags_menu: bool,
 }
 
 impl Layout {
@@ -113,6 +117,7 @@ impl Layout {
                 _ => None,
             },
             monitoring_menu: duijie_app::monitoring::may_export(&cu.principal),
+            flags_menu: cu.principal.role().is_department() || cu.principal.role() == Role::Admin,
             csrf: cu.csrf.clone(),
             demo: state.demo,
             active,
