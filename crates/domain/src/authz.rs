@@ -251,10 +251,14 @@ pub enum Action {
     ViewFlag,
     /// Acknowledge, note or close a flag: those offices, not administrators.
     HandleFlag,
+    /// Record a commendation (表彰) in the name of this region's department:
+    /// its own civil-affairs or rural-revitalisation office.
+    Commend,
 }
 
 impl Action {
-    pub const ALL: [Action; 53] = [
+    pub const ALL: [Action; 54] = [
+        Action::Commend,
         Action::ViewFlag,
         Action::HandleFlag,
         Action::ExportMonitoring,
@@ -694,6 +698,12 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             permitted(matches!(who.role, Role::Admin | Role::RuralRevitalization) && who.region.level() <= Level::County)
         }
+        (Action::Commend, Target::Region(r)) => {
+            if !in_subtree(r) {
+                return if who.role == Role::Organization { Forbidden } else { NotFound };
+            }
+            permitted(who.role.is_department() && who.region == *r)
+        }
         (Action::ViewFlag, Target::Flag { org_region, region }) => {
             let office = who.role.is_department() || who.role == Role::Admin;
             if office && (in_subtree(region) || org_region.is_some_and(in_subtree)) { Allow } else { NotFound }
@@ -825,6 +835,11 @@ mod tests {
             (Role::RuralRevitalization, Action::ManageMonitoringLayout, Forbidden, NotFound),
             (Role::Supervisor,          Action::ManageMonitoringLayout, Forbidden, NotFound),
             (Role::Organization,        Action::ManageMonitoringLayout, NotFound,  NotFound),
+            (Role::Admin,               Action::Commend,           Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::Commend,           Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::Commend,           Forbidden, NotFound),
+            (Role::Supervisor,          Action::Commend,           Forbidden, NotFound),
+            (Role::Organization,        Action::Commend,           Forbidden, Forbidden),
             (Role::Admin,               Action::ViewFlag,          Allow,     NotFound),
             (Role::CivilAffairs,        Action::ViewFlag,          Allow,     NotFound),
             (Role::RuralRevitalization, Action::ViewFlag,          Allow,     NotFound),
@@ -1106,7 +1121,8 @@ mod tests {
                     | Action::ManageReportTables
                     | Action::ManageProjectNatures
                     | Action::ExportMonitoring
-                    | Action::ManageMonitoringLayout => Target::Region(region),
+                    | Action::ManageMonitoringLayout
+                    | Action::Commend => Target::Region(region),
                     // The unit in the region, reviewed by a level the provincial officer is not.
                     Action::ViewReport | Action::FillReport | Action::ReviewReport => Target::Report { unit: region, reviewer: &national },
                     // Unpublished demands: organisations never see them, officers in their subtree.
@@ -1146,6 +1162,16 @@ mod tests {
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
         }
+    }
+
+    #[test]
+    fn a_department_commends_in_its_own_name_only() {
+        let (province, county) = (code("53"), code("530628"));
+        assert_eq!(decide(&principal(Role::CivilAffairs, "53", None), Action::Commend, Target::Region(&province)), Allow);
+        assert_eq!(decide(&principal(Role::RuralRevitalization, "530628", None), Action::Commend, Target::Region(&county)), Allow);
+        assert_eq!(decide(&principal(Role::CivilAffairs, "53", None), Action::Commend, Target::Region(&county)), Forbidden, "not in a county's name");
+        assert_eq!(decide(&principal(Role::CivilAffairs, "530627", None), Action::Commend, Target::Region(&county)), NotFound);
+        assert_eq!(decide(&principal(Role::Admin, "53", None), Action::Commend, Target::Region(&province)), Forbidden);
     }
 
     #[test]

@@ -18,6 +18,7 @@
 pub mod actions;
 pub mod audit;
 pub mod catalog;
+pub mod commendations;
 pub mod db;
 pub mod demand;
 pub mod designations;

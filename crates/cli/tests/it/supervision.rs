@@ -6,6 +6,8 @@
 //! concerned and answers 404 to another county, 403/404 to an organisation;
 //! two officers closing one flag at once: one wins, the other gets 409; a
 //! step without its note is refused naming the field; every step is audited.
+//! Commendations (表彰): an office records one in its own name for organisations
+//! it registers (each bad field and line named), and the profiles show it.
 
 use crate::support::{App, both};
 use axum::http::StatusCode;
@@ -17,6 +19,7 @@ both!(
     the_daily_run_happens_once_however_many_servers_ask,
     a_flag_is_seen_only_over_the_organisations_registration_and_the_county_concerned,
     two_officers_closing_one_flag_at_once_one_wins_and_each_step_is_audited,
+    a_department_commends_organisations_it_registers_and_their_profiles_show_it,
 );
 
 async fn exec(a: &App, sql: String) {
@@ -239,4 +242,38 @@ async fn two_officers_closing_one_flag_at_once_one_wins_and_each_step_is_audited
     assert!(!ids(&standing).contains(&id));
     let history = a.api("GET", "/api/v1/flags?show=all", Some(&county), None).await.json();
     assert!(ids(&history).contains(&id));
+}
+
+async fn a_department_commends_organisations_it_registers_and_their_profiles_show_it(a: App) {
+    let yn = a.token("yn_mz").await;
+    let empty = a.api("POST", "/api/v1/commendations", Some(&yn), Some(json!({}))).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["title", "doc_no", "issued_on", "orgs"] {
+        assert!(empty.body.contains(&format!("\"{field}\"")), "{field} is named: {}", empty.body);
+    }
+    let code = num(&a, "SELECT id FROM organizations WHERE name = '演示·云南省乡村发展促进会'".into()).await;
+    let credit: String = on_db!(&a.t.db, p => sqlx::query_scalar("SELECT credit_code FROM organizations WHERE id = $1").bind(code).fetch_one(p).await).unwrap();
+    let body = json!({"title": "2026年度社会组织参与乡村振兴先进集体", "doc_no": "云民发〔2026〕12号", "issued_on": "2026-11-20",
+        "orgs": format!("演示·彝良县助学服务中心 乡村学校课后托管\n{credit} 高原特色农产品产销对接")});
+    let made = a.api("POST", "/api/v1/commendations", Some(&yn), Some(body.clone())).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}: {}", a.backend(), made.body);
+    let id = made.json()["id"].as_i64().unwrap();
+    assert_eq!(num(&a, format!("SELECT COUNT(*) FROM audit_log WHERE action = 'commendation.create' AND entity_id = '{id}'")).await, 1);
+    // The profile shows it to anyone who opens it: another organisation here.
+    let yiliang = num(&a, "SELECT id FROM organizations WHERE name = '演示·彝良县助学服务中心'".into()).await;
+    let (cookie, _) = a.login("org_yn").await;
+    let profile = a.get(&format!("/orgs/{yiliang}"), &cookie).await;
+    assert!(profile.body.contains("2026年度社会组织参与乡村振兴先进集体") && profile.body.contains("乡村学校课后托管"), "the profile shows the commendation");
+    let listed = a.api("GET", "/api/v1/commendations", Some(&a.token("yn_xz").await), None).await.json();
+    assert_eq!(listed[0]["orgs"].as_array().unwrap().len(), 2, "{listed}");
+    let county = a.api("GET", "/api/v1/commendations", Some(&a.token("zx_xz").await), None).await.json();
+    assert!(county.as_array().unwrap().is_empty(), "a county office does not list the province's");
+    // A county office commends only what it registers; an organisation not at all.
+    let zx = a.token("zx_xz").await;
+    let outside = a.api("POST", "/api/v1/commendations", Some(&zx), Some(body.clone())).await;
+    assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(outside.body.contains("第 1 行") && outside.body.contains("不在本单位登记管理范围内"), "{}", outside.body);
+    let org = a.api("POST", "/api/v1/commendations", Some(&a.token("org_yl").await), Some(body)).await;
+    assert_eq!(org.status, StatusCode::FORBIDDEN);
+    assert_eq!(num(&a, "SELECT COUNT(*) FROM commendations".into()).await, 1, "nothing else was written");
 }

@@ -14,6 +14,7 @@
 //! answers with that one shape ([`CommonErrors`]).
 
 pub mod auth;
+pub mod commendations;
 pub mod demand;
 pub mod inbox;
 pub mod log;
@@ -70,7 +71,7 @@ use utoipa_axum::routes;
         (name = "projects", description = "帮扶项目：录入、进展与佐证、受益方确认"),
         (name = "reports", description = "半年调度：发起、预填、修改与说明、报送、逐级审核、汇总与导出"),
         (name = "monitoring", description = "监测系统导出：按地区和统计期导出编号批次（含更正清单和核验回执），导出模板"),
-        (name = "supervision", description = "监管预警：每日按规则发现的问题、证据与处理（知悉、备注、办结）")
+        (name = "supervision", description = "监管预警：每日按规则发现的问题、证据与处理（知悉、备注、办结）；表彰")
     )
 )]
 struct ApiDoc;
@@ -110,6 +111,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(reports::routes())
         .merge(monitoring::routes())
         .merge(supervision::routes())
+        .merge(commendations::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

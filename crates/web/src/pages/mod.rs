@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod admin;
 pub mod applications;
+pub mod commendations;
 pub mod demand;
 pub mod demand_import;
 pub mod designations;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(monitoring::router())
         .merge(supervision::router())
+        .merge(commendations::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.

@@ -277,10 +277,20 @@ pub struct WorkRow {
     pub when: String,
 }
 
+/// A commendation of the organisation (表彰), as its page shows it.
+struct CommendationRow {
+    title: String,
+    doc_no: String,
+    issued_on: String,
+    unit: String,
+    citation: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "orgs_profile.html")]
 struct ProfilePage {
     layout: Layout,
+    commendations: Vec<CommendationRow>,
     o: Organization,
     type_label: &'static str,
     reg_level: &'static str,
@@ -364,8 +374,14 @@ async fn profile(State(state): State<AppState>, cu: CurrentUser, Path(id): Path<
     } else {
         Vec::new()
     };
+    let commendations = duijie_app::commendations::of_org(&state, o.id)
+        .await?
+        .into_iter()
+        .map(|(c, citation)| CommendationRow { title: c.title, doc_no: c.doc_no, issued_on: c.issued_on, unit: c.created_unit, citation })
+        .collect();
     Ok(ProfilePage {
         layout: Layout::new(&state, &cu, "orgs", t.ok).await,
+        commendations,
         pairings,
         matches,
         type_label: o.type_label(),
