@@ -64,7 +64,7 @@ pub async fn check(p: &Platform, who: &Principal, input: &CommendInput) -> Resul
         }
         Some(d) => d.format("%Y-%m-%d").to_string(),
         None => {
-            errors.push(FieldError::new("issued_on", "请按 YYYY-MM-DD 填写表彰日期"));
+            errors.push(FieldError::new("issued_on", "请填写表彰日期（年-月-日，如 2026-11-20）"));
             String::new()
         }
     };

@@ -784,6 +784,7 @@ const FORMS: &[(Option<&str>, &str, &str)] = &[
     (Some("org_yl"), "/pairing/intent", "#intent-form"),
     (Some("yl_mz"), "/orgs/new", "#org-form"),
     (Some("yl_mz"), "/liaisons", "#liaison-form"),
+    (Some("yl_mz"), "/commendations", "#commend-form"),
     (Some("admin"), "/admin/users/new", "#user-form"),
     (Some("admin"), "/regions/530628", "#add-designation"),
     (None, "/apply", "#apply-form"),
