@@ -22,6 +22,11 @@ CREATE TABLE supervision_flags (
     CONSTRAINT supervision_flags_status_known CHECK (status = 'open' OR status = 'acknowledged' OR status = 'closed')
 );
 CREATE UNIQUE INDEX supervision_flags_standing ON supervision_flags (rule, entity, entity_id) WHERE cleared_at IS NULL;
+-- A county's or prefecture's list: its standing flags by either region,
+-- found in these partial indexes alone (a province's or the country's list
+-- walks the newest flags instead); the history from the plain ones.
+CREATE INDEX supervision_flags_standing_region ON supervision_flags (region_code, rule, id) WHERE cleared_at IS NULL AND status <> 'closed';
+CREATE INDEX supervision_flags_standing_org ON supervision_flags (org_region, rule, id) WHERE cleared_at IS NULL AND status <> 'closed';
 CREATE INDEX supervision_flags_org_region ON supervision_flags (org_region, raised_at);
 CREATE INDEX supervision_flags_region ON supervision_flags (region_code, raised_at);
 
