@@ -354,7 +354,7 @@ impl Outcome {
     pub fn parse(input: &OutcomeInput, registered_org: bool, today: NaiveDate) -> Result<Closing, Vec<FieldError>> {
         let mut errors = Vec::new();
         let text = |s: &str| s.trim().to_string();
-        let mut need = |field: &str, value: &str, what: &str, max: usize, errors: &mut Vec<FieldError>| {
+        let need = |field: &str, value: &str, what: &str, max: usize, errors: &mut Vec<FieldError>| {
             let v = value.trim();
             if v.is_empty() {
                 errors.push(FieldError::new(field, format!("请填写{what}")));

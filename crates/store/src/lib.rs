@@ -18,6 +18,7 @@
 pub mod actions;
 pub mod audit;
 pub mod catalog;
+pub mod complaints;
 pub mod db;
 pub mod demand;
 pub mod designations;
