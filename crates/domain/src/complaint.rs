@@ -32,8 +32,14 @@ pub const DUE_DAYS: i64 = 60;
 /// Evidence files one complaint, step or answer keeps at most.
 pub const MAX_FILES: usize = 5;
 
-/// Largest evidence file, in bytes (anyone may upload: kept small).
-pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+/// Largest evidence file, in bytes (anyone may upload: kept small, so that a
+/// form with every file at its largest stays under the server's default
+/// upload limit of 20 MB).
+pub const MAX_FILE_BYTES: usize = 3 * 1024 * 1024;
+
+/// Complaints accepted from one client address per hour (the public page
+/// and the public API count together; every attempt counts).
+pub const FILINGS_PER_HOUR: i64 = 10;
 
 /// Longest description, answer or note, in characters.
 pub const MAX_TEXT: usize = 5000;

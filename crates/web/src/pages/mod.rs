@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod admin;
 pub mod applications;
+pub mod complaints;
 pub mod demand;
 pub mod demand_import;
 pub mod designations;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(project_stats::router())
         .merge(reports::router())
         .merge(monitoring::router())
+        .merge(complaints::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.
@@ -91,6 +93,8 @@ pub struct Layout {
     pub report_menu: Option<&'static str>,
     /// Whether 监测系统导出 is offered (rural-revitalisation offices and administrators).
     pub monitoring_menu: bool,
+    /// Whether 投诉举报 is offered (civil-affairs offices and organisations).
+    pub complaints_menu: bool,
 }
 
 impl Layout {
@@ -113,6 +117,7 @@ impl Layout {
                 _ => None,
             },
             monitoring_menu: duijie_app::monitoring::may_export(&cu.principal),
+            complaints_menu: duijie_app::complaints::may_list(&cu.principal),
             csrf: cu.csrf.clone(),
             demo: state.demo,
             active,
