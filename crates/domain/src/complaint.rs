@@ -10,8 +10,9 @@
 //!   civil-affairs office of its registration authority (the organisation's
 //!   region), and one about an unregistered group to the county where it
 //!   happened.
-//! - A receipt number ([`Receipt`]) carries 80 random bits: it is not derived
-//!   from the complaint's id, so receipts cannot be guessed or enumerated.
+//! - A receipt number ([`Receipt`]) carries 75 random bits and a check digit:
+//!   it is not derived from the complaint's id, so receipts cannot be guessed
+//!   or enumerated, and most mistyped ones are refused before any lookup.
 //! - [`Outcome::parse`] names every missing or bad field of an outcome; a
 //!   credit-list entry needs a registered organisation, a reason and a
 //!   document number.
@@ -236,10 +237,19 @@ pub fn county_of(place: &RegionCode) -> Option<RegionCode> {
 /// Characters of a receipt: Crockford's base32 (no I, L, O, U).
 const RECEIPT_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/// A complaint's receipt number (受理回执号): `TS` and 16 characters of
-/// Crockford base32 (80 random bits), printed in groups of four.
+/// A complaint's receipt number (受理回执号): `TS`, 15 characters of
+/// Crockford base32 (75 random bits) and a check digit, printed in groups of
+/// four. The check digit catches most mistyped characters (a character typed
+/// as its neighbour in the first place always) before any lookup, and makes
+/// every receipt hold a digit, so that it reads as a code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Receipt(String);
+
+/// The check digit of a receipt's 15 random characters: their values weighted by position, modulo 10.
+fn check_digit(body: &[u8]) -> char {
+    let sum: usize = body.iter().enumerate().map(|(i, b)| (i + 1) * RECEIPT_ALPHABET.iter().position(|a| a == b).unwrap_or(0)).sum();
+    char::from(b'0' + (sum % 10) as u8)
+}
 
 impl Receipt {
     /// A new random receipt.
@@ -250,12 +260,14 @@ impl Receipt {
         for b in bytes {
             bits = (bits << 8) | u128::from(b);
         }
-        let chars: String = (0..16).rev().map(|i| char::from(RECEIPT_ALPHABET[((bits >> (i * 5)) & 31) as usize])).collect();
-        Receipt(format!("TS{chars}"))
+        let chars: String = (0..15).map(|i| char::from(RECEIPT_ALPHABET[((bits >> (i * 5)) & 31) as usize])).collect();
+        let check = check_digit(chars.as_bytes());
+        Receipt(format!("TS{chars}{check}"))
     }
 
     /// Reads a receipt as typed: case, spaces and hyphens do not matter,
-    /// and O, I, L are read as 0, 1, 1 (Crockford).
+    /// and O, I, L are read as 0, 1, 1 (Crockford); a wrong check digit is
+    /// no receipt.
     pub fn parse(s: &str) -> Option<Receipt> {
         let cleaned: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
         let body = cleaned.strip_prefix("TS")?;
@@ -267,7 +279,9 @@ impl Receipt {
                 c => c,
             })
             .collect();
-        (body.len() == 16 && body.bytes().all(|b| RECEIPT_ALPHABET.contains(&b))).then(|| Receipt(format!("TS{body}")))
+        let bytes = body.as_bytes();
+        let ok = bytes.len() == 16 && bytes[..15].iter().all(|b| RECEIPT_ALPHABET.contains(b)) && char::from(bytes[15]) == check_digit(&bytes[..15]);
+        ok.then(|| Receipt(format!("TS{body}")))
     }
 
     /// The stored form (`TS` and 16 characters).
@@ -531,9 +545,16 @@ mod tests {
         assert_eq!(Receipt::parse(&a.printed()), Some(a.clone()));
         assert_eq!(Receipt::parse(&a.printed().to_lowercase().replace('-', " ")), Some(a.clone()));
         assert_eq!(Receipt::parse("TS-0000-0000-0000-000O").map(|r| r.as_str().to_string()), Some("TS0000000000000000".into()));
+        // The first character typed as its neighbour in the alphabet is caught by the check digit.
+        let typed = a.as_str().as_bytes();
+        let mut wrong = typed.to_vec();
+        let at = RECEIPT_ALPHABET.iter().position(|b| *b == typed[2]).unwrap();
+        wrong[2] = RECEIPT_ALPHABET[(at + 1) % 32];
+        assert_eq!(Receipt::parse(std::str::from_utf8(&wrong).unwrap()), None, "{} mistyped", a.as_str());
         assert_eq!(Receipt::parse("TS-1234"), None);
         assert_eq!(Receipt::parse("12"), None, "an id is not a receipt");
-        assert_eq!(Receipt::parse("TSUUUUUUUUUUUUUUUU"), None, "U is not in the alphabet");
+        assert_eq!(Receipt::parse("TSUUUUUUUUUUUUUUU0"), None, "U is not in the alphabet");
+        assert!(a.printed().bytes().any(|b| b.is_ascii_digit()), "a printed receipt always holds a digit: it reads as a code");
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn public_dto(s: &PublicStatus) -> PublicStatusDto {
 
 /// 凭受理回执号查询办理进度（无需令牌）：状态、结果和日期，不含投诉人信息和办理过程记录。
 #[utoipa::path(get, path = "/api/v1/public/complaints/{receipt}", tag = "complaints", security(()),
-    params(("receipt" = String, Path, description = "受理回执号，如 TS-XXXX-XXXX-XXXX-XXXX")),
+    params(("receipt" = String, Path, description = "受理回执号，如 TS-7K2M-9QX4-3HNP-8R64")),
     responses((status = 200, body = PublicStatusDto), (status = 404, body = ErrorBody)))]
 pub async fn public_status(State(state): State<AppState>, Path(receipt): Path<String>) -> Result<Json<PublicStatusDto>, ApiError> {
     Ok(Json(public_dto(&ops::public_status(&state.db, &receipt).await?)))
