@@ -188,8 +188,8 @@ pub async fn file(tx: &mut Tx, actor: &Actor, n: &NewComplaint, files: &[Upload<
         entity_id: &id.to_string(),
         before: None,
         after: Some(serde_json::json!({
-            "category": n.category.as_str(), "org_id": org_id, "org_name": org_name, "place": n.place.as_str(),
-            "office": office.as_str(), "anonymous": anonymous, "files": files.len(), "due_on": n.due_on.format("%Y-%m-%d").to_string(),
+            "category": n.category.as_str(), "org_id": org_id, "org_name": org_name, "place_region": n.place.as_str(),
+            "office_region": office.as_str(), "anonymous": anonymous, "files": files.len(), "due_on": n.due_on.format("%Y-%m-%d").to_string(),
         })),
     })
     .await?;
