@@ -8,7 +8,9 @@
 //! an office above sees but does not act; the organisation never sees who
 //! complained, in JSON or HTML, while the handling office opens the contact
 //! with an audit row; the public form names each bad field, refuses a post
-//! without its CSRF cookie, and the filing is throttled per client address.
+//! without its CSRF cookie, and the filing is throttled per client address;
+//! an outcome that puts the organisation on a credit list refuses its next
+//! pairing proposal, and an unregistered group is put on no list.
 
 use crate::support::{App, both, multipart};
 use axum::body::Body;
@@ -21,6 +23,7 @@ both!(
     every_complaint_route_answers_404_outside_the_callers_scope,
     an_organisation_never_sees_who_complained,
     the_public_form_names_each_bad_field_and_filing_is_throttled_per_address,
+    an_outcome_that_lists_the_organisation_refuses_its_next_pairing_proposal,
 );
 
 const NAME: &str = "欧阳投诉人";
@@ -281,4 +284,32 @@ async fn the_public_form_names_each_bad_field_and_filing_is_throttled_per_addres
     }
     assert_eq!(refused, 1, "{}: 2 on the page + 8 accepted, then refused", a.backend());
     assert_eq!(post_from(&a, "203.0.113.6", &body).await.status, StatusCode::CREATED);
+}
+
+async fn an_outcome_that_lists_the_organisation_refuses_its_next_pairing_proposal(a: App) {
+    let (_, id) = file(&a, about_yl()).await;
+    let office = a.token("yl_mz").await;
+    let handler = user_id(&a, "yl_mz").await;
+    ok(&a, &office, "POST", &format!("/api/v1/complaints/{id}/assign"), json!({"handler_id": handler})).await;
+    let closed = ok(&a, &office, "POST", &format!("/api/v1/complaints/{id}/close"), json!({"outcome": "penalty", "doc_no": "彝民罚〔2026〕1号", "summary": "经查属实，已依法处罚",
+        "credit_list": "serious", "credit_reason": "以帮扶名义乱收费", "credit_doc_no": "彝民〔2026〕3号"})).await;
+    assert_eq!((closed["complaint"]["status"].as_str(), closed["complaint"]["credit_list"].as_str()), (Some("closed"), Some("serious")));
+    // The county's next proposal of a pairing with the organisation is refused by the registry's rule.
+    let yn = a.token("yn_mz").await;
+    let batches = a.api("GET", "/api/v1/pairing/batches", Some(&yn), None).await.json();
+    let open = batches.as_array().unwrap().iter().find(|b| b["name"] == "第二批（演示）").unwrap()["id"].as_i64().unwrap();
+    let org = duijie_store::orgs::all(&a.t.db).await.unwrap().into_iter().find(|o| o.name == "演示·彝良县助学服务中心").unwrap();
+    let county = a.token("yl_xz").await;
+    let before = a.scalar("SELECT COUNT(*) FROM pairings").await;
+    let r = a.api("POST", "/api/v1/pairings", Some(&county), Some(json!({"batch_id": open, "kind": "county", "credit_code": org.credit_code, "region": "530628"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{} {}", a.backend(), r.body);
+    assert!(r.body.contains("严重违法失信名单"), "{}", r.body);
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM pairings").await, before, "nothing written");
+    // An unregistered group is on no list: the office is told on the field.
+    let (_, group) = file(&a, json!({"category": "illegal", "unregistered_name": "某某乡村振兴总会", "place": "530628", "description": "冒用名义募捐", "anonymous": true})).await;
+    ok(&a, &office, "POST", &format!("/api/v1/complaints/{group}/assign"), json!({"handler_id": handler})).await;
+    let r = a.api("POST", &format!("/api/v1/complaints/{group}/close"), Some(&office), Some(json!({"outcome": "illegal_org", "unit": "彝良县公安局", "summary": "已移交取缔",
+        "credit_list": "abnormal", "credit_reason": "非法社会组织", "credit_doc_no": "彝民〔2026〕4号"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("credit_list"), "{}", r.body);
 }
