@@ -241,6 +241,18 @@ pub async fn list(db: &Db, scope: &Scope, open_only: bool, limit: i64) -> Result
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(org).bind(limit).fetch_all(p).await)?)
 }
 
+/// How many complaints filed with the office of `office` wait for a handler (its 待办).
+pub async fn waiting_assignment(db: &Db, office: &RegionCode) -> Result<i64> {
+    let sql = "SELECT COUNT(*) FROM complaints WHERE office_code = $1 AND status = 'received'";
+    Ok(on_db!(db, p => sqlx::query_scalar(sql).bind(office.as_str()).fetch_one(p).await)?)
+}
+
+/// How many complaints wait for organisation `org`'s answer (its 待办).
+pub async fn awaiting_answer(db: &Db, org: i64) -> Result<i64> {
+    let sql = "SELECT COUNT(*) FROM complaints WHERE org_id = $1 AND status = 'awaiting_answer'";
+    Ok(on_db!(db, p => sqlx::query_scalar(sql).bind(org).fetch_one(p).await)?)
+}
+
 /// What anyone holding the receipt may read: no identity, no notes.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct PublicStatus {

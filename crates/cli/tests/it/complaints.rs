@@ -89,7 +89,11 @@ async fn a_complaint_is_filed_routed_handled_and_its_public_status_shows_no_inte
     let status = a.api("GET", &format!("/api/v1/public/complaints/{receipt}"), None, None).await;
     assert_eq!(status.status, StatusCode::OK, "{}", status.body);
     assert_eq!(status.json()["status"], "received");
-    // Routed to the registration authority: 彝良县民政局 lists it, with 60 days to close it.
+    // Routed to the registration authority: its 待办 counts it, and 彝良县民政局 lists it, with 60 days to close it.
+    let (office_cookie, _) = a.login("yl_mz").await;
+    assert_eq!(todo_count(&a.get("/dashboard", &office_cookie).await.body, "待分派的投诉举报"), Some(1));
+    let (zt_cookie, _) = a.login("zt_mz").await;
+    assert_eq!(todo_count(&a.get("/dashboard", &zt_cookie).await.body, "待分派的投诉举报"), Some(0), "the office above counts only its own: it does not handle the county's");
     let office = a.token("yl_mz").await;
     let list = ok(&a, &office, "GET", "/api/v1/complaints", json!(null)).await;
     assert_eq!(list.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![id], "{}", a.backend());
@@ -98,9 +102,13 @@ async fn a_complaint_is_filed_routed_handled_and_its_public_status_shows_no_inte
     assert_eq!(list[0]["due_on"], due.as_str());
     // The handling: assign, an investigation step with a document, ask the organisation, its answer.
     assign_and_ask(&a, &office, id).await;
+    assert_eq!(todo_count(&a.get("/dashboard", &office_cookie).await.body, "待分派的投诉举报"), Some(0));
+    let (org_cookie, _) = a.login("org_yl").await;
+    assert_eq!(todo_count(&a.get("/dashboard", &org_cookie).await.body, "待答复的投诉举报"), Some(1));
     let org = a.token("org_yl").await;
     let answered = ok(&a, &org, "POST", &format!("/api/v1/complaints/{id}/answer"), json!({"text": ANSWER, "files": [{"file_name": "说明.pdf", "content_base64": pdf("说明")}]})).await;
     assert_eq!(answered["complaint"]["status"], "investigating");
+    assert_eq!(todo_count(&a.get("/dashboard", &org_cookie).await.body, "待答复的投诉举报"), Some(0));
     // Closing with rectification needs a deadline; then it waits for the follow-up.
     let missing = a.api("POST", &format!("/api/v1/complaints/{id}/close"), Some(&office), Some(json!({"outcome": "rectification", "summary": SUMMARY}))).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -312,4 +320,11 @@ async fn an_outcome_that_lists_the_organisation_refuses_its_next_pairing_proposa
         "credit_list": "abnormal", "credit_reason": "非法社会组织", "credit_doc_no": "彝民〔2026〕4号"}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("credit_list"), "{}", r.body);
+}
+
+/// The count of a 待办 item on a dashboard, if the item is there.
+fn todo_count(dashboard: &str, label: &str) -> Option<u64> {
+    let todo = dashboard.split("id=\"todo\"").nth(1)?.split("</section>").next()?;
+    let item = todo.split("<li").find(|li| li.contains(label))?;
+    item.split("class=\"num\">").nth(1)?.split('<').next()?.trim().parse().ok()
 }
