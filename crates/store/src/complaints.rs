@@ -16,7 +16,9 @@
 //!   refuses an open complaint with an outcome and a decided one without.
 //! - An outcome that lists the organisation sets its credit list through
 //!   [`crate::orgs::set_credit_list`] in the same transaction, so the
-//!   registry's rules (no new enrolment, take or pairing) apply at once.
+//!   registry's rules (no new enrolment, take or pairing) apply at once; an
+//!   outcome never moves an organisation from the 严重违法失信名单 down to the
+//!   活动异常名录 (taking it off a list is the registry's own decision).
 //! - Only a civil-affairs user of the handling office can be assigned.
 //! - Listings filter in SQL: an office's subtree by index range, an
 //!   organisation's complaints only once the office asked it to answer.
@@ -30,6 +32,7 @@ use crate::{Error, Result, on_db, on_tx, on_tx_exec};
 use chrono::NaiveDate;
 use duijie_domain::authz::{self, Action, Decision, Guarded, Principal, Unchecked};
 use duijie_domain::complaint::{self, Category, Closing, Outcome, Receipt, Status, Step};
+use duijie_domain::org::CreditList;
 use duijie_domain::sealing::Sealer;
 use duijie_domain::{RegionCode, Role, Scope};
 use serde::Serialize;
@@ -532,6 +535,11 @@ pub async fn close(tx: &mut Tx, actor: &Actor, id: i64, closing: &Closing) -> Re
         .execute(c).await)?;
     require_one(rows, &before)?;
     if let (Some((l, reason, doc)), Some(org)) = (&closing.credit, before.org_id) {
+        tx.lock(Locked::Organization, org).await?;
+        let now_on = crate::orgs::get_tx(tx, org).await?.and_then(|o| o.credit_list());
+        if now_on == Some(CreditList::Serious) && *l == CreditList::Abnormal {
+            return Err(Error::Invalid("该组织已列入严重违法失信名单，不能改列活动异常名录（移出名单请在社会组织页面办理）".into()));
+        }
         crate::orgs::set_credit_list(tx, actor, org, Some(*l), &format!("{reason}（{doc}）")).await?;
     }
     let note = format!("{}：{}", closing.outcome.label(), closing.summary);

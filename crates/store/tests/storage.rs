@@ -2035,6 +2035,16 @@ async fn a_complaint_outcome_that_lists_the_organisation_refuses_its_next_pairin
     // The listing is in the audit trail with the complaint's close.
     assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'organization.credit_list'").await, 1);
     assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.close'").await, 1);
+    // A later outcome does not move it down to the lighter list: refused, nothing written.
+    let later = assigned(db, org.id).await;
+    let lighter = Closing { credit: Some((CreditList::Abnormal, "未按期整改".into(), "彝民〔2026〕5号".into())), ..closing };
+    let mut tx = db.begin().await.unwrap();
+    let err = complaints::close(&mut tx, &county_office(), later.id, &lighter).await.unwrap_err();
+    drop(tx);
+    assert!(err.to_string().contains("严重违法失信名单"), "{err}");
+    let still = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap().unscoped();
+    assert_eq!(still.credit_list(), Some(CreditList::Serious));
+    assert_eq!(complaints::get(db, later.id).await.unwrap().unwrap().unscoped().status.as_str(), "investigating");
 }
 
 async fn of_two_closes_of_one_complaint_at_once_exactly_one_wins(db: &Db) {
