@@ -200,13 +200,15 @@ pub async fn public_status(db: &Db, receipt: &str) -> Result<PublicStatus, Error
     complaints::public_status(db, &receipt).await?.ok_or(Error::NotFound)
 }
 
-/// The complaints the caller may list, newest first: a civil-affairs office
-/// those handled in its subtree, an organisation those it was asked to answer.
-pub async fn list(db: &Db, who: &Principal, open_only: bool) -> Result<Vec<Complaint>, Error> {
+/// One page of the complaints the caller may list, newest first, and how
+/// many there are in all: a civil-affairs office those handled in its
+/// subtree, an organisation those it was asked to answer. Pages count from 1.
+pub async fn list(db: &Db, who: &Principal, open_only: bool, page: i64, per_page: i64) -> Result<(Vec<Complaint>, i64), Error> {
     if !may_list(who) {
         return Err(Error::Forbidden);
     }
-    Ok(complaints::list(db, &who.scope(), open_only, 500).await?)
+    let offset = (page.max(1) - 1).saturating_mul(per_page);
+    Ok(complaints::list(db, &who.scope(), open_only, per_page, offset).await?)
 }
 
 /// Whether the caller has a list of complaints (the menu offers it).

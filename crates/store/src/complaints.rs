@@ -226,22 +226,28 @@ async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Complaint>> {
     Ok(on_tx!(tx, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?)
 }
 
-/// The complaints `scope` may list, newest first: those handled in a region's
+/// The complaints `scope` may list, newest first, one page (`limit` from
+/// `offset`) and how many there are in all: those handled in a region's
 /// subtree, or an organisation's once it was asked to answer. `open_only`
 /// leaves out the decided ones.
-pub async fn list(db: &Db, scope: &Scope, open_only: bool, limit: i64) -> Result<Vec<Complaint>> {
+pub async fn list(db: &Db, scope: &Scope, open_only: bool, limit: i64, offset: i64) -> Result<(Vec<Complaint>, i64)> {
     let open = if open_only { " AND status IN ('received', 'investigating', 'awaiting_answer')" } else { "" };
     if let Some(region) = scope.region() {
         let [low, high] = crate::subtree(region);
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM complaints WHERE {}{open} ORDER BY id DESC LIMIT $3",
-            crate::in_subtree("office_code", 1)
-        ));
-        return Ok(on_db!(db, p => sqlx::query_as(sql).bind(low).bind(high).bind(limit).fetch_all(p).await)?);
+        let filter = format!("{}{open}", crate::in_subtree("office_code", 1));
+        let rows = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM complaints WHERE {filter} ORDER BY id DESC LIMIT $3 OFFSET $4"));
+        let total = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM complaints WHERE {filter}"));
+        let items = on_db!(db, p => sqlx::query_as(rows).bind(&low).bind(&high).bind(limit).bind(offset).fetch_all(p).await)?;
+        let n: i64 = on_db!(db, p => sqlx::query_scalar(total).bind(&low).bind(&high).fetch_one(p).await)?;
+        return Ok((items, n));
     }
-    let Some(org) = scope.org_id() else { return Ok(Vec::new()) };
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM complaints WHERE org_id = $1 AND shared_with_org{open} ORDER BY id DESC LIMIT $2"));
-    Ok(on_db!(db, p => sqlx::query_as(sql).bind(org).bind(limit).fetch_all(p).await)?)
+    let Some(org) = scope.org_id() else { return Ok((Vec::new(), 0)) };
+    let filter = format!("org_id = $1 AND shared_with_org{open}");
+    let rows = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM complaints WHERE {filter} ORDER BY id DESC LIMIT $2 OFFSET $3"));
+    let total = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM complaints WHERE {filter}"));
+    let items = on_db!(db, p => sqlx::query_as(rows).bind(org).bind(limit).bind(offset).fetch_all(p).await)?;
+    let n: i64 = on_db!(db, p => sqlx::query_scalar(total).bind(org).fetch_one(p).await)?;
+    Ok((items, n))
 }
 
 /// How many complaints filed with the office of `office` wait for a handler (its 待办).

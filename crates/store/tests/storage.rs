@@ -1994,11 +1994,13 @@ async fn a_complaint_goes_to_the_registration_authority_or_to_the_county_where_i
     let err = file(db, &new_complaint(Accused::Unregistered("某协会".into()), "5306")).await.unwrap_err();
     assert!(err.to_string().contains("县级或以下"), "{err}");
     // The offices see exactly theirs: 彝良县民政局 and 昭通市 see the group's, 江苏省民政厅 the foundation's, 民政部 all.
-    let ids = |scope: duijie_domain::Scope| async move { complaints::list(db, &scope, false, 100).await.unwrap().into_iter().map(|c| c.id).collect::<Vec<_>>() };
+    let ids = |scope: duijie_domain::Scope| async move { complaints::list(db, &scope, false, 100, 0).await.unwrap().0.into_iter().map(|c| c.id).collect::<Vec<_>>() };
     assert_eq!(ids(principal_of(db, "yl_mz").await.scope()).await, vec![c]);
     assert_eq!(ids(principal_of(db, "zt_mz").await.scope()).await, vec![c]);
     assert_eq!(ids(principal_of(db, "js_mz").await.scope()).await, vec![a]);
     assert_eq!(ids(duijie_domain::Scope::everything()).await, vec![c, b, a]);
+    let (page, total) = complaints::list(db, &duijie_domain::Scope::everything(), false, 1, 1).await.unwrap();
+    assert_eq!((page.into_iter().map(|c| c.id).collect::<Vec<_>>(), total), (vec![b], 3), "one page, and the count of all");
     // The organisation sees nothing before the office asks it to answer.
     assert!(ids(principal_of(db, "org_js").await.scope()).await.is_empty());
     // And each office was told.

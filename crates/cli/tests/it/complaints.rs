@@ -96,6 +96,8 @@ async fn a_complaint_is_filed_routed_handled_and_its_public_status_shows_no_inte
     assert_eq!(todo_count(&a.get("/dashboard", &zt_cookie).await.body, "待分派的投诉举报"), Some(0), "the office above counts only its own: it does not handle the county's");
     let office = a.token("yl_mz").await;
     let list = ok(&a, &office, "GET", "/api/v1/complaints", json!(null)).await;
+    assert_eq!(list["total"], 1);
+    let list = &list["items"];
     assert_eq!(list.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![id], "{}", a.backend());
     assert_eq!(list[0]["office_code"], "530628");
     let due = duijie_domain::complaint::due_on(duijie_app::today()).format("%Y-%m-%d").to_string();
@@ -143,7 +145,7 @@ async fn a_complaint_is_filed_routed_handled_and_its_public_status_shows_no_inte
     let (_, group) = file(&a, json!({"category": "illegal", "unregistered_name": "某某乡村振兴总会", "place": "530627", "description": "冒用名义募捐", "anonymous": true})).await;
     let zx_mz = { a.add_officer("zx_mz", "镇雄县民政局", duijie_domain::Role::CivilAffairs, "530627").await; a.token("zx_mz").await };
     let theirs = ok(&a, &zx_mz, "GET", "/api/v1/complaints", json!(null)).await;
-    assert_eq!(theirs.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![group]);
+    assert_eq!(theirs["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![group]);
 }
 
 async fn every_complaint_route_answers_404_outside_the_callers_scope(a: App) {
@@ -175,7 +177,7 @@ async fn every_complaint_route_answers_404_outside_the_callers_scope(a: App) {
         }
         if outsider != "yl_xz" {
             let list = ok(&a, &token, "GET", "/api/v1/complaints?all=true", json!(null)).await;
-            assert!(list.as_array().unwrap().is_empty(), "{outsider} lists nothing: {list}");
+            assert!(list["items"].as_array().unwrap().is_empty() && list["total"] == 0, "{outsider} lists nothing: {list}");
         }
         let (cookie, csrf) = a.login(outsider).await;
         for page in [format!("/complaints/{id}"), format!("/complaints/files/{evidence}")] {

@@ -224,15 +224,32 @@ pub struct ListParams {
     /// 为 true 时包括已办结的（默认只列办理中的）。
     #[serde(default)]
     pub all: bool,
+    /// 页码，从 1 起（每页 100 件）。
+    #[serde(default)]
+    pub page: Option<i64>,
 }
 
-/// 投诉举报列表，新的在前：民政部门为本机关及下级受理的，社会组织为被要求答复的。
+/// Complaints on one page of the API's list.
+const PER_PAGE: i64 = 100;
+
+/// 一页投诉举报。
+#[derive(Serialize, ToSchema)]
+pub struct ComplaintPage {
+    pub items: Vec<ComplaintDto>,
+    /// 符合条件的总件数。
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// 投诉举报列表，新的在前，每页 100 件：民政部门为本机关及下级受理的，社会组织为被要求答复的。
 #[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", params(ListParams),
-    responses((status = 200, body = Vec<ComplaintDto>), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, user: ApiUser, Query(q): Query<ListParams>) -> Result<Json<Vec<ComplaintDto>>, ApiError> {
-    let rows = ops::list(&state.db, &user.principal, !q.all).await?;
+    responses((status = 200, body = ComplaintPage), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, user: ApiUser, Query(q): Query<ListParams>) -> Result<Json<ComplaintPage>, ApiError> {
+    let page = q.page.unwrap_or(1).max(1);
+    let (rows, total) = ops::list(&state.db, &user.principal, !q.all, page, PER_PAGE).await?;
     let officer = is_officer(&user);
-    Ok(Json(rows.iter().map(|c| dto(&state, c, officer)).collect()))
+    Ok(Json(ComplaintPage { items: rows.iter().map(|c| dto(&state, c, officer)).collect(), total, page, per_page: PER_PAGE }))
 }
 
 /// 办理记录的一项。

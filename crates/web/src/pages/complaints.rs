@@ -209,6 +209,9 @@ struct Row {
     outcome: &'static str,
 }
 
+/// Complaints on one page of the list.
+const PER_PAGE: i64 = 50;
+
 #[derive(Template, WebTemplate)]
 #[template(path = "complaint_list.html")]
 struct ListPage {
@@ -216,20 +219,26 @@ struct ListPage {
     rows: Vec<Row>,
     open_only: bool,
     is_org: bool,
+    total: i64,
+    page: i64,
+    pages: i64,
 }
 
 #[derive(serde::Deserialize, Default)]
 struct ListQuery {
     #[serde(default)]
     all: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
     ok: Option<String>,
 }
 
 async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<ListQuery>) -> Result<ListPage, AppError> {
     let open_only = q.all.is_none();
     let today = duijie_app::today();
-    let rows = ops::list(&state.db, &cu.principal, open_only)
-        .await?
+    let page = q.page.unwrap_or(1).max(1);
+    let (items, total) = ops::list(&state.db, &cu.principal, open_only, page, PER_PAGE).await?;
+    let rows = items
         .into_iter()
         .map(|c| Row {
             id: c.id,
@@ -244,7 +253,8 @@ async fn list(State(state): State<AppState>, cu: CurrentUser, Query(q): Query<Li
         })
         .collect();
     let is_org = cu.principal.org_id().is_some();
-    Ok(ListPage { layout: Layout::new(&state, &cu, "complaints", q.ok).await, rows, open_only, is_org })
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    Ok(ListPage { layout: Layout::new(&state, &cu, "complaints", q.ok).await, rows, open_only, is_org, total, page, pages })
 }
 
 struct EntryRow {
