@@ -14,7 +14,7 @@
 //!
 //! One module per area: [`regions_designations`], [`accounts`], [`registry`],
 //! [`actions_liaisons`], [`demand`] (demands, the supply library and matching),
-//! [`pairing`], [`projects`] (帮扶项目 and their progress), [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log), [`monitoring`] (the export to the national monitoring system), [`supervision`] (监管预警: the daily flag rules and the offices' handling), [`commendations`] (表彰); [`derived`] keeps the catalogues and the
+//! [`pairing`], [`projects`] (帮扶项目 and their progress), [`inbox`], [`search`], [`todo`] (待办), [`log`] (the verifiable log), [`monitoring`] (the export to the national monitoring system), [`complaints`] (投诉举报与查处: public filing, the handling office's investigation, the organisation's answer, outcomes and credit lists), [`supervision`] (监管预警: the daily flag rules and the offices' handling), [`commendations`] (表彰); [`derived`] keeps the catalogues and the
 //! index in step with the database, [`figures`] keeps the dashboard's project figures, [`files`] names and recognises uploads, [`thumbnail`] makes evidence pictures'
 //! thumbnails, and [`schema`] describes the inputs'
 //! numeric fields to the API. The areas that come next get their own module here
@@ -24,6 +24,7 @@
 pub mod accounts;
 pub mod actions_liaisons;
 pub mod commendations;
+pub mod complaints;
 pub mod demand;
 pub mod derived;
 pub mod figures;

@@ -46,7 +46,7 @@ pub async fn run_daily(db: &Db) -> Result<Option<Applied>, Error> {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// 预警规则代码（agreement_overdue、pairing_idle、listed_still_active、project_figures、report_overdue），不填为全部。
+    /// 预警规则代码（agreement_overdue、pairing_idle、listed_still_active、project_figures、report_overdue、complaint_overdue），不填为全部。
     #[serde(default)]
     pub rule: String,
     /// 填 all 时包括已消除和已办结的预警（历史）。

@@ -4,7 +4,9 @@
 //! Guarantees: a task is counted only when the caller may do it (`authz`, and
 //! the configured demand-approval rule): a county's civil-affairs office sees
 //! the demands it approves, not every submitted demand it can read; an
-//! organisation sees the pairings waiting for its own consent. Counts come
+//! organisation sees the pairings waiting for its own consent, and the
+//! complaints it is asked to answer; a civil-affairs office the complaints
+//! filed with it that wait for a handler. Counts come
 //! from the caller's own scope only, and are counted in the database (all
 //! that wait, not the length of a first page): demands to approve by
 //! recording unit, each unit decided once by the approval rule.
@@ -40,10 +42,15 @@ pub async fn of(state: &Platform, who: &Principal) -> Result<Vec<Task>, Error> {
             Some(org) => matching::of_org(&state.db, org).await?.iter().filter(|m| m.status == MatchStatus::Pending && m.initiated_by == Initiator::County).count(),
             None => 0,
         };
+        let complaints = match who.org_id() {
+            Some(org) => count(duijie_store::complaints::awaiting_answer(&state.db, org).await?),
+            None => 0,
+        };
         return Ok(vec![
             Task { label: "待本组织同意的结对提议", count: proposals, link: "/pairing?status=proposed" },
             Task { label: "待签订的结对协议", count: usize::try_from(to_sign).unwrap_or(0), link: "/pairing?status=consented" },
             Task { label: "待确认的点单", count: orders, link: "/demands" },
+            Task { label: "待答复的投诉举报", count: complaints, link: "/complaints" },
         ]);
     }
     let region = who.region();
@@ -75,6 +82,10 @@ pub async fn of(state: &Platform, who: &Principal) -> Result<Vec<Task>, Error> {
     ];
     if decide(who, Action::ApproveOrganization, Target::Organization { id: 0, region }) == Decision::Allow {
         tasks.push(Task { label: "待审核的入驻申请", count: applications, link: "/orgs/pending" });
+    }
+    // Complaints are handled by the civil-affairs office they were filed with, not by the offices above it.
+    if decide(who, Action::HandleComplaint, Target::Complaint { office: region, org_id: None, shared: false }) == Decision::Allow {
+        tasks.push(Task { label: "待分派的投诉举报", count: count(duijie_store::complaints::waiting_assignment(&state.db, region).await?), link: "/complaints" });
     }
     Ok(tasks)
 }

@@ -41,6 +41,14 @@
 //!   read with openpyxl, has the paper form's merged header and 省内 figures
 //!   equal to SQL over the database; reopening the approved county report is
 //!   granted by the prefecture alone;
+//! - complaints (投诉举报, issue 13): a visitor, from the public pages' menu,
+//!   files an anonymous complaint about 演示·彝良县助学服务中心 with a photo
+//!   and gets a receipt; 彝良县民政局 finds it in its list while 镇雄县民政局
+//!   does not (and is refused its page); the county office assigns it and asks
+//!   the organisation, which answers from its own list; the office records an
+//!   internal step and closes it with rectification (整改中); the visitor
+//!   checks the status by receipt and reads the outcome without any of the
+//!   office's or the organisation's notes;
 //! - every form people fill in, sent with every field empty, answers on the
 //!   form itself with at least one error, and every error is visible (next to
 //!   a field the page shows, or at the top);
@@ -788,6 +796,7 @@ const FORMS: &[(Option<&str>, &str, &str)] = &[
     (Some("admin"), "/admin/users/new", "#user-form"),
     (Some("admin"), "/regions/530628", "#add-designation"),
     (None, "/apply", "#apply-form"),
+    (None, "/public/complaints/new", "#complaint-form"),
 ];
 
 /// Empties every field of the form a person can change (a drop-down goes to
@@ -843,6 +852,132 @@ async fn every_form_sent_empty_says_what_is_wrong_where_it_can_be_seen() {
             }
             expect_console_only(&c, &["status of 422", "status of 400"]).await;
         }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_files_a_complaint_the_county_office_has_the_organisation_answer_and_closes_it_and_the_visitor_reads_the_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("收费收据.png");
+    std::fs::write(&photo, ONE_PIXEL_PNG).unwrap();
+    const STEP: &str = "约谈该组织负责人，调取收费台账";
+    const ASK: &str = "请说明向村民收取报名费的依据";
+    const ANSWER: &str = "收费系误收，已开始退还";
+    const SUMMARY: &str = "经查属实，责令限期退还全部费用";
+    browse(Script::On, move |c, base, db| async move {
+        // 镇雄县民政局, a civil-affairs office the demo does not have.
+        let mut tx = db.begin().await.unwrap();
+        duijie_store::users::create(&mut tx, &duijie_store::Actor::system("测试"), &duijie_store::users::NewUser {
+            username: "zx_mz".into(),
+            display_name: "镇雄县民政局".into(),
+            role: duijie_domain::Role::CivilAffairs,
+            region: duijie_domain::RegionCode::parse("530627").unwrap(),
+            org_id: None,
+            password_hash: duijie_domain::crypto::hash_password(PASSWORD),
+            is_demo: false,
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        // A visitor, from the public pages on a phone, files an anonymous complaint with a photo.
+        c.set_window_size(375, 800).await.unwrap();
+        c.goto(&format!("{base}/public/demands")).await.unwrap();
+        click(&c, "#public-complaint-link").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#complaint-form")).await.expect("投诉举报 opens the form");
+        assert_fits_width(&c, "投诉举报", 375).await;
+        c.find(Locator::Css("#category")).await.unwrap().select_by_label("乱收费").await.expect("the categories include 乱收费");
+        fill(&c, "#org", "演示·彝良县助学服务中心").await;
+        fill(&c, "#place", "彝良县").await;
+        fill(&c, "#description", "以结对帮扶名义向每户村民收取报名费200元").await;
+        click(&c, "#anonymous").await;
+        c.find(Locator::Css("#file")).await.unwrap().send_keys(&photo.display().to_string()).await.expect("choosing the photo");
+        click(&c, "#complaint-submit").await;
+        let receipt = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#receipt")).await.expect("a receipt after filing").text().await.unwrap();
+        assert!(receipt.starts_with("TS-") && receipt.len() == 22, "{receipt:?}");
+        assert_eq!(text(&c, "#office").await, "云南省昭通市彝良县民政局", "the registration authority handles it");
+        assert_fits_width(&c, "投诉举报已受理", 375).await;
+        c.set_window_size(1280, 900).await.unwrap();
+
+        // The registration authority's office finds it; its page shows the photo.
+        log_in(&c, &base, "yl_mz").await;
+        click(&c, "#menu-complaints").await;
+        click(&c, "#complaints a").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#complaint-status")).await.expect("the complaint's page");
+        let path = c.current_url().await.unwrap().path().to_string();
+        assert_eq!(text(&c, "#complaint-org").await, "演示·彝良县助学服务中心");
+        assert_eq!(text(&c, "#complainant").await, "匿名");
+        assert_eq!(text(&c, "#evidence").await, "收费收据.png");
+        log_out(&c, &base).await;
+
+        // Another county's office neither lists it nor opens it.
+        log_in(&c, &base, "zx_mz").await;
+        click(&c, "#menu-complaints").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#no-complaints")).await.expect("镇雄县民政局 has no complaint");
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        let message = c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#error-message")).await.expect("the error page").text().await.unwrap();
+        assert_eq!(message, NOT_IN_SCOPE);
+        expect_console_only(&c, &[&format!("{path} - Failed to load resource: the server responded with a status of 404")]).await;
+        c.goto(&format!("{base}/complaints")).await.unwrap();
+        log_out(&c, &base).await;
+
+        // 彝良县民政局 assigns it and asks the organisation to answer.
+        log_in(&c, &base, "yl_mz").await;
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        c.find(Locator::Css("#handler-select")).await.unwrap().select_by_label("彝良县民政局·陈静（演示）").await.expect("the office's own user is offered");
+        click(&c, "#assign-submit").await;
+        expect_toast(&c, "已分派承办人").await;
+        assert_eq!(text(&c, "#complaint-status").await, "调查中");
+        fill(&c, "#ask-note", ASK).await;
+        click(&c, "#ask-submit").await;
+        expect_toast(&c, "已要求被投诉组织答复").await;
+        assert_eq!(text(&c, "#complaint-status").await, "待组织答复");
+        log_out(&c, &base).await;
+
+        // The organisation finds it in its own list and answers.
+        log_in(&c, &base, "org_yl").await;
+        click(&c, "#menu-complaints").await;
+        click(&c, "#complaints a").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#answer-form")).await.expect("the organisation may answer");
+        assert!(c.source().await.unwrap().contains(ASK), "the organisation reads what it is asked");
+        assert!(c.find(Locator::Css("#complainant")).await.is_err(), "no complainant line for the organisation");
+        fill(&c, "#answer-text", ANSWER).await;
+        click(&c, "#answer-submit").await;
+        expect_toast(&c, "答复已提交").await;
+        log_out(&c, &base).await;
+
+        // The office records an internal step and closes it with rectification.
+        log_in(&c, &base, "yl_mz").await;
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        assert!(text(&c, "#entries").await.contains(ANSWER), "the office reads the answer");
+        fill(&c, "#step-note", STEP).await;
+        click(&c, "#step-submit").await;
+        expect_toast(&c, "调查记录已保存").await;
+        c.find(Locator::Css("#outcome-select")).await.unwrap().select_by_label("责令整改").await.unwrap();
+        let deadline = (chrono::Local::now().date_naive() + chrono::Days::new(30)).format("%Y-%m-%d").to_string();
+        set_date(&c, "#rectify_deadline", &deadline).await;
+        fill(&c, "#summary", SUMMARY).await;
+        click(&c, "#close-submit").await;
+        expect_toast(&c, "已办结").await;
+        assert_eq!(text(&c, "#complaint-status").await, "整改中");
+        assert_eq!(text(&c, "#outcome").await, "责令整改");
+        log_out(&c, &base).await;
+
+        // The visitor checks the status by receipt on the phone: the outcome, none of the notes.
+        c.set_window_size(375, 800).await.unwrap();
+        c.goto(&format!("{base}/public/complaints/status")).await.unwrap();
+        fill(&c, "#receipt", &receipt).await;
+        click(&c, "#status-submit").await;
+        c.wait().at_most(PAGE_WAIT).for_element(Locator::Css("#status-result")).await.expect("the status of the receipt");
+        assert_eq!(text(&c, "#outcome").await, "责令整改");
+        assert_eq!(text(&c, "#summary").await, SUMMARY);
+        let page = c.source().await.unwrap();
+        for note in [STEP, ASK, ANSWER, "收费收据.png", "陈静"] {
+            assert!(!page.contains(note), "{note} on the public status page");
+        }
+        assert!(page.contains(&deadline), "the rectification deadline is shown");
+        assert_fits_width(&c, "投诉举报办理进度", 375).await;
     })
     .await;
 }

@@ -254,13 +254,29 @@ pub enum Action {
     /// Record a commendation (表彰) in the name of this region's department:
     /// its own civil-affairs or rural-revitalisation office.
     Commend,
+    /// See a complaint (投诉举报): the civil-affairs offices of the handling
+    /// region and above; its organisation once the office asked it to answer
+    /// (never the complainant's identity, see `ViewComplainant`).
+    ViewComplaint,
+    /// Assign, record investigation steps, ask the organisation, close and
+    /// follow up: the handling civil-affairs office itself only.
+    HandleComplaint,
+    /// See the complainant's name and phone (each view audited): the handling
+    /// civil-affairs office only, never an office above it nor the organisation.
+    ViewComplainant,
+    /// Answer a complaint the office asked about: its organisation only.
+    AnswerComplaint,
 }
 
 impl Action {
-    pub const ALL: [Action; 54] = [
+    pub const ALL: [Action; 58] = [
         Action::Commend,
         Action::ViewFlag,
         Action::HandleFlag,
+        Action::ViewComplaint,
+        Action::HandleComplaint,
+        Action::ViewComplainant,
+        Action::AnswerComplaint,
         Action::ExportMonitoring,
         Action::ManageMonitoringLayout,
         Action::ManageProjectNatures,
@@ -349,6 +365,10 @@ pub enum Target<'a> {
     /// A supervision flag: the registering region of the organisation it
     /// concerns (if any) and the region concerned (the county, or the unit).
     Flag { org_region: Option<&'a RegionCode>, region: &'a RegionCode },
+    /// A complaint: the region of the civil-affairs office handling it, the
+    /// organisation complained about (none for an unregistered group), and
+    /// whether the office has asked that organisation to answer.
+    Complaint { office: &'a RegionCode, org_id: Option<i64>, shared: bool },
 }
 
 /// The parties of one pairing of a team ([`Target::Team`]).
@@ -762,6 +782,23 @@ pub fn decide(who: &Principal, action: Action, target: Target<'_>) -> Decision {
             }
             permitted(who.role.is_department() && who.region == *reviewer)
         }
+        (Action::ViewComplaint, Target::Complaint { office, org_id, shared }) => {
+            let officer = who.role == Role::CivilAffairs && who.region.contains(office);
+            let asked = shared && org_id.is_some_and(|id| who.is_org(id));
+            if officer || asked { Allow } else { NotFound }
+        }
+        (Action::HandleComplaint | Action::ViewComplainant, Target::Complaint { office, .. }) => {
+            if decide(who, Action::ViewComplaint, target) != Allow {
+                return NotFound;
+            }
+            permitted(who.role == Role::CivilAffairs && who.region == *office)
+        }
+        (Action::AnswerComplaint, Target::Complaint { org_id, .. }) => {
+            if decide(who, Action::ViewComplaint, target) != Allow {
+                return NotFound;
+            }
+            permitted(org_id.is_some_and(|id| who.is_org(id)))
+        }
         _ => NotFound,
     }
 }
@@ -825,6 +862,26 @@ mod tests {
         #[rustfmt::skip]
         let table: &[(Role, Action, Decision, Decision)] = &[
             // role                      action                     in scope   out of scope
+            (Role::Admin,               Action::ViewComplaint,     NotFound,  NotFound),
+            (Role::Admin,               Action::HandleComplaint,   NotFound,  NotFound),
+            (Role::Admin,               Action::ViewComplainant,   NotFound,  NotFound),
+            (Role::Admin,               Action::AnswerComplaint,   NotFound,  NotFound),
+            (Role::CivilAffairs,        Action::ViewComplaint,     Allow,     NotFound),
+            (Role::CivilAffairs,        Action::HandleComplaint,   Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::ViewComplainant,   Forbidden, NotFound),
+            (Role::CivilAffairs,        Action::AnswerComplaint,   Forbidden, NotFound),
+            (Role::RuralRevitalization, Action::ViewComplaint,     NotFound,  NotFound),
+            (Role::RuralRevitalization, Action::HandleComplaint,   NotFound,  NotFound),
+            (Role::RuralRevitalization, Action::ViewComplainant,   NotFound,  NotFound),
+            (Role::RuralRevitalization, Action::AnswerComplaint,   NotFound,  NotFound),
+            (Role::Supervisor,          Action::ViewComplaint,     NotFound,  NotFound),
+            (Role::Supervisor,          Action::HandleComplaint,   NotFound,  NotFound),
+            (Role::Supervisor,          Action::ViewComplainant,   NotFound,  NotFound),
+            (Role::Supervisor,          Action::AnswerComplaint,   NotFound,  NotFound),
+            (Role::Organization,        Action::ViewComplaint,     Allow,     NotFound),
+            (Role::Organization,        Action::HandleComplaint,   Forbidden, NotFound),
+            (Role::Organization,        Action::ViewComplainant,   Forbidden, NotFound),
+            (Role::Organization,        Action::AnswerComplaint,   Allow,     NotFound),
             (Role::Admin,               Action::ExportMonitoring,  Allow,     NotFound),
             (Role::CivilAffairs,        Action::ExportMonitoring,  Forbidden, NotFound),
             (Role::RuralRevitalization, Action::ExportMonitoring,  Allow,     NotFound),
@@ -1158,6 +1215,10 @@ mod tests {
                     Action::ViewProject | Action::EditProject | Action::ConfirmProject => Target::Project { org_id: org, region },
                     // A flag on an organisation registered in the region, about a county elsewhere.
                     Action::ViewFlag | Action::HandleFlag => Target::Flag { org_region: Some(region), region: &national },
+                    // A complaint handled in the region about the organisation, which was asked to answer.
+                    Action::ViewComplaint | Action::HandleComplaint | Action::ViewComplainant | Action::AnswerComplaint => {
+                        Target::Complaint { office: region, org_id: Some(org), shared: true }
+                    }
                 };
                 assert_eq!(decide(&who, action, target), want, "{role:?} {action:?} {label} scope");
             }
@@ -1204,6 +1265,35 @@ mod tests {
         assert_eq!(decide(&principal(Role::Admin, "000000", None), Action::ManageMonitoringLayout, Target::Region(&national)), Allow);
         assert_eq!(decide(&principal(Role::Admin, "53", None), Action::ManageMonitoringLayout, Target::Region(&code("53"))), Forbidden);
         assert_eq!(decide(&principal(Role::RuralRevitalization, "000000", None), Action::ManageMonitoringLayout, Target::Region(&national)), Forbidden);
+    }
+
+    #[test]
+    fn a_complaint_is_handled_by_its_own_office_seen_above_and_shown_to_its_organisation_once_asked() {
+        let county = code("530628");
+        let target = |shared| Target::Complaint { office: &county, org_id: Some(7), shared };
+        let office = principal(Role::CivilAffairs, "530628", None);
+        let prefecture = principal(Role::CivilAffairs, "5306", None);
+        let neighbour = principal(Role::CivilAffairs, "530627", None);
+        let rural = principal(Role::RuralRevitalization, "530628", None);
+        let org = principal(Role::Organization, "530628", Some(7));
+        let other_org = principal(Role::Organization, "530628", Some(8));
+        for action in [Action::ViewComplaint, Action::HandleComplaint, Action::ViewComplainant] {
+            assert_eq!(decide(&office, action, target(false)), Allow, "{action:?}");
+        }
+        assert_eq!(decide(&office, Action::AnswerComplaint, target(true)), Forbidden);
+        assert_eq!(decide(&prefecture, Action::ViewComplaint, target(false)), Allow, "an office above sees it");
+        assert_eq!(decide(&prefecture, Action::HandleComplaint, target(false)), Forbidden, "but does not handle it");
+        assert_eq!(decide(&prefecture, Action::ViewComplainant, target(false)), Forbidden, "nor see who complained");
+        for who in [&neighbour, &rural, &other_org, &principal(Role::Admin, "000000", None)] {
+            assert_eq!(decide(who, Action::ViewComplaint, target(true)), NotFound, "{who:?}");
+        }
+        assert_eq!(decide(&org, Action::ViewComplaint, target(false)), NotFound, "not before the office asks");
+        assert_eq!(decide(&org, Action::ViewComplaint, target(true)), Allow);
+        assert_eq!(decide(&org, Action::AnswerComplaint, target(true)), Allow);
+        assert_eq!(decide(&org, Action::ViewComplainant, target(true)), Forbidden, "never who complained");
+        let unregistered = Target::Complaint { office: &county, org_id: None, shared: false };
+        assert_eq!(decide(&office, Action::HandleComplaint, unregistered), Allow);
+        assert_eq!(decide(&org, Action::ViewComplaint, unregistered), NotFound);
     }
 
     #[test]

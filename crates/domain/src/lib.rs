@@ -22,6 +22,7 @@ macro_rules! stored_as_text {
 pub(crate) use stored_as_text;
 
 pub mod authz;
+pub mod complaint;
 pub mod crypto;
 pub mod date;
 pub mod demand;

@@ -33,10 +33,13 @@ pub enum Rule {
     ProjectFigures,
     /// A unit's half-year report past its due date, or returned [`RETURNS_FLAGGED`] times.
     ReportOverdue,
+    /// A complaint not decided by its due date (`complaint::DUE_DAYS` after filing).
+    ComplaintOverdue,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 5] = [Rule::AgreementOverdue, Rule::PairingIdle, Rule::ListedStillActive, Rule::ProjectFigures, Rule::ReportOverdue];
+    pub const ALL: [Rule; 6] =
+        [Rule::AgreementOverdue, Rule::PairingIdle, Rule::ListedStillActive, Rule::ProjectFigures, Rule::ReportOverdue, Rule::ComplaintOverdue];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,6 +48,7 @@ impl Rule {
             Rule::ListedStillActive => "listed_still_active",
             Rule::ProjectFigures => "project_figures",
             Rule::ReportOverdue => "report_overdue",
+            Rule::ComplaintOverdue => "complaint_overdue",
         }
     }
 
@@ -59,6 +63,7 @@ impl Rule {
             Rule::ListedStillActive => "列入名录仍在帮扶",
             Rule::ProjectFigures => "项目数据存疑",
             Rule::ReportOverdue => "调度报表逾期或多次退回",
+            Rule::ComplaintOverdue => "投诉举报逾期未办结",
         }
     }
 
@@ -70,6 +75,7 @@ impl Rule {
             Rule::ListedStillActive => "该组织已被列入活动异常名录或严重违法失信名单，仍有生效的结对关系或待确认的对接。".into(),
             Rule::ProjectFigures => format!("项目报送了资金或受益人数却没有任何佐证材料，或报送的资金、受益人数超过计划的{FAR_ABOVE_PLAN}倍。"),
             Rule::ReportOverdue => format!("半年调度报表已过报送截止日期仍未报送，或本轮已被退回{RETURNS_FLAGGED}次及以上。"),
+            Rule::ComplaintOverdue => format!("投诉举报自受理起{}日内应办结，已过期限仍未作出处理结论。", crate::complaint::DUE_DAYS),
         }
     }
 }

@@ -275,6 +275,7 @@ pub enum Locked {
     Batch,
     Adjustment,
     Organization,
+    Complaint,
 }
 
 impl Locked {
@@ -287,6 +288,7 @@ impl Locked {
             Locked::Batch => "pairing_batches",
             Locked::Adjustment => "pairing_adjustments",
             Locked::Organization => "organizations",
+            Locked::Complaint => "complaints",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod actions;
 pub mod audit;
 pub mod catalog;
 pub mod commendations;
+pub mod complaints;
 pub mod db;
 pub mod demand;
 pub mod designations;

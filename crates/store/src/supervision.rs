@@ -71,7 +71,7 @@ fn wan(fen: i64) -> String {
 pub async fn findings(db: &Db, today: &str, now: i64) -> Result<Vec<Finding>> {
     let cutoff = now - IDLE_DAYS * 86_400;
     let mut out = Vec::new();
-    let queries: [(Rule, &'static str, &'static str); 5] = [
+    let queries: [(Rule, &'static str, &'static str); 6] = [
         (
             Rule::AgreementOverdue,
             "pairing",
@@ -122,6 +122,14 @@ pub async fn findings(db: &Db, today: &str, now: i64) -> Result<Vec<Finding>> {
              WHERE u.status <> 'approved' AND ((u.status IN ('pending', 'returned') AND r.due_on < $1) \
                OR (SELECT COUNT(*) FROM report_steps s WHERE s.report_id = u.report_id AND s.unit_code = u.unit_code AND s.step = 'return') >= $2)",
         ),
+        (
+            Rule::ComplaintOverdue,
+            "complaint",
+            "SELECT CAST(c.id AS TEXT) AS entity_id, c.org_id, o.region_code AS org_region, c.office_code AS region_code, c.org_name AS d1, \
+             c.category || ':' || c.due_on AS d2, CAST(0 AS BIGINT) AS n1, CAST(0 AS BIGINT) AS n2 \
+             FROM complaints c LEFT JOIN organizations o ON o.id = c.org_id \
+             WHERE c.status IN ('received', 'investigating', 'awaiting_answer') AND c.due_on < $1",
+        ),
     ];
     for (rule, entity, sql) in queries {
         // Each statement binds only what it uses (PostgreSQL refuses extra parameters).
@@ -133,6 +141,7 @@ pub async fn findings(db: &Db, today: &str, now: i64) -> Result<Vec<Finding>> {
                 Rule::ListedStillActive => q,
                 Rule::ProjectFigures => q.bind(FAR_ABOVE_PLAN),
                 Rule::ReportOverdue => q.bind(today).bind(RETURNS_FLAGGED),
+                Rule::ComplaintOverdue => q.bind(today),
             }
             .fetch_all(p)
             .await
@@ -167,6 +176,11 @@ fn evidence(rule: Rule, f: &Found) -> String {
                 why.push(format!("已被退回 {} 次", f.n2));
             }
             format!("“{}”：{}", f.d1, why.join("，"))
+        }
+        Rule::ComplaintOverdue => {
+            let (category, due) = f.d2.split_once(':').unwrap_or((&f.d2, ""));
+            let category = duijie_domain::complaint::Category::parse(category).map_or(category, |c| c.label());
+            format!("对“{}”的投诉举报（{category}）应于 {due} 前办结，仍未作出处理结论", f.d1)
         }
     }
 }

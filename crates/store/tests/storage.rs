@@ -77,6 +77,10 @@ both!(
     log_concurrent_audited_writes_stay_one_gap_free_tree,
     an_approved_report_keeps_its_figures_and_each_unit_sees_only_its_own,
     a_project_under_a_region_without_a_unit_counts_once_at_the_unit_above,
+    a_complaint_goes_to_the_registration_authority_or_to_the_county_where_it_happened,
+    a_complaint_outcome_that_lists_the_organisation_refuses_its_next_pairing_proposal,
+    of_two_closes_of_one_complaint_at_once_exactly_one_wins,
+    a_complainants_contact_is_sealed_and_each_view_is_audited,
 );
 
 fn code(s: &str) -> RegionCode {
@@ -1927,4 +1931,180 @@ async fn a_project_under_a_region_without_a_unit_counts_once_at_the_unit_above(d
         }
     }
     assert_eq!(counted_by, ["42"], "counted once, by the province it reports to");
+}
+
+mod complaint_support {
+    use super::*;
+    use duijie_domain::complaint::{Category, Receipt};
+    use duijie_store::complaints::{self, Accused, Complaint, NewComplaint};
+
+    pub fn public() -> Actor {
+        Actor { user_id: None, name: "公众".into(), unit: "投诉举报".into() }
+    }
+
+    pub fn county_office() -> Actor {
+        Actor { user_id: None, name: "yl_mz".into(), unit: "彝良县民政局".into() }
+    }
+
+    pub fn new_complaint(accused: Accused, place: &str) -> NewComplaint {
+        NewComplaint {
+            receipt: Receipt::generate(),
+            category: Category::Fees,
+            accused,
+            place: code(place),
+            description: "以帮扶名义向村民收取报名费".into(),
+            contact: None,
+            due_on: chrono::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
+        }
+    }
+
+    pub async fn file(db: &Db, n: &NewComplaint) -> duijie_store::Result<(i64, RegionCode)> {
+        let mut tx = db.begin().await.unwrap();
+        let r = complaints::file(&mut tx, &public(), n, &[complaints::Upload { file_name: "收据.pdf", content_type: "application/pdf", bytes: b"%PDF-1.4 receipt" }]).await;
+        if r.is_ok() {
+            tx.commit().await.unwrap();
+        }
+        r
+    }
+
+    /// A complaint about `org` filed and assigned to the first civil-affairs user of its office.
+    pub async fn assigned(db: &Db, org: i64) -> Complaint {
+        let (id, office) = file(db, &new_complaint(Accused::Registered(org), "530628102")).await.unwrap();
+        let handler = complaints::handlers(db, &office).await.unwrap().first().expect("a civil-affairs user of the office").0;
+        let mut tx = db.begin().await.unwrap();
+        let c = complaints::assign(&mut tx, &county_office(), id, handler, "").await.unwrap();
+        tx.commit().await.unwrap();
+        c
+    }
+}
+
+async fn a_complaint_goes_to_the_registration_authority_or_to_the_county_where_it_happened(db: &Db) {
+    use complaint_support::*;
+    use duijie_store::complaints::{self, Accused};
+    let jiangsu = pairing_support::org_named(db, "演示·江苏省乡村振兴公益基金会").await;
+    let national = pairing_support::org_named(db, "演示·中华乡村发展公益基金会").await;
+    // Where it happened does not matter for a registered organisation: its registration authority handles it.
+    let (a, office) = file(db, &new_complaint(Accused::Registered(jiangsu.id), "530628102")).await.unwrap();
+    assert_eq!(office, code("32"));
+    let (b, office) = file(db, &new_complaint(Accused::Registered(national.id), "530628")).await.unwrap();
+    assert_eq!(office, RegionCode::national(), "民政部 for a nationally registered foundation");
+    // An unregistered group: the county of the place.
+    let (c, office) = file(db, &new_complaint(Accused::Unregistered("某某乡村振兴促进会（未登记）".into()), "530628102")).await.unwrap();
+    assert_eq!(office, code("530628"));
+    let err = file(db, &new_complaint(Accused::Unregistered("某协会".into()), "5306")).await.unwrap_err();
+    assert!(err.to_string().contains("县级或以下"), "{err}");
+    // The offices see exactly theirs: 彝良县民政局 and 昭通市 see the group's, 江苏省民政厅 the foundation's, 民政部 all.
+    let ids = |scope: duijie_domain::Scope| async move { complaints::list(db, &scope, false, 100, 0).await.unwrap().0.into_iter().map(|c| c.id).collect::<Vec<_>>() };
+    assert_eq!(ids(principal_of(db, "yl_mz").await.scope()).await, vec![c]);
+    assert_eq!(ids(principal_of(db, "zt_mz").await.scope()).await, vec![c]);
+    assert_eq!(ids(principal_of(db, "js_mz").await.scope()).await, vec![a]);
+    assert_eq!(ids(duijie_domain::Scope::everything()).await, vec![c, b, a]);
+    let (page, total) = complaints::list(db, &duijie_domain::Scope::everything(), false, 1, 1).await.unwrap();
+    assert_eq!((page.into_iter().map(|c| c.id).collect::<Vec<_>>(), total), (vec![b], 3), "one page, and the count of all");
+    // The organisation sees nothing before the office asks it to answer.
+    assert!(ids(principal_of(db, "org_js").await.scope()).await.is_empty());
+    // And each office was told.
+    assert!(inbox_titles(db, &principal_of(db, "yl_mz").await).await.iter().any(|t| t.contains("某某乡村振兴促进会")));
+    assert!(inbox_titles(db, &principal_of(db, "js_mz").await).await.iter().any(|t| t.contains("江苏省乡村振兴公益基金会")));
+}
+
+async fn a_complaint_outcome_that_lists_the_organisation_refuses_its_next_pairing_proposal(db: &Db) {
+    use complaint_support::*;
+    use duijie_domain::complaint::{Closing, Outcome};
+    use duijie_domain::org::CreditList;
+    use duijie_store::complaints;
+    use pairing_support::*;
+    let org = org_named(db, "演示·彝良县助学服务中心").await;
+    let batch = new_batch(db, "测试批").await;
+    let c = assigned(db, org.id).await;
+    assert_eq!(c.office_code, code("530628"));
+    let closing = Closing {
+        outcome: Outcome::Penalty { doc_no: "彝民罚〔2026〕1号".into() },
+        summary: "经查属实，已依法处罚".into(),
+        credit: Some((CreditList::Serious, "以帮扶名义乱收费".into(), "彝民〔2026〕3号".into())),
+    };
+    let mut tx = db.begin().await.unwrap();
+    let closed = complaints::close(&mut tx, &county_office(), c.id, &closing).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((closed.status.as_str(), closed.outcome.as_str(), closed.credit_list.as_str()), ("closed", "penalty", "serious"));
+    let listed = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap().unscoped();
+    assert_eq!(listed.credit_list(), Some(CreditList::Serious));
+    assert!(listed.credit_list_reason.contains("彝民〔2026〕3号"), "the reason names the document: {}", listed.credit_list_reason);
+    let before = count(db, "SELECT COUNT(*) FROM pairings").await;
+    let err = propose(db, &county_pairing(batch, org.id, "530627")).await.unwrap_err();
+    assert!(err.to_string().contains("严重违法失信名单"), "{err}");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM pairings").await, before, "nothing written");
+    // The listing is in the audit trail with the complaint's close.
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'organization.credit_list'").await, 1);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.close'").await, 1);
+    // A later outcome does not move it down to the lighter list: refused, nothing written.
+    let later = assigned(db, org.id).await;
+    let lighter = Closing { credit: Some((CreditList::Abnormal, "未按期整改".into(), "彝民〔2026〕5号".into())), ..closing };
+    let mut tx = db.begin().await.unwrap();
+    let err = complaints::close(&mut tx, &county_office(), later.id, &lighter).await.unwrap_err();
+    drop(tx);
+    assert!(err.to_string().contains("严重违法失信名单"), "{err}");
+    let still = duijie_store::orgs::get(db, org.id).await.unwrap().unwrap().unscoped();
+    assert_eq!(still.credit_list(), Some(CreditList::Serious));
+    assert_eq!(complaints::get(db, later.id).await.unwrap().unwrap().unscoped().status.as_str(), "investigating");
+}
+
+async fn of_two_closes_of_one_complaint_at_once_exactly_one_wins(db: &Db) {
+    use complaint_support::*;
+    use duijie_domain::complaint::{Closing, Outcome};
+    use duijie_store::complaints;
+    let org = pairing_support::org_named(db, "演示·彝良县助学服务中心").await;
+    let c = assigned(db, org.id).await;
+    let close = |outcome: Outcome| async move {
+        let closing = Closing { outcome, summary: "办结".into(), credit: None };
+        let mut tx = db.begin().await?;
+        let r = complaints::close(&mut tx, &county_office(), c.id, &closing).await?;
+        tx.commit().await?;
+        Ok::<_, duijie_store::Error>(r)
+    };
+    let deadline = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+    let (a, b) = tokio::join!(close(Outcome::Unfounded), close(Outcome::Rectification { deadline }));
+    let won = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "exactly one close wins: {a:?} / {b:?}");
+    let lost = if a.is_ok() { b } else { a };
+    assert!(matches!(lost, Err(duijie_store::Error::Changed { .. })), "the other is told it changed: {lost:?}");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM complaint_entries WHERE kind = 'close'").await, 1);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.close'").await, 1);
+    // A closed complaint takes no other outcome, and the schema refuses an outcome on an open one.
+    let again = close(Outcome::Unfounded).await.unwrap_err();
+    assert!(matches!(again, duijie_store::Error::Changed { .. }), "{again:?}");
+    let d = complaint_support::file(db, &new_complaint(duijie_store::complaints::Accused::Registered(org.id), "530628")).await.unwrap().0;
+    let forced = duijie_store::on_db_exec!(db, p => sqlx::query("UPDATE complaints SET outcome = 'unfounded' WHERE id = $1").bind(d).execute(p).await);
+    assert!(forced.is_err(), "an open complaint with an outcome is refused by the schema");
+}
+
+async fn a_complainants_contact_is_sealed_and_each_view_is_audited(db: &Db) {
+    use complaint_support::*;
+    use duijie_domain::sealing::Sealer;
+    use duijie_store::complaints::{self, Accused, Contact};
+    const NAME: &str = "欧阳举报";
+    const PHONE: &str = "13987654321";
+    let sealer = Sealer::from_hex(&Sealer::generate_key_hex()).unwrap();
+    let mut n = new_complaint(Accused::Unregistered("某协会".into()), "530628");
+    n.contact = Some(Contact { name: NAME.into(), phone: PHONE.into() }.seal(&sealer));
+    let (id, _) = file(db, &n).await.unwrap();
+    let stored: String = on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT contact_name_sealed || contact_phone_sealed FROM complaints").fetch_one(p).await).unwrap();
+    let audit_text: Vec<String> = on_db!(db, p => sqlx::query_scalar::<_, String>("SELECT COALESCE(after_json, '') FROM audit_log").fetch_all(p).await).unwrap();
+    for secret in [NAME, PHONE] {
+        assert!(!stored.contains(secret), "{secret} stored in clear");
+        assert!(!audit_text.iter().any(|t| t.contains(secret)), "{secret} in the audit trail");
+    }
+    let c = complaints::get(db, id).await.unwrap().unwrap().unscoped();
+    let mut tx = db.begin().await.unwrap();
+    let contact = complaints::complainant(&mut tx, &county_office(), &sealer, &c).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(contact, Some(Contact { name: NAME.into(), phone: PHONE.into() }));
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.complainant.view'").await, 1);
+    // An anonymous complaint has nothing to open and records no view.
+    let (anon, _) = file(db, &new_complaint(Accused::Unregistered("某协会".into()), "530628")).await.unwrap();
+    let c = complaints::get(db, anon).await.unwrap().unwrap().unscoped();
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(complaints::complainant(&mut tx, &county_office(), &sealer, &c).await.unwrap(), None);
+    tx.commit().await.unwrap();
+    assert_eq!(count(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.complainant.view'").await, 1);
 }

@@ -19,6 +19,14 @@ use serde_json::Value;
 /// The actions the store records under fixed names, with their words (the
 /// audit page offers them as a filter).
 pub const NAMED_ACTIONS: &[(&str, &str)] = &[
+    ("complaint.create", "受理投诉举报"),
+    ("complaint.complainant.view", "查看投诉人姓名和电话"),
+    ("complaint.assign", "分派投诉承办人"),
+    ("complaint.step", "记录投诉调查情况"),
+    ("complaint.ask", "要求被投诉组织答复"),
+    ("complaint.answer", "被投诉组织答复"),
+    ("complaint.close", "投诉举报办结"),
+    ("complaint.follow_up", "投诉整改复查"),
     ("cooperation_tie.add", "登记东西部协作结对关系"),
     ("county_needs.set", "设置县级帮扶需求"),
     ("demand.create", "录入需求"),
@@ -110,6 +118,7 @@ pub fn action(code: &str) -> String {
 pub fn entity(kind: &str) -> &str {
     match kind {
         "attachment" => "组织材料",
+        "complaint" => "投诉举报",
         "cooperation_tie" => "协作关系",
         "demand" => "需求",
         "designation" => "认定",
@@ -142,7 +151,7 @@ pub fn entity(kind: &str) -> &str {
 
 /// The kinds of record, for the audit page's filter.
 pub const ENTITIES: &[&str] = &[
-    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "report", "report_unit", "monitoring_batch", "designation", "liaison", "enrolment", "user", "region",
+    "demand", "offer", "match", "organization", "pairing", "pairing_batch", "pairing_adjustment", "pairing_plan", "pairing_team", "project", "report", "report_unit", "monitoring_batch", "complaint", "designation", "liaison", "enrolment", "user", "region",
 ];
 
 /// The twelve-digit codes (villages) an audit row's JSON mentions.
@@ -160,6 +169,7 @@ pub fn link(kind: &str, id: &str) -> Option<String> {
     let page = match kind {
         "report" => "reports",
         "monitoring_batch" => "monitoring/batches",
+        "complaint" => "complaints",
         "demand" => "demands",
         "offer" => "offers",
         "organization" => "orgs",
@@ -297,6 +307,14 @@ pub fn field(key: &str) -> &str {
         "action_id" => "专项行动编号",
         "action_name" => "所属专项行动",
         "natures" => "项目性质",
+        "category" => "类别",
+        "place_region" => "发生地点",
+        "office_region" => "办理机关所在地",
+        "anonymous" => "匿名",
+        "due_on" => "办结时限",
+        "handler" => "承办人",
+        "outcome" => "办理结果",
+        "viewed" => "查看内容",
         other => other,
     }
 }
@@ -343,6 +361,13 @@ fn value(key: &str, v: &Value, places: &Places<'_>) -> String {
             duijie_domain::demand::MODES.iter().find(|(k, _)| k == s).map_or_else(String::new, |(_, l)| l.to_string())
         }
         Value::String(s) if key == "initiated_by" => Initiator::parse(s).map_or_else(|| s.clone(), |i| i.label().into()),
+        Value::String(s) if key == "category" && duijie_domain::complaint::Category::parse(s).is_some() => {
+            duijie_domain::complaint::Category::parse(s).map_or_else(String::new, |c| c.label().into())
+        }
+        Value::String(s) if key == "outcome" && !duijie_domain::complaint::kind_label(s).is_empty() => duijie_domain::complaint::kind_label(s).into(),
+        Value::String(s) if key == "credit_list" && matches!(duijie_domain::org::CreditList::parse(s), Ok(Some(_))) => {
+            duijie_domain::org::CreditList::parse(s).ok().flatten().map_or_else(String::new, |l| l.label().into())
+        }
         Value::String(s) => {
             if (key.ends_with("region") || key == "region_code" || key == "county_code")
                 && let Ok(code) = RegionCode::parse(s)
@@ -357,6 +382,9 @@ fn value(key: &str, v: &Value, places: &Places<'_>) -> String {
                     return st.label().into();
                 }
                 if let Some(st) = MatchStatus::parse(s) {
+                    return st.label().into();
+                }
+                if let Some(st) = duijie_domain::complaint::Status::parse(s).filter(|st| st.is_open() || *st == duijie_domain::complaint::Status::Rectifying) {
                     return st.label().into();
                 }
                 let word = match s.as_str() {
@@ -440,7 +468,7 @@ mod tests {
         }
         assert!(seen > 20, "the store's audit actions should be found ({seen})");
         assert!(missing.is_empty(), "audit actions without words: {missing:?}");
-        for dynamic in ["report.draft", "report.upload", "report.approve", "report.grant_reopen", "pairing.org_consent", "pairing.activate", "demand.published", "demand.submitted", "match.propose_by_org", "match.declined"] {
+        for dynamic in ["complaint.assign", "complaint.step", "complaint.ask", "complaint.answer", "complaint.close", "complaint.follow_up", "report.draft", "report.upload", "report.approve", "report.grant_reopen", "pairing.org_consent", "pairing.activate", "demand.published", "demand.submitted", "match.propose_by_org", "match.declined"] {
             assert_ne!(action(dynamic), dynamic);
         }
     }

@@ -12,8 +12,8 @@
 //!   the only extractors for state-changing page requests: they authenticate,
 //!   check the `_csrf` field against the session's token, and turn malformed
 //!   or oversized bodies into a Chinese message, never a 500. Before login,
-//!   [`LoginPosted`] and [`ApplicationUpload`] check the field against a
-//!   pre-login cookie instead.
+//!   [`LoginPosted`], [`ApplicationUpload`] and [`ComplaintUpload`] check the
+//!   field against a pre-login cookie instead.
 
 use crate::error::{ApiError, AppError};
 use crate::AppState;
@@ -30,6 +30,8 @@ pub const SESSION_COOKIE: &str = "duijie_session";
 pub const LOGIN_CSRF_COOKIE: &str = "duijie_login_csrf";
 /// The CSRF cookie of the self-application form (`/apply`), set when it is shown.
 pub const APPLY_CSRF_COOKIE: &str = "duijie_apply_csrf";
+/// The CSRF cookie of the public complaint form (`/public/complaints/new`), set when it is shown.
+pub const COMPLAINT_CSRF_COOKIE: &str = "duijie_complaint_csrf";
 
 /// Reads one cookie from the request headers.
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
@@ -210,14 +212,33 @@ impl FromRequest<AppState> for ApplicationUpload {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        let expected = cookie(&parts, APPLY_CSRF_COOKIE).unwrap_or_default();
-        let form = read_upload(parts, body, state).await?;
-        if expected.is_empty() || !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), expected.as_bytes()) {
-            return Err(AppError::Csrf);
-        }
-        Ok(ApplicationUpload { form })
+        Ok(ApplicationUpload { form: pre_login_upload(req, state, APPLY_CSRF_COOKIE).await? })
     }
+}
+
+/// The public complaint form (multipart, no account), checked against the
+/// complaint form's CSRF cookie.
+pub struct ComplaintUpload {
+    pub form: MultipartForm,
+}
+
+impl FromRequest<AppState> for ComplaintUpload {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ComplaintUpload { form: pre_login_upload(req, state, COMPLAINT_CSRF_COOKIE).await? })
+    }
+}
+
+/// A multipart form posted before login, whose `_csrf` field must equal the cookie `name` its page set.
+async fn pre_login_upload(req: Request, state: &AppState, name: &str) -> Result<MultipartForm, AppError> {
+    let (parts, body) = req.into_parts();
+    let expected = cookie(&parts, name).unwrap_or_default();
+    let form = read_upload(parts, body, state).await?;
+    if expected.is_empty() || !duijie_domain::crypto::constant_time_eq(form.get("_csrf").as_bytes(), expected.as_bytes()) {
+        return Err(AppError::Csrf);
+    }
+    Ok(form)
 }
 
 /// The login form, checked against the pre-login CSRF cookie.

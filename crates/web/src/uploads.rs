@@ -12,7 +12,11 @@ use std::collections::HashMap;
 /// The text fields (every value, in order) and the uploaded file (field `file`) of a multipart form.
 pub struct MultipartForm {
     pub text: HashMap<String, Vec<String>>,
+    /// The last part named `file`.
     pub file: Option<(String, Bytes)>,
+    /// Every part named `file` that holds a chosen file (a name and some
+    /// bytes), in order: an `<input type="file" name="file" multiple>`.
+    pub files: Vec<(String, Bytes)>,
 }
 
 impl MultipartForm {
@@ -34,7 +38,7 @@ impl MultipartForm {
 }
 
 pub async fn read_multipart(mp: &mut Multipart) -> Result<MultipartForm, AppError> {
-    let mut form = MultipartForm { text: HashMap::new(), file: None };
+    let mut form = MultipartForm { text: HashMap::new(), file: None, files: Vec::new() };
     loop {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
@@ -48,7 +52,11 @@ pub async fn read_multipart(mp: &mut Multipart) -> Result<MultipartForm, AppErro
             .await
             .map_err(|e| AppError::BadRequest(e.status(), format!("上传失败：文件过大或传输中断（{}）", e.body_text())))?;
         if name == "file" {
-            form.file = Some((file_name.unwrap_or_default(), bytes));
+            let chosen = (file_name.unwrap_or_default(), bytes);
+            if !chosen.0.is_empty() && !chosen.1.is_empty() {
+                form.files.push(chosen.clone());
+            }
+            form.file = Some(chosen);
         } else {
             form.text.entry(name).or_default().push(String::from_utf8_lossy(&bytes).into_owned());
         }

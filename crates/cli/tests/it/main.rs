@@ -15,6 +15,7 @@
 mod api_schema;
 mod applications_web;
 mod cli;
+mod complaints;
 mod demand_api;
 mod demand_web;
 mod hostile_files;

@@ -5,6 +5,7 @@
 //! note, an offer taken off the shelf, a pairing on an unpublished list, an
 //! adjustment request and its document, a pending self-application, a liaison
 //! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a batch of the county's export to the national monitoring system, a supervision flag, a county's half-year report, an organisation's annual report. Then every route with a
+//! officer, an account, an inbox notice, a saved plan, a group-pairing team, a project with progress and a picture, a batch of the county's export to the national monitoring system, a complaint with its evidence (asked of its organisation), a county's half-year report, an organisation's annual report. Then every route with a
 //! path parameter — the API's from `/api/openapi.json`, the pages' from the
 //! router itself — is called with those records' ids by officers of another
 //! county, another prefecture and another province and by another
@@ -221,6 +222,24 @@ async fn make_victims(a: &App) -> Victims {
          VALUES ('pairing_idle', 'pairing', '0', '530628', '530628', $1, 1, 1) RETURNING id").bind(MARK).fetch_one(p).await).unwrap();
     ids.entry("flag").or_default().push(flag.to_string());
     entities.push(("supervision_flag".into(), flag.to_string()));
+    // A complaint about 彝良县助学服务中心 with its evidence, handled by 彝良县民政局 and asked to answer.
+    use base64::Engine;
+    let evidence = base64::engine::general_purpose::STANDARD.encode(format!("%PDF-1.4 {MARK}"));
+    let filed = a.api("POST", "/api/v1/public/complaints", None, Some(json!({"category": "fees", "org": "演示·彝良县助学服务中心", "place": "530628",
+        "description": MARK, "contact_name": MARK, "contact_phone": "13900000001", "files": [{"file_name": "证据.pdf", "content_base64": evidence}]}))).await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+    let receipt = filed.json()["receipt"].as_str().unwrap().to_string();
+    let stored = duijie_domain::complaint::Receipt::parse(&receipt).unwrap();
+    let complaint = duijie_store::on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM complaints WHERE receipt = $1").bind(stored.as_str()).fetch_one(p).await).unwrap();
+    let handler = duijie_store::on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = 'yl_mz'").fetch_one(p).await).unwrap();
+    api_ok(a, &yl_mz, "POST", &format!("/api/v1/complaints/{complaint}/assign"), json!({"handler_id": handler, "note": MARK})).await;
+    api_ok(a, &yl_mz, "POST", &format!("/api/v1/complaints/{complaint}/ask"), json!({"note": MARK})).await;
+    let complaint_file = duijie_store::on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT MIN(id) FROM complaint_files WHERE complaint_id = $1").bind(complaint).fetch_one(p).await).unwrap();
+    ids.entry("complaint").or_default().push(complaint.to_string());
+    ids.entry("complaint_file").or_default().push(complaint_file.to_string());
+    // Its public status (no marker in it: it carries no text of the complaint).
+    ids.entry("complaint_receipt").or_default().push(receipt);
+    entities.push(("complaint".into(), complaint.to_string()));
     // Yunnan's half-year report: 彝良县's unit with its narrative and a correction. Every
     // office of the province takes part in the report itself; only the unit and the
     // offices above it see the unit's report.
@@ -259,6 +278,9 @@ fn kind_of(route: &str, param: &str) -> Option<&'static str> {
     let before: Vec<&str> = segs[..at].to_vec();
     Some(match (param, before.as_slice()) {
         ("session", _) => "session",
+        ("receipt", _) => "complaint_receipt",
+        (_, [.., "complaints", "files"]) => "complaint_file",
+        (_, [.., "complaints"]) => "complaint",
         ("item", _) => "plan_item",
         ("code" | "county" | "region", _) => "region",
         ("step", [.., "reports", _, "units", _] | [.., "reports", _, "units", _, "step"]) => "report_step",

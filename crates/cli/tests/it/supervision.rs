@@ -143,6 +143,29 @@ async fn each_rule_raises_on_a_constructed_case_and_clears_when_the_cause_is_gon
     run(&a).await;
     let (evidence, _) = standing(&a, "report_overdue", "report_unit", &unit).await.expect("returned twice");
     assert!(evidence.contains("已被退回 2 次") && !evidence.contains("仍未报送"), "{evidence}");
+
+    // 投诉举报逾期未办结: a complaint filed from the public form, still undecided after its due date.
+    let filed = a
+        .send(
+            axum::http::Request::post("/api/v1/public/complaints")
+                .header("x-forwarded-for", "203.0.113.9")
+                .header(axum::http::header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(json!({"category": "fees", "org": "演示·彝良县助学服务中心", "place": "530628", "description": "以帮扶名义收取报名费", "anonymous": true}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+    let complaint = num(&a, "SELECT MAX(id) FROM complaints".into()).await.to_string();
+    run(&a).await;
+    assert!(standing(&a, "complaint_overdue", "complaint", &complaint).await.is_none(), "within its 60 days");
+    exec(&a, format!("UPDATE complaints SET due_on = '2026-10-01' WHERE id = {complaint}")).await;
+    run(&a).await;
+    let (evidence, region) = standing(&a, "complaint_overdue", "complaint", &complaint).await.expect("raised");
+    assert!(evidence.contains("演示·彝良县助学服务中心") && evidence.contains("乱收费") && evidence.contains("2026-10-01"), "{evidence}");
+    assert_eq!(region, "530628", "for the handling office");
+    exec(&a, format!("UPDATE complaints SET status = 'closed', outcome = 'unfounded', decided_at = {now}, closed_at = {now} WHERE id = {complaint}")).await;
+    run(&a).await;
+    assert!(standing(&a, "complaint_overdue", "complaint", &complaint).await.is_none(), "decided");
 }
 
 async fn the_daily_run_happens_once_however_many_servers_ask(a: App) {

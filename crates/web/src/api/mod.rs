@@ -3,9 +3,10 @@
 //!
 //! Guarantees: every route is registered through `utoipa_axum::routes!`, so
 //! `/api/openapi.json` describes every route that exists; every route but
-//! `POST /api/v1/auth/token` and the public lists under `/api/v1/public/`
+//! `POST /api/v1/auth/token` and the public routes under `/api/v1/public/`
 //! (published demands and offers, without personal data; the verifiable log's
-//! checkpoint, proofs and public entries) requires a bearer token; errors are
+//! checkpoint, proofs and public entries; filing a complaint and its status by
+//! receipt) requires a bearer token; errors are
 //! `{code, message, fields, request_id}` with a Chinese message, whatever
 //! refused the request: the handler, the bearer token, or the extractors of
 //! this module ([`ApiJson`], [`Path`], [`Query`]) for a body, path or query
@@ -15,6 +16,7 @@
 
 pub mod auth;
 pub mod commendations;
+pub mod complaints;
 pub mod demand;
 pub mod inbox;
 pub mod log;
@@ -71,7 +73,8 @@ use utoipa_axum::routes;
         (name = "projects", description = "帮扶项目：录入、进展与佐证、受益方确认"),
         (name = "reports", description = "半年调度：发起、预填、修改与说明、报送、逐级审核、汇总与导出"),
         (name = "monitoring", description = "监测系统导出：按地区和统计期导出编号批次（含更正清单和核验回执），导出模板"),
-        (name = "supervision", description = "监管预警：每日按规则发现的问题、证据与处理（知悉、备注、办结）；表彰")
+        (name = "supervision", description = "监管预警：每日按规则发现的问题、证据与处理（知悉、备注、办结）；表彰"),
+        (name = "complaints", description = "投诉举报与查处：公众投诉（无需令牌）与凭回执号查询进度，民政部门分派、调查、要求组织答复、办结（可列入信用名单）与整改复查，被投诉组织答复")
     )
 )]
 struct ApiDoc;
@@ -112,6 +115,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(monitoring::routes())
         .merge(supervision::routes())
         .merge(commendations::routes())
+        .merge(complaints::routes())
 }
 
 /// The OpenAPI document (also used by the snapshot test).

@@ -28,12 +28,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Serialize, ToSchema)]
 pub struct FlagDto {
     pub id: i64,
-    /// 规则代码（agreement_overdue、pairing_idle、listed_still_active、project_figures、report_overdue）。
+    /// 规则代码（agreement_overdue、pairing_idle、listed_still_active、project_figures、report_overdue、complaint_overdue）。
     pub rule: String,
     pub rule_label: String,
     /// 规则说明。
     pub rule_text: String,
-    /// 所涉记录：pairing、project、organization 或 report_unit，及其编号（report_unit 为“报表编号:单位区划代码”）。
+    /// 所涉记录：pairing、project、organization、report_unit 或 complaint，及其编号（report_unit 为“报表编号:单位区划代码”）。
     pub entity: String,
     pub entity_id: String,
     pub org_id: Option<i64>,

@@ -10,6 +10,7 @@ pub mod actions;
 pub mod admin;
 pub mod applications;
 pub mod commendations;
+pub mod complaints;
 pub mod demand;
 pub mod demand_import;
 pub mod designations;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(monitoring::router())
         .merge(supervision::router())
         .merge(commendations::router())
+        .merge(complaints::router())
 }
 
 /// What the frame around every page shows: the unit, the user, the menu.
@@ -97,6 +99,8 @@ pub struct Layout {
     pub monitoring_menu: bool,
     /// Whether 监管预警 is offered (the two departments' offices and administrators).
     pub flags_menu: bool,
+    /// Whether 投诉举报 is offered (civil-affairs offices and organisations).
+    pub complaints_menu: bool,
 }
 
 impl Layout {
@@ -120,6 +124,7 @@ impl Layout {
             },
             monitoring_menu: duijie_app::monitoring::may_export(&cu.principal),
             flags_menu: cu.principal.role().is_department() || cu.principal.role() == Role::Admin,
+            complaints_menu: duijie_app::complaints::may_list(&cu.principal),
             csrf: cu.csrf.clone(),
             demo: state.demo,
             active,

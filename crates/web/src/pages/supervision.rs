@@ -115,6 +115,7 @@ fn record_link(f: &Flag) -> Option<(String, String)> {
         "pairing" => Some((format!("/pairing/{}", f.entity_id), "查看结对".into())),
         "project" => Some((format!("/projects/{}", f.entity_id), "查看项目".into())),
         "organization" => Some((format!("/orgs/{}", f.entity_id), "查看组织".into())),
+        "complaint" => Some((format!("/complaints/{}", f.entity_id), "查看投诉举报".into())),
         "report_unit" => f.entity_id.split_once(':').map(|(report, unit)| (format!("/reports/{report}/units/{unit}"), "查看报表".into())),
         _ => None,
     }
