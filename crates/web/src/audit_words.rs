@@ -62,6 +62,11 @@ pub const NAMED_ACTIONS: &[(&str, &str)] = &[
     ("project.natures", "修改本省项目性质列表"),
     ("monitoring_batch.create", "导出监测系统数据批次"),
     ("monitoring_layout.save", "修改监测系统导出模板"),
+    ("supervision_flag.run", "每日监管预警检查（新发现与消除）"),
+    ("supervision_flag.acknowledge", "知悉监管预警"),
+    ("supervision_flag.note", "备注监管预警"),
+    ("supervision_flag.close", "办结监管预警"),
+    ("commendation.create", "记录表彰"),
     ("report.create", "发起半年调度"),
     ("report.draft", "保存调度报表（文字部分与数字修改）"),
     ("report.upload", "上传离线填报的统计表（修改统计数字）"),
@@ -118,6 +123,7 @@ pub fn action(code: &str) -> String {
 pub fn entity(kind: &str) -> &str {
     match kind {
         "attachment" => "组织材料",
+        "commendation" => "表彰",
         "complaint" => "投诉举报",
         "cooperation_tie" => "协作关系",
         "demand" => "需求",
@@ -128,6 +134,7 @@ pub fn entity(kind: &str) -> &str {
         "match" => "对接",
         "monitoring_batch" => "监测系统导出批次",
         "monitoring_layout" => "监测系统导出模板",
+        "supervision_flag" => "监管预警",
         "offer" => "供给项目",
         "org_member" => "会员企业",
         "organization" => "社会组织",
@@ -468,7 +475,7 @@ mod tests {
         }
         assert!(seen > 20, "the store's audit actions should be found ({seen})");
         assert!(missing.is_empty(), "audit actions without words: {missing:?}");
-        for dynamic in ["complaint.assign", "complaint.step", "complaint.ask", "complaint.answer", "complaint.close", "complaint.follow_up", "report.draft", "report.upload", "report.approve", "report.grant_reopen", "pairing.org_consent", "pairing.activate", "demand.published", "demand.submitted", "match.propose_by_org", "match.declined"] {
+        for dynamic in ["complaint.assign", "complaint.step", "complaint.ask", "complaint.answer", "complaint.close", "complaint.follow_up", "supervision_flag.acknowledge", "supervision_flag.note", "supervision_flag.close", "report.draft", "report.upload", "report.approve", "report.grant_reopen", "pairing.org_consent", "pairing.activate", "demand.published", "demand.submitted", "match.propose_by_org", "match.declined"] {
             assert_ne!(action(dynamic), dynamic);
         }
     }
