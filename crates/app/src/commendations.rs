@@ -39,6 +39,9 @@ pub struct CommendInput {
 const TITLE_MAX: usize = 100;
 const DOC_NO_MAX: usize = 50;
 const CITATION_MAX: usize = 200;
+/// The most commendations a list shows.
+const LIST_LIMIT: i64 = 200;
+
 /// The most organisations one commendation names.
 pub const ORGS_MAX: usize = 500;
 
@@ -131,15 +134,16 @@ pub async fn list(p: &Platform, who: &Principal) -> Result<Vec<(Commendation, Ve
     if !(who.role().is_department() || who.role() == duijie_domain::Role::Admin) {
         return Err(Error::Forbidden);
     }
-    let all = store::list(&p.db, who.region(), 200).await?;
-    let ids: Vec<i64> = all.iter().map(|c| c.id).collect();
-    let mut named = store::commended(&p.db, &ids).await?;
+    let all = store::list(&p.db, who.region(), LIST_LIMIT).await?;
+    let mut named: std::collections::HashMap<i64, Vec<Commended>> = std::collections::HashMap::new();
+    for n in store::commended(&p.db, who.region(), LIST_LIMIT).await? {
+        named.entry(n.commendation_id).or_default().push(n);
+    }
     Ok(all
         .into_iter()
         .map(|c| {
-            let (mine, rest): (Vec<Commended>, Vec<Commended>) = std::mem::take(&mut named).into_iter().partition(|n| n.commendation_id == c.id);
-            named = rest;
-            (c, mine)
+            let orgs = named.remove(&c.id).unwrap_or_default();
+            (c, orgs)
         })
         .collect())
 }

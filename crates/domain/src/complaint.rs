@@ -289,7 +289,7 @@ impl Receipt {
         &self.0
     }
 
-    /// The printed form: `TS-XXXX-XXXX-XXXX-XXXX`.
+    /// The printed form: `TS-` and the sixteen characters in four groups of four, joined by `-`.
     pub fn printed(&self) -> String {
         let body = &self.0[2..];
         let groups: Vec<&str> = (0..4).map(|i| &body[i * 4..i * 4 + 4]).collect();

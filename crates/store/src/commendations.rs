@@ -69,15 +69,16 @@ pub async fn list(db: &Db, region: &RegionCode, limit: i64) -> Result<Vec<Commen
     Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(limit).fetch_all(p).await)?)
 }
 
-/// The organisations the commendations `ids` name.
-pub async fn commended(db: &Db, ids: &[i64]) -> Result<Vec<Commended>> {
-    let mut out = Vec::new();
-    for id in ids {
-        let sql = "SELECT c.commendation_id, c.org_id, o.name AS org_name, c.citation FROM commendation_orgs c \
-                   JOIN organizations o ON o.id = c.org_id WHERE c.commendation_id = $1 ORDER BY o.name";
-        out.extend(on_db!(db, p => sqlx::query_as::<_, Commended>(sql).bind(id).fetch_all(p).await)?);
-    }
-    Ok(out)
+/// The organisations named by the commendations [`list`] gives for the same
+/// `region` and `limit`, in one query.
+pub async fn commended(db: &Db, region: &RegionCode, limit: i64) -> Result<Vec<Commended>> {
+    let [low, high] = crate::subtree(region);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT c.commendation_id, c.org_id, o.name AS org_name, c.citation FROM commendation_orgs c JOIN organizations o ON o.id = c.org_id \
+         WHERE c.commendation_id IN (SELECT id FROM commendations WHERE {} ORDER BY issued_on DESC, id DESC LIMIT $3) ORDER BY o.name",
+        crate::in_subtree("region_code", 1)
+    ));
+    Ok(on_db!(db, p => sqlx::query_as(sql).bind(&low).bind(&high).bind(limit).fetch_all(p).await)?)
 }
 
 /// The commendations of one organisation, newest first, with what it was commended for.
